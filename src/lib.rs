@@ -1,0 +1,14 @@
+//! approval-bridge: Scenario workflow approval gates as Discord review cards.
+//!
+//! Layout (see README.md for the user's view):
+//! - [`config`]: typed settings from the environment (and `.env`), validated once, secrets redacted.
+//! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
+//! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
+//! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
+//! - [`store`]: SQLite through sqlx: approvals, watches and the audit trail.
+//! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
+//! - [`discord`]: the serenity adapter: interaction dispatch, cards, commands.
+//! - [`app`]: wires the pieces together and runs them until shutdown.
+
+pub mod approvals;
+pub mod scenario;
