@@ -11,4 +11,7 @@
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 
 pub mod approvals;
+pub mod config;
 pub mod scenario;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,446 @@
+//! Typed settings, read once from the environment (and `.env`), validated before anything starts.
+//!
+//! Every problem is reported as one line that names the setting, says what is wrong and how to
+//! fix it. Secrets are [`SecretString`]s, so `{:?}` on [`Settings`] is safe to log.
+
+use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+/// The Scenario API's production address, used when `SCENARIO_BASE_URL` is unset.
+pub const DEFAULT_SCENARIO_BASE_URL: &str = "https://api.cloud.scenario.com/v1";
+/// Where the database lives when `DATABASE_URL` is unset.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
+/// Seconds between two polls when `POLL_INTERVAL_SECS` is unset.
+pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 15;
+/// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
+pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
+
+/// One documented setting: the source of `--help` and of the README's table.
+pub struct SettingDoc {
+    /// Environment variable name.
+    pub name: &'static str,
+    /// What it means, its default, or that it is required.
+    pub meaning: &'static str,
+}
+
+/// Every setting the bridge reads, in the order `--help` lists them.
+pub const SETTINGS: &[SettingDoc] = &[
+    SettingDoc { name: "DISCORD_TOKEN", meaning: "bot token from the Discord Developer Portal (required)" },
+    SettingDoc {
+        name: "DISCORD_API_BASE",
+        meaning: "base URL of the Discord API; leave unset in production",
+    },
+    SettingDoc {
+        name: "DISCORD_GUILD_ID",
+        meaning: "register slash commands in this server only (instant) instead of globally",
+    },
+    SettingDoc {
+        name: "APPROVAL_CHANNEL_ID",
+        meaning: "channel for cards of every workflow without a watch of its own",
+    },
+    SettingDoc {
+        name: "REVIEWER_ROLE_IDS",
+        meaning: "comma-separated role ids whose members may decide (default: members with Manage Server)",
+    },
+    SettingDoc { name: "SCENARIO_SDK_API_KEY", meaning: "Scenario API key (required)" },
+    SettingDoc { name: "SCENARIO_SDK_API_SECRET", meaning: "Scenario API secret (required)" },
+    SettingDoc {
+        name: "SCENARIO_BASE_URL",
+        meaning: "Scenario API base URL (default https://api.cloud.scenario.com/v1)",
+    },
+    SettingDoc { name: "SCENARIO_PROJECT_ID", meaning: "Scenario project id, sent as projectId when set" },
+    SettingDoc {
+        name: "DATABASE_URL",
+        meaning: "SQLite database (default sqlite://approval-bridge.db, created if missing)",
+    },
+    SettingDoc {
+        name: "POLL_INTERVAL_SECS",
+        meaning: "seconds between polls of Scenario (default 15, at least 2)",
+    },
+    SettingDoc {
+        name: "HTTP_ADDR",
+        meaning: "address for /healthz and /metrics, e.g. 127.0.0.1:8080 (off when unset)",
+    },
+    SettingDoc {
+        name: "LOG_FORMAT",
+        meaning: "pretty (default) or json; RUST_LOG filters, e.g. info,approval_bridge=debug",
+    },
+];
+
+/// All settings of one bridge.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How to reach Discord and whom to trust there.
+    pub discord: DiscordSettings,
+    /// How to reach Scenario.
+    pub scenario: ScenarioAccess,
+    /// sqlx connection string of the SQLite database.
+    pub database_url: String,
+    /// Time between two polls of Scenario.
+    pub poll_interval: Duration,
+    /// Where health and metrics are served, if anywhere.
+    pub http_addr: Option<SocketAddr>,
+    /// Shape of log lines.
+    pub log_format: LogFormat,
+}
+
+/// The Discord side of the settings.
+#[derive(Debug, Clone)]
+pub struct DiscordSettings {
+    /// The bot token.
+    pub token: SecretString,
+    /// Base URL of the Discord API when not the real one (tests).
+    pub api_base: Option<Url>,
+    /// Guild for instant command registration.
+    pub guild_id: Option<NonZeroU64>,
+    /// Channel for every workflow without a route of its own.
+    pub approval_channel_id: Option<NonZeroU64>,
+    /// Roles whose members may decide by default.
+    pub reviewer_role_ids: Vec<NonZeroU64>,
+}
+
+/// The Scenario side of the settings.
+#[derive(Debug, Clone)]
+pub struct ScenarioAccess {
+    /// API base URL, e.g. `https://api.cloud.scenario.com/v1`.
+    pub base_url: Url,
+    /// API key (first half of the pair; kept secret too, since logs are read by many).
+    pub api_key: SecretString,
+    /// API secret.
+    pub api_secret: SecretString,
+    /// Project scope, sent as `projectId`.
+    pub project_id: Option<String>,
+}
+
+/// Shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// One setting that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The environment variable at fault.
+    pub name: &'static str,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.problem)
+    }
+}
+
+/// Every problem found in the settings, one per line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError(pub Vec<SettingError>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the process environment (after `.env` was loaded by the caller).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the process environment.
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader { lookup: &lookup, errors: Vec::new() };
+        let discord = DiscordSettings {
+            token: reader.secret(
+                "DISCORD_TOKEN",
+                "the bot token (Developer Portal → your application → Bot → Reset Token)",
+            ),
+            api_base: reader.url("DISCORD_API_BASE"),
+            guild_id: reader.snowflake("DISCORD_GUILD_ID"),
+            approval_channel_id: reader.snowflake("APPROVAL_CHANNEL_ID"),
+            reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
+        };
+        let scenario = ScenarioAccess {
+            base_url: reader
+                .url("SCENARIO_BASE_URL")
+                .unwrap_or_else(|| Url::parse(DEFAULT_SCENARIO_BASE_URL).expect("the default URL is valid")),
+            api_key: reader.secret(
+                "SCENARIO_SDK_API_KEY",
+                "your Scenario API key (Scenario web app → Settings → API keys)",
+            ),
+            api_secret: reader
+                .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
+            project_id: reader.optional("SCENARIO_PROJECT_ID"),
+        };
+        let settings = Settings {
+            discord,
+            scenario,
+            database_url: reader.database_url(),
+            poll_interval: reader.poll_interval(),
+            http_addr: reader.socket_addr("HTTP_ADDR"),
+            log_format: reader.log_format(),
+        };
+        if reader.errors.is_empty() { Ok(settings) } else { Err(ConfigError(reader.errors)) }
+    }
+}
+
+/// Collects values and every error found, so one start reports all problems at once.
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    errors: Vec<SettingError>,
+}
+
+impl Reader<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn fail(&mut self, name: &'static str, problem: impl Into<String>) {
+        self.errors.push(SettingError { name, problem: problem.into() });
+    }
+
+    fn required(&mut self, name: &'static str, what: &str) -> String {
+        self.optional(name).unwrap_or_else(|| {
+            self.fail(name, format!("is missing: set it to {what}"));
+            String::new()
+        })
+    }
+
+    fn secret(&mut self, name: &'static str, what: &str) -> SecretString {
+        let value = self.required(name, what);
+        if value.chars().any(char::is_whitespace) {
+            self.fail(name, "contains spaces: paste the value alone, without quotes or a \"Bot \" prefix");
+        }
+        SecretString::from(value)
+    }
+
+    fn url(&mut self, name: &'static str) -> Option<Url> {
+        let raw = self.optional(name)?;
+        match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            _ => {
+                self.fail(
+                    name,
+                    format!("is not an http(s) URL (got {raw:?}): use a value like https://host/path"),
+                );
+                None
+            }
+        }
+    }
+
+    fn parse_snowflake(raw: &str) -> Option<NonZeroU64> {
+        raw.trim().parse::<u64>().ok().and_then(NonZeroU64::new)
+    }
+
+    fn snowflake(&mut self, name: &'static str) -> Option<NonZeroU64> {
+        let raw = self.optional(name)?;
+        let id = Self::parse_snowflake(&raw);
+        if id.is_none() {
+            self.fail(name, format!("is not a Discord id (got {raw:?}): enable Developer Mode in Discord, right-click the item and choose Copy ID"));
+        }
+        id
+    }
+
+    fn snowflakes(&mut self, name: &'static str) -> Vec<NonZeroU64> {
+        let Some(raw) = self.optional(name) else { return Vec::new() };
+        let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let ids: Vec<NonZeroU64> = parts.iter().filter_map(|p| Self::parse_snowflake(p)).collect();
+        if ids.len() != parts.len() {
+            self.fail(name, format!("must be role ids separated by commas (got {raw:?}): copy each role's id from Server Settings → Roles"));
+        }
+        ids
+    }
+
+    fn socket_addr(&mut self, name: &'static str) -> Option<SocketAddr> {
+        let raw = self.optional(name)?;
+        let addr = raw.parse().ok();
+        if addr.is_none() {
+            self.fail(
+                name,
+                format!("is not an address and port (got {raw:?}): use a value like 127.0.0.1:8080"),
+            );
+        }
+        addr
+    }
+
+    fn database_url(&mut self) -> String {
+        let url = self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !url.starts_with("sqlite:") {
+            self.fail(
+                "DATABASE_URL",
+                format!(
+                    "must be a SQLite URL (got {url:?}): use a value like sqlite:///data/approval-bridge.db"
+                ),
+            );
+        }
+        url
+    }
+
+    fn poll_interval(&mut self) -> Duration {
+        let name = "POLL_INTERVAL_SECS";
+        let secs = match self.optional(name) {
+            None => DEFAULT_POLL_INTERVAL_SECS,
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(secs) if secs >= MIN_POLL_INTERVAL_SECS => secs,
+                Ok(secs) => {
+                    self.fail(name, format!("is {secs}, below the minimum of {MIN_POLL_INTERVAL_SECS}: use {MIN_POLL_INTERVAL_SECS} or more"));
+                    DEFAULT_POLL_INTERVAL_SECS
+                }
+                Err(_) => {
+                    self.fail(
+                        name,
+                        format!("is not a whole number of seconds (got {raw:?}): use a value like 15"),
+                    );
+                    DEFAULT_POLL_INTERVAL_SECS
+                }
+            },
+        };
+        Duration::from_secs(secs)
+    }
+
+    fn log_format(&mut self) -> LogFormat {
+        match self.optional("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                self.fail("LOG_FORMAT", format!("is {other:?}: use pretty or json"));
+                LogFormat::Pretty
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn minimal() -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("DISCORD_TOKEN", "discord-token-value".to_owned()),
+            ("SCENARIO_SDK_API_KEY", "key-value".to_owned()),
+            ("SCENARIO_SDK_API_SECRET", "secret-value".to_owned()),
+        ])
+    }
+
+    fn read(vars: &HashMap<&'static str, String>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    fn errors_of(vars: &HashMap<&'static str, String>) -> Vec<SettingError> {
+        read(vars).expect_err("settings should be refused").0
+    }
+
+    #[test]
+    fn the_three_required_settings_are_enough_and_defaults_apply() {
+        let settings = read(&minimal()).unwrap();
+        assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_SCENARIO_BASE_URL);
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(settings.poll_interval, Duration::from_secs(15));
+        assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert!(settings.discord.reviewer_role_ids.is_empty());
+        assert_eq!(settings.discord.token.expose_secret(), "discord-token-value");
+    }
+
+    #[test]
+    fn every_missing_required_setting_is_named_with_a_fix() {
+        let errors = errors_of(&HashMap::new());
+        let names: Vec<_> = errors.iter().map(|e| e.name).collect();
+        assert_eq!(names, ["DISCORD_TOKEN", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]);
+        assert!(errors.iter().all(|e| e.problem.starts_with("is missing: set it to")));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let mut vars = minimal();
+        vars.insert("DISCORD_TOKEN", "  ".into());
+        vars.insert("APPROVAL_CHANNEL_ID", "".into());
+        let errors = errors_of(&vars);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].name, "DISCORD_TOKEN");
+    }
+
+    #[test]
+    fn malformed_values_are_each_reported_on_their_own_line() {
+        let mut vars = minimal();
+        vars.insert("DISCORD_GUILD_ID", "my-server".into());
+        vars.insert("APPROVAL_CHANNEL_ID", "0".into());
+        vars.insert("REVIEWER_ROLE_IDS", "123, abc".into());
+        vars.insert("SCENARIO_BASE_URL", "api.cloud.scenario.com".into());
+        vars.insert("POLL_INTERVAL_SECS", "1".into());
+        vars.insert("HTTP_ADDR", "8080".into());
+        vars.insert("LOG_FORMAT", "xml".into());
+        vars.insert("DATABASE_URL", "postgres://db".into());
+        let err = read(&vars).unwrap_err();
+        let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
+        assert_eq!(
+            names,
+            [
+                "DISCORD_GUILD_ID",
+                "APPROVAL_CHANNEL_ID",
+                "REVIEWER_ROLE_IDS",
+                "SCENARIO_BASE_URL",
+                "DATABASE_URL",
+                "POLL_INTERVAL_SECS",
+                "HTTP_ADDR",
+                "LOG_FORMAT"
+            ]
+        );
+        let text = err.to_string();
+        assert_eq!(text.lines().count(), 8);
+        assert!(text.contains("POLL_INTERVAL_SECS is 1, below the minimum of 2: use 2 or more"));
+    }
+
+    #[test]
+    fn a_poll_interval_that_is_not_a_number_is_refused() {
+        let mut vars = minimal();
+        vars.insert("POLL_INTERVAL_SECS", "15s".into());
+        let errors = errors_of(&vars);
+        assert_eq!(errors[0].name, "POLL_INTERVAL_SECS");
+        assert!(errors[0].problem.contains("whole number"));
+    }
+
+    #[test]
+    fn a_token_with_a_bot_prefix_is_refused() {
+        let mut vars = minimal();
+        vars.insert("DISCORD_TOKEN", "Bot abc".into());
+        assert_eq!(errors_of(&vars)[0].name, "DISCORD_TOKEN");
+    }
+
+    #[test]
+    fn optional_settings_are_parsed() {
+        let mut vars = minimal();
+        vars.insert("DISCORD_API_BASE", "http://127.0.0.1:9000".into());
+        vars.insert("DISCORD_GUILD_ID", "42".into());
+        vars.insert("REVIEWER_ROLE_IDS", "7,8 ,9".into());
+        vars.insert("SCENARIO_PROJECT_ID", "proj_1".into());
+        vars.insert("HTTP_ADDR", "127.0.0.1:8080".into());
+        vars.insert("LOG_FORMAT", "JSON".into());
+        let settings = read(&vars).unwrap();
+        assert_eq!(settings.discord.guild_id.map(NonZeroU64::get), Some(42));
+        let roles: Vec<u64> = settings.discord.reviewer_role_ids.iter().map(|r| r.get()).collect();
+        assert_eq!(roles, [7, 8, 9]);
+        assert_eq!(settings.scenario.project_id.as_deref(), Some("proj_1"));
+        assert_eq!(settings.log_format, LogFormat::Json);
+        assert!(settings.http_addr.is_some());
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let settings = read(&minimal()).unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("discord-token-value"));
+        assert!(!shown.contains("secret-value"));
+        assert!(!shown.contains("key-value"));
+    }
+}

@@ -1,0 +1,406 @@
+//! The approvals table: one row per gate, and its guarded transitions.
+
+use super::{
+    Store, StoreError,
+    audit::{self, AuditAction, NewAudit},
+    now_ms,
+};
+use crate::approvals::{
+    ids::{JobId, NodeId, WorkflowId},
+    review::ReviewSnapshot,
+    state::{ApprovalState, Verdict},
+};
+
+/// A gate the bridge has seen, with its card and its decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approval {
+    /// Row id; the card's buttons lead here.
+    pub id: i64,
+    /// The workflow the run belongs to.
+    pub workflow_id: WorkflowId,
+    /// The run (workflow job).
+    pub job_id: JobId,
+    /// The gate node.
+    pub node_id: NodeId,
+    /// Where the approval stands.
+    pub state: ApprovalState,
+    /// What the card shows.
+    pub snapshot: ReviewSnapshot,
+    /// When the bridge found the gate, unix milliseconds.
+    pub found_at: i64,
+    /// The channel of the card.
+    pub channel_id: u64,
+    /// The nonce the card is posted with, so a repeated post returns the first message.
+    pub card_nonce: String,
+    /// The card, once posted.
+    pub message_id: Option<u64>,
+    /// Whether a person deleted the card.
+    pub card_deleted: bool,
+    /// Whether the card shows the current state.
+    pub card_current: bool,
+    /// Who decided, or is deciding.
+    pub decided_by: Option<Reviewer>,
+    /// When the decision (or the claim) was made, unix milliseconds.
+    pub decided_at: Option<i64>,
+    /// The reviewer's reason, or what happened when the bridge settled the row.
+    pub reason: Option<String>,
+}
+
+/// A Discord member acting on a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewer {
+    /// Discord user id.
+    pub id: u64,
+    /// Display name at the time, for logs and the audit trail.
+    pub name: String,
+}
+
+/// A gate about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    /// The workflow the run belongs to.
+    pub workflow_id: WorkflowId,
+    /// The run.
+    pub job_id: JobId,
+    /// The gate node.
+    pub node_id: NodeId,
+    /// What the card will show.
+    pub snapshot: ReviewSnapshot,
+    /// Where the card goes.
+    pub channel_id: u64,
+}
+
+/// The answer to a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This reviewer holds the gate now and must send the decision.
+    Won(Approval),
+    /// Someone else got there first (or the gate is closed); the row as it stands.
+    Lost(Approval),
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    workflow_id: String,
+    job_id: String,
+    node_id: String,
+    state: String,
+    gate_json: String,
+    found_at: i64,
+    channel_id: i64,
+    card_nonce: String,
+    message_id: Option<i64>,
+    card_deleted_at: Option<i64>,
+    card_current: bool,
+    decided_by: Option<i64>,
+    decided_by_name: Option<String>,
+    decided_at: Option<i64>,
+    reason: Option<String>,
+}
+
+impl TryFrom<Row> for Approval {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { id: row.id, what };
+        let state =
+            ApprovalState::parse(&row.state).ok_or_else(|| corrupt(format!("state {:?}", row.state)))?;
+        let snapshot =
+            serde_json::from_str(&row.gate_json).map_err(|e| corrupt(format!("card snapshot ({e})")))?;
+        let decided_by = row
+            .decided_by
+            .map(|id| Reviewer { id: id as u64, name: row.decided_by_name.clone().unwrap_or_default() });
+        Ok(Approval {
+            id: row.id,
+            workflow_id: row.workflow_id.into(),
+            job_id: row.job_id.into(),
+            node_id: row.node_id.into(),
+            state,
+            snapshot,
+            found_at: row.found_at,
+            channel_id: row.channel_id as u64,
+            card_nonce: row.card_nonce,
+            message_id: row.message_id.map(|m| m as u64),
+            card_deleted: row.card_deleted_at.is_some(),
+            card_current: row.card_current,
+            decided_by,
+            decided_at: row.decided_at,
+            reason: row.reason,
+        })
+    }
+}
+
+const OPEN: &str = "('pending', 'deciding')";
+
+fn into_approvals(rows: Vec<Row>) -> Result<Vec<Approval>, StoreError> {
+    rows.into_iter().map(Approval::try_from).collect()
+}
+
+/// A nonce for Discord's message de-duplication: 20 random alphanumerics (Discord allows 25).
+fn new_card_nonce() -> String {
+    std::iter::repeat_with(fastrand::alphanumeric).take(20).collect()
+}
+
+impl Store {
+    /// Stores a newly found gate; `None` when the gate was already known.
+    pub async fn insert_approval(&self, new: &NewApproval) -> Result<Option<Approval>, StoreError> {
+        let gate_json = serde_json::to_string(&new.snapshot)
+            .map_err(|e| StoreError::Corrupt { id: 0, what: format!("card snapshot ({e})") })?;
+        let mut tx = self.pool.begin().await?;
+        let row: Option<Row> = sqlx::query_as(
+            "INSERT INTO approvals (workflow_id, job_id, node_id, iteration, gate_json, found_at, channel_id, card_nonce)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (job_id, node_id) DO NOTHING
+             RETURNING *",
+        )
+        .bind(new.workflow_id.as_str())
+        .bind(new.job_id.as_str())
+        .bind(new.node_id.as_str())
+        .bind(new.snapshot.iteration)
+        .bind(gate_json)
+        .bind(now_ms())
+        .bind(new.channel_id as i64)
+        .bind(new_card_nonce())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let approval = Approval::try_from(row)?;
+        audit::insert(
+            &mut tx,
+            &NewAudit::by_bridge(approval.id, AuditAction::GateFound).to(ApprovalState::Pending),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(approval))
+    }
+
+    /// One approval by row id.
+    pub async fn approval(&self, id: i64) -> Result<Option<Approval>, StoreError> {
+        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Approval::try_from).transpose()
+    }
+
+    /// One approval by the gate's identity.
+    pub async fn approval_by_gate(
+        &self,
+        job_id: &JobId,
+        node_id: &NodeId,
+    ) -> Result<Option<Approval>, StoreError> {
+        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE job_id = ? AND node_id = ?")
+            .bind(job_id.as_str())
+            .bind(node_id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Approval::try_from).transpose()
+    }
+
+    /// Every approval still open (pending or deciding), oldest first.
+    pub async fn open_approvals(&self) -> Result<Vec<Approval>, StoreError> {
+        let sql = format!("SELECT * FROM approvals WHERE state IN {OPEN} ORDER BY found_at, id");
+        into_approvals(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+    }
+
+    /// Approvals left `deciding`, e.g. by a crash in the middle of a decision.
+    pub async fn deciding_approvals(&self) -> Result<Vec<Approval>, StoreError> {
+        let sql = "SELECT * FROM approvals WHERE state = 'deciding' ORDER BY id";
+        into_approvals(sqlx::query_as(sql).fetch_all(&self.pool).await?)
+    }
+
+    /// Cards to post or to bring up to date: open approvals without a message, and approvals
+    /// whose card no longer shows their state (never for a card a person deleted).
+    pub async fn cards_to_sync(&self) -> Result<Vec<Approval>, StoreError> {
+        let sql = format!(
+            "SELECT * FROM approvals
+             WHERE card_deleted_at IS NULL
+               AND ((message_id IS NULL AND state IN {OPEN}) OR (message_id IS NOT NULL AND NOT card_current))
+             ORDER BY id"
+        );
+        into_approvals(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+    }
+
+    /// Records the posted card; it is current only if the state did not move since rendering.
+    pub async fn card_posted(
+        &self,
+        id: i64,
+        message_id: u64,
+        rendered: ApprovalState,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE approvals SET message_id = ?, card_current = (state = ?) WHERE id = ?")
+            .bind(message_id as i64)
+            .bind(rendered.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
+        audit::insert(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
+    pub async fn card_updated(&self, id: i64, rendered: ApprovalState) -> Result<(), StoreError> {
+        sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = ? AND state = ?")
+            .bind(id)
+            .bind(rendered.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Notes that a person deleted the card, so the bridge stops editing it.
+    pub async fn card_deleted(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE approvals SET card_deleted_at = ? WHERE id = ? AND card_deleted_at IS NULL")
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 1 {
+            audit::insert(&mut tx, &NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims a pending gate for `reviewer` (compare-and-swap from `pending`).
+    pub async fn claim(&self, id: i64, reviewer: &Reviewer, verdict: Verdict) -> Result<Claim, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let won: Option<Row> = sqlx::query_as(
+            "UPDATE approvals SET state = 'deciding', decided_by = ?, decided_by_name = ?, decided_at = ?
+             WHERE id = ? AND state = 'pending' RETURNING *",
+        )
+        .bind(reviewer.id as i64)
+        .bind(&reviewer.name)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = won else {
+            tx.rollback().await?;
+            let current = self
+                .approval(id)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt { id, what: "row vanished".into() })?;
+            return Ok(Claim::Lost(current));
+        };
+        let entry = NewAudit::by(id, reviewer, AuditAction::Claimed)
+            .from(ApprovalState::Pending)
+            .to(ApprovalState::Deciding)
+            .detail(verdict_word(verdict));
+        audit::insert(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(Claim::Won(Approval::try_from(row)?))
+    }
+
+    /// Completes a claimed decision that Scenario accepted.
+    pub async fn decided(
+        &self,
+        id: i64,
+        reviewer: &Reviewer,
+        verdict: Verdict,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let to = verdict.final_state();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE approvals SET state = ?, reason = ?, decided_at = ?, card_current = 0
+             WHERE id = ? AND state = 'deciding' AND decided_by = ?",
+        )
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(now_ms())
+        .bind(id)
+        .bind(reviewer.id as i64)
+        .execute(&mut *tx)
+        .await?;
+        let changed = done.rows_affected() == 1;
+        if changed {
+            let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
+                .from(ApprovalState::Deciding)
+                .to(to)
+                .reason(reason);
+            audit::insert(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Gives a claimed gate back (the decision could not be sent); the card stays live.
+    pub async fn release(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE approvals SET state = 'pending', decided_by = NULL, decided_by_name = NULL, decided_at = NULL
+             WHERE id = ? AND state = 'deciding' AND decided_by = ?",
+        )
+        .bind(id)
+        .bind(reviewer.id as i64)
+        .execute(&mut *tx)
+        .await?;
+        let changed = done.rows_affected() == 1;
+        if changed {
+            let entry = NewAudit::by(id, reviewer, AuditAction::Released)
+                .from(ApprovalState::Deciding)
+                .to(ApprovalState::Pending)
+                .detail(why);
+            audit::insert(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Moves an open gate to the state Scenario shows (decided elsewhere, run ended, or the
+    /// outcome of a decision interrupted by a crash). `detail` says what the bridge saw.
+    /// `false` when the gate was no longer in the state `current` shows.
+    pub async fn settle(
+        &self,
+        current: &Approval,
+        to: ApprovalState,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        if current.state.is_final() {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE approvals SET state = ?, reason = COALESCE(reason, ?), decided_at = COALESCE(decided_at, ?), card_current = 0
+             WHERE id = ? AND state = ?",
+        )
+        .bind(to.as_str())
+        .bind(detail)
+        .bind(now_ms())
+        .bind(current.id)
+        .bind(current.state.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let changed = done.rows_affected() == 1;
+        if changed {
+            let entry = NewAudit::by_bridge(current.id, AuditAction::Settled)
+                .from(current.state)
+                .to(to)
+                .detail(detail);
+            audit::insert(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records a refused attempt (no right to decide); nothing else changes.
+    pub async fn refused(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let entry = NewAudit::by(id, reviewer, AuditAction::Refused).detail(why);
+        audit::insert(&mut conn, &entry).await
+    }
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Approve => "approve",
+        Verdict::Reject => "reject",
+    }
+}

@@ -1,0 +1,171 @@
+use super::*;
+use crate::approvals::{
+    review::ReviewSnapshot,
+    state::{ApprovalState, Verdict},
+};
+
+async fn temp_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    (Store::connect(&url).await.unwrap(), dir)
+}
+
+fn gate(job: &str, node: &str) -> NewApproval {
+    NewApproval {
+        workflow_id: "wflow_1".into(),
+        job_id: job.into(),
+        node_id: node.into(),
+        snapshot: ReviewSnapshot {
+            workflow_name: "Hero shots".into(),
+            run_started_at: Some(1_700_000_000),
+            iteration: None,
+            assets: vec![],
+            prompts: vec![],
+        },
+        channel_id: 10,
+    }
+}
+
+fn reviewer(id: u64) -> Reviewer {
+    Reviewer { id, name: format!("reviewer{id}") }
+}
+
+fn actions(entries: &[AuditEntry]) -> Vec<&str> {
+    entries.iter().map(|e| e.action.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_gate_is_stored_once_however_often_it_is_found() {
+    let (store, _dir) = temp_store().await;
+    let first = store.insert_approval(&gate("job_1", "gate")).await.unwrap().expect("new gate");
+    assert!(store.insert_approval(&gate("job_1", "gate")).await.unwrap().is_none());
+    assert_eq!(first.state, ApprovalState::Pending);
+    assert_eq!(first.card_nonce.len(), 20);
+    assert_eq!(store.open_approvals().await.unwrap().len(), 1);
+    assert_eq!(actions(&store.audit_of(first.id).await.unwrap()), ["gate_found"]);
+}
+
+#[tokio::test]
+async fn of_many_simultaneous_claims_exactly_one_wins() {
+    let (store, _dir) = temp_store().await;
+    let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
+    let claims = (1..=8).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim(id, &reviewer(n), Verdict::Approve).await.unwrap() })
+    });
+    let mut winners = Vec::new();
+    for claim in claims {
+        if let Claim::Won(approval) = claim.await.unwrap() {
+            winners.push(approval.decided_by.unwrap().id);
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    let row = store.approval(id).await.unwrap().unwrap();
+    assert_eq!(row.state, ApprovalState::Deciding);
+    assert_eq!(row.decided_by.unwrap().id, winners[0]);
+}
+
+#[tokio::test]
+async fn a_lost_claim_shows_who_holds_the_gate() {
+    let (store, _dir) = temp_store().await;
+    let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
+    store.claim(id, &reviewer(1), Verdict::Approve).await.unwrap();
+    let Claim::Lost(row) = store.claim(id, &reviewer(2), Verdict::Reject).await.unwrap() else {
+        panic!("the second claim must lose");
+    };
+    assert_eq!(row.decided_by, Some(reviewer(1)));
+}
+
+#[tokio::test]
+async fn only_the_claimer_can_complete_or_release_a_decision() {
+    let (store, _dir) = temp_store().await;
+    let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
+    store.claim(id, &reviewer(1), Verdict::Reject).await.unwrap();
+    assert!(!store.decided(id, &reviewer(2), Verdict::Reject, None).await.unwrap());
+    assert!(!store.release(id, &reviewer(2), "not theirs").await.unwrap());
+    assert!(store.decided(id, &reviewer(1), Verdict::Reject, Some("wrong colours")).await.unwrap());
+    let row = store.approval(id).await.unwrap().unwrap();
+    assert_eq!(row.state, ApprovalState::Rejected);
+    assert_eq!(row.reason.as_deref(), Some("wrong colours"));
+    assert!(!row.card_current, "the card must be edited after a decision");
+    let trail = store.audit_of(id).await.unwrap();
+    assert_eq!(actions(&trail), ["gate_found", "claimed", "decided"]);
+    assert_eq!(trail[2].reason.as_deref(), Some("wrong colours"));
+    assert_eq!(trail[2].to_state.as_deref(), Some("rejected"));
+}
+
+#[tokio::test]
+async fn a_released_claim_makes_the_gate_pending_again() {
+    let (store, _dir) = temp_store().await;
+    let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
+    store.claim(id, &reviewer(1), Verdict::Approve).await.unwrap();
+    assert!(store.release(id, &reviewer(1), "Scenario answered 503").await.unwrap());
+    let row = store.approval(id).await.unwrap().unwrap();
+    assert_eq!((row.state, row.decided_by), (ApprovalState::Pending, None));
+    assert!(matches!(store.claim(id, &reviewer(2), Verdict::Approve).await.unwrap(), Claim::Won(_)));
+}
+
+#[tokio::test]
+async fn settling_moves_only_open_gates_and_only_from_the_state_seen() {
+    let (store, _dir) = temp_store().await;
+    let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+    store.claim(row.id, &reviewer(1), Verdict::Approve).await.unwrap();
+    // `row` still says pending: a settle based on that stale view must not apply.
+    assert!(!store.settle(&row, ApprovalState::RunEnded, "run canceled").await.unwrap());
+    let fresh = store.approval(row.id).await.unwrap().unwrap();
+    assert!(store.settle(&fresh, ApprovalState::Approved, "approved in Scenario").await.unwrap());
+    let settled = store.approval(row.id).await.unwrap().unwrap();
+    assert_eq!(settled.state, ApprovalState::Approved);
+    assert!(!store.settle(&settled, ApprovalState::RunEnded, "late").await.unwrap());
+    let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
+    assert_eq!((last.action.as_str(), last.from_state.as_deref()), ("settled", Some("deciding")));
+}
+
+#[tokio::test]
+async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
+    let (store, _dir) = temp_store().await;
+    let unposted = store.insert_approval(&gate("job_1", "a")).await.unwrap().unwrap();
+    let current = store.insert_approval(&gate("job_1", "b")).await.unwrap().unwrap();
+    let stale = store.insert_approval(&gate("job_1", "c")).await.unwrap().unwrap();
+    let deleted = store.insert_approval(&gate("job_1", "d")).await.unwrap().unwrap();
+    for (row, message) in [(&current, 2), (&stale, 3), (&deleted, 4)] {
+        store.card_posted(row.id, message, ApprovalState::Pending).await.unwrap();
+    }
+    store.settle(&stale, ApprovalState::DecidedElsewhere, "approved in Scenario").await.unwrap();
+    store.settle(&deleted, ApprovalState::RunEnded, "run failed").await.unwrap();
+    store.card_deleted(deleted.id).await.unwrap();
+    let ids: Vec<i64> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
+    assert_eq!(ids, [unposted.id, stale.id]);
+}
+
+#[tokio::test]
+async fn a_card_rendered_before_a_transition_is_not_current() {
+    let (store, _dir) = temp_store().await;
+    let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+    store.settle(&row, ApprovalState::RunEnded, "run failed").await.unwrap();
+    store.card_posted(row.id, 99, ApprovalState::Pending).await.unwrap();
+    assert!(!store.approval(row.id).await.unwrap().unwrap().card_current);
+    store.card_updated(row.id, ApprovalState::RunEnded).await.unwrap();
+    assert!(store.approval(row.id).await.unwrap().unwrap().card_current);
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_updates_and_deletes() {
+    let (store, _dir) = temp_store().await;
+    let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
+    let update = sqlx::query("UPDATE audit SET action = 'x'").execute(&store.pool).await;
+    let delete = sqlx::query("DELETE FROM audit").execute(&store.pool).await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(store.audit_of(id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_attempt_is_audited_and_changes_nothing() {
+    let (store, _dir) = temp_store().await;
+    let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+    store.refused(row.id, &reviewer(5), "no reviewer role").await.unwrap();
+    assert_eq!(store.approval(row.id).await.unwrap().unwrap(), row);
+    let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
+    assert_eq!((last.action.as_str(), last.actor_id), ("refused", Some(5)));
+}
