@@ -12,6 +12,7 @@
 
 pub mod approvals;
 pub mod config;
+pub mod discord;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;

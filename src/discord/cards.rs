@@ -1,0 +1,239 @@
+//! Review cards as pure functions from an approval to serenity message builders.
+//!
+//! Discord's limits are kept by construction: at most 10 embeds (the first carries the text and
+//! the first image, each further one image), every text cut to its field's limit with an
+//! ellipsis, links that do not fit the 6000-character budget counted instead of sent.
+
+use serenity::all::{
+    ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
+    EditMessage, Nonce,
+};
+
+use super::custom_id::{CardAction, CardCustomId};
+use crate::{
+    approvals::{review::ShownAsset, state::ApprovalState},
+    store::Approval,
+};
+
+/// Discord's limits on one message, https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+pub mod limits {
+    /// Embeds per message.
+    pub const EMBEDS: usize = 10;
+    /// Characters over all embeds of a message.
+    pub const EMBED_TOTAL: usize = 6000;
+    /// Embed title.
+    pub const TITLE: usize = 256;
+    /// Embed description.
+    pub const DESCRIPTION: usize = 4096;
+    /// Field name.
+    pub const FIELD_NAME: usize = 256;
+    /// Field value.
+    pub const FIELD_VALUE: usize = 1024;
+    /// Fields per embed.
+    pub const FIELDS: usize = 25;
+}
+
+/// Prompts shown on a card; the rest are counted.
+const MAX_PROMPTS: usize = 5;
+/// Characters a prompt may take (below a field's 1024, so a card stays readable on a phone).
+const PROMPT_CHARS: usize = 900;
+
+const PENDING: Colour = Colour(0xF1C40F);
+const APPROVED: Colour = Colour(0x2ECC71);
+const REJECTED: Colour = Colour(0xE74C3C);
+const CLOSED: Colour = Colour(0x95A5A6);
+
+/// The message that posts a new card: idempotent through the approval's nonce.
+pub fn new_card(approval: &Approval) -> CreateMessage {
+    let nonce = Nonce::String(approval.card_nonce.clone());
+    CreateMessage::new()
+        .embeds(embeds(approval))
+        .components(buttons(approval))
+        .nonce(nonce)
+        .enforce_nonce(true)
+}
+
+/// The edit that brings a posted card up to date with its approval.
+pub fn card_update(approval: &Approval) -> EditMessage {
+    EditMessage::new().embeds(embeds(approval)).components(buttons(approval))
+}
+
+fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
+    if approval.state.is_final() {
+        return Vec::new();
+    }
+    let button = |action, label, style| {
+        CreateButton::new(CardCustomId::new(action, approval.id).to_string()).label(label).style(style)
+    };
+    vec![CreateActionRow::Buttons(vec![
+        button(CardAction::Approve, "Approve", ButtonStyle::Success),
+        button(CardAction::Reject, "Reject", ButtonStyle::Danger),
+    ])]
+}
+
+fn embeds(approval: &Approval) -> Vec<CreateEmbed> {
+    let snapshot = &approval.snapshot;
+    let (images, others): (Vec<&ShownAsset>, Vec<&ShownAsset>) =
+        snapshot.assets.iter().partition(|a| a.kind.as_deref().is_none_or(|k| k.starts_with("image")));
+    let mut budget = Budget::new(limits::EMBED_TOTAL);
+    let title = budget.take(&format!("Review: {}", snapshot.workflow_name), limits::TITLE);
+    let mut main = CreateEmbed::new().title(title).colour(colour(approval.state));
+    main = main.description(budget.take(&summary(approval), limits::DESCRIPTION));
+    for (name, value) in prompt_fields(approval) {
+        main = main.field(
+            budget.take(&name, limits::FIELD_NAME),
+            budget.take(&value, limits::FIELD_VALUE),
+            false,
+        );
+    }
+    if let Some(outcome) = outcome(approval) {
+        main = main.field("Decision", budget.take(&outcome, limits::FIELD_VALUE), false);
+    }
+    let shown_images = images.len().min(limits::EMBEDS);
+    let links = link_lines(&images[shown_images..], &others);
+    if !links.is_empty() {
+        main = main.field("More assets", budget.links(&links, limits::FIELD_VALUE), false);
+    }
+    if snapshot.assets.is_empty() {
+        main = main.field("Assets", "The nodes before this gate made no asset to show.", false);
+    }
+    let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
+    main = main.footer(CreateEmbedFooter::new(budget.take(&footer, 2048)));
+    let mut embeds = vec![main];
+    for (n, image) in images.iter().take(shown_images).enumerate() {
+        if n == 0 {
+            embeds[0] = embeds[0].clone().image(&image.url);
+        } else {
+            embeds.push(CreateEmbed::new().colour(colour(approval.state)).image(&image.url));
+        }
+    }
+    embeds
+}
+
+fn summary(approval: &Approval) -> String {
+    let snapshot = &approval.snapshot;
+    let mut lines = vec![format!("Run `{}` is waiting at gate `{}`", approval.job_id, approval.node_id)];
+    if let Some(iteration) = snapshot.iteration {
+        lines[0].push_str(&format!(" (ForEach iteration {})", iteration + 1));
+    }
+    lines[0].push('.');
+    if let Some(started) = snapshot.run_started_at {
+        lines.push(format!("Run started <t:{started}:f>."));
+    }
+    lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
+    lines.join("\n")
+}
+
+fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
+    let prompts = &approval.snapshot.prompts;
+    let mut fields: Vec<(String, String)> = prompts
+        .iter()
+        .take(MAX_PROMPTS)
+        .map(|p| (format!("{} ({})", p.label, p.node_id), cut(&p.value, PROMPT_CHARS)))
+        .collect();
+    if prompts.len() > MAX_PROMPTS {
+        fields.push(("More prompts".into(), format!("{} more not shown.", prompts.len() - MAX_PROMPTS)));
+    }
+    fields
+}
+
+fn outcome(approval: &Approval) -> Option<String> {
+    let who =
+        approval.decided_by.as_ref().map(|r| format!("<@{}>", r.id)).unwrap_or_else(|| "someone".into());
+    let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
+    let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
+    let text = match approval.state {
+        ApprovalState::Pending | ApprovalState::Deciding => return None,
+        ApprovalState::Approved => format!("✅ Approved by {who}{when}."),
+        ApprovalState::Rejected => match reason {
+            Some(reason) => format!("❌ Rejected by {who}{when}.\nReason: {reason}"),
+            None => format!("❌ Rejected by {who}{when}."),
+        },
+        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => {
+            format!("{}{when}.", reason.unwrap_or("Closed outside the bridge"))
+        }
+    };
+    Some(text)
+}
+
+fn link_lines(images: &[&ShownAsset], others: &[&ShownAsset]) -> Vec<String> {
+    let first_image_number = limits::EMBEDS + 1;
+    let images =
+        images.iter().enumerate().map(|(n, a)| format!("[Image {}]({})", first_image_number + n, a.url));
+    let others = others.iter().enumerate().map(|(n, a)| {
+        let kind = a.kind.as_deref().map(kind_label).unwrap_or("Asset");
+        format!("[{kind} {}]({})", n + 1, a.url)
+    });
+    images.chain(others).collect()
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "video" => "Video",
+        "audio" => "Audio",
+        "3d" => "3D model",
+        "document" => "Document",
+        "json" => "JSON",
+        "text" => "Text",
+        _ => "Asset",
+    }
+}
+
+fn colour(state: ApprovalState) -> Colour {
+    match state {
+        ApprovalState::Pending | ApprovalState::Deciding => PENDING,
+        ApprovalState::Approved => APPROVED,
+        ApprovalState::Rejected => REJECTED,
+        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => CLOSED,
+    }
+}
+
+/// Cuts `text` to at most `max` characters, ending with an ellipsis when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The characters left for a message's embeds.
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    fn new(total: usize) -> Self {
+        Self { left: total }
+    }
+
+    /// `text` cut to its field's limit and to what is left of the budget.
+    fn take(&mut self, text: &str, field_max: usize) -> String {
+        let out = cut(text, field_max.min(self.left));
+        self.left -= out.chars().count();
+        out
+    }
+
+    /// As many whole links as fit, one per line, then how many did not.
+    fn links(&mut self, links: &[String], field_max: usize) -> String {
+        const TAIL_ROOM: usize = 24; // room kept for "…and N more"
+        let room = field_max.min(self.left);
+        let mut out = String::new();
+        for (shown, link) in links.iter().enumerate() {
+            let reserve = if shown + 1 == links.len() { 0 } else { TAIL_ROOM };
+            if out.chars().count() + link.chars().count() + 1 + reserve > room {
+                out.push_str(&format!("…and {} more", links.len() - shown));
+                break;
+            }
+            out.push_str(link);
+            out.push('\n');
+        }
+        let out = cut(out.trim_end(), room);
+        self.left -= out.chars().count();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+use serde_json::Value;
+
+use super::*;
+use crate::{
+    approvals::review::{ReviewSnapshot, ShownPrompt},
+    store::Reviewer,
+};
+
+fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
+    Approval {
+        id: 42,
+        workflow_id: "wflow_1".into(),
+        job_id: "job_1".into(),
+        node_id: "gate".into(),
+        state: ApprovalState::Pending,
+        snapshot: ReviewSnapshot {
+            workflow_name: "Hero shots".into(),
+            run_started_at: Some(1_700_000_000),
+            iteration: None,
+            assets,
+            prompts,
+        },
+        found_at: 1_700_000_100_000,
+        channel_id: 10,
+        card_nonce: "n0nce".into(),
+        message_id: None,
+        card_deleted: false,
+        card_current: false,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+    }
+}
+
+fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
+    let url = format!("https://cdn.example/{n}?sig={}", "x".repeat(url_len));
+    ShownAsset { asset_id: format!("asset_{n}").into(), url, kind: Some(kind.into()), node_id: "gen".into() }
+}
+
+fn json(message: &CreateMessage) -> Value {
+    serde_json::to_value(message).unwrap()
+}
+
+/// Characters Discord counts towards the 6000 over a message's embeds.
+fn embed_chars(message: &Value) -> usize {
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    message["embeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let fields: usize = e["fields"]
+                .as_array()
+                .map_or(0, |f| f.iter().map(|f| len(&f["name"]) + len(&f["value"])).sum());
+            len(&e["title"]) + len(&e["description"]) + len(&e["footer"]["text"]) + fields
+        })
+        .sum()
+}
+
+fn field<'a>(message: &'a Value, name: &str) -> Option<&'a str> {
+    message["embeds"][0]["fields"].as_array()?.iter().find(|f| f["name"] == name)?["value"].as_str()
+}
+
+#[test]
+fn a_pending_card_offers_approve_and_reject_leading_back_to_its_row() {
+    let message = json(&new_card(&approval(vec![asset(1, "image", 10)], vec![])));
+    let buttons = message["components"][0]["components"].as_array().unwrap();
+    let labels: Vec<_> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Approve", "Reject"]);
+    let ids: Vec<_> =
+        buttons.iter().map(|b| CardCustomId::parse(b["custom_id"].as_str().unwrap()).unwrap()).collect();
+    assert_eq!(ids, [CardCustomId::new(CardAction::Approve, 42), CardCustomId::new(CardAction::Reject, 42)]);
+    assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
+    assert_eq!(message["embeds"][0]["image"]["url"], "https://cdn.example/1?sig=xxxxxxxxxx");
+}
+
+#[test]
+fn the_card_names_the_workflow_run_gate_iteration_and_times() {
+    let mut a = approval(vec![], vec![]);
+    a.snapshot.iteration = Some(2);
+    let message = json(&new_card(&a));
+    let embed = &message["embeds"][0];
+    assert_eq!(embed["title"], "Review: Hero shots");
+    let description = embed["description"].as_str().unwrap();
+    assert!(description.contains("`job_1`") && description.contains("`gate`"), "{description}");
+    assert!(description.contains("ForEach iteration 3"), "{description}");
+    assert!(description.contains("<t:1700000000:f>") && description.contains("<t:1700000100:R>"));
+}
+
+#[test]
+fn more_images_than_embeds_become_numbered_links() {
+    let assets = (1..=15).map(|n| asset(n, "image", 40)).collect();
+    let message = json(&new_card(&approval(assets, vec![])));
+    assert_eq!(message["embeds"].as_array().unwrap().len(), limits::EMBEDS);
+    let links = field(&message, "More assets").unwrap();
+    assert_eq!(links.lines().count(), 5);
+    assert!(links.starts_with("[Image 11](https://cdn.example/11?"), "{links}");
+}
+
+#[test]
+fn other_kinds_are_labelled_links_and_never_images() {
+    let assets =
+        vec![asset(1, "video", 10), asset(2, "3d", 10), asset(3, "audio", 10), asset(4, "document", 10)];
+    let message = json(&new_card(&approval(assets, vec![])));
+    assert!(message["embeds"][0].get("image").is_none());
+    let links = field(&message, "More assets").unwrap();
+    for label in ["[Video 1]", "[3D model 2]", "[Audio 3]", "[Document 4]"] {
+        assert!(links.contains(label), "{links}");
+    }
+}
+
+#[test]
+fn a_card_without_assets_says_so() {
+    let message = json(&new_card(&approval(vec![], vec![])));
+    assert!(field(&message, "Assets").unwrap().contains("no asset"));
+}
+
+#[test]
+fn long_texts_are_cut_with_an_ellipsis_and_the_card_stays_within_discord_limits() {
+    let prompts = (0..8)
+        .map(|n| ShownPrompt {
+            node_id: format!("gen{n}").into(),
+            label: "prompt".into(),
+            value: "word ".repeat(900),
+        })
+        .collect();
+    let assets =
+        (0..40).map(|n| asset(n, "video", 900)).chain((0..12).map(|n| asset(n, "image", 900))).collect();
+    let mut a = approval(assets, prompts);
+    a.snapshot.workflow_name = "N".repeat(400);
+    let message = json(&new_card(&a));
+    let embed = &message["embeds"][0];
+    assert_eq!(embed["title"].as_str().unwrap().chars().count(), limits::TITLE);
+    assert!(embed["title"].as_str().unwrap().ends_with('…'));
+    assert!(embed_chars(&message) <= limits::EMBED_TOTAL, "{} chars", embed_chars(&message));
+    for f in embed["fields"].as_array().unwrap() {
+        assert!(f["value"].as_str().unwrap().chars().count() <= limits::FIELD_VALUE);
+    }
+    assert!(field(&message, "More prompts").unwrap().starts_with("3 more"));
+    assert!(
+        field(&message, "More assets").unwrap().contains("more"),
+        "the links that did not fit are counted"
+    );
+}
+
+#[test]
+fn a_decided_card_has_no_buttons_and_shows_who_decided_what_and_when() {
+    let mut a = approval(vec![asset(1, "image", 10)], vec![]);
+    a.state = ApprovalState::Rejected;
+    a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+    a.decided_at = Some(1_700_000_200_000);
+    a.reason = Some("wrong palette".into());
+    let edit = serde_json::to_value(card_update(&a)).unwrap();
+    assert_eq!(edit["components"], Value::Array(vec![]));
+    let decision = field(&edit, "Decision").unwrap();
+    assert!(decision.contains("Rejected by <@7> <t:1700000200:f>"), "{decision}");
+    assert!(decision.contains("wrong palette"));
+}
+
+#[test]
+fn a_card_closed_outside_the_bridge_says_what_happened() {
+    let mut a = approval(vec![], vec![]);
+    a.state = ApprovalState::RunEnded;
+    a.reason = Some("The run was canceled in Scenario".into());
+    let edit = serde_json::to_value(card_update(&a)).unwrap();
+    assert!(field(&edit, "Decision").unwrap().starts_with("The run was canceled in Scenario"));
+    assert_eq!(edit["components"], Value::Array(vec![]));
+}

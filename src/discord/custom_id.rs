@@ -1,0 +1,98 @@
+//! The `custom_id`s of a card's buttons and of the reject modal.
+//!
+//! They are short (well under Discord's 100 characters), carry only the approval's row id and
+//! what to do, and no secret or URL: everything else is looked up in the store, and the click is
+//! checked against the card it came from.
+
+use std::fmt;
+
+const PREFIX: &str = "ab1";
+
+/// What a component of the bridge asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardAction {
+    /// The Approve button.
+    Approve,
+    /// The Reject button, which opens the reason modal.
+    Reject,
+    /// The reason modal, submitted.
+    RejectReason,
+}
+
+/// A parsed `custom_id`: an action on one approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardCustomId {
+    /// What to do.
+    pub action: CardAction,
+    /// The approval's row id.
+    pub approval_id: i64,
+}
+
+impl CardCustomId {
+    /// The id for `action` on approval `approval_id`.
+    pub fn new(action: CardAction, approval_id: i64) -> Self {
+        Self { action, approval_id }
+    }
+
+    /// Parses an id the bridge made; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.split(':');
+        let (Some(PREFIX), Some(action), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let action = match action {
+            "a" => CardAction::Approve,
+            "r" => CardAction::Reject,
+            "m" => CardAction::RejectReason,
+            _ => return None,
+        };
+        let approval_id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+        Some(Self { action, approval_id })
+    }
+}
+
+impl fmt::Display for CardCustomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let action = match self.action {
+            CardAction::Approve => "a",
+            CardAction::Reject => "r",
+            CardAction::RejectReason => "m",
+        };
+        write!(f, "{PREFIX}:{action}:{}", self.approval_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_and_stays_short() {
+        for action in [CardAction::Approve, CardAction::Reject, CardAction::RejectReason] {
+            let id = CardCustomId::new(action, i64::MAX);
+            let text = id.to_string();
+            assert!(text.len() <= 100, "{text}");
+            assert_eq!(CardCustomId::parse(&text), Some(id));
+        }
+    }
+
+    #[test]
+    fn ids_the_bridge_did_not_make_are_refused() {
+        for raw in [
+            "",
+            "ab1",
+            "ab1:a",
+            "ab1:x:1",
+            "ab1:a:0",
+            "ab1:a:-3",
+            "ab1:a:1:2",
+            "ab2:a:1",
+            "https://x/y",
+            "ab1:a:1e3",
+        ] {
+            assert_eq!(CardCustomId::parse(raw), None, "{raw:?}");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The serenity adapter: review cards, the `custom_id`s of their components, slash commands and
+//! the dispatch of interactions.
+
+pub mod cards;
+pub mod custom_id;
