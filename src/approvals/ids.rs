@@ -1,54 +1,96 @@
-//! Scenario's ids as newtypes, so a job id can never be passed where a node id is expected.
+//! Newtype ids for the things the bridge passes around, so a node id can never be sent where a
+//! job id is expected. They are transparent on the wire: `"job_…"` stays a plain JSON string.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-macro_rules! id_type {
+macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
-            /// The id as Scenario writes it.
+            /// Wraps a raw id as the API spells it.
+            pub fn new(raw: impl Into<String>) -> Self {
+                Self(raw.into())
+            }
+
+            /// The id as the API spells it.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Gives the owned string back.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
         impl From<String> for $name {
-            fn from(id: String) -> Self {
-                Self(id)
+            fn from(raw: String) -> Self {
+                Self(raw)
             }
         }
 
         impl From<&str> for $name {
-            fn from(id: &str) -> Self {
-                Self(id.to_owned())
+            fn from(raw: &str) -> Self {
+                Self(raw.to_owned())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
             }
         }
     };
 }
 
-id_type!(
-    /// A job id, `job_…`; a workflow run is a job.
+string_id!(
+    /// A Scenario job id (`job_…`). A workflow run is a job of type `workflow`; its id is the
+    /// `workflowJobId` of the approval endpoint.
     JobId
 );
-id_type!(
-    /// A workflow id, `wflow_…`.
+string_id!(
+    /// A Scenario workflow id (`wflow_…`).
     WorkflowId
 );
-id_type!(
-    /// The id of a node in a run's flow.
+string_id!(
+    /// The id of a node in a workflow's flow (`metadata.flow[].id`), unique within one run.
     NodeId
 );
-id_type!(
-    /// An asset id, `asset_…`.
+string_id!(
+    /// A Scenario asset id (`asset_…`).
     AssetId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_plain_strings_on_the_wire() {
+        let id: JobId = serde_json::from_str("\"job_abc\"").unwrap();
+        assert_eq!(id.as_str(), "job_abc");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"job_abc\"");
+    }
+
+    #[test]
+    fn ids_display_as_the_raw_string() {
+        assert_eq!(NodeId::from("gate").to_string(), "gate");
+        assert_eq!(
+            WorkflowId::new(String::from("wflow_1")).into_inner(),
+            "wflow_1"
+        );
+        assert_eq!(AssetId::from("asset_1").as_ref(), "asset_1");
+    }
+}

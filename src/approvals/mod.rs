@@ -1,6 +1,7 @@
 //! The domain, with no I/O: ids, gate detection over a run's flow, what a card shows, and the
 //! states of an approval.
 
+pub mod detect;
 pub mod ids;
 pub mod review;
 pub mod state;

@@ -1,0 +1,270 @@
+//! The HTTP core of the Scenario client: building URLs, Basic auth, `projectId`, and the retry
+//! loop that turns an answer (or its absence) into JSON or a [`ScenarioError`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::{debug, warn};
+use url::Url;
+
+use super::error::{ScenarioError, api_message, excerpt};
+use super::retry::{RetryPolicy, is_retryable_status};
+use super::settings::ScenarioSettings;
+use crate::approvals::ids::WorkflowId;
+
+/// A client of the Scenario API. Cheap to clone: clones share one connection pool and one
+/// workflow-name cache.
+#[derive(Clone)]
+pub struct ScenarioClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    api_key: String,
+    api_secret: SecretString,
+    project_id: Option<String>,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+    name_ttl: Duration,
+    names: Mutex<HashMap<WorkflowId, (String, Instant)>>,
+}
+
+impl std::fmt::Debug for ScenarioClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScenarioClient")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("project_id", &self.inner.project_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API call, described before it is sent (and perhaps sent again).
+pub(super) struct Call<'a> {
+    /// For logs and errors, e.g. `GET /jobs/{jobId}`.
+    pub endpoint: &'static str,
+    pub method: Method,
+    pub path: Vec<&'a str>,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+    /// What a 404 means, e.g. `job job_123`.
+    pub not_found: String,
+}
+
+/// The raw parts of one answer.
+struct Body {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl ScenarioClient {
+    /// Builds a client; fails only on an unusable base URL or TLS setup.
+    pub fn new(settings: ScenarioSettings) -> Result<Self, ScenarioError> {
+        let base = &settings.base_url;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(ScenarioError::Settings(format!(
+                "the base URL {base} is not an http(s) URL"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("approval-bridge/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .build()
+            .map_err(|e| ScenarioError::Settings(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url: settings.base_url,
+                api_key: settings.api_key,
+                api_secret: settings.api_secret,
+                project_id: settings.project_id.filter(|p| !p.is_empty()),
+                retry: settings.retry,
+                request_timeout: settings.request_timeout,
+                name_ttl: settings.workflow_name_ttl,
+                names: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The base URL every path is appended to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    pub(super) fn cached_name(&self, id: &WorkflowId) -> Option<String> {
+        // A poisoned lock only means another thread panicked mid-insert: the map is still valid.
+        let names = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
+        names
+            .get(id)
+            .filter(|(_, at)| at.elapsed() < self.inner.name_ttl)
+            .map(|(name, _)| name.clone())
+    }
+
+    pub(super) fn cache_name(&self, id: &WorkflowId, name: &str) {
+        let mut names = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
+        names.insert(id.clone(), (name.to_owned(), Instant::now()));
+    }
+
+    fn url(&self, call: &Call<'_>) -> Result<Url, ScenarioError> {
+        let mut url = self.inner.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| ScenarioError::Settings("the base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(&call.path);
+        let project = self
+            .inner
+            .project_id
+            .iter()
+            .map(|p| ("projectId", p.clone()));
+        let pairs: Vec<(&str, String)> = call.query.iter().cloned().chain(project).collect();
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        Ok(url)
+    }
+
+    async fn attempt(&self, call: &Call<'_>, url: &Url) -> Result<Body, reqwest::Error> {
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), url.clone())
+            .basic_auth(
+                &self.inner.api_key,
+                Some(self.inner.api_secret.expose_secret()),
+            );
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?.to_vec();
+        Ok(Body {
+            status,
+            headers,
+            bytes,
+        })
+    }
+
+    /// Sends a call, retrying as the policy says, and returns the JSON of a 2xx answer.
+    pub(super) async fn execute(&self, call: Call<'_>) -> Result<Value, ScenarioError> {
+        let url = self.url(&call)?;
+        let retry = self.inner.retry;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let outcome = self.attempt(&call, &url).await;
+            let headers = outcome.as_ref().ok().map(|body| body.headers.clone());
+            let failure = match outcome {
+                Ok(body) if body.status.is_success() => return parse_json(&call, &body.bytes),
+                Ok(body) => {
+                    let status = body.status.as_u16();
+                    debug!(
+                        endpoint = call.endpoint,
+                        status, attempts, "Scenario answered an error"
+                    );
+                    if !is_retryable_status(status) || attempts > retry.max_retries {
+                        return Err(self.status_error(&call, body.status, &body.bytes, attempts));
+                    }
+                    format!("HTTP {status}")
+                }
+                Err(error) => {
+                    debug!(endpoint = call.endpoint, attempts, error = %error, "request failed");
+                    if attempts > retry.max_retries {
+                        return Err(self.transport_error(error, attempts));
+                    }
+                    error.to_string()
+                }
+            };
+            let delay = retry.delay(attempts - 1, headers.as_ref());
+            warn!(
+                endpoint = call.endpoint,
+                attempts,
+                delay_ms = delay.as_millis() as u64,
+                failure = %failure,
+                "retrying a Scenario request"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn transport_error(&self, source: reqwest::Error, attempts: u32) -> ScenarioError {
+        if source.is_timeout() {
+            ScenarioError::Timeout {
+                timeout: self.inner.request_timeout,
+                attempts,
+            }
+        } else {
+            ScenarioError::Transport { attempts, source }
+        }
+    }
+
+    fn status_error(
+        &self,
+        call: &Call<'_>,
+        status: StatusCode,
+        body: &[u8],
+        attempts: u32,
+    ) -> ScenarioError {
+        let (message, details) = api_message(body);
+        match status.as_u16() {
+            code @ (401 | 403) => ScenarioError::BadCredentials {
+                status: code,
+                message,
+            },
+            404 => ScenarioError::NotFound {
+                what: call.not_found.clone(),
+                message,
+            },
+            429 => ScenarioError::RateLimited { attempts },
+            code if code >= 500 => ScenarioError::Server {
+                status: code,
+                attempts,
+                message,
+            },
+            code => ScenarioError::Rejected {
+                status: code,
+                message: message.unwrap_or_else(|| status.to_string()),
+                details,
+            },
+        }
+    }
+}
+
+fn parse_json(call: &Call<'_>, bytes: &[u8]) -> Result<Value, ScenarioError> {
+    serde_json::from_slice(bytes).map_err(|e| ScenarioError::MalformedBody {
+        endpoint: call.endpoint,
+        reason: format!("not JSON: {e}"),
+        excerpt: excerpt(bytes),
+    })
+}
+
+/// Reads `body[key]` as a `T`; a missing key or a wrong shape is a [`ScenarioError::MalformedBody`].
+pub(super) fn field<T: DeserializeOwned>(
+    endpoint: &'static str,
+    body: &mut Value,
+    key: &str,
+) -> Result<T, ScenarioError> {
+    let value = body.get_mut(key).map(Value::take).unwrap_or(Value::Null);
+    if value.is_null() {
+        return Err(malformed(endpoint, format!("no `{key}`"), body));
+    }
+    T::deserialize(&value).map_err(|e| malformed(endpoint, format!("`{key}`: {e}"), &value))
+}
+
+/// A [`ScenarioError::MalformedBody`] quoting the start of `value`.
+pub(super) fn malformed(endpoint: &'static str, reason: String, value: &Value) -> ScenarioError {
+    ScenarioError::MalformedBody {
+        endpoint,
+        reason,
+        excerpt: excerpt(value.to_string().as_bytes()),
+    }
+}
