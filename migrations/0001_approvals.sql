@@ -21,7 +21,9 @@ CREATE TABLE approvals (
     card_deleted_at INTEGER,
     -- Whether the card shows the row's current state (false after a transition until edited).
     card_current    INTEGER NOT NULL DEFAULT 0,
-    -- Who decided (or is deciding), when, and why.
+    -- Who decided (or is deciding), what, when, and why. The decision and reason are stored with
+    -- the claim, so a decision interrupted by a crash can be completed at start-up.
+    decision        TEXT CHECK (decision IN ('approve', 'reject')),
     decided_by      INTEGER,
     decided_by_name TEXT,
     decided_at      INTEGER,

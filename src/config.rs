@@ -6,10 +6,10 @@
 use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
+
+use crate::scenario::DEFAULT_BASE_URL;
 use url::Url;
 
-/// The Scenario API's production address, used when `SCENARIO_BASE_URL` is unset.
-pub const DEFAULT_SCENARIO_BASE_URL: &str = "https://api.cloud.scenario.com/v1";
 /// Where the database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
 /// Seconds between two polls when `POLL_INTERVAL_SECS` is unset.
@@ -172,7 +172,7 @@ impl Settings {
         let scenario = ScenarioAccess {
             base_url: reader
                 .url("SCENARIO_BASE_URL")
-                .unwrap_or_else(|| Url::parse(DEFAULT_SCENARIO_BASE_URL).expect("the default URL is valid")),
+                .unwrap_or_else(|| Url::parse(DEFAULT_BASE_URL).expect("the default URL is valid")),
             api_key: reader.secret(
                 "SCENARIO_SDK_API_KEY",
                 "your Scenario API key (Scenario web app → Settings → API keys)",
@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn the_three_required_settings_are_enough_and_defaults_apply() {
         let settings = read(&minimal()).unwrap();
-        assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_SCENARIO_BASE_URL);
+        assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
         assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(settings.poll_interval, Duration::from_secs(15));
         assert_eq!(settings.log_format, LogFormat::Pretty);

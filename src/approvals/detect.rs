@@ -75,9 +75,7 @@ pub enum GateState {
 /// The gates of `job` awaiting a decision, in flow order.
 pub fn gates_awaiting(job: &Job) -> Vec<Gate> {
     let flow = &job.metadata.flow;
-    let gates = flow
-        .iter()
-        .filter(|n| n.node_type == NodeType::UserApproval);
+    let gates = flow.iter().filter(|n| n.node_type == NodeType::UserApproval);
     let mut found = Vec::new();
     for gate in gates {
         debug!(job_id = %job.job_id, node_id = %gate.id, status = ?gate.status, "gate seen");
@@ -88,11 +86,7 @@ pub fn gates_awaiting(job: &Job) -> Vec<Gate> {
             warn!(job_id = %job.job_id, node_id = %gate.id, "a waiting gate in a run without workflowId");
             continue;
         };
-        let deps: Vec<&Node> = gate
-            .depends_on
-            .iter()
-            .filter_map(|d| resolve(flow, gate, d))
-            .collect();
+        let deps: Vec<&Node> = gate.depends_on.iter().filter_map(|d| resolve(flow, gate, d)).collect();
         found.push(Gate {
             workflow_id,
             job_id: job.job_id.clone(),
@@ -123,10 +117,7 @@ pub fn gate_state(job: &Job, node_id: &NodeId) -> GateState {
 }
 
 fn awaits(job: &Job, gate: &Node) -> bool {
-    let waiting_status = matches!(
-        gate.status,
-        Some(NodeStatus::Pending | NodeStatus::Processing)
-    );
+    let waiting_status = matches!(gate.status, Some(NodeStatus::Pending | NodeStatus::Processing));
     waiting_status
         && !job.status.is_terminal()
         && gate.depends_on.iter().all(|dep| {
@@ -146,9 +137,7 @@ fn resolve<'a>(flow: &'a [Node], gate: &Node, dep: &NodeId) -> Option<&'a Node> 
     let (Some(loop_id), Some(index)) = (&gate.loop_node_id, gate.iteration_index) else {
         return exact;
     };
-    let is_template = flow
-        .iter()
-        .any(|n| &n.id == loop_id && n.loop_body_node_ids.contains(dep));
+    let is_template = flow.iter().any(|n| &n.id == loop_id && n.loop_body_node_ids.contains(dep));
     if !is_template {
         return exact;
     }
@@ -224,20 +213,13 @@ mod tests {
     fn a_gate_after_a_finished_producer_awaits_with_its_assets_and_prompt() {
         let run = job(
             "in-progress",
-            json!([
-                producer("gen", "success", "a red fox"),
-                gate("ok", "pending", &["gen"])
-            ]),
+            json!([producer("gen", "success", "a red fox"), gate("ok", "pending", &["gen"])]),
         );
         let gates = gates_awaiting(&run);
         assert_eq!(gates.len(), 1);
         let g = &gates[0];
         assert_eq!(
-            (
-                g.workflow_id.as_str(),
-                g.job_id.as_str(),
-                g.node_id.as_str()
-            ),
+            (g.workflow_id.as_str(), g.job_id.as_str(), g.node_id.as_str()),
             ("wflow_1", "job_1", "ok")
         );
         assert_eq!((g.iteration, g.loop_node_id.clone()), (None, None));
@@ -263,13 +245,8 @@ mod tests {
 
     #[test]
     fn a_gate_showing_processing_also_awaits() {
-        let run = job(
-            "in-progress",
-            json!([
-                producer("gen", "success", "x"),
-                gate("ok", "processing", &["gen"])
-            ]),
-        );
+        let run =
+            job("in-progress", json!([producer("gen", "success", "x"), gate("ok", "processing", &["gen"])]));
         assert_eq!(gates_awaiting(&run)[0].node_status, NodeStatus::Processing);
     }
 
@@ -361,18 +338,9 @@ mod tests {
     #[test]
     fn a_terminal_job_has_no_waiting_gates() {
         for status in ["success", "failure", "canceled"] {
-            let run = job(
-                status,
-                json!([
-                    producer("gen", "success", "x"),
-                    gate("ok", "pending", &["gen"])
-                ]),
-            );
+            let run = job(status, json!([producer("gen", "success", "x"), gate("ok", "pending", &["gen"])]));
             assert!(gates_awaiting(&run).is_empty(), "{status}");
-            assert_eq!(
-                gate_state(&run, &"ok".into()),
-                GateState::RunEnded(JobStatus::from_wire(status))
-            );
+            assert_eq!(gate_state(&run, &"ok".into()), GateState::RunEnded(JobStatus::from_wire(status)));
         }
     }
 
@@ -388,10 +356,7 @@ mod tests {
                 gate("odd", "meditating", &["gen"])
             ]),
         );
-        assert_eq!(
-            run.metadata.flow[0].node_type,
-            NodeType::Unknown("hologram".into())
-        );
+        assert_eq!(run.metadata.flow[0].node_type, NodeType::Unknown("hologram".into()));
         assert_eq!(ids(&gates_awaiting(&run)), ["ok"]);
         assert_eq!(gate_state(&run, &"odd".into()), GateState::NotReady);
     }
@@ -412,34 +377,20 @@ mod tests {
         let gates = gates_awaiting(&run);
         assert_eq!(ids(&gates), ["ok", "no_deps"]);
         assert!(gates[0].assets.is_empty() && gates[0].prompts.is_empty());
-        let bare: Job = serde_json::from_value(
-            json!({"jobId": "job_3", "jobType": "upload", "status": "success"}),
-        )
-        .unwrap();
+        let bare: Job =
+            serde_json::from_value(json!({"jobId": "job_3", "jobType": "upload", "status": "success"}))
+                .unwrap();
         assert!(gates_awaiting(&bare).is_empty());
     }
 
     #[test]
     fn gate_state_follows_the_node_and_the_run() {
-        let flow = |gate_status: &str| {
-            json!([
-                producer("gen", "success", "x"),
-                gate("ok", gate_status, &["gen"])
-            ])
-        };
+        let flow =
+            |gate_status: &str| json!([producer("gen", "success", "x"), gate("ok", gate_status, &["gen"])]);
         let ok = NodeId::from("ok");
-        assert_eq!(
-            gate_state(&job("in-progress", flow("success")), &ok),
-            GateState::Approved
-        );
-        assert_eq!(
-            gate_state(&job("success", flow("success")), &ok),
-            GateState::Approved
-        );
-        assert_eq!(
-            gate_state(&job("canceled", flow("rejected")), &ok),
-            GateState::Rejected
-        );
+        assert_eq!(gate_state(&job("in-progress", flow("success")), &ok), GateState::Approved);
+        assert_eq!(gate_state(&job("success", flow("success")), &ok), GateState::Approved);
+        assert_eq!(gate_state(&job("canceled", flow("rejected")), &ok), GateState::Rejected);
         assert_eq!(
             gate_state(&job("failure", flow("failure")), &ok),
             GateState::RunEnded(JobStatus::Failure)
@@ -452,9 +403,6 @@ mod tests {
             gate_state(&job("canceled", flow("pending")), &ok),
             GateState::RunEnded(JobStatus::Canceled)
         );
-        assert_eq!(
-            gate_state(&job("in-progress", flow("pending")), &"nope".into()),
-            GateState::Missing
-        );
+        assert_eq!(gate_state(&job("in-progress", flow("pending")), &"nope".into()), GateState::Missing);
     }
 }

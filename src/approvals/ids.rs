@@ -87,10 +87,7 @@ mod tests {
     #[test]
     fn ids_display_as_the_raw_string() {
         assert_eq!(NodeId::from("gate").to_string(), "gate");
-        assert_eq!(
-            WorkflowId::new(String::from("wflow_1")).into_inner(),
-            "wflow_1"
-        );
+        assert_eq!(WorkflowId::new(String::from("wflow_1")).into_inner(), "wflow_1");
         assert_eq!(AssetId::from("asset_1").as_ref(), "asset_1");
     }
 }

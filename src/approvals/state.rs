@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use crate::scenario::Decision;
+
 /// Where an approval stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApprovalState {
@@ -66,21 +68,12 @@ impl fmt::Display for ApprovalState {
     }
 }
 
-/// What a reviewer chose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Let the run go on.
-    Approve,
-    /// Stop the run (or its ForEach iteration).
-    Reject,
-}
-
-impl Verdict {
-    /// The state an approval reaches once Scenario accepted this verdict.
-    pub fn final_state(self) -> ApprovalState {
-        match self {
-            Self::Approve => ApprovalState::Approved,
-            Self::Reject => ApprovalState::Rejected,
+impl From<Decision> for ApprovalState {
+    /// The state an approval reaches once Scenario accepted the decision.
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::Approve => Self::Approved,
+            Decision::Reject => Self::Rejected,
         }
     }
 }
@@ -104,8 +97,8 @@ mod tests {
     }
 
     #[test]
-    fn a_verdict_leads_to_its_own_final_state() {
-        assert_eq!(Verdict::Approve.final_state(), ApprovalState::Approved);
-        assert_eq!(Verdict::Reject.final_state(), ApprovalState::Rejected);
+    fn a_decision_leads_to_its_own_final_state() {
+        assert_eq!(ApprovalState::from(Decision::Approve), ApprovalState::Approved);
+        assert_eq!(ApprovalState::from(Decision::Reject), ApprovalState::Rejected);
     }
 }

@@ -69,9 +69,7 @@ impl ScenarioClient {
     pub fn new(settings: ScenarioSettings) -> Result<Self, ScenarioError> {
         let base = &settings.base_url;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(ScenarioError::Settings(format!(
-                "the base URL {base} is not an http(s) URL"
-            )));
+            return Err(ScenarioError::Settings(format!("the base URL {base} is not an http(s) URL")));
         }
         let http = reqwest::Client::builder()
             .user_agent(concat!("approval-bridge/", env!("CARGO_PKG_VERSION")))
@@ -102,10 +100,7 @@ impl ScenarioClient {
     pub(super) fn cached_name(&self, id: &WorkflowId) -> Option<String> {
         // A poisoned lock only means another thread panicked mid-insert: the map is still valid.
         let names = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
-        names
-            .get(id)
-            .filter(|(_, at)| at.elapsed() < self.inner.name_ttl)
-            .map(|(name, _)| name.clone())
+        names.get(id).filter(|(_, at)| at.elapsed() < self.inner.name_ttl).map(|(name, _)| name.clone())
     }
 
     pub(super) fn cache_name(&self, id: &WorkflowId, name: &str) {
@@ -119,11 +114,7 @@ impl ScenarioClient {
             .map_err(|()| ScenarioError::Settings("the base URL cannot take a path".into()))?
             .pop_if_empty()
             .extend(&call.path);
-        let project = self
-            .inner
-            .project_id
-            .iter()
-            .map(|p| ("projectId", p.clone()));
+        let project = self.inner.project_id.iter().map(|p| ("projectId", p.clone()));
         let pairs: Vec<(&str, String)> = call.query.iter().cloned().chain(project).collect();
         if !pairs.is_empty() {
             url.query_pairs_mut().extend_pairs(pairs);
@@ -136,10 +127,7 @@ impl ScenarioClient {
             .inner
             .http
             .request(call.method.clone(), url.clone())
-            .basic_auth(
-                &self.inner.api_key,
-                Some(self.inner.api_secret.expose_secret()),
-            );
+            .basic_auth(&self.inner.api_key, Some(self.inner.api_secret.expose_secret()));
         if let Some(body) = &call.body {
             request = request.json(body);
         }
@@ -147,11 +135,7 @@ impl ScenarioClient {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await?.to_vec();
-        Ok(Body {
-            status,
-            headers,
-            bytes,
-        })
+        Ok(Body { status, headers, bytes })
     }
 
     /// Sends a call, retrying as the policy says, and returns the JSON of a 2xx answer.
@@ -167,10 +151,7 @@ impl ScenarioClient {
                 Ok(body) if body.status.is_success() => return parse_json(&call, &body.bytes),
                 Ok(body) => {
                     let status = body.status.as_u16();
-                    debug!(
-                        endpoint = call.endpoint,
-                        status, attempts, "Scenario answered an error"
-                    );
+                    debug!(endpoint = call.endpoint, status, attempts, "Scenario answered an error");
                     if !is_retryable_status(status) || attempts > retry.max_retries {
                         return Err(self.status_error(&call, body.status, &body.bytes, attempts));
                     }
@@ -198,38 +179,19 @@ impl ScenarioClient {
 
     fn transport_error(&self, source: reqwest::Error, attempts: u32) -> ScenarioError {
         if source.is_timeout() {
-            ScenarioError::Timeout {
-                timeout: self.inner.request_timeout,
-                attempts,
-            }
+            ScenarioError::Timeout { timeout: self.inner.request_timeout, attempts }
         } else {
             ScenarioError::Transport { attempts, source }
         }
     }
 
-    fn status_error(
-        &self,
-        call: &Call<'_>,
-        status: StatusCode,
-        body: &[u8],
-        attempts: u32,
-    ) -> ScenarioError {
+    fn status_error(&self, call: &Call<'_>, status: StatusCode, body: &[u8], attempts: u32) -> ScenarioError {
         let (message, details) = api_message(body);
         match status.as_u16() {
-            code @ (401 | 403) => ScenarioError::BadCredentials {
-                status: code,
-                message,
-            },
-            404 => ScenarioError::NotFound {
-                what: call.not_found.clone(),
-                message,
-            },
+            code @ (401 | 403) => ScenarioError::BadCredentials { status: code, message },
+            404 => ScenarioError::NotFound { what: call.not_found.clone(), message },
             429 => ScenarioError::RateLimited { attempts },
-            code if code >= 500 => ScenarioError::Server {
-                status: code,
-                attempts,
-                message,
-            },
+            code if code >= 500 => ScenarioError::Server { status: code, attempts, message },
             code => ScenarioError::Rejected {
                 status: code,
                 message: message.unwrap_or_else(|| status.to_string()),
@@ -262,9 +224,5 @@ pub(super) fn field<T: DeserializeOwned>(
 
 /// A [`ScenarioError::MalformedBody`] quoting the start of `value`.
 pub(super) fn malformed(endpoint: &'static str, reason: String, value: &Value) -> ScenarioError {
-    ScenarioError::MalformedBody {
-        endpoint,
-        reason,
-        excerpt: excerpt(value.to_string().as_bytes()),
-    }
+    ScenarioError::MalformedBody { endpoint, reason, excerpt: excerpt(value.to_string().as_bytes()) }
 }

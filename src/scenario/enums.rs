@@ -248,17 +248,11 @@ mod tests {
 
     #[test]
     fn only_success_failure_and_canceled_are_terminal() {
-        let terminal: Vec<_> = [
-            "pending",
-            "queued",
-            "warming-up",
-            "in-progress",
-            "finalizing",
-        ]
-        .into_iter()
-        .map(JobStatus::from_wire)
-        .filter(JobStatus::is_terminal)
-        .collect();
+        let terminal: Vec<_> = ["pending", "queued", "warming-up", "in-progress", "finalizing"]
+            .into_iter()
+            .map(JobStatus::from_wire)
+            .filter(JobStatus::is_terminal)
+            .collect();
         assert!(terminal.is_empty());
         assert!(JobStatus::Success.is_terminal());
         assert!(JobStatus::Failure.is_terminal());

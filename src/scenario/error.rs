@@ -54,9 +54,7 @@ pub enum ScenarioError {
         details: Option<Value>,
     },
     /// A 2xx whose body is not what the API documents.
-    #[error(
-        "Scenario answered {endpoint} with a body the bridge cannot read ({reason}): {excerpt}"
-    )]
+    #[error("Scenario answered {endpoint} with a body the bridge cannot read ({reason}): {excerpt}")]
     MalformedBody {
         /// Which call, e.g. `GET /jobs/{jobId}`.
         endpoint: &'static str,
@@ -148,16 +146,11 @@ pub(crate) fn api_message(body: &[u8]) -> (Option<String>, Option<Value>) {
         let raw = excerpt(body);
         return ((!raw.trim().is_empty()).then_some(raw), None);
     };
-    let message = ["message", "error", "reason"]
-        .iter()
-        .find_map(|key| match map.get(*key) {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(Value::Object(inner)) => inner
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            _ => None,
-        });
+    let message = ["message", "error", "reason"].iter().find_map(|key| match map.get(*key) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    });
     (message, map.get("details").cloned())
 }
 
@@ -167,16 +160,8 @@ mod tests {
 
     #[test]
     fn a_403_names_the_project_setting_and_a_401_does_not() {
-        let e401 = ScenarioError::BadCredentials {
-            status: 401,
-            message: None,
-        }
-        .to_string();
-        let e403 = ScenarioError::BadCredentials {
-            status: 403,
-            message: None,
-        }
-        .to_string();
+        let e401 = ScenarioError::BadCredentials { status: 401, message: None }.to_string();
+        let e403 = ScenarioError::BadCredentials { status: 403, message: None }.to_string();
         assert!(e401.contains("SCENARIO_SDK_API_KEY") && e401.contains("SCENARIO_SDK_API_SECRET"));
         assert!(!e401.contains("SCENARIO_PROJECT_ID"));
         assert!(e403.contains("SCENARIO_PROJECT_ID"));

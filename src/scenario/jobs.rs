@@ -69,10 +69,7 @@ impl JobQuery {
     }
 
     fn query_pairs(&self, token: Option<&str>) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![(
-            "pageSize",
-            self.page_size.clamp(1, MAX_PAGE_SIZE).to_string(),
-        )];
+        let mut pairs = vec![("pageSize", self.page_size.clamp(1, MAX_PAGE_SIZE).to_string())];
         if !self.types.is_empty() {
             let types: Vec<&str> = self.types.iter().map(JobType::as_str).collect();
             pairs.push(("types", types.join(",")));
@@ -144,18 +141,10 @@ impl ScenarioClient {
             match page.next_page_token {
                 None => break,
                 Some(next) if token.as_deref() == Some(next.as_str()) => {
-                    return Err(malformed(
-                        LIST_JOBS,
-                        "the same page token twice".into(),
-                        &next.into(),
-                    ));
+                    return Err(malformed(LIST_JOBS, "the same page token twice".into(), &next.into()));
                 }
                 Some(_) if listing.pages >= MAX_PAGES => {
-                    return Err(malformed(
-                        LIST_JOBS,
-                        format!("more than {MAX_PAGES} pages"),
-                        &Value::Null,
-                    ));
+                    return Err(malformed(LIST_JOBS, format!("more than {MAX_PAGES} pages"), &Value::Null));
                 }
                 Some(next) => token = Some(next),
             }
@@ -190,11 +179,7 @@ impl ScenarioClient {
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
         let (jobs, unreadable) = parse_each(items, "jobId", "job");
-        Ok(JobPage {
-            jobs,
-            unreadable,
-            next_page_token,
-        })
+        Ok(JobPage { jobs, unreadable, next_page_token })
     }
 
     /// Checks that Scenario answers and accepts the credentials by listing one workflow run.
@@ -234,10 +219,7 @@ pub(super) fn parse_each<T: serde::de::DeserializeOwned>(
             Err(error) => {
                 let id = item.get(id_key).and_then(Value::as_str).map(str::to_owned);
                 warn!(id = ?id, %error, "skipping a {what} the bridge cannot read");
-                unreadable.push(UnreadableItem {
-                    id,
-                    reason: error.to_string(),
-                });
+                unreadable.push(UnreadableItem { id, reason: error.to_string() });
             }
         }
     }

@@ -22,9 +22,7 @@ pub(crate) fn opt_u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
     Ok(value
         .and_then(|v| match v {
             Value::Number(n) => n.as_u64().map(Some).unwrap_or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0)
-                    .map(|f| f as u64)
+                n.as_f64().filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64)
             }),
             _ => None,
         })
@@ -49,16 +47,11 @@ pub(crate) fn opt_rfc3339<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<OffsetDateTime>, D::Error> {
     let value = Option::<Value>::deserialize(deserializer)?;
-    Ok(value
-        .as_ref()
-        .and_then(Value::as_str)
-        .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()))
+    Ok(value.as_ref().and_then(Value::as_str).and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()))
 }
 
 /// A string, or `None` when absent, `null` or not a string.
-pub(crate) fn opt_string<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     let value = Option::<Value>::deserialize(deserializer)?;
     Ok(match value {
         Some(Value::String(s)) => Some(s),

@@ -25,21 +25,14 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_retries: 2,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-        }
+        Self { max_retries: 2, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(8) }
     }
 }
 
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
+        Self { max_retries: 0, ..Self::default() }
     }
 
     /// The backoff before retry number `retry` (0 for the first retry), with jitter.
@@ -53,9 +46,7 @@ impl RetryPolicy {
     /// The wait before retry number `retry`: what the server asked for when it asked for 0–60 s,
     /// else the backoff.
     pub fn delay(&self, retry: u32, headers: Option<&HeaderMap>) -> Duration {
-        headers
-            .and_then(server_delay)
-            .unwrap_or_else(|| self.backoff(retry))
+        headers.and_then(server_delay).unwrap_or_else(|| self.backoff(retry))
     }
 }
 
@@ -66,21 +57,13 @@ pub fn is_retryable_status(status: u16) -> bool {
 
 /// The wait a server asked for, from `retry-after-ms` then `retry-after`, if within 0–60 s.
 pub fn server_delay(headers: &HeaderMap) -> Option<Duration> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let asked = header("retry-after-ms")
         .and_then(|ms| ms.parse::<f64>().ok())
         .map(|ms| ms / 1000.0)
         .or_else(|| {
             let value = header("retry-after")?;
-            value
-                .parse::<f64>()
-                .ok()
-                .or_else(|| seconds_until_http_date(value))
+            value.parse::<f64>().ok().or_else(|| seconds_until_http_date(value))
         })?;
     if !asked.is_finite() || asked < 0.0 {
         return None;
@@ -90,8 +73,7 @@ pub fn server_delay(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// IMF-fixdate, the HTTP date format: `Sun, 06 Nov 1994 08:49:37 GMT`.
-const HTTP_DATE: &str =
-    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT";
+const HTTP_DATE: &str = "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT";
 
 fn seconds_until_http_date(value: &str) -> Option<f64> {
     let format: Vec<BorrowedFormatItem<'_>> = time::format_description::parse(HTTP_DATE).ok()?;
@@ -147,10 +129,7 @@ mod tests {
         let format = time::format_description::parse(HTTP_DATE).unwrap();
         let h = headers(&[("retry-after", &at.format(&format).unwrap())]);
         let delay = server_delay(&h).unwrap();
-        assert!(
-            delay > Duration::from_secs(8) && delay <= Duration::from_secs(10),
-            "{delay:?}"
-        );
+        assert!(delay > Duration::from_secs(8) && delay <= Duration::from_secs(10), "{delay:?}");
     }
 
     #[test]

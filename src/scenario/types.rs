@@ -6,9 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::enums::{
-    AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus,
-};
+use super::enums::{AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus};
 use super::lenient::{f64_or_zero, null_as_default, opt_f64, opt_rfc3339, opt_string, opt_u32};
 use crate::approvals::ids::{AssetId, JobId, NodeId, WorkflowId};
 

@@ -83,20 +83,12 @@ impl ScenarioClient {
                     return Ok(all);
                 }
                 Some(next) if token.as_deref() == Some(next.as_str()) => {
-                    return Err(malformed(
-                        LIST_WORKFLOWS,
-                        "the same page token twice".into(),
-                        &next.into(),
-                    ));
+                    return Err(malformed(LIST_WORKFLOWS, "the same page token twice".into(), &next.into()));
                 }
                 Some(next) => token = Some(next),
             }
         }
-        Err(malformed(
-            LIST_WORKFLOWS,
-            format!("more than {MAX_PAGES} pages"),
-            &Value::Null,
-        ))
+        Err(malformed(LIST_WORKFLOWS, format!("more than {MAX_PAGES} pages"), &Value::Null))
     }
 
     /// Approves or rejects a gate: `PUT /workflows/{workflowId}/user-approval`. Returns the job
@@ -123,9 +115,7 @@ impl ScenarioClient {
                     "workflowJobId": workflow_job_id,
                     "action": decision.as_str(),
                 })),
-                not_found: format!(
-                    "gate {node_id} in run {workflow_job_id} of workflow {workflow_id}"
-                ),
+                not_found: format!("gate {node_id} in run {workflow_job_id} of workflow {workflow_id}"),
             })
             .await?;
         field(USER_APPROVAL, &mut body, "job")

@@ -5,10 +5,13 @@ use super::{
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
-use crate::approvals::{
-    ids::{JobId, NodeId, WorkflowId},
-    review::ReviewSnapshot,
-    state::{ApprovalState, Verdict},
+use crate::{
+    approvals::{
+        ids::{JobId, NodeId, WorkflowId},
+        review::ReviewSnapshot,
+        state::ApprovalState,
+    },
+    scenario::Decision,
 };
 
 /// A gate the bridge has seen, with its card and its decision.
@@ -38,6 +41,8 @@ pub struct Approval {
     pub card_deleted: bool,
     /// Whether the card shows the current state.
     pub card_current: bool,
+    /// What the reviewer chose (set with the claim).
+    pub decision: Option<Decision>,
     /// Who decided, or is deciding.
     pub decided_by: Option<Reviewer>,
     /// When the decision (or the claim) was made, unix milliseconds.
@@ -93,6 +98,7 @@ struct Row {
     message_id: Option<i64>,
     card_deleted_at: Option<i64>,
     card_current: bool,
+    decision: Option<String>,
     decided_by: Option<i64>,
     decided_by_name: Option<String>,
     decided_at: Option<i64>,
@@ -108,6 +114,12 @@ impl TryFrom<Row> for Approval {
             ApprovalState::parse(&row.state).ok_or_else(|| corrupt(format!("state {:?}", row.state)))?;
         let snapshot =
             serde_json::from_str(&row.gate_json).map_err(|e| corrupt(format!("card snapshot ({e})")))?;
+        let decision = match row.decision.as_deref() {
+            None => None,
+            Some("approve") => Some(Decision::Approve),
+            Some("reject") => Some(Decision::Reject),
+            Some(other) => return Err(corrupt(format!("decision {other:?}"))),
+        };
         let decided_by = row
             .decided_by
             .map(|id| Reviewer { id: id as u64, name: row.decided_by_name.clone().unwrap_or_default() });
@@ -124,6 +136,7 @@ impl TryFrom<Row> for Approval {
             message_id: row.message_id.map(|m| m as u64),
             card_deleted: row.card_deleted_at.is_some(),
             card_current: row.card_current,
+            decision,
             decided_by,
             decided_at: row.decided_at,
             reason: row.reason,
@@ -268,13 +281,22 @@ impl Store {
         Ok(())
     }
 
-    /// Claims a pending gate for `reviewer` (compare-and-swap from `pending`).
-    pub async fn claim(&self, id: i64, reviewer: &Reviewer, verdict: Verdict) -> Result<Claim, StoreError> {
+    /// Claims a pending gate for `reviewer` (compare-and-swap from `pending`), recording what they
+    /// chose and why.
+    pub async fn claim(
+        &self,
+        id: i64,
+        reviewer: &Reviewer,
+        decision: Decision,
+        reason: Option<&str>,
+    ) -> Result<Claim, StoreError> {
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decided_by = ?, decided_by_name = ?, decided_at = ?
+            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?
              WHERE id = ? AND state = 'pending' RETURNING *",
         )
+        .bind(decision.as_str())
+        .bind(reason)
         .bind(reviewer.id as i64)
         .bind(&reviewer.name)
         .bind(now_ms())
@@ -292,28 +314,26 @@ impl Store {
         let entry = NewAudit::by(id, reviewer, AuditAction::Claimed)
             .from(ApprovalState::Pending)
             .to(ApprovalState::Deciding)
-            .detail(verdict_word(verdict));
+            .detail(decision.as_str())
+            .reason(reason);
         audit::insert(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(Claim::Won(Approval::try_from(row)?))
     }
 
     /// Completes a claimed decision that Scenario accepted.
-    pub async fn decided(
-        &self,
-        id: i64,
-        reviewer: &Reviewer,
-        verdict: Verdict,
-        reason: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        let to = verdict.final_state();
+    pub async fn decided(&self, claimed: &Approval) -> Result<bool, StoreError> {
+        let (Some(decision), Some(reviewer)) = (claimed.decision, claimed.decided_by.as_ref()) else {
+            return Ok(false);
+        };
+        let (id, reason) = (claimed.id, claimed.reason.as_deref());
+        let to = ApprovalState::from(decision);
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE approvals SET state = ?, reason = ?, decided_at = ?, card_current = 0
+            "UPDATE approvals SET state = ?, decided_at = ?, card_current = 0
              WHERE id = ? AND state = 'deciding' AND decided_by = ?",
         )
         .bind(to.as_str())
-        .bind(reason)
         .bind(now_ms())
         .bind(id)
         .bind(reviewer.id as i64)
@@ -335,7 +355,8 @@ impl Store {
     pub async fn release(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE approvals SET state = 'pending', decided_by = NULL, decided_by_name = NULL, decided_at = NULL
+            "UPDATE approvals
+             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL
              WHERE id = ? AND state = 'deciding' AND decided_by = ?",
         )
         .bind(id)
@@ -395,12 +416,5 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let entry = NewAudit::by(id, reviewer, AuditAction::Refused).detail(why);
         audit::insert(&mut conn, &entry).await
-    }
-}
-
-fn verdict_word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Approve => "approve",
-        Verdict::Reject => "reject",
     }
 }

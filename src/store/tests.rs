@@ -1,7 +1,7 @@
 use super::*;
-use crate::approvals::{
-    review::ReviewSnapshot,
-    state::{ApprovalState, Verdict},
+use crate::{
+    approvals::{review::ReviewSnapshot, state::ApprovalState},
+    scenario::Decision,
 };
 
 async fn temp_store() -> (Store, tempfile::TempDir) {
@@ -51,7 +51,7 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
     let claims = (1..=8).map(|n| {
         let store = store.clone();
-        tokio::spawn(async move { store.claim(id, &reviewer(n), Verdict::Approve).await.unwrap() })
+        tokio::spawn(async move { store.claim(id, &reviewer(n), Decision::Approve, None).await.unwrap() })
     });
     let mut winners = Vec::new();
     for claim in claims {
@@ -69,8 +69,8 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
 async fn a_lost_claim_shows_who_holds_the_gate() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
-    store.claim(id, &reviewer(1), Verdict::Approve).await.unwrap();
-    let Claim::Lost(row) = store.claim(id, &reviewer(2), Verdict::Reject).await.unwrap() else {
+    store.claim(id, &reviewer(1), Decision::Approve, None).await.unwrap();
+    let Claim::Lost(row) = store.claim(id, &reviewer(2), Decision::Reject, None).await.unwrap() else {
         panic!("the second claim must lose");
     };
     assert_eq!(row.decided_by, Some(reviewer(1)));
@@ -80,10 +80,16 @@ async fn a_lost_claim_shows_who_holds_the_gate() {
 async fn only_the_claimer_can_complete_or_release_a_decision() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
-    store.claim(id, &reviewer(1), Verdict::Reject).await.unwrap();
-    assert!(!store.decided(id, &reviewer(2), Verdict::Reject, None).await.unwrap());
+    let Claim::Won(claimed) =
+        store.claim(id, &reviewer(1), Decision::Reject, Some("wrong colours")).await.unwrap()
+    else {
+        panic!("the only claim must win");
+    };
+    let mut impostor = claimed.clone();
+    impostor.decided_by = Some(reviewer(2));
+    assert!(!store.decided(&impostor).await.unwrap());
     assert!(!store.release(id, &reviewer(2), "not theirs").await.unwrap());
-    assert!(store.decided(id, &reviewer(1), Verdict::Reject, Some("wrong colours")).await.unwrap());
+    assert!(store.decided(&claimed).await.unwrap());
     let row = store.approval(id).await.unwrap().unwrap();
     assert_eq!(row.state, ApprovalState::Rejected);
     assert_eq!(row.reason.as_deref(), Some("wrong colours"));
@@ -98,18 +104,18 @@ async fn only_the_claimer_can_complete_or_release_a_decision() {
 async fn a_released_claim_makes_the_gate_pending_again() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
-    store.claim(id, &reviewer(1), Verdict::Approve).await.unwrap();
+    store.claim(id, &reviewer(1), Decision::Approve, None).await.unwrap();
     assert!(store.release(id, &reviewer(1), "Scenario answered 503").await.unwrap());
     let row = store.approval(id).await.unwrap().unwrap();
     assert_eq!((row.state, row.decided_by), (ApprovalState::Pending, None));
-    assert!(matches!(store.claim(id, &reviewer(2), Verdict::Approve).await.unwrap(), Claim::Won(_)));
+    assert!(matches!(store.claim(id, &reviewer(2), Decision::Approve, None).await.unwrap(), Claim::Won(_)));
 }
 
 #[tokio::test]
 async fn settling_moves_only_open_gates_and_only_from_the_state_seen() {
     let (store, _dir) = temp_store().await;
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
-    store.claim(row.id, &reviewer(1), Verdict::Approve).await.unwrap();
+    store.claim(row.id, &reviewer(1), Decision::Approve, None).await.unwrap();
     // `row` still says pending: a settle based on that stale view must not apply.
     assert!(!store.settle(&row, ApprovalState::RunEnded, "run canceled").await.unwrap());
     let fresh = store.approval(row.id).await.unwrap().unwrap();
