@@ -10,9 +10,14 @@
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, commands.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 
+pub mod app;
 pub mod approvals;
+pub mod bridge;
 pub mod config;
+pub mod decisions;
 pub mod discord;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;
+pub mod watcher;
+pub mod check;

@@ -3,9 +3,15 @@
 //! It is stored with the approval, so the card can be rendered again (after a decision, on a
 //! repost) without asking Scenario; only the asset URLs, which expire, are refreshed.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AssetId, NodeId};
+use super::{
+    detect::Gate,
+    ids::{AssetId, NodeId},
+};
+use crate::scenario::Asset;
 
 /// The content of a review card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,4 +50,110 @@ pub struct ShownPrompt {
     pub label: String,
     /// The text.
     pub value: String,
+}
+
+impl ReviewSnapshot {
+    /// What the card of `gate` shows. `fresh` holds the assets as `GET /assets` just returned
+    /// them (kind and a new signed URL); an asset missing there keeps the URL of the run, with
+    /// its kind guessed from the URL's file extension.
+    pub fn new(gate: &Gate, workflow_name: String, run_started_at: Option<i64>, fresh: &[Asset]) -> Self {
+        let fresh: HashMap<&AssetId, &Asset> = fresh.iter().map(|a| (&a.id, a)).collect();
+        let assets = gate
+            .assets
+            .iter()
+            .map(|shown| {
+                let known = fresh.get(&shown.asset_id);
+                let url = known
+                    .map(|a| a.url.clone())
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or_else(|| shown.url.clone());
+                let kind = known
+                    .and_then(|a| a.kind.as_ref().map(|k| k.as_str().to_owned()))
+                    .or_else(|| kind_from_url(&url).map(str::to_owned));
+                ShownAsset { asset_id: shown.asset_id.clone(), url, kind, node_id: shown.node_id.clone() }
+            })
+            .collect();
+        let prompts = gate
+            .prompts
+            .iter()
+            .map(|p| ShownPrompt {
+                node_id: p.node_id.clone(),
+                label: p.label.clone().unwrap_or_else(|| p.name.clone()),
+                value: p.value.clone(),
+            })
+            .collect();
+        Self { workflow_name, run_started_at, iteration: gate.iteration, assets, prompts }
+    }
+}
+
+/// Scenario's asset kind for a URL whose path ends in a well-known file extension.
+fn kind_from_url(url: &str) -> Option<&'static str> {
+    let path = url.split(['?', '#']).next()?;
+    let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    let kind = match extension.as_str() {
+        "png" | "jpg" | "jpeg" | "webp" | "gif" | "avif" => "image",
+        "exr" | "hdr" => "image-hdr",
+        "mp4" | "webm" | "mov" => "video",
+        "mp3" | "wav" | "ogg" | "flac" => "audio",
+        "glb" | "gltf" | "obj" | "fbx" | "usdz" | "ply" => "3d",
+        "pdf" => "document",
+        "json" => "json",
+        "txt" | "md" => "text",
+        _ => return None,
+    };
+    Some(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        approvals::detect::{GateAsset, GatePrompt},
+        scenario::NodeStatus,
+    };
+
+    fn gate() -> Gate {
+        let asset =
+            |id: &str, url: &str| GateAsset { asset_id: id.into(), url: url.into(), node_id: "gen".into() };
+        Gate {
+            workflow_id: "wflow_1".into(),
+            job_id: "job_1".into(),
+            node_id: "gate".into(),
+            node_status: NodeStatus::Pending,
+            iteration: Some(1),
+            loop_node_id: None,
+            assets: vec![
+                asset("asset_a", "https://cdn/a.png?sig=old"),
+                asset("asset_b", "https://cdn/b.MP4?x=1"),
+            ],
+            prompts: vec![GatePrompt {
+                node_id: "gen".into(),
+                name: "prompt".into(),
+                label: None,
+                value: "a red fox".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn fresh_assets_give_their_kind_and_new_url() {
+        let fresh: Asset = serde_json::from_value(serde_json::json!({
+            "id": "asset_a", "kind": "image", "url": "https://cdn/a.png?sig=new"
+        }))
+        .unwrap();
+        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), Some(5), &[fresh]);
+        assert_eq!(snapshot.assets[0].url, "https://cdn/a.png?sig=new");
+        assert_eq!(snapshot.assets[0].kind.as_deref(), Some("image"));
+        assert_eq!(snapshot.iteration, Some(1));
+        assert_eq!(snapshot.prompts[0].label, "prompt", "the name stands in for a missing label");
+    }
+
+    #[test]
+    fn assets_missing_from_the_refresh_keep_their_url_and_a_guessed_kind() {
+        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), None, &[]);
+        assert_eq!(snapshot.assets[1].url, "https://cdn/b.MP4?x=1");
+        assert_eq!(snapshot.assets[1].kind.as_deref(), Some("video"));
+        assert_eq!(kind_from_url("https://cdn/file"), None);
+        assert_eq!(kind_from_url("https://cdn/model.glb#x"), Some("3d"));
+    }
 }

@@ -2,4 +2,10 @@
 //! the dispatch of interactions.
 
 pub mod cards;
+pub mod client;
+pub mod commands;
 pub mod custom_id;
+mod handler;
+pub mod publish;
+pub mod reply;
+pub mod review;

@@ -389,7 +389,9 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE approvals SET state = ?, reason = COALESCE(reason, ?), decided_at = COALESCE(decided_at, ?), card_current = 0
+            "UPDATE approvals
+             SET state = ?, reason = ?, decided_at = ?, card_current = 0,
+                 decision = NULL, decided_by = NULL, decided_by_name = NULL
              WHERE id = ? AND state = ?",
         )
         .bind(to.as_str())

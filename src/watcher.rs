@@ -1,0 +1,296 @@
+//! The poll loop: finds parked gates, stores them, keeps their cards in line with Scenario.
+//!
+//! One pass ([`Watcher::try_poll_once`]) lists the in-progress workflow runs (every page) and
+//! looks only at runs that changed since the last pass: in steady state the list pages are the
+//! only requests. A changed run's gates are detected from the listed flow (the run is read on its
+//! own only when the list left its flow out), new gates are stored before any card exists, and
+//! open gates that Scenario shows as decided or ended are settled. Runs that left the in-progress
+//! list are read once to learn how they ended. Last, every card not yet posted or not up to date
+//! is written.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
+
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tracing::{debug, info, instrument, warn};
+
+use crate::{
+    approvals::{
+        detect::{Gate, GateState, gate_state, gates_awaiting},
+        ids::{AssetId, JobId},
+        review::ReviewSnapshot,
+        state::ApprovalState,
+    },
+    bridge::Bridge,
+    discord::publish::{CardError, Synced, sync_card},
+    scenario::{Job, JobQuery, ScenarioError},
+    store::{Approval, NewApproval, StoreError},
+};
+
+/// The longest wait between two polls while they keep failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// What one pass saw and did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    /// In-progress workflow runs listed.
+    pub runs: usize,
+    /// Runs looked at because they changed.
+    pub runs_inspected: usize,
+    /// List items that could not be read (logged and skipped).
+    pub unreadable: usize,
+    /// Gates stored for the first time.
+    pub new_gates: usize,
+    /// Open gates closed because Scenario shows them decided or ended.
+    pub settled: usize,
+    /// Cards posted.
+    pub cards_posted: usize,
+    /// Cards edited.
+    pub cards_updated: usize,
+    /// Cards or runs that could not be handled this pass, with the reason; retried next pass.
+    pub failures: Vec<String>,
+}
+
+/// Why a pass could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// Listing the runs failed.
+    #[error("listing workflow runs failed: {0}")]
+    Scenario(#[from] ScenarioError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The poller, with what it remembers between passes.
+pub struct Watcher {
+    bridge: Arc<Bridge>,
+    /// `updatedAt` of each listed run when it was last looked at in full.
+    seen: HashMap<JobId, Option<OffsetDateTime>>,
+}
+
+impl Watcher {
+    /// A watcher with no memory: its first pass looks at every run.
+    pub fn new(bridge: Arc<Bridge>) -> Self {
+        Self { bridge, seen: HashMap::new() }
+    }
+
+    /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
+    /// (doubling, up to [`MAX_BACKOFF`]) while they fail, logging a failure once per streak.
+    pub async fn run(mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            let delay = match self.try_poll_once().await {
+                Ok(report) => {
+                    let ended = self.bridge.poll_succeeded();
+                    if ended > 0 {
+                        info!(failed_polls = ended, "polling Scenario works again");
+                    }
+                    debug!(?report, "poll done");
+                    interval
+                }
+                Err(err) => {
+                    let failures = self.bridge.poll_failed(err.to_string());
+                    if failures == 1 {
+                        warn!(error = %err, "poll failed; retrying with backoff, logged again once it recovers");
+                    }
+                    backoff(interval, failures)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// One pass; see the module documentation.
+    #[instrument(skip_all, name = "poll")]
+    pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
+        let listing = self.bridge.scenario.list_jobs(&JobQuery::in_progress_workflow_runs()).await?;
+        let mut report = PollReport {
+            runs: listing.jobs.len(),
+            unreadable: listing.unreadable.len(),
+            ..Default::default()
+        };
+        let mut open_by_job: HashMap<JobId, Vec<Approval>> = HashMap::new();
+        for approval in self.bridge.store.open_approvals().await? {
+            open_by_job.entry(approval.job_id.clone()).or_default().push(approval);
+        }
+        let listed: HashSet<JobId> = listing.jobs.iter().map(|job| job.job_id.clone()).collect();
+        for job in listing.jobs {
+            let open = open_by_job.remove(&job.job_id).unwrap_or_default();
+            let updated_at = job.updated_at;
+            if updated_at.is_some() && self.seen.get(&job.job_id) == Some(&updated_at) {
+                continue;
+            }
+            report.runs_inspected += 1;
+            let job_id = job.job_id.clone();
+            match self.inspect(job, &open, &mut report).await {
+                Ok(()) => _ = self.seen.insert(job_id, updated_at),
+                Err(err) => report.failures.push(format!("run {job_id}: {err}")),
+            }
+        }
+        self.seen.retain(|job_id, _| listed.contains(job_id));
+        for (job_id, open) in open_by_job {
+            if let Err(err) = self.reconcile_ended(&job_id, &open, &mut report).await {
+                report.failures.push(format!("run {job_id}: {err}"));
+            }
+        }
+        self.sync_cards(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Stores the new gates of a changed run and settles its open gates that are closed.
+    async fn inspect(&self, job: Job, open: &[Approval], report: &mut PollReport) -> Result<(), PollError> {
+        // The list may leave a run's flow out: then read the run itself.
+        let job =
+            if job.metadata.flow.is_empty() { self.bridge.scenario.get_job(&job.job_id).await? } else { job };
+        for gate in gates_awaiting(&job) {
+            if open.iter().any(|a| a.node_id == gate.node_id) {
+                continue;
+            }
+            if self.record(&job, &gate).await? {
+                report.new_gates += 1;
+            }
+        }
+        report.settled += self.settle_closed(&job, open).await?;
+        Ok(())
+    }
+
+    /// Stores a gate seen for the first time, if its workflow is routed somewhere.
+    async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
+        let Some(route) = self.bridge.route_for(&gate.workflow_id).await else {
+            debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
+            return Ok(false);
+        };
+        if self.bridge.store.approval_by_gate(&gate.job_id, &gate.node_id).await?.is_some() {
+            return Ok(false);
+        }
+        let scenario = &self.bridge.scenario;
+        let workflow_name = match scenario.workflow_name(&gate.workflow_id).await {
+            Ok(name) if !name.is_empty() => name,
+            Ok(_) => gate.workflow_id.to_string(),
+            Err(err) => {
+                warn!(workflow_id = %gate.workflow_id, error = %err, "workflow name unavailable; showing its id");
+                gate.workflow_id.to_string()
+            }
+        };
+        let ids: Vec<AssetId> = gate.assets.iter().map(|a| a.asset_id.clone()).collect();
+        let fresh = if ids.is_empty() { Ok(Vec::new()) } else { scenario.assets(&ids).await };
+        let fresh = fresh.unwrap_or_else(|err| {
+            warn!(job_id = %gate.job_id, error = %err, "fresh asset URLs unavailable; using the run's");
+            Vec::new()
+        });
+        let started = job.created_at.map(OffsetDateTime::unix_timestamp);
+        let snapshot = ReviewSnapshot::new(gate, workflow_name, started, &fresh);
+        let new = NewApproval {
+            workflow_id: gate.workflow_id.clone(),
+            job_id: gate.job_id.clone(),
+            node_id: gate.node_id.clone(),
+            snapshot,
+            channel_id: route.channel_id,
+        };
+        let stored = self.bridge.store.insert_approval(&new).await?;
+        if let Some(approval) = &stored {
+            info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, "gate found");
+        }
+        Ok(stored.is_some())
+    }
+
+    /// Settles the pending gates of `job` that Scenario shows as decided or ended. Gates being
+    /// decided are left to their decision, which reads the run itself.
+    async fn settle_closed(&self, job: &Job, open: &[Approval]) -> Result<usize, StoreError> {
+        let mut settled = 0;
+        for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
+            let Some((to, what)) = closed_state(gate_state(job, &approval.node_id)) else { continue };
+            if self.bridge.store.settle(approval, to, &what).await? {
+                info!(approval_id = approval.id, state = %to, what, "gate closed outside the bridge");
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Open gates of a run that left the in-progress list: read it once to learn how it ended.
+    async fn reconcile_ended(
+        &self,
+        job_id: &JobId,
+        open: &[Approval],
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        match self.bridge.scenario.get_job(job_id).await {
+            Ok(job) => report.settled += self.settle_closed(&job, open).await?,
+            Err(ScenarioError::NotFound { .. }) => {
+                for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
+                    let what = "The run no longer exists in Scenario";
+                    report.settled +=
+                        usize::from(self.bridge.store.settle(approval, ApprovalState::RunEnded, what).await?);
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+        Ok(())
+    }
+
+    /// Posts the cards not yet posted and edits those that do not show their state.
+    async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
+        for approval in self.bridge.store.cards_to_sync().await? {
+            match sync_card(&self.bridge, &approval).await {
+                Ok(Synced::Posted) => report.cards_posted += 1,
+                Ok(Synced::Updated) => report.cards_updated += 1,
+                Ok(Synced::Deleted | Synced::Unchanged) => {}
+                Err(CardError::Store(err)) => return Err(err),
+                Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The state a pending gate moves to when Scenario shows it as `state`, with what happened.
+fn closed_state(state: GateState) -> Option<(ApprovalState, String)> {
+    match state {
+        GateState::Approved => Some((ApprovalState::DecidedElsewhere, "Approved in Scenario".into())),
+        GateState::Rejected => Some((ApprovalState::DecidedElsewhere, "Rejected in Scenario".into())),
+        GateState::RunEnded(status) => {
+            Some((ApprovalState::RunEnded, format!("The run ended ({status}) before a decision")))
+        }
+        GateState::Missing => Some((ApprovalState::RunEnded, "The run no longer has this gate".into())),
+        GateState::AwaitingDecision | GateState::NotReady => None,
+    }
+}
+
+/// The wait after `failures` failed passes in a row: the interval doubled per failure, capped.
+fn backoff(interval: Duration, failures: u32) -> Duration {
+    interval.saturating_mul(1 << failures.min(16)).min(MAX_BACKOFF).max(interval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_per_failure_up_to_the_cap() {
+        let interval = Duration::from_secs(15);
+        assert_eq!(backoff(interval, 1), Duration::from_secs(30));
+        assert_eq!(backoff(interval, 2), Duration::from_secs(60));
+        assert_eq!(backoff(interval, 10), MAX_BACKOFF);
+        assert_eq!(
+            backoff(Duration::from_secs(600), 3),
+            Duration::from_secs(600),
+            "never below the interval"
+        );
+    }
+
+    #[test]
+    fn only_decided_ended_or_missing_gates_close() {
+        assert_eq!(closed_state(GateState::Approved).unwrap().0, ApprovalState::DecidedElsewhere);
+        assert_eq!(closed_state(GateState::Missing).unwrap().0, ApprovalState::RunEnded);
+        assert!(closed_state(GateState::AwaitingDecision).is_none());
+        assert!(closed_state(GateState::NotReady).is_none());
+    }
+}
