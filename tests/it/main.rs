@@ -1,1 +1,3 @@
+mod fake_scenario_schemas;
+mod scenario_client;
 mod support;

@@ -1,0 +1,382 @@
+//! The HTTP face of the fake: one handler that logs, applies faults, checks auth, and routes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::faults::{Endpoint, Fault, RecordedRequest, take};
+use super::ops::signed_url;
+use super::render;
+use super::state::{JobEntry, State};
+
+/// A 1×1 transparent PNG, what the CDN serves.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+enum Reply {
+    Json(StatusCode, Value),
+    Raw(StatusCode, &'static str, Vec<u8>),
+}
+
+fn error(status: u16, message: impl Into<String>) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    Reply::Json(
+        status,
+        json!({ "message": message.into(), "error": reason, "statusCode": status.as_u16() }),
+    )
+}
+
+fn classify(method: &Method, path: &str) -> (Endpoint, Vec<String>) {
+    if path.starts_with("/cdn/") {
+        return (
+            Endpoint::Cdn,
+            vec![path.trim_start_matches("/cdn/").to_owned()],
+        );
+    }
+    let Some(rest) = path.strip_prefix("/v1/") else {
+        return (Endpoint::Other, Vec::new());
+    };
+    let segs: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let endpoint = match (method.as_str(), s.as_slice()) {
+        ("GET", ["jobs"]) => Endpoint::ListJobs,
+        ("GET", ["jobs", _]) => Endpoint::GetJob,
+        ("GET", ["workflows"]) => Endpoint::ListWorkflows,
+        ("GET", ["workflows", _]) => Endpoint::GetWorkflow,
+        ("PUT", ["workflows", _, "user-approval"]) => Endpoint::UserApproval,
+        ("POST", ["assets", "get-bulk"]) => Endpoint::GetBulkAssets,
+        ("GET", ["assets", _]) => Endpoint::GetAsset,
+        _ => Endpoint::Other,
+    };
+    (endpoint, segs)
+}
+
+/// The one handler behind every route.
+pub async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (endpoint, segs) = classify(&method, uri.path());
+    let query = uri.query().unwrap_or_default().to_owned();
+    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let auth_ok = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(shared.expected_auth.as_str());
+    let json_body: Option<Value> = serde_json::from_slice(&body).ok();
+    let fault = take(&mut shared.faults.lock().unwrap(), endpoint);
+    shared.log.lock().unwrap().push(RecordedRequest {
+        endpoint,
+        method: method.to_string(),
+        path: uri.path().trim_start_matches("/v1").to_owned(),
+        query,
+        params: params.clone(),
+        auth_ok,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: json_body.clone(),
+        fault: fault.as_ref().map(Fault::name),
+    });
+    match &fault {
+        Some(Fault::Status {
+            status,
+            retry_after,
+            retry_after_ms,
+            body,
+        }) => {
+            let mut response = reply(Reply::Json(
+                StatusCode::from_u16(*status).unwrap(),
+                body.clone(),
+            ));
+            for (name, value) in [
+                ("retry-after", retry_after),
+                ("retry-after-ms", retry_after_ms),
+            ] {
+                if let Some(value) = value {
+                    response
+                        .headers_mut()
+                        .insert(name, HeaderValue::from_str(value).unwrap());
+                }
+            }
+            return response;
+        }
+        Some(Fault::WrongShape(value)) => return reply(Reply::Json(StatusCode::OK, value.clone())),
+        Some(Fault::CloseConnection) => return broken(),
+        Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::TruncatedBody) | None => {}
+    }
+    let required_project = shared.options.lock().unwrap().required_project.clone();
+    let answer = if endpoint == Endpoint::Cdn {
+        cdn(&params)
+    } else if !auth_ok {
+        error(401, "Invalid API key or secret")
+    } else if required_project.is_some_and(|p| params.get("projectId") != Some(&p)) {
+        error(403, "This API key has no access to the requested project")
+    } else {
+        shared.answer(endpoint, &segs, &params, json_body)
+    };
+    match (fault, answer) {
+        (Some(Fault::TruncatedBody), Reply::Json(status, value)) => {
+            let text = value.to_string().into_bytes();
+            reply(Reply::Raw(
+                status,
+                "application/json",
+                text[..text.len() / 2].to_vec(),
+            ))
+        }
+        (_, answer) => reply(answer),
+    }
+}
+
+fn reply(answer: Reply) -> Response {
+    match answer {
+        Reply::Json(status, value) => (status, axum::Json(value)).into_response(),
+        Reply::Raw(status, content_type, bytes) => {
+            (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
+        }
+    }
+}
+
+/// A response whose body fails at once: hyper drops the connection mid-answer.
+fn broken() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+fn cdn(params: &HashMap<String, String>) -> Reply {
+    let expires = params.get("Expires").and_then(|e| e.parse::<i64>().ok());
+    let fresh = expires.is_some_and(|e| e >= time::OffsetDateTime::now_utc().unix_timestamp());
+    if !fresh || !params.contains_key("Signature") {
+        return Reply::Raw(
+            StatusCode::FORBIDDEN,
+            "text/xml",
+            b"<Error><Code>AccessDenied</Code></Error>".to_vec(),
+        );
+    }
+    Reply::Raw(StatusCode::OK, "image/png", PNG.to_vec())
+}
+
+impl Shared {
+    fn answer(
+        &self,
+        endpoint: Endpoint,
+        segs: &[String],
+        params: &HashMap<String, String>,
+        body: Option<Value>,
+    ) -> Reply {
+        let options = self.options.lock().unwrap().clone();
+        let mut state = self.state.lock().unwrap();
+        let port = self.port;
+        match endpoint {
+            Endpoint::ListJobs => list_jobs(&state, params, options.empty_pages),
+            Endpoint::GetJob => match state.job_index.get(&segs[1]) {
+                Some(&i) => Reply::Json(
+                    StatusCode::OK,
+                    json!({ "job": job_json(&state, &state.jobs[i]) }),
+                ),
+                None => error(404, format!("Job {} not found", segs[1])),
+            },
+            Endpoint::ListWorkflows => list_workflows(&state, params),
+            Endpoint::GetWorkflow => match state.workflow_index.get(&segs[1]) {
+                Some(&i) => Reply::Json(
+                    StatusCode::OK,
+                    json!({ "workflow": render::workflow(&state.workflows[i], true) }),
+                ),
+                None => error(404, format!("Workflow {} not found", segs[1])),
+            },
+            Endpoint::UserApproval => decide(&mut state, &segs[1], body),
+            Endpoint::GetAsset => match state.assets.get(&segs[1]) {
+                Some(a) => Reply::Json(
+                    StatusCode::OK,
+                    json!({ "asset": render::asset(a, &signed_url(port, &a.id)) }),
+                ),
+                None => error(404, format!("Asset {} not found", segs[1])),
+            },
+            Endpoint::GetBulkAssets => bulk_assets(&state, port, body),
+            _ => error(404, "Route not found"),
+        }
+    }
+}
+
+fn job_json(state: &State, entry: &JobEntry) -> Value {
+    render::job(entry, &|id| state.assets.get(id).map(|a| a.url.clone()))
+}
+
+fn page_size(params: &HashMap<String, String>) -> Result<usize, Reply> {
+    match params.get("pageSize") {
+        None => Ok(50),
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => Ok(n),
+            _ => Err(error(400, "pageSize must be an integer between 1 and 100")),
+        },
+    }
+}
+
+/// Tokens are `p<position>`; `p<position>e` marks that the empty page before it was served.
+fn parse_token(params: &HashMap<String, String>) -> Result<(usize, bool), Reply> {
+    let Some(token) = params.get("paginationToken") else {
+        return Ok((0, false));
+    };
+    let (digits, served_empty) = match token.strip_suffix('e') {
+        Some(d) => (d, true),
+        None => (token.as_str(), false),
+    };
+    digits
+        .strip_prefix('p')
+        .and_then(|d| d.parse().ok())
+        .map(|p| (p, served_empty))
+        .ok_or_else(|| error(400, "Invalid pagination token"))
+}
+
+fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool) -> Reply {
+    let (size, (start, served_empty)) = match (page_size(params), parse_token(params)) {
+        (Ok(size), Ok(token)) => (size, token),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    if empty_pages && !served_empty && start < state.jobs.len() {
+        return Reply::Json(
+            StatusCode::OK,
+            json!({ "jobs": [], "nextPaginationToken": format!("p{start}e") }),
+        );
+    }
+    let types: Option<HashSet<&str>> = params
+        .get("types")
+        .or(params.get("type"))
+        .map(|t| t.split(',').collect());
+    let matches = |entry: &JobEntry| {
+        let raw = job_fields(entry);
+        types
+            .as_ref()
+            .is_none_or(|t| raw.0.is_some_and(|v| t.contains(v)))
+            && params
+                .get("status")
+                .is_none_or(|s| raw.1 == Some(s.as_str()))
+            && params
+                .get("workflowId")
+                .is_none_or(|w| raw.2 == Some(w.as_str()))
+    };
+    let mut jobs = Vec::new();
+    let mut next = None;
+    for (i, entry) in state.jobs.iter().enumerate().skip(start) {
+        if !matches(entry) {
+            continue;
+        }
+        if jobs.len() == size {
+            next = Some(i);
+            break;
+        }
+        jobs.push(job_json(state, entry));
+    }
+    let mut page = json!({ "jobs": jobs });
+    if let Some(next) = next {
+        page["nextPaginationToken"] = json!(format!("p{next}"));
+    }
+    Reply::Json(StatusCode::OK, page)
+}
+
+/// (jobType, status, workflowId) of an entry, for filtering.
+fn job_fields(entry: &JobEntry) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match entry {
+        JobEntry::Run(run) => (
+            Some("workflow"),
+            Some(run.status.as_str()),
+            Some(run.workflow_id.as_str()),
+        ),
+        JobEntry::Raw(raw) => (
+            raw.get("jobType").and_then(Value::as_str),
+            raw.get("status").and_then(Value::as_str),
+            raw.pointer("/metadata/workflowId").and_then(Value::as_str),
+        ),
+    }
+}
+
+fn list_workflows(state: &State, params: &HashMap<String, String>) -> Reply {
+    let (size, (start, _)) = match (page_size(params), parse_token(params)) {
+        (Ok(size), Ok(token)) => (size, token),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let full = params.get("full").is_none_or(|f| f != "false");
+    let items: Vec<Value> = state
+        .workflows
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|w| render::workflow(w, full))
+        .collect();
+    let mut page = json!({ "workflows": items });
+    if start + size < state.workflows.len() {
+        page["nextPaginationToken"] = json!(format!("p{}", start + size));
+    }
+    Reply::Json(StatusCode::OK, page)
+}
+
+fn decide(state: &mut State, workflow_id: &str, body: Option<Value>) -> Reply {
+    let Some(Value::Object(body)) = body else {
+        return error(400, "The body must be a JSON object");
+    };
+    let (Some(Value::String(node_id)), Some(Value::String(job_id))) =
+        (body.get("nodeId"), body.get("workflowJobId"))
+    else {
+        return error(400, "nodeId and workflowJobId must be strings");
+    };
+    let approve = match body.get("action") {
+        None | Some(Value::Null) => true,
+        Some(Value::String(a)) if a == "approve" => true,
+        Some(Value::String(a)) if a == "reject" => false,
+        Some(_) => return error(400, "action must be one of: approve, reject"),
+    };
+    match state.decide(Some(workflow_id), job_id, node_id, approve) {
+        Ok(()) => {
+            let entry = &state.jobs[state.job_index[job_id.as_str()]];
+            Reply::Json(StatusCode::OK, json!({ "job": job_json(state, entry) }))
+        }
+        Err((status, message)) => error(status, message),
+    }
+}
+
+fn bulk_assets(state: &State, port: u16, body: Option<Value>) -> Reply {
+    let ids: Option<Vec<&str>> = body
+        .as_ref()
+        .and_then(|b| b.get("assetIds"))
+        .and_then(Value::as_array)
+        .and_then(|ids| ids.iter().map(Value::as_str).collect());
+    let Some(ids) = ids else {
+        return error(400, "assetIds must be an array of strings");
+    };
+    if ids.len() > 200 {
+        return error(400, "Limit of 200 assets");
+    }
+    let assets: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| state.assets.get(*id))
+        .map(|a| render::asset(a, &signed_url(port, &a.id)))
+        .collect();
+    Reply::Json(StatusCode::OK, json!({ "assets": assets }))
+}
