@@ -18,7 +18,9 @@ pub async fn run(settings: &Settings) -> Vec<CheckLine> {
         Err(err) => Err(format!("{err}")),
     };
     let scenario = match ScenarioClient::new(scenario_settings(&settings.scenario)) {
-        Ok(client) => client.check_connection().await.map(|()| "listed a job".to_owned()).map_err(|e| e.to_string()),
+        Ok(client) => {
+            client.check_connection().await.map(|()| "listed a job".to_owned()).map_err(|e| e.to_string())
+        }
         Err(err) => Err(err.to_string()),
     };
     vec![("database", database), ("Scenario", scenario), ("Discord", discord_user(settings).await)]
@@ -29,7 +31,8 @@ async fn discord_user(settings: &Settings) -> Result<String, String> {
     match http.get_current_user().await {
         Ok(user) => Ok(format!("logged in as {} ({})", user.name, user.id)),
         Err(err) if discord::publish::discord_error_code(&err) == Some(0) => {
-            Err("Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)".into())
+            Err("Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
+                .into())
         }
         Err(err) => Err(redact(err.to_string(), settings.discord.token.expose_secret())),
     }

@@ -13,6 +13,7 @@
 pub mod app;
 pub mod approvals;
 pub mod bridge;
+pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
@@ -20,4 +21,3 @@ pub mod scenario;
 pub mod store;
 pub mod telemetry;
 pub mod watcher;
-pub mod check;

@@ -1,1 +1,118 @@
-fn main() {}
+//! approval-bridge: settings, telemetry, build, run until stopped, and say why it stopped.
+
+use std::process::ExitCode;
+
+use approval_bridge::{app::App, check, config, config::Settings, telemetry};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use tracing::error;
+
+/// Posts a review card in Discord for every Scenario workflow run parked at an approval gate,
+/// and turns a reviewer's click into the decision.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum Command {
+    /// Run the bridge (the default).
+    Run,
+    /// Check the settings, the database, Scenario and Discord once, then exit.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().after_long_help(settings_help()).after_help(settings_help()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("the .env file could not be read: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("{err}");
+            eprintln!("See `approval-bridge --help` for every setting.");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => runtime.block_on(run(settings)),
+        Command::Check => runtime.block_on(check(settings)),
+    }
+}
+
+async fn run(settings: Settings) -> ExitCode {
+    // A second subscriber cannot exist in this process; an error here would only be a bug.
+    let _ = telemetry::init(settings.log_format, std::io::stderr);
+    let app = match App::build(&settings).await {
+        Ok(app) => app,
+        Err(err) => {
+            error!(error = format!("{err:#}"), "could not start");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped(stop_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error!(error = format!("{err:#}"), "stopped because of an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn check(settings: Settings) -> ExitCode {
+    println!("settings: ok");
+    let mut ok = true;
+    for (name, result) in check::run(&settings).await {
+        match result {
+            Ok(detail) => println!("{name}: ok ({detail})"),
+            Err(reason) => {
+                ok = false;
+                println!("{name}: FAILED: {reason}");
+            }
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (`docker stop`, systemd).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+fn settings_help() -> String {
+    let mut text =
+        String::from("Settings (environment variables; a .env file in the working directory is read too):\n");
+    for setting in config::SETTINGS {
+        text.push_str(&format!("  {:<24} {}\n", setting.name, setting.meaning));
+    }
+    text
+}

@@ -8,23 +8,16 @@ use serde_json::{Value, json};
 use crate::support::fake_scenario::{API_KEY, API_SECRET, FakeScenario, FlowTemplate};
 
 fn schema(file: &str) -> jsonschema::Validator {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/fixtures/scenario-schemas",
-        file,
-    ]
-    .iter()
-    .collect();
+    let path: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/scenario-schemas", file].iter().collect();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
 fn assert_valid(file: &str, instance: &Value) {
     let validator = schema(file);
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors: Vec<String> =
+        validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "{file}: {errors:#?}\n{instance:#}");
 }
 
@@ -35,19 +28,13 @@ struct Raw {
 
 impl Raw {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .basic_auth(API_KEY, Some(API_SECRET));
+        let mut request =
+            self.http.request(method, format!("{}{path}", self.base)).basic_auth(API_KEY, Some(API_SECRET));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
+        assert!(response.status().is_success(), "{path}: {}", response.status());
         response.json().await.unwrap()
     }
 
@@ -74,48 +61,28 @@ async fn fake_with_runs_in_every_state() -> (FakeScenario, String, Vec<String>) 
     let looped = fake.start_parked_run(&loop_wf);
     fake.reject(&looped, "check_0").unwrap();
     fake.settle();
-    (
-        fake,
-        wf,
-        vec![pending, parked, finished, rejected, failed, looped],
-    )
+    (fake, wf, vec![pending, parked, finished, rejected, failed, looped])
 }
 
 #[tokio::test]
 async fn every_endpoint_of_the_fake_answers_in_the_documented_shape() {
     let (fake, wf, runs) = fake_with_runs_in_every_state().await;
-    let raw = Raw {
-        http: reqwest::Client::new(),
-        base: fake.base_url().to_string(),
-    };
+    let raw = Raw { http: reqwest::Client::new(), base: fake.base_url().to_string() };
 
     let page = raw.get("/jobs?types=workflow&pageSize=100").await;
     let jobs = page["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), runs.len());
-    jobs.iter()
-        .for_each(|job| assert_valid("job_list_response.json", job));
+    jobs.iter().for_each(|job| assert_valid("job_list_response.json", job));
     for run in &runs {
-        assert_valid(
-            "job_retrieve_response.json",
-            &raw.get(&format!("/jobs/{run}")).await,
-        );
+        assert_valid("job_retrieve_response.json", &raw.get(&format!("/jobs/{run}")).await);
     }
 
     let fresh = fake.start_parked_run(&wf);
     let body = json!({ "nodeId": "review", "workflowJobId": fresh, "action": "approve" });
-    let decided = raw
-        .call(
-            reqwest::Method::PUT,
-            &format!("/workflows/{wf}/user-approval"),
-            Some(body),
-        )
-        .await;
+    let decided = raw.call(reqwest::Method::PUT, &format!("/workflows/{wf}/user-approval"), Some(body)).await;
     assert_valid("workflow_user_approval_response.json", &decided);
 
-    assert_valid(
-        "workflow_retrieve_response.json",
-        &raw.get(&format!("/workflows/{wf}")).await,
-    );
+    assert_valid("workflow_retrieve_response.json", &raw.get(&format!("/workflows/{wf}")).await);
     for query in ["", "?full=false"] {
         let list = raw.get(&format!("/workflows{query}")).await;
         list["workflows"]
@@ -127,17 +94,9 @@ async fn every_endpoint_of_the_fake_answers_in_the_documented_shape() {
 
     let asset_ids = fake.node_assets(&runs[1], "color");
     assert_eq!(asset_ids.len(), 2);
-    assert_valid(
-        "asset_retrieve_response.json",
-        &raw.get(&format!("/assets/{}", asset_ids[0])).await,
-    );
-    let bulk = raw
-        .call(
-            reqwest::Method::POST,
-            "/assets/get-bulk",
-            Some(json!({ "assetIds": asset_ids })),
-        )
-        .await;
+    assert_valid("asset_retrieve_response.json", &raw.get(&format!("/assets/{}", asset_ids[0])).await);
+    let bulk =
+        raw.call(reqwest::Method::POST, "/assets/get-bulk", Some(json!({ "assetIds": asset_ids }))).await;
     assert_eq!(bulk["assets"].as_array().unwrap().len(), 2);
     assert_valid("asset_get_bulk_response.json", &bulk);
 }
@@ -156,12 +115,7 @@ async fn a_body_of_the_wrong_shape_fails_the_schema_check() {
     flow_not_a_list["job"]["metadata"]["flow"] = json!("nope");
 
     for bad in [no_id, odd_status, flow_not_a_list, json!({ "jobs": [] })] {
-        assert!(
-            !schema("job_retrieve_response.json").is_valid(&bad),
-            "{bad:#}"
-        );
+        assert!(!schema("job_retrieve_response.json").is_valid(&bad), "{bad:#}");
     }
-    assert!(
-        !schema("asset_retrieve_response.json").is_valid(&json!({ "asset": { "id": "asset_1" } }))
-    );
+    assert!(!schema("asset_retrieve_response.json").is_valid(&json!({ "asset": { "id": "asset_1" } })));
 }

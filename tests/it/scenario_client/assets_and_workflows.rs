@@ -9,11 +9,7 @@ use crate::support::fake_scenario::{Endpoint, FakeScenario, FlowTemplate};
 #[tokio::test]
 async fn bulk_assets_are_fetched_in_chunks_of_a_hundred() {
     let fake = FakeScenario::start().await;
-    let ids: Vec<AssetId> = fake
-        .add_assets(150)
-        .into_iter()
-        .map(AssetId::from)
-        .collect();
+    let ids: Vec<AssetId> = fake.add_assets(150).into_iter().map(AssetId::from).collect();
 
     let assets = fake.client().assets(&ids).await.unwrap();
 
@@ -22,12 +18,7 @@ async fn bulk_assets_are_fetched_in_chunks_of_a_hundred() {
     let sizes: Vec<usize> = fake
         .requests_to(Endpoint::GetBulkAssets)
         .iter()
-        .map(|r| {
-            r.body.as_ref().unwrap()["assetIds"]
-                .as_array()
-                .unwrap()
-                .len()
-        })
+        .map(|r| r.body.as_ref().unwrap()["assetIds"].as_array().unwrap().len())
         .collect();
     assert_eq!(sizes, [100, 50]);
 }
@@ -43,10 +34,7 @@ async fn asset_urls_are_fresh_and_served_by_the_fake_cdn() {
     let asset = client.asset(&gate.assets[0].asset_id).await.unwrap();
 
     assert_ne!(asset.url, gate.assets[0].url, "a new signature each time");
-    assert_eq!(
-        asset.metadata.prompt.as_deref(),
-        Some("a lighthouse at dusk")
-    );
+    assert_eq!(asset.metadata.prompt.as_deref(), Some("a lighthouse at dusk"));
     let image = reqwest::get(&asset.url).await.unwrap();
     assert_eq!(image.status(), 200);
     assert_eq!(image.headers()["content-type"], "image/png");
@@ -111,11 +99,7 @@ async fn thousands_of_runs_list_with_their_parked_gates() {
     fake.seed_runs(&wf, 2_000, 100);
 
     let started = Instant::now();
-    let listing = fake
-        .client()
-        .list_jobs(&JobQuery::in_progress_workflow_runs())
-        .await
-        .unwrap();
+    let listing = fake.client().list_jobs(&JobQuery::in_progress_workflow_runs()).await.unwrap();
     let elapsed = started.elapsed();
 
     assert_eq!(listing.jobs.len(), 2_000);

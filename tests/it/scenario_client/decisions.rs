@@ -20,26 +20,14 @@ async fn approving_a_parked_gate_lets_the_run_finish() {
     let gates = gates_awaiting(&client.get_job(&job_id).await.unwrap());
     assert_eq!(gates.len(), 1);
     assert_eq!(gates[0].assets.len(), 1);
-    let job = client
-        .decide(&wf_id, &job_id, &node_id, Decision::Approve)
-        .await
-        .unwrap();
+    let job = client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap();
 
     assert_eq!(gate_state(&job, &node_id), GateState::Approved);
-    let body = fake.requests_to(Endpoint::UserApproval)[0]
-        .body
-        .clone()
-        .unwrap();
-    assert_eq!(
-        body,
-        json!({ "nodeId": "review", "workflowJobId": run, "action": "approve" })
-    );
+    let body = fake.requests_to(Endpoint::UserApproval)[0].body.clone().unwrap();
+    assert_eq!(body, json!({ "nodeId": "review", "workflowJobId": run, "action": "approve" }));
     fake.settle();
     assert_eq!(fake.job_status(&run), "success");
-    assert_eq!(
-        fake.node_status(&run, "upscale").as_deref(),
-        Some("success")
-    );
+    assert_eq!(fake.node_status(&run, "upscale").as_deref(), Some("success"));
 }
 
 #[tokio::test]
@@ -49,19 +37,12 @@ async fn rejecting_a_gate_cancels_the_run() {
     let run = fake.start_parked_run(&wf);
     let (wf_id, job_id, node_id) = ids(&wf, &run, "review");
 
-    let job = fake
-        .client()
-        .decide(&wf_id, &job_id, &node_id, Decision::Reject)
-        .await
-        .unwrap();
+    let job = fake.client().decide(&wf_id, &job_id, &node_id, Decision::Reject).await.unwrap();
 
     assert_eq!(job.status, JobStatus::Canceled);
     assert_eq!(gate_state(&job, &node_id), GateState::Rejected);
     fake.settle();
-    assert_eq!(
-        fake.node_status(&run, "upscale").as_deref(),
-        Some("pending")
-    );
+    assert_eq!(fake.node_status(&run, "upscale").as_deref(), Some("pending"));
 }
 
 #[tokio::test]
@@ -74,38 +55,20 @@ async fn rejecting_inside_a_foreach_ends_only_that_iteration() {
     let job_id = JobId::from(run.as_str());
 
     let gates = gates_awaiting(&client.get_job(&job_id).await.unwrap());
-    let found: Vec<_> = gates
-        .iter()
-        .map(|g| (g.node_id.as_str(), g.iteration))
-        .collect();
+    let found: Vec<_> = gates.iter().map(|g| (g.node_id.as_str(), g.iteration)).collect();
     assert_eq!(found, [("check_0", Some(0)), ("check_1", Some(1))]);
-    assert_eq!(
-        gates[1].loop_node_id.as_ref().map(NodeId::as_str),
-        Some("loop")
-    );
+    assert_eq!(gates[1].loop_node_id.as_ref().map(NodeId::as_str), Some("loop"));
     assert_eq!(gates[1].assets[0].node_id.as_str(), "draw_1");
 
     let wf_id = WorkflowId::from(wf.as_str());
-    let job = client
-        .decide(&wf_id, &job_id, &"check_0".into(), Decision::Reject)
-        .await
-        .unwrap();
+    let job = client.decide(&wf_id, &job_id, &"check_0".into(), Decision::Reject).await.unwrap();
     assert_eq!(job.status, JobStatus::InProgress, "the run goes on");
-    client
-        .decide(&wf_id, &job_id, &"check_1".into(), Decision::Approve)
-        .await
-        .unwrap();
+    client.decide(&wf_id, &job_id, &"check_1".into(), Decision::Approve).await.unwrap();
     fake.settle();
 
     assert_eq!(fake.job_status(&run), "success");
-    assert_eq!(
-        fake.node_status(&run, "check_0").as_deref(),
-        Some("rejected")
-    );
-    assert_eq!(
-        fake.node_status(&run, "collect").as_deref(),
-        Some("success")
-    );
+    assert_eq!(fake.node_status(&run, "check_0").as_deref(), Some("rejected"));
+    assert_eq!(fake.node_status(&run, "collect").as_deref(), Some("success"));
 }
 
 #[tokio::test]
@@ -115,30 +78,15 @@ async fn deciding_a_gate_that_is_not_waiting_is_refused_with_the_apis_message() 
     let run = fake.start_parked_run(&wf);
     let client = fake.client();
     let (wf_id, job_id, node_id) = ids(&wf, &run, "review");
-    client
-        .decide(&wf_id, &job_id, &node_id, Decision::Approve)
-        .await
-        .unwrap();
+    client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap();
 
-    let error = client
-        .decide(&wf_id, &job_id, &node_id, Decision::Approve)
-        .await
-        .unwrap_err();
+    let error = client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap_err();
 
-    let ScenarioError::Rejected {
-        status, message, ..
-    } = &error
-    else {
-        panic!("{error:?}")
-    };
+    let ScenarioError::Rejected { status, message, .. } = &error else { panic!("{error:?}") };
     assert_eq!(*status, 400);
     assert!(message.contains("not waiting for approval"), "{message}");
     assert!(!error.is_transient());
-    assert_eq!(
-        fake.count(Endpoint::UserApproval),
-        2,
-        "a 400 is not retried"
-    );
+    assert_eq!(fake.count(Endpoint::UserApproval), 2, "a 400 is not retried");
 }
 
 #[tokio::test]
@@ -150,23 +98,11 @@ async fn a_gate_of_an_unknown_node_or_another_workflow_is_not_found() {
     let client = fake.client();
     let (wf_id, job_id, _) = ids(&wf, &run, "review");
 
-    let no_node = client
-        .decide(&wf_id, &job_id, &"ghost".into(), Decision::Approve)
-        .await;
-    let wrong_wf = client
-        .decide(
-            &other.as_str().into(),
-            &job_id,
-            &"review".into(),
-            Decision::Approve,
-        )
-        .await;
+    let no_node = client.decide(&wf_id, &job_id, &"ghost".into(), Decision::Approve).await;
+    let wrong_wf = client.decide(&other.as_str().into(), &job_id, &"review".into(), Decision::Approve).await;
 
     for result in [no_node, wrong_wf] {
-        assert!(
-            matches!(result, Err(ScenarioError::NotFound { .. })),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(ScenarioError::NotFound { .. })), "{result:?}");
     }
 }
 
@@ -181,10 +117,7 @@ async fn a_gate_showing_processing_is_found_and_decided() {
 
     let gates = gates_awaiting(&client.get_job(&job_id).await.unwrap());
     assert_eq!(gates[0].node_status, NodeStatus::Processing);
-    client
-        .decide(&wf_id, &job_id, &node_id, Decision::Approve)
-        .await
-        .unwrap();
+    client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap();
 }
 
 #[tokio::test]
@@ -206,18 +139,9 @@ async fn decisions_made_in_the_web_app_and_ended_runs_show_in_gate_state() {
     };
 
     assert_eq!(state(&approved, "review").await, GateState::Approved);
-    assert_eq!(
-        state(&approved, "second").await,
-        GateState::AwaitingDecision
-    );
-    assert_eq!(
-        state(&failed, "review").await,
-        GateState::RunEnded(JobStatus::Failure)
-    );
-    assert_eq!(
-        state(&cancelled, "second").await,
-        GateState::RunEnded(JobStatus::Canceled)
-    );
+    assert_eq!(state(&approved, "second").await, GateState::AwaitingDecision);
+    assert_eq!(state(&failed, "review").await, GateState::RunEnded(JobStatus::Failure));
+    assert_eq!(state(&cancelled, "second").await, GateState::RunEnded(JobStatus::Canceled));
     let job = client.get_job(&failed.as_str().into()).await.unwrap();
     assert_eq!(job.metadata.error.as_deref(), Some("the GPU caught fire"));
 }

@@ -13,19 +13,13 @@ async fn every_request_carries_basic_auth_the_user_agent_and_the_project_id() {
     settings.project_id = Some("proj_team".into());
     let client = ScenarioClient::new(settings).unwrap();
 
-    client
-        .list_jobs(&JobQuery::in_progress_workflow_runs())
-        .await
-        .unwrap();
+    client.list_jobs(&JobQuery::in_progress_workflow_runs()).await.unwrap();
 
     let request = &fake.requests()[0];
     assert!(request.auth_ok);
     assert_eq!(request.param("projectId"), Some("proj_team"));
     let agent = request.user_agent.clone().unwrap();
-    assert_eq!(
-        agent,
-        format!("approval-bridge/{}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(agent, format!("approval-bridge/{}", env!("CARGO_PKG_VERSION")));
 }
 
 #[tokio::test]
@@ -44,11 +38,7 @@ async fn listing_follows_tokens_to_the_end_through_empty_pages() {
     fake.seed_runs(&wf, 250, 0);
     fake.set_empty_pages(true);
 
-    let listing = fake
-        .client()
-        .list_jobs(&JobQuery::in_progress_workflow_runs())
-        .await
-        .unwrap();
+    let listing = fake.client().list_jobs(&JobQuery::in_progress_workflow_runs()).await.unwrap();
 
     assert_eq!(listing.jobs.len(), 250);
     assert!(listing.unreadable.is_empty());
@@ -66,19 +56,9 @@ async fn listing_follows_tokens_to_the_end_through_empty_pages() {
 async fn the_page_size_is_clamped_to_what_the_api_accepts() {
     let fake = FakeScenario::start().await;
     let client = fake.client();
-    client
-        .list_jobs(&JobQuery::workflow_runs().with_page_size(500))
-        .await
-        .unwrap();
-    client
-        .list_jobs(&JobQuery::workflow_runs().with_page_size(0))
-        .await
-        .unwrap();
-    let sizes: Vec<_> = fake
-        .requests()
-        .iter()
-        .map(|r| r.param("pageSize").map(str::to_owned))
-        .collect();
+    client.list_jobs(&JobQuery::workflow_runs().with_page_size(500)).await.unwrap();
+    client.list_jobs(&JobQuery::workflow_runs().with_page_size(0)).await.unwrap();
+    let sizes: Vec<_> = fake.requests().iter().map(|r| r.param("pageSize").map(str::to_owned)).collect();
     assert_eq!(sizes, [Some("100".to_owned()), Some("1".to_owned())]);
 }
 
@@ -113,21 +93,11 @@ async fn a_run_with_unknown_node_types_and_statuses_is_read_and_its_gate_found()
     let wf = fake.add_workflow("Odd", flow);
     let run = fake.start_parked_run(&wf);
 
-    let job = fake
-        .client()
-        .get_job(&JobId::from(run.as_str()))
-        .await
-        .unwrap();
+    let job = fake.client().get_job(&JobId::from(run.as_str())).await.unwrap();
 
     assert_eq!(job.status, JobStatus::InProgress);
-    assert_eq!(
-        job.metadata.flow[0].node_type,
-        NodeType::Unknown("hologram".into())
-    );
-    assert_eq!(
-        job.metadata.flow[0].status,
-        Some(NodeStatus::Unknown("dreaming".into()))
-    );
+    assert_eq!(job.metadata.flow[0].node_type, NodeType::Unknown("hologram".into()));
+    assert_eq!(job.metadata.flow[0].status, Some(NodeStatus::Unknown("dreaming".into())));
     let gates = gates_awaiting(&job);
     assert_eq!(gates.len(), 1);
     assert_eq!(gates[0].node_id.as_str(), "review");

@@ -35,12 +35,7 @@ pub enum Endpoint {
 #[derive(Clone, Debug)]
 pub enum Fault {
     /// Answer this status with a JSON error body and optional retry headers.
-    Status {
-        status: u16,
-        retry_after: Option<String>,
-        retry_after_ms: Option<String>,
-        body: Value,
-    },
+    Status { status: u16, retry_after: Option<String>, retry_after_ms: Option<String>, body: Value },
     /// Wait, then answer normally.
     Delay(Duration),
     /// Answer normally but send only the first half of the body.
@@ -112,9 +107,8 @@ pub struct FaultRule {
 
 /// Takes the fault for a request to `endpoint`, if one is armed.
 pub fn take(rules: &mut Vec<FaultRule>, endpoint: Endpoint) -> Option<Fault> {
-    let rule = rules
-        .iter_mut()
-        .find(|r| r.remaining > 0 && (r.target == endpoint || r.target == Endpoint::Any))?;
+    let rule =
+        rules.iter_mut().find(|r| r.remaining > 0 && (r.target == endpoint || r.target == Endpoint::Any))?;
     rule.remaining -= 1;
     let fault = rule.fault.clone();
     rules.retain(|r| r.remaining > 0);

@@ -43,11 +43,7 @@ impl NodeSpec {
 
     /// A `custom-model` node making one image.
     pub fn producer(id: &str) -> Self {
-        Self {
-            assets: 1,
-            model_id: Some("model_fake".into()),
-            ..Self::new(id, "custom-model")
-        }
+        Self { assets: 1, model_id: Some("model_fake".into()), ..Self::new(id, "custom-model") }
     }
 
     /// A `user-approval` gate.
@@ -127,11 +123,7 @@ impl FlowTemplate {
     pub fn two_producers_two_gates() -> Self {
         Self::new()
             .node(NodeSpec::producer("sketch").with_prompt("a fox, sketch"))
-            .node(
-                NodeSpec::producer("color")
-                    .with_prompt("a fox, colour")
-                    .with_assets(2),
-            )
+            .node(NodeSpec::producer("color").with_prompt("a fox, colour").with_assets(2))
             .node(NodeSpec::gate("review").after(&["sketch", "color"]))
             .node(NodeSpec::producer("publish").after(&["review"]))
             .node(NodeSpec::producer("extra").with_prompt("a badger"))

@@ -11,32 +11,22 @@ impl FakeScenario {
 
     /// Approves a gate as a person in Scenario's web app would; `Err` if it is not waiting.
     pub fn approve(&self, job_id: &str, node_id: &str) -> Result<(), String> {
-        self.state()
-            .decide(None, job_id, node_id, true)
-            .map_err(|(_, m)| m)
+        self.state().decide(None, job_id, node_id, true).map_err(|(_, m)| m)
     }
 
     /// Rejects a gate as a person in Scenario's web app would; `Err` if it is not waiting.
     pub fn reject(&self, job_id: &str, node_id: &str) -> Result<(), String> {
-        self.state()
-            .decide(None, job_id, node_id, false)
-            .map_err(|(_, m)| m)
+        self.state().decide(None, job_id, node_id, false).map_err(|(_, m)| m)
     }
 
     /// Cancels a run.
     pub fn cancel_run(&self, job_id: &str) {
-        self.state()
-            .run_mut(job_id)
-            .expect("a known run")
-            .set_status("canceled", &ops::now());
+        self.state().run_mut(job_id).expect("a known run").set_status("canceled", &ops::now());
     }
 
     /// Fails a run with this error; running nodes fail.
     pub fn fail_run(&self, job_id: &str, error: &str) {
-        self.state()
-            .run_mut(job_id)
-            .expect("a known run")
-            .fail(error, &ops::now());
+        self.state().run_mut(job_id).expect("a known run").fail(error, &ops::now());
     }
 
     // ---- inspection --------------------------------------------------------------------
@@ -50,47 +40,29 @@ impl FakeScenario {
 
     /// A run's status.
     pub fn job_status(&self, job_id: &str) -> String {
-        self.state()
-            .run(job_id)
-            .expect("a known run")
-            .status
-            .clone()
+        self.state().run(job_id).expect("a known run").status.clone()
     }
 
     /// A node's status in a run.
     pub fn node_status(&self, job_id: &str, node_id: &str) -> Option<String> {
-        self.state()
-            .run(job_id)?
-            .node(node_id)
-            .map(|n| n.status.clone())
+        self.state().run(job_id)?.node(node_id).map(|n| n.status.clone())
     }
 
     /// The ids of a run's nodes, in flow order.
     pub fn node_ids(&self, job_id: &str) -> Vec<String> {
-        self.state()
-            .run(job_id)
-            .map(|r| r.nodes.iter().map(|n| n.id.clone()).collect())
-            .unwrap_or_default()
+        self.state().run(job_id).map(|r| r.nodes.iter().map(|n| n.id.clone()).collect()).unwrap_or_default()
     }
 
     /// The assets a node of a run made.
     pub fn node_assets(&self, job_id: &str, node_id: &str) -> Vec<String> {
-        self.state()
-            .run(job_id)
-            .and_then(|r| r.node(node_id))
-            .map(|n| n.assets.clone())
-            .unwrap_or_default()
+        self.state().run(job_id).and_then(|r| r.node(node_id)).map(|n| n.assets.clone()).unwrap_or_default()
     }
 
     // ---- faults and the request log ----------------------------------------------------
 
     /// Answers the next `times` requests to `endpoint` (or `Endpoint::Any`) with `fault`.
     pub fn inject(&self, endpoint: Endpoint, fault: Fault, times: usize) {
-        self.shared.faults.lock().unwrap().push(FaultRule {
-            target: endpoint,
-            fault,
-            remaining: times,
-        });
+        self.shared.faults.lock().unwrap().push(FaultRule { target: endpoint, fault, remaining: times });
     }
 
     /// Every request so far, oldest first.
@@ -100,25 +72,12 @@ impl FakeScenario {
 
     /// The requests to one endpoint.
     pub fn requests_to(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
-        self.shared
-            .log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.endpoint == endpoint)
-            .cloned()
-            .collect()
+        self.shared.log.lock().unwrap().iter().filter(|r| r.endpoint == endpoint).cloned().collect()
     }
 
     /// How many requests went to one endpoint.
     pub fn count(&self, endpoint: Endpoint) -> usize {
-        self.shared
-            .log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.endpoint == endpoint)
-            .count()
+        self.shared.log.lock().unwrap().iter().filter(|r| r.endpoint == endpoint).count()
     }
 
     /// Forgets the requests so far.

@@ -80,9 +80,7 @@ impl Drop for FakeScenario {
 impl FakeScenario {
     /// Starts the fake on 127.0.0.1 with a free port.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("a bound address").port();
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -96,19 +94,11 @@ impl FakeScenario {
             port,
             expected_auth: format!("Basic {}", base64(&format!("{API_KEY}:{API_SECRET}"))),
         });
-        let app = axum::Router::new()
-            .fallback(server::handle)
-            .with_state(shared.clone());
+        let app = axum::Router::new().fallback(server::handle).with_state(shared.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("the fake Scenario server runs");
+            axum::serve(listener, app).await.expect("the fake Scenario server runs");
         });
-        Self {
-            shared,
-            server,
-            ticker: Mutex::new(None),
-        }
+        Self { shared, server, ticker: Mutex::new(None) }
     }
 
     /// The API base URL, `http://127.0.0.1:PORT/v1`.
@@ -118,8 +108,7 @@ impl FakeScenario {
 
     /// Client settings for this fake: right credentials, quick retries (10–40 ms), 5 s timeout.
     pub fn settings(&self) -> ScenarioSettings {
-        let mut settings =
-            ScenarioSettings::new(self.base_url(), API_KEY, SecretString::from(API_SECRET));
+        let mut settings = ScenarioSettings::new(self.base_url(), API_KEY, SecretString::from(API_SECRET));
         settings.retry = RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(10),
@@ -159,9 +148,7 @@ impl FakeScenario {
 
     /// Starts a run of a workflow (status `pending`); returns its `job_…` id.
     pub fn start_run(&self, workflow_id: &str) -> String {
-        self.state()
-            .start_run(workflow_id)
-            .expect("a known workflow")
+        self.state().start_run(workflow_id).expect("a known workflow")
     }
 
     /// Starts a run and moves it until it parks at a gate (or ends).
@@ -201,9 +188,7 @@ impl FakeScenario {
     pub fn add_assets(&self, count: usize) -> Vec<String> {
         let port = self.shared.port;
         let mut state = self.state();
-        (0..count)
-            .map(|i| state.add_asset(port, Some(format!("asset number {i}"))))
-            .collect()
+        (0..count).map(|i| state.add_asset(port, Some(format!("asset number {i}")))).collect()
     }
 
     /// Which status a waiting gate shows from now on.
@@ -240,8 +225,7 @@ impl FakeScenario {
     /// Moves one run until it stops changing.
     pub fn settle_run(&self, job_id: &str) {
         let gate_status = self.gate_status();
-        self.state()
-            .settle_run(job_id, gate_status, self.shared.port);
+        self.state().settle_run(job_id, gate_status, self.shared.port);
     }
 
     /// Steps every `interval` in the background until [`Self::stop_auto_advance`] or drop.
@@ -273,11 +257,7 @@ fn base64(input: &str) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

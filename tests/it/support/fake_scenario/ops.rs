@@ -9,25 +9,19 @@ use super::state::{AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from};
 
 /// The current time as the API writes it.
 pub fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
 }
 
 /// A fresh id such as `job_x4Kq…` (22 random alphanumerics, like Scenario's).
 pub fn new_id(prefix: &str) -> String {
-    let tail: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(22)
-        .collect();
+    let tail: String = std::iter::repeat_with(fastrand::alphanumeric).take(22).collect();
     format!("{prefix}_{tail}")
 }
 
 /// A CloudFront-style signed URL on the fake's own CDN route, valid for an hour.
 pub fn signed_url(port: u16, asset_id: &str) -> String {
     let expires = OffsetDateTime::now_utc().unix_timestamp() + 3600;
-    let signature: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(24)
-        .collect();
+    let signature: String = std::iter::repeat_with(fastrand::alphanumeric).take(24).collect();
     format!(
         "http://127.0.0.1:{port}/cdn/{asset_id}.png?Expires={expires}&Signature={signature}&Key-Pair-Id=KFAKE"
     )
@@ -68,11 +62,7 @@ impl State {
 
     /// Adds raw JSON to the job listing (e.g. a malformed job); keyed by its `jobId` if any.
     pub fn push_raw_job(&mut self, raw: Value) {
-        let id = raw
-            .get("jobId")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| new_id("raw"));
+        let id = raw.get("jobId").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| new_id("raw"));
         self.push_job(id, JobEntry::Raw(raw));
     }
 
@@ -85,15 +75,7 @@ impl State {
     pub fn add_asset(&mut self, port: u16, prompt: Option<String>) -> String {
         let id = new_id("asset");
         let url = signed_url(port, &id);
-        self.assets.insert(
-            id.clone(),
-            AssetRec {
-                id: id.clone(),
-                created_at: now(),
-                prompt,
-                url,
-            },
-        );
+        self.assets.insert(id.clone(), AssetRec { id: id.clone(), created_at: now(), prompt, url });
         id
     }
 
@@ -112,12 +94,7 @@ impl State {
             }
             self.assets.insert(
                 asset_id.clone(),
-                AssetRec {
-                    id: asset_id,
-                    created_at: at.clone(),
-                    prompt: new.prompt,
-                    url,
-                },
+                AssetRec { id: asset_id, created_at: at.clone(), prompt: new.prompt, url },
             );
         }
         changed
@@ -125,9 +102,7 @@ impl State {
 
     /// Moves every run one stage; returns how many changed.
     pub fn step(&mut self, gate_status: &str, port: u16) -> usize {
-        (0..self.jobs.len())
-            .filter(|i| self.advance(*i, gate_status, port))
-            .count()
+        (0..self.jobs.len()).filter(|i| self.advance(*i, gate_status, port)).count()
     }
 
     /// Moves one run until it stops changing (parked at a gate, or ended).
@@ -155,9 +130,7 @@ impl State {
                 return Err((404, format!("Workflow {wf} not found")));
             }
         }
-        let run = self
-            .run_mut(job_id)
-            .ok_or_else(|| (404, format!("Job {job_id} not found")))?;
+        let run = self.run_mut(job_id).ok_or_else(|| (404, format!("Job {job_id} not found")))?;
         if workflow_id.is_some_and(|wf| wf != run.workflow_id) {
             return Err((404, format!("Job {job_id} not found in this workflow")));
         }

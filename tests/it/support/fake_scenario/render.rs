@@ -19,17 +19,10 @@ pub fn job(entry: &JobEntry, assets: &dyn Fn(&str) -> Option<String>) -> Value {
 fn run_json(run: &Run, url_of: &dyn Fn(&str) -> Option<String>) -> Value {
     let total = run.nodes.len().max(1) as f64;
     let finished = run.nodes.iter().filter(|n| n.status == "success").count() as f64;
-    let progress = if run.status == "success" {
-        1.0
-    } else {
-        finished / total
-    };
+    let progress = if run.status == "success" { 1.0 } else { finished / total };
     let asset_ids: Vec<&String> = run.nodes.iter().flat_map(|n| n.assets.iter()).collect();
-    let history: Vec<Value> = run
-        .history
-        .iter()
-        .map(|(date, status)| json!({ "date": date, "status": status }))
-        .collect();
+    let history: Vec<Value> =
+        run.history.iter().map(|(date, status)| json!({ "date": date, "status": status })).collect();
     json!({
         "jobId": run.id,
         "jobType": "workflow",

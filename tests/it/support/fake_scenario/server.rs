@@ -17,10 +17,9 @@ use super::state::{JobEntry, State};
 
 /// A 1×1 transparent PNG, what the CDN serves.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
-    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54,
-    0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E,
-    0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0,
+    0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0,
+    1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
 enum Reply {
@@ -31,27 +30,17 @@ enum Reply {
 fn error(status: u16, message: impl Into<String>) -> Reply {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let reason = status.canonical_reason().unwrap_or("Error");
-    Reply::Json(
-        status,
-        json!({ "message": message.into(), "error": reason, "statusCode": status.as_u16() }),
-    )
+    Reply::Json(status, json!({ "message": message.into(), "error": reason, "statusCode": status.as_u16() }))
 }
 
 fn classify(method: &Method, path: &str) -> (Endpoint, Vec<String>) {
     if path.starts_with("/cdn/") {
-        return (
-            Endpoint::Cdn,
-            vec![path.trim_start_matches("/cdn/").to_owned()],
-        );
+        return (Endpoint::Cdn, vec![path.trim_start_matches("/cdn/").to_owned()]);
     }
     let Some(rest) = path.strip_prefix("/v1/") else {
         return (Endpoint::Other, Vec::new());
     };
-    let segs: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let segs: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let endpoint = match (method.as_str(), s.as_slice()) {
         ("GET", ["jobs"]) => Endpoint::ListJobs,
@@ -76,12 +65,9 @@ pub async fn handle(
 ) -> Response {
     let (endpoint, segs) = classify(&method, uri.path());
     let query = uri.query().unwrap_or_default().to_owned();
-    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    let auth_ok = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let auth_ok = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         == Some(shared.expected_auth.as_str());
     let json_body: Option<Value> = serde_json::from_slice(&body).ok();
     let fault = take(&mut shared.faults.lock().unwrap(), endpoint);
@@ -92,32 +78,16 @@ pub async fn handle(
         query,
         params: params.clone(),
         auth_ok,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
         body: json_body.clone(),
         fault: fault.as_ref().map(Fault::name),
     });
     match &fault {
-        Some(Fault::Status {
-            status,
-            retry_after,
-            retry_after_ms,
-            body,
-        }) => {
-            let mut response = reply(Reply::Json(
-                StatusCode::from_u16(*status).unwrap(),
-                body.clone(),
-            ));
-            for (name, value) in [
-                ("retry-after", retry_after),
-                ("retry-after-ms", retry_after_ms),
-            ] {
+        Some(Fault::Status { status, retry_after, retry_after_ms, body }) => {
+            let mut response = reply(Reply::Json(StatusCode::from_u16(*status).unwrap(), body.clone()));
+            for (name, value) in [("retry-after", retry_after), ("retry-after-ms", retry_after_ms)] {
                 if let Some(value) = value {
-                    response
-                        .headers_mut()
-                        .insert(name, HeaderValue::from_str(value).unwrap());
+                    response.headers_mut().insert(name, HeaderValue::from_str(value).unwrap());
                 }
             }
             return response;
@@ -140,11 +110,7 @@ pub async fn handle(
     match (fault, answer) {
         (Some(Fault::TruncatedBody), Reply::Json(status, value)) => {
             let text = value.to_string().into_bytes();
-            reply(Reply::Raw(
-                status,
-                "application/json",
-                text[..text.len() / 2].to_vec(),
-            ))
+            reply(Reply::Raw(status, "application/json", text[..text.len() / 2].to_vec()))
         }
         (_, answer) => reply(answer),
     }
@@ -197,10 +163,7 @@ impl Shared {
         match endpoint {
             Endpoint::ListJobs => list_jobs(&state, params, options.empty_pages),
             Endpoint::GetJob => match state.job_index.get(&segs[1]) {
-                Some(&i) => Reply::Json(
-                    StatusCode::OK,
-                    json!({ "job": job_json(&state, &state.jobs[i]) }),
-                ),
+                Some(&i) => Reply::Json(StatusCode::OK, json!({ "job": job_json(&state, &state.jobs[i]) })),
                 None => error(404, format!("Job {} not found", segs[1])),
             },
             Endpoint::ListWorkflows => list_workflows(&state, params),
@@ -266,21 +229,13 @@ fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool)
             json!({ "jobs": [], "nextPaginationToken": format!("p{start}e") }),
         );
     }
-    let types: Option<HashSet<&str>> = params
-        .get("types")
-        .or(params.get("type"))
-        .map(|t| t.split(',').collect());
+    let types: Option<HashSet<&str>> =
+        params.get("types").or(params.get("type")).map(|t| t.split(',').collect());
     let matches = |entry: &JobEntry| {
         let raw = job_fields(entry);
-        types
-            .as_ref()
-            .is_none_or(|t| raw.0.is_some_and(|v| t.contains(v)))
-            && params
-                .get("status")
-                .is_none_or(|s| raw.1 == Some(s.as_str()))
-            && params
-                .get("workflowId")
-                .is_none_or(|w| raw.2 == Some(w.as_str()))
+        types.as_ref().is_none_or(|t| raw.0.is_some_and(|v| t.contains(v)))
+            && params.get("status").is_none_or(|s| raw.1 == Some(s.as_str()))
+            && params.get("workflowId").is_none_or(|w| raw.2 == Some(w.as_str()))
     };
     let mut jobs = Vec::new();
     let mut next = None;
@@ -304,11 +259,7 @@ fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool)
 /// (jobType, status, workflowId) of an entry, for filtering.
 fn job_fields(entry: &JobEntry) -> (Option<&str>, Option<&str>, Option<&str>) {
     match entry {
-        JobEntry::Run(run) => (
-            Some("workflow"),
-            Some(run.status.as_str()),
-            Some(run.workflow_id.as_str()),
-        ),
+        JobEntry::Run(run) => (Some("workflow"), Some(run.status.as_str()), Some(run.workflow_id.as_str())),
         JobEntry::Raw(raw) => (
             raw.get("jobType").and_then(Value::as_str),
             raw.get("status").and_then(Value::as_str),
@@ -323,13 +274,8 @@ fn list_workflows(state: &State, params: &HashMap<String, String>) -> Reply {
         (Err(e), _) | (_, Err(e)) => return e,
     };
     let full = params.get("full").is_none_or(|f| f != "false");
-    let items: Vec<Value> = state
-        .workflows
-        .iter()
-        .skip(start)
-        .take(size)
-        .map(|w| render::workflow(w, full))
-        .collect();
+    let items: Vec<Value> =
+        state.workflows.iter().skip(start).take(size).map(|w| render::workflow(w, full)).collect();
     let mut page = json!({ "workflows": items });
     if start + size < state.workflows.len() {
         page["nextPaginationToken"] = json!(format!("p{}", start + size));

@@ -96,31 +96,21 @@ impl Run {
     }
 
     fn deps_done(&self, node: &RunNode) -> bool {
-        node.depends_on
-            .iter()
-            .all(|d| self.node(d).is_some_and(|n| done(&n.status)))
+        node.depends_on.iter().all(|d| self.node(d).is_some_and(|n| done(&n.status)))
     }
 
     /// Whether `node_id` is a gate waiting for a decision.
     pub fn waiting_gate(&self, node_id: &str) -> Result<(), String> {
-        let node = self
-            .node(node_id)
-            .ok_or_else(|| format!("Node {node_id} not found"))?;
+        let node = self.node(node_id).ok_or_else(|| format!("Node {node_id} not found"))?;
         if node.node_type != "user-approval" {
             return Err(format!("Node {node_id} is not a user approval node"));
         }
         if self.terminal() {
-            return Err(format!(
-                "Workflow job {} is already {}",
-                self.id, self.status
-            ));
+            return Err(format!("Workflow job {} is already {}", self.id, self.status));
         }
         let waiting = matches!(node.status.as_str(), "pending" | "processing") && !node.template;
         if !waiting || !self.deps_done(node) {
-            return Err(format!(
-                "Node {node_id} is not waiting for approval (status: {})",
-                node.status
-            ));
+            return Err(format!("Node {node_id} is not waiting for approval (status: {})", node.status));
         }
         Ok(())
     }
@@ -143,10 +133,7 @@ impl Run {
         let mut new_assets = Vec::new();
         let mut expand = Vec::new();
         let before: Vec<RunNode> = self.nodes.clone();
-        let snapshot = Run {
-            nodes: before,
-            ..self.shallow()
-        };
+        let snapshot = Run { nodes: before, ..self.shallow() };
         for node in self.nodes.iter_mut().filter(|n| !n.template) {
             match (node.status.as_str(), node.node_type.as_str()) {
                 ("processing", "for-each") => {
@@ -165,10 +152,7 @@ impl Run {
                     node.status = "success".into();
                     let prompt = prompt_of(node);
                     for _ in 0..node.assets_to_make {
-                        new_assets.push(NewAsset {
-                            node_id: node.id.clone(),
-                            prompt: prompt.clone(),
-                        });
+                        new_assets.push(NewAsset { node_id: node.id.clone(), prompt: prompt.clone() });
                     }
                     changed = true;
                 }
@@ -219,12 +203,8 @@ impl Run {
         let Some(looper) = self.node(loop_id).cloned() else {
             return;
         };
-        let body: Vec<RunNode> = self
-            .nodes
-            .iter()
-            .filter(|n| looper.loop_body.contains(&n.id))
-            .cloned()
-            .collect();
+        let body: Vec<RunNode> =
+            self.nodes.iter().filter(|n| looper.loop_body.contains(&n.id)).cloned().collect();
         for i in 0..looper.count.unwrap_or(2) {
             for template in &body {
                 let mut copy = template.clone();
@@ -236,22 +216,12 @@ impl Run {
                 copy.depends_on = template
                     .depends_on
                     .iter()
-                    .map(|d| {
-                        if looper.loop_body.contains(d) {
-                            format!("{d}_{i}")
-                        } else {
-                            d.clone()
-                        }
-                    })
+                    .map(|d| if looper.loop_body.contains(d) { format!("{d}_{i}") } else { d.clone() })
                     .collect();
                 self.nodes.push(copy);
             }
         }
-        for node in self
-            .nodes
-            .iter_mut()
-            .filter(|n| n.template && looper.loop_body.contains(&n.id))
-        {
+        for node in self.nodes.iter_mut().filter(|n| n.template && looper.loop_body.contains(&n.id)) {
             node.status = "skipped".into();
         }
     }
@@ -279,19 +249,14 @@ impl Run {
             return;
         }
         self.nodes[index].status = "rejected".into();
-        let (loop_id, iteration) = (
-            self.nodes[index].loop_node_id.clone(),
-            self.nodes[index].iteration_index,
-        );
+        let (loop_id, iteration) =
+            (self.nodes[index].loop_node_id.clone(), self.nodes[index].iteration_index);
         if loop_id.is_none() {
             self.set_status("canceled", now);
             return;
         }
         for node in self.nodes.iter_mut() {
-            if node.loop_node_id == loop_id
-                && node.iteration_index == iteration
-                && !settled(&node.status)
-            {
+            if node.loop_node_id == loop_id && node.iteration_index == iteration && !settled(&node.status) {
                 node.status = "skipped".into();
             }
         }
@@ -318,21 +283,14 @@ fn prompt_of(node: &RunNode) -> Option<String> {
 
 /// Builds a run's nodes from a workflow's template.
 pub fn nodes_from(template: &FlowTemplate) -> Vec<RunNode> {
-    let bodies: Vec<&String> = template
-        .nodes
-        .iter()
-        .flat_map(|n| n.loop_body.iter())
-        .collect();
+    let bodies: Vec<&String> = template.nodes.iter().flat_map(|n| n.loop_body.iter()).collect();
     template
         .nodes
         .iter()
         .map(|spec| RunNode {
             id: spec.id.clone(),
             node_type: spec.node_type.clone(),
-            status: spec
-                .initial_status
-                .clone()
-                .unwrap_or_else(|| "pending".into()),
+            status: spec.initial_status.clone().unwrap_or_else(|| "pending".into()),
             depends_on: spec.depends_on.clone(),
             inputs: spec.inputs.clone(),
             assets_to_make: spec.assets,
