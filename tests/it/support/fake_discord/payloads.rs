@@ -88,6 +88,7 @@ pub fn partial_channel(c: &Channel, guild_id: u64) -> Value {
 pub fn role(r: &Role) -> Value {
     json!({
         "id": r.id.to_string(), "name": r.name, "color": 0, "hoist": false, "icon": null,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
         "unicode_emoji": null, "position": r.position, "permissions": r.permissions,
         "managed": false, "mentionable": true, "flags": 0,
     })
