@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::errors::{ApiError, FormErrors};
 use super::record::{RecordedFile, RecordedRequest};
-use super::{BOT_TOKEN, Shared, commands, multipart, openapi, rest_interactions as ri, rest_messages as rm};
+use super::{BOT_TOKEN, Shared, commands, multipart, openapi, rest_interactions as ri, rest_messages as rm, rules};
 
 /// What a handler answers on success.
 pub(super) struct Reply {
@@ -164,6 +164,11 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             return Err(ApiError::unauthorized());
         }
         if let Some(body) = &body {
+            // Discord's own limits first, with Discord's error codes; then the OpenAPI schema,
+            // which catches whatever else Discord's form validation would.
+            let mut errs = FormErrors::default();
+            rules::check_route(spec.template, body, &mut errs);
+            errs.into_result()?;
             let mut errs = FormErrors::default();
             openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
             errs.into_result()?;

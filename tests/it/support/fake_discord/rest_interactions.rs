@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::errors::{ApiError, FormErrors, path};
 use super::rest::{Ctx, Reply};
-use super::rest_messages::{add_uploads, check_message, edit_stored};
+use super::rest_messages::{add_uploads, edit_stored};
 use super::state::{Interaction, State, StoredMessage, next_id};
 use super::{APPLICATION_ID, GUILD_ID, Shared, payloads, rules};
 
@@ -55,15 +55,10 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
         let msg = "Interaction response type is invalid for this interaction";
         errs.push(path(&[], &["type"]), "INTERACTION_RESPONSE_TYPE_INVALID", msg);
     }
-    match response {
-        8 => rules::check_autocomplete(data, &mut errs),
-        9 => rules::check_modal(data, &mut errs),
-        _ => {}
-    }
     errs.into_result()?;
     match response {
         4 => {
-            check_message(data, ctx.files.len(), true)?;
+            rules::check_not_empty(data, ctx.files.len())?;
             i.original = Some(webhook_message(shared, &mut state, &i, data, ctx.files).0);
         }
         5 => {
@@ -106,7 +101,7 @@ pub(super) fn create_followup(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiEr
         return Err(ApiError::unknown_webhook());
     }
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
-    check_message(&body, ctx.files.len(), true)?;
+    rules::check_not_empty(&body, ctx.files.len())?;
     Ok(Reply::json(webhook_message(shared, &mut state, &i, &body, ctx.files).1))
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::errors::{ApiError, FormErrors};
+use super::errors::ApiError;
 use super::payloads::{self, id_text};
 use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
@@ -100,13 +100,6 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
     }
 }
 
-/// Checks a message body against Discord's limits (form errors first, then emptiness).
-pub(super) fn check_message(body: &Value, files: usize, creating: bool) -> Result<(), ApiError> {
-    let mut errs = FormErrors::default();
-    rules::check_message(body, &mut errs);
-    errs.into_result()?;
-    if creating { rules::check_not_empty(body, files) } else { Ok(()) }
-}
 
 pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let channel_id = ctx.id(0)?;
@@ -115,7 +108,7 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     if visible(&state, channel_id)?.access == ChannelAccess::ReadOnly {
         return Err(ApiError::missing_permissions());
     }
-    check_message(&body, ctx.files.len(), true)?;
+    rules::check_not_empty(&body, ctx.files.len())?;
     let nonce = Some(&body["nonce"]).filter(|n| !n.is_null()).map(id_text);
     let enforce = body["enforce_nonce"] == true;
     if let (Some(nonce), true) = (&nonce, enforce) {
@@ -137,9 +130,9 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     Ok(Reply::json(value))
 }
 
-/// Applies an edit body to a stored message after checking it; returns the new message.
+/// Applies an edit body (already checked against the rules) to a stored message; refuses an
+/// edit that would leave it empty. Returns the new message.
 pub(super) fn edit_stored(message: &mut StoredMessage, body: &Value, files: &[RecordedFile]) -> Result<Value, ApiError> {
-    check_message(body, files.len(), false)?;
     let mut value = message.value.clone();
     payloads::apply_edit(&mut value, body);
     add_uploads(&mut value, message.channel_id, files);

@@ -32,14 +32,32 @@ fn too_long(errs: &mut FormErrors, at: Vec<String>, value: &Value, max: usize) -
     n
 }
 
-/// Checks the parts of a message create or edit body that are present.
-pub(super) fn check_message(body: &Value, errs: &mut FormErrors) {
-    too_long(errs, path(&[], &["content"]), &body["content"], MAX_CONTENT);
+/// Checks a request body against the rules of its route (an OpenAPI path template).
+pub(super) fn check_route(route: &str, body: &Value, errs: &mut FormErrors) {
+    match route {
+        "/channels/{channel_id}/messages"
+        | "/channels/{channel_id}/messages/{message_id}"
+        | "/webhooks/{webhook_id}/{webhook_token}"
+        | "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
+        | "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}" => check_message(body, &[], errs),
+        "/interactions/{interaction_id}/{interaction_token}/callback" => match body["type"].as_u64() {
+            Some(4 | 7) => check_message(&body["data"], &["data".to_owned()], errs),
+            Some(8) => check_autocomplete(&body["data"], errs),
+            Some(9) => check_modal(&body["data"], errs),
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// Checks the parts of a message create or edit body that are present; `at` prefixes paths.
+fn check_message(body: &Value, at: &[String], errs: &mut FormErrors) {
+    too_long(errs, path(at, &["content"]), &body["content"], MAX_CONTENT);
     if let Some(embeds) = body["embeds"].as_array() {
-        check_embeds(embeds, errs);
+        check_embeds(embeds, at, errs);
     }
     if let Some(rows) = body["components"].as_array() {
-        check_rows(rows, errs);
+        check_rows(rows, at, errs);
     }
 }
 
@@ -55,14 +73,14 @@ pub(super) fn check_not_empty(body: &Value, files: usize) -> Result<(), ApiError
     if any || files > 0 { Ok(()) } else { Err(ApiError::empty_message()) }
 }
 
-fn check_embeds(embeds: &[Value], errs: &mut FormErrors) {
+fn check_embeds(embeds: &[Value], prefix: &[String], errs: &mut FormErrors) {
     if embeds.len() > MAX_EMBEDS {
         let msg = format!("Must be {MAX_EMBEDS} or fewer in length.");
-        errs.push(path(&[], &["embeds"]), "BASE_TYPE_MAX_LENGTH", msg);
+        errs.push(path(prefix, &["embeds"]), "BASE_TYPE_MAX_LENGTH", msg);
     }
     let mut total = 0;
     for (i, embed) in embeds.iter().enumerate() {
-        let at = path(&[], &["embeds", &i.to_string()]);
+        let at = path(prefix, &["embeds", &i.to_string()]);
         total += too_long(errs, path(&at, &["title"]), &embed["title"], 256);
         total += too_long(errs, path(&at, &["description"]), &embed["description"], 4096);
         total += too_long(errs, path(&at, &["footer", "text"]), &embed["footer"]["text"], 2048);
@@ -84,7 +102,7 @@ fn check_embeds(embeds: &[Value], errs: &mut FormErrors) {
     }
     if total > MAX_EMBED_TOTAL {
         let msg = format!("Embed size exceeds maximum size of {MAX_EMBED_TOTAL}");
-        errs.push(path(&[], &["embeds"]), "MAX_EMBED_SIZE_EXCEEDED", msg);
+        errs.push(path(prefix, &["embeds"]), "MAX_EMBED_SIZE_EXCEEDED", msg);
     }
 }
 
@@ -100,14 +118,14 @@ fn check_custom_id(errs: &mut FormErrors, at: &[String], c: &Value, seen: &mut H
     }
 }
 
-fn check_rows(rows: &[Value], errs: &mut FormErrors) {
+fn check_rows(rows: &[Value], prefix: &[String], errs: &mut FormErrors) {
     if rows.len() > MAX_ROWS {
         let msg = format!("Must be {MAX_ROWS} or fewer in length.");
-        errs.push(path(&[], &["components"]), "BASE_TYPE_BAD_LENGTH", msg);
+        errs.push(path(prefix, &["components"]), "BASE_TYPE_BAD_LENGTH", msg);
     }
     let mut seen = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
-        let at = path(&[], &["components", &i.to_string()]);
+        let at = path(prefix, &["components", &i.to_string()]);
         if row["type"] != 1 {
             let msg = "Value of field \"type\" must be one of (1,).";
             errs.push(path(&at, &["type"]), "BASE_TYPE_CHOICES", msg);
@@ -151,7 +169,7 @@ fn check_component(c: &Value, row_len: usize, at: &[String], seen: &mut HashSet<
 }
 
 /// A modal (callback type 9): title 1–45, custom_id 1–100, 1–5 rows of one text input each.
-pub(super) fn check_modal(data: &Value, errs: &mut FormErrors) {
+fn check_modal(data: &Value, errs: &mut FormErrors) {
     let at = path(&[], &["data"]);
     let title = chars(&data["title"]);
     if !(1..=45).contains(&title) {
@@ -182,7 +200,7 @@ pub(super) fn check_modal(data: &Value, errs: &mut FormErrors) {
 }
 
 /// An autocomplete result (callback type 8): at most 25 choices, names 1–100 characters.
-pub(super) fn check_autocomplete(data: &Value, errs: &mut FormErrors) {
+fn check_autocomplete(data: &Value, errs: &mut FormErrors) {
     let choices = data["choices"].as_array().map(Vec::as_slice).unwrap_or_default();
     if choices.len() > MAX_CHOICES {
         let msg = format!("Must be {MAX_CHOICES} or fewer in length.");
