@@ -1,2 +1,2 @@
-mod support;
 mod fake_discord;
+mod support;

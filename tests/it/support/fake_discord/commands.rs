@@ -20,19 +20,38 @@ fn check_scope(ctx: &Ctx, guild: bool) -> Result<(), ApiError> {
 
 fn list(shared: &Shared, guild: bool) -> Vec<Value> {
     let state = shared.state.lock().expect("state");
-    if guild { state.guild_commands.clone() } else { state.global_commands.clone() }
+    if guild {
+        state.guild_commands.clone()
+    } else {
+        state.global_commands.clone()
+    }
 }
 
 /// Stores `requests` as the whole set (bulk overwrite) or adds/replaces one (`replace_all` off).
 /// A command keeps its id when its name and type stay, as on Discord.
 fn store(shared: &Shared, guild: bool, requests: &[Value], replace_all: bool) -> Vec<Value> {
     let mut state = shared.state.lock().expect("state");
-    let set = if guild { &mut state.guild_commands } else { &mut state.global_commands };
-    let same = |a: &Value, b: &Value| a["name"] == b["name"] && a["type"].as_u64().unwrap_or(1) == b["type"].as_u64().unwrap_or(1);
+    let set = if guild {
+        &mut state.guild_commands
+    } else {
+        &mut state.global_commands
+    };
+    let same = |a: &Value, b: &Value| {
+        a["name"] == b["name"] && a["type"].as_u64().unwrap_or(1) == b["type"].as_u64().unwrap_or(1)
+    };
     let mut stored = vec![];
     for request in requests {
-        let id = set.iter().find(|c| same(c, request)).and_then(|c| c["id"].as_str()?.parse().ok()).unwrap_or_else(next_id);
-        stored.push(payloads::command(request, id, APPLICATION_ID, guild.then_some(GUILD_ID)));
+        let id = set
+            .iter()
+            .find(|c| same(c, request))
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .unwrap_or_else(next_id);
+        stored.push(payloads::command(
+            request,
+            id,
+            APPLICATION_ID,
+            guild.then_some(GUILD_ID),
+        ));
     }
     if replace_all {
         *set = stored.clone();
@@ -45,15 +64,24 @@ fn store(shared: &Shared, guild: bool, requests: &[Value], replace_all: bool) ->
 
 fn put(shared: &Shared, ctx: &Ctx, guild: bool) -> Result<Reply, ApiError> {
     check_scope(ctx, guild)?;
-    let requests = ctx.body.and_then(Value::as_array).cloned().unwrap_or_default();
-    Ok(Reply::json(Value::Array(store(shared, guild, &requests, true))))
+    let requests = ctx
+        .body
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Ok(Reply::json(Value::Array(store(
+        shared, guild, &requests, true,
+    ))))
 }
 
 fn create(shared: &Shared, ctx: &Ctx, guild: bool) -> Result<Reply, ApiError> {
     check_scope(ctx, guild)?;
     let request = ctx.body.cloned().unwrap_or_else(|| json!({}));
     let mut stored = store(shared, guild, &[request], false);
-    Ok(Reply { status: 201, ..Reply::json(stored.remove(0)) })
+    Ok(Reply {
+        status: 201,
+        ..Reply::json(stored.remove(0))
+    })
 }
 
 pub(super) fn list_global(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -79,7 +107,11 @@ pub(super) fn create_guild(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError
 
 /// The declared option `name` among `options`, panicking if a person could not type it.
 fn declared<'a>(options: &'a Value, name: &str, what: &str) -> &'a Value {
-    let found = options.as_array().into_iter().flatten().find(|o| o["name"] == name);
+    let found = options
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["name"] == name);
     found.unwrap_or_else(|| panic!("the command has no {what} {name:?}; declared: {options}"))
 }
 
@@ -89,7 +121,10 @@ impl FakeDiscord {
     /// # Panics
     /// If the bot registered no such command, subcommand or option: no person could type it.
     pub fn command_data(&self, call: &CommandCall) -> Value {
-        let registered = self.guild_commands().into_iter().chain(self.global_commands())
+        let registered = self
+            .guild_commands()
+            .into_iter()
+            .chain(self.global_commands())
             .find(|c| c["name"] == call.name)
             .unwrap_or_else(|| panic!("the bot registered no command /{}", call.name));
         let mut scope = &registered["options"];
@@ -116,7 +151,8 @@ impl FakeDiscord {
         if let Some(group) = &call.group {
             options = json!([{ "name": group, "type": 2, "options": options }]);
         }
-        let mut data = json!({ "id": registered["id"], "name": call.name, "type": 1, "options": options });
+        let mut data =
+            json!({ "id": registered["id"], "name": call.name, "type": 1, "options": options });
         if registered.get("guild_id").is_some() {
             data["guild_id"] = json!(GUILD_ID.to_string());
         }
@@ -140,14 +176,25 @@ impl FakeDiscord {
             OptionValue::Channel(id) => add("channels", *id, self.shared.channel_json(*id, true)),
             OptionValue::Role(id) => {
                 let state = self.shared.state.lock().expect("state");
-                let role = state.roles.get(id).unwrap_or_else(|| panic!("no role {id} in the fake"));
+                let role = state
+                    .roles
+                    .get(id)
+                    .unwrap_or_else(|| panic!("no role {id} in the fake"));
                 let role = payloads::role(role);
                 drop(state);
                 add("roles", *id, role)
             }
             OptionValue::User(member) => {
-                add("members", member.user_id, payloads::member_without_user(member));
-                add("users", member.user_id, payloads::user(member.user_id, &member.username, false))
+                add(
+                    "members",
+                    member.user_id,
+                    payloads::member_without_user(member),
+                );
+                add(
+                    "users",
+                    member.user_id,
+                    payloads::user(member.user_id, &member.username, false),
+                )
             }
         }
     }

@@ -30,7 +30,12 @@ impl GuildMember {
     /// A member with a fresh id, no roles and ordinary permissions.
     pub fn new(username: &str) -> Self {
         let permissions = MEMBER_PERMISSIONS.to_owned();
-        Self { user_id: next_id(), username: username.to_owned(), roles: vec![], permissions }
+        Self {
+            user_id: next_id(),
+            username: username.to_owned(),
+            roles: vec![],
+            permissions,
+        }
     }
 
     /// The same member holding `roles`.
@@ -101,7 +106,10 @@ pub struct CommandCall {
 impl CommandCall {
     /// `/name`.
     pub fn new(name: &str) -> Self {
-        Self { name: name.to_owned(), ..Self::default() }
+        Self {
+            name: name.to_owned(),
+            ..Self::default()
+        }
     }
     /// Adds a subcommand group.
     pub fn group(mut self, group: &str) -> Self {
@@ -131,19 +139,34 @@ impl FakeDiscord {
     /// # Panics
     /// If the message or an enabled button with that `custom_id` is not there: no person could
     /// click it.
-    pub async fn click_button(&self, member: &GuildMember, channel_id: u64, message_id: u64, custom_id: &str) -> InteractionHandle {
+    pub async fn click_button(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        message_id: u64,
+        custom_id: &str,
+    ) -> InteractionHandle {
         let message = self.message(channel_id, message_id).unwrap_or_else(|| {
             panic!("message {message_id} is not in channel {channel_id}: nothing to click")
         });
-        let clickable = message["components"].as_array().into_iter().flatten().any(|row| {
-            row["components"].as_array().into_iter().flatten().any(|c| {
-                c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true
-            })
-        });
-        assert!(clickable, "no enabled button {custom_id:?} on message {message_id}: {message}");
+        let clickable =
+            message["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|row| {
+                    row["components"].as_array().into_iter().flatten().any(|c| {
+                        c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true
+                    })
+                });
+        assert!(
+            clickable,
+            "no enabled button {custom_id:?} on message {message_id}: {message}"
+        );
         let data = payloads::button_data(custom_id);
         let extra = json!({ "message": message });
-        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await
+        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id))
+            .await
     }
 
     /// Dispatches the submission of the modal the bot opened in answer to `opened_by`, with
@@ -151,38 +174,72 @@ impl FakeDiscord {
     ///
     /// # Panics
     /// If the bot did not answer `opened_by` with a modal, or a value names no text input of it.
-    pub async fn submit_modal(&self, opened_by: &InteractionHandle, values: &[(&str, &str)]) -> InteractionHandle {
+    pub async fn submit_modal(
+        &self,
+        opened_by: &InteractionHandle,
+        values: &[(&str, &str)],
+    ) -> InteractionHandle {
         let (member, modal, source) = {
             let state = self.shared.state.lock().expect("state");
             let i = &state.interactions[&opened_by.id];
-            let modal = i.modal.clone().unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
+            let modal = i
+                .modal
+                .clone()
+                .unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
             (i.member.clone(), modal, i.source_message)
         };
-        let inputs: Vec<String> = modal["components"].as_array().into_iter().flatten()
-            .filter_map(|row| row["components"][0]["custom_id"].as_str().map(str::to_owned))
+        let inputs: Vec<String> = modal["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| {
+                row["components"][0]["custom_id"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
             .collect();
         for (id, _) in values {
-            assert!(inputs.iter().any(|i| i == id), "the modal has no text input {id:?}: {modal}");
+            assert!(
+                inputs.iter().any(|i| i == id),
+                "the modal has no text input {id:?}: {modal}"
+            );
         }
-        let data = payloads::modal_submit_data(modal["custom_id"].as_str().unwrap_or_default(), values);
+        let data =
+            payloads::modal_submit_data(modal["custom_id"].as_str().unwrap_or_default(), values);
         let mut extra = json!({});
         if let Some(message) = source.and_then(|m| self.message(opened_by.channel_id, m)) {
             extra["message"] = message;
         }
-        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source).await
+        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source)
+            .await
     }
 
     /// Dispatches a slash command. The command must have been registered by the bot.
-    pub async fn run_command(&self, member: &GuildMember, channel_id: u64, call: CommandCall) -> InteractionHandle {
+    pub async fn run_command(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        call: CommandCall,
+    ) -> InteractionHandle {
         let data = self.command_data(&call);
-        self.dispatch_interaction(2, member, channel_id, data, json!({}), None).await
+        self.dispatch_interaction(2, member, channel_id, data, json!({}), None)
+            .await
     }
 
     /// Dispatches an autocomplete request: `call` must have a [`CommandCall::focus`] option.
-    pub async fn autocomplete(&self, member: &GuildMember, channel_id: u64, call: CommandCall) -> InteractionHandle {
-        assert!(call.focused.is_some(), "autocomplete needs a focused option");
+    pub async fn autocomplete(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        call: CommandCall,
+    ) -> InteractionHandle {
+        assert!(
+            call.focused.is_some(),
+            "autocomplete needs a focused option"
+        );
         let data = self.command_data(&call);
-        self.dispatch_interaction(4, member, channel_id, data, json!({}), None).await
+        self.dispatch_interaction(4, member, channel_id, data, json!({}), None)
+            .await
     }
 
     async fn dispatch_interaction(
@@ -195,18 +252,38 @@ impl FakeDiscord {
         source_message: Option<u64>,
     ) -> InteractionHandle {
         let ready = self.wait_for_ready(Duration::from_secs(10)).await;
-        assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
+        assert!(
+            ready,
+            "no bot is connected to the fake gateway: nothing to dispatch to"
+        );
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
         let channel = self.shared.channel_json(channel_id, true);
         let mut payload = payloads::interaction(kind, id, &token, member, &channel, data);
         payloads::merge(&mut payload, extra);
         let record = Interaction {
-            id, token: token.clone(), kind, channel_id, dispatched_at: Instant::now(),
-            member: member.clone(), acked_with: None, source_message, original: None, modal: None,
+            id,
+            token: token.clone(),
+            kind,
+            channel_id,
+            dispatched_at: Instant::now(),
+            member: member.clone(),
+            acked_with: None,
+            source_message,
+            original: None,
+            modal: None,
         };
-        self.shared.state.lock().expect("state").interactions.insert(id, record);
+        self.shared
+            .state
+            .lock()
+            .expect("state")
+            .interactions
+            .insert(id, record);
         self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
-        InteractionHandle { id, token, channel_id }
+        InteractionHandle {
+            id,
+            token,
+            channel_id,
+        }
     }
 }
