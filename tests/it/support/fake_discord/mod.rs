@@ -1,7 +1,7 @@
 //! An in-process fake of Discord (REST and gateway) on 127.0.0.1, strict like the real one, for
 //! driving the real serenity client in tests.
 //!
-//! Layout: [`rest`] routes and records requests ([`rest_messages`], [`rest_interactions`],
+//! Layout: [`rest`] answers and records requests along [`routes`] ([`rest_messages`], [`rest_interactions`],
 //! [`commands`] answer them), [`gateway`] speaks the websocket protocol, [`interactions`]
 //! dispatches clicks and commands, [`rules`] and [`openapi`] refuse what Discord refuses,
 //! [`payloads`] builds Discord's JSON objects and [`state`] keeps what was posted.
@@ -20,6 +20,7 @@ pub mod record;
 pub mod rest;
 mod rest_interactions;
 mod rest_messages;
+mod routes;
 pub mod rules;
 pub mod state;
 mod waits;
