@@ -1,3 +1,4 @@
+mod fake_discord;
 mod fake_scenario_schemas;
 mod scenario_client;
 mod support;

@@ -1,0 +1,289 @@
+//! Dispatching INTERACTION_CREATE as a guild member: button clicks, modal submits, slash
+//! commands and autocomplete. Each returns an [`InteractionHandle`] to wait on the bot's answer.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::state::{Interaction, next_id};
+use super::{FakeDiscord, payloads};
+
+/// Everyone's permissions in the fake guild: view channels, send messages, read history, …
+pub const MEMBER_PERMISSIONS: &str = "1024";
+/// The Administrator permission bit, as a bitfield string.
+pub const ADMINISTRATOR: &str = "8";
+
+/// A person in the fake guild, who clicks and types.
+#[derive(Debug, Clone)]
+pub struct GuildMember {
+    /// The user's snowflake.
+    pub user_id: u64,
+    /// The user name.
+    pub username: String,
+    /// Role ids the member holds.
+    pub roles: Vec<u64>,
+    /// The member's computed permissions in the channel, a bitfield as a decimal string.
+    pub permissions: String,
+}
+
+impl GuildMember {
+    /// A member with a fresh id, no roles and ordinary permissions.
+    pub fn new(username: &str) -> Self {
+        let permissions = MEMBER_PERMISSIONS.to_owned();
+        Self {
+            user_id: next_id(),
+            username: username.to_owned(),
+            roles: vec![],
+            permissions,
+        }
+    }
+
+    /// The same member holding `roles`.
+    pub fn with_roles(mut self, roles: &[u64]) -> Self {
+        self.roles = roles.to_vec();
+        self
+    }
+
+    /// The same member with `permissions` (a bitfield string such as [`ADMINISTRATOR`]).
+    pub fn with_permissions(mut self, permissions: &str) -> Self {
+        self.permissions = permissions.to_owned();
+        self
+    }
+}
+
+/// The id and token of a dispatched interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionHandle {
+    /// The interaction's snowflake.
+    pub id: u64,
+    /// Its token, for the callback, follow-ups and edits.
+    pub token: String,
+    /// The channel it happened in.
+    pub channel_id: u64,
+}
+
+impl InteractionHandle {
+    /// The path of its callback, `/interactions/{id}/{token}/callback`.
+    pub fn callback_path(&self) -> String {
+        format!("/interactions/{}/{}/callback", self.id, self.token)
+    }
+
+    /// The path prefix of its webhook, `/webhooks/{app}/{token}`.
+    pub fn webhook_path(&self) -> String {
+        format!("/webhooks/{}/{}", super::APPLICATION_ID, self.token)
+    }
+}
+
+/// An option value of a slash command.
+#[derive(Debug, Clone)]
+pub enum OptionValue {
+    /// Type 3.
+    String(String),
+    /// Type 4.
+    Integer(i64),
+    /// Type 5.
+    Boolean(bool),
+    /// Type 6: a member of the guild (resolved with `users` and `members`).
+    User(GuildMember),
+    /// Type 7: a channel added with `add_channel` (resolved with `channels`).
+    Channel(u64),
+    /// Type 8: a role added with `add_role` (resolved with `roles`).
+    Role(u64),
+    /// Type 10.
+    Number(f64),
+}
+
+/// A slash command as a person types it: `/name group? subcommand? options…`.
+#[derive(Debug, Clone, Default)]
+pub struct CommandCall {
+    pub(super) name: String,
+    pub(super) group: Option<String>,
+    pub(super) subcommand: Option<String>,
+    pub(super) options: Vec<(String, OptionValue)>,
+    pub(super) focused: Option<(String, String)>,
+}
+
+impl CommandCall {
+    /// `/name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ..Self::default()
+        }
+    }
+    /// Adds a subcommand group.
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = Some(group.to_owned());
+        self
+    }
+    /// Adds a subcommand.
+    pub fn sub(mut self, subcommand: &str) -> Self {
+        self.subcommand = Some(subcommand.to_owned());
+        self
+    }
+    /// Adds an option with a value.
+    pub fn opt(mut self, name: &str, value: OptionValue) -> Self {
+        self.options.push((name.to_owned(), value));
+        self
+    }
+    /// Adds the option being typed, for autocomplete: `partial` is what is typed so far.
+    pub fn focus(mut self, name: &str, partial: &str) -> Self {
+        self.focused = Some((name.to_owned(), partial.to_owned()));
+        self
+    }
+}
+
+impl FakeDiscord {
+    /// Dispatches a click on the button `custom_id` of a message the bot posted in `channel_id`.
+    ///
+    /// # Panics
+    /// If the message or an enabled button with that `custom_id` is not there: no person could
+    /// click it.
+    pub async fn click_button(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        message_id: u64,
+        custom_id: &str,
+    ) -> InteractionHandle {
+        let message = self.message(channel_id, message_id).unwrap_or_else(|| {
+            panic!("message {message_id} is not in channel {channel_id}: nothing to click")
+        });
+        let clickable =
+            message["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|row| {
+                    row["components"].as_array().into_iter().flatten().any(|c| {
+                        c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true
+                    })
+                });
+        assert!(
+            clickable,
+            "no enabled button {custom_id:?} on message {message_id}: {message}"
+        );
+        let data = payloads::button_data(custom_id);
+        let extra = json!({ "message": message });
+        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id))
+            .await
+    }
+
+    /// Dispatches the submission of the modal the bot opened in answer to `opened_by`, with
+    /// `values` as (text input custom_id, typed value).
+    ///
+    /// # Panics
+    /// If the bot did not answer `opened_by` with a modal, or a value names no text input of it.
+    pub async fn submit_modal(
+        &self,
+        opened_by: &InteractionHandle,
+        values: &[(&str, &str)],
+    ) -> InteractionHandle {
+        let (member, modal, source) = {
+            let state = self.shared.state.lock().expect("state");
+            let i = &state.interactions[&opened_by.id];
+            let modal = i
+                .modal
+                .clone()
+                .unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
+            (i.member.clone(), modal, i.source_message)
+        };
+        let inputs: Vec<String> = modal["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| {
+                row["components"][0]["custom_id"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .collect();
+        for (id, _) in values {
+            assert!(
+                inputs.iter().any(|i| i == id),
+                "the modal has no text input {id:?}: {modal}"
+            );
+        }
+        let data =
+            payloads::modal_submit_data(modal["custom_id"].as_str().unwrap_or_default(), values);
+        let mut extra = json!({});
+        if let Some(message) = source.and_then(|m| self.message(opened_by.channel_id, m)) {
+            extra["message"] = message;
+        }
+        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source)
+            .await
+    }
+
+    /// Dispatches a slash command. The command must have been registered by the bot.
+    pub async fn run_command(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        call: CommandCall,
+    ) -> InteractionHandle {
+        let data = self.command_data(&call);
+        self.dispatch_interaction(2, member, channel_id, data, json!({}), None)
+            .await
+    }
+
+    /// Dispatches an autocomplete request: `call` must have a [`CommandCall::focus`] option.
+    pub async fn autocomplete(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        call: CommandCall,
+    ) -> InteractionHandle {
+        assert!(
+            call.focused.is_some(),
+            "autocomplete needs a focused option"
+        );
+        let data = self.command_data(&call);
+        self.dispatch_interaction(4, member, channel_id, data, json!({}), None)
+            .await
+    }
+
+    async fn dispatch_interaction(
+        &self,
+        kind: u8,
+        member: &GuildMember,
+        channel_id: u64,
+        data: Value,
+        extra: Value,
+        source_message: Option<u64>,
+    ) -> InteractionHandle {
+        let ready = self.wait_for_ready(Duration::from_secs(10)).await;
+        assert!(
+            ready,
+            "no bot is connected to the fake gateway: nothing to dispatch to"
+        );
+        let id = next_id();
+        let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
+        let channel = self.shared.channel_json(channel_id, true);
+        let mut payload = payloads::interaction(kind, id, &token, member, &channel, data);
+        payloads::merge(&mut payload, extra);
+        let record = Interaction {
+            id,
+            token: token.clone(),
+            kind,
+            channel_id,
+            dispatched_at: Instant::now(),
+            member: member.clone(),
+            acked_with: None,
+            source_message,
+            original: None,
+            modal: None,
+        };
+        self.shared
+            .state
+            .lock()
+            .expect("state")
+            .interactions
+            .insert(id, record);
+        self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
+        InteractionHandle {
+            id,
+            token,
+            channel_id,
+        }
+    }
+}

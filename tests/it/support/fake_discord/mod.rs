@@ -1,0 +1,341 @@
+//! An in-process fake of Discord (REST and gateway) on 127.0.0.1, strict like the real one, for
+//! driving the real serenity client in tests.
+//!
+//! Layout: [`rest`] answers and records requests along [`routes`] ([`rest_messages`], [`rest_interactions`],
+//! [`commands`] answer them), [`gateway`] speaks the websocket protocol, [`interactions`]
+//! dispatches clicks and commands, [`rules`] and [`openapi`] refuse what Discord refuses,
+//! [`payloads`] builds Discord's JSON objects and [`state`] keeps what was posted.
+
+// A helper library for many tests: each test binary uses only part of it.
+#![allow(dead_code, unused_imports)]
+
+pub mod commands;
+pub mod errors;
+pub mod gateway;
+pub mod interactions;
+mod multipart;
+pub mod openapi;
+pub mod payloads;
+pub mod record;
+pub mod rest;
+mod rest_interactions;
+mod rest_messages;
+mod routes;
+pub mod rules;
+pub mod state;
+mod waits;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::any;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+pub use errors::ApiError;
+pub use gateway::GatewayCounts;
+pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
+pub use record::{RecordedFile, RecordedRequest};
+pub use state::{Channel, ChannelAccess, FakeDiscordConfig, Role};
+
+use gateway::GatewayHub;
+use record::RequestLog;
+use state::{State, next_id};
+
+/// The only bot token the fake accepts (REST `Authorization: Bot …` and gateway IDENTIFY).
+pub const BOT_TOKEN: &str = "fake-discord-bot-token.approval-bridge.0123456789";
+/// The application's id.
+pub const APPLICATION_ID: u64 = 900_000_000_000_000_001;
+/// The bot user's id (distinct from the application's, so mixing them up shows).
+pub const BOT_USER_ID: u64 = 900_000_000_000_000_002;
+/// The one guild's id; its @everyone role has the same id.
+pub const GUILD_ID: u64 = 900_000_000_000_000_003;
+/// The guild owner's user id (owner of the application too).
+pub const OWNER_USER_ID: u64 = 900_000_000_000_000_004;
+/// The bot user's name.
+pub const BOT_USERNAME: &str = "approval-bridge";
+
+/// What request handlers and the gateway share.
+pub(crate) struct Shared {
+    config: FakeDiscordConfig,
+    addr: SocketAddr,
+    state: Mutex<State>,
+    log: RequestLog,
+    gateway: GatewayHub,
+}
+
+impl Shared {
+    fn gateway_url(&self) -> String {
+        format!("ws://{}/gateway", self.addr)
+    }
+
+    fn bot_user(&self) -> Value {
+        payloads::current_user(BOT_USER_ID, BOT_USERNAME)
+    }
+
+    /// The channel as `GET /channels/{id}` (or an interaction's `channel`) shows it.
+    fn channel_json(&self, id: u64, partial: bool) -> Value {
+        let state = self.state.lock().expect("state");
+        let channel = state
+            .channels
+            .get(&id)
+            .unwrap_or_else(|| panic!("no channel {id} in the fake"));
+        if partial {
+            payloads::partial_channel(channel, GUILD_ID)
+        } else {
+            payloads::channel(channel, GUILD_ID)
+        }
+    }
+}
+
+/// A running fake Discord. Dropping it stops the HTTP server.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.shared.gateway.drop_all();
+        self.server.abort();
+    }
+}
+
+impl FakeDiscord {
+    /// Starts a fake with Discord's timings on 127.0.0.1 and a free port.
+    pub async fn start() -> Self {
+        Self::start_with(FakeDiscordConfig::default()).await
+    }
+
+    /// Starts a fake with the given timings.
+    pub async fn start_with(config: FakeDiscordConfig) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let mut state = State::default();
+        let everyone = Role {
+            id: GUILD_ID,
+            name: "@everyone".into(),
+            permissions: interactions::MEMBER_PERMISSIONS.into(),
+            position: 0,
+        };
+        state.roles.insert(GUILD_ID, everyone);
+        let gateway = GatewayHub::default();
+        let shared = Arc::new(Shared {
+            config,
+            addr,
+            state: Mutex::new(state),
+            log: RequestLog::default(),
+            gateway,
+        });
+        let app = Router::new()
+            .route("/gateway", any(gateway::upgrade))
+            .fallback(rest::handle)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .await
+                .expect("fake Discord server");
+        });
+        Self { shared, server }
+    }
+
+    /// The base URL for serenity's `HttpBuilder::proxy`, e.g. `http://127.0.0.1:PORT`.
+    pub fn api_base(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// The websocket URL `GET /api/v10/gateway` hands out.
+    pub fn gateway_url(&self) -> String {
+        self.shared.gateway_url()
+    }
+
+    /// The bot token the fake accepts ([`BOT_TOKEN`]).
+    pub fn bot_token(&self) -> &'static str {
+        BOT_TOKEN
+    }
+
+    /// The application id ([`APPLICATION_ID`]).
+    pub fn application_id(&self) -> u64 {
+        APPLICATION_ID
+    }
+
+    /// The bot user's id ([`BOT_USER_ID`]).
+    pub fn bot_user_id(&self) -> u64 {
+        BOT_USER_ID
+    }
+
+    /// The guild's id ([`GUILD_ID`]).
+    pub fn guild_id(&self) -> u64 {
+        GUILD_ID
+    }
+
+    /// The timings in force.
+    pub fn config(&self) -> &FakeDiscordConfig {
+        &self.shared.config
+    }
+
+    /// Adds a text channel the bot can post in; returns its id.
+    pub fn add_text_channel(&self, name: &str) -> u64 {
+        self.add_channel(name, ChannelAccess::Post)
+    }
+
+    /// Adds a text channel with the given access for the bot; returns its id.
+    pub fn add_channel(&self, name: &str, access: ChannelAccess) -> u64 {
+        let mut state = self.shared.state.lock().expect("state");
+        let id = next_id();
+        let position = state.channels.len();
+        state.channels.insert(
+            id,
+            Channel {
+                id,
+                name: name.to_owned(),
+                access,
+                position,
+            },
+        );
+        id
+    }
+
+    /// Adds a role with a permissions bitfield (e.g. `"0"`); returns its id.
+    pub fn add_role(&self, name: &str, permissions: &str) -> u64 {
+        let mut state = self.shared.state.lock().expect("state");
+        let id = next_id();
+        let position = state.roles.len();
+        let role = Role {
+            id,
+            name: name.to_owned(),
+            permissions: permissions.to_owned(),
+            position,
+        };
+        state.roles.insert(id, role);
+        id
+    }
+
+    /// Every request so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    /// Requests the fake refused (status 400 or more), in order.
+    pub fn rejections(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(RecordedRequest::is_rejected)
+            .collect()
+    }
+
+    /// Panics, listing them, if any request was refused.
+    pub fn assert_no_rejections(&self) {
+        let refused: Vec<String> = self
+            .rejections()
+            .iter()
+            .map(|r| format!("{} {}", r.summary(), r.response.clone().unwrap_or_default()))
+            .collect();
+        assert!(
+            refused.is_empty(),
+            "fake Discord refused requests:\n{}",
+            refused.join("\n")
+        );
+    }
+
+    /// Messages visible in a channel, oldest first.
+    pub fn messages_in(&self, channel_id: u64) -> Vec<Value> {
+        let state = self.shared.state.lock().expect("state");
+        let mut found: Vec<(u64, Value)> = state
+            .messages
+            .iter()
+            .filter(|(_, m)| m.channel_id == channel_id && !m.ephemeral)
+            .map(|(id, m)| (*id, m.value.clone()))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// One message of a channel, as `GET` would return it.
+    pub fn message(&self, channel_id: u64, message_id: u64) -> Option<Value> {
+        let state = self.shared.state.lock().expect("state");
+        state
+            .channel_message(channel_id, message_id)
+            .map(|m| m.value.clone())
+    }
+
+    /// Deletes a message as a person with Manage Messages would; the bot's next edit of it gets
+    /// 404/10008. A MESSAGE_DELETE is dispatched when the bot asked for GUILD_MESSAGES.
+    pub fn delete_message_by_person(&self, channel_id: u64, message_id: u64) {
+        let removed = self
+            .shared
+            .state
+            .lock()
+            .expect("state")
+            .messages
+            .remove(&message_id);
+        assert!(
+            removed.is_some_and(|m| m.channel_id == channel_id),
+            "no message {message_id} in {channel_id}"
+        );
+        const GUILD_MESSAGES: u64 = 1 << 9;
+        if self.shared.gateway.counts().intents & GUILD_MESSAGES != 0 {
+            let data = serde_json::json!({
+                "id": message_id.to_string(), "channel_id": channel_id.to_string(), "guild_id": GUILD_ID.to_string(),
+            });
+            self.shared.gateway.dispatch("MESSAGE_DELETE", &data);
+        }
+    }
+
+    /// Guild commands registered by the bot, as Discord stores them.
+    pub fn guild_commands(&self) -> Vec<Value> {
+        self.shared
+            .state
+            .lock()
+            .expect("state")
+            .guild_commands
+            .clone()
+    }
+
+    /// Global commands registered by the bot, as Discord stores them.
+    pub fn global_commands(&self) -> Vec<Value> {
+        self.shared
+            .state
+            .lock()
+            .expect("state")
+            .global_commands
+            .clone()
+    }
+
+    /// Gateway counters: connections, identifies, resumes, latest intents.
+    pub fn gateway_counts(&self) -> GatewayCounts {
+        self.shared.gateway.counts()
+    }
+
+    /// Every dispatch frame (op 0) sent so far, READY included, in order.
+    pub fn gateway_frames(&self) -> Vec<Value> {
+        self.shared.gateway.frames()
+    }
+
+    /// Drops every gateway connection without a close frame, as a network failure would.
+    pub fn drop_gateway_connections(&self) {
+        self.shared.gateway.drop_all();
+    }
+
+    /// Sends a raw dispatch (`t` = `event`) to every identified connection; returns how many.
+    pub fn dispatch_event(&self, event: &str, data: &Value) -> usize {
+        self.shared.gateway.dispatch(event, data)
+    }
+
+    /// Waits until a client has identified and got READY; `false` on timeout.
+    pub async fn wait_for_ready(&self, timeout: Duration) -> bool {
+        self.wait_for_identifies(1, timeout).await
+    }
+
+    /// Waits until `n` IDENTIFYs in total were answered with READY and a connection is live.
+    pub async fn wait_for_identifies(&self, n: usize, timeout: Duration) -> bool {
+        self.shared
+            .gateway
+            .wait_until(|c| c.identifies >= n, timeout)
+            .await
+    }
+}

@@ -1,0 +1,266 @@
+//! JSON objects as Discord sends them, with every field serenity's model insists on.
+//!
+//! A frame serenity cannot deserialize becomes `Event::Unknown` and the handler never runs, so
+//! `tests/it/fake_discord.rs` deserializes each factory here with serenity's own types.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::interactions::GuildMember;
+use super::state::{Channel, ChannelAccess, Role};
+use super::{APPLICATION_ID, GUILD_ID};
+
+/// Permissions the bot holds in the guild (view, send, embed, attach, read history, …).
+pub const BOT_PERMISSIONS: &str = "277025508416";
+
+/// Now, as Discord writes timestamps (RFC 3339).
+pub fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .expect("RFC 3339 formats any UTC time")
+}
+
+/// A user object.
+pub fn user(id: u64, username: &str, bot: bool) -> Value {
+    json!({
+        "id": id.to_string(), "username": username, "discriminator": "0", "global_name": null,
+        "avatar": null, "bot": bot, "system": false, "banner": null, "accent_color": null,
+        "public_flags": 0, "flags": 0,
+    })
+}
+
+/// The current user (`GET /users/@me`), a bot.
+pub fn current_user(id: u64, username: &str) -> Value {
+    let mut value = user(id, username, true);
+    let extra = json!({
+        "mfa_enabled": false, "verified": true, "email": null, "locale": "en-US", "premium_type": 0,
+    });
+    merge(&mut value, extra);
+    value
+}
+
+/// The application (`GET /oauth2/applications/@me`).
+pub fn application(id: u64, bot: &Value, owner: &Value) -> Value {
+    json!({
+        "id": id.to_string(), "name": "approval-bridge", "icon": null, "description": "",
+        "rpc_origins": [], "bot_public": false, "bot_require_code_grant": false,
+        "verify_key": "0f".repeat(32), "owner": owner, "team": null, "flags": 0,
+        "summary": "", "bot": bot, "redirect_uris": [], "interactions_endpoint_url": null,
+        "approximate_guild_count": 1, "tags": [],
+    })
+}
+
+/// A guild member as Discord puts it in an interaction (`user` inside, `permissions` set).
+pub fn member(m: &GuildMember) -> Value {
+    let mut value = member_without_user(m);
+    value["user"] = user(m.user_id, &m.username, false);
+    value
+}
+
+/// A partial member, as in `resolved.members` (no `user`).
+pub fn member_without_user(m: &GuildMember) -> Value {
+    let roles: Vec<String> = m.roles.iter().map(u64::to_string).collect();
+    json!({
+        "roles": roles, "nick": null, "avatar": null, "joined_at": "2024-01-01T00:00:00+00:00",
+        "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
+        "permissions": m.permissions, "communication_disabled_until": null,
+    })
+}
+
+/// A guild text channel (`GET /channels/{id}`).
+pub fn channel(c: &Channel, guild_id: u64) -> Value {
+    json!({
+        "id": c.id.to_string(), "type": 0, "guild_id": guild_id.to_string(), "name": c.name,
+        "position": c.position, "permission_overwrites": [], "topic": null, "nsfw": false,
+        "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null, "flags": 0,
+    })
+}
+
+/// A channel as interactions carry it (`channel`, `resolved.channels`), with the bot's
+/// permissions there.
+pub fn partial_channel(c: &Channel, guild_id: u64) -> Value {
+    let permissions = if c.access == ChannelAccess::Post {
+        BOT_PERMISSIONS
+    } else {
+        "1024"
+    };
+    let mut value = channel(c, guild_id);
+    value["permissions"] = json!(permissions);
+    value
+}
+
+/// A role (`GET /guilds/{g}/roles`).
+pub fn role(r: &Role) -> Value {
+    json!({
+        "id": r.id.to_string(), "name": r.name, "color": 0, "hoist": false, "icon": null,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+        "unicode_emoji": null, "position": r.position, "permissions": r.permissions,
+        "managed": false, "mentionable": true, "flags": 0,
+    })
+}
+
+/// The READY dispatch body.
+pub fn ready(
+    bot: &Value,
+    application_id: u64,
+    guild_id: u64,
+    session: &str,
+    resume: &str,
+) -> Value {
+    json!({
+        "v": 10, "user": bot, "guilds": [{ "id": guild_id.to_string(), "unavailable": true }],
+        "session_id": session, "resume_gateway_url": resume,
+        "application": { "id": application_id.to_string(), "flags": 0 },
+        "private_channels": [], "relationships": [], "_trace": ["fake-discord"],
+    })
+}
+
+/// An INTERACTION_CREATE body of type `kind` (2 command, 3 component, 4 autocomplete, 5 modal
+/// submit) by `member` in `channel` (as [`partial_channel`] makes it).
+pub fn interaction(
+    kind: u8,
+    id: u64,
+    token: &str,
+    who: &GuildMember,
+    channel: &Value,
+    data: Value,
+) -> Value {
+    json!({
+        "id": id.to_string(), "application_id": APPLICATION_ID.to_string(), "type": kind, "data": data,
+        "guild_id": GUILD_ID.to_string(), "channel_id": channel["id"], "channel": channel,
+        "member": member(who), "token": token, "version": 1, "locale": "en-US",
+        "guild_locale": "en-US", "app_permissions": BOT_PERMISSIONS, "entitlements": [],
+        "authorizing_integration_owners": { "0": GUILD_ID.to_string() }, "context": 0,
+        "attachment_size_limit": 10_485_760,
+    })
+}
+
+/// The `data` of a button click.
+pub fn button_data(custom_id: &str) -> Value {
+    json!({ "custom_id": custom_id, "component_type": 2 })
+}
+
+/// The `data` of a modal submit: one action row per (text input custom_id, value).
+pub fn modal_submit_data(custom_id: &str, values: &[(&str, &str)]) -> Value {
+    let rows: Vec<Value> = values
+        .iter()
+        .map(|(id, value)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] }))
+        .collect();
+    json!({ "custom_id": custom_id, "components": rows })
+}
+
+/// A stored application command built from the request that created it.
+pub fn command(request: &Value, id: u64, application_id: u64, guild_id: Option<u64>) -> Value {
+    let mut value = json!({
+        "id": id.to_string(), "type": 1, "application_id": application_id.to_string(),
+        "name_localizations": null, "description": "", "description_localizations": null,
+        "default_member_permissions": null, "nsfw": false, "version": super::state::next_id().to_string(),
+    });
+    match guild_id {
+        Some(g) => value["guild_id"] = json!(g.to_string()),
+        None => merge(
+            &mut value,
+            json!({ "dm_permission": true, "integration_types": [0] }),
+        ),
+    }
+    let mut request = request.clone();
+    if let Some(obj) = request.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    merge(&mut value, request);
+    value
+}
+
+/// A message as Discord returns it, from a create body; `flags` and `nonce` kept.
+pub fn message(
+    id: u64,
+    channel_id: u64,
+    guild_id: Option<u64>,
+    author: &Value,
+    body: &Value,
+) -> Value {
+    let mut value = json!({
+        "id": id.to_string(), "channel_id": channel_id.to_string(), "author": author,
+        "content": "", "timestamp": now(), "edited_timestamp": null, "tts": false,
+        "mention_everyone": false, "mentions": [], "mention_roles": [], "mention_channels": [],
+        "attachments": [], "embeds": [], "components": [], "pinned": false, "type": 0, "flags": 0,
+    });
+    if let Some(g) = guild_id {
+        value["guild_id"] = json!(g.to_string());
+    }
+    if !body["nonce"].is_null() {
+        value["nonce"] = body["nonce"].clone();
+    }
+    apply_edit(&mut value, body);
+    value
+}
+
+/// Applies the fields of a create or edit body to a stored message, as Discord does.
+pub fn apply_edit(message: &mut Value, body: &Value) {
+    for key in ["content", "components", "flags"] {
+        if body.get(key).is_some() {
+            message[key] = if body[key].is_null() {
+                empty_of(key)
+            } else {
+                body[key].clone()
+            };
+        }
+    }
+    if let Some(embeds) = body.get("embeds") {
+        let embeds = embeds.as_array().cloned().unwrap_or_default();
+        message["embeds"] = Value::Array(embeds.into_iter().map(rich_embed).collect());
+    }
+    if let Some(kept) = body.get("attachments").and_then(Value::as_array) {
+        let ids: Vec<String> = kept.iter().map(|a| id_text(&a["id"])).collect();
+        if let Some(current) = message["attachments"].as_array_mut() {
+            current.retain(|a| ids.contains(&id_text(&a["id"])));
+        }
+    }
+}
+
+/// A snowflake as text, whether it came as a JSON string or number.
+pub fn id_text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+fn empty_of(key: &str) -> Value {
+    match key {
+        "content" => json!(""),
+        "flags" => json!(0),
+        _ => json!([]),
+    }
+}
+
+fn rich_embed(mut embed: Value) -> Value {
+    if let Some(obj) = embed.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+        obj.entry("type").or_insert(json!("rich"));
+    }
+    embed
+}
+
+/// An attachment object for an uploaded file.
+pub fn attachment(
+    id: u64,
+    channel_id: u64,
+    filename: &str,
+    size: usize,
+    content_type: &str,
+) -> Value {
+    let url = format!("https://cdn.discordapp.com/attachments/{channel_id}/{id}/{filename}");
+    json!({
+        "id": id.to_string(), "filename": filename, "size": size, "url": url,
+        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "content_type": content_type,
+    })
+}
+
+/// Merges the keys of `extra` into `target` (both objects).
+pub fn merge(target: &mut Value, extra: Value) {
+    if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+        target.extend(extra);
+    }
+}

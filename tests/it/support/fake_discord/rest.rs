@@ -1,0 +1,163 @@
+//! The REST side: one fallback handler parses, authenticates, validates against the OpenAPI
+//! schema, routes, answers and records every request under `/api/v10`.
+//!
+//! Per-route rate limits (for a benchmark) fit in [`handle`]: key a bucket by
+//! `RouteSpec::template` and major parameter, add `X-RateLimit-*` headers to [`Reply`], and
+//! answer 429 before calling the handler.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::errors::{ApiError, FormErrors};
+use super::record::{RecordedFile, RecordedRequest};
+use super::routes::{authorised, find};
+use super::{Shared, multipart, openapi, rules};
+
+/// What a handler answers on success.
+pub(super) struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub(super) fn json(body: Value) -> Self {
+        Self {
+            status: 200,
+            body: Some(body),
+            headers: vec![],
+        }
+    }
+    pub(super) fn no_content() -> Self {
+        Self {
+            status: 204,
+            body: None,
+            headers: vec![],
+        }
+    }
+}
+
+/// What a handler gets: path parameters in template order, the query, the body and files.
+pub(super) struct Ctx<'a> {
+    pub params: Vec<&'a str>,
+    pub query: &'a str,
+    pub body: Option<&'a Value>,
+    pub files: &'a [RecordedFile],
+}
+
+impl Ctx<'_> {
+    /// Path parameter `i` as a snowflake; a malformed one is a 404 as on Discord.
+    pub(super) fn id(&self, i: usize) -> Result<u64, ApiError> {
+        self.params[i].parse().map_err(|_| ApiError::not_found())
+    }
+}
+
+/// Answers one request and records it.
+pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let at = Instant::now();
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+    let method = parts.method.as_str().to_owned();
+    let full_path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let parsed = multipart::parse_body(&parts.headers, &bytes);
+    let (body, files) = match &parsed {
+        Ok((body, files)) => (body.clone(), files.clone()),
+        Err(_) => (None, vec![]),
+    };
+    let mut route = None;
+    let result = full_path
+        .strip_prefix("/api/v10")
+        .ok_or_else(ApiError::not_found)
+        .and_then(|path| {
+            parsed.clone()?;
+            let (spec, params) = find(&method, path)?;
+            route = Some(spec.template);
+            if !authorised(spec.auth, &parts.headers) {
+                return Err(ApiError::unauthorized());
+            }
+            if let Some(body) = &body {
+                // Discord's own limits first, with Discord's error codes; then the OpenAPI schema,
+                // which catches whatever else Discord's form validation would.
+                let mut errs = FormErrors::default();
+                rules::check_route(spec.template, body, &mut errs);
+                errs.into_result()?;
+                let mut errs = FormErrors::default();
+                openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
+                errs.into_result()?;
+            }
+            let ctx = Ctx {
+                params,
+                query: &query,
+                body: body.as_ref(),
+                files: &files,
+            };
+            (spec.handler)(&shared, &ctx)
+        });
+    let (status, response, extra_headers) = match result {
+        Ok(reply) => (reply.status, reply.body, reply.headers),
+        Err(error) => (error.status, Some(error.body), vec![]),
+    };
+    let path = full_path
+        .strip_prefix("/api/v10")
+        .unwrap_or(full_path)
+        .to_owned();
+    let headers = interesting(&parts.headers);
+    shared.log.push(RecordedRequest {
+        seq: 0,
+        method,
+        path,
+        query,
+        route,
+        headers,
+        body,
+        files,
+        status,
+        response: response.clone(),
+        at,
+    });
+    respond(status, response, extra_headers)
+}
+
+fn interesting(headers: &HeaderMap) -> BTreeMap<String, String> {
+    [
+        "authorization",
+        "content-type",
+        "user-agent",
+        "x-audit-log-reason",
+    ]
+    .iter()
+    .filter_map(|name| {
+        Some((
+            (*name).to_owned(),
+            headers.get(*name)?.to_str().ok()?.to_owned(),
+        ))
+    })
+    .collect()
+}
+
+fn respond(status: u16, body: Option<Value>, headers: Vec<(&'static str, String)>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match body {
+        Some(body) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            Body::from(body.to_string()),
+        )
+            .into_response(),
+        None => status.into_response(),
+    };
+    for (name, value) in headers {
+        if let Ok(value) = value.parse() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
