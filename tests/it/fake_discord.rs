@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use serenity::all::{
-    ChannelId, ClientBuilder, Command, CommandInteraction, ComponentInteraction, Context,
-    CreateActionRow, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
-    CreateEmbed, CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage,
-    CreateMessage, CreateModal, CurrentApplicationInfo, CurrentUser, Event, EventHandler,
-    GatewayEvent, GatewayIntents, GuildChannel, GuildId, Http, HttpBuilder, InputTextStyle,
-    Interaction, Member, Message, ModalInteraction, PartialChannel, Ready, Role, User,
+    ChannelId, ClientBuilder, Command, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
+    CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
+    CurrentApplicationInfo, CurrentUser, Event, EventHandler, GatewayEvent, GatewayIntents, GuildChannel,
+    GuildId, Http, HttpBuilder, InputTextStyle, Interaction, Member, Message, ModalInteraction,
+    PartialChannel, Ready, Role, User,
 };
 use tokio::sync::mpsc;
 
@@ -29,10 +29,7 @@ const SECS_3: Duration = Duration::from_secs(3);
 
 /// serenity's HTTP client pointed at the fake, as production builds it with a base URL set.
 fn http_for(fake: &FakeDiscord, token: &str) -> Http {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client");
+    let client = reqwest::Client::builder().no_proxy().build().expect("reqwest client");
     HttpBuilder::new(token)
         .client(client)
         .proxy(fake.api_base())
@@ -45,12 +42,8 @@ fn http_for(fake: &FakeDiscord, token: &str) -> Http {
 fn refusal<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize, Vec<String>) {
     match result {
         Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(e))) => {
-            let mut errors: Vec<String> = e
-                .error
-                .errors
-                .iter()
-                .map(|f| format!("{}: {}", f.path, f.code))
-                .collect();
+            let mut errors: Vec<String> =
+                e.error.errors.iter().map(|f| format!("{}: {}", f.path, f.code)).collect();
             errors.sort();
             (e.status_code.as_u16(), e.error.code, errors)
         }
@@ -89,31 +82,23 @@ impl EventHandler for Bot {
 async fn answer(ctx: &Context, interaction: Interaction) -> serenity::Result<()> {
     match interaction {
         Interaction::Component(c) => {
-            let update = CreateInteractionResponseMessage::new()
-                .content("Approved by ana")
-                .components(vec![]);
-            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
-                .await
+            let update =
+                CreateInteractionResponseMessage::new().content("Approved by ana").components(vec![]);
+            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update)).await
         }
         Interaction::Command(c) => {
             let input = CreateInputText::new(InputTextStyle::Paragraph, "Reason", "reason");
             let modal = CreateModal::new("reject-reason", "Why reject?")
                 .components(vec![CreateActionRow::InputText(input)]);
-            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
-                .await
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal)).await
         }
         Interaction::Autocomplete(a) => {
-            let choices =
-                CreateAutocompleteResponse::new().add_string_choice("Workflow one", "wf_1");
-            a.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices))
-                .await
+            let choices = CreateAutocompleteResponse::new().add_string_choice("Workflow one", "wf_1");
+            a.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices)).await
         }
         Interaction::Modal(m) => {
-            let reply = CreateInteractionResponseMessage::new()
-                .content("Noted.")
-                .ephemeral(true);
-            m.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
-                .await
+            let reply = CreateInteractionResponseMessage::new().content("Noted.").ephemeral(true);
+            m.create_response(&ctx.http, CreateInteractionResponse::Message(reply)).await
         }
         _ => Ok(()),
     }
@@ -129,10 +114,7 @@ async fn start_bot(fake: &FakeDiscord, answer: bool) -> mpsc::UnboundedReceiver<
         .await
         .expect("client builds");
     tokio::spawn(async move { client.start().await });
-    assert!(
-        fake.wait_for_ready(Duration::from_secs(10)).await,
-        "the client never identified"
-    );
+    assert!(fake.wait_for_ready(Duration::from_secs(10)).await, "the client never identified");
     events
 }
 
@@ -152,25 +134,18 @@ async fn next_event(events: &mut mpsc::UnboundedReceiver<String>, prefix: &str) 
 
 /// A card with Approve and Reject buttons, through serenity's builders.
 fn card(approve_id: &str) -> CreateMessage {
-    let buttons = vec![
-        CreateButton::new(approve_id).label("Approve"),
-        CreateButton::new("reject:1").label("Reject"),
-    ];
+    let buttons =
+        vec![CreateButton::new(approve_id).label("Approve"), CreateButton::new("reject:1").label("Reject")];
     CreateMessage::new()
         .content("Gate `approve-1` is waiting")
         .embed(
-            CreateEmbed::new()
-                .title("Run 42")
-                .description("A castle at dusk")
-                .field("Node", "img-1", true),
+            CreateEmbed::new().title("Run 42").description("A castle at dusk").field("Node", "img-1", true),
         )
         .components(vec![CreateActionRow::Buttons(buttons)])
 }
 
 async fn post_card(fake: &FakeDiscord, http: &Http, channel: u64) -> Message {
-    let message = ChannelId::new(channel)
-        .send_message(http, card("approve:1"))
-        .await;
+    let message = ChannelId::new(channel).send_message(http, card("approve:1")).await;
     let message = message.expect("card posted");
     assert!(fake.message(channel, message.id.get()).is_some());
     message
@@ -182,35 +157,19 @@ fn member(name: &str) -> GuildMember {
 
 /// Registers `/approvals reject workflow:<autocomplete> channel role user` in the guild.
 async fn register_commands(http: &Http) -> Vec<Command> {
-    let workflow = CreateCommandOption::new(
-        serenity::all::CommandOptionType::String,
-        "workflow",
-        "Workflow",
-    )
-    .required(true)
-    .set_autocomplete(true);
-    let channel = CreateCommandOption::new(
-        serenity::all::CommandOptionType::Channel,
-        "channel",
-        "Channel",
-    );
+    let workflow = CreateCommandOption::new(serenity::all::CommandOptionType::String, "workflow", "Workflow")
+        .required(true)
+        .set_autocomplete(true);
+    let channel = CreateCommandOption::new(serenity::all::CommandOptionType::Channel, "channel", "Channel");
     let role = CreateCommandOption::new(serenity::all::CommandOptionType::Role, "role", "Role");
     let user = CreateCommandOption::new(serenity::all::CommandOptionType::User, "user", "User");
-    let reject = CreateCommandOption::new(
-        serenity::all::CommandOptionType::SubCommand,
-        "reject",
-        "Reject a gate",
-    )
-    .add_sub_option(workflow)
-    .add_sub_option(channel)
-    .add_sub_option(role)
-    .add_sub_option(user);
-    let command = CreateCommand::new("approvals")
-        .description("Approval gates")
-        .add_option(reject);
+    let reject =
+        CreateCommandOption::new(serenity::all::CommandOptionType::SubCommand, "reject", "Reject a gate")
+            .add_sub_option(workflow)
+            .add_sub_option(channel)
+            .add_sub_option(role)
+            .add_sub_option(user);
+    let command = CreateCommand::new("approvals").description("Approval gates").add_option(reject);
     let guild = GuildId::new(crate::support::fake_discord::GUILD_ID);
-    guild
-        .set_commands(http, vec![command])
-        .await
-        .expect("commands registered")
+    guild.set_commands(http, vec![command]).await.expect("commands registered")
 }

@@ -18,113 +18,72 @@ async fn silent_bot_with(config: FakeDiscordConfig) -> (FakeDiscord, Http, u64, 
 }
 
 async fn ack(http: &Http, h: &InteractionHandle, body: &Value) -> serenity::Result<()> {
-    http.create_interaction_response(h.id.into(), &h.token, body, vec![])
-        .await
+    http.create_interaction_response(h.id.into(), &h.token, body, vec![]).await
 }
 
 #[tokio::test]
 async fn a_second_acknowledgement_gets_40060() {
     let (fake, http, channel, card) = silent_bot().await;
-    let click = fake
-        .click_button(&member("ana"), channel, card.id.get(), "approve:1")
-        .await;
-    ack(&http, &click, &json!({ "type": 6 }))
-        .await
-        .expect("first ack");
+    let click = fake.click_button(&member("ana"), channel, card.id.get(), "approve:1").await;
+    ack(&http, &click, &json!({ "type": 6 })).await.expect("first ack");
     let (status, code, _) = refusal(ack(&http, &click, &json!({ "type": 6 })).await);
     assert_eq!((status, code), (400, 40060));
     // Follow-ups and edits of the original (the card, for a deferred update) go on working.
     let followup = json!({ "content": "Approved.", "flags": 64 });
-    http.create_followup_message(&click.token, &followup, vec![])
-        .await
-        .expect("follow-up");
+    http.create_followup_message(&click.token, &followup, vec![]).await.expect("follow-up");
     let edit = json!({ "content": "Approved by ana", "components": [] });
-    http.edit_original_interaction_response(&click.token, &edit, vec![])
-        .await
-        .expect("edit original");
-    assert_eq!(
-        fake.message(channel, card.id.get()).expect("card")["content"],
-        "Approved by ana"
-    );
+    http.edit_original_interaction_response(&click.token, &edit, vec![]).await.expect("edit original");
+    assert_eq!(fake.message(channel, card.id.get()).expect("card")["content"], "Approved by ana");
     assert_eq!(fake.followups(&click).len(), 1);
 }
 
 #[tokio::test]
 async fn an_acknowledgement_after_the_response_window_gets_10062() {
     let window = Duration::from_millis(300);
-    let config = FakeDiscordConfig {
-        initial_response_window: window,
-        ..FakeDiscordConfig::default()
-    };
+    let config = FakeDiscordConfig { initial_response_window: window, ..FakeDiscordConfig::default() };
     let (fake, http, channel, card) = silent_bot_with(config).await;
     let ana = member("ana");
-    let late = fake
-        .click_button(&ana, channel, card.id.get(), "approve:1")
-        .await;
+    let late = fake.click_button(&ana, channel, card.id.get(), "approve:1").await;
     tokio::time::sleep(window + Duration::from_millis(100)).await;
     let (status, code, _) = refusal(ack(&http, &late, &json!({ "type": 6 })).await);
     assert_eq!((status, code), (404, 10062));
-    let prompt = fake
-        .click_button(&ana, channel, card.id.get(), "approve:1")
-        .await;
-    ack(&http, &prompt, &json!({ "type": 6 }))
-        .await
-        .expect("in time");
+    let prompt = fake.click_button(&ana, channel, card.id.get(), "approve:1").await;
+    ack(&http, &prompt, &json!({ "type": 6 })).await.expect("in time");
 }
 
 #[tokio::test]
 async fn a_modal_title_over_45_characters_is_refused_and_45_passes() {
     let (fake, http, channel, card) = silent_bot().await;
-    let click = fake
-        .click_button(&member("ana"), channel, card.id.get(), "reject:1")
-        .await;
+    let click = fake.click_button(&member("ana"), channel, card.id.get(), "reject:1").await;
     let modal = |title: &str| {
         let input = json!({ "type": 4, "custom_id": "reason", "label": "Reason", "style": 2 });
         json!({ "type": 9, "data": { "custom_id": "why", "title": title, "components": [{ "type": 1, "components": [input] }] } })
     };
     let (_, code, errors) = refusal(ack(&http, &click, &modal(&"t".repeat(46))).await);
-    assert_eq!(
-        (code, errors),
-        (50035, vec!["data.title: BASE_TYPE_BAD_LENGTH".to_owned()])
-    );
-    ack(&http, &click, &modal(&"t".repeat(45)))
-        .await
-        .expect("45 is fine");
+    assert_eq!((code, errors), (50035, vec!["data.title: BASE_TYPE_BAD_LENGTH".to_owned()]));
+    ack(&http, &click, &modal(&"t".repeat(45))).await.expect("45 is fine");
     let submit = fake.submit_modal(&click, &[("reason", "too dark")]).await;
     let (_, code, errors) = refusal(ack(&http, &submit, &modal("Again?")).await);
     assert_eq!(
         (code, errors),
-        (
-            50035,
-            vec!["type: INTERACTION_RESPONSE_TYPE_INVALID".to_owned()]
-        ),
+        (50035, vec!["type: INTERACTION_RESPONSE_TYPE_INVALID".to_owned()]),
         "no modal answers a modal"
     );
-    ack(&http, &submit, &json!({ "type": 6 }))
-        .await
-        .expect("deferred update of the card");
+    ack(&http, &submit, &json!({ "type": 6 })).await.expect("deferred update of the card");
 }
 
 #[tokio::test]
 async fn an_autocomplete_result_of_26_choices_is_refused_and_25_pass() {
     let (fake, http, channel, _) = silent_bot().await;
     register_commands(&http).await;
-    let focus = CommandCall::new("approvals")
-        .sub("reject")
-        .focus("workflow", "wf");
+    let focus = CommandCall::new("approvals").sub("reject").focus("workflow", "wf");
     let typing = fake.autocomplete(&member("ana"), channel, focus).await;
     let choices = |n: usize| -> Value {
-        let list: Vec<Value> = (0..n)
-            .map(|i| json!({ "name": format!("wf {i}"), "value": format!("wf_{i}") }))
-            .collect();
+        let list: Vec<Value> =
+            (0..n).map(|i| json!({ "name": format!("wf {i}"), "value": format!("wf_{i}") })).collect();
         json!({ "type": 8, "data": { "choices": list } })
     };
     let (_, code, errors) = refusal(ack(&http, &typing, &choices(26)).await);
-    assert_eq!(
-        (code, errors),
-        (50035, vec!["data.choices: BASE_TYPE_MAX_LENGTH".to_owned()])
-    );
-    ack(&http, &typing, &choices(25))
-        .await
-        .expect("25 are fine");
+    assert_eq!((code, errors), (50035, vec!["data.choices: BASE_TYPE_MAX_LENGTH".to_owned()]));
+    ack(&http, &typing, &choices(25)).await.expect("25 are fine");
 }

@@ -12,15 +12,12 @@ async fn fake_with_channel() -> (FakeDiscord, Http, u64) {
 }
 
 async fn send(http: &Http, channel: u64, body: &Value) -> serenity::Result<Message> {
-    http.send_message(ChannelId::new(channel), vec![], body)
-        .await
+    http.send_message(ChannelId::new(channel), vec![], body).await
 }
 
 fn buttons(ids: &[String]) -> Value {
-    let buttons: Vec<Value> = ids
-        .iter()
-        .map(|id| json!({ "type": 2, "style": 1, "label": "Go", "custom_id": id }))
-        .collect();
+    let buttons: Vec<Value> =
+        ids.iter().map(|id| json!({ "type": 2, "style": 1, "label": "Go", "custom_id": id })).collect();
     json!({ "type": 1, "components": buttons })
 }
 
@@ -34,43 +31,20 @@ async fn a_custom_id_over_100_characters_is_refused_and_one_of_100_passes() {
     let bad = json!({ "components": [buttons(&["a".repeat(101)])] });
     let (status, code, errors) = refusal(send(&http, channel, &bad).await);
     assert_eq!((status, code), (400, 50035));
-    assert_eq!(
-        errors,
-        ["components.0.components.0.custom_id: BASE_TYPE_BAD_LENGTH"]
-    );
-    send(
-        &http,
-        channel,
-        &json!({ "components": [buttons(&["a".repeat(100)])] }),
-    )
-    .await
-    .expect("100 is fine");
+    assert_eq!(errors, ["components.0.components.0.custom_id: BASE_TYPE_BAD_LENGTH"]);
+    send(&http, channel, &json!({ "components": [buttons(&["a".repeat(100)])] })).await.expect("100 is fine");
     assert_eq!(fake.rejections().len(), 1);
 }
 
 #[tokio::test]
 async fn six_action_rows_are_refused_and_five_rows_of_five_buttons_pass() {
     let (_fake, http, channel) = fake_with_channel().await;
-    let rows = |n: usize| -> Vec<Value> {
-        (0..n)
-            .map(|r| buttons(&ids(&format!("r{r}b"), 5)))
-            .collect()
-    };
-    let (status, code, errors) =
-        refusal(send(&http, channel, &json!({ "components": rows(6) })).await);
-    assert_eq!(
-        (status, code, errors),
-        (
-            400,
-            50035,
-            vec!["components: BASE_TYPE_BAD_LENGTH".to_owned()]
-        )
-    );
+    let rows = |n: usize| -> Vec<Value> { (0..n).map(|r| buttons(&ids(&format!("r{r}b"), 5))).collect() };
+    let (status, code, errors) = refusal(send(&http, channel, &json!({ "components": rows(6) })).await);
+    assert_eq!((status, code, errors), (400, 50035, vec!["components: BASE_TYPE_BAD_LENGTH".to_owned()]));
     let six_buttons = json!({ "components": [buttons(&ids("b", 6))] });
     assert_eq!(refusal(send(&http, channel, &six_buttons).await).1, 50035);
-    send(&http, channel, &json!({ "components": rows(5) }))
-        .await
-        .expect("5 × 5 is fine");
+    send(&http, channel, &json!({ "components": rows(5) })).await.expect("5 × 5 is fine");
 }
 
 #[tokio::test]
@@ -80,38 +54,23 @@ async fn a_custom_id_used_twice_in_a_message_is_refused_and_distinct_ones_pass()
     let (_, code, errors) = refusal(send(&http, channel, &twice).await);
     assert_eq!(
         (code, errors),
-        (
-            50035,
-            vec!["components.0.components.1.custom_id: COMPONENT_CUSTOM_ID_DUPLICATED".to_owned()]
-        )
+        (50035, vec!["components.0.components.1.custom_id: COMPONENT_CUSTOM_ID_DUPLICATED".to_owned()])
     );
     let distinct = json!({ "components": [buttons(&["approve:1".into(), "reject:1".into()])] });
-    send(&http, channel, &distinct)
-        .await
-        .expect("distinct ids are fine");
+    send(&http, channel, &distinct).await.expect("distinct ids are fine");
 }
 
 fn embeds(n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| json!({ "title": format!("Asset {i}") }))
-        .collect()
+    (0..n).map(|i| json!({ "title": format!("Asset {i}") })).collect()
 }
 
 #[tokio::test]
 async fn eleven_embeds_are_refused_and_ten_pass() {
     let (_fake, http, channel) = fake_with_channel().await;
     let (_, code, errors) = refusal(send(&http, channel, &json!({ "embeds": embeds(11) })).await);
-    assert_eq!(
-        (code, errors),
-        (50035, vec!["embeds: BASE_TYPE_MAX_LENGTH".to_owned()])
-    );
-    let ten: Vec<CreateEmbed> = (0..10)
-        .map(|i| CreateEmbed::new().title(format!("Asset {i}")))
-        .collect();
-    ChannelId::new(channel)
-        .send_message(&http, CreateMessage::new().embeds(ten))
-        .await
-        .expect("10 are fine");
+    assert_eq!((code, errors), (50035, vec!["embeds: BASE_TYPE_MAX_LENGTH".to_owned()]));
+    let ten: Vec<CreateEmbed> = (0..10).map(|i| CreateEmbed::new().title(format!("Asset {i}"))).collect();
+    ChannelId::new(channel).send_message(&http, CreateMessage::new().embeds(ten)).await.expect("10 are fine");
 }
 
 #[tokio::test]
@@ -120,13 +79,8 @@ async fn embeds_over_6000_characters_in_total_are_refused_and_6000_pass() {
     // Two embeds of 3000 description characters each, plus one title character too many.
     let body = |title: &str| json!({ "embeds": [{ "description": "d".repeat(3000) }, { "title": title, "description": "d".repeat(3000 - 5) }] });
     let (_, code, errors) = refusal(send(&http, channel, &body("123456")).await);
-    assert_eq!(
-        (code, errors),
-        (50035, vec!["embeds: MAX_EMBED_SIZE_EXCEEDED".to_owned()])
-    );
-    send(&http, channel, &body("12345"))
-        .await
-        .expect("6000 is fine");
+    assert_eq!((code, errors), (50035, vec!["embeds: MAX_EMBED_SIZE_EXCEEDED".to_owned()]));
+    send(&http, channel, &body("12345")).await.expect("6000 is fine");
     assert_eq!(fake.rejections().len(), 1);
 }
 
@@ -138,22 +92,12 @@ async fn an_embed_title_over_256_or_a_field_over_1024_is_refused_and_the_limits_
     assert_eq!(code, 50035);
     assert_eq!(
         errors,
-        [
-            "embeds.0.fields.0.value: BASE_TYPE_MAX_LENGTH",
-            "embeds.0.title: BASE_TYPE_MAX_LENGTH"
-        ]
+        ["embeds.0.fields.0.value: BASE_TYPE_MAX_LENGTH", "embeds.0.title: BASE_TYPE_MAX_LENGTH"]
     );
-    send(&http, channel, &body(256, 1024))
-        .await
-        .expect("at the limits is fine");
+    send(&http, channel, &body(256, 1024)).await.expect("at the limits is fine");
     let content = |n: usize| json!({ "content": "c".repeat(n) });
-    assert_eq!(
-        refusal(send(&http, channel, &content(2001)).await).2,
-        ["content: BASE_TYPE_MAX_LENGTH"]
-    );
-    send(&http, channel, &content(2000))
-        .await
-        .expect("2000 characters are fine");
+    assert_eq!(refusal(send(&http, channel, &content(2001)).await).2, ["content: BASE_TYPE_MAX_LENGTH"]);
+    send(&http, channel, &content(2000)).await.expect("2000 characters are fine");
 }
 
 #[tokio::test]
@@ -162,27 +106,14 @@ async fn a_body_violating_discords_openapi_schema_is_refused_and_recorded() {
     let (status, code, errors) =
         refusal(send(&http, channel, &json!({ "content": "hi", "tts": "yes" })).await);
     assert_eq!((status, code), (400, 50035));
-    assert!(
-        errors.iter().all(|e| e.ends_with("SCHEMA_VALIDATION")) && !errors.is_empty(),
-        "{errors:?}"
-    );
+    assert!(errors.iter().all(|e| e.ends_with("SCHEMA_VALIDATION")) && !errors.is_empty(), "{errors:?}");
     let rejected = fake.rejections();
     assert_eq!(rejected.len(), 1);
-    assert_eq!(
-        rejected[0].body,
-        Some(json!({ "content": "hi", "tts": "yes" }))
-    );
-    send(&http, channel, &json!({ "content": "hi", "tts": false }))
-        .await
-        .expect("a boolean is fine");
+    assert_eq!(rejected[0].body, Some(json!({ "content": "hi", "tts": "yes" })));
+    send(&http, channel, &json!({ "content": "hi", "tts": false })).await.expect("a boolean is fine");
     // What serenity's builders send passes too: a card with embed, buttons and a nonce.
-    let built = card("approve:9")
-        .nonce(serenity::all::Nonce::String("gate-9".into()))
-        .enforce_nonce(true);
-    ChannelId::new(channel)
-        .send_message(&http, built)
-        .await
-        .expect("serenity's card passes");
+    let built = card("approve:9").nonce(serenity::all::Nonce::String("gate-9".into())).enforce_nonce(true);
+    ChannelId::new(channel).send_message(&http, built).await.expect("serenity's card passes");
     assert_eq!(fake.rejections().len(), 1);
 }
 
@@ -193,14 +124,8 @@ async fn a_wrong_bot_token_gets_401_and_the_right_one_passes() {
     let (status, code, _) = refusal(wrong.get_current_user().await);
     assert_eq!((status, code), (401, 0));
     let unauthorised = fake.requests().pop().expect("recorded");
-    assert_eq!(
-        unauthorised.response,
-        Some(json!({ "code": 0, "message": "401: Unauthorized" }))
-    );
-    let me = http_for(&fake, fake.bot_token())
-        .get_current_user()
-        .await
-        .expect("right token");
+    assert_eq!(unauthorised.response, Some(json!({ "code": 0, "message": "401: Unauthorized" })));
+    let me = http_for(&fake, fake.bot_token()).get_current_user().await.expect("right token");
     assert_eq!(me.id.get(), fake.bot_user_id());
 }
 
@@ -208,21 +133,10 @@ async fn a_wrong_bot_token_gets_401_and_the_right_one_passes() {
 async fn editing_a_message_a_person_deleted_gets_10008() {
     let (fake, http, channel) = fake_with_channel().await;
     let card = post_card(&fake, &http, channel).await;
-    let edit = || {
-        serenity::all::EditMessage::new()
-            .content("Approved")
-            .components(vec![])
-    };
-    ChannelId::new(channel)
-        .edit_message(&http, card.id, edit())
-        .await
-        .expect("edit while it exists");
+    let edit = || serenity::all::EditMessage::new().content("Approved").components(vec![]);
+    ChannelId::new(channel).edit_message(&http, card.id, edit()).await.expect("edit while it exists");
     fake.delete_message_by_person(channel, card.id.get());
-    let (status, code, _) = refusal(
-        ChannelId::new(channel)
-            .edit_message(&http, card.id, edit())
-            .await,
-    );
+    let (status, code, _) = refusal(ChannelId::new(channel).edit_message(&http, card.id, edit()).await);
     assert_eq!((status, code), (404, 10008));
 }
 
@@ -235,9 +149,7 @@ async fn the_same_nonce_with_enforce_nonce_returns_the_existing_message() {
     assert_eq!(first.id, again.id);
     assert_eq!(fake.messages_in(channel).len(), 1);
     let loose = json!({ "content": "card", "nonce": "gate-1" });
-    let other = send(&http, channel, &loose)
-        .await
-        .expect("post without enforce_nonce");
+    let other = send(&http, channel, &loose).await.expect("post without enforce_nonce");
     assert_ne!(other.id, first.id);
     assert_eq!(fake.messages_in(channel).len(), 2);
 }
@@ -252,24 +164,10 @@ async fn channels_the_bot_cannot_post_in_or_does_not_know_are_refused() {
     assert_eq!(refusal(send(&http, hidden, &hello).await).1, 50001);
     assert_eq!(refusal(send(&http, 42, &hello).await).1, 10003);
     assert_eq!(refusal(send(&http, channel, &json!({})).await).1, 50006);
-    send(&http, channel, &hello)
-        .await
-        .expect("postable channel");
-    let found = http
-        .get_channel(ChannelId::new(read_only))
-        .await
-        .expect("visible channel");
+    send(&http, channel, &hello).await.expect("postable channel");
+    let found = http.get_channel(ChannelId::new(read_only)).await.expect("visible channel");
     assert_eq!(found.id().get(), read_only);
-    let (status, code, _) = refusal(
-        http.get_guild_roles(GuildId::new(fake.guild_id() + 1))
-            .await,
-    );
+    let (status, code, _) = refusal(http.get_guild_roles(GuildId::new(fake.guild_id() + 1)).await);
     assert_eq!((status, code), (404, 10004));
-    assert!(
-        !http
-            .get_guild_roles(GuildId::new(fake.guild_id()))
-            .await
-            .expect("roles")
-            .is_empty()
-    );
+    assert!(!http.get_guild_roles(GuildId::new(fake.guild_id())).await.expect("roles").is_empty());
 }

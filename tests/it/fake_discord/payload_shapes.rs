@@ -25,11 +25,8 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     serde_json::from_value::<Member>(payloads::member(&ana)).expect("member");
     let channel_json = payloads::partial_channel(&fake_channel(channel), fake.guild_id());
     serde_json::from_value::<PartialChannel>(channel_json.clone()).expect("partial channel");
-    serde_json::from_value::<GuildChannel>(payloads::channel(
-        &fake_channel(channel),
-        fake.guild_id(),
-    ))
-    .expect("channel");
+    serde_json::from_value::<GuildChannel>(payloads::channel(&fake_channel(channel), fake.guild_id()))
+        .expect("channel");
     let role_json = payloads::role(&crate::support::fake_discord::Role {
         id: role,
         name: "r".into(),
@@ -37,8 +34,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         position: 1,
     });
     serde_json::from_value::<Role>(role_json).expect("role");
-    let body =
-        json!({ "content": "hi", "embeds": [{ "title": "t" }], "nonce": "n1", "components": [] });
+    let body = json!({ "content": "hi", "embeds": [{ "title": "t" }], "nonce": "n1", "components": [] });
     let message = payloads::message(7, channel, Some(fake.guild_id()), &bot, &body);
     serde_json::from_value::<Message>(message.clone()).expect("message");
     let command = payloads::command(
@@ -49,26 +45,12 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     );
     serde_json::from_value::<Command>(command).expect("command");
 
-    let ready = payloads::ready(
-        &bot,
-        fake.application_id(),
-        fake.guild_id(),
-        "s",
-        &fake.gateway_url(),
-    );
+    let ready = payloads::ready(&bot, fake.application_id(), fake.guild_id(), "s", &fake.gateway_url());
     serde_json::from_value::<Ready>(ready.clone()).expect("ready");
-    assert_dispatch(json!({ "op": 0, "s": 1, "t": "READY", "d": ready }), |e| {
-        matches!(e, Event::Ready(_))
-    });
+    assert_dispatch(json!({ "op": 0, "s": 1, "t": "READY", "d": ready }), |e| matches!(e, Event::Ready(_)));
 
-    let mut click = payloads::interaction(
-        3,
-        10,
-        "t",
-        &ana,
-        &channel_json,
-        payloads::button_data("approve:1"),
-    );
+    let mut click =
+        payloads::interaction(3, 10, "t", &ana, &channel_json, payloads::button_data("approve:1"));
     click["message"] = message.clone();
     serde_json::from_value::<ComponentInteraction>(click.clone()).expect("component interaction");
     let modal = payloads::interaction(
@@ -87,14 +69,11 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         .opt("role", OptionValue::Role(role))
         .opt("user", OptionValue::User(ana.clone()));
     let command = payloads::interaction(2, 12, "t", &ana, &channel_json, fake.command_data(&call));
-    let parsed =
-        serde_json::from_value::<CommandInteraction>(command.clone()).expect("command interaction");
+    let parsed = serde_json::from_value::<CommandInteraction>(command.clone()).expect("command interaction");
     assert_eq!(parsed.data.resolved.roles.len(), 1);
     assert_eq!(parsed.data.resolved.channels.len(), 1);
     assert_eq!(parsed.data.resolved.members.len(), 1);
-    let focus = CommandCall::new("approvals")
-        .sub("reject")
-        .focus("workflow", "w");
+    let focus = CommandCall::new("approvals").sub("reject").focus("workflow", "w");
     let auto = payloads::interaction(4, 13, "t", &ana, &channel_json, fake.command_data(&focus));
     serde_json::from_value::<CommandInteraction>(auto.clone()).expect("autocomplete interaction");
     for (payload, kind) in [(click, 3), (modal, 5), (command, 2), (auto, 4)] {
@@ -107,12 +86,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
 }
 
 fn fake_channel(id: u64) -> crate::support::fake_discord::Channel {
-    crate::support::fake_discord::Channel {
-        id,
-        name: "c".into(),
-        access: ChannelAccess::Post,
-        position: 0,
-    }
+    crate::support::fake_discord::Channel { id, name: "c".into(), access: ChannelAccess::Post, position: 0 }
 }
 
 /// The frame parses as serenity's gateway reads it, into the expected event (not `Unknown`).

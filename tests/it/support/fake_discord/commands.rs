@@ -20,22 +20,14 @@ fn check_scope(ctx: &Ctx, guild: bool) -> Result<(), ApiError> {
 
 fn list(shared: &Shared, guild: bool) -> Vec<Value> {
     let state = shared.state.lock().expect("state");
-    if guild {
-        state.guild_commands.clone()
-    } else {
-        state.global_commands.clone()
-    }
+    if guild { state.guild_commands.clone() } else { state.global_commands.clone() }
 }
 
 /// Stores `requests` as the whole set (bulk overwrite) or adds/replaces one (`replace_all` off).
 /// A command keeps its id when its name and type stay, as on Discord.
 fn store(shared: &Shared, guild: bool, requests: &[Value], replace_all: bool) -> Vec<Value> {
     let mut state = shared.state.lock().expect("state");
-    let set = if guild {
-        &mut state.guild_commands
-    } else {
-        &mut state.global_commands
-    };
+    let set = if guild { &mut state.guild_commands } else { &mut state.global_commands };
     let same = |a: &Value, b: &Value| {
         a["name"] == b["name"] && a["type"].as_u64().unwrap_or(1) == b["type"].as_u64().unwrap_or(1)
     };
@@ -46,12 +38,7 @@ fn store(shared: &Shared, guild: bool, requests: &[Value], replace_all: bool) ->
             .find(|c| same(c, request))
             .and_then(|c| c["id"].as_str()?.parse().ok())
             .unwrap_or_else(next_id);
-        stored.push(payloads::command(
-            request,
-            id,
-            APPLICATION_ID,
-            guild.then_some(GUILD_ID),
-        ));
+        stored.push(payloads::command(request, id, APPLICATION_ID, guild.then_some(GUILD_ID)));
     }
     if replace_all {
         *set = stored.clone();
@@ -64,24 +51,15 @@ fn store(shared: &Shared, guild: bool, requests: &[Value], replace_all: bool) ->
 
 fn put(shared: &Shared, ctx: &Ctx, guild: bool) -> Result<Reply, ApiError> {
     check_scope(ctx, guild)?;
-    let requests = ctx
-        .body
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    Ok(Reply::json(Value::Array(store(
-        shared, guild, &requests, true,
-    ))))
+    let requests = ctx.body.and_then(Value::as_array).cloned().unwrap_or_default();
+    Ok(Reply::json(Value::Array(store(shared, guild, &requests, true))))
 }
 
 fn create(shared: &Shared, ctx: &Ctx, guild: bool) -> Result<Reply, ApiError> {
     check_scope(ctx, guild)?;
     let request = ctx.body.cloned().unwrap_or_else(|| json!({}));
     let mut stored = store(shared, guild, &[request], false);
-    Ok(Reply {
-        status: 201,
-        ..Reply::json(stored.remove(0))
-    })
+    Ok(Reply { status: 201, ..Reply::json(stored.remove(0)) })
 }
 
 pub(super) fn list_global(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -107,11 +85,7 @@ pub(super) fn create_guild(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError
 
 /// The declared option `name` among `options`, panicking if a person could not type it.
 fn declared<'a>(options: &'a Value, name: &str, what: &str) -> &'a Value {
-    let found = options
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|o| o["name"] == name);
+    let found = options.as_array().into_iter().flatten().find(|o| o["name"] == name);
     found.unwrap_or_else(|| panic!("the command has no {what} {name:?}; declared: {options}"))
 }
 
@@ -138,7 +112,9 @@ impl FakeDiscord {
         let mut leaf = vec![];
         for (name, value) in &call.options {
             let kind = declared(scope, name, "option")["type"].clone();
-            leaf.push(json!({ "name": name, "type": kind, "value": self.option_value(value, &mut resolved) }));
+            leaf.push(
+                json!({ "name": name, "type": kind, "value": self.option_value(value, &mut resolved) }),
+            );
         }
         if let Some((name, partial)) = &call.focused {
             let kind = declared(scope, name, "option")["type"].clone();
@@ -151,8 +127,7 @@ impl FakeDiscord {
         if let Some(group) = &call.group {
             options = json!([{ "name": group, "type": 2, "options": options }]);
         }
-        let mut data =
-            json!({ "id": registered["id"], "name": call.name, "type": 1, "options": options });
+        let mut data = json!({ "id": registered["id"], "name": call.name, "type": 1, "options": options });
         if registered.get("guild_id").is_some() {
             data["guild_id"] = json!(GUILD_ID.to_string());
         }
@@ -176,25 +151,14 @@ impl FakeDiscord {
             OptionValue::Channel(id) => add("channels", *id, self.shared.channel_json(*id, true)),
             OptionValue::Role(id) => {
                 let state = self.shared.state.lock().expect("state");
-                let role = state
-                    .roles
-                    .get(id)
-                    .unwrap_or_else(|| panic!("no role {id} in the fake"));
+                let role = state.roles.get(id).unwrap_or_else(|| panic!("no role {id} in the fake"));
                 let role = payloads::role(role);
                 drop(state);
                 add("roles", *id, role)
             }
             OptionValue::User(member) => {
-                add(
-                    "members",
-                    member.user_id,
-                    payloads::member_without_user(member),
-                );
-                add(
-                    "users",
-                    member.user_id,
-                    payloads::user(member.user_id, &member.username, false),
-                )
+                add("members", member.user_id, payloads::member_without_user(member));
+                add("users", member.user_id, payloads::user(member.user_id, &member.username, false))
             }
         }
     }

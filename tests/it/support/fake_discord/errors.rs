@@ -16,10 +16,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn coded(status: u16, code: u32, message: &str) -> Self {
-        Self {
-            status,
-            body: json!({ "code": code, "message": message }),
-        }
+        Self { status, body: json!({ "code": code, "message": message }) }
     }
 
     /// The Discord error code of this reply (0 for plain HTTP errors such as 401 and 404).
@@ -73,11 +70,7 @@ impl ApiError {
         Self::coded(400, 40060, "Interaction has already been acknowledged.")
     }
     pub(super) fn bad_json(detail: &str) -> Self {
-        Self::coded(
-            400,
-            50109,
-            &format!("The request body contains invalid JSON. ({detail})"),
-        )
+        Self::coded(400, 50109, &format!("The request body contains invalid JSON. ({detail})"))
     }
 }
 
@@ -126,9 +119,5 @@ impl FormErrors {
 
 /// A path built from a prefix and more segments, for [`FormErrors::push`].
 pub(super) fn path(prefix: &[String], more: &[&str]) -> Vec<String> {
-    prefix
-        .iter()
-        .cloned()
-        .chain(more.iter().map(|s| (*s).to_owned()))
-        .collect()
+    prefix.iter().cloned().chain(more.iter().map(|s| (*s).to_owned())).collect()
 }

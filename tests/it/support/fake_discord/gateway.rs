@@ -68,10 +68,7 @@ impl GatewayHub {
     }
 
     fn send_frame(&self, conn: &Conn, frame: Value) -> bool {
-        self.frames
-            .lock()
-            .expect("gateway frames")
-            .push(frame.clone());
+        self.frames.lock().expect("gateway frames").push(frame.clone());
         conn.tx.send(Out::Frame(frame)).is_ok()
     }
 
@@ -81,11 +78,7 @@ impl GatewayHub {
     }
 
     /// Waits until `pred` holds for the counts and at least one connection is ready.
-    pub(super) async fn wait_until(
-        &self,
-        pred: impl Fn(&GatewayCounts) -> bool,
-        timeout: Duration,
-    ) -> bool {
+    pub(super) async fn wait_until(&self, pred: impl Fn(&GatewayCounts) -> bool, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.changed.notified();
@@ -101,12 +94,7 @@ impl GatewayHub {
     }
 
     pub(super) fn ready_connections(&self) -> usize {
-        self.conns
-            .lock()
-            .expect("gateway conns")
-            .values()
-            .filter(|c| c.ready)
-            .count()
+        self.conns.lock().expect("gateway conns").values().filter(|c| c.ready).count()
     }
 
     /// Sends a dispatch to every identified connection; returns how many got it.
@@ -141,14 +129,7 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
     let id = next_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let hub = &shared.gateway;
-    hub.conns.lock().expect("gateway conns").insert(
-        id,
-        Conn {
-            tx,
-            ready: false,
-            seq: 0,
-        },
-    );
+    hub.conns.lock().expect("gateway conns").insert(id, Conn { tx, ready: false, seq: 0 });
     hub.bump(|c| c.connections += 1);
     let hello = json!({ "op": 10, "s": null, "t": null, "d": { "heartbeat_interval": 41_250 } });
     let mut outcome = send(&mut socket, &hello).await;
@@ -171,18 +152,11 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
 
 /// Sends one frame; `Some(())` when the connection is gone.
 async fn send(socket: &mut WebSocket, frame: &Value) -> Option<()> {
-    socket
-        .send(Message::Text(frame.to_string().into()))
-        .await
-        .err()
-        .map(|_| ())
+    socket.send(Message::Text(frame.to_string().into())).await.err().map(|_| ())
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Option<()> {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
+    let frame = CloseFrame { code, reason: reason.into() };
     let _ = socket.send(Message::Close(Some(frame))).await;
     Some(())
 }
@@ -191,24 +165,14 @@ async fn on_frame(shared: &Arc<Shared>, id: u64, text: &str, socket: &mut WebSoc
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
         return close(socket, DECODE_ERROR, "Error while decoding payload.").await;
     };
-    let ready = shared
-        .gateway
-        .conns
-        .lock()
-        .expect("gateway conns")
-        .get(&id)
-        .is_some_and(|c| c.ready);
+    let ready = shared.gateway.conns.lock().expect("gateway conns").get(&id).is_some_and(|c| c.ready);
     match frame["op"].as_u64() {
         Some(1) => send(socket, &json!({ "op": 11 })).await,
         Some(2) if ready => close(socket, ALREADY_AUTHENTICATED, "Already authenticated.").await,
         Some(2) => identify(shared, id, &frame["d"], socket).await,
         Some(6) => {
             shared.gateway.bump(|c| c.resumes += 1);
-            send(
-                socket,
-                &json!({ "op": 9, "s": null, "t": null, "d": false }),
-            )
-            .await
+            send(socket, &json!({ "op": 9, "s": null, "t": null, "d": false })).await
         }
         Some(3 | 4 | 8) if ready => None,
         Some(3 | 4 | 8) => close(socket, NOT_AUTHENTICATED, "Not authenticated.").await,

@@ -30,12 +30,7 @@ impl GuildMember {
     /// A member with a fresh id, no roles and ordinary permissions.
     pub fn new(username: &str) -> Self {
         let permissions = MEMBER_PERMISSIONS.to_owned();
-        Self {
-            user_id: next_id(),
-            username: username.to_owned(),
-            roles: vec![],
-            permissions,
-        }
+        Self { user_id: next_id(), username: username.to_owned(), roles: vec![], permissions }
     }
 
     /// The same member holding `roles`.
@@ -106,10 +101,7 @@ pub struct CommandCall {
 impl CommandCall {
     /// `/name`.
     pub fn new(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            ..Self::default()
-        }
+        Self { name: name.to_owned(), ..Self::default() }
     }
     /// Adds a subcommand group.
     pub fn group(mut self, group: &str) -> Self {
@@ -149,24 +141,17 @@ impl FakeDiscord {
         let message = self.message(channel_id, message_id).unwrap_or_else(|| {
             panic!("message {message_id} is not in channel {channel_id}: nothing to click")
         });
-        let clickable =
-            message["components"]
+        let clickable = message["components"].as_array().into_iter().flatten().any(|row| {
+            row["components"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|row| {
-                    row["components"].as_array().into_iter().flatten().any(|c| {
-                        c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true
-                    })
-                });
-        assert!(
-            clickable,
-            "no enabled button {custom_id:?} on message {message_id}: {message}"
-        );
+                .any(|c| c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true)
+        });
+        assert!(clickable, "no enabled button {custom_id:?} on message {message_id}: {message}");
         let data = payloads::button_data(custom_id);
         let extra = json!({ "message": message });
-        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id))
-            .await
+        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await
     }
 
     /// Dispatches the submission of the modal the bot opened in answer to `opened_by`, with
@@ -182,36 +167,24 @@ impl FakeDiscord {
         let (member, modal, source) = {
             let state = self.shared.state.lock().expect("state");
             let i = &state.interactions[&opened_by.id];
-            let modal = i
-                .modal
-                .clone()
-                .unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
+            let modal = i.modal.clone().unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
             (i.member.clone(), modal, i.source_message)
         };
         let inputs: Vec<String> = modal["components"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|row| {
-                row["components"][0]["custom_id"]
-                    .as_str()
-                    .map(str::to_owned)
-            })
+            .filter_map(|row| row["components"][0]["custom_id"].as_str().map(str::to_owned))
             .collect();
         for (id, _) in values {
-            assert!(
-                inputs.iter().any(|i| i == id),
-                "the modal has no text input {id:?}: {modal}"
-            );
+            assert!(inputs.iter().any(|i| i == id), "the modal has no text input {id:?}: {modal}");
         }
-        let data =
-            payloads::modal_submit_data(modal["custom_id"].as_str().unwrap_or_default(), values);
+        let data = payloads::modal_submit_data(modal["custom_id"].as_str().unwrap_or_default(), values);
         let mut extra = json!({});
         if let Some(message) = source.and_then(|m| self.message(opened_by.channel_id, m)) {
             extra["message"] = message;
         }
-        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source)
-            .await
+        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source).await
     }
 
     /// Dispatches a slash command. The command must have been registered by the bot.
@@ -222,8 +195,7 @@ impl FakeDiscord {
         call: CommandCall,
     ) -> InteractionHandle {
         let data = self.command_data(&call);
-        self.dispatch_interaction(2, member, channel_id, data, json!({}), None)
-            .await
+        self.dispatch_interaction(2, member, channel_id, data, json!({}), None).await
     }
 
     /// Dispatches an autocomplete request: `call` must have a [`CommandCall::focus`] option.
@@ -233,13 +205,9 @@ impl FakeDiscord {
         channel_id: u64,
         call: CommandCall,
     ) -> InteractionHandle {
-        assert!(
-            call.focused.is_some(),
-            "autocomplete needs a focused option"
-        );
+        assert!(call.focused.is_some(), "autocomplete needs a focused option");
         let data = self.command_data(&call);
-        self.dispatch_interaction(4, member, channel_id, data, json!({}), None)
-            .await
+        self.dispatch_interaction(4, member, channel_id, data, json!({}), None).await
     }
 
     async fn dispatch_interaction(
@@ -252,10 +220,7 @@ impl FakeDiscord {
         source_message: Option<u64>,
     ) -> InteractionHandle {
         let ready = self.wait_for_ready(Duration::from_secs(10)).await;
-        assert!(
-            ready,
-            "no bot is connected to the fake gateway: nothing to dispatch to"
-        );
+        assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
         let channel = self.shared.channel_json(channel_id, true);
@@ -273,17 +238,8 @@ impl FakeDiscord {
             original: None,
             modal: None,
         };
-        self.shared
-            .state
-            .lock()
-            .expect("state")
-            .interactions
-            .insert(id, record);
+        self.shared.state.lock().expect("state").interactions.insert(id, record);
         self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
-        InteractionHandle {
-            id,
-            token,
-            channel_id,
-        }
+        InteractionHandle { id, token, channel_id }
     }
 }

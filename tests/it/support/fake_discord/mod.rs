@@ -78,10 +78,7 @@ impl Shared {
     /// The channel as `GET /channels/{id}` (or an interaction's `channel`) shows it.
     fn channel_json(&self, id: u64, partial: bool) -> Value {
         let state = self.state.lock().expect("state");
-        let channel = state
-            .channels
-            .get(&id)
-            .unwrap_or_else(|| panic!("no channel {id} in the fake"));
+        let channel = state.channels.get(&id).unwrap_or_else(|| panic!("no channel {id} in the fake"));
         if partial {
             payloads::partial_channel(channel, GUILD_ID)
         } else {
@@ -111,9 +108,7 @@ impl FakeDiscord {
 
     /// Starts a fake with the given timings.
     pub async fn start_with(config: FakeDiscordConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let mut state = State::default();
         let everyone = Role {
@@ -124,21 +119,14 @@ impl FakeDiscord {
         };
         state.roles.insert(GUILD_ID, everyone);
         let gateway = GatewayHub::default();
-        let shared = Arc::new(Shared {
-            config,
-            addr,
-            state: Mutex::new(state),
-            log: RequestLog::default(),
-            gateway,
-        });
+        let shared =
+            Arc::new(Shared { config, addr, state: Mutex::new(state), log: RequestLog::default(), gateway });
         let app = Router::new()
             .route("/gateway", any(gateway::upgrade))
             .fallback(rest::handle)
             .with_state(shared.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("fake Discord server");
+            axum::serve(listener, app).await.expect("fake Discord server");
         });
         Self { shared, server }
     }
@@ -188,15 +176,7 @@ impl FakeDiscord {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
         let position = state.channels.len();
-        state.channels.insert(
-            id,
-            Channel {
-                id,
-                name: name.to_owned(),
-                access,
-                position,
-            },
-        );
+        state.channels.insert(id, Channel { id, name: name.to_owned(), access, position });
         id
     }
 
@@ -205,12 +185,7 @@ impl FakeDiscord {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
         let position = state.roles.len();
-        let role = Role {
-            id,
-            name: name.to_owned(),
-            permissions: permissions.to_owned(),
-            position,
-        };
+        let role = Role { id, name: name.to_owned(), permissions: permissions.to_owned(), position };
         state.roles.insert(id, role);
         id
     }
@@ -222,10 +197,7 @@ impl FakeDiscord {
 
     /// Requests the fake refused (status 400 or more), in order.
     pub fn rejections(&self) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(RecordedRequest::is_rejected)
-            .collect()
+        self.requests().into_iter().filter(RecordedRequest::is_rejected).collect()
     }
 
     /// Panics, listing them, if any request was refused.
@@ -235,11 +207,7 @@ impl FakeDiscord {
             .iter()
             .map(|r| format!("{} {}", r.summary(), r.response.clone().unwrap_or_default()))
             .collect();
-        assert!(
-            refused.is_empty(),
-            "fake Discord refused requests:\n{}",
-            refused.join("\n")
-        );
+        assert!(refused.is_empty(), "fake Discord refused requests:\n{}", refused.join("\n"));
     }
 
     /// Messages visible in a channel, oldest first.
@@ -258,21 +226,13 @@ impl FakeDiscord {
     /// One message of a channel, as `GET` would return it.
     pub fn message(&self, channel_id: u64, message_id: u64) -> Option<Value> {
         let state = self.shared.state.lock().expect("state");
-        state
-            .channel_message(channel_id, message_id)
-            .map(|m| m.value.clone())
+        state.channel_message(channel_id, message_id).map(|m| m.value.clone())
     }
 
     /// Deletes a message as a person with Manage Messages would; the bot's next edit of it gets
     /// 404/10008. A MESSAGE_DELETE is dispatched when the bot asked for GUILD_MESSAGES.
     pub fn delete_message_by_person(&self, channel_id: u64, message_id: u64) {
-        let removed = self
-            .shared
-            .state
-            .lock()
-            .expect("state")
-            .messages
-            .remove(&message_id);
+        let removed = self.shared.state.lock().expect("state").messages.remove(&message_id);
         assert!(
             removed.is_some_and(|m| m.channel_id == channel_id),
             "no message {message_id} in {channel_id}"
@@ -288,22 +248,12 @@ impl FakeDiscord {
 
     /// Guild commands registered by the bot, as Discord stores them.
     pub fn guild_commands(&self) -> Vec<Value> {
-        self.shared
-            .state
-            .lock()
-            .expect("state")
-            .guild_commands
-            .clone()
+        self.shared.state.lock().expect("state").guild_commands.clone()
     }
 
     /// Global commands registered by the bot, as Discord stores them.
     pub fn global_commands(&self) -> Vec<Value> {
-        self.shared
-            .state
-            .lock()
-            .expect("state")
-            .global_commands
-            .clone()
+        self.shared.state.lock().expect("state").global_commands.clone()
     }
 
     /// Gateway counters: connections, identifies, resumes, latest intents.
@@ -333,9 +283,6 @@ impl FakeDiscord {
 
     /// Waits until `n` IDENTIFYs in total were answered with READY and a connection is live.
     pub async fn wait_for_identifies(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .gateway
-            .wait_until(|c| c.identifies >= n, timeout)
-            .await
+        self.shared.gateway.wait_until(|c| c.identifies >= n, timeout).await
     }
 }

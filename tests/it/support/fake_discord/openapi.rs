@@ -18,10 +18,7 @@ const BASE: &str = "https://fake-discord.invalid/openapi.json";
 fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
-        let file = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/discord-openapi.json"
-        );
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/discord-openapi.json");
         let text = std::fs::read_to_string(file).expect("tests/fixtures/discord-openapi.json");
         serde_json::from_str(&text).expect("discord-openapi.json is JSON")
     })
@@ -40,11 +37,7 @@ fn registry() -> &'static Registry<'static> {
 
 /// Escapes a route for a JSON pointer inside a URI fragment (RFC 6901, then RFC 3986).
 fn pointer_segment(route: &str) -> String {
-    route
-        .replace('~', "~0")
-        .replace('/', "~1")
-        .replace('{', "%7B")
-        .replace('}', "%7D")
+    route.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D")
 }
 
 type Cache = Mutex<HashMap<(String, String), Option<Arc<Validator>>>>;
@@ -72,10 +65,7 @@ fn validator(route: &str, method: &str) -> Option<Arc<Validator>> {
             .unwrap_or_else(|e| panic!("OpenAPI schema of {method} {route} compiles: {e}"));
         Arc::new(validator)
     });
-    cache
-        .lock()
-        .expect("openapi cache")
-        .insert(key, built.clone());
+    cache.lock().expect("openapi cache").insert(key, built.clone());
     built
 }
 
@@ -92,11 +82,7 @@ pub(super) fn check_body(route: &str, method: &str, body: &Value, errs: &mut For
     };
     for error in validator.iter_errors(body) {
         let location = error.instance_path().to_string();
-        let path = location
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let path = location.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
         errs.push(path, "SCHEMA_VALIDATION", error.to_string());
     }
 }

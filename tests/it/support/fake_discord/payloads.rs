@@ -16,9 +16,7 @@ pub const BOT_PERMISSIONS: &str = "277025508416";
 
 /// Now, as Discord writes timestamps (RFC 3339).
 pub fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .expect("RFC 3339 formats any UTC time")
+    OffsetDateTime::now_utc().format(&Rfc3339).expect("RFC 3339 formats any UTC time")
 }
 
 /// A user object.
@@ -80,11 +78,7 @@ pub fn channel(c: &Channel, guild_id: u64) -> Value {
 /// A channel as interactions carry it (`channel`, `resolved.channels`), with the bot's
 /// permissions there.
 pub fn partial_channel(c: &Channel, guild_id: u64) -> Value {
-    let permissions = if c.access == ChannelAccess::Post {
-        BOT_PERMISSIONS
-    } else {
-        "1024"
-    };
+    let permissions = if c.access == ChannelAccess::Post { BOT_PERMISSIONS } else { "1024" };
     let mut value = channel(c, guild_id);
     value["permissions"] = json!(permissions);
     value
@@ -101,13 +95,7 @@ pub fn role(r: &Role) -> Value {
 }
 
 /// The READY dispatch body.
-pub fn ready(
-    bot: &Value,
-    application_id: u64,
-    guild_id: u64,
-    session: &str,
-    resume: &str,
-) -> Value {
+pub fn ready(bot: &Value, application_id: u64, guild_id: u64, session: &str, resume: &str) -> Value {
     json!({
         "v": 10, "user": bot, "guilds": [{ "id": guild_id.to_string(), "unavailable": true }],
         "session_id": session, "resume_gateway_url": resume,
@@ -118,14 +106,7 @@ pub fn ready(
 
 /// An INTERACTION_CREATE body of type `kind` (2 command, 3 component, 4 autocomplete, 5 modal
 /// submit) by `member` in `channel` (as [`partial_channel`] makes it).
-pub fn interaction(
-    kind: u8,
-    id: u64,
-    token: &str,
-    who: &GuildMember,
-    channel: &Value,
-    data: Value,
-) -> Value {
+pub fn interaction(kind: u8, id: u64, token: &str, who: &GuildMember, channel: &Value, data: Value) -> Value {
     json!({
         "id": id.to_string(), "application_id": APPLICATION_ID.to_string(), "type": kind, "data": data,
         "guild_id": GUILD_ID.to_string(), "channel_id": channel["id"], "channel": channel,
@@ -159,10 +140,7 @@ pub fn command(request: &Value, id: u64, application_id: u64, guild_id: Option<u
     });
     match guild_id {
         Some(g) => value["guild_id"] = json!(g.to_string()),
-        None => merge(
-            &mut value,
-            json!({ "dm_permission": true, "integration_types": [0] }),
-        ),
+        None => merge(&mut value, json!({ "dm_permission": true, "integration_types": [0] })),
     }
     let mut request = request.clone();
     if let Some(obj) = request.as_object_mut() {
@@ -173,13 +151,7 @@ pub fn command(request: &Value, id: u64, application_id: u64, guild_id: Option<u
 }
 
 /// A message as Discord returns it, from a create body; `flags` and `nonce` kept.
-pub fn message(
-    id: u64,
-    channel_id: u64,
-    guild_id: Option<u64>,
-    author: &Value,
-    body: &Value,
-) -> Value {
+pub fn message(id: u64, channel_id: u64, guild_id: Option<u64>, author: &Value, body: &Value) -> Value {
     let mut value = json!({
         "id": id.to_string(), "channel_id": channel_id.to_string(), "author": author,
         "content": "", "timestamp": now(), "edited_timestamp": null, "tts": false,
@@ -200,11 +172,7 @@ pub fn message(
 pub fn apply_edit(message: &mut Value, body: &Value) {
     for key in ["content", "components", "flags"] {
         if body.get(key).is_some() {
-            message[key] = if body[key].is_null() {
-                empty_of(key)
-            } else {
-                body[key].clone()
-            };
+            message[key] = if body[key].is_null() { empty_of(key) } else { body[key].clone() };
         }
     }
     if let Some(embeds) = body.get("embeds") {
@@ -221,9 +189,7 @@ pub fn apply_edit(message: &mut Value, body: &Value) {
 
 /// A snowflake as text, whether it came as a JSON string or number.
 pub fn id_text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_owned)
+    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
 }
 
 fn empty_of(key: &str) -> Value {
@@ -243,13 +209,7 @@ fn rich_embed(mut embed: Value) -> Value {
 }
 
 /// An attachment object for an uploaded file.
-pub fn attachment(
-    id: u64,
-    channel_id: u64,
-    filename: &str,
-    size: usize,
-    content_type: &str,
-) -> Value {
+pub fn attachment(id: u64, channel_id: u64, filename: &str, size: usize, content_type: &str) -> Value {
     let url = format!("https://cdn.discordapp.com/attachments/{channel_id}/{id}/{filename}");
     json!({
         "id": id.to_string(), "filename": filename, "size": size, "url": url,

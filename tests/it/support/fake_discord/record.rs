@@ -100,12 +100,7 @@ impl RequestLog {
             notified.as_mut().enable();
             let found: Vec<RecordedRequest> = {
                 let entries = self.entries.lock().expect("request log");
-                entries
-                    .iter()
-                    .filter(|r| pred(r))
-                    .take(count)
-                    .cloned()
-                    .collect()
+                entries.iter().filter(|r| pred(r)).take(count).cloned().collect()
             };
             if found.len() == count {
                 return Some(found);

@@ -29,18 +29,10 @@ pub(super) struct Reply {
 
 impl Reply {
     pub(super) fn json(body: Value) -> Self {
-        Self {
-            status: 200,
-            body: Some(body),
-            headers: vec![],
-        }
+        Self { status: 200, body: Some(body), headers: vec![] }
     }
     pub(super) fn no_content() -> Self {
-        Self {
-            status: 204,
-            body: None,
-            headers: vec![],
-        }
+        Self { status: 204, body: None, headers: vec![] }
     }
 }
 
@@ -73,42 +65,31 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Err(_) => (None, vec![]),
     };
     let mut route = None;
-    let result = full_path
-        .strip_prefix("/api/v10")
-        .ok_or_else(ApiError::not_found)
-        .and_then(|path| {
-            parsed.clone()?;
-            let (spec, params) = find(&method, path)?;
-            route = Some(spec.template);
-            if !authorised(spec.auth, &parts.headers) {
-                return Err(ApiError::unauthorized());
-            }
-            if let Some(body) = &body {
-                // Discord's own limits first, with Discord's error codes; then the OpenAPI schema,
-                // which catches whatever else Discord's form validation would.
-                let mut errs = FormErrors::default();
-                rules::check_route(spec.template, body, &mut errs);
-                errs.into_result()?;
-                let mut errs = FormErrors::default();
-                openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
-                errs.into_result()?;
-            }
-            let ctx = Ctx {
-                params,
-                query: &query,
-                body: body.as_ref(),
-                files: &files,
-            };
-            (spec.handler)(&shared, &ctx)
-        });
+    let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
+        parsed.clone()?;
+        let (spec, params) = find(&method, path)?;
+        route = Some(spec.template);
+        if !authorised(spec.auth, &parts.headers) {
+            return Err(ApiError::unauthorized());
+        }
+        if let Some(body) = &body {
+            // Discord's own limits first, with Discord's error codes; then the OpenAPI schema,
+            // which catches whatever else Discord's form validation would.
+            let mut errs = FormErrors::default();
+            rules::check_route(spec.template, body, &mut errs);
+            errs.into_result()?;
+            let mut errs = FormErrors::default();
+            openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
+            errs.into_result()?;
+        }
+        let ctx = Ctx { params, query: &query, body: body.as_ref(), files: &files };
+        (spec.handler)(&shared, &ctx)
+    });
     let (status, response, extra_headers) = match result {
         Ok(reply) => (reply.status, reply.body, reply.headers),
         Err(error) => (error.status, Some(error.body), vec![]),
     };
-    let path = full_path
-        .strip_prefix("/api/v10")
-        .unwrap_or(full_path)
-        .to_owned();
+    let path = full_path.strip_prefix("/api/v10").unwrap_or(full_path).to_owned();
     let headers = interesting(&parts.headers);
     shared.log.push(RecordedRequest {
         seq: 0,
@@ -127,30 +108,16 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
 }
 
 fn interesting(headers: &HeaderMap) -> BTreeMap<String, String> {
-    [
-        "authorization",
-        "content-type",
-        "user-agent",
-        "x-audit-log-reason",
-    ]
-    .iter()
-    .filter_map(|name| {
-        Some((
-            (*name).to_owned(),
-            headers.get(*name)?.to_str().ok()?.to_owned(),
-        ))
-    })
-    .collect()
+    ["authorization", "content-type", "user-agent", "x-audit-log-reason"]
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), headers.get(*name)?.to_str().ok()?.to_owned())))
+        .collect()
 }
 
 fn respond(status: u16, body: Option<Value>, headers: Vec<(&'static str, String)>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = match body {
-        Some(body) => (
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            Body::from(body.to_string()),
-        )
+        Some(body) => (status, [(header::CONTENT_TYPE, "application/json")], Body::from(body.to_string()))
             .into_response(),
         None => status.into_response(),
     };

@@ -50,11 +50,7 @@ fn webhook_message(
 pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.id(0).map_err(|_| ApiError::unknown_interaction())?;
     let mut state = shared.state.lock().expect("state");
-    let i = state
-        .interactions
-        .get(&id)
-        .filter(|i| i.token == ctx.params[1])
-        .cloned();
+    let i = state.interactions.get(&id).filter(|i| i.token == ctx.params[1]).cloned();
     let mut i = i.ok_or_else(ApiError::unknown_interaction)?;
     if i.acked_with.is_some() {
         return Err(ApiError::already_acknowledged());
@@ -67,11 +63,7 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let mut errs = FormErrors::default();
     if !allowed(response, &i) {
         let msg = "Interaction response type is invalid for this interaction";
-        errs.push(
-            path(&[], &["type"]),
-            "INTERACTION_RESPONSE_TYPE_INVALID",
-            msg,
-        );
+        errs.push(path(&[], &["type"]), "INTERACTION_RESPONSE_TYPE_INVALID", msg);
     }
     errs.into_result()?;
     match response {
@@ -81,15 +73,11 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
         }
         5 => {
             let flags = LOADING | (data["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
-            i.original =
-                Some(webhook_message(shared, &mut state, &i, &json!({ "flags": flags }), &[]).0);
+            i.original = Some(webhook_message(shared, &mut state, &i, &json!({ "flags": flags }), &[]).0);
         }
         6 | 7 => {
             let source = i.source_message.expect("allowed() checked it");
-            let message = state
-                .messages
-                .get_mut(&source)
-                .ok_or_else(ApiError::unknown_message)?;
+            let message = state.messages.get_mut(&source).ok_or_else(ApiError::unknown_message)?;
             if response == 7 {
                 edit_stored(message, data, ctx.files)?;
             }
@@ -108,9 +96,7 @@ fn by_webhook(shared: &Shared, state: &State, ctx: &Ctx) -> Result<Interaction, 
     if ctx.id(0)? != APPLICATION_ID {
         return Err(ApiError::unknown_webhook());
     }
-    let i = state
-        .interaction_by_token(ctx.params[1])
-        .ok_or_else(ApiError::invalid_webhook_token)?;
+    let i = state.interaction_by_token(ctx.params[1]).ok_or_else(ApiError::invalid_webhook_token)?;
     if i.dispatched_at.elapsed() > shared.config.token_lifetime {
         return Err(ApiError::invalid_webhook_token());
     }
@@ -126,29 +112,16 @@ pub(super) fn create_followup(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiEr
     }
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
     rules::check_not_empty(&body, ctx.files.len())?;
-    Ok(Reply::json(
-        webhook_message(shared, &mut state, &i, &body, ctx.files).1,
-    ))
+    Ok(Reply::json(webhook_message(shared, &mut state, &i, &body, ctx.files).1))
 }
 
 /// The message id `which` names: the original response, or a follow-up of this token.
 fn target(state: &State, i: &Interaction, which: &str) -> Result<u64, ApiError> {
-    let id = if which == "@original" {
-        i.original
-    } else {
-        which.parse().ok()
-    };
+    let id = if which == "@original" { i.original } else { which.parse().ok() };
     let id = id.ok_or_else(ApiError::unknown_message)?;
-    let message = state
-        .messages
-        .get(&id)
-        .ok_or_else(ApiError::unknown_message)?;
+    let message = state.messages.get(&id).ok_or_else(ApiError::unknown_message)?;
     let mine = which == "@original" || message.token.as_deref() == Some(i.token.as_str());
-    if mine {
-        Ok(id)
-    } else {
-        Err(ApiError::unknown_message())
-    }
+    if mine { Ok(id) } else { Err(ApiError::unknown_message()) }
 }
 
 fn get(shared: &Shared, ctx: &Ctx, which: &str) -> Result<Reply, ApiError> {

@@ -16,9 +16,7 @@ pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
 
 pub(super) fn gateway_bot(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     let limit = json!({ "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 });
-    Ok(Reply::json(
-        json!({ "url": shared.gateway_url(), "shards": 1, "session_start_limit": limit }),
-    ))
+    Ok(Reply::json(json!({ "url": shared.gateway_url(), "shards": 1, "session_start_limit": limit })))
 }
 
 pub(super) fn current_user(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
@@ -27,19 +25,12 @@ pub(super) fn current_user(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> 
 
 pub(super) fn application(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     let owner = payloads::user(OWNER_USER_ID, "guild-owner", false);
-    Ok(Reply::json(payloads::application(
-        APPLICATION_ID,
-        &shared.bot_user(),
-        &owner,
-    )))
+    Ok(Reply::json(payloads::application(APPLICATION_ID, &shared.bot_user(), &owner)))
 }
 
 /// The channel if the bot can see it: 10003 when unknown, 50001 when hidden from the bot.
 fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
-    let channel = state
-        .channels
-        .get(&id)
-        .ok_or_else(ApiError::unknown_channel)?;
+    let channel = state.channels.get(&id).ok_or_else(ApiError::unknown_channel)?;
     if channel.access == ChannelAccess::Hidden {
         return Err(ApiError::missing_access());
     }
@@ -47,84 +38,50 @@ fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
 }
 
 fn guild(ctx: &Ctx) -> Result<(), ApiError> {
-    if ctx.id(0)? == GUILD_ID {
-        Ok(())
-    } else {
-        Err(ApiError::unknown_guild())
-    }
+    if ctx.id(0)? == GUILD_ID { Ok(()) } else { Err(ApiError::unknown_guild()) }
 }
 
 pub(super) fn get_channel(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let state = shared.state.lock().expect("state");
-    Ok(Reply::json(payloads::channel(
-        visible(&state, ctx.id(0)?)?,
-        GUILD_ID,
-    )))
+    Ok(Reply::json(payloads::channel(visible(&state, ctx.id(0)?)?, GUILD_ID)))
 }
 
 pub(super) fn guild_channels(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     guild(ctx)?;
     let state = shared.state.lock().expect("state");
-    let channels = state
-        .channels
-        .values()
-        .filter(|c| c.access != ChannelAccess::Hidden);
-    Ok(Reply::json(
-        channels.map(|c| payloads::channel(c, GUILD_ID)).collect(),
-    ))
+    let channels = state.channels.values().filter(|c| c.access != ChannelAccess::Hidden);
+    Ok(Reply::json(channels.map(|c| payloads::channel(c, GUILD_ID)).collect()))
 }
 
 pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     guild(ctx)?;
     let state = shared.state.lock().expect("state");
-    Ok(Reply::json(
-        state.roles.values().map(payloads::role).collect(),
-    ))
+    Ok(Reply::json(state.roles.values().map(payloads::role).collect()))
 }
 
 pub(super) fn list_messages(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let channel_id = ctx.id(0)?;
     let state = shared.state.lock().expect("state");
     visible(&state, channel_id)?;
-    let limit = ctx
-        .query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("limit=")?.parse().ok())
-        .unwrap_or(50);
-    let mut found: Vec<(&u64, &StoredMessage)> = state
-        .messages
-        .iter()
-        .filter(|(_, m)| m.channel_id == channel_id && !m.ephemeral)
-        .collect();
+    let limit = ctx.query.split('&').find_map(|kv| kv.strip_prefix("limit=")?.parse().ok()).unwrap_or(50);
+    let mut found: Vec<(&u64, &StoredMessage)> =
+        state.messages.iter().filter(|(_, m)| m.channel_id == channel_id && !m.ephemeral).collect();
     found.sort_by_key(|(id, _)| std::cmp::Reverse(**id));
-    Ok(Reply::json(
-        found
-            .into_iter()
-            .take(limit)
-            .map(|(_, m)| m.value.clone())
-            .collect(),
-    ))
+    Ok(Reply::json(found.into_iter().take(limit).map(|(_, m)| m.value.clone()).collect()))
 }
 
 pub(super) fn get_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let state = shared.state.lock().expect("state");
     visible(&state, ctx.id(0)?)?;
-    let message = state
-        .channel_message(ctx.id(0)?, ctx.id(1)?)
-        .ok_or_else(ApiError::unknown_message)?;
+    let message = state.channel_message(ctx.id(0)?, ctx.id(1)?).ok_or_else(ApiError::unknown_message)?;
     Ok(Reply::json(message.value.clone()))
 }
 
 /// Adds uploaded files as attachments, and points `attachment://name` embed images at them.
 pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[RecordedFile]) {
     for file in files {
-        let attachment = payloads::attachment(
-            next_id(),
-            channel_id,
-            &file.filename,
-            file.size,
-            &file.content_type,
-        );
+        let attachment =
+            payloads::attachment(next_id(), channel_id, &file.filename, file.size, &file.content_type);
         if let Some(list) = message["attachments"].as_array_mut() {
             list.push(attachment);
         }
@@ -132,17 +89,10 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
     let attachments = message["attachments"].clone();
     for embed in message["embeds"].as_array_mut().into_iter().flatten() {
         for key in ["image", "thumbnail"] {
-            let Some(name) = embed[key]["url"]
-                .as_str()
-                .and_then(|u| u.strip_prefix("attachment://"))
-            else {
+            let Some(name) = embed[key]["url"].as_str().and_then(|u| u.strip_prefix("attachment://")) else {
                 continue;
             };
-            let found = attachments
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|a| a["filename"] == name);
+            let found = attachments.as_array().into_iter().flatten().find(|a| a["filename"] == name);
             if let Some(found) = found {
                 embed[key]["url"] = found["url"].clone();
                 embed[key]["proxy_url"] = found["proxy_url"].clone();
@@ -163,9 +113,8 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let enforce = body["enforce_nonce"] == true;
     if let (Some(nonce), true) = (&nonce, enforce) {
         if let Some((id, at)) = state.nonces.get(&(channel_id, nonce.clone())) {
-            let existing = state
-                .channel_message(channel_id, *id)
-                .filter(|_| at.elapsed() < shared.config.nonce_window);
+            let existing =
+                state.channel_message(channel_id, *id).filter(|_| at.elapsed() < shared.config.nonce_window);
             if let Some(existing) = existing {
                 return Ok(Reply::json(existing.value.clone()));
             }
@@ -175,17 +124,10 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let mut value = payloads::message(id, channel_id, Some(GUILD_ID), &shared.bot_user(), &body);
     add_uploads(&mut value, channel_id, ctx.files);
     if let (Some(nonce), true) = (nonce, enforce) {
-        state
-            .nonces
-            .insert((channel_id, nonce), (id, std::time::Instant::now()));
+        state.nonces.insert((channel_id, nonce), (id, std::time::Instant::now()));
     }
-    let stored = StoredMessage {
-        value: value.clone(),
-        channel_id,
-        by_bot: true,
-        ephemeral: false,
-        token: None,
-    };
+    let stored =
+        StoredMessage { value: value.clone(), channel_id, by_bot: true, ephemeral: false, token: None };
     state.messages.insert(id, stored);
     Ok(Reply::json(value))
 }
@@ -211,9 +153,7 @@ pub(super) fn edit_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError
     let (channel_id, message_id) = (ctx.id(0)?, ctx.id(1)?);
     let mut state = shared.state.lock().expect("state");
     visible(&state, channel_id)?;
-    state
-        .channel_message(channel_id, message_id)
-        .ok_or_else(ApiError::unknown_message)?;
+    state.channel_message(channel_id, message_id).ok_or_else(ApiError::unknown_message)?;
     let message = state.messages.get_mut(&message_id).expect("checked above");
     if !message.by_bot {
         return Err(ApiError::not_message_author());
@@ -226,9 +166,7 @@ pub(super) fn delete_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let (channel_id, message_id) = (ctx.id(0)?, ctx.id(1)?);
     let mut state = shared.state.lock().expect("state");
     visible(&state, channel_id)?;
-    state
-        .channel_message(channel_id, message_id)
-        .ok_or_else(ApiError::unknown_message)?;
+    state.channel_message(channel_id, message_id).ok_or_else(ApiError::unknown_message)?;
     state.messages.remove(&message_id);
     Ok(Reply::no_content())
 }

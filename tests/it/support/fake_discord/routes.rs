@@ -25,18 +25,8 @@ pub(super) struct RouteSpec {
     pub(super) handler: Handler,
 }
 
-const fn route(
-    method: &'static str,
-    template: &'static str,
-    auth: Auth,
-    handler: Handler,
-) -> RouteSpec {
-    RouteSpec {
-        method,
-        template,
-        auth,
-        handler,
-    }
+const fn route(method: &'static str, template: &'static str, auth: Auth, handler: Handler) -> RouteSpec {
+    RouteSpec { method, template, auth, handler }
 }
 
 /// Literal segments come before parameters at the same place (`@original` before `{message_id}`).
@@ -44,43 +34,18 @@ static ROUTES: &[RouteSpec] = &[
     route("GET", "/gateway", Auth::Optional, rm::gateway),
     route("GET", "/gateway/bot", Auth::Bot, rm::gateway_bot),
     route("GET", "/users/@me", Auth::Bot, rm::current_user),
-    route(
-        "GET",
-        "/oauth2/applications/@me",
-        Auth::Bot,
-        rm::application,
-    ),
+    route("GET", "/oauth2/applications/@me", Auth::Bot, rm::application),
     route("GET", "/applications/@me", Auth::Bot, rm::application),
-    route(
-        "GET",
-        "/applications/{application_id}/commands",
-        Auth::Bot,
-        commands::list_global,
-    ),
-    route(
-        "PUT",
-        "/applications/{application_id}/commands",
-        Auth::Bot,
-        commands::put_global,
-    ),
-    route(
-        "POST",
-        "/applications/{application_id}/commands",
-        Auth::Bot,
-        commands::create_global,
-    ),
+    route("GET", "/applications/{application_id}/commands", Auth::Bot, commands::list_global),
+    route("PUT", "/applications/{application_id}/commands", Auth::Bot, commands::put_global),
+    route("POST", "/applications/{application_id}/commands", Auth::Bot, commands::create_global),
     route(
         "GET",
         "/applications/{application_id}/guilds/{guild_id}/commands",
         Auth::Bot,
         commands::list_guild,
     ),
-    route(
-        "PUT",
-        "/applications/{application_id}/guilds/{guild_id}/commands",
-        Auth::Bot,
-        commands::put_guild,
-    ),
+    route("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", Auth::Bot, commands::put_guild),
     route(
         "POST",
         "/applications/{application_id}/guilds/{guild_id}/commands",
@@ -88,60 +53,20 @@ static ROUTES: &[RouteSpec] = &[
         commands::create_guild,
     ),
     route("GET", "/channels/{channel_id}", Auth::Bot, rm::get_channel),
-    route(
-        "GET",
-        "/channels/{channel_id}/messages",
-        Auth::Bot,
-        rm::list_messages,
-    ),
-    route(
-        "POST",
-        "/channels/{channel_id}/messages",
-        Auth::Bot,
-        rm::create_message,
-    ),
-    route(
-        "GET",
-        "/channels/{channel_id}/messages/{message_id}",
-        Auth::Bot,
-        rm::get_message,
-    ),
-    route(
-        "PATCH",
-        "/channels/{channel_id}/messages/{message_id}",
-        Auth::Bot,
-        rm::edit_message,
-    ),
-    route(
-        "DELETE",
-        "/channels/{channel_id}/messages/{message_id}",
-        Auth::Bot,
-        rm::delete_message,
-    ),
-    route(
-        "GET",
-        "/guilds/{guild_id}/roles",
-        Auth::Bot,
-        rm::guild_roles,
-    ),
-    route(
-        "GET",
-        "/guilds/{guild_id}/channels",
-        Auth::Bot,
-        rm::guild_channels,
-    ),
+    route("GET", "/channels/{channel_id}/messages", Auth::Bot, rm::list_messages),
+    route("POST", "/channels/{channel_id}/messages", Auth::Bot, rm::create_message),
+    route("GET", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::get_message),
+    route("PATCH", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::edit_message),
+    route("DELETE", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::delete_message),
+    route("GET", "/guilds/{guild_id}/roles", Auth::Bot, rm::guild_roles),
+    route("GET", "/guilds/{guild_id}/channels", Auth::Bot, rm::guild_channels),
     route(
         "POST",
         "/interactions/{interaction_id}/{interaction_token}/callback",
         Auth::Optional,
         ri::callback,
     ),
-    route(
-        "POST",
-        "/webhooks/{webhook_id}/{webhook_token}",
-        Auth::Optional,
-        ri::create_followup,
-    ),
+    route("POST", "/webhooks/{webhook_id}/{webhook_token}", Auth::Optional, ri::create_followup),
     route(
         "GET",
         "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
@@ -197,10 +122,7 @@ fn fit<'p>(template: &str, path: &'p str) -> Option<Vec<&'p str>> {
     Some(params)
 }
 
-pub(super) fn find<'p>(
-    method: &str,
-    path: &'p str,
-) -> Result<(&'static RouteSpec, Vec<&'p str>), ApiError> {
+pub(super) fn find<'p>(method: &str, path: &'p str) -> Result<(&'static RouteSpec, Vec<&'p str>), ApiError> {
     let mut path_known = false;
     for spec in ROUTES {
         if let Some(params) = fit(spec.template, path) {
@@ -210,19 +132,12 @@ pub(super) fn find<'p>(
             path_known = true;
         }
     }
-    Err(if path_known {
-        ApiError::method_not_allowed()
-    } else {
-        ApiError::not_found()
-    })
+    Err(if path_known { ApiError::method_not_allowed() } else { ApiError::not_found() })
 }
 
 pub(super) fn authorised(auth: Auth, headers: &HeaderMap) -> bool {
     let expected = format!("Bot {BOT_TOKEN}");
-    match headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or_default())
-    {
+    match headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default()) {
         Some(sent) => sent == expected,
         None => auth == Auth::Optional,
     }

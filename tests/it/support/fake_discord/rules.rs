@@ -27,11 +27,7 @@ fn chars(value: &Value) -> usize {
 fn too_long(errs: &mut FormErrors, at: Vec<String>, value: &Value, max: usize) -> usize {
     let n = chars(value);
     if n > max {
-        errs.push(
-            at,
-            "BASE_TYPE_MAX_LENGTH",
-            format!("Must be {max} or fewer in length."),
-        );
+        errs.push(at, "BASE_TYPE_MAX_LENGTH", format!("Must be {max} or fewer in length."));
     }
     n
 }
@@ -43,17 +39,13 @@ pub(super) fn check_route(route: &str, body: &Value, errs: &mut FormErrors) {
         | "/channels/{channel_id}/messages/{message_id}"
         | "/webhooks/{webhook_id}/{webhook_token}"
         | "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
-        | "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}" => {
-            check_message(body, &[], errs)
-        }
-        "/interactions/{interaction_id}/{interaction_token}/callback" => {
-            match body["type"].as_u64() {
-                Some(4 | 7) => check_message(&body["data"], &["data".to_owned()], errs),
-                Some(8) => check_autocomplete(&body["data"], errs),
-                Some(9) => check_modal(&body["data"], errs),
-                _ => {}
-            }
-        }
+        | "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}" => check_message(body, &[], errs),
+        "/interactions/{interaction_id}/{interaction_token}/callback" => match body["type"].as_u64() {
+            Some(4 | 7) => check_message(&body["data"], &["data".to_owned()], errs),
+            Some(8) => check_autocomplete(&body["data"], errs),
+            Some(9) => check_modal(&body["data"], errs),
+            _ => {}
+        },
         _ => {}
     }
 }
@@ -77,14 +69,8 @@ pub(super) fn check_not_empty(body: &Value, files: usize) -> Result<(), ApiError
         Value::Null => false,
         _ => true,
     };
-    let any = ["content", "embeds", "components", "sticker_ids", "poll"]
-        .iter()
-        .any(|k| present(k));
-    if any || files > 0 {
-        Ok(())
-    } else {
-        Err(ApiError::empty_message())
-    }
+    let any = ["content", "embeds", "components", "sticker_ids", "poll"].iter().any(|k| present(k));
+    if any || files > 0 { Ok(()) } else { Err(ApiError::empty_message()) }
 }
 
 fn check_embeds(embeds: &[Value], prefix: &[String], errs: &mut FormErrors) {
@@ -96,28 +82,10 @@ fn check_embeds(embeds: &[Value], prefix: &[String], errs: &mut FormErrors) {
     for (i, embed) in embeds.iter().enumerate() {
         let at = path(prefix, &["embeds", &i.to_string()]);
         total += too_long(errs, path(&at, &["title"]), &embed["title"], 256);
-        total += too_long(
-            errs,
-            path(&at, &["description"]),
-            &embed["description"],
-            4096,
-        );
-        total += too_long(
-            errs,
-            path(&at, &["footer", "text"]),
-            &embed["footer"]["text"],
-            2048,
-        );
-        total += too_long(
-            errs,
-            path(&at, &["author", "name"]),
-            &embed["author"]["name"],
-            256,
-        );
-        let fields = embed["fields"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        total += too_long(errs, path(&at, &["description"]), &embed["description"], 4096);
+        total += too_long(errs, path(&at, &["footer", "text"]), &embed["footer"]["text"], 2048);
+        total += too_long(errs, path(&at, &["author", "name"]), &embed["author"]["name"], 256);
+        let fields = embed["fields"].as_array().map(Vec::as_slice).unwrap_or_default();
         if fields.len() > 25 {
             let msg = "Must be 25 or fewer in length.";
             errs.push(path(&at, &["fields"]), "BASE_TYPE_MAX_LENGTH", msg);
@@ -126,11 +94,7 @@ fn check_embeds(embeds: &[Value], prefix: &[String], errs: &mut FormErrors) {
             let at = path(&at, &["fields", &j.to_string()]);
             for (key, max) in [("name", 256), ("value", 1024)] {
                 if chars(&field[key]) == 0 {
-                    errs.push(
-                        path(&at, &[key]),
-                        "BASE_TYPE_REQUIRED",
-                        "This field is required",
-                    );
+                    errs.push(path(&at, &[key]), "BASE_TYPE_REQUIRED", "This field is required");
                 }
                 total += too_long(errs, path(&at, &[key]), &field[key], max);
             }
@@ -150,11 +114,7 @@ fn check_custom_id(errs: &mut FormErrors, at: &[String], c: &Value, seen: &mut H
         errs.push(path(at, &["custom_id"]), "BASE_TYPE_BAD_LENGTH", msg);
     } else if !seen.insert(id.to_owned()) {
         let msg = "Component custom id cannot be duplicated";
-        errs.push(
-            path(at, &["custom_id"]),
-            "COMPONENT_CUSTOM_ID_DUPLICATED",
-            msg,
-        );
+        errs.push(path(at, &["custom_id"]), "COMPONENT_CUSTOM_ID_DUPLICATED", msg);
     }
 }
 
@@ -171,10 +131,7 @@ fn check_rows(rows: &[Value], prefix: &[String], errs: &mut FormErrors) {
             errs.push(path(&at, &["type"]), "BASE_TYPE_CHOICES", msg);
             continue;
         }
-        let items = row["components"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let items = row["components"].as_array().map(Vec::as_slice).unwrap_or_default();
         if !(1..=MAX_ROWS).contains(&items.len()) {
             let msg = format!("Must be between 1 and {MAX_ROWS} in length.");
             errs.push(path(&at, &["components"]), "BASE_TYPE_BAD_LENGTH", msg);
@@ -198,11 +155,9 @@ fn check_component(
             too_long(errs, path(at, &["label"]), &c["label"], 80);
             match c["style"].as_u64() {
                 Some(5) if c["url"].is_string() && c.get("custom_id").is_none() => {}
-                Some(5) => errs.push(
-                    path(at, &["url"]),
-                    "BUTTON_COMPONENT_URL_REQUIRED",
-                    "A url is required",
-                ),
+                Some(5) => {
+                    errs.push(path(at, &["url"]), "BUTTON_COMPONENT_URL_REQUIRED", "A url is required")
+                }
                 Some(6) => {}
                 _ => check_custom_id(errs, at, c, seen),
             }
@@ -230,10 +185,7 @@ fn check_modal(data: &Value, errs: &mut FormErrors) {
         errs.push(path(&at, &["title"]), "BASE_TYPE_BAD_LENGTH", msg);
     }
     check_custom_id(errs, &at, data, &mut HashSet::new());
-    let rows = data["components"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let rows = data["components"].as_array().map(Vec::as_slice).unwrap_or_default();
     if !(1..=5).contains(&rows.len()) {
         let msg = "Must be between 1 and 5 in length.";
         errs.push(path(&at, &["components"]), "BASE_TYPE_BAD_LENGTH", msg);
@@ -241,10 +193,7 @@ fn check_modal(data: &Value, errs: &mut FormErrors) {
     let mut seen = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
         let at = path(&at, &["components", &i.to_string()]);
-        let inputs = row["components"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let inputs = row["components"].as_array().map(Vec::as_slice).unwrap_or_default();
         if row["type"] != 1 || inputs.len() != 1 || inputs[0]["type"] != 4 {
             let msg = "A modal row holds exactly one text input";
             errs.push(at.clone(), "COMPONENT_LAYOUT_WIDTH_EXCEEDED", msg);
@@ -254,21 +203,13 @@ fn check_modal(data: &Value, errs: &mut FormErrors) {
         check_custom_id(errs, &at, &inputs[0], &mut seen);
         too_long(errs, path(&at, &["label"]), &inputs[0]["label"], 45);
         too_long(errs, path(&at, &["value"]), &inputs[0]["value"], 4000);
-        too_long(
-            errs,
-            path(&at, &["placeholder"]),
-            &inputs[0]["placeholder"],
-            100,
-        );
+        too_long(errs, path(&at, &["placeholder"]), &inputs[0]["placeholder"], 100);
     }
 }
 
 /// An autocomplete result (callback type 8): at most 25 choices, names 1–100 characters.
 fn check_autocomplete(data: &Value, errs: &mut FormErrors) {
-    let choices = data["choices"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let choices = data["choices"].as_array().map(Vec::as_slice).unwrap_or_default();
     if choices.len() > MAX_CHOICES {
         let msg = format!("Must be {MAX_CHOICES} or fewer in length.");
         errs.push(path(&[], &["data", "choices"]), "BASE_TYPE_MAX_LENGTH", msg);

@@ -35,10 +35,7 @@ impl Default for FakeDiscordConfig {
 pub fn next_id() -> u64 {
     static LAST: AtomicU64 = AtomicU64::new(0);
     const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis();
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis();
     let candidate = ((now_ms as u64).saturating_sub(DISCORD_EPOCH_MS)) << 22;
     let mut last = LAST.load(Ordering::Relaxed);
     loop {
@@ -138,8 +135,6 @@ impl State {
 
     /// The message `id` if it is visible in `channel_id` (not deleted, not ephemeral).
     pub fn channel_message(&self, channel_id: u64, id: u64) -> Option<&StoredMessage> {
-        self.messages
-            .get(&id)
-            .filter(|m| m.channel_id == channel_id && !m.ephemeral)
+        self.messages.get(&id).filter(|m| m.channel_id == channel_id && !m.ephemeral)
     }
 }

@@ -15,11 +15,7 @@ impl FakeDiscord {
         pred: impl Fn(&RecordedRequest) -> bool,
         timeout: Duration,
     ) -> Option<RecordedRequest> {
-        self.shared
-            .log
-            .wait_for(pred, 1, timeout)
-            .await
-            .map(|mut found| found.remove(0))
+        self.shared.log.wait_for(pred, 1, timeout).await.map(|mut found| found.remove(0))
     }
 
     /// The first `count` requests matching `pred`, once there are that many.
@@ -40,8 +36,7 @@ impl FakeDiscord {
         timeout: Duration,
     ) -> Option<RecordedRequest> {
         let path = interaction.callback_path();
-        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout)
-            .await
+        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout).await
     }
 
     /// The first follow-up (`POST /webhooks/{app}/{token}`) of `interaction`.
@@ -51,8 +46,7 @@ impl FakeDiscord {
         timeout: Duration,
     ) -> Option<RecordedRequest> {
         let path = interaction.webhook_path();
-        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout)
-            .await
+        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout).await
     }
 
     /// The first edit of the original response (`PATCH …/messages/@original`) of `interaction`.
@@ -62,8 +56,7 @@ impl FakeDiscord {
         timeout: Duration,
     ) -> Option<RecordedRequest> {
         let path = format!("{}/messages/@original", interaction.webhook_path());
-        self.wait_for_request(|r| r.method == "PATCH" && r.path == path, timeout)
-            .await
+        self.wait_for_request(|r| r.method == "PATCH" && r.path == path, timeout).await
     }
 
     /// The first request of any kind on the webhook of `interaction` (follow-ups and edits).
@@ -73,8 +66,7 @@ impl FakeDiscord {
         timeout: Duration,
     ) -> Option<RecordedRequest> {
         let path = interaction.webhook_path();
-        self.wait_for_request(|r| r.path.starts_with(&path), timeout)
-            .await
+        self.wait_for_request(|r| r.path.starts_with(&path), timeout).await
     }
 
     /// The original response of `interaction` as it stands (for a deferred update, the clicked
@@ -87,22 +79,13 @@ impl FakeDiscord {
 
     /// The callback type `interaction` was acknowledged with, if it was.
     pub fn acknowledged_with(&self, interaction: &InteractionHandle) -> Option<u64> {
-        self.shared
-            .state
-            .lock()
-            .expect("state")
-            .interactions
-            .get(&interaction.id)?
-            .acked_with
+        self.shared.state.lock().expect("state").interactions.get(&interaction.id)?.acked_with
     }
 
     /// Follow-up messages of `interaction` that still exist, oldest first.
     pub fn followups(&self, interaction: &InteractionHandle) -> Vec<Value> {
         let state = self.shared.state.lock().expect("state");
-        let original = state
-            .interactions
-            .get(&interaction.id)
-            .and_then(|i| i.original);
+        let original = state.interactions.get(&interaction.id).and_then(|i| i.original);
         let mut found: Vec<(u64, Value)> = state
             .messages
             .iter()
