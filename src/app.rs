@@ -8,11 +8,11 @@ use std::{
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use serenity::Client;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
 use crate::{
-    bridge::Bridge,
+    bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
     decisions,
     discord::{self, publish::sync_card},
@@ -29,6 +29,7 @@ pub struct App {
     client: Client,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
+    poll_requests: mpsc::Receiver<PollRequest>,
     connected: watch::Receiver<bool>,
 }
 
@@ -45,10 +46,11 @@ impl App {
         let client = discord::client::gateway(http, slot.clone(), &settings.discord, connected_tx)
             .await
             .context("connecting to Discord")?;
-        let bridge = Arc::new(Bridge::new(store, scenario, client.http.clone(), &settings.discord));
+        let (bridge, poll_requests) = Bridge::new(store, scenario, client.http.clone(), &settings.discord);
+        let bridge = Arc::new(bridge);
         // Set before the client starts, so no interaction can arrive first.
         let _ = slot.set(bridge.clone());
-        Ok(Self { client, bridge, poll_interval: settings.poll_interval, connected })
+        Ok(Self { client, bridge, poll_interval: settings.poll_interval, poll_requests, connected })
     }
 
     /// The shared state, for tests and for the health endpoint.
@@ -72,7 +74,8 @@ impl App {
             );
         }
         let (stop_tx, stop_rx) = watch::channel(false);
-        let watcher = tokio::spawn(Watcher::new(self.bridge.clone()).run(self.poll_interval, stop_rx));
+        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, self.poll_requests, stop_rx);
+        let watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
         let ended = tokio::select! {
             ended = self.client.start() => ended.context("the Discord gateway connection failed"),

@@ -10,6 +10,7 @@ use std::{
 };
 
 use serenity::{all::Permissions, http::Http};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 use crate::{
@@ -17,6 +18,7 @@ use crate::{
     config::DiscordSettings,
     scenario::ScenarioClient,
     store::{Store, now_ms},
+    watcher::PollReport,
 };
 
 /// Where the gates of one workflow go, and who decides them.
@@ -41,7 +43,11 @@ pub struct Bridge {
     shutting_down: AtomicBool,
     in_flight: TaskTracker,
     polls: Mutex<PollStatus>,
+    poll_requests: mpsc::Sender<PollRequest>,
 }
+
+/// A request for an immediate pass, answered with its report (or why it failed).
+pub type PollRequest = oneshot::Sender<Result<PollReport, String>>;
 
 /// How polling has gone lately, for `/approvals status` and health checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,14 +64,15 @@ pub struct PollStatus {
 pub const KEPT_ERRORS: usize = 5;
 
 impl Bridge {
-    /// Assembles the shared state.
+    /// Assembles the shared state; the watcher serves the returned receiver's poll requests.
     pub fn new(
         store: Store,
         scenario: ScenarioClient,
         discord: Arc<Http>,
         settings: &DiscordSettings,
-    ) -> Self {
-        Self {
+    ) -> (Self, mpsc::Receiver<PollRequest>) {
+        let (poll_requests, requests) = mpsc::channel(8);
+        let bridge = Self {
             store,
             scenario,
             discord,
@@ -74,7 +81,16 @@ impl Bridge {
             shutting_down: AtomicBool::new(false),
             in_flight: TaskTracker::new(),
             polls: Mutex::new(PollStatus::default()),
-        }
+            poll_requests,
+        };
+        (bridge, requests)
+    }
+
+    /// Asks the watcher for a pass now and waits for its report.
+    pub async fn poll_now(&self) -> Result<PollReport, String> {
+        let (reply, report) = oneshot::channel();
+        self.poll_requests.send(reply).await.map_err(|_| "the watcher is not running".to_owned())?;
+        report.await.map_err(|_| "the watcher stopped".to_owned())?
     }
 
     /// Where the gates of `workflow_id` go; `None` when the workflow is not watched.

@@ -15,7 +15,7 @@ use std::{
 };
 
 use time::OffsetDateTime;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, instrument, warn};
 
 use crate::{
@@ -25,7 +25,7 @@ use crate::{
         review::ReviewSnapshot,
         state::ApprovalState,
     },
-    bridge::Bridge,
+    bridge::{Bridge, PollRequest},
     discord::publish::{CardError, Synced, sync_card},
     scenario::{Job, JobQuery, ScenarioError},
     store::{Approval, NewApproval, StoreError},
@@ -81,9 +81,17 @@ impl Watcher {
 
     /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
     /// (doubling, up to [`MAX_BACKOFF`]) while they fail, logging a failure once per streak.
-    pub async fn run(mut self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    /// A request on `requests` runs a pass at once and gets its report.
+    pub async fn run(
+        mut self,
+        interval: Duration,
+        mut requests: mpsc::Receiver<PollRequest>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut reply: Option<PollRequest> = None;
         while !*shutdown.borrow() {
-            let delay = match self.try_poll_once().await {
+            let outcome = self.try_poll_once().await;
+            let delay = match &outcome {
                 Ok(report) => {
                     let ended = self.bridge.poll_succeeded();
                     if ended > 0 {
@@ -100,8 +108,12 @@ impl Watcher {
                     backoff(interval, failures)
                 }
             };
+            if let Some(reply) = reply.take() {
+                let _ = reply.send(outcome.map_err(|err| err.to_string()));
+            }
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
+                request = requests.recv() => reply = request,
                 _ = shutdown.changed() => {}
             }
         }

@@ -1,4 +1,6 @@
+mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;
+mod review;
 mod scenario_client;
 mod support;

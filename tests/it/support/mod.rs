@@ -1,2 +1,3 @@
+pub mod app;
 pub mod fake_discord;
 pub mod fake_scenario;

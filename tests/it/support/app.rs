@@ -1,0 +1,187 @@
+//! `spawn_app()`: the real bridge, built as production builds it, against the fake Discord and the
+//! fake Scenario, with a database in a temporary directory.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use approval_bridge::{
+    app::App,
+    bridge::Bridge,
+    config::{LogFormat, Settings},
+    store::{Approval, Store},
+    telemetry,
+    watcher::PollReport,
+};
+use serde_json::Value;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+use super::{
+    fake_discord::{FakeDiscord, GuildMember, InteractionHandle, RecordedRequest},
+    fake_scenario::{API_KEY, API_SECRET, FakeScenario},
+};
+
+/// How long a test waits for something the bridge should do promptly.
+pub const PROMPTLY: Duration = Duration::from_secs(5);
+
+/// A running bridge and the two fakes it talks to.
+pub struct TestApp {
+    /// The fake Discord.
+    pub discord: FakeDiscord,
+    /// The fake Scenario.
+    pub scenario: FakeScenario,
+    /// The channel `APPROVAL_CHANNEL_ID` names.
+    pub channel: u64,
+    /// The role `REVIEWER_ROLE_IDS` names.
+    pub reviewer_role: u64,
+    /// The environment the bridge was started with.
+    pub env: HashMap<&'static str, String>,
+    bridge: Option<Arc<Bridge>>,
+    running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a bridge with the usual settings: a card channel, a reviewer role, commands in the
+/// fake guild, and a poll interval long enough that tests drive passes with [`TestApp::poll`].
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with the environment edited by `edit` before the start.
+pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
+    init_test_logs();
+    let discord = FakeDiscord::start().await;
+    let scenario = FakeScenario::start().await;
+    let channel = discord.add_text_channel("approvals");
+    let reviewer_role = discord.add_role("Reviewers", "0");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut env = HashMap::from([
+        ("DISCORD_TOKEN", discord.bot_token().to_owned()),
+        ("DISCORD_API_BASE", discord.api_base()),
+        ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
+        ("APPROVAL_CHANNEL_ID", channel.to_string()),
+        ("REVIEWER_ROLE_IDS", reviewer_role.to_string()),
+        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
+        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
+        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("DATABASE_URL", format!("sqlite://{}", dir.path().join("bridge.db").display())),
+        ("POLL_INTERVAL_SECS", "3600".to_owned()),
+    ]);
+    edit(&mut env);
+    let mut app =
+        TestApp { discord, scenario, channel, reviewer_role, env, bridge: None, running: None, _dir: dir };
+    app.start().await;
+    app
+}
+
+fn init_test_logs() {
+    // TEST_LOG=1 shows the bridge's log; a second init in the same binary is refused, harmlessly.
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = telemetry::init(LogFormat::Pretty, std::io::stderr);
+    }
+}
+
+impl TestApp {
+    /// The settings the bridge runs with.
+    pub fn settings(&self) -> Settings {
+        Settings::from_lookup(|name| self.env.get(name).cloned()).expect("test settings are valid")
+    }
+
+    /// Starts the bridge (again, after [`TestApp::stop`]) and waits until it is connected.
+    pub async fn start(&mut self) {
+        assert!(self.running.is_none(), "the bridge is already running");
+        let identified = self.discord.gateway_counts().identifies;
+        let is_registration = |r: &RecordedRequest| r.method == "PUT" && r.path.ends_with("/commands");
+        let registrations = self.discord.requests().iter().filter(|r| is_registration(r)).count();
+        let app = App::build(&self.settings()).await.expect("the bridge builds");
+        self.bridge = Some(app.bridge());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        self.running = Some((stop, task));
+        assert!(
+            self.discord.wait_for_identifies(identified + 1, PROMPTLY).await,
+            "the bridge never identified"
+        );
+        assert!(self.discord.wait_for_ready(PROMPTLY).await, "the bridge never got READY");
+        let registered = self.discord.wait_for_requests(is_registration, registrations + 1, PROMPTLY).await;
+        assert!(registered.is_some(), "the bridge never registered its commands");
+    }
+
+    /// Stops the bridge as SIGTERM would and returns how its run ended.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        let (stop, task) = self.running.take().expect("the bridge is running");
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("the bridge stops in time")
+            .expect("no panic")
+    }
+
+    /// The running bridge's shared state.
+    pub fn bridge(&self) -> &Bridge {
+        self.bridge.as_ref().expect("the bridge was started")
+    }
+
+    /// The database, as the bridge sees it.
+    pub fn store(&self) -> &Store {
+        &self.bridge().store
+    }
+
+    /// Runs one watcher pass now and returns its report.
+    pub async fn poll(&self) -> PollReport {
+        self.bridge().poll_now().await.expect("the pass runs")
+    }
+
+    /// A member holding the reviewer role.
+    pub fn reviewer(&self, name: &str) -> GuildMember {
+        GuildMember::new(name).with_roles(&[self.reviewer_role])
+    }
+
+    /// The cards (messages) in the approval channel, oldest first.
+    pub fn cards(&self) -> Vec<Value> {
+        self.discord.messages_in(self.channel)
+    }
+
+    /// The stored approval of gate `node_id` of run `job_id`.
+    pub async fn approval(&self, job_id: &str, node_id: &str) -> Approval {
+        let found =
+            self.store().approval_by_gate(&job_id.into(), &node_id.into()).await.expect("store answers");
+        found.unwrap_or_else(|| panic!("no approval for gate {node_id} of {job_id}"))
+    }
+
+    /// Clicks the button labelled `label` on the card of `approval`.
+    pub async fn click(&self, member: &GuildMember, approval: &Approval, label: &str) -> InteractionHandle {
+        let message_id = approval.message_id.expect("the card was posted");
+        let card = self.discord.message(approval.channel_id, message_id).expect("the card exists");
+        let custom_id = button(&card, label).unwrap_or_else(|| panic!("no {label} button on {card}"));
+        self.discord.click_button(member, approval.channel_id, message_id, &custom_id).await
+    }
+
+    /// Waits for the bridge's final answer to `interaction` (the edit of a deferred response, or
+    /// the initial message) and returns its text.
+    pub async fn answer(&self, interaction: &InteractionHandle) -> String {
+        let callback = self.discord.wait_for_callback(interaction, PROMPTLY).await.expect("acknowledged");
+        let body = callback.body.clone().unwrap_or_default();
+        if body["type"] == 4 {
+            return body["data"]["content"].as_str().unwrap_or_default().to_owned();
+        }
+        let edit = self.discord.wait_for_original_edit(interaction, PROMPTLY).await.expect("answered");
+        edit.body.unwrap_or_default()["content"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// The `custom_id` of the button labelled `label` on `message`, if it has one.
+pub fn button(message: &Value, label: &str) -> Option<String> {
+    let rows = message["components"].as_array()?;
+    let buttons = rows.iter().flat_map(|row| row["components"].as_array().into_iter().flatten());
+    buttons.filter(|b| b["label"] == label).find_map(|b| b["custom_id"].as_str().map(str::to_owned))
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
+    }
+}
