@@ -20,7 +20,7 @@ use tracing::{debug, info, instrument, warn};
 
 use crate::{
     approvals::{
-        detect::{Gate, GateState, gate_state, gates_awaiting},
+        detect::{Flow, Gate, GateState},
         ids::{AssetId, JobId},
         review::ReviewSnapshot,
         state::ApprovalState,
@@ -161,7 +161,7 @@ impl Watcher {
         // The list may leave a run's flow out: then read the run itself.
         let job =
             if job.metadata.flow.is_empty() { self.bridge.scenario.get_job(&job.job_id).await? } else { job };
-        for gate in gates_awaiting(&job) {
+        for gate in Flow::new(&job).gates_awaiting() {
             if open.iter().any(|a| a.node_id == gate.node_id) {
                 continue;
             }
@@ -216,9 +216,9 @@ impl Watcher {
     /// Settles the pending gates of `job` that Scenario shows as decided or ended. Gates being
     /// decided are left to their decision, which reads the run itself.
     async fn settle_closed(&self, job: &Job, open: &[Approval]) -> Result<usize, StoreError> {
-        let mut settled = 0;
+        let (flow, mut settled) = (Flow::new(job), 0);
         for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-            let Some((to, what)) = closed_state(gate_state(job, &approval.node_id)) else { continue };
+            let Some((to, what)) = closed_state(flow.gate_state(&approval.node_id)) else { continue };
             if self.bridge.store.settle(approval, to, &what).await? {
                 info!(approval_id = approval.id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;

@@ -4,6 +4,8 @@
 //! or `processing` (which of the two Scenario shows is unsettled), and every node it depends on
 //! is `success` or `skipped`. A dependency missing from the flow means "not ready".
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use tracing::{debug, warn};
 
@@ -74,81 +76,109 @@ pub enum GateState {
 
 /// The gates of `job` awaiting a decision, in flow order.
 pub fn gates_awaiting(job: &Job) -> Vec<Gate> {
-    let flow = &job.metadata.flow;
-    let gates = flow.iter().filter(|n| n.node_type == NodeType::UserApproval);
-    let mut found = Vec::new();
-    for gate in gates {
-        debug!(job_id = %job.job_id, node_id = %gate.id, status = ?gate.status, "gate seen");
-        if !awaits(job, gate) {
-            continue;
-        }
-        let Some(workflow_id) = job.metadata.workflow_id.clone() else {
-            warn!(job_id = %job.job_id, node_id = %gate.id, "a waiting gate in a run without workflowId");
-            continue;
-        };
-        let deps: Vec<&Node> = gate.depends_on.iter().filter_map(|d| resolve(flow, gate, d)).collect();
-        found.push(Gate {
-            workflow_id,
-            job_id: job.job_id.clone(),
-            node_id: gate.id.clone(),
-            node_status: gate.status.clone().unwrap_or(NodeStatus::Pending),
-            iteration: gate.iteration_index,
-            loop_node_id: gate.loop_node_id.clone(),
-            assets: deps.iter().flat_map(|n| assets_of(n)).collect(),
-            prompts: deps.iter().flat_map(|n| prompts_of(n)).collect(),
-        });
-    }
-    found
+    Flow::new(job).gates_awaiting()
 }
 
 /// Where the gate `node_id` of `job` stands.
 pub fn gate_state(job: &Job, node_id: &NodeId) -> GateState {
-    let Some(node) = job.metadata.flow.iter().find(|n| &n.id == node_id) else {
-        return GateState::Missing;
-    };
-    match &node.status {
-        Some(NodeStatus::Success) => GateState::Approved,
-        Some(NodeStatus::Rejected) => GateState::Rejected,
-        Some(NodeStatus::Failure | NodeStatus::Skipped) => GateState::RunEnded(job.status.clone()),
-        _ if job.status.is_terminal() => GateState::RunEnded(job.status.clone()),
-        _ if awaits(job, node) => GateState::AwaitingDecision,
-        _ => GateState::NotReady,
-    }
+    Flow::new(job).gate_state(node_id)
 }
 
-fn awaits(job: &Job, gate: &Node) -> bool {
-    let waiting_status = matches!(gate.status, Some(NodeStatus::Pending | NodeStatus::Processing));
-    waiting_status
-        && !job.status.is_terminal()
-        && gate.depends_on.iter().all(|dep| {
-            resolve(&job.metadata.flow, gate, dep)
-                .and_then(|n| n.status.as_ref())
-                .is_some_and(NodeStatus::lets_dependents_run)
-        })
+/// A run's flow, indexed once so that every question about it takes time linear in its size,
+/// however many gates and dependencies it holds (a flow may have thousands of nodes).
+pub struct Flow<'a> {
+    job: &'a Job,
+    by_id: HashMap<&'a NodeId, &'a Node>,
+    /// The nodes of each ForEach iteration, by (loop node id, iteration index).
+    by_iteration: HashMap<(&'a NodeId, u32), Vec<&'a Node>>,
 }
 
-/// Finds the node a gate's `dependsOn` entry names. Inside a ForEach iteration, when the entry
-/// names a body template (the templates are kept in the flow, marked skipped) rather than the
-/// iteration's copy, the copy of the same iteration is used: which of the two Scenario writes is
-/// not documented. A copy is recognised as a node of the same loop and iteration whose id starts
-/// with the template's id.
-fn resolve<'a>(flow: &'a [Node], gate: &Node, dep: &NodeId) -> Option<&'a Node> {
-    let exact = flow.iter().find(|n| &n.id == dep);
-    let (Some(loop_id), Some(index)) = (&gate.loop_node_id, gate.iteration_index) else {
-        return exact;
-    };
-    let is_template = flow.iter().any(|n| &n.id == loop_id && n.loop_body_node_ids.contains(dep));
-    if !is_template {
-        return exact;
+impl<'a> Flow<'a> {
+    /// Indexes the flow of `job`. When an id appears twice, the first node wins.
+    pub fn new(job: &'a Job) -> Self {
+        let flow = &job.metadata.flow;
+        let mut by_id = HashMap::with_capacity(flow.len());
+        let mut by_iteration: HashMap<(&NodeId, u32), Vec<&Node>> = HashMap::new();
+        for node in flow {
+            by_id.entry(&node.id).or_insert(node);
+            if let (Some(loop_id), Some(index)) = (&node.loop_node_id, node.iteration_index) {
+                by_iteration.entry((loop_id, index)).or_default().push(node);
+            }
+        }
+        Self { job, by_id, by_iteration }
     }
-    flow.iter()
-        .find(|n| {
-            n.loop_node_id.as_ref() == Some(loop_id)
-                && n.iteration_index == Some(index)
-                && n.id.as_str().starts_with(dep.as_str())
-                && n.id != *dep
-        })
-        .or(exact)
+
+    /// The gates awaiting a decision, in flow order.
+    pub fn gates_awaiting(&self) -> Vec<Gate> {
+        let job = self.job;
+        let gates = job.metadata.flow.iter().filter(|n| n.node_type == NodeType::UserApproval);
+        let mut found = Vec::new();
+        for gate in gates {
+            debug!(job_id = %job.job_id, node_id = %gate.id, status = ?gate.status, "gate seen");
+            if !self.awaits(gate) {
+                continue;
+            }
+            let Some(workflow_id) = job.metadata.workflow_id.clone() else {
+                warn!(job_id = %job.job_id, node_id = %gate.id, "a waiting gate in a run without workflowId");
+                continue;
+            };
+            let deps: Vec<&Node> = gate.depends_on.iter().filter_map(|d| self.resolve(gate, d)).collect();
+            found.push(Gate {
+                workflow_id,
+                job_id: job.job_id.clone(),
+                node_id: gate.id.clone(),
+                node_status: gate.status.clone().unwrap_or(NodeStatus::Pending),
+                iteration: gate.iteration_index,
+                loop_node_id: gate.loop_node_id.clone(),
+                assets: deps.iter().flat_map(|n| assets_of(n)).collect(),
+                prompts: deps.iter().flat_map(|n| prompts_of(n)).collect(),
+            });
+        }
+        found
+    }
+
+    /// Where the gate `node_id` stands.
+    pub fn gate_state(&self, node_id: &NodeId) -> GateState {
+        let job = self.job;
+        let Some(node) = self.by_id.get(node_id) else {
+            return GateState::Missing;
+        };
+        match &node.status {
+            Some(NodeStatus::Success) => GateState::Approved,
+            Some(NodeStatus::Rejected) => GateState::Rejected,
+            Some(NodeStatus::Failure | NodeStatus::Skipped) => GateState::RunEnded(job.status.clone()),
+            _ if job.status.is_terminal() => GateState::RunEnded(job.status.clone()),
+            _ if self.awaits(node) => GateState::AwaitingDecision,
+            _ => GateState::NotReady,
+        }
+    }
+
+    fn awaits(&self, gate: &Node) -> bool {
+        let waiting_status = matches!(gate.status, Some(NodeStatus::Pending | NodeStatus::Processing));
+        waiting_status
+            && !self.job.status.is_terminal()
+            && gate.depends_on.iter().all(|dep| {
+                self.resolve(gate, dep).and_then(|n| n.status.as_ref()).is_some_and(NodeStatus::lets_dependents_run)
+            })
+    }
+
+    /// Finds the node a gate's `dependsOn` entry names. Inside a ForEach iteration, when the
+    /// entry names a body template (the templates are kept in the flow, marked skipped) rather
+    /// than the iteration's copy, the copy of the same iteration is used: which of the two
+    /// Scenario writes is not documented. A copy is recognised as a node of the same loop and
+    /// iteration whose id starts with the template's id.
+    fn resolve(&self, gate: &Node, dep: &NodeId) -> Option<&'a Node> {
+        let exact = self.by_id.get(dep).copied();
+        let (Some(loop_id), Some(index)) = (&gate.loop_node_id, gate.iteration_index) else {
+            return exact;
+        };
+        let is_template = self.by_id.get(loop_id).is_some_and(|l| l.loop_body_node_ids.contains(dep));
+        if !is_template {
+            return exact;
+        }
+        let iteration = self.by_iteration.get(&(loop_id, index)).map(Vec::as_slice).unwrap_or_default();
+        iteration.iter().copied().find(|n| n.id.as_str().starts_with(dep.as_str()) && n.id != *dep).or(exact)
+    }
 }
 
 fn assets_of(node: &Node) -> impl Iterator<Item = GateAsset> + '_ {
