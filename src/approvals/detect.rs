@@ -158,7 +158,9 @@ impl<'a> Flow<'a> {
         waiting_status
             && !self.job.status.is_terminal()
             && gate.depends_on.iter().all(|dep| {
-                self.resolve(gate, dep).and_then(|n| n.status.as_ref()).is_some_and(NodeStatus::lets_dependents_run)
+                self.resolve(gate, dep)
+                    .and_then(|n| n.status.as_ref())
+                    .is_some_and(NodeStatus::lets_dependents_run)
             })
     }
 
