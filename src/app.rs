@@ -6,7 +6,6 @@ use std::{
 };
 
 use anyhow::Context as _;
-use secrecy::ExposeSecret;
 use serenity::Client;
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
@@ -96,11 +95,8 @@ impl App {
 
 /// The Scenario client's settings, from the bridge's.
 pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
-    let mut settings = ScenarioSettings::new(
-        access.base_url.clone(),
-        access.api_key.expose_secret(),
-        access.api_secret.clone(),
-    );
+    let mut settings =
+        ScenarioSettings::new(access.base_url.clone(), access.api_key.clone(), access.api_secret.clone());
     settings.project_id = access.project_id.clone();
     settings
 }

@@ -27,7 +27,7 @@ pub struct ScenarioClient {
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
-    api_key: String,
+    api_key: SecretString,
     api_secret: SecretString,
     project_id: Option<String>,
     retry: RetryPolicy,
@@ -127,7 +127,7 @@ impl ScenarioClient {
             .inner
             .http
             .request(call.method.clone(), url.clone())
-            .basic_auth(&self.inner.api_key, Some(self.inner.api_secret.expose_secret()));
+            .basic_auth(self.inner.api_key.expose_secret(), Some(self.inner.api_secret.expose_secret()));
         if let Some(body) = &call.body {
             request = request.json(body);
         }

@@ -15,8 +15,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cloud.scenario.com/v1";
 pub struct ScenarioSettings {
     /// e.g. `https://api.cloud.scenario.com/v1`; paths are appended to it.
     pub base_url: Url,
-    /// `SCENARIO_SDK_API_KEY`: the user name of Basic auth.
-    pub api_key: String,
+    /// `SCENARIO_SDK_API_KEY`: the user name of Basic auth. Half of the credentials, so kept
+    /// out of `Debug` like the secret.
+    pub api_key: SecretString,
     /// `SCENARIO_SDK_API_SECRET`: the password of Basic auth.
     pub api_secret: SecretString,
     /// `SCENARIO_PROJECT_ID`, sent as `projectId` on every request when set.
@@ -34,10 +35,10 @@ pub struct ScenarioSettings {
 impl ScenarioSettings {
     /// Settings with the SDK's defaults: no project, 2 retries, 10 s to connect, 60 s per
     /// request, workflow names cached 10 minutes.
-    pub fn new(base_url: Url, api_key: impl Into<String>, api_secret: SecretString) -> Self {
+    pub fn new(base_url: Url, api_key: SecretString, api_secret: SecretString) -> Self {
         Self {
             base_url,
-            api_key: api_key.into(),
+            api_key,
             api_secret,
             project_id: None,
             retry: RetryPolicy::default(),
@@ -56,11 +57,11 @@ mod tests {
     fn debug_output_never_shows_the_secret() {
         let settings = ScenarioSettings::new(
             Url::parse(DEFAULT_BASE_URL).unwrap(),
-            "key-id",
+            SecretString::from("key-id"),
             SecretString::from("very-secret-value"),
         );
         let printed = format!("{settings:?}");
-        assert!(printed.contains("key-id"));
+        assert!(!printed.contains("key-id"), "{printed}");
         assert!(!printed.contains("very-secret-value"), "{printed}");
     }
 }

@@ -108,7 +108,11 @@ impl FakeScenario {
 
     /// Client settings for this fake: right credentials, quick retries (10–40 ms), 5 s timeout.
     pub fn settings(&self) -> ScenarioSettings {
-        let mut settings = ScenarioSettings::new(self.base_url(), API_KEY, SecretString::from(API_SECRET));
+        let mut settings = ScenarioSettings::new(
+            self.base_url(),
+            SecretString::from(API_KEY),
+            SecretString::from(API_SECRET),
+        );
         settings.retry = RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(10),
