@@ -1,0 +1,99 @@
+//! The binary's command line: settings errors, `--help`, and `check` against the fakes.
+
+use std::{collections::HashMap, process::Output};
+
+use approval_bridge::config::SETTINGS;
+use tokio::process::Command;
+
+use crate::support::{
+    fake_discord::FakeDiscord,
+    fake_scenario::{API_KEY, API_SECRET, FakeScenario},
+};
+
+/// Runs the bridge's binary with exactly `env` (nothing inherited but `PATH`), in a temp dir
+/// so no `.env` file is read.
+async fn bridge(args: &[&str], env: &HashMap<&str, String>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_approval-bridge"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.envs(env).env("NO_PROXY", "127.0.0.1,localhost");
+    command.output().await.expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn missing_settings_stop_the_bridge_with_one_line_each_and_no_panic() {
+    let env = HashMap::from([("POLL_INTERVAL_SECS", "1".to_owned()), ("DISCORD_TOKEN", "t".to_owned())]);
+    let out = bridge(&["run"], &env).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for line in [
+        "SCENARIO_SDK_API_KEY is missing: set it to",
+        "SCENARIO_SDK_API_SECRET is missing: set it to",
+        "POLL_INTERVAL_SECS is 1, below the minimum of 2: use 2 or more",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[tokio::test]
+async fn help_explains_every_setting_and_the_readme_lists_them_all() {
+    let out = bridge(&["--help"], &HashMap::new()).await;
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for setting in SETTINGS {
+        assert!(help.contains(setting.name), "--help lacks {}", setting.name);
+        assert!(readme.contains(&format!("`{}`", setting.name)), "README lacks {}", setting.name);
+    }
+}
+
+async fn fakes_env() -> (FakeDiscord, FakeScenario, HashMap<&'static str, String>, tempfile::TempDir) {
+    let discord = FakeDiscord::start().await;
+    let scenario = FakeScenario::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = HashMap::from([
+        ("DISCORD_TOKEN", discord.bot_token().to_owned()),
+        ("DISCORD_API_BASE", discord.api_base()),
+        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
+        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
+        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("DATABASE_URL", format!("sqlite://{}", dir.path().join("check.db").display())),
+    ]);
+    (discord, scenario, env, dir)
+}
+
+#[tokio::test]
+async fn check_tries_each_service_once_and_says_ok() {
+    let (discord, scenario, env, _dir) = fakes_env().await;
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for line in ["settings: ok", "database: ok", "Scenario: ok", "Discord: ok (logged in as"] {
+        assert!(stdout.contains(line), "{stdout}");
+    }
+    assert_eq!(scenario.requests().len(), 1, "one request to Scenario");
+    assert!(discord.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/users/@me")));
+}
+
+#[tokio::test]
+async fn check_names_the_failing_service_and_what_to_fix() {
+    let (_discord, _scenario, mut env, _dir) = fakes_env().await;
+    env.insert("SCENARIO_SDK_API_SECRET", "wrong".into());
+    env.insert("DISCORD_TOKEN", "not-the-token".into());
+    let out = bridge(&["check"], &env).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Scenario: FAILED") && stdout.contains("SCENARIO_SDK_API_SECRET"), "{stdout}");
+    assert!(stdout.contains("Discord: FAILED") && stdout.contains("DISCORD_TOKEN"), "{stdout}");
+    assert!(stdout.contains("database: ok"));
+    assert!(!stdout.contains("not-the-token") && !stdout.contains("wrong)"), "{stdout}");
+}
