@@ -110,10 +110,14 @@ async fn decide(
     };
     let reviewer = reviewer(click.member, click.user);
     let outcome = decisions::decide(bridge, &approval, &reviewer, decision, reason).await?;
-    let current = outcome.approval();
-    if let Err(err) = sync_card(bridge, current).await {
-        // The watcher edits the card on its next pass: the row says it is not current.
-        warn!(approval_id = current.id, error = %err, "card not updated after the decision");
+    // Only a click that closed the gate writes the card: a final state never changes again, so
+    // its render cannot be stale. A lost claim or a released one left the card as it was, and
+    // rendering their (possibly outdated) row could overwrite the winner's newer card.
+    if let Outcome::Decided(current) | Outcome::Closed(current) = &outcome {
+        if let Err(err) = sync_card(bridge, current).await {
+            // The watcher edits the card on its next pass: the row says it is not current.
+            warn!(approval_id = current.id, error = %err, "card not updated after the decision");
+        }
     }
     Ok(words(&outcome, decision))
 }
