@@ -27,7 +27,8 @@ async fn a_card_posted_just_before_a_crash_is_found_again_not_posted_twice() {
     assert_eq!(app.cards().len(), 1, "still exactly one card");
     let found = app.approval(&job, "review").await;
     assert_eq!(found.message_id, posted.message_id);
-    let posts: Vec<_> = app.discord.requests().into_iter().filter(|r| r.route == Some(POST_MESSAGE)).collect();
+    let posts: Vec<_> =
+        app.discord.requests().into_iter().filter(|r| r.route == Some(POST_MESSAGE)).collect();
     assert_eq!(posts.len(), 2);
     assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["nonce"] == posted.card_nonce.as_str()));
     assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["enforce_nonce"] == true));

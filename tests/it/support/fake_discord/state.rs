@@ -141,8 +141,10 @@ pub(super) struct State {
 impl State {
     /// Takes one armed failure for a request to `template`, if any: its status.
     pub fn take_outage(&mut self, method: &str, template: &str) -> Option<u16> {
-        let outage =
-            self.outages.iter_mut().find(|o| o.remaining > 0 && o.method == method && o.template == template)?;
+        let outage = self
+            .outages
+            .iter_mut()
+            .find(|o| o.remaining > 0 && o.method == method && o.template == template)?;
         outage.remaining -= 1;
         let status = outage.status;
         self.outages.retain(|o| o.remaining > 0);
