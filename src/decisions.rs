@@ -3,7 +3,9 @@
 //! A decision is claimed in the store first (compare-and-swap from `pending`), so of two clicks
 //! only one ever reaches Scenario. When Scenario refuses or does not answer, the job is read
 //! again and the approval follows what Scenario shows; only when the gate is still waiting is the
-//! claim released, leaving the card live for another try.
+//! claim released, leaving the card live for another try. A gate Scenario shows decided counts as
+//! the reviewer's only when their PUT may have done it: a PUT refused outright decided nothing,
+//! so the gate was decided elsewhere.
 
 use tracing::{info, instrument, warn};
 
@@ -59,11 +61,44 @@ pub async fn decide(
     }
 }
 
-/// Sends a claimed decision and records what happened. Start-up uses it too, for claims a crash
-/// interrupted: the reviewer's recorded click is honoured, never sent twice, never lost.
+/// Sends a claimed decision and records what happened.
 pub async fn complete(bridge: &Bridge, claimed: Approval) -> Result<Outcome, StoreError> {
+    send(bridge, claimed, Sent::NotYet).await
+}
+
+/// Finishes a claim a stop or a crash interrupted (start-up): the reviewer's recorded click is
+/// honoured, never sent twice, never lost. The PUT may have reached Scenario before the stop, so
+/// the run is read first and the decision is sent only while the gate still waits.
+#[instrument(skip_all, fields(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id))]
+pub async fn resume(bridge: &Bridge, claimed: Approval) -> Result<Outcome, StoreError> {
+    match bridge.scenario.get_job(&claimed.job_id).await {
+        Ok(job) => match gate_state(&job, &claimed.node_id) {
+            GateState::AwaitingDecision => send(bridge, claimed, Sent::Maybe).await,
+            state => follow(bridge, claimed, state, Sent::Maybe, "the gate is not waiting").await,
+        },
+        Err(ScenarioError::NotFound { .. }) => {
+            close(bridge, claimed, ApprovalState::RunEnded, "The run no longer exists in Scenario").await
+        }
+        Err(err) => {
+            warn!(error = %err, "the run could not be read; sending the interrupted decision");
+            send(bridge, claimed, Sent::Maybe).await
+        }
+    }
+}
+
+/// Whether Scenario may already hold the claimed decision (from an earlier PUT, or from this one
+/// when its answer was lost): then a gate decided the claimed way counts as the reviewer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    /// No PUT of this claim reached Scenario, or Scenario refused it outright.
+    NotYet,
+    /// A PUT of this claim may have reached Scenario.
+    Maybe,
+}
+
+async fn send(bridge: &Bridge, claimed: Approval, before: Sent) -> Result<Outcome, StoreError> {
     let Some(decision) = claimed.decision else {
-        return settle_from_truth(bridge, claimed, "the claim recorded no decision").await;
+        return settle_from_truth(bridge, claimed, "the claim recorded no decision", before).await;
     };
     let sent =
         bridge.scenario.decide(&claimed.workflow_id, &claimed.job_id, &claimed.node_id, decision).await;
@@ -77,7 +112,11 @@ pub async fn complete(bridge: &Bridge, claimed: Approval) -> Result<Outcome, Sto
         }
         Err(err) => {
             warn!(error = %err, "the decision was not confirmed; reading the run again");
-            settle_from_truth(bridge, claimed, &describe(&err)).await
+            // A plain refusal (e.g. 400 "not waiting": decided in the web app meanwhile) means
+            // this PUT decided nothing; a lost answer (timeout, 5xx) may hide that it did.
+            let refused = matches!(err, ScenarioError::Rejected { after_unanswered: false, .. });
+            let sent = if refused { before } else { Sent::Maybe };
+            settle_from_truth(bridge, claimed, &describe(&err), sent).await
         }
     }
 }
@@ -90,20 +129,39 @@ async fn finish(bridge: &Bridge, claimed: &Approval) -> Result<Outcome, StoreErr
 }
 
 /// Reads the run again and lets the approval follow what Scenario shows.
-async fn settle_from_truth(bridge: &Bridge, claimed: Approval, failure: &str) -> Result<Outcome, StoreError> {
-    let job = match bridge.scenario.get_job(&claimed.job_id).await {
-        Ok(job) => job,
+async fn settle_from_truth(
+    bridge: &Bridge,
+    claimed: Approval,
+    failure: &str,
+    sent: Sent,
+) -> Result<Outcome, StoreError> {
+    match bridge.scenario.get_job(&claimed.job_id).await {
+        Ok(job) => {
+            let state = gate_state(&job, &claimed.node_id);
+            follow(bridge, claimed, state, sent, failure).await
+        }
         Err(ScenarioError::NotFound { .. }) => {
-            return close(bridge, claimed, ApprovalState::RunEnded, "The run no longer exists in Scenario")
-                .await;
+            close(bridge, claimed, ApprovalState::RunEnded, "The run no longer exists in Scenario").await
         }
         Err(err) => {
             warn!(error = %err, "the run could not be read again");
-            return release(bridge, claimed, failure.to_owned()).await;
+            release(bridge, claimed, failure.to_owned()).await
         }
-    };
-    let ours = claimed.decision;
-    match gate_state(&job, &claimed.node_id) {
+    }
+}
+
+/// Moves a claimed approval to where Scenario shows its gate: decided by the reviewer when the
+/// gate went the claimed way and the claim's PUT may have done it, closed when anyone else
+/// decided or the run ended, pending again (with `failure` as the reason) while it still waits.
+async fn follow(
+    bridge: &Bridge,
+    claimed: Approval,
+    state: GateState,
+    sent: Sent,
+    failure: &str,
+) -> Result<Outcome, StoreError> {
+    let ours = claimed.decision.filter(|_| sent == Sent::Maybe);
+    match state {
         GateState::Approved if ours == Some(Decision::Approve) => finish(bridge, &claimed).await,
         GateState::Rejected if ours == Some(Decision::Reject) => finish(bridge, &claimed).await,
         GateState::Approved => {

@@ -31,6 +31,8 @@ pub mod limits {
     pub const FIELD_VALUE: usize = 1024;
     /// Fields per embed.
     pub const FIELDS: usize = 25;
+    /// Footer text.
+    pub const FOOTER: usize = 2048;
 }
 
 /// Prompts shown on a card; the rest are counted.
@@ -75,30 +77,40 @@ fn embeds(approval: &Approval) -> Vec<CreateEmbed> {
     let snapshot = &approval.snapshot;
     let (images, others): (Vec<&ShownAsset>, Vec<&ShownAsset>) =
         snapshot.assets.iter().partition(|a| a.kind.as_deref().is_none_or(|k| k.starts_with("image")));
+    // What every card must show takes its share of the 6000 characters first (field names
+    // count too); prompts and links share what is left, so the decision of a card full of
+    // prompts still fits.
     let mut budget = Budget::new(limits::EMBED_TOTAL);
     let title = budget.take(&format!("Review: {}", snapshot.workflow_name), limits::TITLE);
-    let mut main = CreateEmbed::new().title(title).colour(colour(approval.state));
-    main = main.description(budget.take(&summary(approval), limits::DESCRIPTION));
+    let description = budget.take(&summary(approval), limits::DESCRIPTION);
+    let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
+    let footer = budget.take(&footer, limits::FOOTER);
+    let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
+    let no_assets = if snapshot.assets.is_empty() {
+        budget.field("Assets", "The nodes before this gate made no asset to show.")
+    } else {
+        None
+    };
+    let mut main = CreateEmbed::new().title(title).colour(colour(approval.state)).description(description);
+    // Prompts that no longer fit are left out.
     for (name, value) in prompt_fields(approval) {
-        main = main.field(
-            budget.take(&name, limits::FIELD_NAME),
-            budget.take(&value, limits::FIELD_VALUE),
-            false,
-        );
+        let Some((name, value)) = budget.field(&name, &value) else { break };
+        main = main.field(name, value, false);
     }
-    if let Some(outcome) = outcome(approval) {
-        main = main.field("Decision", budget.take(&outcome, limits::FIELD_VALUE), false);
+    if let Some((name, value)) = decision {
+        main = main.field(name, value, false);
     }
     let shown_images = images.len().min(limits::EMBEDS);
     let links = link_lines(&images[shown_images..], &others);
-    if !links.is_empty() {
-        main = main.field("More assets", budget.links(&links, limits::FIELD_VALUE), false);
+    const MORE_ASSETS: &str = "More assets";
+    if !links.is_empty() && budget.left >= MORE_ASSETS.len() + Budget::TAIL_ROOM {
+        budget.spend(MORE_ASSETS);
+        main = main.field(MORE_ASSETS, budget.links(&links, limits::FIELD_VALUE), false);
     }
-    if snapshot.assets.is_empty() {
-        main = main.field("Assets", "The nodes before this gate made no asset to show.", false);
+    if let Some((name, value)) = no_assets {
+        main = main.field(name, value, false);
     }
-    let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
-    main = main.footer(CreateEmbedFooter::new(budget.take(&footer, 2048)));
+    main = main.footer(CreateEmbedFooter::new(footer));
     let mut embeds = vec![main];
     for (n, image) in images.iter().take(shown_images).enumerate() {
         if n == 0 {
@@ -193,6 +205,9 @@ pub fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
+    if max == 0 {
+        return String::new();
+    }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
@@ -204,6 +219,11 @@ struct Budget {
 }
 
 impl Budget {
+    /// Room kept for "…and N more" after links.
+    const TAIL_ROOM: usize = 24;
+    /// The least of a field's value worth showing.
+    const MIN_VALUE: usize = 16;
+
     fn new(total: usize) -> Self {
         Self { left: total }
     }
@@ -211,13 +231,30 @@ impl Budget {
     /// `text` cut to its field's limit and to what is left of the budget.
     fn take(&mut self, text: &str, field_max: usize) -> String {
         let out = cut(text, field_max.min(self.left));
-        self.left -= out.chars().count();
+        self.left = self.left.saturating_sub(out.chars().count());
         out
+    }
+
+    /// Counts `text`, which is sent whole (a fixed field name).
+    fn spend(&mut self, text: &str) {
+        self.left = self.left.saturating_sub(text.chars().count());
+    }
+
+    /// A field's name and value, cut to their limits and the budget; `None` when too little is
+    /// left to show some of its value (Discord refuses an empty one).
+    fn field(&mut self, name: &str, value: &str) -> Option<(String, String)> {
+        let name_chars = name.chars().count().min(limits::FIELD_NAME);
+        let least = name_chars + value.chars().count().min(Self::MIN_VALUE);
+        if value.is_empty() || self.left < least {
+            return None;
+        }
+        let name = self.take(name, limits::FIELD_NAME);
+        Some((name, self.take(value, limits::FIELD_VALUE)))
     }
 
     /// As many whole links as fit, one per line, then how many did not.
     fn links(&mut self, links: &[String], field_max: usize) -> String {
-        const TAIL_ROOM: usize = 24; // room kept for "…and N more"
+        const TAIL_ROOM: usize = Budget::TAIL_ROOM;
         let room = field_max.min(self.left);
         let mut out = String::new();
         for (shown, link) in links.iter().enumerate() {
@@ -230,7 +267,7 @@ impl Budget {
             out.push('\n');
         }
         let out = cut(out.trim_end(), room);
-        self.left -= out.chars().count();
+        self.left = self.left.saturating_sub(out.chars().count());
         out
     }
 }

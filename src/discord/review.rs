@@ -110,10 +110,14 @@ async fn decide(
     };
     let reviewer = reviewer(click.member, click.user);
     let outcome = decisions::decide(bridge, &approval, &reviewer, decision, reason).await?;
-    let current = outcome.approval();
-    if let Err(err) = sync_card(bridge, current).await {
-        // The watcher edits the card on its next pass: the row says it is not current.
-        warn!(approval_id = current.id, error = %err, "card not updated after the decision");
+    // Only a click that closed the gate writes the card: a final state never changes again, so
+    // its render cannot be stale. A lost claim or a released one left the card as it was, and
+    // rendering their (possibly outdated) row could overwrite the winner's newer card.
+    if let Outcome::Decided(current) | Outcome::Closed(current) = &outcome {
+        if let Err(err) = sync_card(bridge, current).await {
+            // The watcher edits the card on its next pass: the row says it is not current.
+            warn!(approval_id = current.id, error = %err, "card not updated after the decision");
+        }
     }
     Ok(words(&outcome, decision))
 }
@@ -155,11 +159,11 @@ fn reason_modal(approval: &Approval) -> CreateInteractionResponse {
 
 fn reason_of(modal: &ModalInteraction) -> String {
     let inputs = modal.data.components.iter().flat_map(|row| &row.components);
-    let value = inputs.filter_map(|c| match c {
+    let mut value = inputs.filter_map(|c| match c {
         ActionRowComponent::InputText(text) if text.custom_id == REASON_INPUT => text.value.clone(),
         _ => None,
     });
-    value.last().unwrap_or_default().trim().to_owned()
+    value.next_back().unwrap_or_default().trim().to_owned()
 }
 
 fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {

@@ -143,6 +143,8 @@ impl ScenarioClient {
         let url = self.url(&call)?;
         let retry = self.inner.retry;
         let mut attempts = 0;
+        // Whether an attempt so far may have been carried out without the bridge hearing so.
+        let mut unanswered = false;
         loop {
             attempts += 1;
             let outcome = self.attempt(&call, &url).await;
@@ -153,8 +155,10 @@ impl ScenarioClient {
                     let status = body.status.as_u16();
                     debug!(endpoint = call.endpoint, status, attempts, "Scenario answered an error");
                     if !is_retryable_status(status) || attempts > retry.max_retries {
-                        return Err(self.status_error(&call, body.status, &body.bytes, attempts));
+                        let error = self.status_error(&call, body.status, &body.bytes, attempts, unanswered);
+                        return Err(error);
                     }
+                    unanswered |= status >= 500;
                     format!("HTTP {status}")
                 }
                 Err(error) => {
@@ -162,6 +166,7 @@ impl ScenarioClient {
                     if attempts > retry.max_retries {
                         return Err(self.transport_error(error, attempts));
                     }
+                    unanswered = true;
                     error.to_string()
                 }
             };
@@ -185,7 +190,14 @@ impl ScenarioClient {
         }
     }
 
-    fn status_error(&self, call: &Call<'_>, status: StatusCode, body: &[u8], attempts: u32) -> ScenarioError {
+    fn status_error(
+        &self,
+        call: &Call<'_>,
+        status: StatusCode,
+        body: &[u8],
+        attempts: u32,
+        after_unanswered: bool,
+    ) -> ScenarioError {
         let (message, details) = api_message(body);
         match status.as_u16() {
             code @ (401 | 403) => ScenarioError::BadCredentials { status: code, message },
@@ -196,6 +208,7 @@ impl ScenarioClient {
                 status: code,
                 message: message.unwrap_or_else(|| status.to_string()),
                 details,
+                after_unanswered,
             },
         }
     }

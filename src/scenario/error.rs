@@ -52,6 +52,9 @@ pub enum ScenarioError {
         message: String,
         /// The API's `details`, kept opaque.
         details: Option<Value>,
+        /// Whether an earlier attempt of the same request went unanswered (timeout, dropped
+        /// connection, 5xx): it may have taken effect, and this refusal may be about it.
+        after_unanswered: bool,
     },
     /// A 2xx whose body is not what the API documents.
     #[error("Scenario answered {endpoint} with a body the bridge cannot read ({reason}): {excerpt}")]

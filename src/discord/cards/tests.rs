@@ -167,3 +167,32 @@ fn a_card_closed_outside_the_bridge_says_what_happened() {
     assert!(field(&edit, "Decision").unwrap().starts_with("The run was canceled in Scenario"));
     assert_eq!(edit["components"], Value::Array(vec![]));
 }
+
+#[test]
+fn a_decided_card_full_to_the_brim_keeps_its_decision_within_discord_limits() {
+    // Labels at the field-name limit, prompts past the cut, links past the field, a reason at
+    // its limit: the budget runs out, and nothing may be cut below zero or left uncounted.
+    for label_chars in [10, 256, 600] {
+        let prompts = (0..8)
+            .map(|n| ShownPrompt {
+                node_id: format!("gen{n}").into(),
+                label: "L".repeat(label_chars),
+                value: "é".repeat(2_000),
+            })
+            .collect();
+        let assets = (0..30).map(|n| asset(n, "image", 300)).collect();
+        let mut a = approval(assets, prompts);
+        a.snapshot.workflow_name = "W".repeat(300);
+        a.state = ApprovalState::Rejected;
+        a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+        a.decided_at = Some(1_700_000_200_000);
+        a.reason = Some("r".repeat(500));
+        let edit = serde_json::to_value(card_update(&a)).unwrap();
+        assert!(embed_chars(&edit) <= limits::EMBED_TOTAL, "{} chars", embed_chars(&edit));
+        assert!(field(&edit, "Decision").unwrap().ends_with(&"r".repeat(500)), "the reason is whole");
+        for f in edit["embeds"][0]["fields"].as_array().unwrap() {
+            assert!(!f["value"].as_str().unwrap().is_empty(), "{f}");
+        }
+        assert!(!edit["embeds"][0]["footer"]["text"].as_str().unwrap().is_empty());
+    }
+}

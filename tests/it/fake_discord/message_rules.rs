@@ -171,3 +171,21 @@ async fn channels_the_bot_cannot_post_in_or_does_not_know_are_refused() {
     assert_eq!((status, code), (404, 10004));
     assert!(!http.get_guild_roles(GuildId::new(fake.guild_id())).await.expect("roles").is_empty());
 }
+
+#[tokio::test]
+async fn an_armed_server_error_answers_only_valid_requests_and_only_as_often_as_armed() {
+    let (fake, http, channel) = fake_with_channel().await;
+    fake.fail_next("POST", "/channels/{channel_id}/messages", 500, 1);
+    let too_long = json!({ "embeds": [{ "title": "t".repeat(257) }] });
+    let (status, code, _) = refusal(send(&http, channel, &too_long).await);
+    assert_eq!((status, code), (400, 50035), "an invalid form is refused before the outage");
+    let hello = json!({ "content": "hello" });
+    let (status, code, _) = refusal(send(&http, channel, &hello).await);
+    assert_eq!((status, code), (500, 0));
+    assert!(fake.messages_in(channel).is_empty(), "nothing was posted");
+    send(&http, channel, &hello).await.expect("armed once, so the next post works");
+    assert_eq!(fake.messages_in(channel).len(), 1);
+    let rejected: Vec<u16> = fake.rejections().iter().map(|r| r.status).collect();
+    assert_eq!(rejected, [400], "the armed failure is not a refusal");
+    assert!(fake.requests().iter().any(|r| r.injected && r.status == 500));
+}

@@ -2,19 +2,11 @@
 
 use approval_bridge::approvals::state::ApprovalState;
 
+use super::{card_of, edits_of, has_buttons, parked_run, reject};
 use crate::support::{
-    app::{TestApp, spawn_app},
+    app::spawn_app,
     fake_scenario::{Endpoint, FlowTemplate},
 };
-
-/// A bridge and one run parked at gate `review`, its card posted; returns the run's id.
-async fn parked_run(app: &TestApp) -> String {
-    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
-    let job = app.scenario.start_parked_run(&workflow);
-    let report = app.poll().await;
-    assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
-    job
-}
 
 #[tokio::test]
 async fn a_reviewer_approves_a_gate_with_one_click() {
@@ -67,5 +59,52 @@ async fn a_reviewer_rejects_with_a_reason_that_the_card_shows() {
     );
     let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
     assert!(card.to_string().contains("the sky is too green"));
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn the_gates_of_a_foreach_run_get_a_card_each_and_are_decided_one_by_one() {
+    let app = spawn_app().await;
+    let workflow = app.scenario.add_workflow("Tiles", FlowTemplate::for_each_gate(3));
+    let job = app.scenario.start_parked_run(&workflow);
+    let report = app.poll().await;
+    assert_eq!((report.new_gates, report.cards_posted), (3, 3), "{report:?}");
+    let gates = ["check_0", "check_1", "check_2"];
+    let mut approvals = Vec::new();
+    for (i, gate) in gates.iter().enumerate() {
+        let approval = app.approval(&job, gate).await;
+        let card = card_of(&app, &approval);
+        let description = card["embeds"][0]["description"].as_str().unwrap();
+        assert!(description.contains(&format!("ForEach iteration {}", i + 1)), "{description}");
+        approvals.push(approval);
+    }
+
+    let ana = app.reviewer("ana");
+    let answer = app.answer(&app.click(&ana, &approvals[0], "Approve").await).await;
+    assert!(answer.starts_with("Approved"), "{answer}");
+    let answer = reject(&app, &ana, &approvals[1], "wrong colours").await;
+    assert!(answer.starts_with("Rejected"), "{answer}");
+    app.poll().await;
+
+    let puts = app.scenario.requests_to(Endpoint::UserApproval);
+    let sent: Vec<(String, String)> = puts
+        .iter()
+        .map(|r| {
+            let body = r.body.clone().unwrap();
+            (body["nodeId"].as_str().unwrap().to_owned(), body["action"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let expected = [("check_0", "approve"), ("check_1", "reject")];
+    assert_eq!(sent, expected.map(|(n, a)| (n.to_owned(), a.to_owned())));
+    let states = [ApprovalState::Approved, ApprovalState::Rejected, ApprovalState::Pending];
+    for (gate, state) in gates.iter().zip(states) {
+        assert_eq!(app.approval(&job, gate).await.state, state, "{gate}");
+    }
+    assert_eq!(app.approval(&job, "check_1").await.reason.as_deref(), Some("wrong colours"));
+    assert_eq!(edits_of(&app, &approvals[0]).len(), 1);
+    assert_eq!(edits_of(&app, &approvals[1]).len(), 1);
+    assert!(edits_of(&app, &approvals[2]).is_empty(), "the third card is untouched");
+    assert!(has_buttons(&card_of(&app, &approvals[2])));
+    assert_eq!(app.scenario.job_status(&job), "in-progress", "the third iteration still waits");
     app.discord.assert_no_rejections();
 }

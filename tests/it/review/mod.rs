@@ -1,3 +1,69 @@
 //! Review cards end to end: from a parked gate to a card, and from a click to one decision.
 
 mod deciding;
+mod failures;
+mod permissions;
+mod posting;
+mod races;
+mod reconcile;
+mod restart;
+
+use approval_bridge::store::Approval;
+use serde_json::Value;
+
+use crate::support::{
+    app::{PROMPTLY, TestApp},
+    fake_discord::{GuildMember, InteractionHandle, RecordedRequest},
+    fake_scenario::FlowTemplate,
+};
+
+/// A run of the workflow "Lighthouse" parked at its gate `review`, its card posted; returns the
+/// run's id.
+async fn parked_run(app: &TestApp) -> String {
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    let report = app.poll().await;
+    assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
+    job
+}
+
+/// The card of `approval` as Discord shows it now.
+fn card_of(app: &TestApp, approval: &Approval) -> Value {
+    let message_id = approval.message_id.expect("the card was posted");
+    app.discord.message(approval.channel_id, message_id).expect("the card is in its channel")
+}
+
+/// The value of the field `name` of a card's first embed.
+fn field(card: &Value, name: &str) -> Option<String> {
+    let fields = card["embeds"][0]["fields"].as_array()?;
+    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+}
+
+/// Whether a card still offers its buttons.
+fn has_buttons(card: &Value) -> bool {
+    card["components"].as_array().is_some_and(|rows| !rows.is_empty())
+}
+
+/// The edits (PATCH) the bridge sent to the card of `approval`.
+fn edits_of(app: &TestApp, approval: &Approval) -> Vec<RecordedRequest> {
+    let message_id = approval.message_id.expect("the card was posted");
+    let path = format!("/channels/{}/messages/{message_id}", approval.channel_id);
+    app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect()
+}
+
+/// Clicks Reject on the card of `approval` as `member`, gives `reason` in the form that opens,
+/// and returns the bridge's final answer.
+async fn reject(app: &TestApp, member: &GuildMember, approval: &Approval, reason: &str) -> String {
+    let click = app.click(member, approval, "Reject").await;
+    let callback = app.discord.wait_for_callback(&click, PROMPTLY).await.expect("acknowledged");
+    assert_eq!(callback.body.unwrap_or_default()["type"], 9, "Reject opens the reason form");
+    let submit = app.discord.submit_modal(&click, &[("reason", reason)]).await;
+    app.answer(&submit).await
+}
+
+/// Asserts that the first answer to `interaction` only its author could see.
+async fn assert_ephemeral(app: &TestApp, interaction: &InteractionHandle) {
+    let callback = app.discord.wait_for_callback(interaction, PROMPTLY).await.expect("acknowledged");
+    let flags = callback.body.unwrap_or_default()["data"]["flags"].as_u64().unwrap_or(0);
+    assert_eq!(flags & (1 << 6), 1 << 6, "the answer is ephemeral");
+}

@@ -3,7 +3,7 @@ use approval_bridge::approvals::ids::{JobId, NodeId, WorkflowId};
 use approval_bridge::scenario::{Decision, JobStatus, NodeStatus, ScenarioError};
 use serde_json::json;
 
-use crate::support::fake_scenario::{Endpoint, FakeScenario, FlowTemplate, GateStatus};
+use crate::support::fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, GateStatus};
 
 fn ids(wf: &str, run: &str, node: &str) -> (WorkflowId, JobId, NodeId) {
     (wf.into(), run.into(), node.into())
@@ -82,11 +82,34 @@ async fn deciding_a_gate_that_is_not_waiting_is_refused_with_the_apis_message() 
 
     let error = client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap_err();
 
-    let ScenarioError::Rejected { status, message, .. } = &error else { panic!("{error:?}") };
+    let ScenarioError::Rejected { status, message, after_unanswered, .. } = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(*status, 400);
     assert!(message.contains("not waiting for approval"), "{message}");
+    assert!(!after_unanswered, "the only attempt was answered");
     assert!(!error.is_transient());
     assert_eq!(fake.count(Endpoint::UserApproval), 2, "a 400 is not retried");
+}
+
+#[tokio::test]
+async fn a_refusal_after_an_unanswered_attempt_says_the_request_may_have_landed() {
+    let fake = FakeScenario::start().await;
+    let wf = fake.add_workflow("Posters", FlowTemplate::single_gate());
+    let run = fake.start_parked_run(&wf);
+    let client = fake.client();
+    let (wf_id, job_id, node_id) = ids(&wf, &run, "review");
+    fake.approve(&run, "review").unwrap();
+    fake.inject(Endpoint::UserApproval, Fault::status(502), 1);
+
+    let error = client.decide(&wf_id, &job_id, &node_id, Decision::Approve).await.unwrap_err();
+
+    // The 502 might have hidden a decision carried out: the 400 after it may be about that one.
+    assert!(
+        matches!(error, ScenarioError::Rejected { status: 400, after_unanswered: true, .. }),
+        "{error:?}"
+    );
+    assert_eq!(fake.count(Endpoint::UserApproval), 2);
 }
 
 #[tokio::test]

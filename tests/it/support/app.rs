@@ -5,7 +5,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use approval_bridge::{
     app::App,
-    bridge::Bridge,
+    bridge::{Bridge, PollStatus},
     config::{LogFormat, Settings},
     store::{Approval, Store},
     telemetry,
@@ -105,6 +105,13 @@ impl TestApp {
         assert!(self.discord.wait_for_ready(PROMPTLY).await, "the bridge never got READY");
         let registered = self.discord.wait_for_requests(is_registration, registrations + 1, PROMPTLY).await;
         assert!(registered.is_some(), "the bridge never registered its commands");
+        // The watcher's first pass runs at start; tests begin once it is over, so it never
+        // races with what they set up.
+        let deadline = tokio::time::Instant::now() + PROMPTLY;
+        while self.bridge().poll_status() == PollStatus::default() {
+            assert!(tokio::time::Instant::now() < deadline, "the start-up pass never ended");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Stops the bridge as SIGTERM would and returns how its run ended.
@@ -130,6 +137,21 @@ impl TestApp {
     /// Runs one watcher pass now and returns its report.
     pub async fn poll(&self) -> PollReport {
         self.bridge().poll_now().await.expect("the pass runs")
+    }
+
+    /// Runs one watcher pass now; `Err` says why the pass failed.
+    pub async fn try_poll(&self) -> Result<PollReport, String> {
+        self.bridge().poll_now().await
+    }
+
+    /// Runs `sql` on the bridge's database through a connection of its own, as another process
+    /// (or a crash halfway through a write) would leave the database.
+    pub async fn execute_sql(&self, sql: &str) {
+        use sqlx::Connection as _;
+        let url = &self.env["DATABASE_URL"];
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("the test database opens");
+        sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        conn.close().await.expect("the connection closes");
     }
 
     /// A member holding the reviewer role.

@@ -69,6 +69,15 @@ impl ApiError {
     pub(super) fn already_acknowledged() -> Self {
         Self::coded(400, 40060, "Interaction has already been acknowledged.")
     }
+    /// A server-side failure as Discord answers it, e.g. `{"code": 0, "message": "500: Internal
+    /// Server Error"}`.
+    pub(super) fn server_error(status: u16) -> Self {
+        let reason = axum::http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Server Error");
+        Self::coded(status, 0, &format!("{status}: {reason}"))
+    }
     pub(super) fn bad_json(detail: &str) -> Self {
         Self::coded(400, 50109, &format!("The request body contains invalid JSON. ({detail})"))
     }

@@ -195,9 +195,21 @@ impl FakeDiscord {
         self.shared.log.snapshot()
     }
 
-    /// Requests the fake refused (status 400 or more), in order.
+    /// Requests the fake refused (status 400 or more), in order; failures a test armed with
+    /// [`Self::fail_next`] are not refusals and are left out.
     pub fn rejections(&self) -> Vec<RecordedRequest> {
-        self.requests().into_iter().filter(RecordedRequest::is_rejected).collect()
+        self.requests().into_iter().filter(|r| r.is_rejected() && !r.injected).collect()
+    }
+
+    /// Makes the next `times` requests to `method` `route` (an OpenAPI path template such as
+    /// `/channels/{channel_id}/messages`) fail with `status` (a 5xx, as Discord's outages do) and
+    /// Discord's error body, after the request passed every check. Nothing is done for them.
+    pub fn fail_next(&self, method: &str, route: &str, status: u16, times: usize) {
+        assert!(status >= 500, "armed failures are server errors; refusals come from the rules");
+        assert!(routes::exists(method, route), "no route {method} {route} in the fake");
+        let outage =
+            state::Outage { method: method.to_owned(), template: route.to_owned(), status, remaining: times };
+        self.shared.state.lock().expect("state").outages.push(outage);
     }
 
     /// Panics, listing them, if any request was refused.

@@ -46,10 +46,12 @@ pub struct RecordedRequest {
     pub response: Option<Value>,
     /// When the request arrived.
     pub at: Instant,
+    /// Whether the answer was a failure a test armed with `FakeDiscord::fail_next`.
+    pub injected: bool,
 }
 
 impl RecordedRequest {
-    /// Whether the fake refused it (status 400 or more).
+    /// Whether the fake refused it (status 400 or more), armed failures included.
     pub fn is_rejected(&self) -> bool {
         self.status >= 400
     }

@@ -65,6 +65,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Err(_) => (None, vec![]),
     };
     let mut route = None;
+    let mut injected = false;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
         let (spec, params) = find(&method, path)?;
@@ -81,6 +82,12 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             let mut errs = FormErrors::default();
             openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
             errs.into_result()?;
+        }
+        // An armed failure answers only a request Discord would have accepted: a bad body still
+        // gets its 400 first.
+        if let Some(status) = shared.state.lock().expect("state").take_outage(&method, spec.template) {
+            injected = true;
+            return Err(ApiError::server_error(status));
         }
         let ctx = Ctx { params, query: &query, body: body.as_ref(), files: &files };
         (spec.handler)(&shared, &ctx)
@@ -103,6 +110,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         status,
         response: response.clone(),
         at,
+        injected,
     });
     respond(status, response, extra_headers)
 }

@@ -1,0 +1,90 @@
+//! Crashes: a card posted but not recorded, a decision claimed but not finished.
+
+use approval_bridge::{
+    approvals::state::ApprovalState,
+    scenario::Decision,
+    store::{Claim, Reviewer},
+};
+
+use super::{card_of, field, has_buttons, parked_run};
+use crate::support::{app::spawn_app, fake_scenario::Endpoint};
+
+const POST_MESSAGE: &str = "/channels/{channel_id}/messages";
+
+#[tokio::test]
+async fn a_card_posted_just_before_a_crash_is_found_again_not_posted_twice() {
+    let mut app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let posted = app.approval(&job, "review").await;
+    // The crash: the card went out, its message id never reached the database.
+    app.stop().await.unwrap();
+    app.execute_sql(&format!("UPDATE approvals SET message_id = NULL WHERE id = {}", posted.id)).await;
+    // The first pass after the start (it runs at once) posts the card again, with its nonce.
+    app.start().await;
+    let report = app.poll().await;
+
+    assert_eq!(report.new_gates, 0, "{report:?}");
+    assert_eq!(app.cards().len(), 1, "still exactly one card");
+    let found = app.approval(&job, "review").await;
+    assert_eq!(found.message_id, posted.message_id);
+    let posts: Vec<_> =
+        app.discord.requests().into_iter().filter(|r| r.route == Some(POST_MESSAGE)).collect();
+    assert_eq!(posts.len(), 2);
+    assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["nonce"] == posted.card_nonce.as_str()));
+    assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["enforce_nonce"] == true));
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start() {
+    let mut app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let ana = app.reviewer("ana");
+    let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
+    let claim = app.store().claim(approval.id, &reviewer, Decision::Reject, Some("too dark")).await;
+    assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
+
+    app.stop().await.unwrap();
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0);
+    app.start().await;
+
+    let puts = app.scenario.requests_to(Endpoint::UserApproval);
+    assert_eq!(puts.len(), 1);
+    assert_eq!(puts[0].body.as_ref().unwrap()["action"], "reject");
+    assert_eq!(app.scenario.node_status(&job, "review").as_deref(), Some("rejected"));
+    let decided = app.approval(&job, "review").await;
+    assert_eq!(decided.state, ApprovalState::Rejected);
+    assert_eq!(decided.decided_by, Some(reviewer));
+    let card = card_of(&app, &decided);
+    assert!(!has_buttons(&card));
+    let decision = field(&card, "Decision").unwrap();
+    assert!(decision.contains(&format!("Rejected by <@{}>", ana.user_id)) && decision.contains("too dark"));
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_decision_that_reached_scenario_before_a_stop_is_settled_without_a_second_put() {
+    let mut app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let ana = app.reviewer("ana");
+    let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
+    let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None).await;
+    assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
+    // The PUT reached Scenario; the bridge stopped before it heard back.
+    app.scenario.approve(&job, "review").unwrap();
+
+    app.stop().await.unwrap();
+    app.start().await;
+
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "no second PUT");
+    let decided = app.approval(&job, "review").await;
+    assert_eq!(decided.state, ApprovalState::Approved);
+    assert_eq!(decided.decided_by, Some(reviewer));
+    let audit = app.store().audit_of(approval.id).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "decided" && e.actor_id == Some(ana.user_id as i64)));
+    let decision = field(&card_of(&app, &decided), "Decision").unwrap();
+    assert!(decision.contains(&format!("Approved by <@{}>", ana.user_id)), "{decision}");
+    app.discord.assert_no_rejections();
+}
