@@ -26,10 +26,16 @@ use crate::{
         state::ApprovalState,
     },
     bridge::{Bridge, PollRequest},
+    decisions,
     discord::publish::{CardError, Synced, sync_card},
     scenario::{Job, JobQuery, ScenarioError},
-    store::{Approval, NewApproval, StoreError},
+    store::{Approval, NewApproval, StoreError, now_ms},
 };
+
+/// A claim older than this has outlived any decision in flight (three attempts of at most a
+/// minute each, with backoff): the decision was interrupted, e.g. by a database error after the
+/// claim, and the watcher finishes it as start-up would.
+pub const STALE_CLAIM: Duration = Duration::from_secs(600);
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -152,8 +158,21 @@ impl Watcher {
                 report.failures.push(format!("run {job_id}: {err}"));
             }
         }
+        self.resume_stale_claims().await?;
         self.sync_cards(&mut report).await?;
         Ok(report)
+    }
+
+    /// Finishes decisions whose claim is older than [`STALE_CLAIM`].
+    async fn resume_stale_claims(&self) -> Result<(), StoreError> {
+        let cutoff = now_ms() - STALE_CLAIM.as_millis() as i64;
+        for claimed in self.bridge.store.deciding_approvals().await? {
+            if claimed.decided_at.is_some_and(|at| at < cutoff) {
+                warn!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision left unfinished");
+                decisions::resume(&self.bridge, claimed).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Stores the new gates of a changed run and settles its open gates that are closed.

@@ -88,3 +88,28 @@ async fn a_decision_that_reached_scenario_before_a_stop_is_settled_without_a_sec
     assert!(decision.contains(&format!("Approved by <@{}>", ana.user_id)), "{decision}");
     app.discord.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn a_claim_left_unfinished_while_running_is_finished_by_the_watcher_once_stale() {
+    let app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
+    app.store().claim(approval.id, &reviewer, Decision::Approve, None).await.unwrap();
+
+    // A fresh claim belongs to a decision in flight: the watcher leaves it alone.
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0);
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Deciding);
+
+    // Eleven minutes later nothing can still be sending it: the watcher finishes it, once.
+    let long_ago = approval_bridge::store::now_ms() - 11 * 60 * 1000;
+    app.execute_sql(&format!("UPDATE approvals SET decided_at = {long_ago} WHERE id = {}", approval.id))
+        .await;
+    app.poll().await;
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
+    let decided = app.approval(&job, "review").await;
+    assert_eq!((decided.state, decided.decided_by.clone()), (ApprovalState::Approved, Some(reviewer)));
+    assert!(!has_buttons(&card_of(&app, &decided)));
+}
