@@ -64,4 +64,6 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
+mod route_tests;
+#[cfg(test)]
 mod tests;
