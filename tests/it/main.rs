@@ -1,3 +1,4 @@
+mod commands;
 mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;
