@@ -57,7 +57,7 @@ async fn a_route_is_set_replaced_and_removed_and_every_change_is_audited() {
     store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
     let replaced = store.set_watch(&route("wflow_a", 2, Some(7)), &admin()).await.unwrap();
     assert_eq!((replaced.channel_id, replaced.reviewer_role_id), (2, Some(7)));
-    assert_eq!(store.watches().await.unwrap(), [replaced.clone()]);
+    assert_eq!(store.watches().await.unwrap(), std::slice::from_ref(&replaced));
     assert_eq!(store.remove_watch(&"wflow_a".into(), &admin()).await.unwrap(), Some(replaced));
     assert_eq!(
         store.remove_watch(&"wflow_a".into(), &admin()).await.unwrap(),

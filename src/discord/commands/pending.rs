@@ -12,7 +12,7 @@ use crate::{
 
 /// Gates on one page. A gate's line takes at most about 290 characters (its link alone about
 /// 100), so a page always fits in one answer.
-pub const PAGE: usize = 6;
+pub const PAGE: usize = 5;
 
 /// Answers with one page of the open gates.
 pub async fn run(
@@ -84,4 +84,48 @@ fn line(a: &Approval, guild_id: u64) -> String {
         cut(a.node_id.as_str(), 24),
         a.found_at / 1000,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::approvals::{review::ReviewSnapshot, state::ApprovalState};
+
+    fn longest(n: i64) -> Approval {
+        let long = |c: &str| c.repeat(500);
+        Approval {
+            id: n,
+            workflow_id: long("w").into(),
+            job_id: long("j").into(),
+            node_id: long("n").into(),
+            state: ApprovalState::Deciding,
+            snapshot: ReviewSnapshot {
+                workflow_name: long("é"),
+                run_started_at: None,
+                iteration: None,
+                assets: vec![],
+                prompts: vec![],
+            },
+            found_at: i64::MAX,
+            channel_id: u64::MAX,
+            card_nonce: String::new(),
+            message_id: Some(u64::MAX),
+            card_deleted: false,
+            card_current: true,
+            decision: None,
+            decided_by: Some(crate::store::Reviewer { id: 1, name: long("r") }),
+            decided_at: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_full_page_of_the_longest_lines_fits_in_one_answer() {
+        let open: Vec<Approval> = (1..=20).map(longest).collect();
+        let text = render_page(&open, u64::MAX, 2, Some(&"w".repeat(500)));
+        assert!(text.chars().count() <= 2000, "{}", text.chars().count());
+        assert_eq!(text.lines().filter(|l| l.starts_with("• ")).count(), PAGE, "{text}");
+        assert!(!text.contains("more."), "nothing left out of a page: {text}");
+        assert!(text.ends_with("Page 2 of 4 · next: `/approvals pending page:3`"), "{text}");
+    }
 }
