@@ -66,8 +66,9 @@ impl App {
     /// new clicks are turned away, decisions in flight finish, the poller and the gateway stop,
     /// the database closes.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let routes = self.bridge.load_routes().await.context("reading the routes")?;
         finish_interrupted_decisions(&self.bridge).await?;
-        if !self.bridge.has_default_channel() {
+        if !self.bridge.has_default_channel() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );

@@ -1,11 +1,16 @@
 //! What the watcher and the interaction handlers share: the store, the two API clients, the
 //! routing rules, and the shutdown state.
+//!
+//! Routes (the `watches` table) are read on every gate and every click, and change only through
+//! `/approvals watch` and `unwatch`: the bridge keeps them in memory, loaded at start and reloaded
+//! after each change, and counts changes in a version the watcher compares between passes.
 
 use std::{
+    collections::HashMap,
     num::NonZeroU64,
     sync::{
-        Arc, Mutex, PoisonError,
-        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, PoisonError, RwLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -16,8 +21,8 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
-    scenario::ScenarioClient,
-    store::{Store, now_ms},
+    scenario::{ScenarioClient, WorkflowCatalog},
+    store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
     watcher::PollReport,
 };
 
@@ -38,8 +43,13 @@ pub struct Bridge {
     pub scenario: ScenarioClient,
     /// Discord's REST API.
     pub discord: Arc<Http>,
+    /// The team's workflows, cached for autocomplete.
+    pub workflows: WorkflowCatalog,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
+    routes: RwLock<HashMap<WorkflowId, Watch>>,
+    routes_version: AtomicU64,
+    route_writes: tokio::sync::Mutex<()>,
     shutting_down: AtomicBool,
     in_flight: TaskTracker,
     polls: Mutex<PollStatus>,
@@ -76,8 +86,12 @@ impl Bridge {
             store,
             scenario,
             discord,
+            workflows: WorkflowCatalog::default(),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
+            routes: RwLock::new(HashMap::new()),
+            routes_version: AtomicU64::new(0),
+            route_writes: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             in_flight: TaskTracker::new(),
             polls: Mutex::new(PollStatus::default()),
@@ -93,8 +107,17 @@ impl Bridge {
         report.await.map_err(|_| "the watcher stopped".to_owned())?
     }
 
-    /// Where the gates of `workflow_id` go; `None` when the workflow is not watched.
-    pub async fn route_for(&self, _workflow_id: &WorkflowId) -> Option<Route> {
+    /// Where the gates of `workflow_id` go: its route, else the default channel with the default
+    /// reviewers; `None` when neither exists.
+    pub async fn route_for(&self, workflow_id: &WorkflowId) -> Option<Route> {
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(watch) = routes.get(workflow_id) {
+            let reviewer_roles = match watch.reviewer_role_id {
+                Some(role) => vec![role],
+                None => self.default_reviewer_roles.clone(),
+            };
+            return Some(Route { channel_id: watch.channel_id, reviewer_roles });
+        }
         let channel_id = self.default_channel?;
         Some(Route { channel_id, reviewer_roles: self.default_reviewer_roles.clone() })
     }
@@ -134,6 +157,70 @@ impl Bridge {
         self.default_channel.is_some()
     }
 
+    /// The channel of workflows without a route (`APPROVAL_CHANNEL_ID`).
+    pub fn default_channel(&self) -> Option<u64> {
+        self.default_channel
+    }
+
+    /// The roles that decide without a route's own role (`REVIEWER_ROLE_IDS`).
+    pub fn default_reviewer_roles(&self) -> &[u64] {
+        &self.default_reviewer_roles
+    }
+
+    /// (Re)reads the routes from the store; returns how many there are.
+    pub async fn load_routes(&self) -> Result<usize, StoreError> {
+        let watches = self.store.watches().await?;
+        let count = watches.len();
+        let routes = watches.into_iter().map(|w| (w.workflow_id.clone(), w)).collect();
+        *self.routes.write().unwrap_or_else(PoisonError::into_inner) = routes;
+        self.routes_version.fetch_add(1, Ordering::SeqCst);
+        Ok(count)
+    }
+
+    /// Sets the route of a workflow (recorded in the route audit); it applies from the next pass.
+    pub async fn set_route(&self, new: &NewWatch, by: &Reviewer) -> Result<Watch, StoreError> {
+        // One change at a time, so the memory always ends as the table does.
+        let _one_at_a_time = self.route_writes.lock().await;
+        let watch = self.store.set_watch(new, by).await?;
+        self.load_routes().await?;
+        Ok(watch)
+    }
+
+    /// Removes the route of a workflow; the route removed, if there was one.
+    pub async fn remove_route(
+        &self,
+        workflow_id: &WorkflowId,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.route_writes.lock().await;
+        let removed = self.store.remove_watch(workflow_id, by).await?;
+        self.load_routes().await?;
+        Ok(removed)
+    }
+
+    /// Every route, by workflow name.
+    pub fn routes(&self) -> Vec<Watch> {
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        let mut all: Vec<Watch> = routes.values().cloned().collect();
+        all.sort_by_cached_key(|w| (w.workflow_name.to_lowercase(), w.workflow_id.clone()));
+        all
+    }
+
+    /// Counts route changes: the watcher looks again at runs it skipped when this moves.
+    pub fn routes_version(&self) -> u64 {
+        self.routes_version.load(Ordering::SeqCst)
+    }
+
+    /// Whether a member with `roles` may read the bridge's state (`/approvals pending`, …): a
+    /// reviewer of some route or of the defaults, or an admin.
+    pub fn may_read(&self, roles: &[u64], permissions: Option<Permissions>) -> bool {
+        if is_admin(permissions) || roles.iter().any(|r| self.default_reviewer_roles.contains(r)) {
+            return true;
+        }
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        routes.values().filter_map(|w| w.reviewer_role_id).any(|role| roles.contains(&role))
+    }
+
     /// Whether shutdown has begun: new work is turned away with a request to retry.
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::SeqCst)
@@ -158,11 +245,17 @@ impl Bridge {
 /// With no role named, deciding takes Manage Server (Administrator implies it).
 pub fn may_decide(required_roles: &[u64], roles: &[u64], permissions: Option<Permissions>) -> bool {
     if required_roles.is_empty() {
-        let permissions = permissions.unwrap_or_else(Permissions::empty);
-        permissions.contains(Permissions::MANAGE_GUILD) || permissions.contains(Permissions::ADMINISTRATOR)
+        is_admin(permissions)
     } else {
         roles.iter().any(|role| required_roles.contains(role))
     }
+}
+
+/// Whether a member with `permissions` is an admin of the bridge: Manage Server (Administrator
+/// implies it).
+pub fn is_admin(permissions: Option<Permissions>) -> bool {
+    let permissions = permissions.unwrap_or_else(Permissions::empty);
+    permissions.contains(Permissions::MANAGE_GUILD) || permissions.contains(Permissions::ADMINISTRATOR)
 }
 
 #[cfg(test)]

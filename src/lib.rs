@@ -5,9 +5,9 @@
 //! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
-//! - [`store`]: SQLite through sqlx: approvals, watches and the audit trail.
+//! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
-//! - [`discord`]: the serenity adapter: interaction dispatch, cards, commands.
+//! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 
 pub mod app;

@@ -77,12 +77,15 @@ pub struct Watcher {
     bridge: Arc<Bridge>,
     /// `updatedAt` of each listed run when it was last looked at in full.
     seen: HashMap<JobId, Option<OffsetDateTime>>,
+    /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
+    /// at again once routes change.
+    routes_version: u64,
 }
 
 impl Watcher {
     /// A watcher with no memory: its first pass looks at every run.
     pub fn new(bridge: Arc<Bridge>) -> Self {
-        Self { bridge, seen: HashMap::new() }
+        Self { bridge, seen: HashMap::new(), routes_version: 0 }
     }
 
     /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
@@ -128,6 +131,12 @@ impl Watcher {
     /// One pass; see the module documentation.
     #[instrument(skip_all, name = "poll")]
     pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
+        // Read before any route is looked up: a change during this pass shows in the next one.
+        let routes_version = self.bridge.routes_version();
+        if routes_version != self.routes_version {
+            self.seen.clear();
+            self.routes_version = routes_version;
+        }
         let listing = self.bridge.scenario.list_jobs(&JobQuery::in_progress_workflow_runs()).await?;
         let mut report = PollReport {
             runs: listing.jobs.len(),

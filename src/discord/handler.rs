@@ -63,6 +63,7 @@ impl EventHandler for Handler {
             Interaction::Component(click) => review::on_click(bridge, &ctx, click).await,
             Interaction::Modal(modal) => review::on_modal(bridge, &ctx, modal).await,
             Interaction::Command(command) => commands::run(bridge, &ctx, command).await,
+            Interaction::Autocomplete(typing) => commands::on_autocomplete(bridge, &ctx, typing).await,
             _ => Ok(()),
         };
         if let Err(err) = handled {

@@ -1,9 +1,11 @@
 //! The Scenario REST API: a client with retries and typed errors, and the wire types it reads.
 //!
 //! Everything the bridge asks of Scenario goes through [`ScenarioClient`]: list workflow runs,
-//! read one, approve or reject a gate, fetch fresh asset URLs, list workflows by name.
+//! read one, approve or reject a gate, fetch fresh asset URLs, list workflows by name (cached
+//! for autocomplete in [`WorkflowCatalog`]).
 
 mod assets;
+mod catalog;
 mod client;
 mod enums;
 mod error;
@@ -14,6 +16,7 @@ mod settings;
 mod types;
 mod workflows;
 
+pub use catalog::{CATALOG_TTL, WorkflowCatalog};
 pub use client::ScenarioClient;
 pub use enums::{AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus};
 pub use error::{EXCERPT_CHARS, ScenarioError};

@@ -85,7 +85,7 @@ pub enum Claim {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     workflow_id: String,
     job_id: String,
@@ -146,12 +146,12 @@ impl TryFrom<Row> for Approval {
 
 const OPEN: &str = "('pending', 'deciding')";
 
-fn into_approvals(rows: Vec<Row>) -> Result<Vec<Approval>, StoreError> {
+pub(super) fn into_approvals(rows: Vec<Row>) -> Result<Vec<Approval>, StoreError> {
     rows.into_iter().map(Approval::try_from).collect()
 }
 
 /// A nonce for Discord's message de-duplication: 20 random alphanumerics (Discord allows 25).
-fn new_card_nonce() -> String {
+pub(super) fn new_card_nonce() -> String {
     std::iter::repeat_with(fastrand::alphanumeric).take(20).collect()
 }
 

@@ -14,6 +14,8 @@ pub enum AuditAction {
     CardPosted,
     /// A person deleted its card.
     CardDeleted,
+    /// An admin had its deleted card posted again.
+    CardReposted,
     /// A reviewer claimed it.
     Claimed,
     /// Scenario accepted the reviewer's decision.
@@ -33,6 +35,7 @@ impl AuditAction {
             Self::GateFound => "gate_found",
             Self::CardPosted => "card_posted",
             Self::CardDeleted => "card_deleted",
+            Self::CardReposted => "card_reposted",
             Self::Claimed => "claimed",
             Self::Decided => "decided",
             Self::Released => "released",

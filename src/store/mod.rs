@@ -1,5 +1,5 @@
-//! SQLite through sqlx: approvals, their audit trail, and (later) routes. Every query of the
-//! bridge lives in this module.
+//! SQLite through sqlx: approvals, their audit trail, and the routes admins set (watches). Every
+//! query of the bridge lives in this module.
 //!
 //! The database runs in WAL mode with a busy timeout, so the poller and many clicks can work at
 //! once; each transition is one `UPDATE … WHERE state = <the state it leaves>` so two racing
@@ -8,6 +8,9 @@
 mod approvals;
 mod audit;
 mod error;
+mod history;
+mod repost;
+mod watches;
 
 use std::{str::FromStr, time::Duration};
 
@@ -19,6 +22,8 @@ use sqlx::{
 pub use approvals::{Approval, Claim, NewApproval, Reviewer};
 pub use audit::{AuditAction, AuditEntry};
 pub use error::StoreError;
+pub use history::{HistoryQuery, PastDecision};
+pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// The bridge's database.
 #[derive(Debug, Clone)]
@@ -58,5 +63,7 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
+#[cfg(test)]
+mod route_tests;
 #[cfg(test)]
 mod tests;

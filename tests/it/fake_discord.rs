@@ -3,6 +3,7 @@
 //! version of the same request through).
 
 mod client;
+mod guild_rules;
 mod interaction_rules;
 mod message_rules;
 mod payload_shapes;
@@ -21,7 +22,7 @@ use serenity::all::{
 use tokio::sync::mpsc;
 
 use crate::support::fake_discord::{
-    ADMINISTRATOR, ChannelAccess, CommandCall, FakeDiscord, FakeDiscordConfig, GuildMember,
+    ADMINISTRATOR, ChannelAccess, ChannelKind, CommandCall, FakeDiscord, FakeDiscordConfig, GuildMember,
     InteractionHandle, OptionValue, payloads,
 };
 

@@ -1,4 +1,5 @@
 mod cli;
+mod commands;
 mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;

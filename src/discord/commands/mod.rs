@@ -1,49 +1,170 @@
-//! The `/approvals` command group: its definition for registration, and the dispatch of each
-//! subcommand.
+//! The `/approvals` command group: its definition for registration, who may use which
+//! subcommand, and the dispatch of each one (and of their autocomplete).
+//!
+//! The group is registered without `default_member_permissions`: Discord applies it to the whole
+//! top-level command, and the reading subcommands must stay open to reviewers. The bridge checks
+//! every call instead: changing subcommands take Manage Server, reading ones a reviewer role.
 
+mod args;
+mod autocomplete;
+mod channel_check;
+mod history;
 mod pending;
+mod repost;
 mod status;
+mod sync;
+mod text;
+mod watch;
+mod watches;
 
 use serenity::all::{
-    CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType, Context, CreateCommand,
-    CreateCommandOption,
+    ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType, Context,
+    CreateCommand, CreateCommandOption,
 };
 
+pub use args::{Args, Caller};
+pub use autocomplete::on_autocomplete;
+
 use super::reply::Answerable;
-use crate::bridge::Bridge;
+use crate::bridge::{Bridge, is_admin};
 
 /// The name of the command group.
 pub const GROUP: &str = "approvals";
 
+/// Who may use a subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Members with Manage Server (or Administrator).
+    Admin,
+    /// Reviewers (a reviewer role of any route, or a default one) and admins.
+    Reader,
+}
+
+/// Who may use the subcommand `name`; `None` for a name the bridge does not know.
+pub fn access(name: &str) -> Option<Access> {
+    match name {
+        "watch" | "unwatch" | "repost" | "sync" => Some(Access::Admin),
+        "watches" | "pending" | "history" | "status" => Some(Access::Reader),
+        _ => None,
+    }
+}
+
+/// Whether `caller` may use a subcommand with `access`.
+pub fn allowed(bridge: &Bridge, caller: &Caller, access: Access) -> bool {
+    match access {
+        Access::Admin => is_admin(caller.permissions),
+        Access::Reader => bridge.may_read(&caller.roles, caller.permissions),
+    }
+}
+
 /// The commands to register.
 pub fn definitions() -> Vec<CreateCommand> {
-    let subcommand = |name: &str, description: &str| {
+    let sub = |name: &str, description: &str| {
         CreateCommandOption::new(CommandOptionType::SubCommand, name, description)
     };
+    let workflow = |required: bool| {
+        CreateCommandOption::new(
+            CommandOptionType::String,
+            "workflow",
+            "The workflow: type to search by name",
+        )
+        .required(required)
+        .set_autocomplete(true)
+        .max_length(100)
+    };
+    let channel =
+        CreateCommandOption::new(CommandOptionType::Channel, "channel", "The text channel of its cards")
+            .required(true)
+            .channel_types(vec![ChannelType::Text, ChannelType::News]);
+    let role = CreateCommandOption::new(
+        CommandOptionType::Role,
+        "reviewer_role",
+        "Who decides (default: the usual reviewers)",
+    );
+    let page = CreateCommandOption::new(CommandOptionType::Integer, "page", "Which page").min_int_value(1);
+    let reviewer =
+        CreateCommandOption::new(CommandOptionType::User, "reviewer", "Only this reviewer's decisions");
+    let limit = CreateCommandOption::new(CommandOptionType::Integer, "limit", "How many (default 10)")
+        .min_int_value(1)
+        .max_int_value(u64::from(history::MAX_LIMIT));
+    let job = CreateCommandOption::new(CommandOptionType::String, "job", "The run's id (job_…)")
+        .required(true)
+        .max_length(100);
     let group = CreateCommand::new(GROUP)
         .description("Review Scenario approval gates from Discord")
         .dm_permission(false)
-        .add_option(subcommand("status", "How the bridge is doing: last poll, errors, open gates"))
-        .add_option(subcommand("pending", "The gates waiting for a decision, oldest first"));
+        .add_option(
+            sub("watch", "Send a workflow's gates to a channel (Manage Server)")
+                .add_sub_option(workflow(true))
+                .add_sub_option(channel)
+                .add_sub_option(role),
+        )
+        .add_option(
+            sub("unwatch", "Stop sending a workflow's gates to its channel (Manage Server)")
+                .add_sub_option(workflow(true)),
+        )
+        .add_option(sub("watches", "Which workflow goes to which channel, decided by whom"))
+        .add_option(
+            sub("pending", "The gates waiting for a decision, oldest first")
+                .add_sub_option(workflow(false))
+                .add_sub_option(page),
+        )
+        .add_option(
+            sub("history", "Recent decisions: who, what, when, why")
+                .add_sub_option(workflow(false))
+                .add_sub_option(reviewer)
+                .add_sub_option(limit),
+        )
+        .add_option(sub("repost", "Post again a card deleted by mistake (Manage Server)").add_sub_option(job))
+        .add_option(sub("sync", "Look at Scenario now (Manage Server)"))
+        .add_option(sub("status", "How the bridge is doing: last poll, errors, open gates"));
     vec![group]
 }
 
 /// Runs a slash command.
 pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -> anyhow::Result<()> {
     let answer = Answerable::Command(command);
-    let Some((name, _options)) = subcommand(command) else {
+    let Some((name, options)) = subcommand(command) else {
         answer.say(ctx, "approval-bridge does not know this command; nothing was done.").await?;
         return Ok(());
     };
+    let Some(access) = access(name) else {
+        answer
+            .say(ctx, format!("approval-bridge does not know `/{GROUP} {name}`; nothing was done."))
+            .await?;
+        return Ok(());
+    };
+    let caller = Caller::of(command);
+    if !allowed(bridge, &caller, access) {
+        answer.say(ctx, refusal(name, access)).await?;
+        return Ok(());
+    }
+    let Some(guild_id) = command.guild_id else {
+        answer.say(ctx, "Use `/approvals` in the server the bridge serves.").await?;
+        return Ok(());
+    };
+    let args = Args::new(options);
     match name {
-        "status" => status::run(bridge, ctx, &answer).await,
-        "pending" => pending::run(bridge, ctx, &answer, command.guild_id.map_or(0, |g| g.get())).await,
-        _ => {
-            answer
-                .say(ctx, format!("approval-bridge does not know `/{GROUP} {name}`; nothing was done."))
-                .await?;
-            Ok(())
-        }
+        "watch" => watch::watch(bridge, ctx, command, &caller, args).await,
+        "unwatch" => watch::unwatch(bridge, ctx, &answer, &caller, args).await,
+        "watches" => watches::run(bridge, ctx, &answer).await,
+        "pending" => pending::run(bridge, ctx, &answer, guild_id.get(), args).await,
+        "history" => history::run(bridge, ctx, &answer, args).await,
+        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id.get(), args).await,
+        "sync" => sync::run(bridge, ctx, &answer).await,
+        _ => status::run(bridge, ctx, &answer).await,
+    }
+}
+
+/// The polite refusal for a member who may not use `/approvals name`.
+fn refusal(name: &str, access: Access) -> String {
+    match access {
+        Access::Admin => format!(
+            "Only members with the Manage Server permission can use `/{GROUP} {name}`; nothing was changed."
+        ),
+        Access::Reader => format!(
+            "`/{GROUP} {name}` is for reviewers and admins of approval-bridge. Ask an admin if you should be one."
+        ),
     }
 }
 
@@ -56,5 +177,32 @@ fn subcommand(command: &CommandInteraction) -> Option<(&str, &[CommandDataOption
     match &first.value {
         CommandDataOptionValue::SubCommand(options) => Some((first.name.as_str(), options.as_slice())),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_subcommand_has_an_access_rule() {
+        let json = serde_json::to_value(&definitions()[0]).expect("serializes");
+        let subs = json["options"].as_array().expect("subcommands");
+        assert_eq!(subs.len(), 8);
+        for sub in subs {
+            let name = sub["name"].as_str().unwrap_or_default();
+            assert!(access(name).is_some(), "{name} has no access rule");
+        }
+        assert!(json.get("default_member_permissions").is_none_or(serde_json::Value::is_null));
+    }
+
+    #[test]
+    fn changing_subcommands_take_manage_server() {
+        for name in ["watch", "unwatch", "repost", "sync"] {
+            assert_eq!(access(name), Some(Access::Admin), "{name}");
+        }
+        for name in ["watches", "pending", "history", "status"] {
+            assert_eq!(access(name), Some(Access::Reader), "{name}");
+        }
     }
 }

@@ -1,46 +1,131 @@
-//! `/approvals pending`: the gates waiting for a decision, oldest first, with links to their cards.
+//! `/approvals pending [workflow] [page]`: the gates waiting for a decision, oldest first, with
+//! how long they have waited and a link to each card, a page at a time.
 
 use serenity::all::Context;
 
+use super::{args::Args, text::fit};
 use crate::{
     bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
+    store::Approval,
 };
 
-/// Lines shown in one answer; the rest are counted.
-const PAGE: usize = 15;
+/// Gates on one page. A gate's line takes at most about 290 characters (its link alone about
+/// 100), so a page always fits in one answer.
+pub const PAGE: usize = 5;
 
-/// Answers with the open gates.
+/// Answers with one page of the open gates.
 pub async fn run(
     bridge: &Bridge,
     ctx: &Context,
     answer: &Answerable<'_>,
     guild_id: u64,
+    args: Args<'_>,
 ) -> anyhow::Result<()> {
-    let open = bridge.store.open_approvals().await?;
+    let workflow = args.string("workflow");
+    let mut open = bridge.store.open_approvals().await?;
+    if let Some(workflow) = workflow {
+        open.retain(|a| {
+            a.workflow_id.as_str() == workflow || a.snapshot.workflow_name.eq_ignore_ascii_case(workflow)
+        });
+    }
     if open.is_empty() {
-        answer.say(ctx, "No gate is waiting for a decision.").await?;
+        let text = match workflow {
+            Some(w) => format!("No gate of `{}` is waiting for a decision.", cut(w, 100)),
+            None => "No gate is waiting for a decision.".to_owned(),
+        };
+        answer.say(ctx, text).await?;
         return Ok(());
     }
-    let mut lines: Vec<String> = open
-        .iter()
-        .take(PAGE)
-        .map(|a| {
-            let card = match a.message_id {
-                Some(m) => format!("https://discord.com/channels/{guild_id}/{}/{m}", a.channel_id),
-                None => "card not posted yet".to_owned(),
-            };
-            format!(
-                "• {} · `{}` · waiting <t:{}:R> · {card}",
-                a.snapshot.workflow_name,
-                a.job_id,
-                a.found_at / 1000
-            )
-        })
-        .collect();
-    if open.len() > PAGE {
-        lines.push(format!("…and {} more.", open.len() - PAGE));
-    }
-    answer.say(ctx, cut(&lines.join("\n"), 2000)).await?;
+    let page = args.integer("page").unwrap_or(1);
+    answer.say(ctx, render_page(&open, guild_id, page, workflow)).await?;
     Ok(())
+}
+
+/// Page `page` (from 1, clamped to the last) of `open`, oldest first.
+pub fn render_page(open: &[Approval], guild_id: u64, page: i64, workflow: Option<&str>) -> String {
+    let pages = open.len().div_ceil(PAGE);
+    let page = usize::try_from(page).unwrap_or(1).clamp(1, pages);
+    let lines: Vec<String> =
+        open.iter().skip((page - 1) * PAGE).take(PAGE).map(|a| line(a, guild_id)).collect();
+    let of = workflow.map(|w| format!(" of `{}`", cut(w, 60))).unwrap_or_default();
+    let header = format!(
+        "**{} gate{} waiting{of}**, oldest first:",
+        open.len(),
+        if open.len() == 1 { "" } else { "s" }
+    );
+    let footer = if pages > 1 {
+        let next = if page < pages {
+            format!(" · next: `/approvals pending page:{}`", page + 1)
+        } else {
+            String::new()
+        };
+        format!("Page {page} of {pages}{next}")
+    } else {
+        String::new()
+    };
+    fit(&header, &lines, &footer)
+}
+
+/// One gate: workflow, run, gate, how long it waited, and its card.
+fn line(a: &Approval, guild_id: u64) -> String {
+    let card = match (a.message_id, a.card_deleted) {
+        (_, true) => format!("card deleted: `/approvals repost job:{}`", cut(a.job_id.as_str(), 60)),
+        (Some(m), false) => {
+            format!("[open card](https://discord.com/channels/{guild_id}/{}/{m})", a.channel_id)
+        }
+        (None, false) => "card not posted yet".to_owned(),
+    };
+    let deciding = if a.decided_by.is_some() { " · being decided" } else { "" };
+    format!(
+        "• **{}** · run `{}` · gate `{}` · waiting since <t:{}:R>{deciding} · {card}",
+        cut(&a.snapshot.workflow_name, 40),
+        cut(a.job_id.as_str(), 40),
+        cut(a.node_id.as_str(), 24),
+        a.found_at / 1000,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::approvals::{review::ReviewSnapshot, state::ApprovalState};
+
+    fn longest(n: i64) -> Approval {
+        let long = |c: &str| c.repeat(500);
+        Approval {
+            id: n,
+            workflow_id: long("w").into(),
+            job_id: long("j").into(),
+            node_id: long("n").into(),
+            state: ApprovalState::Deciding,
+            snapshot: ReviewSnapshot {
+                workflow_name: long("é"),
+                run_started_at: None,
+                iteration: None,
+                assets: vec![],
+                prompts: vec![],
+            },
+            found_at: i64::MAX,
+            channel_id: u64::MAX,
+            card_nonce: String::new(),
+            message_id: Some(u64::MAX),
+            card_deleted: false,
+            card_current: true,
+            decision: None,
+            decided_by: Some(crate::store::Reviewer { id: 1, name: long("r") }),
+            decided_at: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_full_page_of_the_longest_lines_fits_in_one_answer() {
+        let open: Vec<Approval> = (1..=20).map(longest).collect();
+        let text = render_page(&open, u64::MAX, 2, Some(&"w".repeat(500)));
+        assert!(text.chars().count() <= 2000, "{}", text.chars().count());
+        assert_eq!(text.lines().filter(|l| l.starts_with("• ")).count(), PAGE, "{text}");
+        assert!(!text.contains("more."), "nothing left out of a page: {text}");
+        assert!(text.ends_with("Page 2 of 4 · next: `/approvals pending page:3`"), "{text}");
+    }
 }

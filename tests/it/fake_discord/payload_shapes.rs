@@ -86,7 +86,13 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
 }
 
 fn fake_channel(id: u64) -> crate::support::fake_discord::Channel {
-    crate::support::fake_discord::Channel { id, name: "c".into(), access: ChannelAccess::Post, position: 0 }
+    crate::support::fake_discord::Channel {
+        id,
+        name: "c".into(),
+        kind: ChannelKind::Text,
+        access: ChannelAccess::Post,
+        position: 0,
+    }
 }
 
 /// The frame parses as serenity's gateway reads it, into the expected event (not `Unknown`).

@@ -111,7 +111,11 @@ impl FakeDiscord {
         let mut resolved = Map::new();
         let mut leaf = vec![];
         for (name, value) in &call.options {
-            let kind = declared(scope, name, "option")["type"].clone();
+            let option = declared(scope, name, "option");
+            if let OptionValue::Channel(id) = value {
+                self.check_channel_type(option, *id);
+            }
+            let kind = option["type"].clone();
             leaf.push(
                 json!({ "name": name, "type": kind, "value": self.option_value(value, &mut resolved) }),
             );
@@ -135,6 +139,20 @@ impl FakeDiscord {
             data["resolved"] = Value::Object(resolved);
         }
         data
+    }
+
+    /// Discord's picker offers only the channel types an option declares.
+    fn check_channel_type(&self, option: &Value, channel_id: u64) {
+        let Some(types) = option["channel_types"].as_array().filter(|t| !t.is_empty()) else { return };
+        let state = self.shared.state.lock().expect("state");
+        let channel =
+            state.channels.get(&channel_id).unwrap_or_else(|| panic!("no channel {channel_id} in the fake"));
+        assert!(
+            types.iter().any(|t| t.as_u64() == Some(channel.kind.code())),
+            "no person could pick {:?} channel {channel_id} for {}: it offers only types {option}",
+            channel.kind,
+            option["name"]
+        );
     }
 
     fn option_value(&self, value: &OptionValue, resolved: &mut Map<String, Value>) -> Value {

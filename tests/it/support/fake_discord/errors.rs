@@ -51,6 +51,12 @@ impl ApiError {
     pub(super) fn unknown_interaction() -> Self {
         Self::coded(404, 10062, "Unknown interaction")
     }
+    pub(super) fn unknown_member() -> Self {
+        Self::coded(404, 10007, "Unknown Member")
+    }
+    pub(super) fn not_text_channel() -> Self {
+        Self::coded(400, 50008, "Cannot send messages in a non-text channel")
+    }
     pub(super) fn missing_access() -> Self {
         Self::coded(403, 50001, "Missing Access")
     }

@@ -38,7 +38,7 @@ pub use errors::ApiError;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use record::{RecordedFile, RecordedRequest};
-pub use state::{Channel, ChannelAccess, FakeDiscordConfig, Role};
+pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
 
 use gateway::GatewayHub;
 use record::RequestLog;
@@ -118,6 +118,16 @@ impl FakeDiscord {
             position: 0,
         };
         state.roles.insert(GUILD_ID, everyone);
+        // Inviting a bot with permissions gives it a managed role holding them.
+        let bot_role = next_id();
+        let role = Role {
+            id: bot_role,
+            name: BOT_USERNAME.into(),
+            permissions: payloads::BOT_PERMISSIONS.into(),
+            position: 1,
+        };
+        state.roles.insert(bot_role, role);
+        state.bot_role = bot_role;
         let gateway = GatewayHub::default();
         let shared =
             Arc::new(Shared { config, addr, state: Mutex::new(state), log: RequestLog::default(), gateway });
@@ -173,11 +183,21 @@ impl FakeDiscord {
 
     /// Adds a text channel with the given access for the bot; returns its id.
     pub fn add_channel(&self, name: &str, access: ChannelAccess) -> u64 {
+        self.add_channel_of_kind(name, ChannelKind::Text, access)
+    }
+
+    /// Adds a channel of any type with the given access for the bot; returns its id.
+    pub fn add_channel_of_kind(&self, name: &str, kind: ChannelKind, access: ChannelAccess) -> u64 {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
         let position = state.channels.len();
-        state.channels.insert(id, Channel { id, name: name.to_owned(), access, position });
+        state.channels.insert(id, Channel { id, name: name.to_owned(), kind, access, position });
         id
+    }
+
+    /// The bot's own role's id.
+    pub fn bot_role(&self) -> u64 {
+        self.shared.state.lock().expect("state").bot_role
     }
 
     /// Adds a role with a permissions bitfield (e.g. `"0"`); returns its id.

@@ -9,10 +9,14 @@ use time::format_description::well_known::Rfc3339;
 
 use super::interactions::GuildMember;
 use super::state::{Channel, ChannelAccess, Role};
-use super::{APPLICATION_ID, GUILD_ID};
+use super::{APPLICATION_ID, BOT_USER_ID, GUILD_ID};
 
 /// Permissions the bot holds in the guild (view, send, embed, attach, read history, …).
 pub const BOT_PERMISSIONS: &str = "277025508416";
+/// The View Channel permission bit, as a bitfield string.
+pub const VIEW_CHANNEL: &str = "1024";
+/// The Send Messages permission bit, as a bitfield string.
+pub const SEND_MESSAGES: &str = "2048";
 
 /// Now, as Discord writes timestamps (RFC 3339).
 pub fn now() -> String {
@@ -56,6 +60,16 @@ pub fn member(m: &GuildMember) -> Value {
     value
 }
 
+/// A guild member as `GET /guilds/{g}/members/{u}` returns it (no `permissions`: those come
+/// only with interactions).
+pub fn rest_member(m: &GuildMember) -> Value {
+    let mut value = member(m);
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("permissions");
+    }
+    value
+}
+
 /// A partial member, as in `resolved.members` (no `user`).
 pub fn member_without_user(m: &GuildMember) -> Value {
     let roles: Vec<String> = m.roles.iter().map(u64::to_string).collect();
@@ -66,11 +80,21 @@ pub fn member_without_user(m: &GuildMember) -> Value {
     })
 }
 
-/// A guild text channel (`GET /channels/{id}`).
+/// A guild channel (`GET /channels/{id}`). The bot's access is a member overwrite, as a
+/// server admin would set it.
 pub fn channel(c: &Channel, guild_id: u64) -> Value {
+    let denied = match c.access {
+        ChannelAccess::Post => None,
+        ChannelAccess::ReadOnly => Some(SEND_MESSAGES),
+        ChannelAccess::Hidden => Some(VIEW_CHANNEL),
+    };
+    let overwrites: Vec<Value> = denied
+        .map(|deny| json!({ "id": BOT_USER_ID.to_string(), "type": 1, "allow": "0", "deny": deny }))
+        .into_iter()
+        .collect();
     json!({
-        "id": c.id.to_string(), "type": 0, "guild_id": guild_id.to_string(), "name": c.name,
-        "position": c.position, "permission_overwrites": [], "topic": null, "nsfw": false,
+        "id": c.id.to_string(), "type": c.kind.code(), "guild_id": guild_id.to_string(), "name": c.name,
+        "position": c.position, "permission_overwrites": overwrites, "topic": null, "nsfw": false,
         "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null, "flags": 0,
     })
 }

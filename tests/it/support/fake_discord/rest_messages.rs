@@ -4,11 +4,12 @@
 use serde_json::{Value, json};
 
 use super::errors::ApiError;
+use super::interactions::GuildMember;
 use super::payloads::{self, id_text};
 use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
-use super::state::{Channel, ChannelAccess, State, StoredMessage, next_id};
-use super::{APPLICATION_ID, GUILD_ID, OWNER_USER_ID, Shared, rules};
+use super::state::{Channel, ChannelAccess, ChannelKind, State, StoredMessage, next_id};
+use super::{APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, OWNER_USER_ID, Shared, rules};
 
 pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "url": shared.gateway_url() })))
@@ -59,6 +60,21 @@ pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
     Ok(Reply::json(state.roles.values().map(payloads::role).collect()))
 }
 
+/// `GET /guilds/{g}/members/{u}`: the fake knows one member by id, the bot (people exist only
+/// in the interactions they make); anyone else is 10007 Unknown Member.
+pub(super) fn guild_member(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
+    guild(ctx)?;
+    if ctx.id(1)? != BOT_USER_ID {
+        return Err(ApiError::unknown_member());
+    }
+    let bot_role = shared.state.lock().expect("state").bot_role;
+    let mut bot = GuildMember::new(BOT_USERNAME).with_roles(&[bot_role]);
+    bot.user_id = BOT_USER_ID;
+    let mut value = payloads::rest_member(&bot);
+    value["user"] = shared.bot_user();
+    Ok(Reply::json(value))
+}
+
 pub(super) fn list_messages(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let channel_id = ctx.id(0)?;
     let state = shared.state.lock().expect("state");
@@ -105,7 +121,11 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let channel_id = ctx.id(0)?;
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
     let mut state = shared.state.lock().expect("state");
-    if visible(&state, channel_id)?.access == ChannelAccess::ReadOnly {
+    let channel = visible(&state, channel_id)?;
+    if channel.kind == ChannelKind::Category {
+        return Err(ApiError::not_text_channel());
+    }
+    if channel.access == ChannelAccess::ReadOnly {
         return Err(ApiError::missing_permissions());
     }
     rules::check_not_empty(&body, ctx.files.len())?;

@@ -52,19 +52,45 @@ pub fn next_id() -> u64 {
 pub enum ChannelAccess {
     /// View and send messages.
     Post,
-    /// View but not send: posting answers 403/50013 Missing Permissions.
+    /// View but not send (a member overwrite denies the bot Send Messages): posting answers
+    /// 403/50013 Missing Permissions.
     ReadOnly,
-    /// Not even view: every call answers 403/50001 Missing Access.
+    /// Not even view (a member overwrite denies the bot View Channel): every call answers
+    /// 403/50001 Missing Access.
     Hidden,
 }
 
-/// A text channel of the guild.
+/// The type of a guild channel, https://discord.com/developers/docs/resources/channel#channel-object-channel-types
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// Type 0: a text channel.
+    Text,
+    /// Type 2: a voice channel (its text chat takes messages).
+    Voice,
+    /// Type 4: a category, which holds channels and takes no messages (50008).
+    Category,
+}
+
+impl ChannelKind {
+    /// Discord's number for the type.
+    pub fn code(self) -> u64 {
+        match self {
+            Self::Text => 0,
+            Self::Voice => 2,
+            Self::Category => 4,
+        }
+    }
+}
+
+/// A channel of the guild.
 #[derive(Debug, Clone)]
 pub struct Channel {
     /// Its snowflake.
     pub id: u64,
     /// Its name, without `#`.
     pub name: String,
+    /// Its type.
+    pub kind: ChannelKind,
     /// What the bot may do there.
     pub access: ChannelAccess,
     /// Its position in the channel list.
@@ -128,6 +154,8 @@ pub(super) struct Outage {
 pub(super) struct State {
     pub channels: BTreeMap<u64, Channel>,
     pub roles: BTreeMap<u64, Role>,
+    /// The bot's own (managed) role, which grants it [`super::payloads::BOT_PERMISSIONS`].
+    pub bot_role: u64,
     pub messages: HashMap<u64, StoredMessage>,
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,

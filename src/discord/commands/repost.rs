@@ -1,0 +1,81 @@
+//! `/approvals repost job:<id>`: posts again the card of a gate whose card a person deleted.
+//!
+//! The row gets a fresh nonce: Discord de-duplicates a nonce for a few minutes and would answer
+//! the old one with the deleted message instead of posting a card.
+
+use serenity::all::Context;
+use tracing::{info, warn};
+
+use super::args::{Args, Caller};
+use crate::{
+    approvals::ids::JobId,
+    bridge::Bridge,
+    discord::{
+        cards::cut,
+        publish::{Synced, sync_card},
+        reply::Answerable,
+    },
+};
+
+/// Reposts the deleted cards of a run's open gates.
+pub async fn run(
+    bridge: &Bridge,
+    ctx: &Context,
+    answer: &Answerable<'_>,
+    caller: &Caller,
+    guild_id: u64,
+    args: Args<'_>,
+) -> anyhow::Result<()> {
+    let Some(job) = args.string("job") else {
+        answer.say(ctx, "Give the run's id (job_…); nothing was changed.").await?;
+        return Ok(());
+    };
+    answer.defer(ctx).await?;
+    let job_id = JobId::new(job);
+    let approvals = bridge.store.approvals_of_job(&job_id).await?;
+    let open: Vec<_> = approvals.iter().filter(|a| !a.state.is_final()).collect();
+    let text = if approvals.is_empty() {
+        format!(
+            "approval-bridge has no gate of run `{}`. `/approvals pending` lists the open ones.",
+            cut(job, 100)
+        )
+    } else if open.is_empty() {
+        "Every gate of that run is decided or closed: there is no card to post again.".to_owned()
+    } else if !open.iter().any(|a| a.card_deleted) {
+        let links: Vec<String> =
+            open.iter().filter_map(|a| Some(link(guild_id, a.channel_id, a.message_id?))).collect();
+        format!("The card of that run was not deleted: {}", links.join(" "))
+    } else {
+        let mut posted = Vec::new();
+        for approval in open.iter().filter(|a| a.card_deleted) {
+            let channel =
+                bridge.route_for(&approval.workflow_id).await.map_or(approval.channel_id, |r| r.channel_id);
+            let Some(fresh) = bridge.store.repost_card(approval.id, channel, &caller.who).await? else {
+                continue;
+            };
+            info!(approval_id = fresh.id, channel_id = channel, by = caller.who.id, "card reposted");
+            match sync_card(bridge, &fresh).await {
+                Ok(Synced::Posted) => {
+                    let now = bridge.store.approval(fresh.id).await?;
+                    if let Some(message) = now.and_then(|a| a.message_id) {
+                        posted.push(link(guild_id, channel, message));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    warn!(approval_id = fresh.id, error = %err, "reposted card not posted yet; the watcher retries");
+                    return Ok(answer
+                        .finish(ctx, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
+                        .await?);
+                }
+            }
+        }
+        format!("Card posted again: {}", posted.join(" "))
+    };
+    answer.finish(ctx, cut(&text, 2000)).await?;
+    Ok(())
+}
+
+fn link(guild_id: u64, channel_id: u64, message_id: u64) -> String {
+    format!("https://discord.com/channels/{guild_id}/{channel_id}/{message_id}")
+}

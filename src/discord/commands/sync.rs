@@ -1,0 +1,71 @@
+//! `/approvals sync`: a pass of the watcher now, and what it found.
+
+use serenity::all::Context;
+
+use crate::{
+    bridge::Bridge,
+    discord::{cards::cut, reply::Answerable},
+    watcher::PollReport,
+};
+
+/// Asks the watcher for a pass and answers with its report.
+pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
+    // A pass may take longer than Discord's 3 s: acknowledge first.
+    answer.defer(ctx).await?;
+    let text = match bridge.poll_now().await {
+        Ok(report) => describe(&report),
+        Err(why) => {
+            format!("The poll failed: {}. `/approvals status` shows the recent errors.", cut(&why, 1500))
+        }
+    };
+    answer.finish(ctx, text).await?;
+    Ok(())
+}
+
+/// A pass's report in a few words.
+fn describe(report: &PollReport) -> String {
+    let mut text = format!(
+        "Polled Scenario: {} run{} in progress, {} new gate{}, {} card{} posted, {} updated, {} gate{} closed elsewhere.",
+        report.runs,
+        plural(report.runs),
+        report.new_gates,
+        plural(report.new_gates),
+        report.cards_posted,
+        plural(report.cards_posted),
+        report.cards_updated,
+        report.settled,
+        plural(report.settled),
+    );
+    if report.unreadable > 0 {
+        text.push_str(&format!(" {} listed run(s) could not be read.", report.unreadable));
+    }
+    if !report.failures.is_empty() {
+        text.push_str(&format!(" {} problem(s), retried at the next poll:", report.failures.len()));
+        for failure in report.failures.iter().take(3) {
+            text.push_str(&format!("\n• {}", cut(failure, 300)));
+        }
+    }
+    text
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_as_a_sentence_and_stays_short() {
+        let report = PollReport { runs: 1, new_gates: 2, cards_posted: 2, ..Default::default() };
+        let text = describe(&report);
+        assert!(
+            text.starts_with("Polled Scenario: 1 run in progress, 2 new gates, 2 cards posted"),
+            "{text}"
+        );
+        let failures = vec!["x".repeat(5000); 50];
+        let text = describe(&PollReport { failures, ..Default::default() });
+        assert!(text.chars().count() < 2000, "{}", text.chars().count());
+    }
+}

@@ -1,0 +1,165 @@
+//! `/approvals watch` and `/approvals unwatch`: set and remove the route of a workflow.
+//!
+//! Everything is checked before anything is saved: the workflow exists in Scenario, the role
+//! exists, the channel is a text channel the bot can post cards in. Then the route is saved
+//! with its audit entry in one transaction, and applies from the next pass of the watcher.
+
+use serenity::all::{CommandInteraction, Context, GuildId, RoleId};
+use tracing::info;
+
+use super::{
+    args::{Args, Caller},
+    channel_check::{check_postable, not_text, takes_cards},
+    text::deciders,
+};
+use crate::{
+    approvals::ids::WorkflowId,
+    bridge::Bridge,
+    discord::{cards::cut, reply::Answerable},
+    scenario::ScenarioError,
+    store::NewWatch,
+};
+
+/// Sets the route of a workflow.
+pub async fn watch(
+    bridge: &Bridge,
+    ctx: &Context,
+    command: &CommandInteraction,
+    caller: &Caller,
+    args: Args<'_>,
+) -> anyhow::Result<()> {
+    let answer = Answerable::Command(command);
+    let (Some(typed), Some(channel_id)) = (args.string("workflow"), args.channel("channel")) else {
+        answer.say(ctx, "Give a workflow and a channel; nothing was saved.").await?;
+        return Ok(());
+    };
+    if let Some(resolved) = command.data.resolved.channels.get(&channel_id) {
+        if !takes_cards(resolved.kind) {
+            answer.say(ctx, not_text(channel_id)).await?;
+            return Ok(());
+        }
+    }
+    // Scenario and Discord are asked below: acknowledge first (Discord allows 3 s).
+    answer.defer(ctx).await?;
+    let guild_id = command.guild_id.unwrap_or_default();
+    let checked = check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
+    let (workflow_id, workflow_name) = match checked {
+        Ok(found) => found,
+        Err(refusal) => return Ok(answer.finish(ctx, refusal).await?),
+    };
+    if let Err(refusal) = check_postable(&ctx.http, guild_id, channel_id).await? {
+        answer.finish(ctx, refusal).await?;
+        return Ok(());
+    }
+    let before = bridge.routes().into_iter().find(|w| w.workflow_id == workflow_id);
+    let role = args.role("reviewer_role").map(RoleId::get);
+    let new = NewWatch { workflow_id, workflow_name, channel_id: channel_id.get(), reviewer_role_id: role };
+    let saved = bridge.set_route(&new, &caller.who).await?;
+    info!(workflow_id = %saved.workflow_id, channel_id = saved.channel_id, reviewer_role_id = ?saved.reviewer_role_id, by = caller.who.id, "route set");
+    let mut text = format!(
+        "Gates of **{}** (`{}`) now go to <#{}>, decided by {}.",
+        cut(&saved.workflow_name, 100),
+        saved.workflow_id,
+        saved.channel_id,
+        deciders(saved.reviewer_role_id, bridge.default_reviewer_roles()),
+    );
+    if let Some(before) = before.filter(|b| b.channel_id != saved.channel_id) {
+        text.push_str(&format!(" Cards already posted stay in <#{}>.", before.channel_id));
+    }
+    text.push_str(" Runs waiting now get their card at the next poll (`/approvals sync` to poll now).");
+    answer.finish(ctx, text).await?;
+    Ok(())
+}
+
+/// Checks the workflow (in Scenario) and the role (in the server); the workflow's id and name.
+async fn check(
+    bridge: &Bridge,
+    ctx: &Context,
+    guild_id: GuildId,
+    typed: &str,
+    role: Option<RoleId>,
+) -> anyhow::Result<Result<(WorkflowId, String), String>> {
+    if let Some(role) = role {
+        if role.get() == guild_id.get() {
+            return Ok(Err("@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.".into()));
+        }
+        let roles = ctx.http.get_guild_roles(guild_id).await?;
+        if !roles.iter().any(|r| r.id == role) {
+            return Ok(Err(format!(
+                "The role {role} does not exist in this server. Pick an existing role; nothing was saved."
+            )));
+        }
+    }
+    resolve_workflow(bridge, typed).await
+}
+
+/// The workflow `typed` names: an id (checked with Scenario), or failing that, a name that
+/// exactly one workflow has.
+pub async fn resolve_workflow(
+    bridge: &Bridge,
+    typed: &str,
+) -> anyhow::Result<Result<(WorkflowId, String), String>> {
+    let id = WorkflowId::new(typed);
+    let not_found = match bridge.scenario.workflow(&id).await {
+        Ok(workflow) => {
+            let name = if workflow.name.is_empty() { workflow.id.to_string() } else { workflow.name };
+            return Ok(Ok((workflow.id, name)));
+        }
+        Err(err @ ScenarioError::NotFound { .. }) => err,
+        Err(err) => {
+            tracing::warn!(error = %err, "workflow could not be checked");
+            return Ok(Err("Scenario did not answer, so the workflow could not be checked; nothing was saved. Try again in a minute.".into()));
+        }
+    };
+    if let Ok(list) = bridge.workflows.list(&bridge.scenario).await {
+        let mut named = list.iter().filter(|w| w.name.eq_ignore_ascii_case(typed));
+        if let (Some(only), None) = (named.next(), named.next()) {
+            return Ok(Ok((only.id.clone(), only.name.clone())));
+        }
+    }
+    tracing::info!(typed, error = %not_found, "unknown workflow refused");
+    Ok(Err(format!(
+        "Scenario has no workflow `{}`. Pick one from the list that appears as you type, or copy its id (wflow_…) from Scenario; nothing was saved.",
+        cut(typed, 100)
+    )))
+}
+
+/// Removes the route of a workflow; its open cards stay where they are, decidable.
+pub async fn unwatch(
+    bridge: &Bridge,
+    ctx: &Context,
+    answer: &Answerable<'_>,
+    caller: &Caller,
+    args: Args<'_>,
+) -> anyhow::Result<()> {
+    let Some(typed) = args.string("workflow") else {
+        answer.say(ctx, "Give the workflow to stop watching; nothing was changed.").await?;
+        return Ok(());
+    };
+    let routes = bridge.routes();
+    let found = routes
+        .iter()
+        .find(|w| w.workflow_id.as_str() == typed)
+        .or_else(|| routes.iter().find(|w| w.workflow_name.eq_ignore_ascii_case(typed)));
+    let Some(route) = found else {
+        let text = format!(
+            "`{}` has no route of its own, so there is nothing to stop. `/approvals watches` lists the routes.",
+            cut(typed, 100)
+        );
+        answer.say(ctx, text).await?;
+        return Ok(());
+    };
+    bridge.remove_route(&route.workflow_id, &caller.who).await?;
+    info!(workflow_id = %route.workflow_id, by = caller.who.id, "route removed");
+    let next = match bridge.default_channel() {
+        Some(channel) => format!("New gates go to the default channel <#{channel}>."),
+        None => "New gates are not posted (there is no default channel).".to_owned(),
+    };
+    let text = format!(
+        "**{}** has no route of its own any more. {next} Cards already posted stay in <#{}> and can still be decided.",
+        cut(&route.workflow_name, 100),
+        route.channel_id
+    );
+    answer.say(ctx, text).await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `/approvals watches`: the routes, with channel and reviewer role, and where the rest go.
+
+use serenity::all::Context;
+
+use super::text::{deciders, fit};
+use crate::{
+    bridge::Bridge,
+    discord::{cards::cut, reply::Answerable},
+};
+
+/// Answers with the routes.
+pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
+    let defaults = bridge.default_reviewer_roles();
+    let rest = match bridge.default_channel() {
+        Some(channel) => {
+            format!("Other workflows go to <#{channel}>, decided by {}.", deciders(None, defaults))
+        }
+        None => "Other workflows are not posted (no APPROVAL_CHANNEL_ID).".to_owned(),
+    };
+    let routes = bridge.routes();
+    if routes.is_empty() {
+        answer
+            .say(ctx, format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))
+            .await?;
+        return Ok(());
+    }
+    let lines: Vec<String> = routes
+        .iter()
+        .map(|w| {
+            format!(
+                "• **{}** (`{}`) → <#{}>, decided by {}",
+                cut(&w.workflow_name, 60),
+                cut(w.workflow_id.as_str(), 40),
+                w.channel_id,
+                cut(&deciders(w.reviewer_role_id, defaults), 120),
+            )
+        })
+        .collect();
+    let header = format!("**{} route{}**", routes.len(), if routes.len() == 1 { "" } else { "s" });
+    answer.say(ctx, fit(&header, &lines, &rest)).await?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Recent decisions, read from the audit trail for `/approvals history`.
+
+use super::{Reviewer, Store, StoreError};
+use crate::approvals::ids::{JobId, NodeId, WorkflowId};
+
+/// A decision as the audit trail recorded it: by a reviewer through a card, or seen in Scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastDecision {
+    /// When, unix milliseconds.
+    pub at: i64,
+    /// The reviewer; `None` when the gate was decided in Scenario's web app.
+    pub by: Option<Reviewer>,
+    /// The state reached: `approved`, `rejected` or `decided_elsewhere`.
+    pub outcome: String,
+    /// The reviewer's reason.
+    pub reason: Option<String>,
+    /// What the bridge saw (for decisions made elsewhere: "Approved in Scenario").
+    pub detail: Option<String>,
+    /// The workflow.
+    pub workflow_id: WorkflowId,
+    /// Its name, as the card showed it.
+    pub workflow_name: String,
+    /// The run.
+    pub job_id: JobId,
+    /// The gate.
+    pub node_id: NodeId,
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Only this workflow.
+    pub workflow_id: Option<WorkflowId>,
+    /// Only this reviewer (Discord user id).
+    pub reviewer_id: Option<u64>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    at: i64,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    to_state: Option<String>,
+    reason: Option<String>,
+    detail: Option<String>,
+    workflow_id: String,
+    workflow_name: Option<String>,
+    job_id: String,
+    node_id: String,
+}
+
+impl Store {
+    /// Recent decisions, newest first: reviewers' decisions, and gates seen decided in Scenario.
+    pub async fn decision_history(&self, query: &HistoryQuery) -> Result<Vec<PastDecision>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT au.at, au.actor_id, au.actor_name, au.to_state, au.reason, au.detail,
+                    ap.workflow_id, json_extract(ap.gate_json, '$.workflow_name') AS workflow_name,
+                    ap.job_id, ap.node_id
+             FROM audit au JOIN approvals ap ON ap.id = au.approval_id
+             WHERE (au.action = 'decided' OR (au.action = 'settled' AND au.to_state = 'decided_elsewhere'))
+               AND (?1 IS NULL OR ap.workflow_id = ?1)
+               AND (?2 IS NULL OR au.actor_id = ?2)
+             ORDER BY au.id DESC LIMIT ?3",
+        )
+        .bind(query.workflow_id.as_ref().map(WorkflowId::as_str))
+        .bind(query.reviewer_id.map(|id| id as i64))
+        .bind(query.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(PastDecision::from).collect())
+    }
+}
+
+impl From<Row> for PastDecision {
+    fn from(row: Row) -> Self {
+        let by = row.actor_id.map(|id| Reviewer { id: id as u64, name: row.actor_name.unwrap_or_default() });
+        Self {
+            at: row.at,
+            by,
+            outcome: row.to_state.unwrap_or_default(),
+            reason: row.reason,
+            detail: row.detail,
+            workflow_name: row.workflow_name.unwrap_or_else(|| row.workflow_id.clone()),
+            workflow_id: row.workflow_id.into(),
+            job_id: row.job_id.into(),
+            node_id: row.node_id.into(),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Reposting a card a person deleted by mistake (`/approvals repost`).
+
+use super::{
+    Approval, Reviewer, Store, StoreError,
+    approvals::{Row, into_approvals, new_card_nonce},
+    audit::{self, AuditAction, NewAudit},
+};
+use crate::approvals::ids::JobId;
+
+impl Store {
+    /// The approvals of one run, oldest first.
+    pub async fn approvals_of_job(&self, job_id: &JobId) -> Result<Vec<Approval>, StoreError> {
+        let sql = "SELECT * FROM approvals WHERE job_id = ? ORDER BY found_at, id";
+        into_approvals(sqlx::query_as(sql).bind(job_id.as_str()).fetch_all(&self.pool).await?)
+    }
+
+    /// Makes a deleted card postable again, in `channel_id`, with a fresh nonce: Discord would
+    /// answer the old one with the deleted message. `None` when the card was not deleted.
+    pub async fn repost_card(
+        &self,
+        id: i64,
+        channel_id: u64,
+        by: &Reviewer,
+    ) -> Result<Option<Approval>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<Row> = sqlx::query_as(
+            "UPDATE approvals
+             SET card_deleted_at = NULL, message_id = NULL, card_current = 0, card_nonce = ?, channel_id = ?
+             WHERE id = ? AND card_deleted_at IS NOT NULL RETURNING *",
+        )
+        .bind(new_card_nonce())
+        .bind(channel_id as i64)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let entry = NewAudit::by(id, by, AuditAction::CardReposted).detail(format!("channel {channel_id}"));
+        audit::insert(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(Some(Approval::try_from(row)?))
+    }
+}

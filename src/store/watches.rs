@@ -1,0 +1,172 @@
+//! The watches table (per-workflow routes set by admins) and its append-only trail,
+//! `route_audit`.
+
+use super::{Reviewer, Store, StoreError, now_ms};
+use crate::approvals::ids::WorkflowId;
+
+/// A route set with `/approvals watch`: the gates of one workflow go to one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    /// The workflow routed.
+    pub workflow_id: WorkflowId,
+    /// Its name when the route was set.
+    pub workflow_name: String,
+    /// The channel of its cards.
+    pub channel_id: u64,
+    /// The role that decides its gates; `None`: the default reviewers.
+    pub reviewer_role_id: Option<u64>,
+    /// The admin who set the route.
+    pub set_by: Reviewer,
+    /// When, unix milliseconds.
+    pub set_at: i64,
+}
+
+/// A route about to be set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWatch {
+    /// The workflow to route.
+    pub workflow_id: WorkflowId,
+    /// Its name in Scenario.
+    pub workflow_name: String,
+    /// The channel of its cards.
+    pub channel_id: u64,
+    /// The role that decides its gates; `None`: the default reviewers.
+    pub reviewer_role_id: Option<u64>,
+}
+
+/// One stored route change.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RouteAuditEntry {
+    /// Row id, increasing with time.
+    pub id: i64,
+    /// When, unix milliseconds.
+    pub at: i64,
+    /// The admin's Discord user id.
+    pub actor_id: i64,
+    /// Their display name at the time.
+    pub actor_name: String,
+    /// `watch` or `unwatch`.
+    pub action: String,
+    /// The workflow.
+    pub workflow_id: String,
+    /// Its name, when known.
+    pub workflow_name: Option<String>,
+    /// The route's channel (set, or removed).
+    pub channel_id: Option<i64>,
+    /// The route's reviewer role (set, or removed).
+    pub reviewer_role_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    workflow_id: String,
+    workflow_name: String,
+    channel_id: i64,
+    reviewer_role_id: Option<i64>,
+    set_by: i64,
+    set_by_name: String,
+    set_at: i64,
+}
+
+impl From<Row> for Watch {
+    fn from(row: Row) -> Self {
+        Self {
+            workflow_id: row.workflow_id.into(),
+            workflow_name: row.workflow_name,
+            channel_id: row.channel_id as u64,
+            reviewer_role_id: row.reviewer_role_id.map(|r| r as u64),
+            set_by: Reviewer { id: row.set_by as u64, name: row.set_by_name },
+            set_at: row.set_at,
+        }
+    }
+}
+
+const AUDIT: &str = "INSERT INTO route_audit
+    (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+impl Store {
+    /// Every route, by workflow name.
+    pub async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as("SELECT * FROM watches ORDER BY workflow_name, workflow_id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Watch::from).collect())
+    }
+
+    /// Sets (or replaces) the route of a workflow, with its audit entry, in one transaction.
+    pub async fn set_watch(&self, new: &NewWatch, by: &Reviewer) -> Result<Watch, StoreError> {
+        let at = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let row: Row = sqlx::query_as(
+            "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (workflow_id) DO UPDATE SET
+                 workflow_name = excluded.workflow_name, channel_id = excluded.channel_id,
+                 reviewer_role_id = excluded.reviewer_role_id, set_by = excluded.set_by,
+                 set_by_name = excluded.set_by_name, set_at = excluded.set_at
+             RETURNING *",
+        )
+        .bind(new.workflow_id.as_str())
+        .bind(&new.workflow_name)
+        .bind(new.channel_id as i64)
+        .bind(new.reviewer_role_id.map(|r| r as i64))
+        .bind(by.id as i64)
+        .bind(&by.name)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(AUDIT)
+            .bind(at)
+            .bind(by.id as i64)
+            .bind(&by.name)
+            .bind("watch")
+            .bind(new.workflow_id.as_str())
+            .bind(&new.workflow_name)
+            .bind(new.channel_id as i64)
+            .bind(new.reviewer_role_id.map(|r| r as i64))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Removes the route of a workflow, with its audit entry; the route removed, if there was one.
+    pub async fn remove_watch(
+        &self,
+        workflow_id: &WorkflowId,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = ? RETURNING *")
+            .bind(workflow_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(removed) = removed.map(Watch::from) else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query(AUDIT)
+            .bind(now_ms())
+            .bind(by.id as i64)
+            .bind(&by.name)
+            .bind("unwatch")
+            .bind(workflow_id.as_str())
+            .bind(&removed.workflow_name)
+            .bind(removed.channel_id as i64)
+            .bind(removed.reviewer_role_id.map(|r| r as i64))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(removed))
+    }
+
+    /// The route changes, newest first, at most `limit`.
+    pub async fn route_audit(&self, limit: u32) -> Result<Vec<RouteAuditEntry>, StoreError> {
+        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(entries)
+    }
+}

@@ -1,0 +1,48 @@
+//! The guild as the bot reads it: channel types, the bot's access as overwrites, its member and
+//! role, and where messages cannot go.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+use serenity::all::{ChannelType, PermissionOverwriteType, Permissions, UserId};
+
+async fn guild_channel(http: &Http, id: u64) -> GuildChannel {
+    http.get_channel(ChannelId::new(id)).await.expect("channel").guild().expect("a guild channel")
+}
+
+#[tokio::test]
+async fn channels_show_their_type_and_the_bots_access_as_a_member_overwrite() {
+    let fake = FakeDiscord::start().await;
+    let http = http_for(&fake, fake.bot_token());
+    let text = fake.add_text_channel("approvals");
+    let read_only = fake.add_channel("announcements", ChannelAccess::ReadOnly);
+    let voice = fake.add_channel_of_kind("lounge", ChannelKind::Voice, ChannelAccess::Post);
+    let category = fake.add_channel_of_kind("Projects", ChannelKind::Category, ChannelAccess::Post);
+
+    assert_eq!(guild_channel(&http, text).await.kind, ChannelType::Text);
+    assert!(guild_channel(&http, text).await.permission_overwrites.is_empty());
+    assert_eq!(guild_channel(&http, voice).await.kind, ChannelType::Voice);
+    assert_eq!(guild_channel(&http, category).await.kind, ChannelType::Category);
+    let overwrites = guild_channel(&http, read_only).await.permission_overwrites;
+    assert_eq!(overwrites.len(), 1);
+    assert_eq!(overwrites[0].kind, PermissionOverwriteType::Member(UserId::new(fake.bot_user_id())));
+    assert_eq!(overwrites[0].deny, Permissions::SEND_MESSAGES);
+
+    let body = json!({ "content": "hi" });
+    let (status, code, _) = refusal(http.send_message(ChannelId::new(category), vec![], &body).await);
+    assert_eq!((status, code), (400, 50008));
+    http.send_message(ChannelId::new(voice), vec![], &body).await.expect("voice channels have a text chat");
+}
+
+#[tokio::test]
+async fn the_bot_is_a_member_with_its_own_role_and_other_members_are_unknown() {
+    let fake = FakeDiscord::start().await;
+    let http = http_for(&fake, fake.bot_token());
+    let guild = GuildId::new(fake.guild_id());
+    let bot = http.get_member(guild, UserId::new(fake.bot_user_id())).await.expect("the bot's member");
+    assert_eq!(bot.roles.iter().map(|r| r.get()).collect::<Vec<_>>(), [fake.bot_role()]);
+    let roles = http.get_guild_roles(guild).await.expect("roles");
+    let role = roles.iter().find(|r| r.id.get() == fake.bot_role()).expect("the bot's role is listed");
+    assert!(role.permissions.contains(Permissions::SEND_MESSAGES | Permissions::EMBED_LINKS));
+    let (status, code, _) = refusal(http.get_member(guild, UserId::new(12345)).await);
+    assert_eq!((status, code), (404, 10007));
+}
