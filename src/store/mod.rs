@@ -8,6 +8,7 @@
 mod approvals;
 mod audit;
 mod error;
+mod stats;
 
 use std::{str::FromStr, time::Duration};
 
