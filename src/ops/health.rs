@@ -64,11 +64,11 @@ pub fn assess(probe: &Probe) -> Health {
     let limit = format!("more than {STALE_AFTER_INTERVALS} poll intervals, {} s", limit_ms / 1000);
     match probe.last_success_ms {
         Some(at) if probe.now_ms.saturating_sub(at) > limit_ms => {
-            let ago = probe.now_ms.saturating_sub(at) / 1000;
+            let ago = seconds(probe.now_ms.saturating_sub(at));
             reasons.push(format!("the last successful poll of Scenario was {ago} s ago ({limit})"));
         }
         None if probe.now_ms.saturating_sub(probe.started_ms) > limit_ms => {
-            let ago = probe.now_ms.saturating_sub(probe.started_ms) / 1000;
+            let ago = seconds(probe.now_ms.saturating_sub(probe.started_ms));
             reasons.push(format!("no poll of Scenario has succeeded since the start {ago} s ago ({limit})"));
         }
         _ => {}
@@ -78,6 +78,11 @@ pub fn assess(probe: &Probe) -> Health {
         reasons,
         last_successful_poll_secs_ago: probe.last_success_ms.map(|at| probe.now_ms.saturating_sub(at) / 1000),
     }
+}
+
+/// Milliseconds as seconds with one decimal, e.g. `45.0`.
+fn seconds(ms: i64) -> String {
+    format!("{:.1}", ms as f64 / 1000.0)
 }
 
 #[cfg(test)]
@@ -117,7 +122,7 @@ mod tests {
         assert_eq!(health.status, "unhealthy");
         assert_eq!(
             health.reasons,
-            ["the last successful poll of Scenario was 45 s ago (more than 3 poll intervals, 45 s)"]
+            ["the last successful poll of Scenario was 45.0 s ago (more than 3 poll intervals, 45 s)"]
         );
     }
 
@@ -127,7 +132,9 @@ mod tests {
         assert!(assess(&probe).is_healthy());
         probe.now_ms = 46_000;
         let health = assess(&probe);
-        assert!(health.reasons[0].starts_with("no poll of Scenario has succeeded since the start 46 s ago"));
+        assert!(
+            health.reasons[0].starts_with("no poll of Scenario has succeeded since the start 46.0 s ago")
+        );
         assert_eq!(health.last_successful_poll_secs_ago, None);
     }
 
@@ -145,7 +152,7 @@ mod tests {
         assert_eq!(health.reasons[0], "the database does not answer: pool closed");
         assert_eq!(health.reasons[1], "not connected to the Discord gateway");
         assert_eq!(health.reasons[2], "shutting down");
-        assert!(health.reasons[3].contains("660 s ago"));
+        assert!(health.reasons[3].contains("660.0 s ago"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;
+mod operations;
 mod review;
 mod scenario_client;
 mod support;
