@@ -121,9 +121,7 @@ impl App {
         info!("stopped");
         ended
     }
-}
 
-impl App {
     /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that
     /// stops it and its task.
     fn serve_ops(&mut self) -> (watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>) {
@@ -157,7 +155,12 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
 /// still waits, or follows what Scenario shows, and its card is brought up to date.
 async fn finish_interrupted_decisions(bridge: &Bridge) -> anyhow::Result<()> {
     for claimed in bridge.store.deciding_approvals().await? {
-        let span = info_span!("finish_decision", approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id);
+        let span = info_span!(
+            "finish_decision",
+            approval_id = claimed.id,
+            job_id = %claimed.job_id,
+            node_id = %claimed.node_id
+        );
         async {
             info!("finishing a decision interrupted by a stop");
             let outcome = decisions::complete(bridge, claimed).await?;
