@@ -144,6 +144,11 @@ impl Metrics {
             "Gates waiting for a decision (pending or being decided)",
             inner.open_gates.clone(),
         );
+        // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
+        for outcome in OUTCOMES {
+            inner.decisions.get_or_create(&OutcomeLabels { outcome });
+            inner.click_to_put.get_or_create(&OutcomeLabels { outcome });
+        }
         Self { inner: Arc::new(inner) }
     }
 
@@ -214,6 +219,9 @@ impl Metrics {
     }
 }
 
+/// Every value of the `outcome` label.
+const OUTCOMES: [&str; 5] = ["approved", "rejected", "lost_race", "already_closed", "failed"];
+
 /// The `outcome` label of a decision.
 fn outcome_label(outcome: &Outcome) -> &'static str {
     match outcome {
@@ -222,5 +230,49 @@ fn outcome_label(outcome: &Outcome) -> &'static str {
         Outcome::Taken(_) => "lost_race",
         Outcome::Closed(_) => "already_closed",
         Outcome::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_is_rendered_under_its_prometheus_name() {
+        let metrics = Metrics::new();
+        metrics.poll(Some(1_700_000_000_000));
+        metrics.scenario_request("GET /jobs", "200".into(), Duration::from_millis(30));
+        let text = metrics.render();
+        for (name, kind) in [
+            ("approval_bridge_polls", "counter"),
+            ("approval_bridge_poll_failures", "counter"),
+            ("approval_bridge_last_successful_poll_timestamp_seconds", "gauge"),
+            ("approval_bridge_scenario_requests", "counter"),
+            ("approval_bridge_scenario_request_duration_seconds", "histogram"),
+            ("approval_bridge_gates_found", "counter"),
+            ("approval_bridge_cards_posted", "counter"),
+            ("approval_bridge_decisions", "counter"),
+            ("approval_bridge_gate_wait_seconds", "histogram"),
+            ("approval_bridge_click_to_put_seconds", "histogram"),
+            ("approval_bridge_open_gates", "gauge"),
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} {kind}\n")), "{name} {kind} in\n{text}");
+        }
+        assert!(text.contains("approval_bridge_polls_total 1\n"), "{text}");
+        assert!(text.contains("approval_bridge_last_successful_poll_timestamp_seconds 1700000000\n"));
+        let series = r#"approval_bridge_scenario_request_duration_seconds_bucket{le="0.05",endpoint="GET /jobs",status="200"} 1"#;
+        assert!(text.contains(series), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+        for outcome in OUTCOMES {
+            assert!(text.contains(&format!("approval_bridge_decisions_total{{outcome=\"{outcome}\"}} 0\n")));
+        }
+    }
+
+    #[test]
+    fn a_new_registry_starts_at_zero() {
+        let (one, two) = (Metrics::new(), Metrics::new());
+        one.gate_found();
+        assert!(one.render().contains("approval_bridge_gates_found_total 1\n"));
+        assert!(two.render().contains("approval_bridge_gates_found_total 0\n"), "registries are separate");
     }
 }
