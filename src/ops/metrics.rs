@@ -146,8 +146,8 @@ impl Metrics {
         );
         // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
         for outcome in OUTCOMES {
-            inner.decisions.get_or_create(&OutcomeLabels { outcome });
-            inner.click_to_put.get_or_create(&OutcomeLabels { outcome });
+            let _ = inner.decisions.get_or_create(&OutcomeLabels { outcome });
+            let _ = inner.click_to_put.get_or_create(&OutcomeLabels { outcome });
         }
         Self { inner: Arc::new(inner) }
     }
