@@ -107,7 +107,9 @@ async fn a_whole_run_logs_json_with_ids_and_no_secret() {
     let member = GuildMember::new("ana").with_roles(&[role]);
     let click = discord.click_button(&member, channel, message_id, &custom_id).await;
     eventually("the PUT", PROMPTLY, async || scenario.count(Endpoint::UserApproval) == 1).await;
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    // The shell's own `kill`, so no procps is needed.
+    let kill = format!("kill -TERM {}", child.id());
+    let killed = Command::new("sh").args(["-c", &kill]).status().expect("sh runs");
     assert!(killed.success());
     assert!(answer(&discord, &click).await.starts_with("Approved"));
     let status = wait_for_exit(&mut child).await;
