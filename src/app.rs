@@ -1,20 +1,25 @@
 //! Wires the pieces together and runs them until shutdown.
 
 use std::{
+    net::SocketAddr,
     sync::{Arc, OnceLock},
     time::Duration,
 };
 
 use anyhow::Context as _;
 use serenity::Client;
-use tokio::sync::{mpsc, watch};
-use tracing::{info, warn};
+use tokio::{
+    net::TcpListener,
+    sync::{mpsc, watch},
+};
+use tracing::{Instrument as _, info, info_span, warn};
 
 use crate::{
     bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
     decisions,
     discord::{self, publish::sync_card},
+    ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
     watcher::Watcher,
@@ -30,15 +35,22 @@ pub struct App {
     poll_interval: Duration,
     poll_requests: mpsc::Receiver<PollRequest>,
     connected: watch::Receiver<bool>,
+    ops_listener: Option<TcpListener>,
 }
 
 impl App {
-    /// Opens the database, builds both API clients, and asks Discord for its gateway.
+    /// Opens the database, builds both API clients, asks Discord for its gateway, and opens the
+    /// health and metrics listener when `HTTP_ADDR` is set.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let ops_listener = match settings.http_addr {
+            Some(addr) => Some(ops::http::bind(addr).await?),
+            None => None,
+        };
         let store = Store::connect(&settings.database_url)
             .await
             .with_context(|| format!("opening the database at {}", settings.database_url))?;
-        let scenario = ScenarioClient::new(scenario_settings(&settings.scenario))?;
+        // One registry per bridge, shared by the client and the bridge: see `ops::metrics`.
+        let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord);
@@ -49,7 +61,19 @@ impl App {
         let bridge = Arc::new(bridge);
         // Set before the client starts, so no interaction can arrive first.
         let _ = slot.set(bridge.clone());
-        Ok(Self { client, bridge, poll_interval: settings.poll_interval, poll_requests, connected })
+        Ok(Self {
+            client,
+            bridge,
+            poll_interval: settings.poll_interval,
+            poll_requests,
+            connected,
+            ops_listener,
+        })
+    }
+
+    /// Where `/healthz` and `/metrics` are served (the port chosen when `HTTP_ADDR` asked for 0).
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.ops_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The shared state, for tests and for the health endpoint.
@@ -67,6 +91,7 @@ impl App {
     /// the database closes.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let routes = self.bridge.load_routes().await.context("reading the routes")?;
+        let (ops_stop, ops_server) = self.serve_ops();
         finish_interrupted_decisions(&self.bridge).await?;
         if !self.bridge.has_default_channel() && routes == 0 {
             warn!(
@@ -89,8 +114,29 @@ impl App {
         let _ = watcher.await;
         shard_manager.shutdown_all().await;
         self.bridge.store.close().await;
+        let _ = ops_stop.send(true);
+        if let Some(server) = ops_server {
+            let _ = server.await;
+        }
         info!("stopped");
         ended
+    }
+
+    /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that
+    /// stops it and its task.
+    fn serve_ops(&mut self) -> (watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>) {
+        let (stop, stopped) = watch::channel(false);
+        let server = self.ops_listener.take().map(|listener| {
+            let state = ops::http::OpsState {
+                bridge: self.bridge.clone(),
+                connected: self.connected.clone(),
+                shards: self.client.shard_manager.clone(),
+                started_ms: crate::store::now_ms(),
+                poll_interval: self.poll_interval,
+            };
+            tokio::spawn(ops::http::serve(listener, state, stopped))
+        });
+        (stop, server)
     }
 }
 
@@ -106,12 +152,24 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
 /// still waits, or follows what Scenario shows, and its card is brought up to date.
 async fn finish_interrupted_decisions(bridge: &Bridge) -> anyhow::Result<()> {
     for claimed in bridge.store.deciding_approvals().await? {
-        info!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision interrupted by a stop");
-        let outcome = decisions::resume(bridge, claimed).await?;
-        let now = outcome.approval();
-        if let Err(err) = sync_card(bridge, now).await {
-            warn!(approval_id = now.id, error = %err, "card not updated yet; the watcher retries");
+        let span = info_span!(
+            "finish_decision",
+            approval_id = claimed.id,
+            job_id = %claimed.job_id,
+            node_id = %claimed.node_id
+        );
+        async {
+            info!("finishing a decision interrupted by a stop");
+            let outcome = decisions::resume(bridge, claimed).await?;
+            bridge.metrics.decision(&outcome);
+            let now = outcome.approval();
+            if let Err(err) = sync_card(bridge, now).await {
+                warn!(error = %err, "card not updated yet; the watcher retries");
+            }
+            anyhow::Ok(())
         }
+        .instrument(span)
+        .await?;
     }
     Ok(())
 }

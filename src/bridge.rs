@@ -21,6 +21,7 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
+    ops::Metrics,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
     watcher::PollReport,
@@ -45,6 +46,8 @@ pub struct Bridge {
     pub discord: Arc<Http>,
     /// The team's workflows, cached for autocomplete.
     pub workflows: WorkflowCatalog,
+    /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
+    pub metrics: Metrics,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -84,6 +87,7 @@ impl Bridge {
         let (poll_requests, requests) = mpsc::channel(8);
         let bridge = Self {
             store,
+            metrics: scenario.metrics().clone(),
             scenario,
             discord,
             workflows: WorkflowCatalog::default(),
@@ -134,6 +138,7 @@ impl Bridge {
     pub fn poll_succeeded(&self) -> u32 {
         let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
         polls.last_success_ms = Some(now_ms());
+        self.metrics.poll(polls.last_success_ms);
         std::mem::take(&mut polls.failing_streak)
     }
 
@@ -141,6 +146,7 @@ impl Bridge {
     pub fn poll_failed(&self, why: String) -> u32 {
         let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
         polls.failing_streak += 1;
+        self.metrics.poll(None);
         polls.recent_errors.push((now_ms(), why));
         let excess = polls.recent_errors.len().saturating_sub(KEPT_ERRORS);
         polls.recent_errors.drain(..excess);

@@ -8,6 +8,7 @@
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
+//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 
 pub mod app;
@@ -17,6 +18,7 @@ pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
+pub mod ops;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;

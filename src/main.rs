@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use approval_bridge::{app::App, check, config, config::Settings, telemetry};
+use approval_bridge::{app::App, check, config, config::Settings, ops::probe, telemetry};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing::error;
 
@@ -21,6 +21,8 @@ enum Command {
     Run,
     /// Check the settings, the database, Scenario and Discord once, then exit.
     Check,
+    /// Ask the running bridge's /healthz (at HTTP_ADDR); exit 0 when healthy, 1 otherwise.
+    Health,
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,11 @@ fn main() -> ExitCode {
             eprintln!("the .env file could not be read: {err}");
             return ExitCode::from(2);
         }
+    }
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Health = command {
+        // Only HTTP_ADDR matters here: a health check must not fail over an unrelated setting.
+        return health(std::env::var("HTTP_ADDR").ok().as_deref());
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -50,9 +57,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match cli.command.unwrap_or(Command::Run) {
+    match command {
         Command::Run => runtime.block_on(run(settings)),
         Command::Check => runtime.block_on(check(settings)),
+        Command::Health => unreachable!("answered before the settings are read"),
     }
 }
 
@@ -88,6 +96,20 @@ async fn check(settings: Settings) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// `approval-bridge health`: 0 when `/healthz` answers 200; 1 otherwise (Docker reserves 2).
+fn health(http_addr: Option<&str>) -> ExitCode {
+    match probe::run(http_addr) {
+        Ok(body) => {
+            println!("{body}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("{err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (`docker stop`, systemd).

@@ -1,11 +1,34 @@
 //! The tracing subscriber, shared by the binary and the tests.
+//!
+//! `pretty` is for a terminal; `json` writes one object per line with the event's fields, the
+//! current span's fields (`span`) and every enclosing span's (`spans`), so the ids a span carries
+//! (`approval_id`, `job_id`, `node_id`) are on every line logged inside it.
 
+use tracing::Dispatch;
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::LogFormat;
 
 /// The filter used when `RUST_LOG` is unset: the bridge at info, its libraries at warn.
 pub const DEFAULT_FILTER: &str = "warn,approval_bridge=info";
+
+/// A subscriber writing to `writer` in the given format, filtered by `RUST_LOG`, not installed:
+/// [`init`] installs it for the process; a test can make it the default of its own thread
+/// (`tracing::dispatcher::set_default`) to capture one bridge's log.
+pub fn dispatch<W>(format: LogFormat, writer: W) -> Dispatch
+where
+    W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Pretty => Dispatch::new(registry.with(fmt::layer().with_writer(writer))),
+        LogFormat::Json => Dispatch::new(
+            registry
+                .with(fmt::layer().json().with_current_span(true).with_span_list(true).with_writer(writer)),
+        ),
+    }
+}
 
 /// Installs the global subscriber writing to `writer` in the given format.
 ///
@@ -15,12 +38,49 @@ pub fn init<W>(format: LogFormat, writer: W) -> Result<(), tracing_subscriber::u
 where
     W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let registry = tracing_subscriber::registry().with(filter);
-    match format {
-        LogFormat::Pretty => registry.with(fmt::layer().with_writer(writer)).try_init(),
-        LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(true).with_span_list(true).with_writer(writer))
-            .try_init(),
+    dispatch(format, writer).try_init()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing::{info, info_span};
+
+    use super::*;
+
+    /// A writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_fields_of_their_spans() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let dispatch = dispatch(LogFormat::Json, move || writer.clone());
+        tracing::dispatcher::with_default(&dispatch, || {
+            let span = info_span!("decide", approval_id = 7, job_id = "job_1");
+            span.in_scope(|| info!(state = "approved", "decision sent"));
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let line = &lines[0];
+        assert_eq!(line["fields"]["message"], "decision sent");
+        assert_eq!(line["fields"]["state"], "approved");
+        assert_eq!(line["span"]["approval_id"], 7);
+        assert_eq!(line["span"]["job_id"], "job_1");
+        assert_eq!(line["spans"][0]["name"], "decide");
     }
 }

@@ -215,14 +215,14 @@ impl Watcher {
             Ok(name) if !name.is_empty() => name,
             Ok(_) => gate.workflow_id.to_string(),
             Err(err) => {
-                warn!(workflow_id = %gate.workflow_id, error = %err, "workflow name unavailable; showing its id");
+                warn!(job_id = %gate.job_id, node_id = %gate.node_id, workflow_id = %gate.workflow_id, error = %err, "workflow name unavailable; showing its id");
                 gate.workflow_id.to_string()
             }
         };
         let ids: Vec<AssetId> = gate.assets.iter().map(|a| a.asset_id.clone()).collect();
         let fresh = if ids.is_empty() { Ok(Vec::new()) } else { scenario.assets(&ids).await };
         let fresh = fresh.unwrap_or_else(|err| {
-            warn!(job_id = %gate.job_id, error = %err, "fresh asset URLs unavailable; using the run's");
+            warn!(job_id = %gate.job_id, node_id = %gate.node_id, error = %err, "fresh asset URLs unavailable; using the run's");
             Vec::new()
         });
         let started = job.created_at.map(OffsetDateTime::unix_timestamp);
@@ -236,6 +236,7 @@ impl Watcher {
         };
         let stored = self.bridge.store.insert_approval(&new).await?;
         if let Some(approval) = &stored {
+            self.bridge.metrics.gate_found();
             info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, "gate found");
         }
         Ok(stored.is_some())
@@ -248,7 +249,7 @@ impl Watcher {
         for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
             let Some((to, what)) = closed_state(flow.gate_state(&approval.node_id)) else { continue };
             if self.bridge.store.settle(approval, to, &what).await? {
-                info!(approval_id = approval.id, state = %to, what, "gate closed outside the bridge");
+                info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
             }
         }

@@ -35,6 +35,7 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
         None => {
             let message = channel.send_message(&bridge.discord, cards::new_card(approval)).await?;
             bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
+            bridge.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
             Ok(Synced::Posted)
         }

@@ -104,19 +104,21 @@ async fn decide(
     decision: Decision,
     reason: Option<&str>,
 ) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
     let approval = match check(bridge, click).await? {
         Ok(approval) => approval,
         Err(refusal) => return Ok(refusal),
     };
     let reviewer = reviewer(click.member, click.user);
     let outcome = decisions::decide(bridge, &approval, &reviewer, decision, reason).await?;
+    bridge.metrics.click_decided(&outcome, started.elapsed());
     // Only a click that closed the gate writes the card: a final state never changes again, so
     // its render cannot be stale. A lost claim or a released one left the card as it was, and
     // rendering their (possibly outdated) row could overwrite the winner's newer card.
     if let Outcome::Decided(current) | Outcome::Closed(current) = &outcome {
         if let Err(err) = sync_card(bridge, current).await {
             // The watcher edits the card on its next pass: the row says it is not current.
-            warn!(approval_id = current.id, error = %err, "card not updated after the decision");
+            warn!(approval_id = current.id, job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
     }
     Ok(words(&outcome, decision))
@@ -137,7 +139,7 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
     if !may_decide(&required, &roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);
         bridge.store.refused(approval.id, &reviewer(member, user), &format!("lacks {needed}")).await?;
-        info!(approval_id = approval.id, user_id = user.id.get(), "click refused: not a reviewer");
+        info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
         return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
     }
     if approval.state != ApprovalState::Pending {

@@ -16,6 +16,7 @@ use super::error::{ScenarioError, api_message, excerpt};
 use super::retry::{RetryPolicy, is_retryable_status};
 use super::settings::ScenarioSettings;
 use crate::approvals::ids::WorkflowId;
+use crate::ops::Metrics;
 
 /// A client of the Scenario API. Cheap to clone: clones share one connection pool and one
 /// workflow-name cache.
@@ -34,6 +35,7 @@ struct Inner {
     request_timeout: Duration,
     name_ttl: Duration,
     names: Mutex<HashMap<WorkflowId, (String, Instant)>>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for ScenarioClient {
@@ -67,6 +69,11 @@ struct Body {
 impl ScenarioClient {
     /// Builds a client; fails only on an unusable base URL or TLS setup.
     pub fn new(settings: ScenarioSettings) -> Result<Self, ScenarioError> {
+        Self::with_metrics(settings, Metrics::new())
+    }
+
+    /// Like [`Self::new`], counting every request in `metrics`.
+    pub fn with_metrics(settings: ScenarioSettings, metrics: Metrics) -> Result<Self, ScenarioError> {
         let base = &settings.base_url;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(ScenarioError::Settings(format!("the base URL {base} is not an http(s) URL")));
@@ -88,8 +95,14 @@ impl ScenarioClient {
                 request_timeout: settings.request_timeout,
                 name_ttl: settings.workflow_name_ttl,
                 names: Mutex::new(HashMap::new()),
+                metrics,
             }),
         })
+    }
+
+    /// Where this client counts its requests.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// The base URL every path is appended to.
@@ -147,7 +160,9 @@ impl ScenarioClient {
         let mut unanswered = false;
         loop {
             attempts += 1;
+            let started = Instant::now();
             let outcome = self.attempt(&call, &url).await;
+            self.inner.metrics.scenario_request(call.endpoint, status_label(&outcome), started.elapsed());
             let headers = outcome.as_ref().ok().map(|body| body.headers.clone());
             let failure = match outcome {
                 Ok(body) if body.status.is_success() => return parse_json(&call, &body.bytes),
@@ -211,6 +226,15 @@ impl ScenarioClient {
                 after_unanswered,
             },
         }
+    }
+}
+
+/// The `status` label of an attempt: the HTTP status, or why there was none.
+fn status_label(outcome: &Result<Body, reqwest::Error>) -> String {
+    match outcome {
+        Ok(body) => body.status.as_u16().to_string(),
+        Err(error) if error.is_timeout() => "timeout".to_owned(),
+        Err(_) => "transport".to_owned(),
     }
 }
 

@@ -144,7 +144,7 @@ impl TryFrom<Row> for Approval {
     }
 }
 
-const OPEN: &str = "('pending', 'deciding')";
+pub(super) const OPEN: &str = "('pending', 'deciding')";
 
 pub(super) fn into_approvals(rows: Vec<Row>) -> Result<Vec<Approval>, StoreError> {
     rows.into_iter().map(Approval::try_from).collect()

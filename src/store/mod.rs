@@ -10,6 +10,7 @@ mod audit;
 mod error;
 mod history;
 mod repost;
+mod stats;
 mod watches;
 
 use std::{str::FromStr, time::Duration};

@@ -4,6 +4,7 @@ mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;
 mod hostile_input;
+mod operations;
 mod review;
 mod scenario_client;
 mod support;

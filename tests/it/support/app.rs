@@ -1,7 +1,7 @@
 //! `spawn_app()`: the real bridge, built as production builds it, against the fake Discord and the
 //! fake Scenario, with a database in a temporary directory.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use approval_bridge::{
     app::App,
@@ -35,6 +35,7 @@ pub struct TestApp {
     /// The environment the bridge was started with.
     pub env: HashMap<&'static str, String>,
     bridge: Option<Arc<Bridge>>,
+    http_addr: Option<SocketAddr>,
     running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
     _dir: tempfile::TempDir,
 }
@@ -66,8 +67,17 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<&'static str, String>
         ("POLL_INTERVAL_SECS", "3600".to_owned()),
     ]);
     edit(&mut env);
-    let mut app =
-        TestApp { discord, scenario, channel, reviewer_role, env, bridge: None, running: None, _dir: dir };
+    let mut app = TestApp {
+        discord,
+        scenario,
+        channel,
+        reviewer_role,
+        env,
+        bridge: None,
+        http_addr: None,
+        running: None,
+        _dir: dir,
+    };
     app.start().await;
     app
 }
@@ -93,6 +103,7 @@ impl TestApp {
         let registrations = self.discord.requests().iter().filter(|r| is_registration(r)).count();
         let app = App::build(&self.settings()).await.expect("the bridge builds");
         self.bridge = Some(app.bridge());
+        self.http_addr = app.http_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
@@ -116,12 +127,24 @@ impl TestApp {
 
     /// Stops the bridge as SIGTERM would and returns how its run ended.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        let (stop, task) = self.running.take().expect("the bridge is running");
-        let _ = stop.send(());
+        let task = self.begin_stop();
         tokio::time::timeout(Duration::from_secs(30), task)
             .await
             .expect("the bridge stops in time")
             .expect("no panic")
+    }
+
+    /// Signals the stop as SIGTERM would, without waiting: the returned task ends when the bridge
+    /// has stopped, so a test can act while it drains.
+    pub fn begin_stop(&mut self) -> JoinHandle<anyhow::Result<()>> {
+        let (stop, task) = self.running.take().expect("the bridge is running");
+        let _ = stop.send(());
+        task
+    }
+
+    /// Where the running bridge serves `/healthz` and `/metrics` (with `HTTP_ADDR` set).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr.expect("the bridge was started with HTTP_ADDR")
     }
 
     /// The running bridge's shared state.

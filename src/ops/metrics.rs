@@ -1,0 +1,278 @@
+//! The bridge's Prometheus metrics: one registry per running bridge.
+//!
+//! Each [`App`](crate::app::App) owns its own [`Metrics`] (a `prometheus-client` registry and the
+//! handles into it), shared by the Scenario client and the [`Bridge`](crate::bridge::Bridge) and
+//! rendered by `/metrics`. There is no process-global recorder on purpose: the integration tests
+//! run many bridges in one process, and with a registry each every bridge counts only what it did,
+//! so a test reads exact values instead of deltas, whatever runs beside it.
+//!
+//! Names follow Prometheus' conventions: the `approval_bridge_` prefix, `_total` on counters
+//! (added by the encoder), `_seconds` for durations, base units.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::{Registry, Unit},
+};
+
+use crate::{approvals::state::ApprovalState, decisions::Outcome};
+
+/// The `Content-Type` of [`Metrics::render`]'s output (OpenMetrics text, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Latency buckets of Scenario requests and of clicks, in seconds: 5 ms to a minute.
+const REQUEST_BUCKETS: [f64; 13] =
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+/// Buckets of the wait from a gate found to its decision, in seconds: ten seconds to a week.
+const WAIT_BUCKETS: [f64; 13] =
+    [10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0, 604800.0];
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The labels of one Scenario request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    /// e.g. `GET /jobs/{jobId}`.
+    endpoint: &'static str,
+    /// The HTTP status, or `timeout` / `transport` when no answer came.
+    status: String,
+}
+
+/// The label of a decision's outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// Handles into one bridge's registry. Cheap to clone: clones record into the same registry.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    polls: Counter,
+    poll_failures: Counter,
+    last_successful_poll: Gauge,
+    scenario_requests: Family<RequestLabels, Counter>,
+    scenario_latency: HistogramFamily<RequestLabels>,
+    gates_found: Counter,
+    cards_posted: Counter,
+    decisions: Family<OutcomeLabels, Counter>,
+    gate_wait: Histogram,
+    click_to_put: HistogramFamily<OutcomeLabels>,
+    open_gates: Gauge,
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn request_histogram() -> Histogram {
+    Histogram::new(REQUEST_BUCKETS)
+}
+
+impl Metrics {
+    /// A new registry holding every metric of the bridge, all at zero.
+    pub fn new() -> Self {
+        let mut inner = Inner {
+            registry: Registry::with_prefix("approval_bridge"),
+            polls: Counter::default(),
+            poll_failures: Counter::default(),
+            last_successful_poll: Gauge::default(),
+            scenario_requests: Family::default(),
+            scenario_latency: Family::new_with_constructor(request_histogram as fn() -> Histogram),
+            gates_found: Counter::default(),
+            cards_posted: Counter::default(),
+            decisions: Family::default(),
+            gate_wait: Histogram::new(WAIT_BUCKETS),
+            click_to_put: Family::new_with_constructor(request_histogram as fn() -> Histogram),
+            open_gates: Gauge::default(),
+        };
+        let r = &mut inner.registry;
+        r.register("polls", "Passes of the watcher over Scenario's workflow runs", inner.polls.clone());
+        r.register("poll_failures", "Passes that failed as a whole", inner.poll_failures.clone());
+        r.register_with_unit(
+            "last_successful_poll_timestamp",
+            "When the last pass succeeded, unix time",
+            Unit::Seconds,
+            inner.last_successful_poll.clone(),
+        );
+        r.register(
+            "scenario_requests",
+            "Requests sent to the Scenario API (each retry counts), by endpoint and status",
+            inner.scenario_requests.clone(),
+        );
+        r.register_with_unit(
+            "scenario_request_duration",
+            "Time from sending a Scenario request to its whole answer, by endpoint and status",
+            Unit::Seconds,
+            inner.scenario_latency.clone(),
+        );
+        r.register("gates_found", "Approval gates found and stored", inner.gates_found.clone());
+        r.register("cards_posted", "Review cards posted in Discord", inner.cards_posted.clone());
+        r.register(
+            "decisions",
+            "Decisions the bridge handled, by outcome: approved, rejected, lost_race, already_closed, failed",
+            inner.decisions.clone(),
+        );
+        r.register_with_unit(
+            "gate_wait",
+            "Time from a gate being found to the bridge's decision on it",
+            Unit::Seconds,
+            inner.gate_wait.clone(),
+        );
+        r.register_with_unit(
+            "click_to_put",
+            "Time from handling a reviewer's click to Scenario's answer to the decision, by outcome",
+            Unit::Seconds,
+            inner.click_to_put.clone(),
+        );
+        r.register(
+            "open_gates",
+            "Gates waiting for a decision (pending or being decided)",
+            inner.open_gates.clone(),
+        );
+        // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
+        for outcome in OUTCOMES {
+            let _ = inner.decisions.get_or_create(&OutcomeLabels { outcome });
+            let _ = inner.click_to_put.get_or_create(&OutcomeLabels { outcome });
+        }
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Counts a watcher pass; `succeeded_at_ms` is when it succeeded, `None` when it failed.
+    pub fn poll(&self, succeeded_at_ms: Option<i64>) {
+        self.inner.polls.inc();
+        match succeeded_at_ms {
+            Some(ms) => {
+                self.inner.last_successful_poll.set(ms / 1000);
+            }
+            None => {
+                self.inner.poll_failures.inc();
+            }
+        }
+    }
+
+    /// Counts one Scenario request (one attempt) and how long it took.
+    pub fn scenario_request(&self, endpoint: &'static str, status: String, elapsed: Duration) {
+        let labels = RequestLabels { endpoint, status };
+        self.inner.scenario_latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
+        self.inner.scenario_requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts a gate stored for the first time.
+    pub fn gate_found(&self) {
+        self.inner.gates_found.inc();
+    }
+
+    /// Counts a card posted.
+    pub fn card_posted(&self) {
+        self.inner.cards_posted.inc();
+    }
+
+    /// Counts a decision by its outcome; a decision Scenario took also records how long the gate
+    /// waited for it.
+    pub fn decision(&self, outcome: &Outcome) {
+        let labels = OutcomeLabels { outcome: outcome_label(outcome) };
+        self.inner.decisions.get_or_create(&labels).inc();
+        if let Outcome::Decided(approval) = outcome {
+            if let Some(decided_at) = approval.decided_at {
+                let waited_ms = decided_at.saturating_sub(approval.found_at).max(0);
+                self.inner.gate_wait.observe(waited_ms as f64 / 1000.0);
+            }
+        }
+    }
+
+    /// Counts the decision of a click (as [`Self::decision`]) and records the time from handling
+    /// the click to the end of its decision.
+    pub fn click_decided(&self, outcome: &Outcome, elapsed: Duration) {
+        self.decision(outcome);
+        let labels = OutcomeLabels { outcome: outcome_label(outcome) };
+        self.inner.click_to_put.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// Sets the number of gates waiting for a decision.
+    pub fn set_open_gates(&self, count: i64) {
+        self.inner.open_gates.set(count);
+    }
+
+    /// The registry in the OpenMetrics text format ([`CONTENT_TYPE`]).
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail; an error would only come from a broken encoder.
+        if let Err(err) = encode(&mut text, &self.inner.registry) {
+            tracing::error!(error = %err, "metrics could not be encoded");
+        }
+        text
+    }
+}
+
+/// Every value of the `outcome` label.
+const OUTCOMES: [&str; 5] = ["approved", "rejected", "lost_race", "already_closed", "failed"];
+
+/// The `outcome` label of a decision.
+fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Decided(approval) if approval.state == ApprovalState::Rejected => "rejected",
+        Outcome::Decided(_) => "approved",
+        Outcome::Taken(_) => "lost_race",
+        Outcome::Closed(_) => "already_closed",
+        Outcome::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_is_rendered_under_its_prometheus_name() {
+        let metrics = Metrics::new();
+        metrics.poll(Some(1_700_000_000_000));
+        metrics.scenario_request("GET /jobs", "200".into(), Duration::from_millis(30));
+        let text = metrics.render();
+        for (name, kind) in [
+            ("approval_bridge_polls", "counter"),
+            ("approval_bridge_poll_failures", "counter"),
+            ("approval_bridge_last_successful_poll_timestamp_seconds", "gauge"),
+            ("approval_bridge_scenario_requests", "counter"),
+            ("approval_bridge_scenario_request_duration_seconds", "histogram"),
+            ("approval_bridge_gates_found", "counter"),
+            ("approval_bridge_cards_posted", "counter"),
+            ("approval_bridge_decisions", "counter"),
+            ("approval_bridge_gate_wait_seconds", "histogram"),
+            ("approval_bridge_click_to_put_seconds", "histogram"),
+            ("approval_bridge_open_gates", "gauge"),
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} {kind}\n")), "{name} {kind} in\n{text}");
+        }
+        assert!(text.contains("approval_bridge_polls_total 1\n"), "{text}");
+        assert!(text.contains("approval_bridge_last_successful_poll_timestamp_seconds 1700000000\n"));
+        let series = r#"approval_bridge_scenario_request_duration_seconds_bucket{le="0.05",endpoint="GET /jobs",status="200"} 1"#;
+        assert!(text.contains(series), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+        for outcome in OUTCOMES {
+            assert!(text.contains(&format!("approval_bridge_decisions_total{{outcome=\"{outcome}\"}} 0\n")));
+        }
+    }
+
+    #[test]
+    fn a_new_registry_starts_at_zero() {
+        let (one, two) = (Metrics::new(), Metrics::new());
+        one.gate_found();
+        assert!(one.render().contains("approval_bridge_gates_found_total 1\n"));
+        assert!(two.render().contains("approval_bridge_gates_found_total 0\n"), "registries are separate");
+    }
+}

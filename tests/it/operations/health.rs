@@ -1,0 +1,105 @@
+//! `/healthz` through HTTP, a listener that cannot be opened, and `approval-bridge health`.
+
+use std::time::{Duration, Instant};
+
+use approval_bridge::{app::App, config::Settings};
+
+use super::{health, run_binary, spawn_app_with_ops};
+use crate::support::fake_scenario::{Endpoint, Fault};
+
+#[tokio::test]
+async fn health_is_ok_on_a_fresh_start_and_after_a_poll() {
+    let app = spawn_app_with_ops(|_| {}).await;
+    let (status, body) = health(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ok");
+
+    app.poll().await;
+    let (status, body) = health(&app).await;
+    assert_eq!((status, &body["reasons"]), (200, &serde_json::json!([])), "{body}");
+    assert!(body["last_successful_poll_secs_ago"].as_i64().is_some_and(|secs| secs <= 1), "{body}");
+}
+
+#[tokio::test]
+async fn a_closed_database_makes_health_fail_with_the_reason() {
+    let app = spawn_app_with_ops(|_| {}).await;
+    app.store().close().await;
+    let (status, body) = health(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "unhealthy");
+    let reasons = body["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{body}");
+    assert!(reasons[0].as_str().unwrap().starts_with("the database does not answer"), "{body}");
+}
+
+#[tokio::test]
+async fn health_fails_once_the_last_successful_poll_is_three_intervals_old() {
+    // The shortest interval the settings accept is 2 s: three of them pass in about 6 s.
+    let app = spawn_app_with_ops(|env| _ = env.insert("POLL_INTERVAL_SECS", "2".into())).await;
+    app.poll().await;
+    app.scenario.inject(Endpoint::ListJobs, Fault::status(503), 1000);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (status, body) = loop {
+        let (status, body) = health(&app).await;
+        if status != 200 || Instant::now() > deadline {
+            break (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(status, 503, "{body}");
+    let reason = body["reasons"][0].as_str().unwrap();
+    assert!(reason.starts_with("the last successful poll of Scenario was 6."), "{reason}");
+    assert!(reason.ends_with("(more than 3 poll intervals, 6 s)"), "{reason}");
+    assert_eq!(body["reasons"].as_array().unwrap().len(), 1, "only the poll is at fault: {body}");
+    assert!(app.bridge().poll_status().failing_streak >= 1);
+}
+
+#[tokio::test]
+async fn an_address_in_use_is_a_start_error_naming_http_addr() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [
+        ("DISCORD_TOKEN", "token".to_owned()),
+        ("SCENARIO_SDK_API_KEY", "key".to_owned()),
+        ("SCENARIO_SDK_API_SECRET", "secret".to_owned()),
+        ("DATABASE_URL", format!("sqlite://{}", dir.path().join("b.db").display())),
+        ("HTTP_ADDR", addr.to_string()),
+    ];
+    let settings =
+        Settings::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+            .expect("valid settings");
+    let Err(err) = App::build(&settings).await else { panic!("the bridge started on a taken port") };
+    let message = format!("{err:#}");
+    assert!(message.starts_with(&format!("HTTP_ADDR {addr} could not be bound")), "{message}");
+}
+
+#[tokio::test]
+async fn the_health_command_exits_0_when_healthy_and_1_otherwise() {
+    let app = spawn_app_with_ops(|_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let probe = |addr: Option<String>| {
+        let dir = dir.path().to_owned();
+        let env: Vec<(&str, String)> = addr.into_iter().map(|a| ("HTTP_ADDR", a)).collect();
+        tokio::task::spawn_blocking(move || run_binary(&["health"], &env, &dir))
+    };
+    let healthy = probe(Some(app.http_addr().to_string())).await.unwrap();
+    let stdout = String::from_utf8_lossy(&healthy.stdout);
+    assert_eq!(healthy.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(r#""status":"ok""#), "{stdout}");
+
+    app.store().close().await;
+    let unhealthy = probe(Some(app.http_addr().to_string())).await.unwrap();
+    let stdout = String::from_utf8_lossy(&unhealthy.stdout);
+    assert_eq!(unhealthy.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("unhealthy (HTTP 503)") && stdout.contains("database"), "{stdout}");
+
+    let unset = probe(None).await.unwrap();
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unset.stdout).starts_with("HTTP_ADDR is not set"));
+
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let unreachable = probe(Some(nobody.to_string())).await.unwrap();
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unreachable.stdout).starts_with("no answer from"));
+}

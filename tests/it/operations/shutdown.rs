@@ -1,0 +1,71 @@
+//! Stopping (what SIGTERM triggers) while a decision is in flight loses nothing.
+
+use std::time::{Duration, Instant};
+
+use approval_bridge::{approvals::state::ApprovalState, discord::reply::RESTARTING, store::Store};
+
+use super::parked_run;
+use crate::support::{
+    app::{PROMPTLY, spawn_app},
+    fake_scenario::{Endpoint, Fault},
+};
+
+/// Waits until `ready` holds, checking every 20 ms, for at most [`PROMPTLY`].
+async fn until(mut ready: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PROMPTLY;
+    while Instant::now() < deadline {
+        if ready().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
+    let mut app = spawn_app().await;
+    let first = parked_run(&app, "Lighthouse");
+    let second = parked_run(&app, "Harbour");
+    let report = app.poll().await;
+    assert_eq!(report.cards_posted, 2, "{report:?}");
+    let (first_gate, second_gate) =
+        (app.approval(&first, "review").await, app.approval(&second, "review").await);
+
+    // Scenario takes 1.5 s to answer the decision: the stop arrives while it is on the wire.
+    app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(1500)), 1);
+    let click = app.click(&app.reviewer("ana"), &first_gate, "Approve").await;
+    assert!(until(async || app.scenario.count(Endpoint::UserApproval) == 1).await, "no PUT was sent");
+    assert_eq!(app.approval(&first, "review").await.state, ApprovalState::Deciding);
+    let stopping = app.begin_stop();
+    assert!(until(async || app.bridge().is_shutting_down()).await);
+    assert_eq!(
+        app.scenario.node_status(&first, "review").as_deref(),
+        Some("pending"),
+        "the PUT is in flight"
+    );
+
+    // A click during the drain is answered at once, and changes nothing.
+    let late = app.click(&app.reviewer("bo"), &second_gate, "Approve").await;
+    assert_eq!(app.answer(&late).await, RESTARTING);
+    assert!(RESTARTING.contains("Try again in a moment"));
+
+    // The decision in flight completes before the bridge stops.
+    assert!(app.answer(&click).await.starts_with("Approved"));
+    tokio::time::timeout(Duration::from_secs(30), stopping).await.expect("stops").expect("no panic").unwrap();
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "one PUT, for the first gate only");
+    assert_eq!(app.scenario.node_status(&first, "review").as_deref(), Some("success"));
+    assert_eq!(app.scenario.node_status(&second, "review").as_deref(), Some("pending"));
+
+    let store = Store::connect(&app.settings().database_url).await.unwrap();
+    let decided = store.approval(first_gate.id).await.unwrap().unwrap();
+    assert_eq!((decided.state, decided.card_current), (ApprovalState::Approved, true));
+    let untouched = store.approval(second_gate.id).await.unwrap().unwrap();
+    assert_eq!((untouched.state, untouched.decided_by), (ApprovalState::Pending, None));
+    let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
+    assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
+    let live = app.discord.message(app.channel, untouched.message_id.unwrap()).unwrap();
+    assert_eq!(live["components"].as_array().map(Vec::len), Some(1), "still live: {live}");
+    store.close().await;
+    app.discord.assert_no_rejections();
+}
