@@ -178,7 +178,8 @@ impl Watcher {
         for claimed in self.bridge.store.deciding_approvals().await? {
             if claimed.decided_at.is_some_and(|at| at < cutoff) {
                 warn!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision left unfinished");
-                decisions::resume(&self.bridge, claimed).await?;
+                let outcome = decisions::resume(&self.bridge, claimed).await?;
+                self.bridge.metrics.decision(&outcome);
             }
         }
         Ok(())
