@@ -46,6 +46,8 @@ pub struct RecordedRequest {
     pub response: Option<Value>,
     /// When the request arrived.
     pub at: Instant,
+    /// Whether the answer was a fault the test armed (`FakeDiscord::inject`).
+    pub injected: bool,
 }
 
 impl RecordedRequest {

@@ -65,12 +65,24 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Err(_) => (None, vec![]),
     };
     let mut route = None;
+    let mut injected: Option<Vec<(&'static str, String)>> = None;
+    let mut slow = None;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
         let (spec, params) = find(&method, path)?;
         route = Some(spec.template);
         if !authorised(spec.auth, &parts.headers) {
             return Err(ApiError::unauthorized());
+        }
+        // A fault the test armed: Discord answers it before looking at the body.
+        match shared.faults.take(&method, spec.template) {
+            Some(super::DiscordFault::SlowAnswer(delay)) => slow = Some(delay),
+            Some(fault) => {
+                let (status, body, headers) = fault.answer();
+                injected = Some(headers);
+                return Err(ApiError { status, body });
+            }
+            None => {}
         }
         if let Some(body) = &body {
             // Discord's own limits first, with Discord's error codes; then the OpenAPI schema,
@@ -85,9 +97,13 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         let ctx = Ctx { params, query: &query, body: body.as_ref(), files: &files };
         (spec.handler)(&shared, &ctx)
     });
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    let was_injected = injected.is_some();
     let (status, response, extra_headers) = match result {
         Ok(reply) => (reply.status, reply.body, reply.headers),
-        Err(error) => (error.status, Some(error.body), vec![]),
+        Err(error) => (error.status, Some(error.body), injected.unwrap_or_default()),
     };
     let path = full_path.strip_prefix("/api/v10").unwrap_or(full_path).to_owned();
     let headers = interesting(&parts.headers);
@@ -103,6 +119,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         status,
         response: response.clone(),
         at,
+        injected: was_injected,
     });
     respond(status, response, extra_headers)
 }
