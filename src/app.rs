@@ -110,7 +110,8 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
 async fn finish_interrupted_decisions(bridge: &Bridge) -> anyhow::Result<()> {
     for claimed in bridge.store.deciding_approvals().await? {
         info!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision interrupted by a stop");
-        let outcome = decisions::complete(bridge, claimed).await?;
+        // `resume`, not `complete`: the PUT may have gone out before the stop (see its comment).
+        let outcome = decisions::resume(bridge, claimed).await?;
         let now = outcome.approval();
         if let Err(err) = sync_card(bridge, now).await {
             warn!(approval_id = now.id, error = %err, "card not updated yet; the watcher retries");

@@ -59,8 +59,32 @@ pub async fn decide(
     }
 }
 
-/// Sends a claimed decision and records what happened. Start-up uses it too, for claims a crash
-/// interrupted: the reviewer's recorded click is honoured, never sent twice, never lost.
+/// Finishes a claim a crash interrupted (start-up): the reviewer's recorded click is honoured,
+/// never sent twice, never lost.
+///
+/// The PUT may have reached Scenario before the crash, so the run is read first and only a gate
+/// still waiting gets the decision sent; a closed gate follows what Scenario shows. (Sending
+/// blindly made a second PUT for one click whenever the crash fell between Scenario's answer and
+/// the store: found by the crash test, `tests/it/reliability/crash.rs`.) When the run cannot be
+/// read, the decision is sent: Scenario refuses to decide a gate twice.
+pub async fn resume(bridge: &Bridge, claimed: Approval) -> Result<Outcome, StoreError> {
+    match bridge.scenario.get_job(&claimed.job_id).await {
+        Ok(job)
+            if !matches!(
+                gate_state(&job, &claimed.node_id),
+                GateState::AwaitingDecision | GateState::NotReady
+            ) =>
+        {
+            settle_from_truth(bridge, claimed, "the gate was closed before the decision was resumed").await
+        }
+        Err(ScenarioError::NotFound { .. }) => {
+            close(bridge, claimed, ApprovalState::RunEnded, "The run no longer exists in Scenario").await
+        }
+        Ok(_) | Err(_) => complete(bridge, claimed).await,
+    }
+}
+
+/// Sends a claimed decision and records what happened.
 pub async fn complete(bridge: &Bridge, claimed: Approval) -> Result<Outcome, StoreError> {
     let Some(decision) = claimed.decision else {
         return settle_from_truth(bridge, claimed, "the claim recorded no decision").await;

@@ -147,7 +147,9 @@ async fn run(config: CrashConfig) {
     assert!(bridge.is_running(), "the bridge died in its final life:\n{}", bridge.log_tail(60));
     bridge.kill();
 
-    let figures = crash_checks::check_end_state(&discord, &scenario, &database, &runs, channel, &script, &bridge.log()).await;
+    let figures =
+        crash_checks::check_end_state(&discord, &scenario, &database, &runs, channel, &script, &bridge.log())
+            .await;
     eprintln!(
         "crash test passed in {:.1?}: seed {}, {} lives, {} kills, {figures}",
         started.elapsed(),

@@ -25,7 +25,9 @@ pub async fn wait_until_at_rest(database: &Path, timeout: Duration) -> bool {
     loop {
         let (approvals, _) = read_all(database).await;
         let restless = |a: &ApprovalRow| {
-            a.state == "deciding" || a.message_id.is_none() || (!a.card_current && a.card_deleted_at.is_none())
+            a.state == "deciding"
+                || a.message_id.is_none()
+                || (!a.card_current && a.card_deleted_at.is_none())
         };
         if !approvals.iter().any(restless) {
             return true;
@@ -181,7 +183,8 @@ fn one_put_per_decision(
     let mut by_gate: HashMap<(String, String), Vec<String>> = HashMap::new();
     for put in &puts {
         let body = put.body.clone().expect("a JSON body");
-        let key = (body["workflowJobId"].as_str().unwrap().to_owned(), body["nodeId"].as_str().unwrap().to_owned());
+        let key =
+            (body["workflowJobId"].as_str().unwrap().to_owned(), body["nodeId"].as_str().unwrap().to_owned());
         by_gate.entry(key).or_default().push(body["action"].as_str().unwrap_or("approve").to_owned());
     }
     for approval in approvals {
@@ -203,7 +206,9 @@ fn one_put_per_decision(
                 && c.approval_id == approval.id
                 && match &c.kind {
                     ClickKind::Approve => action == "approve",
-                    ClickKind::ReasonSubmit(reason) => action == "reject" && approval.reason.as_ref() == Some(reason),
+                    ClickKind::ReasonSubmit(reason) => {
+                        action == "reject" && approval.reason.as_ref() == Some(reason)
+                    }
                     ClickKind::RejectButton => false,
                 }
         });
@@ -221,7 +226,12 @@ fn one_put_per_decision(
 fn check_trail(approval: &ApprovalRow, trail: &[&AuditRow], script: &Script) {
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions.first(), Some(&"gate_found"), "trail of {}: {actions:?}", approval.id);
-    assert_eq!(actions.iter().filter(|a| **a == "card_posted").count(), 1, "trail of {}: {actions:?}", approval.id);
+    assert_eq!(
+        actions.iter().filter(|a| **a == "card_posted").count(),
+        1,
+        "trail of {}: {actions:?}",
+        approval.id
+    );
     let mut state = "pending".to_owned();
     for entry in trail.iter().filter(|e| e.to_state.is_some()).skip(1) {
         assert_eq!(entry.from_state.as_deref(), Some(state.as_str()), "trail of {}: {trail:?}", approval.id);
@@ -251,7 +261,8 @@ fn check_card(approval: &ApprovalRow, card: &Value, scenario: &FakeScenario) {
         }
         state => {
             let by = approval.decided_by.unwrap();
-            let (verb, status) = if state == "approved" { ("Approved", "success") } else { ("Rejected", "rejected") };
+            let (verb, status) =
+                if state == "approved" { ("Approved", "success") } else { ("Rejected", "rejected") };
             assert_eq!(buttons, 0, "a decided card still has buttons: {card}");
             assert!(text.contains(&format!("{verb} by <@{by}>")), "card of {}: {card}", approval.id);
             assert_eq!(node.as_deref(), Some(status), "Scenario's gate of approval {}", approval.id);

@@ -155,7 +155,8 @@ impl Script {
                 continue;
             }
             done = false;
-            let recent = self.last_click.get(&card.approval_id).is_some_and(|t| t.elapsed() < Duration::from_secs(1));
+            let recent =
+                self.last_click.get(&card.approval_id).is_some_and(|t| t.elapsed() < Duration::from_secs(1));
             if !recent {
                 let who = self.reviewers[self.rng.usize(..self.reviewers.len())].clone();
                 self.click(discord, &who, true, &card, intent == Intent::Approve).await;
@@ -164,9 +165,17 @@ impl Script {
         done && self.open_forms.is_empty()
     }
 
-    async fn click(&mut self, discord: &FakeDiscord, who: &GuildMember, authorised: bool, card: &LiveCard, approve: bool) {
+    async fn click(
+        &mut self,
+        discord: &FakeDiscord,
+        who: &GuildMember,
+        authorised: bool,
+        card: &LiveCard,
+        approve: bool,
+    ) {
         let custom_id = if approve { &card.approve } else { &card.reject };
-        let Some(handle) = discord.try_click_button(who, self.channel, card.message_id, custom_id).await else {
+        let Some(handle) = discord.try_click_button(who, self.channel, card.message_id, custom_id).await
+        else {
             return; // the buttons went away before the click
         };
         let kind = if approve { ClickKind::Approve } else { ClickKind::RejectButton };
@@ -206,7 +215,9 @@ impl Script {
                 .collect();
             let find = |prefix: &str| ids.iter().find(|id| id.starts_with(prefix)).cloned();
             let (Some(approve), Some(reject)) = (find("ab1:a:"), find("ab1:r:")) else { continue };
-            let Some(approval_id) = approve.rsplit(':').next().and_then(|id| id.parse().ok()) else { continue };
+            let Some(approval_id) = approve.rsplit(':').next().and_then(|id| id.parse().ok()) else {
+                continue;
+            };
             let message_id = message["id"].as_str().and_then(|id| id.parse().ok()).expect("message id");
             cards.push(LiveCard { approval_id, message_id, approve, reject });
         }

@@ -142,7 +142,8 @@ impl FakeDiscord {
             panic!("message {message_id} is not in channel {channel_id}: nothing to click")
         });
         let clicked = self.try_click_button(member, channel_id, message_id, custom_id).await;
-        clicked.unwrap_or_else(|| panic!("no enabled button {custom_id:?} on message {message_id}: {message}"))
+        clicked
+            .unwrap_or_else(|| panic!("no enabled button {custom_id:?} on message {message_id}: {message}"))
     }
 
     /// Like [`Self::click_button`], but `None` (and nothing dispatched) when the message or the

@@ -122,8 +122,7 @@ impl FakeDiscord {
         };
         state.roles.insert(GUILD_ID, everyone);
         let gateway = GatewayHub::default();
-        let shared =
-            Arc::new(Shared {
+        let shared = Arc::new(Shared {
             config,
             addr,
             state: Mutex::new(state),
