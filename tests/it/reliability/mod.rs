@@ -5,3 +5,4 @@
 mod crash;
 mod crash_checks;
 mod crash_script;
+mod scenario_faults;
