@@ -5,4 +5,6 @@
 mod crash;
 mod crash_checks;
 mod crash_script;
+mod discord_faults;
+mod hostile_clicks;
 mod scenario_faults;
