@@ -5,6 +5,7 @@
 mod crash;
 mod crash_checks;
 mod crash_script;
+mod database;
 mod discord_faults;
 mod hostile_clicks;
 mod scenario_faults;
