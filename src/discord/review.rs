@@ -164,11 +164,11 @@ fn reason_modal(approval: &Approval) -> CreateInteractionResponse {
 
 fn reason_of(modal: &ModalInteraction) -> String {
     let inputs = modal.data.components.iter().flat_map(|row| &row.components);
-    let value = inputs.filter_map(|c| match c {
+    let mut value = inputs.filter_map(|c| match c {
         ActionRowComponent::InputText(text) if text.custom_id == REASON_INPUT => text.value.clone(),
         _ => None,
     });
-    value.last().unwrap_or_default().trim().to_owned()
+    value.next_back().unwrap_or_default().trim().to_owned()
 }
 
 fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {

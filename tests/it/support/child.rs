@@ -11,7 +11,6 @@ use std::{
     io::{Read, Seek, SeekFrom},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    time::Duration,
 };
 
 use super::{
@@ -66,11 +65,6 @@ impl ChildBridge {
         Self { env, dir: dir.to_owned(), log, child: None, starts: 0, kills: 0 }
     }
 
-    /// The environment it starts with, to edit before a start.
-    pub fn env_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.env
-    }
-
     /// Starts the binary (`approval-bridge run`).
     ///
     /// # Panics
@@ -110,20 +104,6 @@ impl ChildBridge {
     /// Whether a process is running (started, not killed, not exited).
     pub fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
-    }
-
-    /// Waits up to `timeout` for the process to exit by itself; its exit code if it did.
-    pub fn wait_exit(&mut self, timeout: Duration) -> Option<Option<i32>> {
-        let deadline = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < deadline {
-            let child = self.child.as_mut()?;
-            if let Some(status) = child.try_wait().expect("query the child") {
-                self.child = None;
-                return Some(status.code());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
     }
 
     /// The whole log of every life so far.
