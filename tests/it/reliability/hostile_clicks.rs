@@ -91,6 +91,7 @@ async fn a_member_without_the_role_never_causes_a_decision_whatever_the_order_of
         [app.reviewer("ana"), app.reviewer("bo"), GuildMember::new("mallory"), GuildMember::new("eve")];
     let seed = 0x0BAD_5EED;
     let mut rng = fastrand::Rng::with_seed(seed);
+    let (mut decided, mut refused) = (0, 0);
     for round in 0..8 {
         let job = app.scenario.start_parked_run(&workflow);
         app.poll().await;
@@ -159,5 +160,9 @@ async fn a_member_without_the_role_never_causes_a_decision_whatever_the_order_of
         let claims = entries.iter().filter(|e| e.action == "claimed").count();
         assert_eq!(here, claims, "seed {seed:#x} round {round}: every PUT follows a reviewer's claim");
         assert!(here <= 1, "seed {seed:#x} round {round}: {here} PUTs for one gate");
+        decided += here;
+        refused += entries.iter().filter(|e| e.action == "refused").count();
     }
+    // The interleavings did exercise both sides.
+    assert!(decided > 0 && refused > 0, "decided {decided}, refused {refused}");
 }
