@@ -107,6 +107,11 @@ impl Watcher {
                         info!(failed_polls = ended, "polling Scenario works again");
                     }
                     debug!(?report, "poll done");
+                    // Per-run failures (a full disk, a card Discord refused) do not fail the
+                    // pass; without this they were only in the debug log.
+                    if !report.failures.is_empty() {
+                        warn!(failures = ?report.failures, "part of the poll failed; retried next pass");
+                    }
                     interval
                 }
                 Err(err) => {

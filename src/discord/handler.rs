@@ -69,7 +69,7 @@ impl EventHandler for Handler {
         if let Err(err) = handled {
             error!(interaction_id = interaction.id().get(), error = format!("{err:#}"), "interaction failed");
             if let Some(answer) = Answerable::of(&interaction) {
-                answer.failed(&ctx).await;
+                answer.failed(&ctx, &err).await;
             }
         }
     }

@@ -26,11 +26,12 @@ impl<'a> Answerable<'a> {
         }
     }
 
-    /// Tells the person that their request failed, whether or not it was acknowledged already.
-    pub async fn failed(&self, ctx: &Context) {
-        const TEXT: &str = "Something went wrong and nothing was changed; the cause is in the bridge's log.";
-        if self.finish(ctx, TEXT).await.is_err() {
-            let _ = self.say(ctx, TEXT).await;
+    /// Tells the person that their request failed because of `err`, whether or not it was
+    /// acknowledged already.
+    pub async fn failed(&self, ctx: &Context, err: &anyhow::Error) {
+        let text = failure_text(err);
+        if self.finish(ctx, &text).await.is_err() {
+            let _ = self.say(ctx, text).await;
         }
     }
 
@@ -65,6 +66,25 @@ impl<'a> Answerable<'a> {
             Self::Modal(i) => i.edit_response(&ctx.http, edit).await.map(drop),
             Self::Command(i) => i.edit_response(&ctx.http, edit).await.map(drop),
         }
+    }
+}
+
+/// What a person reads when handling their request failed. A database that cannot be written
+/// (full disk, read-only file, locked) is named, so they can tell an admin what to fix. The
+/// failed write may be the claim (nothing happened) or the record of a decision Scenario already
+/// took, so the sentence promises neither. Anything else points at the log. (Found by the
+/// full-disk test, `tests/it/reliability/database.rs`: the reviewer only read "Something went
+/// wrong and nothing was changed".)
+pub fn failure_text(err: &anyhow::Error) -> String {
+    use crate::store::StoreError;
+    match err.downcast_ref::<StoreError>() {
+        Some(store @ (StoreError::DiskFull(_) | StoreError::ReadOnly(_) | StoreError::Busy(_))) => {
+            format!(
+                "approval-bridge could not write to its database ({store}), so it cannot confirm what \
+                 happened. Tell an admin; the card shows the outcome once the bridge can write again."
+            )
+        }
+        _ => "Something went wrong and nothing was changed; the cause is in the bridge's log.".into(),
     }
 }
 

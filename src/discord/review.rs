@@ -129,8 +129,12 @@ async fn decide(
 async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Approval, String>> {
     let (member, user) = (click.member, click.user);
     let approval = bridge.store.approval(click.id.approval_id).await?;
-    let Some(approval) =
-        approval.filter(|a| a.channel_id == click.channel_id && a.message_id == Some(click.message_id))
+    // A card posted just before a crash is in the channel before its row knows its message id
+    // (the next pass posts it again with the same nonce, gets the same message, and stores it):
+    // such a click is on the bridge's own card, and "not one approval-bridge knows" would be
+    // false. Found by the crash test; answered below, after the reviewer check.
+    let Some(approval) = approval
+        .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
     else {
         return Ok(Err("This card is not one approval-bridge knows; nothing was changed.".into()));
     };
@@ -141,6 +145,11 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
         bridge.store.refused(approval.id, &reviewer(member, user), &format!("lacks {needed}")).await?;
         info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
         return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
+    }
+    if approval.message_id.is_none() {
+        let text = "This card was posted just before approval-bridge restarted and is not ready yet; \
+                    nothing was changed. Try again in a moment.";
+        return Ok(Err(text.into()));
     }
     if approval.state != ApprovalState::Pending {
         return Ok(Err(already(&approval)));

@@ -41,7 +41,24 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            // A write that fails with SQLITE_FULL or an I/O error inside a transaction is rolled
+            // back by SQLite itself; the connection could then come back from the pool still
+            // inside a transaction of its own, reading an old snapshot forever (found by the
+            // full-disk test, `tests/it/reliability/database.rs`: a new gate's card was never
+            // posted). A connection that cannot start a transaction is not handed out again.
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor as _;
+                    match conn.execute("BEGIN").await {
+                        Ok(_) => conn.execute("COMMIT").await.map(|_| true),
+                        Err(_) => Ok(false),
+                    }
+                })
+            })
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }

@@ -5,6 +5,7 @@ mod fake_discord;
 mod fake_scenario_schemas;
 mod hostile_input;
 mod operations;
+mod reliability;
 mod review;
 mod scenario_client;
 mod support;

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::support::fake_discord::DiscordFault;
 
 /// A fake with one postable channel, and serenity's `Http` for it.
 async fn fake_with_channel() -> (FakeDiscord, Http, u64) {
@@ -175,7 +176,7 @@ async fn channels_the_bot_cannot_post_in_or_does_not_know_are_refused() {
 #[tokio::test]
 async fn an_armed_server_error_answers_only_valid_requests_and_only_as_often_as_armed() {
     let (fake, http, channel) = fake_with_channel().await;
-    fake.fail_next("POST", "/channels/{channel_id}/messages", 500, 1);
+    fake.inject("POST", "/channels/{channel_id}/messages", DiscordFault::Status(500), 1);
     let too_long = json!({ "embeds": [{ "title": "t".repeat(257) }] });
     let (status, code, _) = refusal(send(&http, channel, &too_long).await);
     assert_eq!((status, code), (400, 50035), "an invalid form is refused before the outage");

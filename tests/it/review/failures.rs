@@ -5,6 +5,7 @@ use approval_bridge::approvals::state::ApprovalState;
 use super::{card_of, has_buttons, parked_run};
 use crate::support::{
     app::spawn_app,
+    fake_discord::DiscordFault,
     fake_scenario::{Endpoint, Fault, FlowTemplate},
 };
 
@@ -87,7 +88,7 @@ async fn a_card_discord_failed_to_post_is_posted_by_the_next_pass() {
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     let job = app.scenario.start_parked_run(&workflow);
-    app.discord.fail_next("POST", "/channels/{channel_id}/messages", 500, 1);
+    app.discord.inject("POST", "/channels/{channel_id}/messages", DiscordFault::Status(500), 1);
 
     let report = app.poll().await;
     assert_eq!((report.new_gates, report.cards_posted, report.failures.len()), (1, 0, 1), "{report:?}");

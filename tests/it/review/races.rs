@@ -7,6 +7,7 @@ use approval_bridge::approvals::state::ApprovalState;
 use super::{card_of, field, has_buttons, parked_run, reject};
 use crate::support::{
     app::{button, spawn_app},
+    fake_discord::DiscordFault,
     fake_scenario::{Endpoint, Fault},
 };
 
@@ -23,7 +24,7 @@ async fn two_reviewers_clicking_together_send_one_approval_and_the_second_hears_
     // Scenario takes its time, so the first decision is still in flight when the second lands;
     // and the card's edit fails, so the buttons stay for a repeated click.
     app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(300)), 1);
-    app.discord.fail_next("PATCH", EDIT_MESSAGE, 500, 1);
+    app.discord.inject("PATCH", EDIT_MESSAGE, DiscordFault::Status(500), 1);
 
     let clicks = [
         app.discord.click_button(&ana, channel, message, &approve).await,

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use super::{
-    fake_discord::{FakeDiscord, GuildMember, InteractionHandle, RecordedRequest},
+    fake_discord::{FakeDiscord, FakeDiscordConfig, GuildMember, InteractionHandle, RecordedRequest},
     fake_scenario::{API_KEY, API_SECRET, FakeScenario},
 };
 
@@ -48,8 +48,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with the environment edited by `edit` before the start.
 pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
+    spawn_app_against(FakeDiscordConfig::default(), edit).await
+}
+
+/// Like [`spawn_app_with`], against a fake Discord with these timings (e.g. a short token life).
+pub async fn spawn_app_against(
+    config: FakeDiscordConfig,
+    edit: impl FnOnce(&mut HashMap<&'static str, String>),
+) -> TestApp {
     init_test_logs();
-    let discord = FakeDiscord::start().await;
+    let discord = FakeDiscord::start_with(config).await;
     let scenario = FakeScenario::start().await;
     let channel = discord.add_text_channel("approvals");
     let reviewer_role = discord.add_role("Reviewers", "0");

@@ -1,3 +1,5 @@
 pub mod app;
+pub mod child;
+pub mod db;
 pub mod fake_discord;
 pub mod fake_scenario;

@@ -141,6 +141,22 @@ impl FakeDiscord {
         let message = self.message(channel_id, message_id).unwrap_or_else(|| {
             panic!("message {message_id} is not in channel {channel_id}: nothing to click")
         });
+        let clicked = self.try_click_button(member, channel_id, message_id, custom_id).await;
+        clicked
+            .unwrap_or_else(|| panic!("no enabled button {custom_id:?} on message {message_id}: {message}"))
+    }
+
+    /// Like [`Self::click_button`], but `None` (and nothing dispatched) when the message or the
+    /// enabled button is no longer there, as when a person's screen catches up with an edit
+    /// before they click. For scripts that click while the bot edits cards.
+    pub async fn try_click_button(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        message_id: u64,
+        custom_id: &str,
+    ) -> Option<InteractionHandle> {
+        let message = self.message(channel_id, message_id)?;
         let clickable = message["components"].as_array().into_iter().flatten().any(|row| {
             row["components"]
                 .as_array()
@@ -148,10 +164,12 @@ impl FakeDiscord {
                 .flatten()
                 .any(|c| c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true)
         });
-        assert!(clickable, "no enabled button {custom_id:?} on message {message_id}: {message}");
+        if !clickable {
+            return None;
+        }
         let data = payloads::button_data(custom_id);
         let extra = json!({ "message": message });
-        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await
+        Some(self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await)
     }
 
     /// Dispatches the submission of the modal the bot opened in answer to `opened_by`, with

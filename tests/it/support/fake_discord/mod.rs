@@ -11,6 +11,7 @@
 
 pub mod commands;
 pub mod errors;
+pub mod faults;
 pub mod gateway;
 pub mod interactions;
 mod multipart;
@@ -35,6 +36,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 pub use errors::ApiError;
+pub use faults::DiscordFault;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use record::{RecordedFile, RecordedRequest};
@@ -64,6 +66,7 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     log: RequestLog,
     gateway: GatewayHub,
+    faults: faults::Faults,
 }
 
 impl Shared {
@@ -129,8 +132,14 @@ impl FakeDiscord {
         state.roles.insert(bot_role, role);
         state.bot_role = bot_role;
         let gateway = GatewayHub::default();
-        let shared =
-            Arc::new(Shared { config, addr, state: Mutex::new(state), log: RequestLog::default(), gateway });
+        let shared = Arc::new(Shared {
+            config,
+            addr,
+            state: Mutex::new(state),
+            log: RequestLog::default(),
+            gateway,
+            faults: faults::Faults::default(),
+        });
         let app = Router::new()
             .route("/gateway", any(gateway::upgrade))
             .fallback(rest::handle)
@@ -215,21 +224,33 @@ impl FakeDiscord {
         self.shared.log.snapshot()
     }
 
-    /// Requests the fake refused (status 400 or more), in order; failures a test armed with
-    /// [`Self::fail_next`] are not refusals and are left out.
+    /// Requests the fake refused (status 400 or more) by Discord's rules, in order; faults the
+    /// test armed with [`Self::inject`] are not refusals of the bot's requests and are left out.
     pub fn rejections(&self) -> Vec<RecordedRequest> {
         self.requests().into_iter().filter(|r| r.is_rejected() && !r.injected).collect()
     }
 
-    /// Makes the next `times` requests to `method` `route` (an OpenAPI path template such as
-    /// `/channels/{channel_id}/messages`) fail with `status` (a 5xx, as Discord's outages do) and
-    /// Discord's error body, after the request passed every check. Nothing is done for them.
-    pub fn fail_next(&self, method: &str, route: &str, status: u16, times: usize) {
-        assert!(status >= 500, "armed failures are server errors; refusals come from the rules");
-        assert!(routes::exists(method, route), "no route {method} {route} in the fake");
-        let outage =
-            state::Outage { method: method.to_owned(), template: route.to_owned(), status, remaining: times };
-        self.shared.state.lock().expect("state").outages.push(outage);
+    /// Answers the next `times` requests `method` `route` (an OpenAPI path template such as
+    /// `/channels/{channel_id}/messages`) with `fault` instead of handling them.
+    pub fn inject(&self, method: &str, route: &str, fault: DiscordFault, times: usize) {
+        self.shared.faults.arm(method, route, fault, times);
+    }
+
+    /// How many bots are connected to the gateway and identified right now.
+    pub fn connected_bots(&self) -> usize {
+        self.shared.gateway.ready_connections()
+    }
+
+    /// Waits until no bot is connected (e.g. after killing its process); `false` on timeout.
+    pub async fn wait_for_disconnect(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.connected_bots() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
     }
 
     /// Panics, listing them, if any request was refused.

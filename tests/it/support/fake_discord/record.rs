@@ -46,7 +46,7 @@ pub struct RecordedRequest {
     pub response: Option<Value>,
     /// When the request arrived.
     pub at: Instant,
-    /// Whether the answer was a failure a test armed with `FakeDiscord::fail_next`.
+    /// Whether the answer was a fault the test armed (`FakeDiscord::inject`).
     pub injected: bool,
 }
 

@@ -65,7 +65,8 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Err(_) => (None, vec![]),
     };
     let mut route = None;
-    let mut injected = false;
+    let mut injected: Option<Vec<(&'static str, String)>> = None;
+    let mut slow = None;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
         let (spec, params) = find(&method, path)?;
@@ -83,18 +84,27 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
             errs.into_result()?;
         }
-        // An armed failure answers only a request Discord would have accepted: a bad body still
-        // gets its 400 first.
-        if let Some(status) = shared.state.lock().expect("state").take_outage(&method, spec.template) {
-            injected = true;
-            return Err(ApiError::server_error(status));
+        // A fault the test armed answers only a request Discord would have accepted: a bad body
+        // still gets its 400 first, so an armed fault never hides a malformed request.
+        match shared.faults.take(&method, spec.template) {
+            Some(super::DiscordFault::SlowAnswer(delay)) => slow = Some(delay),
+            Some(fault) => {
+                let (status, body, headers) = fault.answer();
+                injected = Some(headers);
+                return Err(ApiError { status, body });
+            }
+            None => {}
         }
         let ctx = Ctx { params, query: &query, body: body.as_ref(), files: &files };
         (spec.handler)(&shared, &ctx)
     });
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    let was_injected = injected.is_some();
     let (status, response, extra_headers) = match result {
         Ok(reply) => (reply.status, reply.body, reply.headers),
-        Err(error) => (error.status, Some(error.body), vec![]),
+        Err(error) => (error.status, Some(error.body), injected.unwrap_or_default()),
     };
     let path = full_path.strip_prefix("/api/v10").unwrap_or(full_path).to_owned();
     let headers = interesting(&parts.headers);
@@ -110,7 +120,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         status,
         response: response.clone(),
         at,
-        injected,
+        injected: was_injected,
     });
     respond(status, response, extra_headers)
 }

@@ -141,15 +141,6 @@ pub(super) struct Interaction {
     pub modal: Option<Value>,
 }
 
-/// A failure a test armed: the next `remaining` requests to one route answer `status`.
-#[derive(Debug, Clone)]
-pub(super) struct Outage {
-    pub method: String,
-    pub template: String,
-    pub status: u16,
-    pub remaining: usize,
-}
-
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub channels: BTreeMap<u64, Channel>,
@@ -162,23 +153,9 @@ pub(super) struct State {
     pub interactions: HashMap<u64, Interaction>,
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<Value>,
-    /// Failures armed with `FakeDiscord::fail_next`.
-    pub outages: Vec<Outage>,
 }
 
 impl State {
-    /// Takes one armed failure for a request to `template`, if any: its status.
-    pub fn take_outage(&mut self, method: &str, template: &str) -> Option<u16> {
-        let outage = self
-            .outages
-            .iter_mut()
-            .find(|o| o.remaining > 0 && o.method == method && o.template == template)?;
-        outage.remaining -= 1;
-        let status = outage.status;
-        self.outages.retain(|o| o.remaining > 0);
-        Some(status)
-    }
-
     /// The interaction whose token is `token`.
     pub fn interaction_by_token(&self, token: &str) -> Option<&Interaction> {
         self.interactions.values().find(|i| i.token == token)

@@ -38,6 +38,9 @@ pub enum Fault {
     Status { status: u16, retry_after: Option<String>, retry_after_ms: Option<String>, body: Value },
     /// Wait, then answer normally.
     Delay(Duration),
+    /// Answer normally (a decision is applied at once), but send the answer only after this
+    /// wait: Scenario did the work and the answer is late, or lost if the client gives up.
+    SlowAnswer(Duration),
     /// Answer normally but send only the first half of the body.
     TruncatedBody,
     /// Answer 200 with this JSON (valid, but not the documented shape).
@@ -91,6 +94,7 @@ impl Fault {
         match self {
             Self::Status { status, .. } => format!("status {status}"),
             Self::Delay(d) => format!("delay {d:?}"),
+            Self::SlowAnswer(d) => format!("slow answer {d:?}"),
             Self::TruncatedBody => "truncated body".into(),
             Self::WrongShape(_) => "wrong shape".into(),
             Self::CloseConnection => "close connection".into(),

@@ -24,6 +24,18 @@ impl FakeScenario {
         self.state().run_mut(job_id).expect("a known run").set_status("canceled", &ops::now());
     }
 
+    /// Deletes a run: it leaves the listing and every call about it answers 404.
+    pub fn delete_run(&self, job_id: &str) {
+        let mut state = self.state();
+        let index = state.job_index.remove(job_id).expect("a known run");
+        state.jobs.remove(index);
+        for i in state.job_index.values_mut() {
+            if *i > index {
+                *i -= 1;
+            }
+        }
+    }
+
     /// Fails a run with this error; running nodes fail.
     pub fn fail_run(&self, job_id: &str, error: &str) {
         self.state().run_mut(job_id).expect("a known run").fail(error, &ops::now());

@@ -95,7 +95,7 @@ pub async fn handle(
         Some(Fault::WrongShape(value)) => return reply(Reply::Json(StatusCode::OK, value.clone())),
         Some(Fault::CloseConnection) => return broken(),
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
-        Some(Fault::TruncatedBody) | None => {}
+        Some(Fault::TruncatedBody | Fault::SlowAnswer(_)) | None => {}
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
     let answer = if endpoint == Endpoint::Cdn {
@@ -107,6 +107,9 @@ pub async fn handle(
     } else {
         shared.answer(endpoint, &segs, &params, json_body)
     };
+    if let Some(Fault::SlowAnswer(delay)) = &fault {
+        tokio::time::sleep(*delay).await;
+    }
     match (fault, answer) {
         (Some(Fault::TruncatedBody), Reply::Json(status, value)) => {
             let text = value.to_string().into_bytes();

@@ -1,0 +1,11 @@
+//! Reliability: the real binary killed at random moments, faults from Scenario, Discord and the
+//! disk, and hostile interactions. Each test checks the same promises: one click is one
+//! decision, never two, never lost, never made by someone without the right.
+
+mod crash;
+mod crash_checks;
+mod crash_script;
+mod database;
+mod discord_faults;
+mod hostile_clicks;
+mod scenario_faults;
