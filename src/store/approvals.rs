@@ -1,5 +1,7 @@
 //! The approvals table: one row per gate, and its guarded transitions.
 
+use sqlx::{Sqlite, query::Query, sqlite::SqliteArguments};
+
 use super::{
     Store, StoreError,
     audit::{self, AuditAction, NewAudit},
@@ -267,17 +269,11 @@ impl Store {
 
     /// Notes that a person deleted the card, so the bridge stops editing it.
     pub async fn card_deleted(&self, id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let done =
+        let update =
             sqlx::query("UPDATE approvals SET card_deleted_at = ? WHERE id = ? AND card_deleted_at IS NULL")
                 .bind(now_ms())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 1 {
-            audit::insert(&mut tx, &NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
-        }
-        tx.commit().await?;
+                .bind(id);
+        self.transition(update, NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
         Ok(())
     }
 
@@ -328,51 +324,35 @@ impl Store {
         };
         let (id, reason) = (claimed.id, claimed.reason.as_deref());
         let to = ApprovalState::from(decision);
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE approvals SET state = ?, decided_at = ?, card_current = 0
              WHERE id = ? AND state = 'deciding' AND decided_by = ?",
         )
         .bind(to.as_str())
         .bind(now_ms())
         .bind(id)
-        .bind(reviewer.id as i64)
-        .execute(&mut *tx)
-        .await?;
-        let changed = done.rows_affected() == 1;
-        if changed {
-            let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
-                .from(ApprovalState::Deciding)
-                .to(to)
-                .reason(reason);
-            audit::insert(&mut tx, &entry).await?;
-        }
-        tx.commit().await?;
-        Ok(changed)
+        .bind(reviewer.id as i64);
+        let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
+            .from(ApprovalState::Deciding)
+            .to(to)
+            .reason(reason);
+        self.transition(update, entry).await
     }
 
     /// Gives a claimed gate back (the decision could not be sent); the card stays live.
     pub async fn release(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE approvals
              SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL
              WHERE id = ? AND state = 'deciding' AND decided_by = ?",
         )
         .bind(id)
-        .bind(reviewer.id as i64)
-        .execute(&mut *tx)
-        .await?;
-        let changed = done.rows_affected() == 1;
-        if changed {
-            let entry = NewAudit::by(id, reviewer, AuditAction::Released)
-                .from(ApprovalState::Deciding)
-                .to(ApprovalState::Pending)
-                .detail(why);
-            audit::insert(&mut tx, &entry).await?;
-        }
-        tx.commit().await?;
-        Ok(changed)
+        .bind(reviewer.id as i64);
+        let entry = NewAudit::by(id, reviewer, AuditAction::Released)
+            .from(ApprovalState::Deciding)
+            .to(ApprovalState::Pending)
+            .detail(why);
+        self.transition(update, entry).await
     }
 
     /// Moves an open gate to the state Scenario shows (decided elsewhere, run ended, or the
@@ -387,8 +367,7 @@ impl Store {
         if current.state.is_final() {
             return Ok(false);
         }
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE approvals
              SET state = ?, reason = ?, decided_at = ?, card_current = 0,
                  decision = NULL, decided_by = NULL, decided_by_name = NULL
@@ -398,15 +377,22 @@ impl Store {
         .bind(detail)
         .bind(now_ms())
         .bind(current.id)
-        .bind(current.state.as_str())
-        .execute(&mut *tx)
-        .await?;
-        let changed = done.rows_affected() == 1;
+        .bind(current.state.as_str());
+        let entry =
+            NewAudit::by_bridge(current.id, AuditAction::Settled).from(current.state).to(to).detail(detail);
+        self.transition(update, entry).await
+    }
+
+    /// Runs a guarded `update` (an `UPDATE … WHERE state = …` that matches one row or none) and,
+    /// when it changed the row, writes `entry` to the audit in the same transaction.
+    async fn transition<'q>(
+        &self,
+        update: Query<'q, Sqlite, SqliteArguments<'q>>,
+        entry: NewAudit,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = update.execute(&mut *tx).await?.rows_affected() == 1;
         if changed {
-            let entry = NewAudit::by_bridge(current.id, AuditAction::Settled)
-                .from(current.state)
-                .to(to)
-                .detail(detail);
             audit::insert(&mut tx, &entry).await?;
         }
         tx.commit().await?;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::get;
 use crate::support::{
-    app::{PROMPTLY, button},
+    app::{PROMPTLY, button, env_for},
     fake_discord::{FakeDiscord, GuildMember, InteractionHandle},
     fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, Fault, FlowTemplate},
 };
@@ -76,16 +76,8 @@ async fn a_whole_run_logs_json_with_ids_and_no_secret() {
     let log_path = dir.path().join("bridge.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_approval-bridge"))
         .env_clear()
+        .envs(env_for(&discord, &scenario, channel, role, &dir.path().join("bridge.db")))
         .envs([
-            ("DISCORD_TOKEN", discord.bot_token().to_owned()),
-            ("DISCORD_API_BASE", discord.api_base()),
-            ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
-            ("APPROVAL_CHANNEL_ID", channel.to_string()),
-            ("REVIEWER_ROLE_IDS", role.to_string()),
-            ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
-            ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
-            ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
-            ("DATABASE_URL", format!("sqlite://{}", dir.path().join("bridge.db").display())),
             ("POLL_INTERVAL_SECS", "2".to_owned()),
             ("HTTP_ADDR", http_addr.to_string()),
             ("LOG_FORMAT", "json".to_owned()),

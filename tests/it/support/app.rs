@@ -1,7 +1,7 @@
 //! `spawn_app()`: the real bridge, built as production builds it, against the fake Discord and the
 //! fake Scenario, with a database in a temporary directory.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use approval_bridge::{
     app::App,
@@ -62,18 +62,8 @@ pub async fn spawn_app_against(
     let channel = discord.add_text_channel("approvals");
     let reviewer_role = discord.add_role("Reviewers", "0");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut env = HashMap::from([
-        ("DISCORD_TOKEN", discord.bot_token().to_owned()),
-        ("DISCORD_API_BASE", discord.api_base()),
-        ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
-        ("APPROVAL_CHANNEL_ID", channel.to_string()),
-        ("REVIEWER_ROLE_IDS", reviewer_role.to_string()),
-        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
-        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
-        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
-        ("DATABASE_URL", format!("sqlite://{}", dir.path().join("bridge.db").display())),
-        ("POLL_INTERVAL_SECS", "3600".to_owned()),
-    ]);
+    let mut env = env_for(&discord, &scenario, channel, reviewer_role, &dir.path().join("bridge.db"));
+    env.insert("POLL_INTERVAL_SECS", "3600".to_owned());
     edit(&mut env);
     let mut app = TestApp {
         discord,
@@ -88,6 +78,28 @@ pub async fn spawn_app_against(
     };
     app.start().await;
     app
+}
+
+/// The settings that point a bridge at the two fakes: cards in `channel`, decided by
+/// `reviewer_role`, commands in the fake's guild, the database at `database`.
+pub fn env_for(
+    discord: &FakeDiscord,
+    scenario: &FakeScenario,
+    channel: u64,
+    reviewer_role: u64,
+    database: &Path,
+) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("DISCORD_TOKEN", discord.bot_token().to_owned()),
+        ("DISCORD_API_BASE", discord.api_base()),
+        ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
+        ("APPROVAL_CHANNEL_ID", channel.to_string()),
+        ("REVIEWER_ROLE_IDS", reviewer_role.to_string()),
+        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
+        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
+        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("DATABASE_URL", format!("sqlite://{}", database.display())),
+    ])
 }
 
 fn init_test_logs() {

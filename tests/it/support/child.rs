@@ -13,10 +13,7 @@ use std::{
     process::{Child, Command, Stdio},
 };
 
-use super::{
-    fake_discord::FakeDiscord,
-    fake_scenario::{API_KEY, API_SECRET, FakeScenario},
-};
+use super::{fake_discord::FakeDiscord, fake_scenario::FakeScenario};
 
 /// The binary under test, built by cargo for this test run.
 pub const BRIDGE_BIN: &str = env!("CARGO_BIN_EXE_approval-bridge");
@@ -29,21 +26,11 @@ pub fn bridge_env(
     reviewer_role: u64,
     database: &Path,
 ) -> BTreeMap<String, String> {
-    let pairs = [
-        ("DISCORD_TOKEN", discord.bot_token().to_owned()),
-        ("DISCORD_API_BASE", discord.api_base()),
-        ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
-        ("APPROVAL_CHANNEL_ID", channel.to_string()),
-        ("REVIEWER_ROLE_IDS", reviewer_role.to_string()),
-        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
-        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
-        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
-        ("DATABASE_URL", format!("sqlite://{}", database.display())),
-        ("POLL_INTERVAL_SECS", "2".to_owned()),
-        ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
-        ("RUST_LOG", "info,approval_bridge=debug".to_owned()),
-    ];
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    let mut env = super::app::env_for(discord, scenario, channel, reviewer_role, database);
+    env.insert("POLL_INTERVAL_SECS", "2".to_owned());
+    env.insert("NO_PROXY", "127.0.0.1,localhost".to_owned());
+    env.insert("RUST_LOG", "info,approval_bridge=debug".to_owned());
+    env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// One bridge process at a time, started and killed on demand.
