@@ -78,7 +78,12 @@ impl<'a> Answerable<'a> {
 pub fn failure_text(err: &anyhow::Error) -> String {
     use crate::store::StoreError;
     match err.downcast_ref::<StoreError>() {
-        Some(store @ (StoreError::DiskFull(_) | StoreError::ReadOnly(_) | StoreError::Busy(_))) => {
+        Some(
+            store @ (StoreError::DiskFull(_)
+            | StoreError::ReadOnly(_)
+            | StoreError::Io(_)
+            | StoreError::Busy(_)),
+        ) => {
             format!(
                 "approval-bridge could not write to its database ({store}), so it cannot confirm what \
                  happened. Tell an admin; the card shows the outcome once the bridge can write again."

@@ -9,6 +9,16 @@ pub enum StoreError {
     /// The disk holding the database is full.
     #[error("the disk holding the database is full: free some space")]
     DiskFull(#[source] sqlx::Error),
+    /// The disk or file system failed a read or write (including a file made immutable).
+    #[error(
+        "the database file could not be read or written: check the disk and the file behind DATABASE_URL"
+    )]
+    Io(#[source] sqlx::Error),
+    /// The database file could not be opened or created.
+    #[error(
+        "the database file could not be opened: check that the folder in DATABASE_URL exists and is writable"
+    )]
+    CantOpen(#[source] sqlx::Error),
     /// Another writer held the database for longer than the busy timeout.
     #[error("the database stayed locked by another writer: try again")]
     Busy(#[source] sqlx::Error),
@@ -39,6 +49,8 @@ impl From<sqlx::Error> for StoreError {
         match primary {
             Some(5 | 6) => Self::Busy(err),  // SQLITE_BUSY, SQLITE_LOCKED
             Some(8) => Self::ReadOnly(err),  // SQLITE_READONLY
+            Some(10) => Self::Io(err),       // SQLITE_IOERR
+            Some(14) => Self::CantOpen(err), // SQLITE_CANTOPEN
             Some(13) => Self::DiskFull(err), // SQLITE_FULL
             _ => Self::Other(err),
         }
