@@ -1,10 +1,24 @@
 //! Posting and editing review cards: the one place that writes cards to Discord.
 
-use serenity::all::{ChannelId, MessageId};
+use std::time::Duration;
+
+use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId};
 use tracing::{info, instrument, warn};
 
-use super::cards;
-use crate::{bridge::Bridge, store::Approval};
+use super::{
+    cards,
+    custom_id::{CardAction, CardCustomId},
+};
+use crate::{
+    approvals::state::ApprovalState,
+    bridge::Bridge,
+    store::{Approval, now_ms},
+};
+
+/// How long Discord is trusted to answer a repeated post with the first message (nonce with
+/// `enforce_nonce`). Discord documents "a few minutes" without a number; past this, the
+/// channel is searched for the card before posting again.
+pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 
 /// Discord's JSON error codes the bridge acts on, https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
 const UNKNOWN_CHANNEL: isize = 10003;
@@ -33,6 +47,14 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
     let channel = ChannelId::new(approval.channel_id);
     match approval.message_id {
         None => {
+            if let Some(found) = card_already_posted(bridge, approval).await? {
+                // Posted before a crash, long enough ago that Discord may have forgotten the
+                // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
+                bridge.store.card_posted(approval.id, found.get(), ApprovalState::Pending).await?;
+                info!(message_id = found.get(), "card found in the channel, not posted again");
+                return Ok(Synced::Posted);
+            }
+            bridge.store.card_attempted(approval.id).await?;
             let message = channel.send_message(&bridge.discord, cards::new_card(approval)).await?;
             bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
             bridge.metrics.card_posted();
@@ -59,6 +81,26 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
             }
         }
     }
+}
+
+/// The card of `approval` among the channel's latest messages, when an earlier try to post it
+/// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
+/// A card is recognised by its Approve button, whose `custom_id` names the approval.
+async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
+    let trusted_since = now_ms() - NONCE_TRUST.as_millis() as i64;
+    if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
+        return Ok(None);
+    }
+    let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
+    let recent =
+        ChannelId::new(approval.channel_id).messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let is_ours = |message: &Message| {
+        message.components.iter().flat_map(|row| &row.components).any(|component| {
+            matches!(component, ActionRowComponent::Button(button)
+                if matches!(&button.data, ButtonKind::NonLink { custom_id, .. } if *custom_id == approve))
+        })
+    };
+    Ok(recent.iter().find(|m| is_ours(m)).map(|m| m.id))
 }
 
 fn is_gone(err: &serenity::Error) -> bool {

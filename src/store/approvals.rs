@@ -43,6 +43,8 @@ pub struct Approval {
     pub card_deleted: bool,
     /// Whether the card shows the current state.
     pub card_current: bool,
+    /// When the bridge first tried to post the card still unknown to it, unix milliseconds.
+    pub card_attempted_at: Option<i64>,
     /// What the reviewer chose (set with the claim).
     pub decision: Option<Decision>,
     /// Who decided, or is deciding.
@@ -100,6 +102,7 @@ pub(super) struct Row {
     message_id: Option<i64>,
     card_deleted_at: Option<i64>,
     card_current: bool,
+    card_attempted_at: Option<i64>,
     decision: Option<String>,
     decided_by: Option<i64>,
     decided_by_name: Option<String>,
@@ -138,6 +141,7 @@ impl TryFrom<Row> for Approval {
             message_id: row.message_id.map(|m| m as u64),
             card_deleted: row.card_deleted_at.is_some(),
             card_current: row.card_current,
+            card_attempted_at: row.card_attempted_at,
             decision,
             decided_by,
             decided_at: row.decided_at,
@@ -254,6 +258,16 @@ impl Store {
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
         audit::insert(&mut tx, &entry).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Notes that posting the card is being tried, keeping the time of the first try.
+    pub async fn card_attempted(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE approvals SET card_attempted_at = COALESCE(card_attempted_at, ?) WHERE id = ?")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

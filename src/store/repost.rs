@@ -25,7 +25,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let row: Option<Row> = sqlx::query_as(
             "UPDATE approvals
-             SET card_deleted_at = NULL, message_id = NULL, card_current = 0, card_nonce = ?, channel_id = ?
+             SET card_deleted_at = NULL, message_id = NULL, card_current = 0, card_attempted_at = NULL,
+                 card_nonce = ?, channel_id = ?
              WHERE id = ? AND card_deleted_at IS NOT NULL RETURNING *",
         )
         .bind(new_card_nonce())

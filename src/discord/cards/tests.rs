@@ -26,6 +26,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         message_id: None,
         card_deleted: false,
         card_current: false,
+        card_attempted_at: None,
         decision: None,
         decided_by: None,
         decided_at: None,

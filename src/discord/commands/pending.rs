@@ -112,6 +112,7 @@ mod tests {
             message_id: Some(u64::MAX),
             card_deleted: false,
             card_current: true,
+            card_attempted_at: None,
             decision: None,
             decided_by: Some(crate::store::Reviewer { id: 1, name: long("r") }),
             decided_at: None,

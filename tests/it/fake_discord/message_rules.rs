@@ -190,3 +190,20 @@ async fn an_armed_server_error_answers_only_valid_requests_and_only_as_often_as_
     assert_eq!(rejected, [400], "the armed failure is not a refusal");
     assert!(fake.requests().iter().any(|r| r.injected && r.status == 500));
 }
+
+#[tokio::test]
+async fn listing_messages_takes_a_limit_between_one_and_a_hundred() {
+    let (fake, _http, channel) = fake_with_channel().await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let list = |limit: u32| {
+        client
+            .get(format!("{}/api/v10/channels/{channel}/messages?limit={limit}", fake.api_base()))
+            .header("Authorization", format!("Bot {}", fake.bot_token()))
+            .send()
+    };
+    let refused = list(101).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.json::<Value>().await.unwrap()["code"], 50035);
+    assert_eq!(list(100).await.unwrap().status(), 200);
+    assert_eq!(list(0).await.unwrap().status(), 400);
+}

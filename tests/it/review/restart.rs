@@ -7,7 +7,11 @@ use approval_bridge::{
 };
 
 use super::{card_of, field, has_buttons, parked_run};
-use crate::support::{app::spawn_app, fake_scenario::Endpoint};
+use crate::support::{
+    app::{spawn_app, spawn_app_against},
+    fake_discord::FakeDiscordConfig,
+    fake_scenario::Endpoint,
+};
 
 const POST_MESSAGE: &str = "/channels/{channel_id}/messages";
 
@@ -32,6 +36,41 @@ async fn a_card_posted_just_before_a_crash_is_found_again_not_posted_twice() {
     assert_eq!(posts.len(), 2);
     assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["nonce"] == posted.card_nonce.as_str()));
     assert!(posts.iter().all(|p| p.body.as_ref().unwrap()["enforce_nonce"] == true));
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_card_posted_before_a_long_crash_is_found_in_the_channel_not_posted_again() {
+    // Discord here forgets nonces at once, as it does after "a few minutes".
+    let config = FakeDiscordConfig { nonce_window: std::time::Duration::ZERO, ..Default::default() };
+    let mut app = spawn_app_against(config, |_| {}).await;
+    let job = parked_run(&app).await;
+    let posted = app.approval(&job, "review").await;
+    assert!(posted.card_attempted_at.is_some());
+    app.stop().await.unwrap();
+    // The crash, ten minutes ago: the post went out, its message id was never stored.
+    let long_ago = approval_bridge::store::now_ms() - 10 * 60 * 1000;
+    app.execute_sql(&format!(
+        "UPDATE approvals SET message_id = NULL, card_attempted_at = {long_ago} WHERE id = {}",
+        posted.id
+    ))
+    .await;
+    app.start().await;
+    app.poll().await;
+
+    assert_eq!(app.cards().len(), 1, "still exactly one card");
+    assert_eq!(app.approval(&job, "review").await.message_id, posted.message_id);
+    let to_messages = |method: &str| {
+        app.discord
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == method && r.route == Some(POST_MESSAGE))
+            .count()
+    };
+    assert_eq!(to_messages("POST"), 1, "the card was looked up, not posted again");
+    assert_eq!(to_messages("GET"), 1);
+    let click = app.click(&app.reviewer("ana"), &app.approval(&job, "review").await, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"), "the found card works");
     app.discord.assert_no_rejections();
 }
 

@@ -80,6 +80,12 @@ pub(super) fn list_messages(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErro
     let state = shared.state.lock().expect("state");
     visible(&state, channel_id)?;
     let limit = ctx.query.split('&').find_map(|kv| kv.strip_prefix("limit=")?.parse().ok()).unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        // Discord: "Max number of messages to return (1-100)".
+        let mut errs = super::errors::FormErrors::default();
+        errs.push(vec!["limit".into()], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.");
+        errs.into_result()?;
+    }
     let mut found: Vec<(&u64, &StoredMessage)> =
         state.messages.iter().filter(|(_, m)| m.channel_id == channel_id && !m.ephemeral).collect();
     found.sort_by_key(|(id, _)| std::cmp::Reverse(**id));
