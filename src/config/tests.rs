@@ -1,0 +1,122 @@
+use super::*;
+use secrecy::ExposeSecret;
+use std::collections::HashMap;
+
+fn minimal() -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("DISCORD_TOKEN", "discord-token-value".to_owned()),
+        ("SCENARIO_SDK_API_KEY", "key-value".to_owned()),
+        ("SCENARIO_SDK_API_SECRET", "secret-value".to_owned()),
+    ])
+}
+
+fn read(vars: &HashMap<&'static str, String>) -> Result<Settings, ConfigError> {
+    Settings::from_lookup(|name| vars.get(name).cloned())
+}
+
+fn errors_of(vars: &HashMap<&'static str, String>) -> Vec<SettingError> {
+    read(vars).expect_err("settings should be refused").0
+}
+
+#[test]
+fn the_three_required_settings_are_enough_and_defaults_apply() {
+    let settings = read(&minimal()).unwrap();
+    assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
+    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(settings.poll_interval, Duration::from_secs(15));
+    assert_eq!(settings.log_format, LogFormat::Pretty);
+    assert!(settings.discord.reviewer_role_ids.is_empty());
+    assert_eq!(settings.discord.token.expose_secret(), "discord-token-value");
+}
+
+#[test]
+fn every_missing_required_setting_is_named_with_a_fix() {
+    let errors = errors_of(&HashMap::new());
+    let names: Vec<_> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["DISCORD_TOKEN", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]);
+    assert!(errors.iter().all(|e| e.problem.starts_with("is missing: set it to")));
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let mut vars = minimal();
+    vars.insert("DISCORD_TOKEN", "  ".into());
+    vars.insert("APPROVAL_CHANNEL_ID", "".into());
+    let errors = errors_of(&vars);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].name, "DISCORD_TOKEN");
+}
+
+#[test]
+fn malformed_values_are_each_reported_on_their_own_line() {
+    let mut vars = minimal();
+    vars.insert("DISCORD_GUILD_ID", "my-server".into());
+    vars.insert("APPROVAL_CHANNEL_ID", "0".into());
+    vars.insert("REVIEWER_ROLE_IDS", "123, abc".into());
+    vars.insert("SCENARIO_BASE_URL", "api.cloud.scenario.com".into());
+    vars.insert("POLL_INTERVAL_SECS", "1".into());
+    vars.insert("HTTP_ADDR", "8080".into());
+    vars.insert("LOG_FORMAT", "xml".into());
+    vars.insert("DATABASE_URL", "postgres://db".into());
+    let err = read(&vars).unwrap_err();
+    let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
+    assert_eq!(
+        names,
+        [
+            "DISCORD_GUILD_ID",
+            "APPROVAL_CHANNEL_ID",
+            "REVIEWER_ROLE_IDS",
+            "SCENARIO_BASE_URL",
+            "DATABASE_URL",
+            "POLL_INTERVAL_SECS",
+            "HTTP_ADDR",
+            "LOG_FORMAT"
+        ]
+    );
+    let text = err.to_string();
+    assert_eq!(text.lines().count(), 8);
+    assert!(text.contains("POLL_INTERVAL_SECS is 1, below the minimum of 2: use 2 or more"));
+}
+
+#[test]
+fn a_poll_interval_that_is_not_a_number_is_refused() {
+    let mut vars = minimal();
+    vars.insert("POLL_INTERVAL_SECS", "15s".into());
+    let errors = errors_of(&vars);
+    assert_eq!(errors[0].name, "POLL_INTERVAL_SECS");
+    assert!(errors[0].problem.contains("whole number"));
+}
+
+#[test]
+fn a_token_with_a_bot_prefix_is_refused() {
+    let mut vars = minimal();
+    vars.insert("DISCORD_TOKEN", "Bot abc".into());
+    assert_eq!(errors_of(&vars)[0].name, "DISCORD_TOKEN");
+}
+
+#[test]
+fn optional_settings_are_parsed() {
+    let mut vars = minimal();
+    vars.insert("DISCORD_API_BASE", "http://127.0.0.1:9000".into());
+    vars.insert("DISCORD_GUILD_ID", "42".into());
+    vars.insert("REVIEWER_ROLE_IDS", "7,8 ,9".into());
+    vars.insert("SCENARIO_PROJECT_ID", "proj_1".into());
+    vars.insert("HTTP_ADDR", "127.0.0.1:8080".into());
+    vars.insert("LOG_FORMAT", "JSON".into());
+    let settings = read(&vars).unwrap();
+    assert_eq!(settings.discord.guild_id.map(NonZeroU64::get), Some(42));
+    let roles: Vec<u64> = settings.discord.reviewer_role_ids.iter().map(|r| r.get()).collect();
+    assert_eq!(roles, [7, 8, 9]);
+    assert_eq!(settings.scenario.project_id.as_deref(), Some("proj_1"));
+    assert_eq!(settings.log_format, LogFormat::Json);
+    assert!(settings.http_addr.is_some());
+}
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let settings = read(&minimal()).unwrap();
+    let shown = format!("{settings:?}");
+    assert!(!shown.contains("discord-token-value"));
+    assert!(!shown.contains("secret-value"));
+    assert!(!shown.contains("key-value"));
+}
