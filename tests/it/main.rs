@@ -1,3 +1,4 @@
+mod benchmark;
 mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;

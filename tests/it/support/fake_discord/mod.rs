@@ -16,6 +16,7 @@ pub mod interactions;
 mod multipart;
 pub mod openapi;
 pub mod payloads;
+pub mod ratelimit;
 pub mod record;
 pub mod rest;
 mod rest_interactions;
@@ -23,6 +24,7 @@ mod rest_messages;
 mod routes;
 pub mod rules;
 pub mod state;
+mod tls;
 mod waits;
 
 use std::net::SocketAddr;
@@ -37,10 +39,13 @@ use tokio::task::JoinHandle;
 pub use errors::ApiError;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
+pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
+pub use tls::TlsEndpoint;
 pub use state::{Channel, ChannelAccess, FakeDiscordConfig, Role};
 
 use gateway::GatewayHub;
+use ratelimit::Limiter;
 use record::RequestLog;
 use state::{State, next_id};
 
@@ -64,6 +69,7 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     log: RequestLog,
     gateway: GatewayHub,
+    limiter: Limiter,
 }
 
 impl Shared {
@@ -87,16 +93,26 @@ impl Shared {
     }
 }
 
+/// The fake's HTTP face: the gateway upgrade and every REST route.
+fn router(shared: &Arc<Shared>) -> Router {
+    Router::new().route("/gateway", any(gateway::upgrade)).fallback(rest::handle).with_state(shared.clone())
+}
+
 /// A running fake Discord. Dropping it stops the HTTP server.
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     server: JoinHandle<()>,
+    /// More listeners on the same fake (see [`FakeDiscord::serve_tls`]).
+    extra_servers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
         self.shared.gateway.drop_all();
         self.server.abort();
+        for server in self.extra_servers.lock().expect("servers").drain(..) {
+            server.abort();
+        }
     }
 }
 
@@ -119,16 +135,14 @@ impl FakeDiscord {
         };
         state.roles.insert(GUILD_ID, everyone);
         let gateway = GatewayHub::default();
-        let shared =
-            Arc::new(Shared { config, addr, state: Mutex::new(state), log: RequestLog::default(), gateway });
-        let app = Router::new()
-            .route("/gateway", any(gateway::upgrade))
-            .fallback(rest::handle)
-            .with_state(shared.clone());
+        let log = RequestLog::default();
+        let limiter = Limiter::default();
+        let shared = Arc::new(Shared { config, addr, state: Mutex::new(state), log, gateway, limiter });
+        let app = router(&shared);
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake Discord server");
         });
-        Self { shared, server }
+        Self { shared, server, extra_servers: Mutex::default() }
     }
 
     /// The base URL for serenity's `HttpBuilder::proxy`, e.g. `http://127.0.0.1:PORT`.
@@ -193,6 +207,11 @@ impl FakeDiscord {
     /// Every request so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
+    }
+
+    /// The requests from position `seq` of the log on (see [`RecordedRequest::seq`]), in order.
+    pub fn requests_since(&self, seq: usize) -> Vec<RecordedRequest> {
+        self.shared.log.since(seq)
     }
 
     /// Requests the fake refused (status 400 or more), in order.
