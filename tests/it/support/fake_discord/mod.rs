@@ -34,6 +34,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::any;
 use serde_json::Value;
+use axum::serve::ListenerExt;
 use tokio::task::JoinHandle;
 
 pub use errors::ApiError;
@@ -93,6 +94,13 @@ impl Shared {
     }
 }
 
+/// Lets small writes go at once, as real servers do: with Nagle's algorithm on, a frame or an
+/// answer written in two parts can wait for the client's delayed ACK (40 ms on Linux), a delay
+/// that would be charged to the bridge.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
+}
+
 /// The fake's HTTP face: the gateway upgrade and every REST route.
 fn router(shared: &Arc<Shared>) -> Router {
     Router::new().route("/gateway", any(gateway::upgrade)).fallback(rest::handle).with_state(shared.clone())
@@ -140,7 +148,7 @@ impl FakeDiscord {
         let shared = Arc::new(Shared { config, addr, state: Mutex::new(state), log, gateway, limiter });
         let app = router(&shared);
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("fake Discord server");
+            axum::serve(listener.tap_io(no_delay), app).await.expect("fake Discord server");
         });
         Self { shared, server, extra_servers: Mutex::default() }
     }
