@@ -6,8 +6,9 @@
 //! In process: serenity's ratelimiter only ever calls `https://discord.com`, so the bridge gets
 //! serenity's client on a reqwest client that resolves `discord.com` to the fake's TLS listener
 //! ([`approval_bridge::discord::client::http_with`]). Routes per workflow are not in the bridge
-//! yet, so the gates are stored through the store's API with their channels (round robin), as
-//! routing would; the watcher's pass then posts every card.
+//! yet, so the gates are stored through the store's API with their channels, as routing would;
+//! the watcher's pass then posts every card. Each channel gets the same number of cards, in turn
+//! (the order the bridge posts best) or shuffled (gates of many workflows arriving as they come).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,34 +33,53 @@ use crate::support::{
     fake_scenario::{API_KEY, API_SECRET, FakeScenario, FlowTemplate},
 };
 
-/// The row.
-pub async fn run(scale: &Scale) -> Vec<Row> {
-    let (gates, channels) = (scale.burst_gates, scale.burst_channels);
-    let figure = format!("Burst: {gates} gates at once over {channels} channels, serenity's ratelimiter in the path");
-    let target = "no 429; ≤ 1.10 × the least time the limits allow".to_owned();
-    match measure(gates, channels).await {
-        Ok(row) => vec![Row { figure, target, ..row }],
-        Err(why) => vec![Row::failed(figure, why, target)],
-    }
+/// In which order the gates' channels come.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Channel after channel, in turn.
+    InTurn,
+    /// The same cards per channel, in a shuffled (seeded) order.
+    Shuffled,
 }
 
-async fn measure(gates: usize, channel_count: usize) -> Result<Row, String> {
+/// The rows: the cards in turn over the channels, and shuffled.
+pub async fn run(scale: &Scale) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let channels = scale.burst_channels;
+    for (gates, order) in [(scale.burst_gates, Order::InTurn), (scale.burst_shuffled_gates, Order::Shuffled)]
+    {
+        let how = if order == Order::InTurn { "in turn" } else { "in shuffled order" };
+        let figure = format!(
+            "Burst: {gates} gates at once, {channels} channels {how}, serenity's ratelimiter in the path"
+        );
+        let target = "no 429; ≤ 1.10 × the least time the limits allow".to_owned();
+        rows.push(match measure(gates, channels, order).await {
+            Ok(row) => Row { figure, target, ..row },
+            Err(why) => Row::failed(figure, why, target),
+        });
+    }
+    rows
+}
+
+async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row, String> {
     let limits = RateLimits::discord();
     let config = FakeDiscordConfig { rate_limits: Some(limits), ..FakeDiscordConfig::default() };
     let discord = FakeDiscord::start_with(config).await;
     let tls = discord.serve_tls().await;
     let scenario = FakeScenario::start().await;
-    let channels: Vec<u64> = (0..channel_count).map(|i| discord.add_text_channel(&format!("cards-{i}"))).collect();
+    let channels: Vec<u64> =
+        (0..channel_count).map(|i| discord.add_text_channel(&format!("cards-{i}"))).collect();
     let workflow = scenario.add_workflow("Burst", FlowTemplate::single_gate());
     scenario.seed_runs(&workflow, gates, 1);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let settings = settings(&discord, &scenario, channels[0], &dir);
     let store = Store::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
-    let client = ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
+    let client =
+        ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
     let http = Arc::new(discord::client::http_with(tls.client(), &settings.discord));
     let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord);
     let bridge = Arc::new(bridge);
-    store_gates(&bridge, &channels).await?;
+    store_gates(&bridge, &channels, order).await?;
 
     let started = Instant::now();
     let report = Watcher::new(bridge.clone()).try_poll_once().await.map_err(|e| e.to_string())?;
@@ -97,25 +117,35 @@ fn least_time(gates: usize, channels: usize, limits: &RateLimits) -> Duration {
     (limits.route_window * route_windows as u32).max(limits.global_window * global_windows as u32)
 }
 
-/// Stores every gate awaiting a decision, channel by channel in turn, as routes would place them.
-async fn store_gates(bridge: &Bridge, channels: &[u64]) -> Result<(), String> {
+/// Stores every gate awaiting a decision, as routes would place them: as many per channel, the
+/// channels in turn or shuffled.
+async fn store_gates(bridge: &Bridge, channels: &[u64], order: Order) -> Result<(), String> {
     let listing =
         bridge.scenario.list_jobs(&JobQuery::in_progress_workflow_runs()).await.map_err(|e| e.to_string())?;
-    let gates = listing.jobs.iter().flat_map(|job| Flow::new(job).gates_awaiting());
-    for (n, gate) in gates.enumerate() {
+    let gates: Vec<_> = listing.jobs.iter().flat_map(|job| Flow::new(job).gates_awaiting()).collect();
+    let mut placed: Vec<u64> = (0..gates.len()).map(|n| channels[n % channels.len()]).collect();
+    if order == Order::Shuffled {
+        fastrand::Rng::with_seed(8).shuffle(&mut placed);
+    }
+    for (gate, channel_id) in gates.into_iter().zip(placed) {
         let new = NewApproval {
             workflow_id: gate.workflow_id.clone(),
             job_id: gate.job_id.clone(),
             node_id: gate.node_id.clone(),
             snapshot: ReviewSnapshot::new(&gate, "Burst".to_owned(), None, &[]),
-            channel_id: channels[n % channels.len()],
+            channel_id,
         };
         bridge.store.insert_approval(&new).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn settings(discord: &FakeDiscord, scenario: &FakeScenario, channel: u64, dir: &tempfile::TempDir) -> Settings {
+fn settings(
+    discord: &FakeDiscord,
+    scenario: &FakeScenario,
+    channel: u64,
+    dir: &tempfile::TempDir,
+) -> Settings {
     let env = std::collections::HashMap::from([
         ("DISCORD_TOKEN", discord.bot_token().to_owned()),
         ("APPROVAL_CHANNEL_ID", channel.to_string()),

@@ -111,13 +111,21 @@ impl Child {
         let log = dir.join(format!("bridge-{}.log", fastrand::u32(..)));
         let stderr = fs::File::create(&log).expect("a log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_approval-bridge"));
-        command.env_clear().envs(env).current_dir(dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(stderr);
+        command
+            .env_clear()
+            .envs(env)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);
         }
         if let Some(filter) = std::env::var_os("BENCH_RUST_LOG") {
             command.env("RUST_LOG", filter);
         }
+        // glibc's allocator settings (`MALLOC_ARENA_MAX`, …) pass through, to study memory.
+        command.envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("MALLOC_")));
         let spawned_at = Instant::now();
         let process = command.spawn().expect("the bridge binary starts");
         Self { process, spawned_at, log }

@@ -134,7 +134,11 @@ fn latencies(
     for (card, click) in cards.iter().zip(clicked) {
         let dispatched = rig.discord.dispatched_at(click).ok_or("a click was not recorded")?;
         let Some(ack) = callbacks.get(&click.callback_path()) else {
-            return Err(format!("click on {} was never acknowledged; log:\n{}", card.job_id, child.log_tail()));
+            return Err(format!(
+                "click on {} was never acknowledged; log:\n{}",
+                card.job_id,
+                child.log_tail()
+            ));
         };
         let Some(put) = puts.get(&card.job_id) else {
             return Err(format!("click on {} sent no PUT; log:\n{}", card.job_id, child.log_tail()));

@@ -17,7 +17,8 @@ const BACKGROUND_RUNS: usize = 100;
 
 /// The row.
 pub async fn run(scale: &Scale) -> Vec<Row> {
-    let figure = format!("Discovery latency (poll every {} s, {BACKGROUND_RUNS} other runs)", INTERVAL.as_secs());
+    let figure =
+        format!("Discovery latency (poll every {} s, {BACKGROUND_RUNS} other runs)", INTERVAL.as_secs());
     let target = format!("p99 ≤ {} (one interval + 50 ms)", ms(INTERVAL + Duration::from_millis(50)));
     match measure(scale.discovery_samples).await {
         Ok(samples) => {

@@ -46,9 +46,12 @@ async fn measure_memory(gates: usize) -> Result<(u64, u64), String> {
     let mut child = rig.spawn(2);
     rig.wait_for_ready(&mut child).await;
     let timeout = Duration::from_secs(120);
-    rig.wait_for_pass(3, timeout).await.ok_or_else(|| format!("two passes did not run; log:\n{}", child.log_tail()))?;
+    rig.wait_for_pass(3, timeout)
+        .await
+        .ok_or_else(|| format!("two passes did not run; log:\n{}", child.log_tail()))?;
     let memory = child.memory_kib();
-    let touched = rig.scenario.count(Endpoint::GetJob) + rig.discord.requests().iter().filter(|r| r.path.starts_with("/channels/")).count();
+    let touched = rig.scenario.count(Endpoint::GetJob)
+        + rig.discord.requests().iter().filter(|r| r.path.starts_with("/channels/")).count();
     if touched > 0 {
         return Err(format!("the seeded gates were not steady: {touched} run reads or card writes"));
     }
@@ -177,7 +180,8 @@ fn snapshot() -> ReviewSnapshot {
         iteration: None,
         assets: vec![ShownAsset {
             asset_id: "asset_benchmark_0001".into(),
-            url: "https://cdn.cloud.scenario.com/assets/asset_benchmark_0001.png?Expires=1&Signature=x".into(),
+            url: "https://cdn.cloud.scenario.com/assets/asset_benchmark_0001.png?Expires=1&Signature=x"
+                .into(),
             kind: Some("image".into()),
             node_id: "gen".into(),
         }],

@@ -10,7 +10,7 @@
 //! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
 //! `BENCH_ONLY=poll,discovery,decision,burst,memory,start` runs some parts; `BENCH_QUICK=1`
 //! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
-//! `RUST_LOG`. The bridge runs as a child process (the binary) except for the burst, which
+//! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
 //! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
 
 mod burst;
@@ -35,6 +35,8 @@ pub struct Scale {
     pub decision_clicks: usize,
     /// Gates appearing at once in the burst.
     pub burst_gates: usize,
+    /// Gates of the burst whose channels come in a shuffled order.
+    pub burst_shuffled_gates: usize,
     /// Channels the burst's cards are spread over.
     pub burst_channels: usize,
     /// Open gates tracked while memory is measured.
@@ -52,6 +54,7 @@ impl Scale {
             discovery_samples: 30,
             decision_clicks: 1_000,
             burst_gates: 1_000,
+            burst_shuffled_gates: 200,
             burst_channels: 10,
             memory_gates: 10_000,
             start_rows: 100_000,
@@ -66,6 +69,7 @@ impl Scale {
             discovery_samples: 5,
             decision_clicks: 100,
             burst_gates: 100,
+            burst_shuffled_gates: 100,
             burst_channels: 10,
             memory_gates: 1_000,
             start_rows: 10_000,
@@ -107,7 +111,12 @@ async fn benchmark() {
     println!(
         "Measured on {} CPU(s), load average {}, in {:.0?}.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
         started.elapsed()
     );
 }

@@ -18,7 +18,12 @@ pub struct Row {
 
 impl Row {
     /// A row.
-    pub fn new(figure: impl Into<String>, measured: impl Into<String>, target: impl Into<String>, met: Option<bool>) -> Self {
+    pub fn new(
+        figure: impl Into<String>,
+        measured: impl Into<String>,
+        target: impl Into<String>,
+        met: Option<bool>,
+    ) -> Self {
         Self { figure: figure.into(), measured: measured.into(), target: target.into(), met }
     }
 

@@ -33,8 +33,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::any;
-use serde_json::Value;
 use axum::serve::ListenerExt;
+use serde_json::Value;
 use tokio::task::JoinHandle;
 
 pub use errors::ApiError;
@@ -42,8 +42,8 @@ pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
-pub use tls::TlsEndpoint;
 pub use state::{Channel, ChannelAccess, FakeDiscordConfig, Role};
+pub use tls::TlsEndpoint;
 
 use gateway::GatewayHub;
 use ratelimit::Limiter;

@@ -131,7 +131,9 @@ fn too_many(retry: Duration, global: bool, mut headers: Vec<(&'static str, Strin
 
 /// An opaque bucket id per route, as Discord's `X-RateLimit-Bucket`.
 fn bucket_hash(template: &str) -> String {
-    let hash = template.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = template
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     format!("{hash:016x}")
 }
 
@@ -158,7 +160,8 @@ mod tests {
     fn the_global_limit_spans_routes_but_not_interactions() {
         let (limiter, t0) = (Limiter::default(), Instant::now());
         let limits = RateLimits { global_limit: 2, ..RateLimits::discord() };
-        let post = |channel| limiter.take(&limits, "POST", "/channels/{channel_id}/messages", Some(channel), t0);
+        let post =
+            |channel| limiter.take(&limits, "POST", "/channels/{channel_id}/messages", Some(channel), t0);
         assert!(post("1").is_ok() && post("2").is_ok());
         let refused = post("3").expect_err("the global limit is reached");
         assert!(refused.headers.iter().any(|(name, value)| *name == "x-ratelimit-global" && value == "true"));

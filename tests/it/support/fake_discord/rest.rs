@@ -84,9 +84,10 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             openapi::check_body(spec.template, &method.to_lowercase(), body, &mut errs);
             errs.into_result()?;
         }
-        let limited = shared.config.rate_limits.as_ref().map(|limits| {
-            shared.limiter.take(limits, &method, spec.template, params.first().copied(), at)
-        });
+        let limited =
+            shared.config.rate_limits.as_ref().map(|limits| {
+                shared.limiter.take(limits, &method, spec.template, params.first().copied(), at)
+            });
         let limit_headers = match limited {
             Some(Err(too_many)) => return Ok(too_many),
             Some(Ok(headers)) => headers,

@@ -44,7 +44,8 @@ impl TlsEndpoint {
 impl FakeDiscord {
     /// Serves the same fake (same state, same log) over TLS as `discord.com` on another port.
     pub async fn serve_tls(&self) -> TlsEndpoint {
-        let certified = rcgen::generate_simple_self_signed(vec!["discord.com".to_owned()]).expect("a certificate");
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["discord.com".to_owned()]).expect("a certificate");
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
         let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
             .with_safe_default_protocol_versions()

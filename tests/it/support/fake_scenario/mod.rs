@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use approval_bridge::scenario::{RetryPolicy, ScenarioClient, ScenarioSettings};
+use axum::serve::ListenerExt;
 use secrecy::SecretString;
 use serde_json::Value;
-use axum::serve::ListenerExt;
 use tokio::task::JoinHandle;
 use url::Url;
 
