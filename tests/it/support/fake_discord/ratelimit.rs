@@ -64,7 +64,14 @@ impl Window {
 /// The fake's counters.
 #[derive(Debug, Default)]
 pub(super) struct Limiter {
-    buckets: Mutex<(HashMap<String, Option<Window>>, Option<Window>)>,
+    windows: Mutex<Windows>,
+}
+
+/// The open window of each route bucket, and of the global limit.
+#[derive(Debug, Default)]
+struct Windows {
+    routes: HashMap<String, Option<Window>>,
+    global: Option<Window>,
 }
 
 impl Limiter {
@@ -81,9 +88,9 @@ impl Limiter {
     ) -> Result<Vec<(&'static str, String)>, Reply> {
         let key = format!("{method} {template} {}", major.unwrap_or_default());
         let global_applies = !template.starts_with("/interactions/") && !template.starts_with("/webhooks/");
-        let mut guard = self.buckets.lock().expect("rate limits");
-        let (buckets, global) = &mut *guard;
-        let bucket = buckets.entry(key).or_default();
+        let mut guard = self.windows.lock().expect("rate limits");
+        let Windows { routes, global } = &mut *guard;
+        let bucket = routes.entry(key).or_default();
         let (route_left, route_reset) =
             Window::left(bucket.as_ref(), limits.route_limit, limits.route_window, now);
         let (global_left, global_reset) =
