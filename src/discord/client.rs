@@ -33,6 +33,14 @@ pub fn http(settings: &DiscordSettings) -> Http {
     builder.build()
 }
 
+/// serenity's REST client on a reqwest client of the caller's making, calling
+/// `https://discord.com` with serenity's ratelimiter on, as in production. `DISCORD_API_BASE` is
+/// not used. A benchmark hands it a client that resolves `discord.com` to a local fake and trusts
+/// the fake's certificate, so that serenity's ratelimiter stays in the path.
+pub fn http_with(client: reqwest::Client, settings: &DiscordSettings) -> Http {
+    HttpBuilder::new(settings.token.expose_secret()).client(client).build()
+}
+
 /// The gateway client with its handler; the handler finds the bridge in `bridge` once set.
 pub async fn gateway(
     http: Http,

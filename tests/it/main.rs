@@ -1,3 +1,4 @@
+mod benchmark;
 mod cli;
 mod commands;
 mod discord_connection;

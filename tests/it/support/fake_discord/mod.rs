@@ -17,6 +17,7 @@ pub mod interactions;
 mod multipart;
 pub mod openapi;
 pub mod payloads;
+pub mod ratelimit;
 pub mod record;
 pub mod rest;
 mod rest_interactions;
@@ -24,6 +25,7 @@ mod rest_messages;
 mod routes;
 pub mod rules;
 pub mod state;
+mod tls;
 mod waits;
 
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::any;
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -39,10 +42,13 @@ pub use errors::ApiError;
 pub use faults::DiscordFault;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
+pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
 pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
+pub use tls::TlsEndpoint;
 
 use gateway::GatewayHub;
+use ratelimit::Limiter;
 use record::RequestLog;
 use state::{State, next_id};
 
@@ -67,6 +73,7 @@ pub(crate) struct Shared {
     log: RequestLog,
     gateway: GatewayHub,
     faults: faults::Faults,
+    limiter: Limiter,
 }
 
 impl Shared {
@@ -90,16 +97,33 @@ impl Shared {
     }
 }
 
+/// Lets small writes go at once, as real servers do: with Nagle's algorithm on, a frame or an
+/// answer written in two parts can wait for the client's delayed ACK (40 ms on Linux), a delay
+/// that would be charged to the bridge.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
+}
+
+/// The fake's HTTP face: the gateway upgrade and every REST route.
+fn router(shared: &Arc<Shared>) -> Router {
+    Router::new().route("/gateway", any(gateway::upgrade)).fallback(rest::handle).with_state(shared.clone())
+}
+
 /// A running fake Discord. Dropping it stops the HTTP server.
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     server: JoinHandle<()>,
+    /// More listeners on the same fake (see [`FakeDiscord::serve_tls`]).
+    extra_servers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
         self.shared.gateway.drop_all();
         self.server.abort();
+        for server in self.extra_servers.lock().expect("servers").drain(..) {
+            server.abort();
+        }
     }
 }
 
@@ -132,22 +156,14 @@ impl FakeDiscord {
         state.roles.insert(bot_role, role);
         state.bot_role = bot_role;
         let gateway = GatewayHub::default();
-        let shared = Arc::new(Shared {
-            config,
-            addr,
-            state: Mutex::new(state),
-            log: RequestLog::default(),
-            gateway,
-            faults: faults::Faults::default(),
-        });
-        let app = Router::new()
-            .route("/gateway", any(gateway::upgrade))
-            .fallback(rest::handle)
-            .with_state(shared.clone());
+        let (log, limiter, faults) = (RequestLog::default(), Limiter::default(), faults::Faults::default());
+        let shared =
+            Arc::new(Shared { config, addr, state: Mutex::new(state), log, gateway, limiter, faults });
+        let app = router(&shared);
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("fake Discord server");
+            axum::serve(listener.tap_io(no_delay), app).await.expect("fake Discord server");
         });
-        Self { shared, server }
+        Self { shared, server, extra_servers: Mutex::default() }
     }
 
     /// The base URL for serenity's `HttpBuilder::proxy`, e.g. `http://127.0.0.1:PORT`.
@@ -222,6 +238,11 @@ impl FakeDiscord {
     /// Every request so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
+    }
+
+    /// The requests from position `seq` of the log on (see [`RecordedRequest::seq`]), in order.
+    pub fn requests_since(&self, seq: usize) -> Vec<RecordedRequest> {
+        self.shared.log.since(seq)
     }
 
     /// Requests the fake refused (status 400 or more) by Discord's rules, in order; faults the

@@ -87,6 +87,11 @@ impl RequestLog {
         self.entries.lock().expect("request log").clone()
     }
 
+    pub(super) fn since(&self, seq: usize) -> Vec<RecordedRequest> {
+        let entries = self.entries.lock().expect("request log");
+        entries.get(seq..).map(<[RecordedRequest]>::to_vec).unwrap_or_default()
+    }
+
     /// Waits until `count` requests match `pred`; returns the first `count` matches.
     pub(super) async fn wait_for(
         &self,

@@ -1,9 +1,11 @@
 //! The REST side: one fallback handler parses, authenticates, validates against the OpenAPI
 //! schema, routes, answers and records every request under `/api/v10`.
 //!
-//! Per-route rate limits (for a benchmark) fit in [`handle`]: key a bucket by
-//! `RouteSpec::template` and major parameter, add `X-RateLimit-*` headers to [`Reply`], and
-//! answer 429 before calling the handler.
+//! Discord's rate limits apply only when [`FakeDiscordConfig::rate_limits`] asks for them
+//! ([`ratelimit`]): a limited request is answered 429 before its handler runs.
+//!
+//! [`FakeDiscordConfig::rate_limits`]: super::FakeDiscordConfig::rate_limits
+//! [`ratelimit`]: super::ratelimit
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -95,8 +97,19 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             }
             None => {}
         }
+        let limited =
+            shared.config.rate_limits.as_ref().map(|limits| {
+                shared.limiter.take(limits, &method, spec.template, params.first().copied(), at)
+            });
+        let limit_headers = match limited {
+            Some(Err(too_many)) => return Ok(too_many),
+            Some(Ok(headers)) => headers,
+            None => vec![],
+        };
         let ctx = Ctx { params, query: &query, body: body.as_ref(), files: &files };
-        (spec.handler)(&shared, &ctx)
+        let mut reply = (spec.handler)(&shared, &ctx)?;
+        reply.headers.extend(limit_headers);
+        Ok(reply)
     });
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::interactions::GuildMember;
+use super::ratelimit::RateLimits;
 
 /// Timing rules of the fake; shorten them to test expiry without sleeping for minutes.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct FakeDiscordConfig {
     /// How long a `nonce` with `enforce_nonce` deduplicates message creation (Discord: "a few
     /// minutes").
     pub nonce_window: Duration,
+    /// Discord's rate limits, when enforced; `None` (the default) answers every request at once.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for FakeDiscordConfig {
@@ -26,6 +29,7 @@ impl Default for FakeDiscordConfig {
             initial_response_window: Duration::from_secs(3),
             token_lifetime: Duration::from_secs(15 * 60),
             nonce_window: Duration::from_secs(5 * 60),
+            rate_limits: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Waiting for what the bot does, and reading what a person would see.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -75,6 +75,11 @@ impl FakeDiscord {
         let state = self.shared.state.lock().expect("state");
         let id = state.interactions.get(&interaction.id)?.original?;
         state.messages.get(&id).map(|m| m.value.clone())
+    }
+
+    /// When `interaction` was dispatched to the bot.
+    pub fn dispatched_at(&self, interaction: &InteractionHandle) -> Option<Instant> {
+        Some(self.shared.state.lock().expect("state").interactions.get(&interaction.id)?.dispatched_at)
     }
 
     /// The callback type `interaction` was acknowledged with, if it was.

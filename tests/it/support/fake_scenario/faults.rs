@@ -2,7 +2,7 @@
 //! log of every request it saw.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -140,6 +140,8 @@ pub struct RecordedRequest {
     pub body: Option<Value>,
     /// The fault answered instead, if any.
     pub fault: Option<String>,
+    /// When the request arrived.
+    pub at: Instant,
 }
 
 impl RecordedRequest {

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use approval_bridge::scenario::{RetryPolicy, ScenarioClient, ScenarioSettings};
+use axum::serve::ListenerExt;
 use secrecy::SecretString;
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -96,7 +97,7 @@ impl FakeScenario {
         });
         let app = axum::Router::new().fallback(server::handle).with_state(shared.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the fake Scenario server runs");
+            axum::serve(listener.tap_io(no_delay), app).await.expect("the fake Scenario server runs");
         });
         Self { shared, server, ticker: Mutex::new(None) }
     }
@@ -254,6 +255,13 @@ impl FakeScenario {
             task.abort();
         }
     }
+}
+
+/// Lets small writes go at once, as real servers do: with Nagle's algorithm on, a frame or an
+/// answer written in two parts can wait for the client's delayed ACK (40 ms on Linux), a delay
+/// that would be charged to the bridge.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
 }
 
 /// Standard base64 with padding (enough for a Basic auth header).

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State as AxumState;
@@ -63,6 +64,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let at = Instant::now();
     let (endpoint, segs) = classify(&method, uri.path());
     let query = uri.query().unwrap_or_default().to_owned();
     let params: HashMap<String, String> =
@@ -81,6 +83,7 @@ pub async fn handle(
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
         body: json_body.clone(),
         fault: fault.as_ref().map(Fault::name),
+        at,
     });
     match &fault {
         Some(Fault::Status { status, retry_after, retry_after_ms, body }) => {

@@ -1,0 +1,122 @@
+//! Benchmarks: the real bridge against the fakes, one markdown table of figures and targets.
+//!
+//! Not part of `cargo test` (the test is `#[ignore]`d; timings are no pass/fail in the suite).
+//! Run it, in release mode, with:
+//!
+//! ```text
+//! cargo test --release --test it benchmark -- --ignored --nocapture --test-threads=1
+//! ```
+//!
+//! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
+//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start` runs some parts; `BENCH_QUICK=1`
+//! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
+//! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
+//! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
+
+mod burst;
+mod child;
+mod decision;
+mod discovery;
+mod footprint;
+mod poll_cost;
+mod report;
+
+use std::time::Instant;
+
+/// Sizes of one run.
+pub struct Scale {
+    /// In-progress runs per poll-cost measurement.
+    pub poll_sizes: Vec<usize>,
+    /// Steady-state passes measured per size.
+    pub steady_passes: usize,
+    /// Gates parked for discovery latency.
+    pub discovery_samples: usize,
+    /// Clicks per mode (sequential, concurrent), each on its own card.
+    pub decision_clicks: usize,
+    /// Gates appearing at once in the burst.
+    pub burst_gates: usize,
+    /// Gates of the burst whose channels come in a shuffled order.
+    pub burst_shuffled_gates: usize,
+    /// Channels the burst's cards are spread over.
+    pub burst_channels: usize,
+    /// Open gates tracked while memory is measured.
+    pub memory_gates: usize,
+    /// Rows in the database at start-up.
+    pub start_rows: usize,
+}
+
+impl Scale {
+    /// The sizes the targets are stated for.
+    fn full() -> Self {
+        Self {
+            poll_sizes: vec![10, 100, 1_000, 10_000],
+            steady_passes: 3,
+            discovery_samples: 30,
+            decision_clicks: 1_000,
+            burst_gates: 1_000,
+            burst_shuffled_gates: 200,
+            burst_channels: 10,
+            memory_gates: 10_000,
+            start_rows: 100_000,
+        }
+    }
+
+    /// Small sizes, for working on the benchmark.
+    fn quick() -> Self {
+        Self {
+            poll_sizes: vec![10, 100, 1_000],
+            steady_passes: 2,
+            discovery_samples: 5,
+            decision_clicks: 100,
+            burst_gates: 100,
+            burst_shuffled_gates: 100,
+            burst_channels: 10,
+            memory_gates: 1_000,
+            start_rows: 10_000,
+        }
+    }
+}
+
+fn wanted(part: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(only) => only.split(',').any(|p| p.trim() == part),
+        Err(_) => true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark, not a test: run it with the command in README.md"]
+async fn benchmark() {
+    let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    for part in ["poll", "discovery", "decision", "burst", "memory", "start"] {
+        if !wanted(part) {
+            continue;
+        }
+        let part_started = Instant::now();
+        let part_rows = match part {
+            "poll" => poll_cost::run(&scale).await,
+            "discovery" => discovery::run(&scale).await,
+            "decision" => decision::run(&scale).await,
+            "burst" => burst::run(&scale).await,
+            "memory" => footprint::memory(&scale).await,
+            _ => footprint::start_up(&scale).await,
+        };
+        eprintln!("benchmark part {part} took {:.0?}", part_started.elapsed());
+        eprint!("{}", report::markdown(&part_rows));
+        rows.extend(part_rows);
+    }
+    println!("\n{}", report::markdown(&rows));
+    println!(
+        "Measured on {} CPU(s), load average {}, in {:.0?}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        started.elapsed()
+    );
+}
