@@ -1,16 +1,10 @@
 //! Unit tests of the watches, the route audit, the decision history and reposts.
 
-use super::*;
+use super::{tests::temp_store, *};
 use crate::{
     approvals::{review::ReviewSnapshot, state::ApprovalState},
     scenario::Decision,
 };
-
-async fn temp_store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (Store::connect(&url).await.unwrap(), dir)
-}
 
 fn admin() -> Reviewer {
     Reviewer { id: 42, name: "admin".into() }

@@ -4,7 +4,8 @@ use crate::{
     scenario::Decision,
 };
 
-async fn temp_store() -> (Store, tempfile::TempDir) {
+/// A store on a fresh database file in a temporary directory (kept as long as the guard).
+pub(super) async fn temp_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     (Store::connect(&url).await.unwrap(), dir)

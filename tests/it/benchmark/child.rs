@@ -7,8 +7,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
+    app::env_for,
     fake_discord::FakeDiscord,
-    fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario},
+    fake_scenario::{Endpoint, FakeScenario},
 };
 
 /// Two fakes, a card channel, a reviewer role and a directory for the database and the log.
@@ -43,19 +44,11 @@ impl Rig {
 
     /// The environment of a bridge against these fakes, polling every `poll_secs`.
     pub fn env(&self, poll_secs: u64) -> HashMap<&'static str, String> {
-        HashMap::from([
-            ("DISCORD_TOKEN", self.discord.bot_token().to_owned()),
-            ("DISCORD_API_BASE", self.discord.api_base()),
-            ("DISCORD_GUILD_ID", self.discord.guild_id().to_string()),
-            ("APPROVAL_CHANNEL_ID", self.channel.to_string()),
-            ("REVIEWER_ROLE_IDS", self.reviewer_role.to_string()),
-            ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
-            ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
-            ("SCENARIO_BASE_URL", self.scenario.base_url().to_string()),
-            ("DATABASE_URL", self.database_url()),
-            ("POLL_INTERVAL_SECS", poll_secs.to_string()),
-            ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
-        ])
+        let database = self.dir.path().join("bridge.db");
+        let mut env = env_for(&self.discord, &self.scenario, self.channel, self.reviewer_role, &database);
+        env.insert("POLL_INTERVAL_SECS", poll_secs.to_string());
+        env.insert("NO_PROXY", "127.0.0.1,localhost".to_owned());
+        env
     }
 
     /// Starts the bridge binary polling every `poll_secs`.
