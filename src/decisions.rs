@@ -190,7 +190,7 @@ async fn close(
     what: &str,
 ) -> Result<Outcome, StoreError> {
     let current = reload(bridge, &claimed).await?;
-    bridge.store.settle(&current, to, what).await?;
+    bridge.store.settle(current.id, current.state, to, what).await?;
     info!(state = %to, what, "gate was already closed in Scenario");
     Ok(Outcome::Closed(reload(bridge, &claimed).await?))
 }

@@ -15,7 +15,10 @@ use std::{
 };
 
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, watch};
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
 use tracing::{debug, info, instrument, warn};
 
 use crate::{
@@ -29,7 +32,7 @@ use crate::{
     decisions,
     discord::publish::{CardError, Synced, sync_card},
     scenario::{Job, JobQuery, ScenarioError},
-    store::{Approval, NewApproval, StoreError, now_ms},
+    store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
 };
 
 /// A claim older than this has outlived any decision in flight (three attempts of at most a
@@ -80,12 +83,14 @@ pub struct Watcher {
     /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
     /// at again once routes change.
     routes_version: u64,
+    /// The failures of the last pass, so that a lasting one is logged once, not every pass.
+    last_failures: Vec<String>,
 }
 
 impl Watcher {
     /// A watcher with no memory: its first pass looks at every run.
     pub fn new(bridge: Arc<Bridge>) -> Self {
-        Self { bridge, seen: HashMap::new(), routes_version: 0 }
+        Self { bridge, seen: HashMap::new(), routes_version: 0, last_failures: Vec::new() }
     }
 
     /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
@@ -108,9 +113,14 @@ impl Watcher {
                     }
                     debug!(?report, "poll done");
                     // Per-run failures (a full disk, a card Discord refused) do not fail the
-                    // pass; without this they were only in the debug log.
-                    if !report.failures.is_empty() {
-                        warn!(failures = ?report.failures, "part of the poll failed; retried next pass");
+                    // pass; they are logged when they change, like a failing pass once a streak.
+                    if report.failures != self.last_failures {
+                        if report.failures.is_empty() {
+                            info!("the parts of the poll that failed work again");
+                        } else {
+                            warn!(failures = ?report.failures, "part of the poll failed; retried every pass");
+                        }
+                        self.last_failures.clone_from(&report.failures);
                     }
                     interval
                 }
@@ -142,30 +152,35 @@ impl Watcher {
             self.seen.clear();
             self.routes_version = routes_version;
         }
-        let listing = self.bridge.scenario.list_jobs(&JobQuery::in_progress_workflow_runs()).await?;
-        let mut report = PollReport {
-            runs: listing.jobs.len(),
-            unreadable: listing.unreadable.len(),
-            ..Default::default()
-        };
-        let mut open_by_job: HashMap<JobId, Vec<Approval>> = HashMap::new();
-        for approval in self.bridge.store.open_approvals().await? {
-            open_by_job.entry(approval.job_id.clone()).or_default().push(approval);
+        let mut report = PollReport::default();
+        let mut open_by_job: HashMap<JobId, Vec<OpenGate>> = HashMap::new();
+        for gate in self.bridge.store.open_gates().await? {
+            open_by_job.entry(gate.job_id.clone()).or_default().push(gate);
         }
-        let listed: HashSet<JobId> = listing.jobs.iter().map(|job| job.job_id.clone()).collect();
-        for job in listing.jobs {
-            let open = open_by_job.remove(&job.job_id).unwrap_or_default();
-            let updated_at = job.updated_at;
-            if updated_at.is_some() && self.seen.get(&job.job_id) == Some(&updated_at) {
-                continue;
-            }
-            report.runs_inspected += 1;
-            let job_id = job.job_id.clone();
-            match self.inspect(job, &open, &mut report).await {
-                Ok(()) => _ = self.seen.insert(job_id, updated_at),
-                Err(err) => report.failures.push(format!("run {job_id}: {err}")),
+        // Page by page: each page's runs are handled before the next is fetched, so memory
+        // holds one page of runs, not the whole listing.
+        let query = JobQuery::in_progress_workflow_runs();
+        let mut pages = self.bridge.scenario.job_pages(&query);
+        let mut listed: HashSet<JobId> = HashSet::new();
+        while let Some(page) = pages.next().await? {
+            report.runs += page.jobs.len();
+            report.unreadable += page.unreadable.len();
+            for job in page.jobs {
+                listed.insert(job.job_id.clone());
+                let open = open_by_job.remove(&job.job_id).unwrap_or_default();
+                let updated_at = job.updated_at;
+                if updated_at.is_some() && self.seen.get(&job.job_id) == Some(&updated_at) {
+                    continue;
+                }
+                report.runs_inspected += 1;
+                let job_id = job.job_id.clone();
+                match self.inspect(job, &open, &mut report).await {
+                    Ok(()) => _ = self.seen.insert(job_id, updated_at),
+                    Err(err) => report.failures.push(format!("run {job_id}: {err}")),
+                }
             }
         }
+        // Only a complete listing tells which runs left it.
         self.seen.retain(|job_id, _| listed.contains(job_id));
         for (job_id, open) in open_by_job {
             if let Err(err) = self.reconcile_ended(&job_id, &open, &mut report).await {
@@ -191,7 +206,7 @@ impl Watcher {
     }
 
     /// Stores the new gates of a changed run and settles its open gates that are closed.
-    async fn inspect(&self, job: Job, open: &[Approval], report: &mut PollReport) -> Result<(), PollError> {
+    async fn inspect(&self, job: Job, open: &[OpenGate], report: &mut PollReport) -> Result<(), PollError> {
         // The list may leave a run's flow out: then read the run itself.
         let job =
             if job.metadata.flow.is_empty() { self.bridge.scenario.get_job(&job.job_id).await? } else { job };
@@ -250,11 +265,11 @@ impl Watcher {
 
     /// Settles the pending gates of `job` that Scenario shows as decided or ended. Gates being
     /// decided are left to their decision, which reads the run itself.
-    async fn settle_closed(&self, job: &Job, open: &[Approval]) -> Result<usize, StoreError> {
+    async fn settle_closed(&self, job: &Job, open: &[OpenGate]) -> Result<usize, StoreError> {
         let (flow, mut settled) = (Flow::new(job), 0);
         for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
             let Some((to, what)) = closed_state(flow.gate_state(&approval.node_id)) else { continue };
-            if self.bridge.store.settle(approval, to, &what).await? {
+            if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
                 info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
             }
@@ -266,7 +281,7 @@ impl Watcher {
     async fn reconcile_ended(
         &self,
         job_id: &JobId,
-        open: &[Approval],
+        open: &[OpenGate],
         report: &mut PollReport,
     ) -> Result<(), PollError> {
         match self.bridge.scenario.get_job(job_id).await {
@@ -274,8 +289,9 @@ impl Watcher {
             Err(ScenarioError::NotFound { .. }) => {
                 for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
                     let what = "The run no longer exists in Scenario";
-                    report.settled +=
-                        usize::from(self.bridge.store.settle(approval, ApprovalState::RunEnded, what).await?);
+                    let settled =
+                        self.bridge.store.settle(approval.id, approval.state, ApprovalState::RunEnded, what);
+                    report.settled += usize::from(settled.await?);
                 }
             }
             Err(err) => return Err(err.into()),
@@ -283,19 +299,47 @@ impl Watcher {
         Ok(())
     }
 
-    /// Posts the cards not yet posted and edits those that do not show their state.
+    /// Posts the cards not yet posted and edits those that do not show their state: one task per
+    /// channel, in row order within a channel, so a channel waiting out Discord's per-channel
+    /// rate limit does not hold back the cards of the others.
     async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
+        let mut by_channel: HashMap<u64, Vec<Approval>> = HashMap::new();
         for approval in self.bridge.store.cards_to_sync().await? {
-            match sync_card(&self.bridge, &approval).await {
-                Ok(Synced::Posted) => report.cards_posted += 1,
-                Ok(Synced::Updated) => report.cards_updated += 1,
-                Ok(Synced::Deleted | Synced::Unchanged) => {}
-                Err(CardError::Store(err)) => return Err(err),
-                Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
+            by_channel.entry(approval.channel_id).or_default().push(approval);
+        }
+        let mut channels = JoinSet::new();
+        for cards in by_channel.into_values() {
+            channels.spawn(sync_channel(self.bridge.clone(), cards));
+        }
+        let mut store_error = None;
+        while let Some(done) = channels.join_next().await {
+            match done {
+                Ok(Ok(channel)) => {
+                    report.cards_posted += channel.cards_posted;
+                    report.cards_updated += channel.cards_updated;
+                    report.failures.extend(channel.failures);
+                }
+                Ok(Err(err)) => store_error = Some(err),
+                Err(panicked) => report.failures.push(format!("card sync task: {panicked}")),
             }
         }
-        Ok(())
+        store_error.map_or(Ok(()), Err)
     }
+}
+
+/// Brings the cards of one channel up to date, in order; stops at a database error.
+async fn sync_channel(bridge: Arc<Bridge>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
+    let mut report = PollReport::default();
+    for approval in cards {
+        match sync_card(&bridge, &approval).await {
+            Ok(Synced::Posted) => report.cards_posted += 1,
+            Ok(Synced::Updated) => report.cards_updated += 1,
+            Ok(Synced::Deleted | Synced::Unchanged) => {}
+            Err(CardError::Store(err)) => return Err(err),
+            Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
+        }
+    }
+    Ok(report)
 }
 
 /// The state a pending gate moves to when Scenario shows it as `state`, with what happened.

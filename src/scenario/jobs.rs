@@ -121,6 +121,43 @@ pub struct JobListing {
     pub pages: u32,
 }
 
+/// A cursor over the pages of `GET /jobs`; see [`ScenarioClient::job_pages`].
+pub struct JobPages<'a> {
+    client: &'a ScenarioClient,
+    query: &'a JobQuery,
+    token: Option<String>,
+    fetched: u32,
+    done: bool,
+}
+
+impl JobPages<'_> {
+    /// The next page; `None` after the last. A page may be empty and still not be the last.
+    /// A token repeated or more than [`MAX_PAGES`] pages is an answer the API does not document.
+    pub async fn next(&mut self) -> Result<Option<JobPage>, ScenarioError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.client.list_jobs_page(self.query, self.token.as_deref()).await?;
+        self.fetched += 1;
+        match &page.next_page_token {
+            None => self.done = true,
+            Some(next) if self.token.as_deref() == Some(next.as_str()) => {
+                return Err(malformed(LIST_JOBS, "the same page token twice".into(), &next.clone().into()));
+            }
+            Some(_) if self.fetched >= MAX_PAGES => {
+                return Err(malformed(LIST_JOBS, format!("more than {MAX_PAGES} pages"), &Value::Null));
+            }
+            Some(next) => self.token = Some(next.clone()),
+        }
+        Ok(Some(page))
+    }
+
+    /// Pages fetched so far.
+    pub fn fetched(&self) -> u32 {
+        self.fetched
+    }
+}
+
 const LIST_JOBS: &str = "GET /jobs";
 const GET_JOB: &str = "GET /jobs/{jobId}";
 
@@ -132,27 +169,22 @@ impl ScenarioClient {
     ))]
     pub async fn list_jobs(&self, query: &JobQuery) -> Result<JobListing, ScenarioError> {
         let mut listing = JobListing::default();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.list_jobs_page(query, token.as_deref()).await?;
-            listing.pages += 1;
+        let mut pages = self.job_pages(query);
+        while let Some(page) = pages.next().await? {
             listing.jobs.extend(page.jobs);
             listing.unreadable.extend(page.unreadable);
-            match page.next_page_token {
-                None => break,
-                Some(next) if token.as_deref() == Some(next.as_str()) => {
-                    return Err(malformed(LIST_JOBS, "the same page token twice".into(), &next.into()));
-                }
-                Some(_) if listing.pages >= MAX_PAGES => {
-                    return Err(malformed(LIST_JOBS, format!("more than {MAX_PAGES} pages"), &Value::Null));
-                }
-                Some(next) => token = Some(next),
-            }
         }
+        listing.pages = pages.fetched();
         let span = tracing::Span::current();
         span.record("pages", listing.pages);
         span.record("jobs", listing.jobs.len());
         Ok(listing)
+    }
+
+    /// The pages of `GET /jobs` for `query`, one at a time, so a caller can handle each page
+    /// before the next is fetched and never holds thousands of runs at once.
+    pub fn job_pages<'a>(&'a self, query: &'a JobQuery) -> JobPages<'a> {
+        JobPages { client: self, query, token: None, fetched: 0, done: false }
     }
 
     /// Fetches one page of `GET /jobs`.

@@ -20,7 +20,7 @@ pub use catalog::{CATALOG_TTL, WorkflowCatalog};
 pub use client::ScenarioClient;
 pub use enums::{AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus};
 pub use error::{EXCERPT_CHARS, ScenarioError};
-pub use jobs::{JobListing, JobPage, JobQuery, UnreadableItem};
+pub use jobs::{JobListing, JobPage, JobPages, JobQuery, UnreadableItem};
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use settings::{DEFAULT_BASE_URL, ScenarioSettings};
 pub use types::{

@@ -55,6 +55,19 @@ pub struct Approval {
     pub reason: Option<String>,
 }
 
+/// An open gate as the watcher needs it: which gate, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenGate {
+    /// Row id.
+    pub id: i64,
+    /// The run.
+    pub job_id: JobId,
+    /// The gate node.
+    pub node_id: NodeId,
+    /// Pending or deciding.
+    pub state: ApprovalState,
+}
+
 /// A Discord member acting on a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewer {
@@ -223,6 +236,21 @@ impl Store {
         into_approvals(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
     }
 
+    /// The open gates (pending or deciding), without what their cards show: what the watcher
+    /// compares with Scenario on every pass, kept small however many gates wait.
+    pub async fn open_gates(&self) -> Result<Vec<OpenGate>, StoreError> {
+        let sql =
+            format!("SELECT id, job_id, node_id, state FROM approvals WHERE state IN {OPEN} ORDER BY id");
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|(id, job_id, node_id, state)| {
+                let state = ApprovalState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt { id, what: format!("state {state:?}") })?;
+                Ok(OpenGate { id, job_id: job_id.into(), node_id: node_id.into(), state })
+            })
+            .collect()
+    }
+
     /// Approvals left `deciding`, e.g. by a crash in the middle of a decision.
     pub async fn deciding_approvals(&self) -> Result<Vec<Approval>, StoreError> {
         let sql = "SELECT * FROM approvals WHERE state = 'deciding' ORDER BY id";
@@ -369,16 +397,17 @@ impl Store {
         self.transition(update, entry).await
     }
 
-    /// Moves an open gate to the state Scenario shows (decided elsewhere, run ended, or the
-    /// outcome of a decision interrupted by a crash). `detail` says what the bridge saw.
-    /// `false` when the gate was no longer in the state `current` shows.
+    /// Moves an open gate from `from` to the state Scenario shows (decided elsewhere, run ended,
+    /// or the outcome of a decision interrupted by a crash). `detail` says what the bridge saw.
+    /// `false` when the gate was no longer in state `from`.
     pub async fn settle(
         &self,
-        current: &Approval,
+        id: i64,
+        from: ApprovalState,
         to: ApprovalState,
         detail: &str,
     ) -> Result<bool, StoreError> {
-        if current.state.is_final() {
+        if from.is_final() {
             return Ok(false);
         }
         let update = sqlx::query(
@@ -390,10 +419,9 @@ impl Store {
         .bind(to.as_str())
         .bind(detail)
         .bind(now_ms())
-        .bind(current.id)
-        .bind(current.state.as_str());
-        let entry =
-            NewAudit::by_bridge(current.id, AuditAction::Settled).from(current.state).to(to).detail(detail);
+        .bind(id)
+        .bind(from.as_str());
+        let entry = NewAudit::by_bridge(id, AuditAction::Settled).from(from).to(to).detail(detail);
         self.transition(update, entry).await
     }
 

@@ -20,7 +20,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-pub use approvals::{Approval, Claim, NewApproval, Reviewer};
+pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
 pub use audit::{AuditAction, AuditEntry};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};

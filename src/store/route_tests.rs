@@ -74,7 +74,10 @@ async fn history_lists_decisions_newest_first_filtered_by_workflow_and_reviewer(
     let third = gate(&store, "wflow_a", "job_3").await;
     decide(&store, &first, 1, Decision::Approve, None).await;
     decide(&store, &second, 2, Decision::Reject, Some("too dark")).await;
-    store.settle(&third, ApprovalState::DecidedElsewhere, "Approved in Scenario").await.unwrap();
+    store
+        .settle(third.id, third.state, ApprovalState::DecidedElsewhere, "Approved in Scenario")
+        .await
+        .unwrap();
 
     let all = store.decision_history(&HistoryQuery { limit: 10, ..Default::default() }).await.unwrap();
     let jobs: Vec<&str> = all.iter().map(|d| d.job_id.as_str()).collect();

@@ -118,12 +118,14 @@ async fn settling_moves_only_open_gates_and_only_from_the_state_seen() {
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
     store.claim(row.id, &reviewer(1), Decision::Approve, None).await.unwrap();
     // `row` still says pending: a settle based on that stale view must not apply.
-    assert!(!store.settle(&row, ApprovalState::RunEnded, "run canceled").await.unwrap());
+    assert!(!store.settle(row.id, row.state, ApprovalState::RunEnded, "run canceled").await.unwrap());
     let fresh = store.approval(row.id).await.unwrap().unwrap();
-    assert!(store.settle(&fresh, ApprovalState::Approved, "approved in Scenario").await.unwrap());
+    assert!(
+        store.settle(fresh.id, fresh.state, ApprovalState::Approved, "approved in Scenario").await.unwrap()
+    );
     let settled = store.approval(row.id).await.unwrap().unwrap();
     assert_eq!(settled.state, ApprovalState::Approved);
-    assert!(!store.settle(&settled, ApprovalState::RunEnded, "late").await.unwrap());
+    assert!(!store.settle(settled.id, settled.state, ApprovalState::RunEnded, "late").await.unwrap());
     let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
     assert_eq!((last.action.as_str(), last.from_state.as_deref()), ("settled", Some("deciding")));
 }
@@ -138,8 +140,11 @@ async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
     for (row, message) in [(&current, 2), (&stale, 3), (&deleted, 4)] {
         store.card_posted(row.id, message, ApprovalState::Pending).await.unwrap();
     }
-    store.settle(&stale, ApprovalState::DecidedElsewhere, "approved in Scenario").await.unwrap();
-    store.settle(&deleted, ApprovalState::RunEnded, "run failed").await.unwrap();
+    store
+        .settle(stale.id, stale.state, ApprovalState::DecidedElsewhere, "approved in Scenario")
+        .await
+        .unwrap();
+    store.settle(deleted.id, deleted.state, ApprovalState::RunEnded, "run failed").await.unwrap();
     store.card_deleted(deleted.id).await.unwrap();
     let ids: Vec<i64> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
     assert_eq!(ids, [unposted.id, stale.id]);
@@ -149,7 +154,7 @@ async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
 async fn a_card_rendered_before_a_transition_is_not_current() {
     let (store, _dir) = temp_store().await;
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
-    store.settle(&row, ApprovalState::RunEnded, "run failed").await.unwrap();
+    store.settle(row.id, row.state, ApprovalState::RunEnded, "run failed").await.unwrap();
     store.card_posted(row.id, 99, ApprovalState::Pending).await.unwrap();
     assert!(!store.approval(row.id).await.unwrap().unwrap().card_current);
     store.card_updated(row.id, ApprovalState::RunEnded).await.unwrap();
