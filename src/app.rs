@@ -93,7 +93,7 @@ impl App {
         let routes = self.bridge.load_routes().await.context("reading the routes")?;
         let (ops_stop, ops_server) = self.serve_ops();
         finish_interrupted_decisions(&self.bridge).await?;
-        if !self.bridge.has_default_channel() && routes == 0 {
+        if self.bridge.default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );

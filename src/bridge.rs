@@ -113,7 +113,7 @@ impl Bridge {
 
     /// Where the gates of `workflow_id` go: its route, else the default channel with the default
     /// reviewers; `None` when neither exists.
-    pub async fn route_for(&self, workflow_id: &WorkflowId) -> Option<Route> {
+    pub fn route_for(&self, workflow_id: &WorkflowId) -> Option<Route> {
         let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(watch) = routes.get(workflow_id) {
             let reviewer_roles = match watch.reviewer_role_id {
@@ -127,8 +127,8 @@ impl Bridge {
     }
 
     /// The roles that may decide gates of `workflow_id` (empty: members with Manage Server).
-    pub async fn reviewer_roles_for(&self, workflow_id: &WorkflowId) -> Vec<u64> {
-        match self.route_for(workflow_id).await {
+    pub fn reviewer_roles_for(&self, workflow_id: &WorkflowId) -> Vec<u64> {
+        match self.route_for(workflow_id) {
             Some(route) => route.reviewer_roles,
             None => self.default_reviewer_roles.clone(),
         }
@@ -156,11 +156,6 @@ impl Bridge {
     /// How polling has gone lately.
     pub fn poll_status(&self) -> PollStatus {
         self.polls.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Whether the bridge has anywhere to post cards.
-    pub fn has_default_channel(&self) -> bool {
-        self.default_channel.is_some()
     }
 
     /// The channel of workflows without a route (`APPROVAL_CHANNEL_ID`).

@@ -224,7 +224,7 @@ impl Watcher {
 
     /// Stores a gate seen for the first time, if its workflow is routed somewhere.
     async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
-        let Some(route) = self.bridge.route_for(&gate.workflow_id).await else {
+        let Some(route) = self.bridge.route_for(&gate.workflow_id) else {
             debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
             return Ok(false);
         };

@@ -138,7 +138,7 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
     else {
         return Ok(Err("This card is not one approval-bridge knows; nothing was changed.".into()));
     };
-    let required = bridge.reviewer_roles_for(&approval.workflow_id).await;
+    let required = bridge.reviewer_roles_for(&approval.workflow_id);
     let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
     if !may_decide(&required, &roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);
