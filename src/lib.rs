@@ -6,10 +6,13 @@
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
+//! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
+//! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
+//! - [`check`]: `approval-bridge check`, each outside service tried once.
 
 pub mod app;
 pub mod approvals;

@@ -15,7 +15,7 @@ use crate::{
     store::Approval,
 };
 
-/// Discord's limits on one message, https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+/// Discord's limits on one message, <https://discord.com/developers/docs/resources/message#embed-object-embed-limits>
 pub mod limits {
     /// Embeds per message.
     pub const EMBEDS: usize = 10;

@@ -20,7 +20,7 @@ use crate::{
 /// channel is searched for the card before posting again.
 pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 
-/// Discord's JSON error codes the bridge acts on, https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+/// Discord's JSON error codes the bridge acts on, <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const UNKNOWN_CHANNEL: isize = 10003;
 const UNKNOWN_MESSAGE: isize = 10008;
 

@@ -132,7 +132,7 @@ pub struct JobPages<'a> {
 
 impl JobPages<'_> {
     /// The next page; `None` after the last. A page may be empty and still not be the last.
-    /// A token repeated or more than [`MAX_PAGES`] pages is an answer the API does not document.
+    /// A token repeated, or more pages than any listing needs, is an answer the API does not document.
     pub async fn next(&mut self) -> Result<Option<JobPage>, ScenarioError> {
         if self.done {
             return Ok(None);
