@@ -69,6 +69,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let mut route = None;
     let mut injected: Option<Vec<(&'static str, String)>> = None;
     let mut slow = None;
+    let mut hang = false;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
         let (spec, params) = find(&method, path)?;
@@ -90,6 +91,10 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         // still gets its 400 first, so an armed fault never hides a malformed request.
         match shared.faults.take(&method, spec.template) {
             Some(super::DiscordFault::SlowAnswer(delay)) => slow = Some(delay),
+            Some(super::DiscordFault::NoAnswer) => {
+                hang = true;
+                return Err(ApiError { status: 0, body: Value::Null });
+            }
             Some(fault) => {
                 let (status, body, headers) = fault.answer();
                 injected = Some(headers);
@@ -114,7 +119,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;
     }
-    let was_injected = injected.is_some();
+    let was_injected = injected.is_some() || hang;
     let (status, response, extra_headers) = match result {
         Ok(reply) => (reply.status, reply.body, reply.headers),
         Err(error) => (error.status, Some(error.body), injected.unwrap_or_default()),
@@ -135,6 +140,10 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         at,
         injected: was_injected,
     });
+    if hang {
+        // Held until the client drops the connection, which drops this future.
+        std::future::pending::<()>().await;
+    }
     respond(status, response, extra_headers)
 }
 
