@@ -8,6 +8,7 @@
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
 //! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
+//! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
@@ -20,6 +21,7 @@ pub mod bridge;
 pub mod check;
 pub mod config;
 pub mod decisions;
+pub mod feed;
 pub mod discord;
 pub mod ops;
 pub mod scenario;
