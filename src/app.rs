@@ -33,6 +33,7 @@ pub struct App {
     client: Client,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
+    full_sweep: Duration,
     poll_requests: mpsc::Receiver<PollRequest>,
     connected: watch::Receiver<bool>,
     ops_listener: Option<TcpListener>,
@@ -65,6 +66,7 @@ impl App {
             client,
             bridge,
             poll_interval: settings.poll_interval,
+            full_sweep: settings.full_sweep,
             poll_requests,
             connected,
             ops_listener,
@@ -99,7 +101,8 @@ impl App {
             );
         }
         let (stop_tx, stop_rx) = watch::channel(false);
-        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, self.poll_requests, stop_rx);
+        let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
+        let watcher = watcher.run(self.poll_interval, self.poll_requests, stop_rx);
         let watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
         let ended = tokio::select! {
