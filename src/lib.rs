@@ -14,6 +14,7 @@
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
+//! - [`scan`]: `approval-bridge scan`, one read-only sweep: the gates the bridge would post, the runs it skips.
 
 pub mod app;
 pub mod approvals;
@@ -24,6 +25,7 @@ pub mod decisions;
 pub mod feed;
 pub mod discord;
 pub mod ops;
+pub mod scan;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;

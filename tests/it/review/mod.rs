@@ -1,6 +1,7 @@
 //! Review cards end to end: from a parked gate to a card, and from a click to one decision.
 
 mod deciding;
+mod feed;
 mod failures;
 mod permissions;
 mod posting;
