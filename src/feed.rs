@@ -2,8 +2,12 @@
 //!
 //! A **delta pass** lists the workflow runs of any status updated after a cursor
 //! (`types=workflow&updatedAfter=…`). The cursor is the newest `updatedAt` Scenario has shown,
-//! never the local clock, and each query reaches [`DELTA_OVERLAP`] further back, so that a run
-//! stamped with the cursor's own millisecond, or written a little after its stamp, is not lost.
+//! never the local clock. For [`DELTA_OVERLAP`] after the cursor moved, each query reaches that
+//! far back, so that a run stamped with the cursor's own millisecond, or whose write became
+//! visible a little after its stamp, is not lost; once the cursor has stood still that long,
+//! anything stamped before it is visible and the query starts at the cursor itself. (The local
+//! clock only measures how long the cursor stood still; a burst of changes is thus read again
+//! for a few passes, not forever.)
 //! Runs that ended or whose gate was decided elsewhere arrive in the same feed, since it has no
 //! status filter. In steady state a pass is one request, however many runs are parked.
 //!
@@ -25,9 +29,10 @@ use time::OffsetDateTime;
 
 use crate::scenario::{JobQuery, JobStatus, ScenarioError};
 
-/// How far before the cursor each delta query starts. A run updated in the cursor's own
-/// millisecond after the last read, or one whose stamp was taken before a slow write committed,
-/// is listed again within this window; runs seen unchanged are skipped by the watcher.
+/// How far before the cursor a delta query starts while the cursor is fresh, and how long it
+/// stays fresh. A run updated in the cursor's own millisecond after the last read, or one whose
+/// stamp was taken before a slow write committed, is listed again within this window; runs seen
+/// unchanged are skipped by the watcher.
 pub const DELTA_OVERLAP: time::Duration = time::Duration::seconds(10);
 
 /// The non-terminal statuses, in the order a run goes through them. A sweep lists them in this
@@ -74,6 +79,8 @@ pub struct Feed {
     last_sweep: Option<Instant>,
     sweep_requested: bool,
     cursor: Option<OffsetDateTime>,
+    /// When the cursor last moved (local, monotonic): only to close the overlap.
+    cursor_moved: Option<Instant>,
     fallback: Option<String>,
     learnt: BTreeSet<String>,
 }
@@ -86,6 +93,7 @@ impl Feed {
             last_sweep: None,
             sweep_requested: false,
             cursor: None,
+            cursor_moved: None,
             fallback: None,
             learnt: BTreeSet::new(),
         }
@@ -104,7 +112,13 @@ impl Feed {
             _ if self.sweep_requested => SweepReason::RoutesChanged,
             (Some(last), _) if now.saturating_duration_since(last) >= self.every => SweepReason::Due,
             (Some(_), None) => SweepReason::NoCursor,
-            (Some(_), Some(cursor)) => return Pass::Delta { after: cursor - DELTA_OVERLAP },
+            (Some(_), Some(cursor)) => {
+                let settled = self
+                    .cursor_moved
+                    .is_some_and(|moved| now.saturating_duration_since(moved) >= DELTA_OVERLAP.unsigned_abs());
+                let after = if settled { cursor } else { cursor - DELTA_OVERLAP };
+                return Pass::Delta { after };
+            }
         };
         Pass::Sweep(reason)
     }
@@ -136,13 +150,16 @@ impl Feed {
         self.last_sweep = Some(at);
         self.sweep_requested = false;
         if self.cursor.is_none() {
-            self.cursor = newest;
+            self.advanced(at, newest);
         }
     }
 
-    /// A delta pass has been read; `newest` is the newest `updatedAt` it listed.
-    pub fn advanced(&mut self, newest: Option<OffsetDateTime>) {
-        self.cursor = self.cursor.max(newest);
+    /// A delta pass started at `at` has been read; `newest` is the newest `updatedAt` it listed.
+    pub fn advanced(&mut self, at: Instant, newest: Option<OffsetDateTime>) {
+        if newest > self.cursor {
+            self.cursor = newest;
+            self.cursor_moved = Some(at);
+        }
     }
 
     /// Stops using the delta feed, for `why`. Returns whether this is the first time, so that

@@ -187,7 +187,7 @@ impl Watcher {
         let started = (self.clock)();
         match self.feed.next_pass(started) {
             Pass::Delta { after } => match self.read_delta(after, &mut report).await {
-                Ok(newest) => self.feed.advanced(newest),
+                Ok(newest) => self.feed.advanced(started, newest),
                 Err(DeltaFailure::Untrusted(why)) => {
                     if self.feed.fall_back(why.clone()) {
                         warn!(reason = %why, "the delta feed of Scenario cannot be trusted; every pass is a full sweep from now on");

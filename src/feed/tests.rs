@@ -31,9 +31,26 @@ fn the_delta_query_reaches_back_by_the_overlap_from_scenarios_own_newest_stamp()
     let t0 = Instant::now();
     let mut feed = Feed::new(EVERY);
     feed.swept(t0, Some(stamp("2026-12-02T10:00:00.000Z")));
-    feed.advanced(Some(stamp("2026-12-02T10:00:07.500Z")));
+    feed.advanced(at(t0, 5), Some(stamp("2026-12-02T10:00:07.500Z")));
 
-    assert_eq!(feed.next_pass(at(t0, 5)), Pass::Delta { after: stamp("2026-12-02T09:59:57.500Z") });
+    assert_eq!(feed.next_pass(at(t0, 10)), Pass::Delta { after: stamp("2026-12-02T09:59:57.500Z") });
+}
+
+#[test]
+fn once_the_cursor_has_stood_still_for_the_overlap_the_query_starts_at_the_cursor() {
+    let t0 = Instant::now();
+    let mut feed = Feed::new(EVERY);
+    let first = stamp("2026-12-02T10:00:00.000Z");
+    feed.swept(t0, Some(first));
+    feed.advanced(at(t0, 5), Some(first));
+
+    assert_eq!(feed.next_pass(at(t0, 9)), Pass::Delta { after: first - DELTA_OVERLAP });
+    assert_eq!(feed.next_pass(at(t0, 10)), Pass::Delta { after: first }, "a pass that saw nothing new does not reopen it");
+
+    let second = stamp("2026-12-02T10:00:12.000Z");
+    feed.advanced(at(t0, 15), Some(second));
+    assert_eq!(feed.next_pass(at(t0, 20)), Pass::Delta { after: second - DELTA_OVERLAP }, "a move reopens it");
+    assert_eq!(feed.next_pass(at(t0, 25)), Pass::Delta { after: second });
 }
 
 #[test]
@@ -41,8 +58,8 @@ fn the_cursor_never_moves_back() {
     let t0 = Instant::now();
     let mut feed = Feed::new(EVERY);
     feed.swept(t0, Some(stamp("2026-12-02T10:00:05Z")));
-    feed.advanced(Some(stamp("2026-12-02T10:00:01Z")));
-    feed.advanced(None);
+    feed.advanced(at(t0, 5), Some(stamp("2026-12-02T10:00:01Z")));
+    feed.advanced(at(t0, 10), None);
     assert_eq!(feed.cursor(), Some(stamp("2026-12-02T10:00:05Z")));
 }
 
@@ -51,7 +68,7 @@ fn a_later_sweep_leaves_the_cursor_where_the_delta_passes_left_it() {
     let t0 = Instant::now();
     let mut feed = Feed::new(EVERY);
     feed.swept(t0, Some(stamp("2026-12-02T10:00:00Z")));
-    feed.advanced(Some(stamp("2026-12-02T10:05:00Z")));
+    feed.advanced(at(t0, 300), Some(stamp("2026-12-02T10:05:00Z")));
 
     feed.swept(at(t0, 600), Some(stamp("2026-12-02T10:09:00Z")));
 
