@@ -186,7 +186,11 @@ impl Settings {
             discord,
             scenario,
             database_url: reader.database_url(),
-            poll_interval: reader.seconds("POLL_INTERVAL_SECS", DEFAULT_POLL_INTERVAL_SECS, MIN_POLL_INTERVAL_SECS),
+            poll_interval: reader.seconds(
+                "POLL_INTERVAL_SECS",
+                DEFAULT_POLL_INTERVAL_SECS,
+                MIN_POLL_INTERVAL_SECS,
+            ),
             full_sweep: reader.seconds("FULL_SWEEP_SECS", DEFAULT_FULL_SWEEP_SECS, MIN_FULL_SWEEP_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
             log_format: reader.log_format(),

@@ -6,7 +6,8 @@ use approval_bridge::{
     app::App,
     check, config,
     config::{ScanSettings, Settings},
-    ops::probe, scan, telemetry,
+    ops::probe,
+    scan, telemetry,
 };
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing::error;

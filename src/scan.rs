@@ -134,7 +134,8 @@ pub fn classify(
     job: &Job,
     channel_for: &dyn Fn(&WorkflowId) -> Option<u64>,
 ) -> Result<Vec<FoundGate>, SkippedRun> {
-    let skip = |why: String| SkippedRun { job_id: job.job_id.to_string(), job_status: job.status.to_string(), why };
+    let skip =
+        |why: String| SkippedRun { job_id: job.job_id.to_string(), job_status: job.status.to_string(), why };
     let flow = Flow::new(job);
     let waiting = flow.gates_awaiting();
     if waiting.is_empty() {
@@ -165,8 +166,7 @@ pub fn classify(
 
 /// Why a run with no waiting gate has none, gate by gate.
 fn why_no_gate(job: &Job, flow: &Flow<'_>) -> String {
-    let gates: Vec<_> =
-        job.metadata.flow.iter().filter(|n| n.node_type == NodeType::UserApproval).collect();
+    let gates: Vec<_> = job.metadata.flow.iter().filter(|n| n.node_type == NodeType::UserApproval).collect();
     if gates.is_empty() {
         return "its flow has no approval gate".into();
     }

@@ -45,11 +45,19 @@ fn once_the_cursor_has_stood_still_for_the_overlap_the_query_starts_at_the_curso
     feed.advanced(at(t0, 5), Some(first));
 
     assert_eq!(feed.next_pass(at(t0, 9)), Pass::Delta { after: first - DELTA_OVERLAP });
-    assert_eq!(feed.next_pass(at(t0, 10)), Pass::Delta { after: first }, "a pass that saw nothing new does not reopen it");
+    assert_eq!(
+        feed.next_pass(at(t0, 10)),
+        Pass::Delta { after: first },
+        "a pass that saw nothing new does not reopen it"
+    );
 
     let second = stamp("2026-12-02T10:00:12.000Z");
     feed.advanced(at(t0, 15), Some(second));
-    assert_eq!(feed.next_pass(at(t0, 20)), Pass::Delta { after: second - DELTA_OVERLAP }, "a move reopens it");
+    assert_eq!(
+        feed.next_pass(at(t0, 20)),
+        Pass::Delta { after: second - DELTA_OVERLAP },
+        "a move reopens it"
+    );
     assert_eq!(feed.next_pass(at(t0, 25)), Pass::Delta { after: second });
 }
 
@@ -140,7 +148,9 @@ fn a_sweep_lists_the_known_non_terminal_statuses_in_lifecycle_order_then_learnt_
     assert_eq!(wire(&feed), ["pending", "queued", "warming-up", "in-progress", "finalizing", "paused"]);
     let queries = sweep_queries(&feed.sweep_statuses());
     assert_eq!(queries.len(), 6);
-    assert!(queries.iter().all(|q| q.types == [crate::scenario::JobType::Workflow] && q.updated_after.is_none()));
+    assert!(
+        queries.iter().all(|q| q.types == [crate::scenario::JobType::Workflow] && q.updated_after.is_none())
+    );
 }
 
 #[test]

@@ -66,7 +66,8 @@ impl Store {
     /// Opens an existing database read-only, creating and migrating nothing: for `scan`, which
     /// only looks (and may run beside a bridge that owns the file).
     pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
+        let options =
+            SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         Ok(Self { pool })
     }

@@ -139,8 +139,14 @@ async fn scan_prints_the_gates_it_would_post_and_the_runs_it_skips_without_a_dis
         assert!(line.contains(&part), "{part:?} missing from {line}");
     }
     assert!(stdout.contains("Runs skipped (2):"), "{stdout}");
-    assert!(stdout.contains(&format!("run {running} (in-progress): gate review not reached yet")), "{stdout}");
-    assert!(stdout.contains(&format!("run {decided} (finalizing): gate review already approved")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("run {running} (in-progress): gate review not reached yet")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("run {decided} (finalizing): gate review already approved")),
+        "{stdout}"
+    );
     let requests = scenario.requests();
     assert!(requests.iter().all(|r| r.method == "GET"), "read-only: {requests:?}");
     assert_eq!(requests.iter().filter(|r| r.endpoint == Endpoint::ListJobs).count(), 5, "one per status");

@@ -143,7 +143,9 @@ fn row(delta: &Cost, sweep: &Cost) -> Row {
     Row::new(
         format!("Poll cost, {} parked runs", delta.parked),
         measured,
-        format!("≤ 2 requests per delta pass{ratio_target}; a sweep {sweep_pages:.0} list pages, 0 per-job requests"),
+        format!(
+            "≤ 2 requests per delta pass{ratio_target}; a sweep {sweep_pages:.0} list pages, 0 per-job requests"
+        ),
         Some(met),
     )
 }

@@ -1,8 +1,8 @@
 //! Review cards end to end: from a parked gate to a card, and from a click to one decision.
 
 mod deciding;
-mod feed;
 mod failures;
+mod feed;
 mod permissions;
 mod posting;
 mod races;

@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Options, Shared};
 use super::faults::{Endpoint, Fault, RecordedRequest, take};
 use super::ops::signed_url;
 use super::render;
 use super::state::{JobEntry, State};
+use super::{Options, Shared};
 
 /// A 1×1 transparent PNG, what the CDN serves.
 const PNG: &[u8] = &[
@@ -288,7 +288,10 @@ fn list_jobs(state: &State, params: &HashMap<String, String>, options: &Options)
 
 /// `updatedAfter`, checked as the API documents it: only together with status, type, types or
 /// workflowId (and `createdAfter` only without them), an ISO 8601 date.
-fn updated_after(params: &HashMap<String, String>, options: &Options) -> Result<Option<OffsetDateTime>, Reply> {
+fn updated_after(
+    params: &HashMap<String, String>,
+    options: &Options,
+) -> Result<Option<OffsetDateTime>, Reply> {
     let filtered = ["status", "type", "types", "workflowId"].iter().any(|p| params.contains_key(*p));
     if filtered && params.contains_key("createdAfter") {
         return Err(error(400, "createdAfter cannot be used with status, type, types or workflowId"));
