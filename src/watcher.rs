@@ -212,7 +212,8 @@ impl Watcher {
         after: OffsetDateTime,
         report: &mut PollReport,
     ) -> Result<Option<OffsetDateTime>, DeltaFailure> {
-        let mut open_by_job = self.open_gates_by_job().await?;
+        // Read only once some run changed: a quiet pass then costs no work per open gate.
+        let mut open_by_job = None;
         let bridge = self.bridge.clone();
         let query = JobQuery::workflow_runs_updated_after(after);
         let mut pages = bridge.scenario.job_pages(&query);
@@ -230,7 +231,14 @@ impl Watcher {
                 check.next(job.updated_at).map_err(|why| {
                     DeltaFailure::Untrusted(format!("its listing of changed runs is inconsistent: {why}"))
                 })?;
-                self.look_at(job, &mut open_by_job, report).await;
+                if self.seen.get(&job.job_id) == Some(&Seen::of(&job)) {
+                    continue;
+                }
+                let open = match &mut open_by_job {
+                    Some(open) => open,
+                    None => open_by_job.insert(self.open_gates_by_job().await?),
+                };
+                self.look_at(job, open, report).await;
             }
         }
         // Ended runs can come back only while they are inside the overlap of the next query.
