@@ -34,6 +34,7 @@ pub struct App {
     client: Client,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
+    full_sweep: Duration,
     /// Taken by the watcher when the bridge runs.
     poll_requests: Option<mpsc::Receiver<PollRequest>>,
     connected: watch::Receiver<bool>,
@@ -69,6 +70,7 @@ impl App {
             client,
             bridge,
             poll_interval: settings.poll_interval,
+            full_sweep: settings.full_sweep,
             poll_requests: Some(poll_requests),
             connected,
             ops_listener,
@@ -125,7 +127,8 @@ impl App {
         let Some(poll_requests) = self.poll_requests.take() else {
             anyhow::bail!("the bridge was already run once")
         };
-        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, poll_requests, stop_rx);
+        let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
+        let watcher = watcher.run(self.poll_interval, poll_requests, stop_rx);
         let watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
         let ended = tokio::select! {

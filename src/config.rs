@@ -12,8 +12,9 @@ use url::Url;
 
 /// Where the database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
-/// Seconds between two polls when `POLL_INTERVAL_SECS` is unset.
-pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 15;
+/// Seconds between two polls when `POLL_INTERVAL_SECS` is unset: a steady pass is one request
+/// (the runs changed since the last one), so polling often costs little.
+pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
 /// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
 pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
 /// Seconds a Discord REST call may take when `DISCORD_TIMEOUT_SECS` is unset: far beyond a normal
@@ -24,6 +25,11 @@ pub const DEFAULT_DISCORD_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_LEASE_SECS: u64 = 15;
 /// The shortest lease accepted: it is renewed every third of it, and a renewal is a database write.
 pub const MIN_LEASE_SECS: u64 = 3;
+/// Seconds between two full sweeps when `FULL_SWEEP_SECS` is unset.
+pub const DEFAULT_FULL_SWEEP_SECS: u64 = 600;
+/// The shortest full sweep period accepted: a sweep lists every parked run, one request per
+/// hundred, and is only the backstop of the delta passes.
+pub const MIN_FULL_SWEEP_SECS: u64 = 60;
 
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
@@ -65,7 +71,11 @@ pub const SETTINGS: &[SettingDoc] = &[
     },
     SettingDoc {
         name: "POLL_INTERVAL_SECS",
-        meaning: "seconds between polls of Scenario (default 15, at least 2)",
+        meaning: "seconds between polls of Scenario (default 5, at least 2)",
+    },
+    SettingDoc {
+        name: "FULL_SWEEP_SECS",
+        meaning: "seconds between full sweeps of every unfinished run, the backstop of the polls (default 600, at least 60)",
     },
     SettingDoc {
         name: "DISCORD_TIMEOUT_SECS",
@@ -98,6 +108,8 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// How long the running bridge's hold on the database lasts without renewal.
     pub lease: Duration,
+    /// Time between two full sweeps of every non-terminal run.
+    pub full_sweep: Duration,
     /// Where health and metrics are served, if anywhere.
     pub http_addr: Option<SocketAddr>,
     /// Shape of log lines.
@@ -190,18 +202,7 @@ impl Settings {
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
             timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
         };
-        let scenario = ScenarioAccess {
-            base_url: reader
-                .url("SCENARIO_BASE_URL")
-                .unwrap_or_else(|| Url::parse(DEFAULT_BASE_URL).expect("the default URL is valid")),
-            api_key: reader.secret(
-                "SCENARIO_SDK_API_KEY",
-                "your Scenario API key (Scenario web app → Settings → API keys)",
-            ),
-            api_secret: reader
-                .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
-            project_id: reader.optional("SCENARIO_PROJECT_ID"),
-        };
+        let scenario = reader.scenario();
         let settings = Settings {
             discord,
             scenario,
@@ -212,8 +213,39 @@ impl Settings {
                 MIN_POLL_INTERVAL_SECS,
             ),
             lease: reader.seconds("LEASE_SECS", DEFAULT_LEASE_SECS, MIN_LEASE_SECS),
+            full_sweep: reader.seconds("FULL_SWEEP_SECS", DEFAULT_FULL_SWEEP_SECS, MIN_FULL_SWEEP_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
             log_format: reader.log_format(),
+        };
+        if reader.errors.is_empty() { Ok(settings) } else { Err(ConfigError(reader.errors)) }
+    }
+}
+
+/// What `approval-bridge scan` reads: Scenario's settings, and where cards would go. No
+/// Discord token is needed.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// How to reach Scenario.
+    pub scenario: ScenarioAccess,
+    /// Channel for every workflow without a route of its own.
+    pub approval_channel_id: Option<NonZeroU64>,
+    /// The database holding the routes, read if it exists.
+    pub database_url: String,
+}
+
+impl ScanSettings {
+    /// Reads the scan's settings from the process environment (after `.env` was loaded).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the scan's settings through `lookup`; empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader { lookup: &lookup, errors: Vec::new() };
+        let settings = ScanSettings {
+            scenario: reader.scenario(),
+            approval_channel_id: reader.snowflake("APPROVAL_CHANNEL_ID"),
+            database_url: reader.database_url(),
         };
         if reader.errors.is_empty() { Ok(settings) } else { Err(ConfigError(reader.errors)) }
     }
@@ -309,6 +341,21 @@ impl Reader<'_> {
             );
         }
         url
+    }
+
+    fn scenario(&mut self) -> ScenarioAccess {
+        ScenarioAccess {
+            base_url: self
+                .url("SCENARIO_BASE_URL")
+                .unwrap_or_else(|| Url::parse(DEFAULT_BASE_URL).expect("the default URL is valid")),
+            api_key: self.secret(
+                "SCENARIO_SDK_API_KEY",
+                "your Scenario API key (Scenario web app → Settings → API keys)",
+            ),
+            api_secret: self
+                .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
+            project_id: self.optional("SCENARIO_PROJECT_ID"),
+        }
     }
 
     /// A whole number of seconds, at least `min`; `default` when unset (or when wrong, with the

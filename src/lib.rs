@@ -8,12 +8,14 @@
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
 //! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
+//! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
+//! - [`scan`]: `approval-bridge scan`, one read-only sweep: the gates the bridge would post, the runs it skips.
 
 pub mod app;
 pub mod approvals;
@@ -22,8 +24,10 @@ pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
+pub mod feed;
 pub mod lease;
 pub mod ops;
+pub mod scan;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;

@@ -2,7 +2,13 @@
 
 use std::process::ExitCode;
 
-use approval_bridge::{app::App, check, config, config::Settings, ops::probe, telemetry};
+use approval_bridge::{
+    app::App,
+    check, config,
+    config::{ScanSettings, Settings},
+    ops::probe,
+    scan, telemetry,
+};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing::error;
 
@@ -21,6 +27,9 @@ enum Command {
     Run,
     /// Check the settings, the database, Scenario and Discord once, then exit.
     Check,
+    /// One read-only pass over Scenario (no Discord token needed): the gates the bridge would
+    /// post, where, and the runs it would skip and why.
+    Scan,
     /// Ask the running bridge's /healthz (at HTTP_ADDR); exit 0 when healthy, 1 otherwise.
     Health,
 }
@@ -42,14 +51,6 @@ fn main() -> ExitCode {
         // Only HTTP_ADDR matters here: a health check must not fail over an unrelated setting.
         return health(std::env::var("HTTP_ADDR").ok().as_deref());
     }
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(err) => {
-            eprintln!("{err}");
-            eprintln!("See `approval-bridge --help` for every setting.");
-            return ExitCode::from(2);
-        }
-    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -57,10 +58,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Scan = command {
+        // The scan reads only Scenario's settings: no Discord token is needed.
+        return match ScanSettings::from_env() {
+            Ok(settings) => runtime.block_on(scan_once(settings)),
+            Err(err) => settings_error(&err),
+        };
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => return settings_error(&err),
+    };
     match command {
         Command::Run => runtime.block_on(run(settings)),
         Command::Check => runtime.block_on(check(settings)),
-        Command::Health => unreachable!("answered before the settings are read"),
+        Command::Health | Command::Scan => unreachable!("answered before the settings are read"),
     }
 }
 
@@ -99,6 +111,27 @@ async fn check(settings: Settings) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Says what is wrong with the settings; exit code 2.
+fn settings_error(err: &config::ConfigError) -> ExitCode {
+    eprintln!("{err}");
+    eprintln!("See `approval-bridge --help` for every setting.");
+    ExitCode::from(2)
+}
+
+/// `approval-bridge scan`: 0 when Scenario answered, 1 when it did not.
+async fn scan_once(settings: ScanSettings) -> ExitCode {
+    match scan::run(&settings).await {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("Scenario: FAILED: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `approval-bridge health`: 0 when `/healthz` answers 200; 1 otherwise (Docker reserves 2).

@@ -1,17 +1,20 @@
 //! The poll loop: finds parked gates, stores them, keeps their cards in line with Scenario.
 //!
-//! One pass ([`Watcher::try_poll_once`]) lists the in-progress workflow runs (every page) and
-//! looks only at runs that changed since the last pass: in steady state the list pages are the
-//! only requests. A changed run's gates are detected from the listed flow (the run is read on its
-//! own only when the list left its flow out), new gates are stored before any card exists, and
-//! open gates that Scenario shows as decided or ended are settled. Runs that left the in-progress
-//! list are read once to learn how they ended. Last, every card not yet posted or not up to date
-//! is written.
+//! One pass ([`Watcher::try_poll_once`]) reads the workflow runs that [`feed`](crate::feed)
+//! names: in steady state, the runs updated since the last change Scenario showed (one request
+//! however many runs are parked); at start, every few minutes and as a fallback, a full sweep
+//! of every non-terminal status. It looks only at runs that changed since it last saw them. A
+//! changed run's gates are detected from the listed flow (the run is read on its own only when
+//! the list left its flow out), new gates are stored before any card exists, and open gates that
+//! Scenario shows as decided or ended are settled. After a sweep, runs with open gates that no
+//! longer show in any non-terminal status are read once to learn how they ended. Last, every card
+//! not yet posted or not up to date is written.
 
 use std::{
     collections::{HashMap, HashSet},
+    hash::{DefaultHasher, Hash, Hasher},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use time::OffsetDateTime;
@@ -29,8 +32,10 @@ use crate::{
         state::ApprovalState,
     },
     bridge::{Bridge, PollRequest},
+    config::DEFAULT_FULL_SWEEP_SECS,
     decisions,
     discord::publish::{CardError, Synced, sync_card},
+    feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     scenario::{Job, JobQuery, ScenarioError},
     store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
 };
@@ -46,7 +51,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// What one pass saw and did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PollReport {
-    /// In-progress workflow runs listed.
+    /// Workflow runs listed (by the delta feed or the sweep).
     pub runs: usize,
     /// Runs looked at because they changed.
     pub runs_inspected: usize,
@@ -75,11 +80,17 @@ pub enum PollError {
     Store(#[from] StoreError),
 }
 
+/// Where the watcher reads the time that schedules full sweeps (tests move it by hand).
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
 /// The poller, with what it remembers between passes.
 pub struct Watcher {
     bridge: Arc<Bridge>,
-    /// `updatedAt` of each listed run when it was last looked at in full.
-    seen: HashMap<JobId, Option<OffsetDateTime>>,
+    /// What each listed run looked like when it was last looked at in full.
+    seen: HashMap<JobId, Seen>,
+    /// Which runs the next pass reads.
+    feed: Feed,
+    clock: Clock,
     /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
     /// at again once routes change.
     routes_version: u64,
@@ -88,9 +99,28 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// A watcher with no memory: its first pass looks at every run.
+    /// A watcher with no memory: its first pass is a full sweep that looks at every run.
     pub fn new(bridge: Arc<Bridge>) -> Self {
-        Self { bridge, seen: HashMap::new(), routes_version: 0, last_failures: Vec::new() }
+        Self {
+            bridge,
+            seen: HashMap::new(),
+            feed: Feed::new(Duration::from_secs(DEFAULT_FULL_SWEEP_SECS)),
+            clock: Arc::new(Instant::now),
+            routes_version: 0,
+            last_failures: Vec::new(),
+        }
+    }
+
+    /// Sweeps every non-terminal run every `every` (`FULL_SWEEP_SECS`), besides the start.
+    pub fn with_full_sweep(mut self, every: Duration) -> Self {
+        self.feed = Feed::new(every);
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system's monotonic clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
@@ -151,45 +181,133 @@ impl Watcher {
         if routes_version != self.routes_version {
             self.seen.clear();
             self.routes_version = routes_version;
+            self.feed.request_sweep();
         }
         let mut report = PollReport::default();
-        let mut open_by_job: HashMap<JobId, Vec<OpenGate>> = HashMap::new();
-        for gate in self.bridge.store.open_gates().await? {
-            open_by_job.entry(gate.job_id.clone()).or_default().push(gate);
-        }
-        // Page by page: each page's runs are handled before the next is fetched, so memory
-        // holds one page of runs, not the whole listing.
-        let query = JobQuery::in_progress_workflow_runs();
-        let mut pages = self.bridge.scenario.job_pages(&query);
-        let mut listed: HashSet<JobId> = HashSet::new();
-        while let Some(page) = pages.next().await? {
-            report.runs += page.jobs.len();
-            report.unreadable += page.unreadable.len();
-            for job in page.jobs {
-                listed.insert(job.job_id.clone());
-                let open = open_by_job.remove(&job.job_id).unwrap_or_default();
-                let updated_at = job.updated_at;
-                if updated_at.is_some() && self.seen.get(&job.job_id) == Some(&updated_at) {
-                    continue;
+        let started = (self.clock)();
+        match self.feed.next_pass(started) {
+            Pass::Delta { after } => match self.read_delta(after, &mut report).await {
+                Ok(newest) => self.feed.advanced(started, newest),
+                Err(DeltaFailure::Untrusted(why)) => {
+                    if self.feed.fall_back(why.clone()) {
+                        warn!(reason = %why, "the delta feed of Scenario cannot be trusted; every pass is a full sweep from now on");
+                    }
+                    self.sweep(started, &mut report).await?;
                 }
-                report.runs_inspected += 1;
-                let job_id = job.job_id.clone();
-                match self.inspect(job, &open, &mut report).await {
-                    Ok(()) => _ = self.seen.insert(job_id, updated_at),
-                    Err(err) => report.failures.push(format!("run {job_id}: {err}")),
-                }
-            }
-        }
-        // Only a complete listing tells which runs left it.
-        self.seen.retain(|job_id, _| listed.contains(job_id));
-        for (job_id, open) in open_by_job {
-            if let Err(err) = self.reconcile_ended(&job_id, &open, &mut report).await {
-                report.failures.push(format!("run {job_id}: {err}"));
+                Err(DeltaFailure::Failed(err)) => return Err(err),
+            },
+            Pass::Sweep(reason) => {
+                debug!(?reason, "full sweep");
+                self.sweep(started, &mut report).await?;
             }
         }
         self.resume_stale_claims().await?;
         self.sync_cards(&mut report).await?;
         Ok(report)
+    }
+
+    /// Reads the runs updated after `after`; returns the newest `updatedAt` listed.
+    async fn read_delta(
+        &mut self,
+        after: OffsetDateTime,
+        report: &mut PollReport,
+    ) -> Result<Option<OffsetDateTime>, DeltaFailure> {
+        // Read only once some run changed: a quiet pass then costs no work per open gate.
+        let mut open_by_job = None;
+        let bridge = self.bridge.clone();
+        let query = JobQuery::workflow_runs_updated_after(after);
+        let mut pages = bridge.scenario.job_pages(&query);
+        let mut check = DeltaCheck::new(after);
+        loop {
+            let page = match pages.next().await {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(err) if refuses_delta(&err) => return Err(DeltaFailure::Untrusted(err.to_string())),
+                Err(err) => return Err(DeltaFailure::Failed(err.into())),
+            };
+            report.runs += page.jobs.len();
+            report.unreadable += page.unreadable.len();
+            for job in page.jobs {
+                check.next(job.updated_at).map_err(|why| {
+                    DeltaFailure::Untrusted(format!("its listing of changed runs is inconsistent: {why}"))
+                })?;
+                if self.seen.get(&job.job_id) == Some(&Seen::of(&job)) {
+                    continue;
+                }
+                let open = match &mut open_by_job {
+                    Some(open) => open,
+                    None => open_by_job.insert(self.open_gates_by_job().await?),
+                };
+                self.look_at(job, open, report).await;
+            }
+        }
+        // Ended runs can come back only while they are inside the overlap of the next query.
+        self.seen.retain(|_, seen| !seen.ended || seen.updated_at.is_some_and(|at| at >= after));
+        Ok(check.newest())
+    }
+
+    /// Reads every run in a non-terminal status, then learns how the runs with open gates that
+    /// none of them listed ended.
+    async fn sweep(&mut self, started: Instant, report: &mut PollReport) -> Result<(), PollError> {
+        let mut open_by_job = self.open_gates_by_job().await?;
+        let bridge = self.bridge.clone();
+        let mut listed: HashSet<JobId> = HashSet::new();
+        let mut newest = None;
+        for query in sweep_queries(&self.feed.sweep_statuses()) {
+            // Page by page: each page's runs are handled before the next is fetched, so memory
+            // holds one page of runs, not the whole listing.
+            let mut pages = bridge.scenario.job_pages(&query);
+            while let Some(page) = pages.next().await? {
+                report.runs += page.jobs.len();
+                report.unreadable += page.unreadable.len();
+                for job in page.jobs {
+                    newest = newest.max(job.updated_at);
+                    listed.insert(job.job_id.clone());
+                    self.look_at(job, &mut open_by_job, report).await;
+                }
+            }
+        }
+        // Only a complete sweep tells which runs left the non-terminal statuses.
+        self.seen.retain(|job_id, _| listed.contains(job_id));
+        for (job_id, open) in open_by_job {
+            if let Err(err) = self.reconcile_ended(&job_id, &open, report).await {
+                report.failures.push(format!("run {job_id}: {err}"));
+            }
+        }
+        self.feed.swept(started, newest);
+        Ok(())
+    }
+
+    /// The open gates, by run.
+    async fn open_gates_by_job(&self) -> Result<HashMap<JobId, Vec<OpenGate>>, StoreError> {
+        let mut open_by_job: HashMap<JobId, Vec<OpenGate>> = HashMap::new();
+        for gate in self.bridge.store.open_gates().await? {
+            open_by_job.entry(gate.job_id.clone()).or_default().push(gate);
+        }
+        Ok(open_by_job)
+    }
+
+    /// Inspects a listed run unless it is as it was when last inspected.
+    async fn look_at(
+        &mut self,
+        job: Job,
+        open_by_job: &mut HashMap<JobId, Vec<OpenGate>>,
+        report: &mut PollReport,
+    ) {
+        if self.feed.saw_status(&job.status) {
+            info!(status = %job.status, job_id = %job.job_id, "Scenario shows a job status this build does not know; full sweeps list it from now on");
+        }
+        let open = open_by_job.remove(&job.job_id).unwrap_or_default();
+        let seen = Seen::of(&job);
+        if self.seen.get(&job.job_id) == Some(&seen) {
+            return;
+        }
+        report.runs_inspected += 1;
+        let job_id = job.job_id.clone();
+        match self.inspect(job, &open, report).await {
+            Ok(()) => _ = self.seen.insert(job_id, seen),
+            Err(err) => report.failures.push(format!("run {job_id}: {err}")),
+        }
     }
 
     /// Finishes decisions whose claim is older than [`STALE_CLAIM`].
@@ -258,7 +376,9 @@ impl Watcher {
         let stored = self.bridge.store.insert_approval(&new).await?;
         if let Some(approval) = &stored {
             self.bridge.metrics.gate_found();
-            info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, "gate found");
+            // The job status is logged because which one Scenario shows for a parked run is not
+            // documented: operators learn it here.
+            info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
         }
         Ok(stored.is_some())
     }
@@ -277,7 +397,7 @@ impl Watcher {
         Ok(settled)
     }
 
-    /// Open gates of a run that left the in-progress list: read it once to learn how it ended.
+    /// Open gates of a run no sweep listed: read it once to learn how it ended.
     async fn reconcile_ended(
         &self,
         job_id: &JobId,
@@ -324,6 +444,41 @@ impl Watcher {
             }
         }
         store_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Why a delta pass could not be completed.
+enum DeltaFailure {
+    /// Scenario refused the query or answered inconsistently: sweep instead, from now on.
+    Untrusted(String),
+    /// The pass failed as a sweep would have (Scenario unwell, the database).
+    Failed(PollError),
+}
+
+impl From<StoreError> for DeltaFailure {
+    fn from(err: StoreError) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+/// What a run looked like when it was last inspected. `updatedAt` alone is not enough: two
+/// changes in the same millisecond carry the same stamp, so the run's status and its nodes'
+/// statuses are compared too (as a hash, to keep one entry small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    updated_at: Option<OffsetDateTime>,
+    fingerprint: u64,
+    ended: bool,
+}
+
+impl Seen {
+    fn of(job: &Job) -> Self {
+        let mut hasher = DefaultHasher::new();
+        job.status.hash(&mut hasher);
+        for node in &job.metadata.flow {
+            (&node.id, &node.status, node.assets.len()).hash(&mut hasher);
+        }
+        Self { updated_at: job.updated_at, fingerprint: hasher.finish(), ended: job.status.is_terminal() }
     }
 }
 

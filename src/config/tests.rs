@@ -23,7 +23,8 @@ fn the_three_required_settings_are_enough_and_defaults_apply() {
     let settings = read(&minimal()).unwrap();
     assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
     assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
-    assert_eq!(settings.poll_interval, Duration::from_secs(15));
+    assert_eq!(settings.poll_interval, Duration::from_secs(5));
+    assert_eq!(settings.full_sweep, Duration::from_secs(600));
     assert_eq!(settings.log_format, LogFormat::Pretty);
     assert!(settings.discord.reviewer_role_ids.is_empty());
     assert_eq!(settings.discord.token.expose_secret(), "discord-token-value");
@@ -85,6 +86,38 @@ fn a_poll_interval_that_is_not_a_number_is_refused() {
     let errors = errors_of(&vars);
     assert_eq!(errors[0].name, "POLL_INTERVAL_SECS");
     assert!(errors[0].problem.contains("whole number"));
+}
+
+#[test]
+fn a_full_sweep_period_below_a_minute_or_not_a_number_is_refused() {
+    let mut vars = minimal();
+    vars.insert("FULL_SWEEP_SECS", "30".into());
+    let errors = errors_of(&vars);
+    assert_eq!(errors[0].to_string(), "FULL_SWEEP_SECS is 30, below the minimum of 60: use 60 or more");
+
+    vars.insert("FULL_SWEEP_SECS", "10m".into());
+    let errors = errors_of(&vars);
+    assert_eq!(errors[0].name, "FULL_SWEEP_SECS");
+    assert!(errors[0].problem.contains("whole number"), "{}", errors[0].problem);
+
+    vars.insert("FULL_SWEEP_SECS", "120".into());
+    assert_eq!(read(&vars).unwrap().full_sweep, Duration::from_secs(120));
+}
+
+#[test]
+fn the_scan_needs_only_the_scenario_settings() {
+    let vars = HashMap::from([
+        ("SCENARIO_SDK_API_KEY", "key-value".to_owned()),
+        ("SCENARIO_SDK_API_SECRET", "secret-value".to_owned()),
+        ("APPROVAL_CHANNEL_ID", "42".to_owned()),
+    ]);
+    let settings = ScanSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    assert_eq!(settings.approval_channel_id.map(NonZeroU64::get), Some(42));
+    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+
+    let err = ScanSettings::from_lookup(|_| None).unwrap_err();
+    let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]);
 }
 
 #[test]

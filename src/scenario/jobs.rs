@@ -45,9 +45,15 @@ impl JobQuery {
         }
     }
 
-    /// Workflow runs in progress: the ones that may be parked at a gate.
+    /// Workflow runs in progress.
     pub fn in_progress_workflow_runs() -> Self {
         Self::workflow_runs().with_status(JobStatus::InProgress)
+    }
+
+    /// Workflow runs of any status that changed after `after`. Scenario then sorts them by
+    /// update date; `types` is what makes it accept `updatedAfter` at all.
+    pub fn workflow_runs_updated_after(after: OffsetDateTime) -> Self {
+        Self { updated_after: Some(after), ..Self::workflow_runs() }
     }
 
     /// Only jobs in this status.

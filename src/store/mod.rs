@@ -66,6 +66,15 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// Opens an existing database read-only, creating and migrating nothing: for `scan`, which
+    /// only looks (and may run beside a bridge that owns the file).
+    pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
+        let options =
+            SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -7,7 +7,7 @@ use tokio::process::Command;
 
 use crate::support::{
     fake_discord::FakeDiscord,
-    fake_scenario::{API_KEY, API_SECRET, FakeScenario},
+    fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, FlowTemplate},
 };
 
 /// Runs the bridge's binary with exactly `env` (nothing inherited but `PATH`), in a temp dir
@@ -107,4 +107,91 @@ async fn check_does_not_warn_about_the_project_once_it_is_set() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(!stdout.contains("warning:"), "{stdout}");
+}
+
+/// The settings `scan` needs against `scenario`: the key pair, the URL, and a database path
+/// that does not exist.
+fn scan_env(scenario: &FakeScenario, dir: &tempfile::TempDir) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
+        ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
+        ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("DATABASE_URL", format!("sqlite://{}", dir.path().join("none.db").display())),
+    ])
+}
+
+#[tokio::test]
+async fn scan_prints_the_gates_it_would_post_and_the_runs_it_skips_without_a_discord_token() {
+    let scenario = FakeScenario::start().await;
+    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let parked = scenario.start_parked_run(&workflow);
+    scenario.set_run_status(&parked, "queued");
+    let running = scenario.seed_runs(&workflow, 1, 0).remove(0);
+    let decided = scenario.start_parked_run(&workflow);
+    scenario.approve(&decided, "review").unwrap();
+    scenario.set_run_status(&decided, "finalizing");
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = scan_env(&scenario, &dir);
+    env.insert("APPROVAL_CHANNEL_ID", "123".into());
+
+    let out = bridge(&["scan"], &env).await;
+
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("Gates the bridge would post (1):"), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains(&parked)).expect("a line for the parked run");
+    for part in [
+        format!("Lighthouse ({workflow})"),
+        "gate review (pending)".to_owned(),
+        "job status queued".to_owned(),
+        "waiting since 20".to_owned(),
+        "channel 123".to_owned(),
+    ] {
+        assert!(line.contains(&part), "{part:?} missing from {line}");
+    }
+    assert!(stdout.contains("Runs skipped (2):"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("run {running} (in-progress): gate review not reached yet")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("run {decided} (finalizing): gate review already approved")),
+        "{stdout}"
+    );
+    let requests = scenario.requests();
+    assert!(requests.iter().all(|r| r.method == "GET"), "read-only: {requests:?}");
+    assert_eq!(requests.iter().filter(|r| r.endpoint == Endpoint::ListJobs).count(), 5, "one per status");
+    assert!(!dir.path().join("none.db").exists(), "no database is created");
+}
+
+#[tokio::test]
+async fn scan_says_a_gate_without_a_channel_would_not_be_posted_and_why() {
+    let scenario = FakeScenario::start().await;
+    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let parked = scenario.start_parked_run(&workflow);
+    let dir = tempfile::tempdir().unwrap();
+
+    let out = bridge(&["scan"], &scan_env(&scenario, &dir)).await;
+
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("Gates the bridge would post (0):"), "{stdout}");
+    let expected = format!(
+        "run {parked} (in-progress): gate review waits, but workflow {workflow} has no route and APPROVAL_CHANNEL_ID is unset"
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+}
+
+#[tokio::test]
+async fn scan_with_wrong_credentials_says_so_and_fails() {
+    let scenario = FakeScenario::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = scan_env(&scenario, &dir);
+    env.insert("SCENARIO_SDK_API_SECRET", "wrong".into());
+
+    let out = bridge(&["scan"], &env).await;
+
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Scenario: FAILED") && stdout.contains("SCENARIO_SDK_API_SECRET"), "{stdout}");
 }

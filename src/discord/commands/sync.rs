@@ -25,7 +25,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
 /// A pass's report in a few words.
 fn describe(report: &PollReport) -> String {
     let mut text = format!(
-        "Polled Scenario: {} run{} in progress, {} new gate{}, {} card{} posted, {} updated, {} gate{} closed elsewhere.",
+        "Polled Scenario: {} run{} read, {} new gate{}, {} card{} posted, {} updated, {} gate{} closed elsewhere.",
         report.runs,
         plural(report.runs),
         report.new_gates,
@@ -60,10 +60,7 @@ mod tests {
     fn a_report_reads_as_a_sentence_and_stays_short() {
         let report = PollReport { runs: 1, new_gates: 2, cards_posted: 2, ..Default::default() };
         let text = describe(&report);
-        assert!(
-            text.starts_with("Polled Scenario: 1 run in progress, 2 new gates, 2 cards posted"),
-            "{text}"
-        );
+        assert!(text.starts_with("Polled Scenario: 1 run read, 2 new gates, 2 cards posted"), "{text}");
         let failures = vec!["x".repeat(5000); 50];
         let text = describe(&PollReport { failures, ..Default::default() });
         assert!(text.chars().count() < 2000, "{}", text.chars().count());

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::support::{
     app::env_for,
     fake_discord::FakeDiscord,
-    fake_scenario::{Endpoint, FakeScenario},
+    fake_scenario::{Endpoint, FakeScenario, RecordedRequest},
 };
 
 /// Two fakes, a card channel, a reviewer role and a directory for the database and the log.
@@ -64,10 +64,9 @@ impl Rig {
         at
     }
 
-    /// How many passes have started: the first-page requests of the run listing.
+    /// How many passes have started; see [`pass_starts`].
     pub fn passes_started(&self) -> usize {
-        let pages = self.scenario.requests_to(Endpoint::ListJobs);
-        pages.iter().filter(|r| r.param("paginationToken").is_none()).count()
+        pass_starts(&self.scenario.requests()).len()
     }
 
     /// Waits until `n` passes have started; `None` after `timeout`.
@@ -88,6 +87,18 @@ impl Rig {
         let posted = self.discord.wait_for_requests(|r| r.method == "POST" && r.path == path, n, timeout);
         posted.await.is_some()
     }
+}
+
+/// Where passes start in a request log: a pass opens with the first page of either the delta
+/// listing (`updatedAfter`) or a sweep's first status (`pending`). A delta the fake refuses is
+/// followed by the sweep of the same pass, which counts as a start of its own.
+pub fn pass_starts(log: &[RecordedRequest]) -> Vec<usize> {
+    let opens = |r: &RecordedRequest| {
+        r.endpoint == Endpoint::ListJobs
+            && r.param("paginationToken").is_none()
+            && (r.param("updatedAfter").is_some() || r.param("status") == Some("pending"))
+    };
+    log.iter().enumerate().filter(|(_, r)| opens(r)).map(|(i, _)| i).collect()
 }
 
 /// A running bridge binary; killed when dropped.

@@ -1,5 +1,6 @@
 //! Discovery latency: from a gate parking in the fake Scenario to its card's POST arriving at the
-//! fake Discord, through the real poll loop of the bridge binary at its shortest interval.
+//! fake Discord, through the real poll loop of the bridge binary at its default interval (delta
+//! passes: the run that parks is in the next pass's feed).
 
 use std::time::Duration;
 
@@ -10,8 +11,8 @@ use super::{
 };
 use crate::support::fake_scenario::FlowTemplate;
 
-/// The poll interval: the shortest the bridge accepts.
-const INTERVAL: Duration = Duration::from_secs(2);
+/// The poll interval: the bridge's default.
+const INTERVAL: Duration = Duration::from_secs(approval_bridge::config::DEFAULT_POLL_INTERVAL_SECS);
 /// In-progress runs besides the ones that park, so that a pass has some work.
 const BACKGROUND_RUNS: usize = 100;
 

@@ -108,7 +108,12 @@ async fn connect(url: &str) -> Result<SqliteConnection, String> {
 
 /// Writes a pending approval at gate `review` of each run of `jobs` (of `workflow`), its card
 /// posted and current, with the audit entries the bridge would have written.
-async fn seed_open(url: &str, workflow: &str, jobs: &[String], channel: u64) -> Result<(), String> {
+pub(super) async fn seed_open(
+    url: &str,
+    workflow: &str,
+    jobs: &[String],
+    channel: u64,
+) -> Result<(), String> {
     let snapshot = serde_json::to_string(&snapshot()).map_err(|e| e.to_string())?;
     let mut db = connect(url).await?;
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;

@@ -38,7 +38,7 @@ async fn sync_polls_now_and_says_what_it_found() {
     let refused = run(&app, &app.reviewer("rita"), approvals("sync")).await;
     assert!(refused.starts_with("Only members with the Manage Server permission"), "{refused}");
     let answer = run(&app, &admin(), approvals("sync")).await;
-    assert!(answer.starts_with("Polled Scenario: 1 run in progress, 1 new gate, 1 card posted"), "{answer}");
+    assert!(answer.starts_with("Polled Scenario: 1 run read, 1 new gate, 1 card posted"), "{answer}");
     assert_eq!(app.cards().len(), 1);
 }
 

@@ -2,6 +2,7 @@
 
 mod deciding;
 mod failures;
+mod feed;
 mod permissions;
 mod posting;
 mod races;

@@ -1,6 +1,6 @@
 use approval_bridge::approvals::detect::gates_awaiting;
 use approval_bridge::approvals::ids::{JobId, WorkflowId};
-use approval_bridge::scenario::{JobQuery, JobStatus, NodeStatus, NodeType, ScenarioClient};
+use approval_bridge::scenario::{JobQuery, JobStatus, NodeStatus, NodeType, ScenarioClient, ScenarioError};
 use serde_json::json;
 
 use crate::support::fake_scenario::{Endpoint, FakeScenario, FlowTemplate, NodeSpec};
@@ -102,4 +102,39 @@ async fn a_run_with_unknown_node_types_and_statuses_is_read_and_its_gate_found()
     assert_eq!(gates.len(), 1);
     assert_eq!(gates[0].node_id.as_str(), "review");
     assert_eq!(gates[0].prompts[0].value, "a comet");
+}
+
+#[tokio::test]
+async fn the_fake_takes_updated_after_only_with_a_filter_and_sorts_by_update_date() {
+    let fake = FakeScenario::start().await;
+    let wf = fake.add_workflow("Posters", FlowTemplate::single_gate());
+    let first = fake.start_parked_run(&wf);
+    let second = fake.start_parked_run(&wf);
+    let before = time::OffsetDateTime::parse(
+        fake.job_json(&first)["updatedAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+        - time::Duration::milliseconds(1);
+    fake.approve(&first, "review").unwrap();
+    let client = fake.client();
+
+    let unfiltered = JobQuery { types: Vec::new(), ..JobQuery::workflow_runs_updated_after(before) };
+    let refused = client.list_jobs(&unfiltered).await.unwrap_err();
+    assert!(
+        matches!(&refused, ScenarioError::Rejected { status: 400, message, .. } if message.contains("updatedAfter")),
+        "{refused:?}"
+    );
+
+    let listing = client.list_jobs(&JobQuery::workflow_runs_updated_after(before)).await.unwrap();
+    let ids: Vec<&str> = listing.jobs.iter().map(|j| j.job_id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()), "{ids:?}");
+    let stamps: Vec<_> = listing.jobs.iter().map(|j| j.updated_at.unwrap()).collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{stamps:?}");
+    assert!(stamps.iter().all(|s| s.nanosecond() % 1_000_000 == 0), "millisecond precision: {stamps:?}");
+
+    let newest = *stamps.last().unwrap();
+    let none = client.list_jobs(&JobQuery::workflow_runs_updated_after(newest)).await.unwrap();
+    assert!(none.jobs.is_empty(), "strictly after: {:?}", none.jobs.len());
 }

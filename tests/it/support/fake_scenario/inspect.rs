@@ -24,6 +24,12 @@ impl FakeScenario {
         self.state().run_mut(job_id).expect("a known run").set_status("canceled", &ops::now());
     }
 
+    /// Puts a run in `status` (any value, known or not) without moving its nodes: a run parked
+    /// at its gate whatever status Scenario gives it. Its `updatedAt` moves, as on any change.
+    pub fn set_run_status(&self, job_id: &str, status: &str) {
+        self.state().run_mut(job_id).expect("a known run").set_status(status, &ops::now());
+    }
+
     /// Deletes a run: it leaves the listing and every call about it answers 404.
     pub fn delete_run(&self, job_id: &str) {
         let mut state = self.state();

@@ -17,6 +17,7 @@ mod render;
 mod server;
 mod state;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,6 +52,10 @@ struct Options {
     gate_status: &'static str,
     empty_pages: bool,
     required_project: Option<String>,
+    /// Answer 400 to any `updatedAfter`, as an API that does not take it would.
+    refuse_updated_after: bool,
+    /// Runs left out of every `updatedAfter` listing: a change the delta feed misses.
+    hidden_from_delta: HashSet<String>,
 }
 
 struct Shared {
@@ -91,6 +96,8 @@ impl FakeScenario {
                 gate_status: "pending",
                 empty_pages: false,
                 required_project: None,
+                refuse_updated_after: false,
+                hidden_from_delta: HashSet::new(),
             }),
             port,
             expected_auth: format!("Basic {}", base64(&format!("{API_KEY}:{API_SECRET}"))),
@@ -207,6 +214,17 @@ impl FakeScenario {
     /// Precede every page of `GET /jobs` with an empty page that still carries a token.
     pub fn set_empty_pages(&self, on: bool) {
         self.shared.options.lock().unwrap().empty_pages = on;
+    }
+
+    /// Answer 400 to every listing with `updatedAfter` (on) or take it as documented (off).
+    pub fn refuse_updated_after(&self, on: bool) {
+        self.shared.options.lock().unwrap().refuse_updated_after = on;
+    }
+
+    /// Leaves `job_id` out of every `updatedAfter` listing from now on, whatever it becomes:
+    /// a change the delta feed misses, which only a listing by status shows.
+    pub fn hide_from_delta(&self, job_id: &str) {
+        self.shared.options.lock().unwrap().hidden_from_delta.insert(job_id.to_owned());
     }
 
     /// Answer 403 unless `projectId` is this value (`None`: accept any).

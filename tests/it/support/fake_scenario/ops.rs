@@ -7,9 +7,12 @@ use time::format_description::well_known::Rfc3339;
 use super::flow::FlowTemplate;
 use super::state::{AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from};
 
-/// The current time as the API writes it.
+/// The current time as the API writes it: UTC, to the millisecond (so two changes in the same
+/// millisecond carry the same stamp, as on the real API).
 pub fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    let now = OffsetDateTime::now_utc();
+    let ms = now.replace_millisecond(now.millisecond()).unwrap_or(now);
+    ms.format(&Rfc3339).unwrap_or_default()
 }
 
 /// A fresh id such as `job_x4Kq…` (22 random alphanumerics, like Scenario's).

@@ -10,11 +10,14 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::Shared;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
 use super::faults::{Endpoint, Fault, RecordedRequest, take};
 use super::ops::signed_url;
 use super::render;
 use super::state::{JobEntry, State};
+use super::{Options, Shared};
 
 /// A 1×1 transparent PNG, what the CDN serves.
 const PNG: &[u8] = &[
@@ -167,7 +170,7 @@ impl Shared {
         let mut state = self.state.lock().unwrap();
         let port = self.port;
         match endpoint {
-            Endpoint::ListJobs => list_jobs(&state, params, options.empty_pages),
+            Endpoint::ListJobs => list_jobs(&state, params, &options),
             Endpoint::GetJob => match state.job_index.get(&segs[1]) {
                 Some(&i) => Reply::Json(StatusCode::OK, json!({ "job": job_json(&state, &state.jobs[i]) })),
                 None => error(404, format!("Job {} not found", segs[1])),
@@ -224,12 +227,16 @@ fn parse_token(params: &HashMap<String, String>) -> Result<(usize, bool), Reply>
         .ok_or_else(|| error(400, "Invalid pagination token"))
 }
 
-fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool) -> Reply {
+fn list_jobs(state: &State, params: &HashMap<String, String>, options: &Options) -> Reply {
     let (size, (start, served_empty)) = match (page_size(params), parse_token(params)) {
         (Ok(size), Ok(token)) => (size, token),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    if empty_pages && !served_empty && start < state.jobs.len() {
+    let updated_after = match updated_after(params, options) {
+        Ok(after) => after,
+        Err(refusal) => return refusal,
+    };
+    if options.empty_pages && !served_empty && start < state.jobs.len() {
         return Reply::Json(
             StatusCode::OK,
             json!({ "jobs": [], "nextPaginationToken": format!("p{start}e") }),
@@ -243,14 +250,31 @@ fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool)
             && params.get("status").is_none_or(|s| raw.1 == Some(s.as_str()))
             && params.get("workflowId").is_none_or(|w| raw.2 == Some(w.as_str()))
     };
+    // The listing's order: creation without updatedAfter; with it, the jobs updated after it,
+    // sorted by update date (oldest first, ties in creation order). Tokens are positions in it.
+    let order: Vec<usize> = match updated_after {
+        None => (0..state.jobs.len()).collect(),
+        Some(after) => {
+            let mut changed: Vec<(OffsetDateTime, usize)> = state
+                .jobs
+                .iter()
+                .enumerate()
+                .filter(|(_, entry)| !options.hidden_from_delta.contains(job_id(entry)))
+                .filter_map(|(i, entry)| updated_at(entry).filter(|at| *at > after).map(|at| (at, i)))
+                .collect();
+            changed.sort_by_key(|(at, _)| *at);
+            changed.into_iter().map(|(_, i)| i).collect()
+        }
+    };
     let mut jobs = Vec::new();
     let mut next = None;
-    for (i, entry) in state.jobs.iter().enumerate().skip(start) {
+    for (position, &i) in order.iter().enumerate().skip(start) {
+        let entry = &state.jobs[i];
         if !matches(entry) {
             continue;
         }
         if jobs.len() == size {
-            next = Some(i);
+            next = Some(position);
             break;
         }
         jobs.push(job_json(state, entry));
@@ -260,6 +284,47 @@ fn list_jobs(state: &State, params: &HashMap<String, String>, empty_pages: bool)
         page["nextPaginationToken"] = json!(format!("p{next}"));
     }
     Reply::Json(StatusCode::OK, page)
+}
+
+/// `updatedAfter`, checked as the API documents it: only together with status, type, types or
+/// workflowId (and `createdAfter` only without them), an ISO 8601 date.
+fn updated_after(
+    params: &HashMap<String, String>,
+    options: &Options,
+) -> Result<Option<OffsetDateTime>, Reply> {
+    let filtered = ["status", "type", "types", "workflowId"].iter().any(|p| params.contains_key(*p));
+    if filtered && params.contains_key("createdAfter") {
+        return Err(error(400, "createdAfter cannot be used with status, type, types or workflowId"));
+    }
+    let Some(raw) = params.get("updatedAfter") else {
+        return Ok(None);
+    };
+    if options.refuse_updated_after {
+        return Err(error(400, "property updatedAfter should not exist"));
+    }
+    if !filtered {
+        return Err(error(400, "updatedAfter can only be used with status, type, types or workflowId"));
+    }
+    OffsetDateTime::parse(raw, &Rfc3339)
+        .map(Some)
+        .map_err(|_| error(400, "updatedAfter must be an ISO 8601 date"))
+}
+
+/// The id of an entry (empty for raw JSON without one).
+fn job_id(entry: &JobEntry) -> &str {
+    match entry {
+        JobEntry::Run(run) => &run.id,
+        JobEntry::Raw(raw) => raw.get("jobId").and_then(Value::as_str).unwrap_or_default(),
+    }
+}
+
+/// When an entry last changed, if it says so readably.
+fn updated_at(entry: &JobEntry) -> Option<OffsetDateTime> {
+    let raw = match entry {
+        JobEntry::Run(run) => run.updated_at.as_str(),
+        JobEntry::Raw(raw) => raw.get("updatedAt").and_then(Value::as_str)?,
+    };
+    OffsetDateTime::parse(raw, &Rfc3339).ok()
 }
 
 /// (jobType, status, workflowId) of an entry, for filtering.
