@@ -95,6 +95,21 @@ impl HomeServer {
         Ok(unconfirmed.into_iter().find(|r| !home_roles.contains(r)))
     }
 
+    /// `Ok(None)` when `channel` and every one of `roles` belong to the home server; else what
+    /// does not, in words for the log.
+    pub async fn stranger_in(
+        &self,
+        http: &Http,
+        channel: ChannelId,
+        roles: &[RoleId],
+    ) -> serenity::Result<Option<String>> {
+        if !self.owns_channel(http, channel).await? {
+            return Ok(Some(format!("channel {channel} is not in the home server {}", self.id)));
+        }
+        let foreign = self.foreign_role(http, roles).await?;
+        Ok(foreign.map(|role| format!("role {role} is not a role of the home server {}", self.id)))
+    }
+
     /// The other servers the bot is in (the bot was invited there; it serves none of them).
     pub async fn other_servers(&self, http: &Http) -> serenity::Result<Vec<GuildInfo>> {
         let guilds = http.get_guilds(None, None).await?;

@@ -192,7 +192,6 @@ async fn identify(shared: &Arc<Shared>, id: u64, d: &Value, socket: &mut WebSock
     let ready = payloads::ready(
         &shared.bot_user(),
         super::APPLICATION_ID,
-        super::GUILD_ID,
         &session,
         &shared.gateway_url(),
     );
