@@ -35,7 +35,9 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         }
     }
     for (at, _) in text.match_indices("token") {
-        if let Some(span) = field_value(text, at + "token".len()) {
+        // A field named `token` exactly, not `has_token` or `tokens`.
+        let named = !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        if let Some(span) = field_value(text, at + "token".len()).filter(|_| named) {
             spans.push(span);
         }
     }
@@ -65,19 +67,22 @@ fn segment_len(text: &str) -> usize {
 }
 
 /// The span of the value of a `token` field whose name ends at `after`: `token: "v"`,
-/// `token="v"`, `"token":"v"`, `\"token\":\"v\"`, `token=v`. `None` when `token` is part of a
-/// longer word or is not followed by a value.
+/// `token="v"`, `"token":"v"`, `\"token\":\"v\"`, `token=v`. `None` when no value follows, or
+/// when a `:` is followed by something other than a string (`"token":null` stays valid JSON).
 fn field_value(text: &str, after: usize) -> Option<(usize, usize)> {
-    let rest = &text[after..];
     let quotes = |s: &str| s.len() - s.trim_start_matches(['"', '\\']).len();
-    let mut at = after + quotes(rest);
+    let mut at = after + quotes(&text[after..]);
     let sep = text[at..].chars().next()?;
     if sep != ':' && sep != '=' {
         return None;
     }
     at += 1;
     at += text[at..].len() - text[at..].trim_start_matches(' ').len();
-    at += quotes(&text[at..]);
+    let quoted = quotes(&text[at..]);
+    if sep == ':' && quoted == 0 {
+        return None;
+    }
+    at += quoted;
     Some((at, at + segment_len(&text[at..])))
 }
 
@@ -129,6 +134,8 @@ mod tests {
         for text in [
             "card posted in /channels/1/messages",
             "token_lifetime is 15 minutes",
+            "{\"span\":{\"has_token\":true,\"token\":null}}",
+            "bot_token: \"shown elsewhere\"",
             "the interactions/ page",
             "émoji ✓ /interactions/",
         ] {

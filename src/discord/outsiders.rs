@@ -43,17 +43,18 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
         Interaction::Modal(i) => (&i.user, "form".to_owned()),
         _ => return Ok(()),
     };
-    // Answered first (Discord allows 3 s), then counted: a person flooding from outside adds
-    // one row and one log line per minute.
-    let answered = answer(ctx, interaction).await;
+    // Counted before the answer, so the answer means it is on record; a person flooding from
+    // outside adds one row and one log line per minute. A failed count still gets its answer.
     let actor = reviewer(None, user);
     let refusal = Refusal { actor: &actor, guild_id, approval_id: None, attempt: &attempt, why: WHY };
-    if bridge.store.refused(&refusal).await? {
+    let counted = bridge.store.refused(&refusal).await;
+    answer(ctx, interaction).await?;
+    if counted? {
         info!(guild_id, user_id = actor.id, attempt, "interaction from outside the home server refused");
     } else {
         debug!(guild_id, user_id = actor.id, attempt, "interaction from outside the home server refused again");
     }
-    Ok(answered?)
+    Ok(())
 }
 
 async fn answer(ctx: &Context, interaction: &Interaction) -> serenity::Result<()> {

@@ -1,4 +1,5 @@
-//! `/approvals status`: the last successful poll, recent errors, open gates, routes, the version.
+//! `/approvals status`: the last successful poll, recent errors, open gates, routes, the other
+//! servers the bot is in, the version.
 
 use serenity::all::Context;
 
@@ -33,6 +34,22 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });
+    // Asked each time: an invitation to another server shows up without a restart.
+    match bridge.home.other_servers(&ctx.http).await {
+        Ok(others) if others.is_empty() => {}
+        Ok(others) => {
+            let named: Vec<String> =
+                others.iter().map(|g| format!("**{}** (`{}`)", cut(&g.name, 100), g.id)).collect();
+            lines.push(format!(
+                "The bot is also in {}; everything from there is refused. Remove it from servers you do not know.",
+                named.join(", ")
+            ));
+        }
+        Err(err) => {
+            tracing::warn!(error = %crate::redact::redacted(&err), "the servers the bot is in could not be listed");
+            lines.push("The other servers the bot is in could not be listed.".to_owned());
+        }
+    }
     answer.say(ctx, cut(&lines.join("\n"), 2000)).await?;
     Ok(())
 }

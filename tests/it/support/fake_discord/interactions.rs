@@ -204,11 +204,23 @@ impl FakeDiscord {
         opened_by: &InteractionHandle,
         values: &[(&str, &str)],
     ) -> InteractionHandle {
-        let (member, modal, source) = {
+        let member = self.shared.state.lock().expect("state").interactions[&opened_by.id].member.clone();
+        self.submit_modal_as(&member, opened_by, values).await
+    }
+
+    /// Like [`Self::submit_modal`], but the submission claims to come from `member` (e.g. a
+    /// forged one naming another guild).
+    pub async fn submit_modal_as(
+        &self,
+        member: &GuildMember,
+        opened_by: &InteractionHandle,
+        values: &[(&str, &str)],
+    ) -> InteractionHandle {
+        let (modal, source) = {
             let state = self.shared.state.lock().expect("state");
             let i = &state.interactions[&opened_by.id];
             let modal = i.modal.clone().unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
-            (i.member.clone(), modal, i.source_message)
+            (modal, i.source_message)
         };
         let inputs: Vec<String> = modal["components"]
             .as_array()
@@ -224,7 +236,7 @@ impl FakeDiscord {
         if let Some(message) = source.and_then(|m| self.message(opened_by.channel_id, m)) {
             extra["message"] = message;
         }
-        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source).await
+        self.dispatch_interaction(5, member, opened_by.channel_id, data, extra, source).await
     }
 
     /// Dispatches a slash command. The command must have been registered by the bot.
