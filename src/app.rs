@@ -59,7 +59,8 @@ impl App {
         let client = discord::client::gateway(http, slot.clone(), connected_tx)
             .await
             .context("connecting to Discord")?;
-        let (bridge, poll_requests) = Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
+        let (bridge, poll_requests) =
+            Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
         let bridge = Arc::new(bridge);
         // Set before the client starts, so no interaction can arrive first.
         let _ = slot.set(bridge.clone());

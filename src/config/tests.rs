@@ -34,7 +34,10 @@ fn the_three_required_settings_and_a_home_server_are_enough_and_defaults_apply()
 fn every_missing_required_setting_is_named_with_a_fix() {
     let errors = errors_of(&HashMap::new());
     let names: Vec<_> = errors.iter().map(|e| e.name).collect();
-    assert_eq!(names, ["DISCORD_TOKEN", "DISCORD_GUILD_ID", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]);
+    assert_eq!(
+        names,
+        ["DISCORD_TOKEN", "DISCORD_GUILD_ID", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]
+    );
     let required = errors.iter().filter(|e| e.name != "DISCORD_GUILD_ID");
     assert!(required.clone().all(|e| e.problem.starts_with("is missing: set it to")));
 }

@@ -32,7 +32,9 @@ async fn register_commands(bridge: &Bridge, ctx: &Context) {
     let home = bridge.home.id();
     match home.set_commands(&ctx.http, commands::definitions()).await {
         Ok(_) => info!(guild_id = home.get(), "slash commands registered in the home server"),
-        Err(err) => error!(guild_id = home.get(), error = %redacted(&err), "slash commands could not be registered"),
+        Err(err) => {
+            error!(guild_id = home.get(), error = %redacted(&err), "slash commands could not be registered")
+        }
     }
     match Command::get_global_commands(&ctx.http).await {
         Ok(stale) if stale.is_empty() => {}
@@ -86,7 +88,11 @@ impl EventHandler for Handler {
             _ => Ok(()),
         };
         if let Err(err) = handled {
-            error!(interaction_id = interaction.id().get(), error = redacted(&format!("{err:#}")), "interaction failed");
+            error!(
+                interaction_id = interaction.id().get(),
+                error = redacted(&format!("{err:#}")),
+                "interaction failed"
+            );
             if let Some(answer) = Answerable::of(&interaction) {
                 answer.failed(&ctx, &err).await;
             }

@@ -18,10 +18,14 @@ use crate::config::DiscordSettings;
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
     /// Neither setting names it (settings validation normally catches this first).
-    #[error("DISCORD_GUILD_ID and APPROVAL_CHANNEL_ID are both unset: set DISCORD_GUILD_ID to the server the bridge serves")]
+    #[error(
+        "DISCORD_GUILD_ID and APPROVAL_CHANNEL_ID are both unset: set DISCORD_GUILD_ID to the server the bridge serves"
+    )]
     Unnamed,
     /// The default channel could not be read.
-    #[error("APPROVAL_CHANNEL_ID {channel} could not be read ({source}): check the id and that the bot can see the channel, or set DISCORD_GUILD_ID")]
+    #[error(
+        "APPROVAL_CHANNEL_ID {channel} could not be read ({source}): check the id and that the bot can see the channel, or set DISCORD_GUILD_ID"
+    )]
     ChannelUnreadable {
         /// The channel.
         channel: ChannelId,
@@ -30,7 +34,9 @@ pub enum HomeError {
         source: serenity::Error,
     },
     /// The default channel is not a channel of a server (or not of `DISCORD_GUILD_ID`).
-    #[error("APPROVAL_CHANNEL_ID {channel} is not a channel of the home server {home}: pick a channel of that server{hint}")]
+    #[error(
+        "APPROVAL_CHANNEL_ID {channel} is not a channel of the home server {home}: pick a channel of that server{hint}"
+    )]
     ChannelElsewhere {
         /// The channel.
         channel: ChannelId,
@@ -124,10 +130,8 @@ pub async fn resolve(http: &Http, settings: &DiscordSettings) -> Result<HomeServ
     let Some(channel) = settings.approval_channel_id.map(|c| ChannelId::new(c.get())) else {
         return named.map(HomeServer::new).ok_or(HomeError::Unnamed);
     };
-    let found = http
-        .get_channel(channel)
-        .await
-        .map_err(|source| HomeError::ChannelUnreadable { channel, source })?;
+    let found =
+        http.get_channel(channel).await.map_err(|source| HomeError::ChannelUnreadable { channel, source })?;
     let server = match found {
         Channel::Guild(c) => Some(c.guild_id),
         _ => None,
@@ -135,11 +139,13 @@ pub async fn resolve(http: &Http, settings: &DiscordSettings) -> Result<HomeServ
     let home = match (named, server) {
         (None, Some(server)) => HomeServer::new(server),
         (Some(home), Some(server)) if home == server => HomeServer::new(home),
-        (named, _) => return Err(HomeError::ChannelElsewhere {
-            channel,
-            home: named.map_or_else(|| "none".to_owned(), |g| g.to_string()),
-            hint: if named.is_some() { ", or correct DISCORD_GUILD_ID" } else { "" },
-        }),
+        (named, _) => {
+            return Err(HomeError::ChannelElsewhere {
+                channel,
+                home: named.map_or_else(|| "none".to_owned(), |g| g.to_string()),
+                hint: if named.is_some() { ", or correct DISCORD_GUILD_ID" } else { "" },
+            });
+        }
     };
     home.channels.lock().unwrap_or_else(PoisonError::into_inner).insert(channel);
     Ok(home)

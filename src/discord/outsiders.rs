@@ -52,7 +52,12 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
     if counted? {
         info!(guild_id, user_id = actor.id, attempt, "interaction from outside the home server refused");
     } else {
-        debug!(guild_id, user_id = actor.id, attempt, "interaction from outside the home server refused again");
+        debug!(
+            guild_id,
+            user_id = actor.id,
+            attempt,
+            "interaction from outside the home server refused again"
+        );
     }
     Ok(())
 }

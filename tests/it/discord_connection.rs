@@ -27,7 +27,8 @@ async fn the_bridge_registers_its_commands_in_the_configured_server() {
 async fn without_a_server_id_the_home_server_is_the_default_channels_and_commands_go_there() {
     let app = spawn_app_with(|env| _ = env.remove("DISCORD_GUILD_ID")).await;
     let home = format!("/guilds/{}/commands", app.discord.guild_id());
-    let found = app.discord.wait_for_request(|r| r.method == "PUT" && r.path.ends_with(&home), PROMPTLY).await;
+    let found =
+        app.discord.wait_for_request(|r| r.method == "PUT" && r.path.ends_with(&home), PROMPTLY).await;
     assert!(found.is_some());
     let read = format!("/channels/{}", app.channel);
     assert!(app.discord.requests().iter().any(|r| r.method == "GET" && r.path.ends_with(&read)));

@@ -1,10 +1,6 @@
 //! A thousand refused clicks on one card add a bounded number of rows, and the counts are true.
 
-use crate::support::{
-    app::spawn_app,
-    fake_discord::GuildMember,
-    fake_scenario::Endpoint,
-};
+use crate::support::{app::spawn_app, fake_discord::GuildMember, fake_scenario::Endpoint};
 
 /// Clicks are sent in waves of this many, each wave answered before the next, so none waits
 /// past Discord's 3 s window behind the others.

@@ -61,7 +61,10 @@ async fn a_route_to_a_channel_or_role_of_another_server_is_refused_when_saved() 
         .opt("workflow", text(&workflow))
         .opt("channel", OptionValue::Channel(their_channel));
     let answer = run(&app, &admin(), to_channel).await;
-    assert!(answer.contains("not a channel of this server") && answer.contains("nothing was saved"), "{answer}");
+    assert!(
+        answer.contains("not a channel of this server") && answer.contains("nothing was saved"),
+        "{answer}"
+    );
     let with_role = approvals("watch")
         .opt("workflow", text(&workflow))
         .opt("channel", OptionValue::Channel(app.channel))

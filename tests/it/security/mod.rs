@@ -4,6 +4,7 @@
 mod flood;
 mod home;
 mod listener;
+mod logs;
 mod outsiders;
 
 use crate::support::{

@@ -61,7 +61,10 @@ async fn a_foreign_admins_commands_are_each_refused_with_nothing_changed_and_not
     assert!(counted.iter().all(|c| c.guild_id as u64 == app.discord.foreign_guild_id()));
     assert!(counted.iter().all(|c| c.actor_id as u64 == mallory.user_id && c.approval_id == 0));
     let attempts: Vec<&str> = counted.iter().map(|c| c.attempt.as_str()).collect();
-    assert!(attempts.contains(&"/approvals watch") && attempts.contains(&"/approvals status"), "{attempts:?}");
+    assert!(
+        attempts.contains(&"/approvals watch") && attempts.contains(&"/approvals status"),
+        "{attempts:?}"
+    );
     assert_eq!(counted.iter().map(|c| c.attempts).sum::<i64>(), 8);
     app.discord.assert_no_rejections();
 }
@@ -96,8 +99,7 @@ async fn a_forged_click_and_form_naming_another_server_change_nothing_and_send_n
     // A real reviewer's id and roles, but the interaction names the other server.
     let forged = app.reviewer("rita").in_guild(app.discord.foreign_guild_id());
 
-    let click =
-        app.discord.click_button(&forged, app.channel, approval.message_id.unwrap(), &approve).await;
+    let click = app.discord.click_button(&forged, app.channel, approval.message_id.unwrap(), &approve).await;
     assert_refused_as_outside(&app, &click).await;
     // The form: opened by a genuine Reject click, submitted by a forged interaction.
     let rita = app.reviewer("rita");
@@ -110,7 +112,8 @@ async fn a_forged_click_and_form_naming_another_server_change_nothing_and_send_n
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "no PUT");
     let now = app.approval(&job, "review").await;
     assert_eq!((now.state, now.decided_by), (ApprovalState::Pending, None));
-    let attempts: Vec<String> = app.store().refusals().await.unwrap().into_iter().map(|c| c.attempt).collect();
+    let attempts: Vec<String> =
+        app.store().refusals().await.unwrap().into_iter().map(|c| c.attempt).collect();
     assert_eq!(attempts, ["button", "form"]);
     app.discord.assert_no_rejections();
 }

@@ -63,7 +63,8 @@ pub const GUILD_ID: u64 = 900_000_000_000_000_003;
 /// A second guild the bot was invited to by someone else; its @everyone role has the same id.
 pub const FOREIGN_GUILD_ID: u64 = 900_000_000_000_000_005;
 /// The guilds' names, as `GET /users/@me/guilds` lists them.
-pub const GUILD_NAMES: [(u64, &str); 2] = [(GUILD_ID, "Home studio"), (FOREIGN_GUILD_ID, "Someone else's server")];
+pub const GUILD_NAMES: [(u64, &str); 2] =
+    [(GUILD_ID, "Home studio"), (FOREIGN_GUILD_ID, "Someone else's server")];
 /// The guild owner's user id (owner of the application too).
 pub const OWNER_USER_ID: u64 = 900_000_000_000_000_004;
 /// The bot user's name.
@@ -258,7 +259,8 @@ impl FakeDiscord {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
         let position = state.roles.values().filter(|r| r.guild_id == guild_id).count();
-        let role = Role { id, guild_id, name: name.to_owned(), permissions: permissions.to_owned(), position };
+        let role =
+            Role { id, guild_id, name: name.to_owned(), permissions: permissions.to_owned(), position };
         state.roles.insert(id, role);
         id
     }
