@@ -6,6 +6,7 @@ use serenity::all::Context;
 use crate::{
     bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
+    redact::redacted,
 };
 
 /// Answers with the bridge's state, in a few lines.
@@ -21,7 +22,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         lines.push(format!("The last {} polls failed.", polls.failing_streak));
     }
     for (at, error) in polls.recent_errors.iter().rev().take(3) {
-        lines.push(format!("• <t:{}:R> {}", at / 1000, cut(error, 300)));
+        lines.push(format!("• <t:{}:R> {}", at / 1000, cut(&redacted(error), 300)));
     }
     let deleted = open.iter().filter(|a| a.card_deleted).count();
     let mut gates = format!("Open gates: {}.", open.len());
@@ -46,7 +47,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
             ));
         }
         Err(err) => {
-            tracing::warn!(error = %crate::redact::redacted(&err), "the servers the bot is in could not be listed");
+            tracing::warn!(error = %redacted(&err), "the servers the bot is in could not be listed");
             lines.push("The other servers the bot is in could not be listed.".to_owned());
         }
     }
