@@ -98,3 +98,21 @@ async fn a_stored_route_to_another_servers_channel_posts_no_card_there() {
     let approval = app.approval(&job, "review").await;
     assert_eq!(approval.message_id, None, "the gate waits for a route at home");
 }
+
+#[tokio::test]
+async fn a_default_channel_outside_the_named_home_server_stops_the_start_naming_it() {
+    let app = spawn_app().await;
+    let theirs = app.discord.add_foreign_text_channel("takeover");
+    let mut env = app.env.clone();
+    env.insert("APPROVAL_CHANNEL_ID", theirs.to_string());
+    let settings = approval_bridge::config::Settings::from_lookup(|name| env.get(name).cloned()).unwrap();
+    let Err(err) = approval_bridge::app::App::build(&settings).await else {
+        panic!("the bridge started with a default channel of another server")
+    };
+    let message = format!("{err:#}");
+    assert!(
+        message.starts_with(&format!("APPROVAL_CHANNEL_ID {theirs} is not a channel of the home server")),
+        "{message}"
+    );
+    assert!(message.contains("DISCORD_GUILD_ID"), "{message}");
+}
