@@ -19,6 +19,7 @@ use crate::{
     config::{ScenarioAccess, Settings},
     decisions,
     discord::{self, publish::sync_card},
+    lease::Lease,
     ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
@@ -33,9 +34,11 @@ pub struct App {
     client: Client,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
-    poll_requests: mpsc::Receiver<PollRequest>,
+    /// Taken by the watcher when the bridge runs.
+    poll_requests: Option<mpsc::Receiver<PollRequest>>,
     connected: watch::Receiver<bool>,
     ops_listener: Option<TcpListener>,
+    lease: Lease,
 }
 
 impl App {
@@ -53,12 +56,13 @@ impl App {
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);
-        let http = discord::client::http(&settings.discord);
+        let http = discord::client::http(&settings.discord).context("building the Discord client")?;
         let home = discord::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
         let client = discord::client::gateway(http, slot.clone(), connected_tx)
             .await
             .context("connecting to Discord")?;
+        let lease = Lease::new(store.clone(), settings.lease);
         let (bridge, poll_requests) =
             Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
         let bridge = Arc::new(bridge);
@@ -68,9 +72,10 @@ impl App {
             client,
             bridge,
             poll_interval: settings.poll_interval,
-            poll_requests,
+            poll_requests: Some(poll_requests),
             connected,
             ops_listener,
+            lease,
         })
     }
 
@@ -89,12 +94,30 @@ impl App {
         self.connected.clone()
     }
 
-    /// Runs until `shutdown` completes (or the gateway fails for good), then stops in order:
-    /// new clicks are turned away, decisions in flight finish, the poller and the gateway stop,
-    /// the database closes.
+    /// Runs until `shutdown` completes (or the gateway fails for good, or another process takes
+    /// the database over), then stops in order: new clicks are turned away, decisions in flight
+    /// finish, the poller and the gateway stop, the database lease is given up, the database
+    /// closes. Nothing acts on the database before this process holds its lease (see
+    /// [`crate::lease`]): a second bridge on the same database waits here.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let routes = self.bridge.load_routes().await.context("reading the routes")?;
         let (ops_stop, ops_server) = self.serve_ops();
+        tokio::pin!(shutdown);
+        let held = tokio::select! {
+            () = self.lease.acquire() => true,
+            () = &mut shutdown => false,
+        };
+        let ended = if held { self.run_holding_the_lease(shutdown).await } else { Ok(()) };
+        self.bridge.store.close().await;
+        let _ = ops_stop.send(true);
+        if let Some(server) = ops_server {
+            let _ = server.await;
+        }
+        info!("stopped");
+        ended
+    }
+
+    async fn run_holding_the_lease(&mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let routes = self.bridge.load_routes().await.context("reading the routes")?;
         finish_interrupted_decisions(&self.bridge).await?;
         if self.bridge.default_channel().is_none() && routes == 0 {
             warn!(
@@ -102,11 +125,15 @@ impl App {
             );
         }
         let (stop_tx, stop_rx) = watch::channel(false);
-        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, self.poll_requests, stop_rx);
+        let Some(poll_requests) = self.poll_requests.take() else {
+            anyhow::bail!("the bridge was already run once")
+        };
+        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, poll_requests, stop_rx);
         let watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
         let ended = tokio::select! {
             ended = self.client.start() => ended.context("the Discord gateway connection failed"),
+            lost = self.lease.keep() => Err(lost.into()),
             () = shutdown => Ok(()),
         };
         info!("shutting down");
@@ -116,12 +143,7 @@ impl App {
         let _ = stop_tx.send(true);
         let _ = watcher.await;
         shard_manager.shutdown_all().await;
-        self.bridge.store.close().await;
-        let _ = ops_stop.send(true);
-        if let Some(server) = ops_server {
-            let _ = server.await;
-        }
-        info!("stopped");
+        self.lease.release().await;
         ended
     }
 
@@ -136,6 +158,7 @@ impl App {
                 shards: self.client.shard_manager.clone(),
                 started_ms: crate::store::now_ms(),
                 poll_interval: self.poll_interval,
+                standby: self.lease.standby(),
             };
             tokio::spawn(ops::http::serve(listener, state, stopped))
         });

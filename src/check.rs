@@ -26,8 +26,23 @@ pub async fn run(settings: &Settings) -> Vec<CheckLine> {
     vec![("database", database), ("Scenario", scenario), ("Discord", discord_user(settings).await)]
 }
 
+/// What is set but probably wrong: printed by `check`, without failing it.
+pub fn warnings(settings: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if settings.scenario.project_id.is_none() {
+        // The official SDK marks `projectId` required on the decision calls; keys that reach more
+        // than one project may have their decisions refused without it.
+        warnings.push(
+            "SCENARIO_PROJECT_ID is unset: Scenario may refuse decisions without a project. \
+             Set it to the project id shown in the Scenario web app (Settings → Project)."
+                .to_owned(),
+        );
+    }
+    warnings
+}
+
 async fn discord_user(settings: &Settings) -> Result<String, String> {
-    let http: Http = discord::client::http(&settings.discord);
+    let http: Http = discord::client::http(&settings.discord).map_err(|e| format!("{e:#}"))?;
     match http.get_current_user().await {
         Ok(user) => Ok(format!("logged in as {} ({})", user.name, user.id)),
         Err(err) if discord::publish::discord_error_code(&err) == Some(0) => {

@@ -16,6 +16,14 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
 pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 15;
 /// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
 pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
+/// Seconds a Discord REST call may take when `DISCORD_TIMEOUT_SECS` is unset: far beyond a normal
+/// answer (well under a second), and enough to upload a card's images on a slow link.
+pub const DEFAULT_DISCORD_TIMEOUT_SECS: u64 = 30;
+/// Seconds the active process's hold on the database lasts without renewal when `LEASE_SECS` is
+/// unset: how long a standby waits after the active process vanished without a trace.
+pub const DEFAULT_LEASE_SECS: u64 = 15;
+/// The shortest lease accepted: it is renewed every third of it, and a renewal is a database write.
+pub const MIN_LEASE_SECS: u64 = 3;
 
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
@@ -60,6 +68,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "seconds between polls of Scenario (default 15, at least 2)",
     },
     SettingDoc {
+        name: "DISCORD_TIMEOUT_SECS",
+        meaning: "seconds a call to Discord's REST API may take before it is abandoned and retried later (default 30)",
+    },
+    SettingDoc {
+        name: "LEASE_SECS",
+        meaning: "seconds the running bridge's hold on the database lasts unrenewed; a second bridge on the same database waits, and takes over that long after the first vanished (default 15, at least 3)",
+    },
+    SettingDoc {
         name: "HTTP_ADDR",
         meaning: "address for /healthz and /metrics, e.g. 127.0.0.1:8080 (off when unset)",
     },
@@ -80,6 +96,8 @@ pub struct Settings {
     pub database_url: String,
     /// Time between two polls of Scenario.
     pub poll_interval: Duration,
+    /// How long the running bridge's hold on the database lasts without renewal.
+    pub lease: Duration,
     /// Where health and metrics are served, if anywhere.
     pub http_addr: Option<SocketAddr>,
     /// Shape of log lines.
@@ -100,6 +118,8 @@ pub struct DiscordSettings {
     pub approval_channel_id: Option<NonZeroU64>,
     /// Roles whose members may decide by default.
     pub reviewer_role_ids: Vec<NonZeroU64>,
+    /// How long one REST call may take.
+    pub timeout: Duration,
 }
 
 /// The Scenario side of the settings.
@@ -169,6 +189,7 @@ impl Settings {
             guild_id: reader.snowflake("DISCORD_GUILD_ID"),
             approval_channel_id: reader.snowflake("APPROVAL_CHANNEL_ID"),
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
+            timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
         };
         reader.home_server(&discord);
         let scenario = ScenarioAccess {
@@ -187,7 +208,12 @@ impl Settings {
             discord,
             scenario,
             database_url: reader.database_url(),
-            poll_interval: reader.poll_interval(),
+            poll_interval: reader.seconds(
+                "POLL_INTERVAL_SECS",
+                DEFAULT_POLL_INTERVAL_SECS,
+                MIN_POLL_INTERVAL_SECS,
+            ),
+            lease: reader.seconds("LEASE_SECS", DEFAULT_LEASE_SECS, MIN_LEASE_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
             log_format: reader.log_format(),
         };
@@ -300,22 +326,23 @@ impl Reader<'_> {
         url
     }
 
-    fn poll_interval(&mut self) -> Duration {
-        let name = "POLL_INTERVAL_SECS";
+    /// A whole number of seconds, at least `min`; `default` when unset (or when wrong, with the
+    /// error noted).
+    fn seconds(&mut self, name: &'static str, default: u64, min: u64) -> Duration {
         let secs = match self.optional(name) {
-            None => DEFAULT_POLL_INTERVAL_SECS,
+            None => default,
             Some(raw) => match raw.parse::<u64>() {
-                Ok(secs) if secs >= MIN_POLL_INTERVAL_SECS => secs,
+                Ok(secs) if secs >= min => secs,
                 Ok(secs) => {
-                    self.fail(name, format!("is {secs}, below the minimum of {MIN_POLL_INTERVAL_SECS}: use {MIN_POLL_INTERVAL_SECS} or more"));
-                    DEFAULT_POLL_INTERVAL_SECS
+                    self.fail(name, format!("is {secs}, below the minimum of {min}: use {min} or more"));
+                    default
                 }
                 Err(_) => {
                     self.fail(
                         name,
-                        format!("is not a whole number of seconds (got {raw:?}): use a value like 15"),
+                        format!("is not a whole number of seconds (got {raw:?}): use a value like {default}"),
                     );
-                    DEFAULT_POLL_INTERVAL_SECS
+                    default
                 }
             },
         };

@@ -12,6 +12,7 @@
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
+//! - [`lease`]: one active bridge per database: the lease a second process waits for.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
 
@@ -22,6 +23,7 @@ pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
+pub mod lease;
 pub mod ops;
 pub mod redact;
 pub mod scenario;

@@ -85,6 +85,9 @@ async fn run(settings: Settings) -> ExitCode {
 
 async fn check(settings: Settings) -> ExitCode {
     println!("settings: ok");
+    for warning in check::warnings(&settings) {
+        println!("warning: {warning}");
+    }
     let mut ok = true;
     for (name, result) in check::run(&settings).await {
         match result {

@@ -1,6 +1,9 @@
 //! Building serenity's HTTP client and gateway client from the settings.
 
-use std::sync::{Arc, OnceLock};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use secrecy::ExposeSecret;
 use serenity::{
@@ -17,20 +20,29 @@ use crate::{bridge::Bridge, config::DiscordSettings};
 /// and the bridge reads no messages; a deleted card shows up as "Unknown Message" on its next edit.
 pub const INTENTS: GatewayIntents = GatewayIntents::empty();
 
-/// serenity's REST client. With `DISCORD_API_BASE` set, every call goes there instead of
-/// `https://discord.com` (serenity swaps the prefix and keeps `/api/v10`) with serenity's
-/// ratelimiter off, as it would not follow; loopback test servers are reached without a proxy.
-pub fn http(settings: &DiscordSettings) -> Http {
+/// How long connecting to Discord may take before the call is abandoned.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// serenity's REST client, every call bounded in time (serenity sets no timeout of its own, and
+/// one half-open connection would otherwise hold up the card sync, start-up and shutdown for
+/// good). With `DISCORD_API_BASE` set, every call goes there instead of `https://discord.com`
+/// (serenity swaps the prefix and keeps `/api/v10`) with serenity's ratelimiter off, as it would
+/// not follow; loopback test servers are reached without a proxy.
+pub fn http(settings: &DiscordSettings) -> anyhow::Result<Http> {
     let token = settings.token.expose_secret();
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
+        .timeout(settings.timeout);
     let Some(base) = &settings.api_base else {
-        return HttpBuilder::new(token).build();
+        return Ok(HttpBuilder::new(token).client(client.build()?).build());
     };
-    let mut builder =
-        HttpBuilder::new(token).proxy(base.as_str().trim_end_matches('/')).ratelimiter_disabled(true);
-    if let Ok(client) = reqwest::Client::builder().no_proxy().build() {
-        builder = builder.client(client);
-    }
-    builder.build()
+    let client = client.no_proxy().build()?;
+    let builder = HttpBuilder::new(token)
+        .proxy(base.as_str().trim_end_matches('/'))
+        .ratelimiter_disabled(true)
+        .client(client);
+    Ok(builder.build())
 }
 
 /// serenity's REST client on a reqwest client of the caller's making, calling

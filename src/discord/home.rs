@@ -11,8 +11,9 @@ use std::{
 };
 
 use serenity::all::{Channel, ChannelId, GuildId, GuildInfo, Http, RoleId};
+use tracing::warn;
 
-use crate::config::DiscordSettings;
+use crate::{config::DiscordSettings, redact::redacted};
 
 /// The home server could not be found at start.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,18 @@ impl HomeServer {
         guild == Some(self.id)
     }
 
+    /// Confirms every channel of the home server in one request. On failure the channels are
+    /// confirmed one by one when first used instead.
+    async fn confirm_channels(&self, http: &Http) {
+        match http.get_channels(self.id).await {
+            Ok(channels) => {
+                let mut known = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+                known.extend(channels.iter().map(|c| c.id));
+            }
+            Err(err) => warn!(error = %redacted(&err), "the home server's channels could not be listed"),
+        }
+    }
+
     /// `Ok(true)` when `channel` is a channel of the home server, asked of Discord the first time.
     pub async fn owns_channel(&self, http: &Http, channel: ChannelId) -> serenity::Result<bool> {
         if self.channels.lock().unwrap_or_else(PoisonError::into_inner).contains(&channel) {
@@ -124,11 +137,14 @@ impl HomeServer {
 }
 
 /// Finds the home server: `DISCORD_GUILD_ID`, else the server of `APPROVAL_CHANNEL_ID`. When both
-/// are set, the channel must be in that server.
+/// are set, the channel must be in that server. The server's channels are confirmed at once, so
+/// cards to channels that exist at start cost no request to check.
 pub async fn resolve(http: &Http, settings: &DiscordSettings) -> Result<HomeServer, HomeError> {
     let named = settings.guild_id.map(|g| GuildId::new(g.get()));
     let Some(channel) = settings.approval_channel_id.map(|c| ChannelId::new(c.get())) else {
-        return named.map(HomeServer::new).ok_or(HomeError::Unnamed);
+        let home = named.map(HomeServer::new).ok_or(HomeError::Unnamed)?;
+        home.confirm_channels(http).await;
+        return Ok(home);
     };
     let found =
         http.get_channel(channel).await.map_err(|source| HomeError::ChannelUnreadable { channel, source })?;
@@ -148,5 +164,6 @@ pub async fn resolve(http: &Http, settings: &DiscordSettings) -> Result<HomeServ
         }
     };
     home.channels.lock().unwrap_or_else(PoisonError::into_inner).insert(channel);
+    home.confirm_channels(http).await;
     Ok(home)
 }

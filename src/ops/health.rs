@@ -17,6 +17,8 @@ pub struct Probe {
     pub gateway_connected: bool,
     /// Whether shutdown has begun.
     pub shutting_down: bool,
+    /// The process this one waits for while another bridge is active on the database.
+    pub standby: Option<String>,
     /// When the last poll succeeded, unix milliseconds.
     pub last_success_ms: Option<i64>,
     /// When the bridge started running, unix milliseconds.
@@ -30,7 +32,7 @@ pub struct Probe {
 /// The answer of `/healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
-    /// `ok` or `unhealthy`.
+    /// `ok`, `unhealthy`, or `standby` (another bridge is active on the database).
     pub status: &'static str,
     /// What is wrong, one sentence each; empty when healthy.
     pub reasons: Vec<String>,
@@ -52,6 +54,15 @@ pub fn assess(probe: &Probe) -> Health {
     let mut reasons = Vec::new();
     if let Err(why) = &probe.database {
         reasons.push(format!("the database does not answer: {why}"));
+    }
+    if let Some(holder) = &probe.standby {
+        // A standby neither connects to Discord nor polls: only its database can be wrong.
+        reasons.push(format!("standing by: another bridge is active on this database ({holder})"));
+        return Health {
+            status: if reasons.len() == 1 { "standby" } else { "unhealthy" },
+            reasons,
+            last_successful_poll_secs_ago: None,
+        };
     }
     if !probe.gateway_connected {
         reasons.push("not connected to the Discord gateway".to_owned());
@@ -97,6 +108,7 @@ mod tests {
             database: Ok(()),
             gateway_connected: true,
             shutting_down: false,
+            standby: None,
             last_success_ms: Some(9 * MINUTE_MS),
             started_ms: 0,
             now_ms: 10 * MINUTE_MS - 50_000,
@@ -153,6 +165,22 @@ mod tests {
         assert_eq!(health.reasons[1], "not connected to the Discord gateway");
         assert_eq!(health.reasons[2], "shutting down");
         assert!(health.reasons[3].contains("660.0 s ago"));
+    }
+
+    #[test]
+    fn a_standby_says_whom_it_waits_for_and_nothing_about_discord_or_polls() {
+        let probe = Probe {
+            gateway_connected: false,
+            last_success_ms: None,
+            now_ms: 20 * MINUTE_MS,
+            standby: Some("host-a pid=7".into()),
+            ..healthy()
+        };
+        let health = assess(&probe);
+        assert_eq!(health.status, "standby");
+        assert_eq!(health.reasons, ["standing by: another bridge is active on this database (host-a pid=7)"]);
+        let broken = assess(&Probe { database: Err("pool closed".into()), ..probe });
+        assert_eq!((broken.status, broken.reasons.len()), ("unhealthy", 2), "{broken:?}");
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct OpsState {
     pub started_ms: i64,
     /// The configured poll interval.
     pub poll_interval: Duration,
+    /// Whom this process waits for while another bridge is active on the database.
+    pub standby: watch::Receiver<Option<String>>,
 }
 
 /// The routes of the operations listener.
@@ -193,6 +195,7 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
         database,
         gateway_connected: gateway_connected(&state).await,
         shutting_down: state.bridge.is_shutting_down(),
+        standby: state.standby.borrow().clone(),
         last_success_ms: state.bridge.poll_status().last_success_ms,
         started_ms: state.started_ms,
         now_ms: now_ms(),

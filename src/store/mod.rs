@@ -1,5 +1,6 @@
-//! SQLite through sqlx: approvals, their audit trail, and the routes admins set (watches). Every
-//! query of the bridge lives in this module.
+//! SQLite through sqlx: approvals, their audit trail, the routes admins set (watches), and the
+//! lease that lets one process at a time act on the database. Every query of the bridge lives in
+//! this module.
 //!
 //! The database runs in WAL mode with a busy timeout, so the poller and many clicks can work at
 //! once; each transition is one `UPDATE … WHERE state = <the state it leaves>` so two racing
@@ -9,6 +10,7 @@ mod approvals;
 mod audit;
 mod error;
 mod history;
+mod lease;
 mod repost;
 mod stats;
 mod watches;
@@ -24,6 +26,7 @@ pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
 pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
+pub use lease::LeaseHeld;
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// The bridge's database.
@@ -81,6 +84,8 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
+#[cfg(test)]
+mod lease_tests;
 #[cfg(test)]
 mod route_tests;
 #[cfg(test)]

@@ -81,6 +81,7 @@ async fn check_tries_each_service_once_and_says_ok() {
     for line in ["settings: ok", "database: ok", "Scenario: ok", "Discord: ok (logged in as"] {
         assert!(stdout.contains(line), "{stdout}");
     }
+    assert!(stdout.contains("warning: SCENARIO_PROJECT_ID is unset"), "{stdout}");
     assert_eq!(scenario.requests().len(), 1, "one request to Scenario");
     assert!(discord.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/users/@me")));
 }
@@ -97,4 +98,14 @@ async fn check_names_the_failing_service_and_what_to_fix() {
     assert!(stdout.contains("Discord: FAILED") && stdout.contains("DISCORD_TOKEN"), "{stdout}");
     assert!(stdout.contains("database: ok"));
     assert!(!stdout.contains("not-the-token") && !stdout.contains("wrong)"), "{stdout}");
+}
+
+#[tokio::test]
+async fn check_does_not_warn_about_the_project_once_it_is_set() {
+    let (_discord, _scenario, mut env, _dir) = fakes_env().await;
+    env.insert("SCENARIO_PROJECT_ID", "proj_team".into());
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("warning:"), "{stdout}");
 }

@@ -7,5 +7,7 @@ mod crash_checks;
 mod crash_script;
 mod database;
 mod discord_faults;
+mod discord_hangs;
 mod hostile_clicks;
+mod one_active_bridge;
 mod scenario_faults;

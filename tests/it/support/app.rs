@@ -154,6 +154,15 @@ impl TestApp {
             .expect("no panic")
     }
 
+    /// Waits up to `timeout` for the bridge to stop without being asked (e.g. after losing its
+    /// database lease) and returns how its run ended.
+    pub async fn stopped_by_itself(&mut self, timeout: Duration) -> anyhow::Result<()> {
+        let (_, task) = self.running.as_mut().expect("the bridge is running");
+        let ended = tokio::time::timeout(timeout, task).await.expect("the bridge stops by itself in time");
+        self.running = None;
+        ended.expect("no panic")
+    }
+
     /// Signals the stop as SIGTERM would, without waiting: the returned task ends when the bridge
     /// has stopped, so a test can act while it drains.
     pub fn begin_stop(&mut self) -> JoinHandle<anyhow::Result<()>> {

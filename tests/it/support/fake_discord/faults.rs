@@ -5,7 +5,8 @@
 //! and `X-RateLimit-*` headers; a 5xx carries `{"message": "500: Internal Server Error",
 //! "code": 0}`. A faulted request is answered before the route's handler runs, so it changes
 //! nothing, and it is recorded with `injected` set. [`DiscordFault::SlowAnswer`] is the one
-//! exception: the request is handled, and only its answer is late.
+//! exception: the request is handled, and only its answer is late; [`DiscordFault::NoAnswer`]
+//! is never answered at all.
 
 use std::sync::Mutex;
 
@@ -29,16 +30,19 @@ pub enum DiscordFault {
     /// Not handled: the answer's body fails as it is written, so the connection breaks before a
     /// complete answer, as a network failure would leave it. The client's error carries the URL.
     BrokenAnswer,
+    /// Never handled and never answered, as over a half-open connection: the request is recorded
+    /// (status 0) and the connection held until the client gives up.
+    NoAnswer,
 }
 
 impl DiscordFault {
     /// The status, JSON body and headers of the answer.
     ///
     /// # Panics
-    /// For [`Self::SlowAnswer`], which is not an error answer.
+    /// For [`Self::SlowAnswer`] and [`Self::NoAnswer`], which are not error answers.
     pub(super) fn answer(&self) -> (u16, Value, Vec<(&'static str, String)>) {
         match *self {
-            Self::SlowAnswer(_) => unreachable!("a slow answer is the handler's own"),
+            Self::SlowAnswer(_) | Self::NoAnswer => unreachable!("not an error answer"),
             Self::BrokenAnswer => {
                 (500, json!({ "message": "500: Internal Server Error", "code": 0 }), vec![])
             }

@@ -70,6 +70,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let mut injected: Option<Vec<(&'static str, String)>> = None;
     let mut slow = None;
     let mut broken = false;
+    let mut hang = false;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
         let (spec, params) = find(&method, path)?;
@@ -97,6 +98,10 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                 injected = Some(headers);
                 return Err(ApiError { status, body });
             }
+            Some(super::DiscordFault::NoAnswer) => {
+                hang = true;
+                return Err(ApiError { status: 0, body: Value::Null });
+            }
             Some(fault) => {
                 let (status, body, headers) = fault.answer();
                 injected = Some(headers);
@@ -121,7 +126,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;
     }
-    let was_injected = injected.is_some();
+    let was_injected = injected.is_some() || hang;
     let (status, response, extra_headers) = match result {
         Ok(reply) => (reply.status, reply.body, reply.headers),
         Err(error) => (error.status, Some(error.body), injected.unwrap_or_default()),
@@ -144,6 +149,10 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     });
     if broken {
         return broken_answer(status);
+    }
+    if hang {
+        // Held until the client drops the connection, which drops this future.
+        std::future::pending::<()>().await;
     }
     respond(status, response, extra_headers)
 }
