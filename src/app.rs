@@ -58,11 +58,14 @@ impl App {
         let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
-        let client = discord::client::gateway(http, slot.clone(), &settings.discord, connected_tx)
+        let home = discord::home::resolve(&http, &settings.discord).await?;
+        info!(guild_id = home.id().get(), "serving one Discord server");
+        let client = discord::client::gateway(http, slot.clone(), connected_tx)
             .await
             .context("connecting to Discord")?;
         let lease = Lease::new(store.clone(), settings.lease);
-        let (bridge, poll_requests) = Bridge::new(store, scenario, client.http.clone(), &settings.discord);
+        let (bridge, poll_requests) =
+            Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
         let bridge = Arc::new(bridge);
         // Set before the client starts, so no interaction can arrive first.
         let _ = slot.set(bridge.clone());

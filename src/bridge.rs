@@ -21,6 +21,7 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
+    discord::home::HomeServer,
     ops::Metrics,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
@@ -48,6 +49,8 @@ pub struct Bridge {
     pub workflows: WorkflowCatalog,
     /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
     pub metrics: Metrics,
+    /// The one server the bridge serves.
+    pub home: HomeServer,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -77,12 +80,14 @@ pub struct PollStatus {
 pub const KEPT_ERRORS: usize = 5;
 
 impl Bridge {
-    /// Assembles the shared state; the watcher serves the returned receiver's poll requests.
+    /// Assembles the shared state for the server `home`; the watcher serves the returned
+    /// receiver's poll requests.
     pub fn new(
         store: Store,
         scenario: ScenarioClient,
         discord: Arc<Http>,
         settings: &DiscordSettings,
+        home: HomeServer,
     ) -> (Self, mpsc::Receiver<PollRequest>) {
         let (poll_requests, requests) = mpsc::channel(8);
         let bridge = Self {
@@ -91,6 +96,7 @@ impl Bridge {
             scenario,
             discord,
             workflows: WorkflowCatalog::default(),
+            home,
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),

@@ -48,11 +48,11 @@ pub const SETTINGS: &[SettingDoc] = &[
     },
     SettingDoc {
         name: "DISCORD_GUILD_ID",
-        meaning: "register slash commands in this server only (instant) instead of globally",
+        meaning: "the one server the bridge serves (default: the server of APPROVAL_CHANNEL_ID); interactions from elsewhere are refused",
     },
     SettingDoc {
         name: "APPROVAL_CHANNEL_ID",
-        meaning: "channel for cards of every workflow without a watch of its own",
+        meaning: "channel for cards of every workflow without a watch of its own (in the home server)",
     },
     SettingDoc {
         name: "REVIEWER_ROLE_IDS",
@@ -123,7 +123,8 @@ pub struct DiscordSettings {
     pub token: SecretString,
     /// Base URL of the Discord API when not the real one (tests).
     pub api_base: Option<Url>,
-    /// Guild for instant command registration.
+    /// The home server (`DISCORD_GUILD_ID`); when unset, the server of `approval_channel_id`,
+    /// read once at start (`crate::discord::home`). One of the two is always set.
     pub guild_id: Option<NonZeroU64>,
     /// Channel for every workflow without a route of its own.
     pub approval_channel_id: Option<NonZeroU64>,
@@ -202,6 +203,7 @@ impl Settings {
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
             timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
         };
+        reader.home_server(&discord);
         let scenario = reader.scenario();
         let settings = Settings {
             discord,
@@ -316,6 +318,19 @@ impl Reader<'_> {
             self.fail(name, format!("must be role ids separated by commas (got {raw:?}): copy each role's id from Server Settings → Roles"));
         }
         ids
+    }
+
+    /// The bridge serves one server: it must be named, or be found from the default channel.
+    /// Malformed values were reported already.
+    fn home_server(&mut self, discord: &DiscordSettings) {
+        let named = |name| self.optional(name).is_some();
+        let unnamed = !named("DISCORD_GUILD_ID") && !named("APPROVAL_CHANNEL_ID");
+        if discord.guild_id.is_none() && unnamed {
+            self.fail(
+                "DISCORD_GUILD_ID",
+                "and APPROVAL_CHANNEL_ID are both unset: set DISCORD_GUILD_ID to the id of the server the bridge serves (or APPROVAL_CHANNEL_ID to a channel in it)",
+            );
+        }
     }
 
     fn socket_addr(&mut self, name: &'static str) -> Option<SocketAddr> {

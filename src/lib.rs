@@ -3,6 +3,7 @@
 //! Layout (see README.md for the user's view):
 //! - [`config`]: typed settings from the environment (and `.env`), validated once, secrets redacted.
 //! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
+//! - [`redact`]: interaction tokens and webhook URLs taken out of every log line and shown error.
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
@@ -27,6 +28,7 @@ pub mod discord;
 pub mod feed;
 pub mod lease;
 pub mod ops;
+pub mod redact;
 pub mod scan;
 pub mod scenario;
 pub mod store;

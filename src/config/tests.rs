@@ -5,6 +5,7 @@ use std::collections::HashMap;
 fn minimal() -> HashMap<&'static str, String> {
     HashMap::from([
         ("DISCORD_TOKEN", "discord-token-value".to_owned()),
+        ("DISCORD_GUILD_ID", "41".to_owned()),
         ("SCENARIO_SDK_API_KEY", "key-value".to_owned()),
         ("SCENARIO_SDK_API_SECRET", "secret-value".to_owned()),
     ])
@@ -19,7 +20,7 @@ fn errors_of(vars: &HashMap<&'static str, String>) -> Vec<SettingError> {
 }
 
 #[test]
-fn the_three_required_settings_are_enough_and_defaults_apply() {
+fn the_three_required_settings_and_a_home_server_are_enough_and_defaults_apply() {
     let settings = read(&minimal()).unwrap();
     assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
     assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
@@ -34,8 +35,26 @@ fn the_three_required_settings_are_enough_and_defaults_apply() {
 fn every_missing_required_setting_is_named_with_a_fix() {
     let errors = errors_of(&HashMap::new());
     let names: Vec<_> = errors.iter().map(|e| e.name).collect();
-    assert_eq!(names, ["DISCORD_TOKEN", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]);
-    assert!(errors.iter().all(|e| e.problem.starts_with("is missing: set it to")));
+    assert_eq!(
+        names,
+        ["DISCORD_TOKEN", "DISCORD_GUILD_ID", "SCENARIO_SDK_API_KEY", "SCENARIO_SDK_API_SECRET"]
+    );
+    let required = errors.iter().filter(|e| e.name != "DISCORD_GUILD_ID");
+    assert!(required.clone().all(|e| e.problem.starts_with("is missing: set it to")));
+}
+
+#[test]
+fn without_a_home_server_or_a_default_channel_the_start_is_refused_naming_both() {
+    let mut vars = minimal();
+    vars.remove("DISCORD_GUILD_ID");
+    let errors = errors_of(&vars);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let line = errors[0].to_string();
+    assert!(line.starts_with("DISCORD_GUILD_ID and APPROVAL_CHANNEL_ID are both unset"), "{line}");
+
+    vars.insert("APPROVAL_CHANNEL_ID", "77".into());
+    let settings = read(&vars).expect("the channel's server is the home server");
+    assert_eq!(settings.discord.guild_id, None, "found from the channel at start");
 }
 
 #[test]

@@ -57,9 +57,8 @@ pub fn http_with(client: reqwest::Client, settings: &DiscordSettings) -> Http {
 pub async fn gateway(
     http: Http,
     bridge: Arc<OnceLock<Arc<Bridge>>>,
-    settings: &DiscordSettings,
     connected: watch::Sender<bool>,
 ) -> serenity::Result<Client> {
-    let handler = Handler::new(bridge, settings.guild_id.map(|g| g.get()), connected);
+    let handler = Handler::new(bridge, connected);
     ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await
 }

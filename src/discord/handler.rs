@@ -1,46 +1,56 @@
-//! The serenity event handler: logs the bot's identity, registers the commands, and sends every
-//! interaction to its handler.
+//! The serenity event handler: logs the bot's identity, registers the commands in the home
+//! server, refuses what comes from anywhere else, and sends every other interaction to its
+//! handler.
 
 use std::sync::{Arc, OnceLock};
 
-use serenity::all::{Command, Context, EventHandler, GuildId, Interaction, Ready, async_trait};
+use serenity::all::{Command, Context, EventHandler, Interaction, Ready, async_trait};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use super::{commands, reply::Answerable, review};
-use crate::bridge::Bridge;
+use super::{commands, outsiders, reply::Answerable, review};
+use crate::{bridge::Bridge, redact::redacted};
 
 /// Receives gateway events.
 pub struct Handler {
     bridge: Arc<OnceLock<Arc<Bridge>>>,
-    guild_id: Option<u64>,
     connected: watch::Sender<bool>,
 }
 
 impl Handler {
-    /// A handler for `bridge` (set once the client exists), registering commands in `guild_id`
-    /// (globally when `None`), reporting gateway connection on `connected`.
-    pub fn new(
-        bridge: Arc<OnceLock<Arc<Bridge>>>,
-        guild_id: Option<u64>,
-        connected: watch::Sender<bool>,
-    ) -> Self {
-        Self { bridge, guild_id, connected }
+    /// A handler for `bridge` (set once the client exists, before it connects), reporting
+    /// gateway connection on `connected`.
+    pub fn new(bridge: Arc<OnceLock<Arc<Bridge>>>, connected: watch::Sender<bool>) -> Self {
+        Self { bridge, connected }
     }
+}
 
-    async fn register_commands(&self, ctx: &Context) {
-        let definitions = commands::definitions();
-        let registered = match self.guild_id {
-            Some(guild) => GuildId::new(guild).set_commands(&ctx.http, definitions).await,
-            None => Command::set_global_commands(&ctx.http, definitions).await,
-        };
-        match (registered, self.guild_id) {
-            (Ok(_), Some(guild)) => info!(guild_id = guild, "slash commands registered in the server"),
-            (Ok(_), None) => {
-                info!("slash commands registered globally (they may take up to an hour to appear)")
-            }
-            (Err(err), _) => error!(error = %err, "slash commands could not be registered"),
+/// Registers the commands in the home server only, removes global commands an earlier version
+/// registered (they would reach every server the bot is in, and DMs), and names the other
+/// servers the bot is in, so an admin notices an invitation they did not expect.
+async fn register_commands(bridge: &Bridge, ctx: &Context) {
+    let home = bridge.home.id();
+    match home.set_commands(&ctx.http, commands::definitions()).await {
+        Ok(_) => info!(guild_id = home.get(), "slash commands registered in the home server"),
+        Err(err) => {
+            error!(guild_id = home.get(), error = %redacted(&err), "slash commands could not be registered")
         }
+    }
+    match Command::get_global_commands(&ctx.http).await {
+        Ok(stale) if stale.is_empty() => {}
+        Ok(stale) => match Command::set_global_commands(&ctx.http, Vec::new()).await {
+            Ok(_) => info!(removed = stale.len(), "global slash commands of an earlier version removed"),
+            Err(err) => error!(error = %redacted(&err), "stale global slash commands could not be removed"),
+        },
+        Err(err) => warn!(error = %redacted(&err), "global slash commands could not be listed"),
+    }
+    match bridge.home.other_servers(&ctx.http).await {
+        Ok(others) => {
+            for other in others {
+                warn!(guild_id = other.id.get(), name = %other.name, "the bot is also in a server it does not serve; everything from there is refused");
+            }
+        }
+        Err(err) => warn!(error = %redacted(&err), "the servers the bot is in could not be listed"),
     }
 }
 
@@ -50,7 +60,10 @@ impl EventHandler for Handler {
         info!(bot_user = %ready.user.name, bot_id = ready.user.id.get(), "connected to Discord");
         // READY comes again after every reconnect that could not resume; register once.
         if !self.connected.send_replace(true) {
-            self.register_commands(&ctx).await;
+            match self.bridge.get() {
+                Some(bridge) => register_commands(bridge, &ctx).await,
+                None => error!("READY before the bridge was ready; commands not registered"),
+            }
         }
     }
 
@@ -59,6 +72,14 @@ impl EventHandler for Handler {
             warn!("interaction before the bridge was ready; ignored");
             return;
         };
+        // Only the home server is served: a command, click, modal or keystroke from any other
+        // server, a DM or a user-installed context is answered with one sentence and counted.
+        if !outsiders::is_from_home(bridge, &interaction) {
+            if let Err(err) = outsiders::refuse(bridge, &ctx, &interaction).await {
+                warn!(interaction_id = interaction.id().get(), error = %redacted(&*err), "refusal of an outside interaction failed");
+            }
+            return;
+        }
         let handled = match &interaction {
             Interaction::Component(click) => review::on_click(bridge, &ctx, click).await,
             Interaction::Modal(modal) => review::on_modal(bridge, &ctx, modal).await,
@@ -67,7 +88,11 @@ impl EventHandler for Handler {
             _ => Ok(()),
         };
         if let Err(err) = handled {
-            error!(interaction_id = interaction.id().get(), error = format!("{err:#}"), "interaction failed");
+            error!(
+                interaction_id = interaction.id().get(),
+                error = redacted(&format!("{err:#}")),
+                "interaction failed"
+            );
             if let Some(answer) = Answerable::of(&interaction) {
                 answer.failed(&ctx, &err).await;
             }

@@ -6,6 +6,8 @@ pub mod client;
 pub mod commands;
 pub mod custom_id;
 mod handler;
+pub mod home;
+mod outsiders;
 pub mod publish;
 pub mod reply;
 pub mod review;

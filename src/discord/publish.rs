@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId};
+use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId, RoleId};
 use tracing::{info, instrument, warn};
 
 use super::{
@@ -53,6 +53,13 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
                 bridge.store.card_posted(approval.id, found.get(), ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
+            }
+            // Routes were checked when saved; checked again here, so a route saved before the
+            // bridge served one server (or a database edited by hand) posts nothing elsewhere.
+            let roles: Vec<RoleId> =
+                bridge.reviewer_roles_for(&approval.workflow_id).into_iter().map(RoleId::new).collect();
+            if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
+                return Err(CardError::OutsideHome(stranger));
             }
             bridge.store.card_attempted(approval.id).await?;
             let message = channel.send_message(&bridge.discord, cards::new_card(approval)).await?;
@@ -126,4 +133,7 @@ pub enum CardError {
     /// The outcome could not be stored.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The card's route names a channel or role of another server; nothing was posted.
+    #[error("not posted: the route's {0}; route the workflow again with /approvals watch")]
+    OutsideHome(String),
 }

@@ -16,7 +16,7 @@ use crate::{
     bridge::{Bridge, may_decide},
     decisions::{self, Outcome},
     scenario::Decision,
-    store::{Approval, Reviewer},
+    store::{Approval, Refusal, Reviewer},
 };
 
 /// The longest reason a reviewer may give for a rejection.
@@ -142,7 +142,15 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
     let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
     if !may_decide(&required, &roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);
-        bridge.store.refused(approval.id, &reviewer(member, user), &format!("lacks {needed}")).await?;
+        let refusal = Refusal {
+            actor: &reviewer(member, user),
+            guild_id: Some(bridge.home.id().get()),
+            approval_id: Some(approval.id),
+            attempt: attempt(click.id.action),
+            why: &format!("lacks {needed}"),
+        };
+        // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
+        bridge.store.refused(&refusal).await?;
         info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
         return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
     }
@@ -155,6 +163,15 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
         return Ok(Err(already(&approval)));
     }
     Ok(Ok(approval))
+}
+
+/// What a click tried, as the refusal count names it.
+fn attempt(action: CardAction) -> &'static str {
+    match action {
+        CardAction::Approve => "approve",
+        CardAction::Reject => "reject",
+        CardAction::RejectReason => "reject with reason",
+    }
 }
 
 fn reason_modal(approval: &Approval) -> CreateInteractionResponse {
@@ -177,7 +194,8 @@ fn reason_of(modal: &ModalInteraction) -> String {
     value.next_back().unwrap_or_default().trim().to_owned()
 }
 
-fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
+/// Who clicked, as the store records them: their server nickname, else their display name.
+pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
     let name = member
         .and_then(|m| m.nick.clone())
         .or_else(|| user.global_name.clone())

@@ -133,9 +133,13 @@ impl ScenarioError {
 
 /// The first [`EXCERPT_CHARS`] characters of a body, for logs and errors.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    shorten(&String::from_utf8_lossy(body))
+}
+
+/// `text` cut to [`EXCERPT_CHARS`] characters (never inside a character), with an ellipsis.
+fn shorten(text: &str) -> String {
     if text.chars().nth(EXCERPT_CHARS).is_none() {
-        return text.into_owned();
+        return text.to_owned();
     }
     let mut out: String = text.chars().take(EXCERPT_CHARS - 1).collect();
     out.push('…');
@@ -143,15 +147,17 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 }
 
 /// The API's message in an error body: `message`, else `error`, else `reason` (as strings), with
-/// `details` kept opaque. Falls back to the start of the raw body.
+/// `details` kept opaque. Falls back to the start of the raw body. The message is cut to
+/// [`EXCERPT_CHARS`]: it reaches reviewers' replies and the audit, and Scenario's text is not
+/// ours to trust with a length.
 pub(crate) fn api_message(body: &[u8]) -> (Option<String>, Option<Value>) {
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
         let raw = excerpt(body);
         return ((!raw.trim().is_empty()).then_some(raw), None);
     };
     let message = ["message", "error", "reason"].iter().find_map(|key| match map.get(*key) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(str::to_owned),
+        Some(Value::String(s)) if !s.is_empty() => Some(shorten(s)),
+        Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(shorten),
         _ => None,
     });
     (message, map.get("details").cloned())
@@ -181,6 +187,15 @@ mod tests {
         assert_eq!(d, Some(serde_json::json!({"a": 1})));
         let (m, _) = api_message(b"<html>bad gateway</html>");
         assert_eq!(m.as_deref(), Some("<html>bad gateway</html>"));
+    }
+
+    #[test]
+    fn a_long_api_message_is_cut_without_splitting_a_character() {
+        let body = serde_json::json!({ "message": "ü".repeat(10_000) }).to_string();
+        let (m, _) = api_message(body.as_bytes());
+        let m = m.expect("a message");
+        assert_eq!(m.chars().count(), EXCERPT_CHARS);
+        assert!(m.starts_with("üü") && m.ends_with('…'));
     }
 
     #[test]

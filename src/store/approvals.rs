@@ -440,11 +440,4 @@ impl Store {
         tx.commit().await?;
         Ok(changed)
     }
-
-    /// Records a refused attempt (no right to decide); nothing else changes.
-    pub async fn refused(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let entry = NewAudit::by(id, reviewer, AuditAction::Refused).detail(why);
-        audit::insert(&mut conn, &entry).await
-    }
 }

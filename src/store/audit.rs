@@ -1,4 +1,5 @@
-//! The append-only audit table: every transition and every refused attempt.
+//! The append-only audit table: every transition and every refused attempt; and the refusal
+//! counts, which keep a flood of refused attempts to one row per person, attempt and minute.
 
 use sqlx::SqliteConnection;
 
@@ -107,12 +108,23 @@ impl NewAudit {
     }
 
     pub(super) fn reason(self, reason: Option<&str>) -> Self {
-        Self { reason: reason.map(str::to_owned), ..self }
+        Self { reason: reason.map(|r| bounded(r.to_owned())), ..self }
     }
 
     pub(super) fn detail(self, detail: impl Into<String>) -> Self {
-        Self { detail: Some(detail.into()), ..self }
+        Self { detail: Some(bounded(detail.into())), ..self }
     }
+}
+
+/// The most characters of outside text (an error's words, a reason) one audit entry keeps.
+pub const MAX_AUDIT_TEXT: usize = 1_000;
+
+/// `text` cut to [`MAX_AUDIT_TEXT`] characters, never inside a character.
+fn bounded(mut text: String) -> String {
+    if let Some((end, _)) = text.char_indices().nth(MAX_AUDIT_TEXT) {
+        text.truncate(end);
+    }
+    text
 }
 
 pub(super) async fn insert(conn: &mut SqliteConnection, entry: &NewAudit) -> Result<(), StoreError> {
@@ -134,7 +146,91 @@ pub(super) async fn insert(conn: &mut SqliteConnection, entry: &NewAudit) -> Res
     Ok(())
 }
 
+/// A refused attempt, about to be counted.
+#[derive(Debug, Clone)]
+pub struct Refusal<'a> {
+    /// Who tried.
+    pub actor: &'a Reviewer,
+    /// The server it came from; `None` for a DM or a user-installed context.
+    pub guild_id: Option<u64>,
+    /// The card it was about, when a card of this bridge in the home server.
+    pub approval_id: Option<i64>,
+    /// What was tried, e.g. `approve` or `/approvals watch`.
+    pub attempt: &'a str,
+    /// Why it was refused.
+    pub why: &'a str,
+}
+
+/// The refused attempts of one person, server, card, attempt and minute.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RefusalCount {
+    /// Unix minutes.
+    pub minute: i64,
+    /// The Discord user who tried.
+    pub actor_id: i64,
+    /// Their display name at the first attempt.
+    pub actor_name: String,
+    /// The server it came from; 0 for none.
+    pub guild_id: i64,
+    /// The card, or 0.
+    pub approval_id: i64,
+    /// What was tried.
+    pub attempt: String,
+    /// Why the first attempt was refused.
+    pub why: String,
+    /// When the first and the last attempt came, unix milliseconds.
+    pub first_at: i64,
+    /// See `first_at`.
+    pub last_at: i64,
+    /// How many attempts.
+    pub attempts: i64,
+}
+
 impl Store {
+    /// Records a refused attempt, bounded: each (person, server, card, attempt, minute) is one
+    /// row whose count grows, and the first refusal of a minute on a card also writes its audit
+    /// entry. Returns whether this attempt was the first of its minute.
+    pub async fn refused(&self, refusal: &Refusal<'_>) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let (attempts,): (i64,) = sqlx::query_as(
+            "INSERT INTO refusals (minute, actor_id, actor_name, guild_id, approval_id, attempt, why, first_at, last_at, attempts)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+             ON CONFLICT (minute, actor_id, guild_id, approval_id, attempt)
+             DO UPDATE SET attempts = attempts + 1, last_at = max(last_at, excluded.last_at)
+             RETURNING attempts",
+        )
+        .bind(now / 60_000)
+        .bind(refusal.actor.id as i64)
+        .bind(bounded(refusal.actor.name.clone()))
+        .bind(refusal.guild_id.map_or(0, |g| g as i64))
+        .bind(refusal.approval_id.unwrap_or(0))
+        .bind(bounded(refusal.attempt.to_owned()))
+        .bind(bounded(refusal.why.to_owned()))
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let first = attempts == 1;
+        if let (true, Some(approval_id)) = (first, refusal.approval_id) {
+            let entry = NewAudit::by(approval_id, refusal.actor, AuditAction::Refused).detail(refusal.why);
+            insert(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(first)
+    }
+
+    /// Every refusal count, oldest first.
+    pub async fn refusals(&self) -> Result<Vec<RefusalCount>, StoreError> {
+        let rows = sqlx::query_as(
+            "SELECT minute, actor_id, actor_name, guild_id, approval_id, attempt, why, first_at, last_at, attempts
+             FROM refusals ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
     /// The audit trail of one approval, oldest first.
     pub async fn audit_of(&self, approval_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let entries = sqlx::query_as("SELECT * FROM audit WHERE approval_id = ? ORDER BY id")

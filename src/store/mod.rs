@@ -23,7 +23,7 @@ use sqlx::{
 };
 
 pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;

@@ -176,8 +176,68 @@ async fn the_audit_table_refuses_updates_and_deletes() {
 async fn a_refused_attempt_is_audited_and_changes_nothing() {
     let (store, _dir) = temp_store().await;
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
-    store.refused(row.id, &reviewer(5), "no reviewer role").await.unwrap();
+    store.refused(&refusal(&reviewer(5), Some(row.id), "approve")).await.unwrap();
     assert_eq!(store.approval(row.id).await.unwrap().unwrap(), row);
     let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
     assert_eq!((last.action.as_str(), last.actor_id), ("refused", Some(5)));
+}
+
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<i64>, attempt: &'a str) -> Refusal<'a> {
+    Refusal { actor, guild_id: Some(77), approval_id, attempt, why: "no reviewer role" }
+}
+
+#[tokio::test]
+async fn repeated_refusals_in_a_minute_count_up_one_row_and_audit_once() {
+    let (store, _dir) = temp_store().await;
+    let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+    let (olga, pat) = (reviewer(5), reviewer(6));
+    let mut firsts = 0;
+    for _ in 0..50 {
+        firsts += usize::from(store.refused(&refusal(&olga, Some(row.id), "approve")).await.unwrap());
+    }
+    store.refused(&refusal(&olga, Some(row.id), "reject")).await.unwrap();
+    store.refused(&refusal(&pat, Some(row.id), "approve")).await.unwrap();
+    store.refused(&refusal(&pat, None, "/approvals watch")).await.unwrap();
+    // Unless the minute turned during the loop, the 50 clicks are one count and one audit row.
+    let counts = store.refusals().await.unwrap();
+    let olga_approve: i64 =
+        counts.iter().filter(|c| c.actor_id == 5 && c.attempt == "approve").map(|c| c.attempts).sum();
+    assert_eq!(olga_approve, 50);
+    assert!(counts.len() <= 5 && firsts <= 2, "{counts:?}");
+    let refused = store.audit_of(row.id).await.unwrap().into_iter().filter(|e| e.action == "refused").count();
+    assert_eq!(refused, firsts + 2, "one audit row per minute and attempt, none for a non-card refusal");
+    let outside = counts.iter().find(|c| c.attempt == "/approvals watch").unwrap();
+    assert_eq!((outside.approval_id, outside.guild_id, outside.attempts), (0, 77, 1));
+}
+
+#[tokio::test]
+async fn refusal_counts_only_count_up_and_are_never_deleted() {
+    let (store, _dir) = temp_store().await;
+    store.refused(&refusal(&reviewer(5), None, "button")).await.unwrap();
+    store.refused(&refusal(&reviewer(5), None, "button")).await.unwrap();
+    for sql in [
+        "UPDATE refusals SET attempts = 1",
+        "UPDATE refusals SET why = 'nothing'",
+        "UPDATE refusals SET actor_id = 9",
+        "DELETE FROM refusals",
+    ] {
+        let err = sqlx::query(sql).execute(&store.pool).await.unwrap_err().to_string();
+        assert!(err.contains("count up") || err.contains("append-only"), "{sql}: {err}");
+    }
+    let counts = store.refusals().await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.attempts).sum::<i64>(), 2);
+}
+
+#[tokio::test]
+async fn outside_text_in_the_audit_is_cut_on_a_character_boundary() {
+    let (store, _dir) = temp_store().await;
+    let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+    let long = "ß".repeat(MAX_AUDIT_TEXT * 3);
+    let olga = reviewer(5);
+    let mut r = refusal(&olga, Some(row.id), "approve");
+    r.why = &long;
+    store.refused(&r).await.unwrap();
+    let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
+    assert_eq!(last.detail.unwrap().chars().count(), MAX_AUDIT_TEXT);
+    assert_eq!(store.refusals().await.unwrap()[0].why.chars().count(), MAX_AUDIT_TEXT);
 }

@@ -63,6 +63,7 @@ async fn fakes_env() -> (FakeDiscord, FakeScenario, HashMap<&'static str, String
     let env = HashMap::from([
         ("DISCORD_TOKEN", discord.bot_token().to_owned()),
         ("DISCORD_API_BASE", discord.api_base()),
+        ("DISCORD_GUILD_ID", discord.guild_id().to_string()),
         ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
         ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
         ("SCENARIO_BASE_URL", scenario.base_url().to_string()),

@@ -24,13 +24,18 @@ async fn the_bridge_registers_its_commands_in_the_configured_server() {
 }
 
 #[tokio::test]
-async fn without_a_server_id_the_commands_are_registered_globally() {
+async fn without_a_server_id_the_home_server_is_the_default_channels_and_commands_go_there() {
     let app = spawn_app_with(|env| _ = env.remove("DISCORD_GUILD_ID")).await;
+    let home = format!("/guilds/{}/commands", app.discord.guild_id());
     let found =
-        app.discord.wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), PROMPTLY).await;
+        app.discord.wait_for_request(|r| r.method == "PUT" && r.path.ends_with(&home), PROMPTLY).await;
     assert!(found.is_some());
-    assert_eq!(app.discord.global_commands().len(), 1);
-    assert!(app.discord.guild_commands().is_empty());
+    let read = format!("/channels/{}", app.channel);
+    assert!(app.discord.requests().iter().any(|r| r.method == "GET" && r.path.ends_with(&read)));
+    assert_eq!(app.bridge().home.id().get(), app.discord.guild_id());
+    assert_eq!(app.discord.guild_commands().len(), 1);
+    assert!(app.discord.global_commands().is_empty(), "never registered globally");
+    app.discord.assert_no_rejections();
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use serenity::all::{
     CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
     CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
     CurrentApplicationInfo, CurrentUser, Event, EventHandler, GatewayEvent, GatewayIntents, GuildChannel,
-    GuildId, Http, HttpBuilder, InputTextStyle, Interaction, Member, Message, ModalInteraction,
+    GuildId, GuildInfo, Http, HttpBuilder, InputTextStyle, Interaction, Member, Message, ModalInteraction,
     PartialChannel, Ready, Role, User,
 };
 use tokio::sync::mpsc;

@@ -9,4 +9,5 @@ mod operations;
 mod reliability;
 mod review;
 mod scenario_client;
+mod security;
 mod support;

@@ -1,10 +1,12 @@
-//! `/approvals status`: the last successful poll, recent errors, open gates, routes, the version.
+//! `/approvals status`: the last successful poll, recent errors, open gates, routes, the other
+//! servers the bot is in, the version.
 
 use serenity::all::Context;
 
 use crate::{
     bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
+    redact::redacted,
 };
 
 /// Answers with the bridge's state, in a few lines.
@@ -20,7 +22,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         lines.push(format!("The last {} polls failed.", polls.failing_streak));
     }
     for (at, error) in polls.recent_errors.iter().rev().take(3) {
-        lines.push(format!("• <t:{}:R> {}", at / 1000, cut(error, 300)));
+        lines.push(format!("• <t:{}:R> {}", at / 1000, cut(&redacted(error), 300)));
     }
     let deleted = open.iter().filter(|a| a.card_deleted).count();
     let mut gates = format!("Open gates: {}.", open.len());
@@ -33,6 +35,22 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });
+    // Asked each time: an invitation to another server shows up without a restart.
+    match bridge.home.other_servers(&ctx.http).await {
+        Ok(others) if others.is_empty() => {}
+        Ok(others) => {
+            let named: Vec<String> =
+                others.iter().map(|g| format!("**{}** (`{}`)", cut(&g.name, 100), g.id)).collect();
+            lines.push(format!(
+                "The bot is also in {}; everything from there is refused. Remove it from servers you do not know.",
+                named.join(", ")
+            ));
+        }
+        Err(err) => {
+            tracing::warn!(error = %redacted(&err), "the servers the bot is in could not be listed");
+            lines.push("The other servers the bot is in could not be listed.".to_owned());
+        }
+    }
     answer.say(ctx, cut(&lines.join("\n"), 2000)).await?;
     Ok(())
 }

@@ -42,7 +42,8 @@ fn describe(report: &PollReport) -> String {
     if !report.failures.is_empty() {
         text.push_str(&format!(" {} problem(s), retried at the next poll:", report.failures.len()));
         for failure in report.failures.iter().take(3) {
-            text.push_str(&format!("\n• {}", cut(failure, 300)));
+            // A failure may quote a client error, which carries its request's URL.
+            text.push_str(&format!("\n• {}", cut(&crate::redact::redacted(failure), 300)));
         }
     }
     text

@@ -41,7 +41,7 @@ pub async fn watch(
     }
     // Scenario and Discord are asked below: acknowledge first (Discord allows 3 s).
     answer.defer(ctx).await?;
-    let guild_id = command.guild_id.unwrap_or_default();
+    let guild_id = bridge.home.id();
     let checked = check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
     let (workflow_id, workflow_name) = match checked {
         Ok(found) => found,

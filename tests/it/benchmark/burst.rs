@@ -77,9 +77,13 @@ async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row
     let client =
         ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
     let http = Arc::new(discord::client::http_with(tls.client(), &settings.discord));
-    let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord);
+    let home = discord::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
+    let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
     let bridge = Arc::new(bridge);
     store_gates(&bridge, &channels, order).await?;
+    // The start's requests (the home server's checks) must not share the burst's first window
+    // of the global limit: in production they come well before any burst of cards.
+    tokio::time::sleep(limits.global_window).await;
 
     let started = Instant::now();
     let report = Watcher::new(bridge.clone()).try_poll_once().await.map_err(|e| e.to_string())?;

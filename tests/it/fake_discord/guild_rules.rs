@@ -46,3 +46,33 @@ async fn the_bot_is_a_member_with_its_own_role_and_other_members_are_unknown() {
     let (status, code, _) = refusal(http.get_member(guild, UserId::new(12345)).await);
     assert_eq!((status, code), (404, 10007));
 }
+
+#[tokio::test]
+async fn the_bot_is_in_two_guilds_and_each_has_its_own_channels_and_roles() {
+    let fake = FakeDiscord::start().await;
+    let http = http_for(&fake, fake.bot_token());
+    let (home, other) = (GuildId::new(fake.guild_id()), GuildId::new(fake.foreign_guild_id()));
+    let ours = fake.add_text_channel("approvals");
+    let theirs = fake.add_foreign_text_channel("takeover");
+    let their_role = fake.add_foreign_role("Their reviewers", "0");
+
+    let guilds = http.get_guilds(None, None).await.expect("the bot's guilds");
+    let ids: Vec<GuildId> = guilds.iter().map(|g| g.id).collect();
+    assert_eq!(ids, [home, other]);
+    assert_eq!(guild_channel(&http, theirs).await.guild_id, other);
+    assert_eq!(guild_channel(&http, ours).await.guild_id, home);
+    let home_roles = http.get_guild_roles(home).await.expect("roles");
+    let other_roles = http.get_guild_roles(other).await.expect("roles");
+    assert!(!home_roles.iter().any(|r| r.id.get() == their_role));
+    assert!(other_roles.iter().any(|r| r.id.get() == their_role));
+    let member = http.get_member(other, UserId::new(fake.bot_user_id())).await.expect("the bot is there");
+    assert!(member.roles.is_empty(), "its managed role is in the home guild only");
+
+    let (status, code, _) = refusal(http.get_guild_roles(GuildId::new(12345)).await);
+    assert_eq!((status, code), (404, 10004), "a guild the bot is not in");
+    let too_many = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/api/v10/users/@me/guilds?limit=201", fake.api_base());
+    let answer =
+        too_many.get(url).header("Authorization", format!("Bot {}", fake.bot_token())).send().await.unwrap();
+    assert_eq!(answer.status(), 400, "limit is 1–200");
+}

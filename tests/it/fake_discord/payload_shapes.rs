@@ -23,12 +23,12 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     ))
     .expect("application");
     serde_json::from_value::<Member>(payloads::member(&ana)).expect("member");
-    let channel_json = payloads::partial_channel(&fake_channel(channel), fake.guild_id());
+    let channel_json = payloads::partial_channel(&fake_channel(channel));
     serde_json::from_value::<PartialChannel>(channel_json.clone()).expect("partial channel");
-    serde_json::from_value::<GuildChannel>(payloads::channel(&fake_channel(channel), fake.guild_id()))
-        .expect("channel");
+    serde_json::from_value::<GuildChannel>(payloads::channel(&fake_channel(channel))).expect("channel");
     let role_json = payloads::role(&crate::support::fake_discord::Role {
         id: role,
+        guild_id: fake.guild_id(),
         name: "r".into(),
         permissions: "0".into(),
         position: 1,
@@ -45,8 +45,11 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     );
     serde_json::from_value::<Command>(command).expect("command");
 
-    let ready = payloads::ready(&bot, fake.application_id(), fake.guild_id(), "s", &fake.gateway_url());
-    serde_json::from_value::<Ready>(ready.clone()).expect("ready");
+    let ready = payloads::ready(&bot, fake.application_id(), "s", &fake.gateway_url());
+    let parsed_ready = serde_json::from_value::<Ready>(ready.clone()).expect("ready");
+    assert_eq!(parsed_ready.guilds.len(), 2, "the home guild and the other one");
+    let guilds = payloads::partial_guild(fake.foreign_guild_id(), "Elsewhere");
+    serde_json::from_value::<GuildInfo>(guilds).expect("guild info");
     assert_dispatch(json!({ "op": 0, "s": 1, "t": "READY", "d": ready }), |e| matches!(e, Event::Ready(_)));
 
     let mut click =
@@ -76,7 +79,18 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     let focus = CommandCall::new("approvals").sub("reject").focus("workflow", "w");
     let auto = payloads::interaction(4, 13, "t", &ana, &channel_json, fake.command_data(&focus));
     serde_json::from_value::<CommandInteraction>(auto.clone()).expect("autocomplete interaction");
-    for (payload, kind) in [(click, 3), (modal, 5), (command, 2), (auto, 4)] {
+    let stranger = member("sam").in_dm();
+    let dm = payloads::dm_channel(99, &stranger);
+    let in_dm = payloads::interaction(2, 14, "t", &stranger, &dm, fake.command_data(&call));
+    let parsed = serde_json::from_value::<CommandInteraction>(in_dm.clone()).expect("DM command interaction");
+    assert_eq!((parsed.guild_id, parsed.user.id.get()), (None, stranger.user_id));
+    let foreign = member("eve").in_guild(fake.foreign_guild_id());
+    let forged = payloads::interaction(3, 15, "t", &foreign, &channel_json, payloads::button_data("x"));
+    let mut forged_click = forged.clone();
+    forged_click["message"] = message.clone();
+    let parsed = serde_json::from_value::<ComponentInteraction>(forged_click.clone()).expect("foreign click");
+    assert_eq!(parsed.guild_id.map(|g| g.get()), Some(fake.foreign_guild_id()));
+    for (payload, kind) in [(click, 3), (modal, 5), (command, 2), (auto, 4), (in_dm, 2), (forged_click, 3)] {
         let frame = json!({ "op": 0, "s": 2, "t": "INTERACTION_CREATE", "d": payload });
         assert_dispatch(frame, |e| match e {
             Event::InteractionCreate(e) => u8::from(e.interaction.kind()) == kind,
@@ -88,6 +102,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
 fn fake_channel(id: u64) -> crate::support::fake_discord::Channel {
     crate::support::fake_discord::Channel {
         id,
+        guild_id: crate::support::fake_discord::GUILD_ID,
         name: "c".into(),
         kind: ChannelKind::Text,
         access: ChannelAccess::Post,

@@ -61,6 +61,7 @@ async fn an_address_in_use_is_a_start_error_naming_http_addr() {
     let dir = tempfile::tempdir().unwrap();
     let vars = [
         ("DISCORD_TOKEN", "token".to_owned()),
+        ("DISCORD_GUILD_ID", "42".to_owned()),
         ("SCENARIO_SDK_API_KEY", "key".to_owned()),
         ("SCENARIO_SDK_API_SECRET", "secret".to_owned()),
         ("DATABASE_URL", format!("sqlite://{}", dir.path().join("b.db").display())),

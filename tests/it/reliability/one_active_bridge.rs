@@ -84,6 +84,13 @@ async fn a_second_bridge_stands_by_during_a_rolling_deploy_and_takes_over_withou
     first.stop().await.expect("a clean stop");
     assert!(first.discord.wait_for_identifies(identifies + 1, PROMPTLY).await, "the second never connected");
     wait_for_health(second.http, "ok", PROMPTLY).await;
+    // Health is ok before the taking-over pass ends (a fresh start has three intervals): wait
+    // for that pass, so the new run below is found by the pass this test asks for.
+    let deadline = tokio::time::Instant::now() + PROMPTLY;
+    while second.bridge.poll_status() == approval_bridge::bridge::PollStatus::default() {
+        assert!(tokio::time::Instant::now() < deadline, "the second bridge never polled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let third = first.scenario.add_workflow("Quay", FlowTemplate::single_gate());
     first.scenario.start_parked_run(&third);
     let report = second.bridge.poll_now().await.expect("the second bridge polls");

@@ -15,6 +15,7 @@ use approval_bridge::{
     watcher::{Clock, Watcher},
 };
 use serde_json::json;
+use serenity::all::GuildId;
 
 use super::{card_of, has_buttons, parked_run};
 use crate::support::{
@@ -216,7 +217,8 @@ impl ClockedWatcher {
         let store = Store::connect(&settings.database_url).await.unwrap();
         let client = ScenarioClient::new(scenario.settings()).unwrap();
         let http = Arc::new(discord::client::http(&settings.discord).unwrap());
-        let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord);
+        let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
+        let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
         let now = Arc::new(Mutex::new(Instant::now()));
         let read = now.clone();
         let clock: Clock = Arc::new(move || *read.lock().unwrap());

@@ -27,6 +27,9 @@ pub enum DiscordFault {
     /// Handled as usual (a message is created), but answered only after this wait: the answer
     /// is late, or lost if the client is gone by then.
     SlowAnswer(std::time::Duration),
+    /// Not handled: the answer's body fails as it is written, so the connection breaks before a
+    /// complete answer, as a network failure would leave it. The client's error carries the URL.
+    BrokenAnswer,
     /// Never handled and never answered, as over a half-open connection: the request is recorded
     /// (status 0) and the connection held until the client gives up.
     NoAnswer,
@@ -40,6 +43,9 @@ impl DiscordFault {
     pub(super) fn answer(&self) -> (u16, Value, Vec<(&'static str, String)>) {
         match *self {
             Self::SlowAnswer(_) | Self::NoAnswer => unreachable!("not an error answer"),
+            Self::BrokenAnswer => {
+                (500, json!({ "message": "500: Internal Server Error", "code": 0 }), vec![])
+            }
             Self::Status(status) => {
                 let reason = axum::http::StatusCode::from_u16(status)
                     .ok()

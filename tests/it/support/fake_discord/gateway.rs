@@ -189,13 +189,7 @@ async fn identify(shared: &Arc<Shared>, id: u64, d: &Value, socket: &mut WebSock
         return close(socket, DECODE_ERROR, "Error while decoding payload.").await;
     };
     let session = format!("fake-session-{}", next_id());
-    let ready = payloads::ready(
-        &shared.bot_user(),
-        super::APPLICATION_ID,
-        super::GUILD_ID,
-        &session,
-        &shared.gateway_url(),
-    );
+    let ready = payloads::ready(&shared.bot_user(), super::APPLICATION_ID, &session, &shared.gateway_url());
     {
         let mut conns = shared.gateway.conns.lock().expect("gateway conns");
         let conn = conns.get_mut(&id)?;

@@ -24,13 +24,35 @@ pub struct GuildMember {
     pub roles: Vec<u64>,
     /// The member's computed permissions in the channel, a bitfield as a decimal string.
     pub permissions: String,
+    /// The guild the interaction comes from: [`super::GUILD_ID`] by default; another guild for
+    /// a forged or foreign interaction; `None` for a DM.
+    pub guild_id: Option<u64>,
 }
 
 impl GuildMember {
     /// A member with a fresh id, no roles and ordinary permissions.
     pub fn new(username: &str) -> Self {
         let permissions = MEMBER_PERMISSIONS.to_owned();
-        Self { user_id: next_id(), username: username.to_owned(), roles: vec![], permissions }
+        Self {
+            user_id: next_id(),
+            username: username.to_owned(),
+            roles: vec![],
+            permissions,
+            guild_id: Some(super::GUILD_ID),
+        }
+    }
+
+    /// The same person acting from guild `guild_id` (an admin of another server, or a forged
+    /// interaction naming it).
+    pub fn in_guild(mut self, guild_id: u64) -> Self {
+        self.guild_id = Some(guild_id);
+        self
+    }
+
+    /// The same person writing to the bot in a DM: no guild, no member.
+    pub fn in_dm(mut self) -> Self {
+        self.guild_id = None;
+        self
     }
 
     /// The same member holding `roles`.
@@ -182,11 +204,23 @@ impl FakeDiscord {
         opened_by: &InteractionHandle,
         values: &[(&str, &str)],
     ) -> InteractionHandle {
-        let (member, modal, source) = {
+        let member = self.shared.state.lock().expect("state").interactions[&opened_by.id].member.clone();
+        self.submit_modal_as(&member, opened_by, values).await
+    }
+
+    /// Like [`Self::submit_modal`], but the submission claims to come from `member` (e.g. a
+    /// forged one naming another guild).
+    pub async fn submit_modal_as(
+        &self,
+        member: &GuildMember,
+        opened_by: &InteractionHandle,
+        values: &[(&str, &str)],
+    ) -> InteractionHandle {
+        let (modal, source) = {
             let state = self.shared.state.lock().expect("state");
             let i = &state.interactions[&opened_by.id];
             let modal = i.modal.clone().unwrap_or_else(|| panic!("interaction {} opened no modal", i.id));
-            (i.member.clone(), modal, i.source_message)
+            (modal, i.source_message)
         };
         let inputs: Vec<String> = modal["components"]
             .as_array()
@@ -202,7 +236,7 @@ impl FakeDiscord {
         if let Some(message) = source.and_then(|m| self.message(opened_by.channel_id, m)) {
             extra["message"] = message;
         }
-        self.dispatch_interaction(5, &member, opened_by.channel_id, data, extra, source).await
+        self.dispatch_interaction(5, member, opened_by.channel_id, data, extra, source).await
     }
 
     /// Dispatches a slash command. The command must have been registered by the bot.
@@ -241,7 +275,10 @@ impl FakeDiscord {
         assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
-        let channel = self.shared.channel_json(channel_id, true);
+        let channel = match member.guild_id {
+            Some(_) => self.shared.channel_json(channel_id, true),
+            None => payloads::dm_channel(channel_id, member),
+        };
         let mut payload = payloads::interaction(kind, id, &token, member, &channel, data);
         payloads::merge(&mut payload, extra);
         let record = Interaction {

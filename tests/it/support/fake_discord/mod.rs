@@ -58,8 +58,13 @@ pub const BOT_TOKEN: &str = "fake-discord-bot-token.approval-bridge.0123456789";
 pub const APPLICATION_ID: u64 = 900_000_000_000_000_001;
 /// The bot user's id (distinct from the application's, so mixing them up shows).
 pub const BOT_USER_ID: u64 = 900_000_000_000_000_002;
-/// The one guild's id; its @everyone role has the same id.
+/// The home guild's id (the one the bridge serves); its @everyone role has the same id.
 pub const GUILD_ID: u64 = 900_000_000_000_000_003;
+/// A second guild the bot was invited to by someone else; its @everyone role has the same id.
+pub const FOREIGN_GUILD_ID: u64 = 900_000_000_000_000_005;
+/// The guilds' names, as `GET /users/@me/guilds` lists them.
+pub const GUILD_NAMES: [(u64, &str); 2] =
+    [(GUILD_ID, "Home studio"), (FOREIGN_GUILD_ID, "Someone else's server")];
 /// The guild owner's user id (owner of the application too).
 pub const OWNER_USER_ID: u64 = 900_000_000_000_000_004;
 /// The bot user's name.
@@ -89,11 +94,7 @@ impl Shared {
     fn channel_json(&self, id: u64, partial: bool) -> Value {
         let state = self.state.lock().expect("state");
         let channel = state.channels.get(&id).unwrap_or_else(|| panic!("no channel {id} in the fake"));
-        if partial {
-            payloads::partial_channel(channel, GUILD_ID)
-        } else {
-            payloads::channel(channel, GUILD_ID)
-        }
+        if partial { payloads::partial_channel(channel) } else { payloads::channel(channel) }
     }
 }
 
@@ -138,17 +139,21 @@ impl FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let mut state = State::default();
-        let everyone = Role {
-            id: GUILD_ID,
-            name: "@everyone".into(),
-            permissions: interactions::MEMBER_PERMISSIONS.into(),
-            position: 0,
-        };
-        state.roles.insert(GUILD_ID, everyone);
+        for guild_id in [GUILD_ID, FOREIGN_GUILD_ID] {
+            let everyone = Role {
+                id: guild_id,
+                guild_id,
+                name: "@everyone".into(),
+                permissions: interactions::MEMBER_PERMISSIONS.into(),
+                position: 0,
+            };
+            state.roles.insert(guild_id, everyone);
+        }
         // Inviting a bot with permissions gives it a managed role holding them.
         let bot_role = next_id();
         let role = Role {
             id: bot_role,
+            guild_id: GUILD_ID,
             name: BOT_USERNAME.into(),
             permissions: payloads::BOT_PERMISSIONS.into(),
             position: 1,
@@ -191,9 +196,14 @@ impl FakeDiscord {
         BOT_USER_ID
     }
 
-    /// The guild's id ([`GUILD_ID`]).
+    /// The home guild's id ([`GUILD_ID`]).
     pub fn guild_id(&self) -> u64 {
         GUILD_ID
+    }
+
+    /// The other guild's id ([`FOREIGN_GUILD_ID`]).
+    pub fn foreign_guild_id(&self) -> u64 {
+        FOREIGN_GUILD_ID
     }
 
     /// The timings in force.
@@ -213,10 +223,20 @@ impl FakeDiscord {
 
     /// Adds a channel of any type with the given access for the bot; returns its id.
     pub fn add_channel_of_kind(&self, name: &str, kind: ChannelKind, access: ChannelAccess) -> u64 {
+        self.add_channel_in(GUILD_ID, name, kind, access)
+    }
+
+    /// Adds a text channel the bot can post in to the other guild ([`FOREIGN_GUILD_ID`]).
+    pub fn add_foreign_text_channel(&self, name: &str) -> u64 {
+        self.add_channel_in(FOREIGN_GUILD_ID, name, ChannelKind::Text, ChannelAccess::Post)
+    }
+
+    fn add_channel_in(&self, guild_id: u64, name: &str, kind: ChannelKind, access: ChannelAccess) -> u64 {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
-        let position = state.channels.len();
-        state.channels.insert(id, Channel { id, name: name.to_owned(), kind, access, position });
+        let position = state.channels.values().filter(|c| c.guild_id == guild_id).count();
+        let channel = Channel { id, guild_id, name: name.to_owned(), kind, access, position };
+        state.channels.insert(id, channel);
         id
     }
 
@@ -227,10 +247,20 @@ impl FakeDiscord {
 
     /// Adds a role with a permissions bitfield (e.g. `"0"`); returns its id.
     pub fn add_role(&self, name: &str, permissions: &str) -> u64 {
+        self.add_role_in(GUILD_ID, name, permissions)
+    }
+
+    /// Adds a role to the other guild ([`FOREIGN_GUILD_ID`]); returns its id.
+    pub fn add_foreign_role(&self, name: &str, permissions: &str) -> u64 {
+        self.add_role_in(FOREIGN_GUILD_ID, name, permissions)
+    }
+
+    fn add_role_in(&self, guild_id: u64, name: &str, permissions: &str) -> u64 {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
-        let position = state.roles.len();
-        let role = Role { id, name: name.to_owned(), permissions: permissions.to_owned(), position };
+        let position = state.roles.values().filter(|r| r.guild_id == guild_id).count();
+        let role =
+            Role { id, guild_id, name: name.to_owned(), permissions: permissions.to_owned(), position };
         state.roles.insert(id, role);
         id
     }
@@ -328,6 +358,13 @@ impl FakeDiscord {
     /// Global commands registered by the bot, as Discord stores them.
     pub fn global_commands(&self) -> Vec<Value> {
         self.shared.state.lock().expect("state").global_commands.clone()
+    }
+
+    /// Stores a global command as an earlier version of the bot would have registered it
+    /// (`request` as its `POST` body): it reaches every guild the bot is in, and DMs.
+    pub fn add_stale_global_command(&self, request: &Value) {
+        let stored = payloads::command(request, next_id(), APPLICATION_ID, None);
+        self.shared.state.lock().expect("state").global_commands.push(stored);
     }
 
     /// Gateway counters: connections, identifies, resumes, latest intents.

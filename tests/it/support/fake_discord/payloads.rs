@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::interactions::GuildMember;
 use super::state::{Channel, ChannelAccess, Role};
-use super::{APPLICATION_ID, BOT_USER_ID, GUILD_ID};
+use super::{APPLICATION_ID, BOT_USER_ID, GUILD_NAMES};
 
 /// Permissions the bot holds in the guild (view, send, embed, attach, read history, …).
 pub const BOT_PERMISSIONS: &str = "277025508416";
@@ -82,7 +82,7 @@ pub fn member_without_user(m: &GuildMember) -> Value {
 
 /// A guild channel (`GET /channels/{id}`). The bot's access is a member overwrite, as a
 /// server admin would set it.
-pub fn channel(c: &Channel, guild_id: u64) -> Value {
+pub fn channel(c: &Channel) -> Value {
     let denied = match c.access {
         ChannelAccess::Post => None,
         ChannelAccess::ReadOnly => Some(SEND_MESSAGES),
@@ -93,7 +93,7 @@ pub fn channel(c: &Channel, guild_id: u64) -> Value {
         .into_iter()
         .collect();
     json!({
-        "id": c.id.to_string(), "type": c.kind.code(), "guild_id": guild_id.to_string(), "name": c.name,
+        "id": c.id.to_string(), "type": c.kind.code(), "guild_id": c.guild_id.to_string(), "name": c.name,
         "position": c.position, "permission_overwrites": overwrites, "topic": null, "nsfw": false,
         "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null, "flags": 0,
     })
@@ -101,9 +101,9 @@ pub fn channel(c: &Channel, guild_id: u64) -> Value {
 
 /// A channel as interactions carry it (`channel`, `resolved.channels`), with the bot's
 /// permissions there.
-pub fn partial_channel(c: &Channel, guild_id: u64) -> Value {
+pub fn partial_channel(c: &Channel) -> Value {
     let permissions = if c.access == ChannelAccess::Post { BOT_PERMISSIONS } else { "1024" };
-    let mut value = channel(c, guild_id);
+    let mut value = channel(c);
     value["permissions"] = json!(permissions);
     value
 }
@@ -118,10 +118,29 @@ pub fn role(r: &Role) -> Value {
     })
 }
 
-/// The READY dispatch body.
-pub fn ready(bot: &Value, application_id: u64, guild_id: u64, session: &str, resume: &str) -> Value {
+/// A DM channel with `who`, as a DM interaction carries it.
+pub fn dm_channel(id: u64, who: &GuildMember) -> Value {
     json!({
-        "v": 10, "user": bot, "guilds": [{ "id": guild_id.to_string(), "unavailable": true }],
+        "id": id.to_string(), "type": 1, "last_message_id": null, "flags": 0,
+        "recipients": [user(who.user_id, &who.username, false)],
+    })
+}
+
+/// A guild as `GET /users/@me/guilds` lists it.
+pub fn partial_guild(id: u64, name: &str) -> Value {
+    json!({
+        "id": id.to_string(), "name": name, "icon": null, "banner": null, "owner": false,
+        "permissions": BOT_PERMISSIONS, "features": [],
+    })
+}
+
+/// The READY dispatch body: every guild the bot is in, unavailable until GUILD_CREATE (which
+/// the fake never sends; the bridge asks for no guild intent).
+pub fn ready(bot: &Value, application_id: u64, session: &str, resume: &str) -> Value {
+    let guilds: Vec<Value> =
+        GUILD_NAMES.iter().map(|(id, _)| json!({ "id": id.to_string(), "unavailable": true })).collect();
+    json!({
+        "v": 10, "user": bot, "guilds": guilds,
         "session_id": session, "resume_gateway_url": resume,
         "application": { "id": application_id.to_string(), "flags": 0 },
         "private_channels": [], "relationships": [], "_trace": ["fake-discord"],
@@ -129,16 +148,28 @@ pub fn ready(bot: &Value, application_id: u64, guild_id: u64, session: &str, res
 }
 
 /// An INTERACTION_CREATE body of type `kind` (2 command, 3 component, 4 autocomplete, 5 modal
-/// submit) by `member` in `channel` (as [`partial_channel`] makes it).
+/// submit) by `who` in `channel` (as [`partial_channel`] or [`dm_channel`] makes it). In a guild
+/// it carries `guild_id` and `member`; in a DM (`who.guild_id` is `None`) only `user`, with the
+/// bot DM context (1).
 pub fn interaction(kind: u8, id: u64, token: &str, who: &GuildMember, channel: &Value, data: Value) -> Value {
-    json!({
+    let mut value = json!({
         "id": id.to_string(), "application_id": APPLICATION_ID.to_string(), "type": kind, "data": data,
-        "guild_id": GUILD_ID.to_string(), "channel_id": channel["id"], "channel": channel,
-        "member": member(who), "token": token, "version": 1, "locale": "en-US",
-        "guild_locale": "en-US", "app_permissions": BOT_PERMISSIONS, "entitlements": [],
-        "authorizing_integration_owners": { "0": GUILD_ID.to_string() }, "context": 0,
+        "channel_id": channel["id"], "channel": channel, "token": token, "version": 1,
+        "locale": "en-US", "app_permissions": BOT_PERMISSIONS, "entitlements": [],
         "attachment_size_limit": 10_485_760,
-    })
+    });
+    let place = match who.guild_id {
+        Some(guild_id) => json!({
+            "guild_id": guild_id.to_string(), "member": member(who), "guild_locale": "en-US",
+            "authorizing_integration_owners": { "0": guild_id.to_string() }, "context": 0,
+        }),
+        None => json!({
+            "user": user(who.user_id, &who.username, false),
+            "authorizing_integration_owners": { "0": "0" }, "context": 1,
+        }),
+    };
+    merge(&mut value, place);
+    value
 }
 
 /// The `data` of a button click.

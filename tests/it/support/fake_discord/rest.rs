@@ -69,6 +69,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let mut route = None;
     let mut injected: Option<Vec<(&'static str, String)>> = None;
     let mut slow = None;
+    let mut broken = false;
     let mut hang = false;
     let result = full_path.strip_prefix("/api/v10").ok_or_else(ApiError::not_found).and_then(|path| {
         parsed.clone()?;
@@ -91,6 +92,12 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         // still gets its 400 first, so an armed fault never hides a malformed request.
         match shared.faults.take(&method, spec.template) {
             Some(super::DiscordFault::SlowAnswer(delay)) => slow = Some(delay),
+            Some(fault @ super::DiscordFault::BrokenAnswer) => {
+                broken = true;
+                let (status, body, headers) = fault.answer();
+                injected = Some(headers);
+                return Err(ApiError { status, body });
+            }
             Some(super::DiscordFault::NoAnswer) => {
                 hang = true;
                 return Err(ApiError { status: 0, body: Value::Null });
@@ -140,11 +147,25 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         at,
         injected: was_injected,
     });
+    if broken {
+        return broken_answer(status);
+    }
     if hang {
         // Held until the client drops the connection, which drops this future.
         std::future::pending::<()>().await;
     }
     respond(status, response, extra_headers)
+}
+
+/// An answer whose body fails as it is written: hyper drops the connection mid-answer.
+fn broken_answer(status: u16) -> Response {
+    let failing =
+        futures_util::stream::once(async { Err::<Vec<u8>, _>(std::io::Error::other("connection lost")) });
+    let mut response = Response::new(Body::from_stream(failing));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("64"));
+    response
 }
 
 fn interesting(headers: &HeaderMap) -> BTreeMap<String, String> {

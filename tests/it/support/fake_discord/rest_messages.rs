@@ -9,7 +9,7 @@ use super::payloads::{self, id_text};
 use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
 use super::state::{Channel, ChannelAccess, ChannelKind, State, StoredMessage, next_id};
-use super::{APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, OWNER_USER_ID, Shared, rules};
+use super::{APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, rules};
 
 pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "url": shared.gateway_url() })))
@@ -22,6 +22,17 @@ pub(super) fn gateway_bot(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
 
 pub(super) fn current_user(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(shared.bot_user()))
+}
+
+/// `GET /users/@me/guilds`: the guilds the bot is in, both of them.
+pub(super) fn current_user_guilds(_: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let limit = ctx.query.split('&').find_map(|kv| kv.strip_prefix("limit=")?.parse::<u64>().ok());
+    if limit.is_some_and(|l| !(1..=200).contains(&l)) {
+        let mut errs = super::errors::FormErrors::default();
+        errs.push(vec!["limit".into()], "NUMBER_TYPE_MAX", "int value should be between 1 and 200.");
+        errs.into_result()?;
+    }
+    Ok(Reply::json(GUILD_NAMES.iter().map(|(id, name)| payloads::partial_guild(*id, name)).collect()))
 }
 
 pub(super) fn application(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
@@ -38,37 +49,42 @@ fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
     Ok(channel)
 }
 
-fn guild(ctx: &Ctx) -> Result<(), ApiError> {
-    if ctx.id(0)? == GUILD_ID { Ok(()) } else { Err(ApiError::unknown_guild()) }
+/// The guild of the path, if the bot is in it; else 10004 Unknown Guild.
+fn guild(ctx: &Ctx) -> Result<u64, ApiError> {
+    let id = ctx.id(0)?;
+    if GUILD_NAMES.iter().any(|(g, _)| *g == id) { Ok(id) } else { Err(ApiError::unknown_guild()) }
 }
 
 pub(super) fn get_channel(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let state = shared.state.lock().expect("state");
-    Ok(Reply::json(payloads::channel(visible(&state, ctx.id(0)?)?, GUILD_ID)))
+    Ok(Reply::json(payloads::channel(visible(&state, ctx.id(0)?)?)))
 }
 
 pub(super) fn guild_channels(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
-    guild(ctx)?;
+    let guild_id = guild(ctx)?;
     let state = shared.state.lock().expect("state");
-    let channels = state.channels.values().filter(|c| c.access != ChannelAccess::Hidden);
-    Ok(Reply::json(channels.map(|c| payloads::channel(c, GUILD_ID)).collect()))
+    let channels =
+        state.channels.values().filter(|c| c.guild_id == guild_id && c.access != ChannelAccess::Hidden);
+    Ok(Reply::json(channels.map(payloads::channel).collect()))
 }
 
 pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
-    guild(ctx)?;
+    let guild_id = guild(ctx)?;
     let state = shared.state.lock().expect("state");
-    Ok(Reply::json(state.roles.values().map(payloads::role).collect()))
+    Ok(Reply::json(state.roles.values().filter(|r| r.guild_id == guild_id).map(payloads::role).collect()))
 }
 
 /// `GET /guilds/{g}/members/{u}`: the fake knows one member by id, the bot (people exist only
 /// in the interactions they make); anyone else is 10007 Unknown Member.
 pub(super) fn guild_member(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
-    guild(ctx)?;
+    let guild_id = guild(ctx)?;
     if ctx.id(1)? != BOT_USER_ID {
         return Err(ApiError::unknown_member());
     }
+    // The bot's managed role is in the home guild; elsewhere it has @everyone only.
     let bot_role = shared.state.lock().expect("state").bot_role;
-    let mut bot = GuildMember::new(BOT_USERNAME).with_roles(&[bot_role]);
+    let roles = if guild_id == GUILD_ID { vec![bot_role] } else { vec![] };
+    let mut bot = GuildMember::new(BOT_USERNAME).with_roles(&roles);
     bot.user_id = BOT_USER_ID;
     let mut value = payloads::rest_member(&bot);
     value["user"] = shared.bot_user();
@@ -147,7 +163,8 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
         }
     }
     let id = next_id();
-    let mut value = payloads::message(id, channel_id, Some(GUILD_ID), &shared.bot_user(), &body);
+    let guild_id = state.channels.get(&channel_id).map(|c| c.guild_id);
+    let mut value = payloads::message(id, channel_id, guild_id, &shared.bot_user(), &body);
     add_uploads(&mut value, channel_id, ctx.files);
     if let (Some(nonce), true) = (nonce, enforce) {
         state.nonces.insert((channel_id, nonce), (id, std::time::Instant::now()));

@@ -34,6 +34,7 @@ static ROUTES: &[RouteSpec] = &[
     route("GET", "/gateway", Auth::Optional, rm::gateway),
     route("GET", "/gateway/bot", Auth::Bot, rm::gateway_bot),
     route("GET", "/users/@me", Auth::Bot, rm::current_user),
+    route("GET", "/users/@me/guilds", Auth::Bot, rm::current_user_guilds),
     route("GET", "/oauth2/applications/@me", Auth::Bot, rm::application),
     route("GET", "/applications/@me", Auth::Bot, rm::application),
     route("GET", "/applications/{application_id}/commands", Auth::Bot, commands::list_global),

@@ -86,11 +86,13 @@ impl ChannelKind {
     }
 }
 
-/// A channel of the guild.
+/// A channel of one of the fake's guilds.
 #[derive(Debug, Clone)]
 pub struct Channel {
     /// Its snowflake.
     pub id: u64,
+    /// Its guild.
+    pub guild_id: u64,
     /// Its name, without `#`.
     pub name: String,
     /// Its type.
@@ -101,11 +103,13 @@ pub struct Channel {
     pub position: usize,
 }
 
-/// A role of the guild.
+/// A role of one of the fake's guilds.
 #[derive(Debug, Clone)]
 pub struct Role {
     /// Its snowflake (the guild's id for @everyone).
     pub id: u64,
+    /// Its guild.
+    pub guild_id: u64,
     /// Its name.
     pub name: String,
     /// Its permissions bitfield, as a decimal string.
@@ -155,6 +159,7 @@ pub(super) struct State {
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,
     pub interactions: HashMap<u64, Interaction>,
+    /// Global commands: an earlier version of the bot may have left some.
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<Value>,
 }
