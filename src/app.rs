@@ -12,13 +12,12 @@ use tokio::{
     net::TcpListener,
     sync::{mpsc, watch},
 };
-use tracing::{Instrument as _, info, info_span, warn};
+use tracing::{info, warn};
 
 use crate::{
     bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
-    decisions,
-    discord::{self, publish::sync_card},
+    discord,
     ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
@@ -92,7 +91,6 @@ impl App {
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let routes = self.bridge.load_routes().await.context("reading the routes")?;
         let (ops_stop, ops_server) = self.serve_ops();
-        finish_interrupted_decisions(&self.bridge).await?;
         if self.bridge.default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
@@ -146,30 +144,4 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
         ScenarioSettings::new(access.base_url.clone(), access.api_key.clone(), access.api_secret.clone());
     settings.project_id = access.project_id.clone();
     settings
-}
-
-/// Completes the decisions a crash interrupted (rows left `deciding`): each is sent if the gate
-/// still waits, or follows what Scenario shows, and its card is brought up to date.
-async fn finish_interrupted_decisions(bridge: &Bridge) -> anyhow::Result<()> {
-    for claimed in bridge.store.deciding_approvals().await? {
-        let span = info_span!(
-            "finish_decision",
-            approval_id = claimed.id,
-            job_id = %claimed.job_id,
-            node_id = %claimed.node_id
-        );
-        async {
-            info!("finishing a decision interrupted by a stop");
-            let outcome = decisions::resume(bridge, claimed).await?;
-            bridge.metrics.decision(&outcome);
-            let now = outcome.approval();
-            if let Err(err) = sync_card(bridge, now).await {
-                warn!(error = %err, "card not updated yet; the watcher retries");
-            }
-            anyhow::Ok(())
-        }
-        .instrument(span)
-        .await?;
-    }
-    Ok(())
 }

@@ -21,6 +21,7 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
+    decisions::LiveClaims,
     ops::Metrics,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
@@ -48,6 +49,8 @@ pub struct Bridge {
     pub workflows: WorkflowCatalog,
     /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
     pub metrics: Metrics,
+    /// The claims of the decisions running in this process.
+    pub claims: LiveClaims,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -91,6 +94,7 @@ impl Bridge {
             scenario,
             discord,
             workflows: WorkflowCatalog::default(),
+            claims: LiveClaims::default(),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),

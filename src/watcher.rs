@@ -23,22 +23,18 @@ use tracing::{debug, info, instrument, warn};
 
 use crate::{
     approvals::{
-        detect::{Flow, Gate, GateState},
+        detect::{Flow, Gate},
         ids::{AssetId, JobId},
         review::ReviewSnapshot,
+        settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
     },
     bridge::{Bridge, PollRequest},
     decisions,
     discord::publish::{CardError, Synced, sync_card},
     scenario::{Job, JobQuery, ScenarioError},
-    store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
+    store::{Approval, NewApproval, OpenGate, StoreError},
 };
-
-/// A claim older than this has outlived any decision in flight (three attempts of at most a
-/// minute each, with backoff): the decision was interrupted, e.g. by a database error after the
-/// claim, and the watcher finishes it as start-up would.
-pub const STALE_CLAIM: Duration = Duration::from_secs(600);
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -187,19 +183,25 @@ impl Watcher {
                 report.failures.push(format!("run {job_id}: {err}"));
             }
         }
-        self.resume_stale_claims().await?;
+        self.finish_orphaned_claims().await?;
         self.sync_cards(&mut report).await?;
         Ok(report)
     }
 
-    /// Finishes decisions whose claim is older than [`STALE_CLAIM`].
-    async fn resume_stale_claims(&self) -> Result<(), StoreError> {
-        let cutoff = now_ms() - STALE_CLAIM.as_millis() as i64;
-        for claimed in self.bridge.store.deciding_approvals().await? {
-            if claimed.decided_at.is_some_and(|at| at < cutoff) {
-                warn!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision left unfinished");
-                let outcome = decisions::resume(&self.bridge, claimed).await?;
-                self.bridge.metrics.decision(&outcome);
+    /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
+    /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
+    /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
+    async fn finish_orphaned_claims(&self) -> Result<(), StoreError> {
+        let bridge = &self.bridge;
+        for claimed in bridge.store.deciding_approvals().await? {
+            if claimed.claim_token.as_ref().is_some_and(|token| bridge.claims.is_held(token)) {
+                continue;
+            }
+            info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+            let resumed =
+                decisions::resume(&bridge.store, &bridge.scenario, &bridge.claims, &claimed).await?;
+            if let Some(outcome) = resumed {
+                bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
             }
         }
         Ok(())
@@ -268,7 +270,11 @@ impl Watcher {
     async fn settle_closed(&self, job: &Job, open: &[OpenGate]) -> Result<usize, StoreError> {
         let (flow, mut settled) = (Flow::new(job), 0);
         for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-            let Some((to, what)) = closed_state(flow.gate_state(&approval.node_id)) else { continue };
+            let Settlement::Closed(Closure { to, what }) =
+                settlement(&flow.gate_state(&approval.node_id), None)
+            else {
+                continue;
+            };
             if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
                 info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
@@ -287,10 +293,9 @@ impl Watcher {
         match self.bridge.scenario.get_job(job_id).await {
             Ok(job) => report.settled += self.settle_closed(&job, open).await?,
             Err(ScenarioError::NotFound { .. }) => {
+                let Closure { to, what } = run_gone();
                 for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-                    let what = "The run no longer exists in Scenario";
-                    let settled =
-                        self.bridge.store.settle(approval.id, approval.state, ApprovalState::RunEnded, what);
+                    let settled = self.bridge.store.settle(approval.id, approval.state, to, &what);
                     report.settled += usize::from(settled.await?);
                 }
             }
@@ -342,19 +347,6 @@ async fn sync_channel(bridge: Arc<Bridge>, cards: Vec<Approval>) -> Result<PollR
     Ok(report)
 }
 
-/// The state a pending gate moves to when Scenario shows it as `state`, with what happened.
-fn closed_state(state: GateState) -> Option<(ApprovalState, String)> {
-    match state {
-        GateState::Approved => Some((ApprovalState::DecidedElsewhere, "Approved in Scenario".into())),
-        GateState::Rejected => Some((ApprovalState::DecidedElsewhere, "Rejected in Scenario".into())),
-        GateState::RunEnded(status) => {
-            Some((ApprovalState::RunEnded, format!("The run ended ({status}) before a decision")))
-        }
-        GateState::Missing => Some((ApprovalState::RunEnded, "The run no longer has this gate".into())),
-        GateState::AwaitingDecision | GateState::NotReady => None,
-    }
-}
-
 /// The wait after `failures` failed passes in a row: the interval doubled per failure, capped.
 fn backoff(interval: Duration, failures: u32) -> Duration {
     interval.saturating_mul(1 << failures.min(16)).min(MAX_BACKOFF).max(interval)
@@ -375,13 +367,5 @@ mod tests {
             Duration::from_secs(600),
             "never below the interval"
         );
-    }
-
-    #[test]
-    fn only_decided_ended_or_missing_gates_close() {
-        assert_eq!(closed_state(GateState::Approved).unwrap().0, ApprovalState::DecidedElsewhere);
-        assert_eq!(closed_state(GateState::Missing).unwrap().0, ApprovalState::RunEnded);
-        assert!(closed_state(GateState::AwaitingDecision).is_none());
-        assert!(closed_state(GateState::NotReady).is_none());
     }
 }

@@ -12,10 +12,9 @@ use super::{
     reply::{Answerable, RESTARTING},
 };
 use crate::{
-    approvals::state::ApprovalState,
+    approvals::state::{ApprovalState, Decision},
     bridge::{Bridge, may_decide},
     decisions::{self, Outcome},
-    scenario::Decision,
     store::{Approval, Reviewer},
 };
 
@@ -110,8 +109,9 @@ async fn decide(
         Err(refusal) => return Ok(refusal),
     };
     let reviewer = reviewer(click.member, click.user);
-    let outcome = decisions::decide(bridge, &approval, &reviewer, decision, reason).await?;
-    bridge.metrics.click_decided(&outcome, started.elapsed());
+    let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+    let outcome = decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?;
+    bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
     // Only a click that closed the gate writes the card: a final state never changes again, so
     // its render cannot be stale. A lost claim or a released one left the card as it was, and
     // rendering their (possibly outdated) row could overwrite the winner's newer card.
@@ -129,11 +129,12 @@ async fn decide(
 async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Approval, String>> {
     let (member, user) = (click.member, click.user);
     let approval = bridge.store.approval(click.id.approval_id).await?;
-    // A card posted just before a crash is in the channel before its row knows its message id
-    // (the next pass posts it again with the same nonce, gets the same message, and stores it):
-    // such a click is on the bridge's own card, and "not one approval-bridge knows" would be
-    // false. Found by the crash test; answered below, after the reviewer check.
-    let Some(approval) = approval
+    // A card is in the channel a moment before its row knows its message id (and longer after
+    // a crash between the post and the write). Discord sends a component interaction only to
+    // the application that posted the message, so a click with the bridge's custom_id in the
+    // approval's own channel is on its card: the message id is recorded from the click, after
+    // the reviewer check.
+    let Some(mut approval) = approval
         .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
     else {
         return Ok(Err("This card is not one approval-bridge knows; nothing was changed.".into()));
@@ -147,9 +148,8 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
         return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
     }
     if approval.message_id.is_none() {
-        let text = "This card was posted just before approval-bridge restarted and is not ready yet; \
-                    nothing was changed. Try again in a moment.";
-        return Ok(Err(text.into()));
+        bridge.store.card_seen(approval.id, click.message_id).await?;
+        approval.message_id = Some(click.message_id);
     }
     if approval.state != ApprovalState::Pending {
         return Ok(Err(already(&approval)));
@@ -218,6 +218,9 @@ fn words(outcome: &Outcome, decision: Decision) -> String {
         Outcome::Decided(_) => "Rejected. Scenario stops the run (or this ForEach iteration).".into(),
         Outcome::Taken(approval) | Outcome::Closed(approval) => already(approval),
         Outcome::Failed { why, .. } => format!("{why} The card is still open."),
+        Outcome::Recorded(_) => "Scenario did not answer. Your decision is recorded and is sent as soon as \
+                                 Scenario answers; the card shows the result."
+            .into(),
     }
 }
 

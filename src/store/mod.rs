@@ -84,4 +84,4 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod route_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

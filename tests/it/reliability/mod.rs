@@ -7,5 +7,6 @@ mod crash_checks;
 mod crash_script;
 mod database;
 mod discord_faults;
+mod exactly_once;
 mod hostile_clicks;
 mod scenario_faults;

@@ -98,7 +98,7 @@ pub async fn handle(
         Some(Fault::WrongShape(value)) => return reply(Reply::Json(StatusCode::OK, value.clone())),
         Some(Fault::CloseConnection) => return broken(),
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
-        Some(Fault::TruncatedBody | Fault::SlowAnswer(_)) | None => {}
+        Some(Fault::TruncatedBody | Fault::SlowAnswer(_) | Fault::ApplyThenClose) | None => {}
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
     let answer = if endpoint == Endpoint::Cdn {
@@ -114,6 +114,7 @@ pub async fn handle(
         tokio::time::sleep(*delay).await;
     }
     match (fault, answer) {
+        (Some(Fault::ApplyThenClose), _) => broken(),
         (Some(Fault::TruncatedBody), Reply::Json(status, value)) => {
             let text = value.to_string().into_bytes();
             reply(Reply::Raw(status, "application/json", text[..text.len() / 2].to_vec()))
