@@ -143,5 +143,6 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
     let mut settings =
         ScenarioSettings::new(access.base_url.clone(), access.api_key.clone(), access.api_secret.clone());
     settings.project_id = access.project_id.clone();
+    settings.request_timeout = access.request_timeout;
     settings
 }

@@ -17,6 +17,9 @@ pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 15;
 /// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
 pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
 
+/// Seconds one Scenario request may take when `SCENARIO_TIMEOUT_SECS` is unset (the SDKs').
+pub const DEFAULT_SCENARIO_TIMEOUT_SECS: u64 = 60;
+
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
     /// Environment variable name.
@@ -58,6 +61,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "POLL_INTERVAL_SECS",
         meaning: "seconds between polls of Scenario (default 15, at least 2)",
+    },
+    SettingDoc {
+        name: "SCENARIO_TIMEOUT_SECS",
+        meaning: "seconds one Scenario request may take (default 60); a decision cut off mid-send is checked again after this",
     },
     SettingDoc {
         name: "HTTP_ADDR",
@@ -112,6 +119,8 @@ pub struct ScenarioAccess {
     pub api_secret: SecretString,
     /// Project scope, sent as `projectId`.
     pub project_id: Option<String>,
+    /// How long one request to Scenario may take.
+    pub request_timeout: Duration,
 }
 
 /// Shape of log lines.
@@ -180,6 +189,7 @@ impl Settings {
             api_secret: reader
                 .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
             project_id: reader.optional("SCENARIO_PROJECT_ID"),
+            request_timeout: reader.seconds("SCENARIO_TIMEOUT_SECS", DEFAULT_SCENARIO_TIMEOUT_SECS, 1),
         };
         let settings = Settings {
             discord,
@@ -286,21 +296,25 @@ impl Reader<'_> {
     }
 
     fn poll_interval(&mut self) -> Duration {
-        let name = "POLL_INTERVAL_SECS";
+        self.seconds("POLL_INTERVAL_SECS", DEFAULT_POLL_INTERVAL_SECS, MIN_POLL_INTERVAL_SECS)
+    }
+
+    /// A whole number of seconds, at least `min`; `default` when unset.
+    fn seconds(&mut self, name: &'static str, default: u64, min: u64) -> Duration {
         let secs = match self.optional(name) {
-            None => DEFAULT_POLL_INTERVAL_SECS,
+            None => default,
             Some(raw) => match raw.parse::<u64>() {
-                Ok(secs) if secs >= MIN_POLL_INTERVAL_SECS => secs,
+                Ok(secs) if secs >= min => secs,
                 Ok(secs) => {
-                    self.fail(name, format!("is {secs}, below the minimum of {MIN_POLL_INTERVAL_SECS}: use {MIN_POLL_INTERVAL_SECS} or more"));
-                    DEFAULT_POLL_INTERVAL_SECS
+                    self.fail(name, format!("is {secs}, below the minimum of {min}: use {min} or more"));
+                    default
                 }
                 Err(_) => {
                     self.fail(
                         name,
-                        format!("is not a whole number of seconds (got {raw:?}): use a value like 15"),
+                        format!("is not a whole number of seconds (got {raw:?}): use a value like {default}"),
                     );
-                    DEFAULT_POLL_INTERVAL_SECS
+                    default
                 }
             },
         };

@@ -30,7 +30,7 @@ use crate::{
         state::ApprovalState,
     },
     bridge::{Bridge, PollRequest},
-    decisions,
+    decisions::{self, Resend},
     discord::publish::{CardError, Synced, sync_card},
     scenario::{Job, JobQuery, ScenarioError},
     store::{Approval, NewApproval, OpenGate, StoreError},
@@ -81,12 +81,21 @@ pub struct Watcher {
     routes_version: u64,
     /// The failures of the last pass, so that a lasting one is logged once, not every pass.
     last_failures: Vec<String>,
+    /// When this process first saw each claim no running decision holds, on a clock that never
+    /// jumps: a PUT such a claim had sent may still be in flight for a request timeout after.
+    orphans_seen: HashMap<i64, tokio::time::Instant>,
 }
 
 impl Watcher {
     /// A watcher with no memory: its first pass looks at every run.
     pub fn new(bridge: Arc<Bridge>) -> Self {
-        Self { bridge, seen: HashMap::new(), routes_version: 0, last_failures: Vec::new() }
+        Self {
+            bridge,
+            seen: HashMap::new(),
+            routes_version: 0,
+            last_failures: Vec::new(),
+            orphans_seen: HashMap::new(),
+        }
     }
 
     /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
@@ -191,15 +200,31 @@ impl Watcher {
     /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
     /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
     /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
-    async fn finish_orphaned_claims(&self) -> Result<(), StoreError> {
-        let bridge = &self.bridge;
-        for claimed in bridge.store.deciding_approvals().await? {
+    /// A claim whose PUT went out is sent again only a request timeout after this process first
+    /// saw it orphaned, so a PUT still in flight from before lands first.
+    async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
+        let bridge = self.bridge.clone();
+        let deciding = bridge.store.deciding_approvals().await?;
+        self.orphans_seen.retain(|id, _| deciding.iter().any(|a| a.id == *id));
+        for claimed in deciding {
             if claimed.claim_token.as_ref().is_some_and(|token| bridge.claims.is_held(token)) {
+                self.orphans_seen.remove(&claimed.id);
                 continue;
             }
-            info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
-            let resumed =
-                decisions::resume(&bridge.store, &bridge.scenario, &bridge.claims, &claimed).await?;
+            let seen = match self.orphans_seen.get(&claimed.id) {
+                Some(seen) => *seen,
+                None => {
+                    info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+                    *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
+                }
+            };
+            let resend = if seen.elapsed() >= bridge.scenario.request_timeout() {
+                Resend::Allowed
+            } else {
+                Resend::NotYet
+            };
+            let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+            let resumed = decisions::resume(store, scenario, claims, &claimed, resend).await?;
             if let Some(outcome) = resumed {
                 bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
             }

@@ -148,16 +148,28 @@ pub async fn decide(
     }
 }
 
+/// Whether a claim whose PUT was sent may be sent again when its gate still waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Not yet: the earlier PUT may still be in flight at Scenario (its process stopped, or
+    /// gave up waiting for the answer, less than a request timeout ago).
+    NotYet,
+    /// Yes: any earlier PUT has been answered or given up for longer than a request may take.
+    Allowed,
+}
+
 /// Finishes a claim no running decision holds (interrupted by a stop, or left `deciding` while
 /// Scenario could not be read): the reviewer's recorded click is honoured, never sent twice,
-/// never lost. The run is read first and the decision sent only while the gate still waits.
-/// `None` when the claim moved on before it could be taken over.
+/// never lost. The run is read first and the decision sent only while the gate still waits, and
+/// for a claim whose PUT was sent before, only when `resend` allows. `None` when the claim moved
+/// on before it could be taken over.
 #[instrument(skip_all, fields(approval_id = orphan.id, job_id = %orphan.job_id, node_id = %orphan.node_id))]
 pub async fn resume(
     store: &Store,
     scenario: &impl Gates,
     claims: &LiveClaims,
     orphan: &Approval,
+    resend: Resend,
 ) -> Result<Option<Outcome>, StoreError> {
     let held = claims.hold();
     let Some(claimed) = store.take_over(orphan, held.token()).await? else {
@@ -165,7 +177,14 @@ pub async fn resume(
     };
     let outcome = match scenario.read_run(&claimed.job_id).await {
         Ok(job) if gate_state(&job, &claimed.node_id) == GateState::AwaitingDecision => {
-            send(store, scenario, claimed, Origin::Resume).await?
+            if claimed.decision_sent && resend == Resend::NotYet {
+                info!(
+                    "the gate still waits, and the decision's PUT may still be on its way; checked again later"
+                );
+                keep(store, claimed).await?
+            } else {
+                send(store, scenario, claimed, Origin::Resume).await?
+            }
         }
         read => {
             follow_read(store, claimed, read, Landed::Maybe, Origin::Resume, "the gate is not waiting")
@@ -184,6 +203,9 @@ async fn send(
     let Some(decision) = claimed.decision else {
         return release(store, claimed, "The claim recorded no decision; nothing was decided.".into()).await;
     };
+    if !store.sending(&claimed).await? {
+        return Ok(Outcome::Taken(reload(store, &claimed).await?));
+    }
     match scenario.send_decision(&claimed, decision).await {
         Ok(()) => finish(store, &claimed).await,
         Err(err @ ScenarioError::BadCredentials { .. }) => {

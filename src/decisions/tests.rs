@@ -143,7 +143,10 @@ async fn orphaned_claim() -> (Store, Approval, tempfile::TempDir) {
 
 async fn finish_orphan(store: &Store, scenario: &Scripted, orphan: &Approval) -> Outcome {
     let claims = LiveClaims::default();
-    resume(store, scenario, &claims, orphan).await.unwrap().expect("the orphan is taken over")
+    resume(store, scenario, &claims, orphan, Resend::Allowed)
+        .await
+        .unwrap()
+        .expect("the orphan is taken over")
 }
 
 fn state_of(outcome: &Outcome) -> ApprovalState {
@@ -326,9 +329,9 @@ async fn a_claim_that_moved_on_is_not_taken_over() {
     let (store, orphan, _dir) = orphaned_claim().await;
     let scenario = Scripted::new(&[Read::Waiting], &[Put::Taken]);
     let claims = LiveClaims::default();
-    assert!(resume(&store, &scenario, &claims, &orphan).await.unwrap().is_some());
+    assert!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap().is_some());
     // `orphan` is the row as it was before: its claim was finished meanwhile.
-    assert_eq!(resume(&store, &scenario, &claims, &orphan).await.unwrap(), None);
+    assert_eq!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap(), None);
     assert_eq!((scenario.reads(), scenario.sent().len()), (1, 1));
 }
 
@@ -342,4 +345,30 @@ async fn a_decision_whose_claim_was_taken_over_can_finish_nothing() {
     assert!(!store.release(&claimed, "too late").await.unwrap());
     assert!(!store.settle_claim(&claimed, ApprovalState::RunEnded, "too late").await.unwrap());
     assert_eq!(store.approval(claimed.id).await.unwrap().unwrap().state, ApprovalState::Deciding);
+}
+
+#[tokio::test]
+async fn an_orphaned_claim_whose_put_may_be_in_flight_waits_while_its_gate_still_waits() {
+    let (store, orphan, _dir) = orphaned_claim().await;
+    assert!(store.sending(&orphan).await.unwrap(), "the PUT of the claim went out");
+    let orphan = store.approval(orphan.id).await.unwrap().unwrap();
+    let scenario = Scripted::new(&[Read::Waiting, Read::Waiting], &[Put::Taken]);
+    let claims = LiveClaims::default();
+
+    let early = resume(&store, &scenario, &claims, &orphan, Resend::NotYet).await.unwrap().unwrap();
+    assert!(matches!(early, Outcome::Recorded(_)), "{early:?}");
+    assert!(scenario.sent().is_empty(), "the first PUT may still land: nothing is sent");
+
+    let later = resume(&store, &scenario, &claims, early.approval(), Resend::Allowed).await.unwrap().unwrap();
+    assert!(matches!(later, Outcome::Decided(_)), "{later:?}");
+    assert_eq!(scenario.sent(), [Decision::Approve]);
+}
+
+#[tokio::test]
+async fn a_decision_whose_claim_was_taken_over_sends_nothing() {
+    let (store, claimed, _dir) = orphaned_claim().await;
+    let claims = LiveClaims::default();
+    let new_owner = claims.hold();
+    store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
+    assert!(!store.sending(&claimed).await.unwrap(), "the old claim may not send");
 }

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use super::{
     custom_id::{CardAction, CardCustomId},
     publish::sync_card,
-    reply::{Answerable, RESTARTING},
+    reply::{Answerable, Handled, RESTARTING, refuse},
 };
 use crate::{
     approvals::state::{ApprovalState, Decision},
@@ -24,16 +24,23 @@ const REASON_INPUT: &str = "reason";
 
 /// Handles a click on a card's button.
 pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::Component(click);
+    let answer = Answerable::component(click);
+    answer.render(ctx, clicked(bridge, ctx, click, &answer).await).await
+}
+
+async fn clicked(
+    bridge: &Bridge,
+    ctx: &Context,
+    click: &ComponentInteraction,
+    answer: &Answerable<'_>,
+) -> Handled<()> {
     let Some(id) =
         CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
     else {
-        answer.say(ctx, "This button is not one approval-bridge knows; nothing was changed.").await?;
-        return Ok(());
+        return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.begin_work() else {
-        answer.say(ctx, RESTARTING).await?;
-        return Ok(());
+        return refuse(RESTARTING);
     };
     let card = Click {
         id,
@@ -48,30 +55,35 @@ pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteracti
         answer.finish(ctx, decide(bridge, &card, Decision::Approve, None).await?).await?;
         return Ok(());
     }
-    match check(bridge, &card).await? {
-        Err(refusal) => answer.say(ctx, refusal).await?,
-        Ok(approval) => click.create_response(&ctx.http, reason_modal(&approval)).await?,
-    }
+    let approval = check(bridge, &card).await?;
+    click.create_response(&ctx.http, reason_modal(&approval)).await?;
     Ok(())
 }
 
 /// Handles the submitted reason of a rejection.
 pub async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::Modal(modal);
+    let answer = Answerable::modal(modal);
+    answer.render(ctx, submitted(bridge, ctx, modal, &answer).await).await
+}
+
+async fn submitted(
+    bridge: &Bridge,
+    ctx: &Context,
+    modal: &ModalInteraction,
+    answer: &Answerable<'_>,
+) -> Handled<()> {
     let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
-        answer.say(ctx, "This form is not one approval-bridge knows; nothing was changed.").await?;
-        return Ok(());
+        return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.begin_work() else {
-        answer.say(ctx, RESTARTING).await?;
-        return Ok(());
+        return refuse(RESTARTING);
     };
     let reason = reason_of(modal);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
-        let text = format!("The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed.");
-        answer.say(ctx, text).await?;
-        return Ok(());
+        return refuse(format!(
+            "The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed."
+        ));
     }
     answer.defer(ctx).await?;
     let reason = Some(reason).filter(|r| !r.is_empty());
@@ -102,12 +114,9 @@ async fn decide(
     click: &Click<'_>,
     decision: Decision,
     reason: Option<&str>,
-) -> anyhow::Result<String> {
+) -> Handled<String> {
     let started = std::time::Instant::now();
-    let approval = match check(bridge, click).await? {
-        Ok(approval) => approval,
-        Err(refusal) => return Ok(refusal),
-    };
+    let approval = check(bridge, click).await?;
     let reviewer = reviewer(click.member, click.user);
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
     let outcome = decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?;
@@ -125,8 +134,8 @@ async fn decide(
 }
 
 /// Whether the click may act on its approval: the card is the approval's own, the person is a
-/// reviewer, the gate is open. `Err` holds the sentence to answer.
-async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Approval, String>> {
+/// reviewer, the gate is open.
+async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
     let approval = bridge.store.approval(click.id.approval_id).await?;
     // A card is in the channel a moment before its row knows its message id (and longer after
@@ -137,7 +146,7 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
     let Some(mut approval) = approval
         .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
     else {
-        return Ok(Err("This card is not one approval-bridge knows; nothing was changed.".into()));
+        return refuse("This card is not one approval-bridge knows; nothing was changed.");
     };
     let required = bridge.reviewer_roles_for(&approval.workflow_id);
     let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
@@ -145,16 +154,16 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
         let needed = needed_roles(&required);
         bridge.store.refused(approval.id, &reviewer(member, user), &format!("lacks {needed}")).await?;
         info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
-        return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
+        return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
     }
     if approval.message_id.is_none() {
         bridge.store.card_seen(approval.id, click.message_id).await?;
         approval.message_id = Some(click.message_id);
     }
     if approval.state != ApprovalState::Pending {
-        return Ok(Err(already(&approval)));
+        return refuse(already(&approval));
     }
-    Ok(Ok(approval))
+    Ok(approval)
 }
 
 fn reason_modal(approval: &Approval) -> CreateInteractionResponse {

@@ -114,6 +114,11 @@ impl ScenarioClient {
         &self.inner.metrics
     }
 
+    /// How long one request may take (an attempt still unanswered by then is given up).
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
     /// The base URL every path is appended to.
     pub fn base_url(&self) -> &Url {
         &self.inner.base_url

@@ -52,6 +52,8 @@ pub struct Approval {
     pub reason: Option<String>,
     /// The claim a decision runs under, while the row is `deciding`.
     pub claim_token: Option<ClaimToken>,
+    /// Whether the claim's PUT was (or was about to be) sent.
+    pub decision_sent: bool,
 }
 
 /// An open gate as the watcher needs it: which gate, and where it stands.
@@ -121,6 +123,7 @@ pub(super) struct Row {
     decided_at: Option<i64>,
     reason: Option<String>,
     claim_token: Option<String>,
+    decision_sent: bool,
 }
 
 impl TryFrom<Row> for Approval {
@@ -160,6 +163,7 @@ impl TryFrom<Row> for Approval {
             decided_at: row.decided_at,
             reason: row.reason,
             claim_token: row.claim_token.map(ClaimToken::from),
+            decision_sent: row.decision_sent,
         })
     }
 }
@@ -277,16 +281,17 @@ impl Store {
         message_id: u64,
         rendered: ApprovalState,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE approvals SET message_id = ?, card_current = (state = ?) WHERE id = ?")
-            .bind(message_id as i64)
-            .bind(rendered.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // A click on the card may have recorded this very message first (`card_seen`).
+        let update = sqlx::query(
+            "UPDATE approvals SET message_id = ?, card_current = (state = ?)
+             WHERE id = ? AND message_id IS NOT ?",
+        )
+        .bind(message_id as i64)
+        .bind(rendered.as_str())
+        .bind(id)
+        .bind(message_id as i64);
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
-        audit::insert(&mut tx, &entry).await?;
-        tx.commit().await?;
+        self.transition(update, entry).await?;
         Ok(())
     }
 
@@ -348,7 +353,7 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, claim_token = ?
+            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, claim_token = ?, decision_sent = 0
              WHERE id = ? AND state = 'pending' RETURNING *",
         )
         .bind(decision.as_str())
@@ -395,6 +400,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(Approval::try_from).transpose()
+    }
+
+    /// Notes that the claim's PUT is about to be sent; `false` when the claim is no longer the
+    /// one given (and then nothing may be sent).
+    pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
+        let sent = sqlx::query(
+            "UPDATE approvals SET decision_sent = 1 WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+        )
+        .bind(claimed.id)
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
+        .execute(&self.pool)
+        .await?;
+        Ok(sent.rows_affected() == 1)
     }
 
     /// Completes a claimed decision that Scenario accepted; `false` when the claim is no longer

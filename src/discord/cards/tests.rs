@@ -32,6 +32,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         decided_at: None,
         reason: None,
         claim_token: None,
+        decision_sent: false,
     }
 }
 

@@ -118,6 +118,7 @@ mod tests {
             decided_at: None,
             reason: None,
             claim_token: None,
+            decision_sent: false,
         }
     }
 

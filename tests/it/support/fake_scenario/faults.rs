@@ -146,6 +146,9 @@ pub struct RecordedRequest {
     pub fault: Option<String>,
     /// When the request arrived.
     pub at: Instant,
+    /// Whether the fake's logic saw it (answered, applied or refused it): not when an injected
+    /// fault answered instead, nor when the client went away before it was handled.
+    pub reached: bool,
 }
 
 impl RecordedRequest {
