@@ -96,20 +96,29 @@ impl App {
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );
         }
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let watcher = Watcher::new(self.bridge.clone()).run(self.poll_interval, self.poll_requests, stop_rx);
-        let watcher = tokio::spawn(watcher);
+        let watcher = Watcher::new(self.bridge.clone()).run(
+            self.poll_interval,
+            self.poll_requests,
+            self.bridge.shutdown_token(),
+        );
+        let mut watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
-        let ended = tokio::select! {
-            ended = self.client.start() => ended.context("the Discord gateway connection failed"),
-            () = shutdown => Ok(()),
+        let (mut ended, watcher_ended) = tokio::select! {
+            ended = self.client.start() => (ended.context("the Discord gateway connection failed"), false),
+            () = shutdown => (Ok(()), false),
+            // The watcher only ends at shutdown: ending before is a panic, and the process ends
+            // with it rather than serve clicks while no card is posted or kept up to date.
+            stopped = &mut watcher => (Err(watcher_end(stopped)), true),
         };
         info!("shutting down");
         if !self.bridge.drain(SHUTDOWN_GRACE).await {
             warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
         }
-        let _ = stop_tx.send(true);
-        let _ = watcher.await;
+        if !watcher_ended {
+            if let Err(panicked) = watcher.await {
+                ended = ended.and(Err(watcher_end(Err(panicked))));
+            }
+        }
         shard_manager.shutdown_all().await;
         self.bridge.store.close().await;
         let _ = ops_stop.send(true);
@@ -135,6 +144,15 @@ impl App {
             tokio::spawn(ops::http::serve(listener, state, stopped))
         });
         (stop, server)
+    }
+}
+
+/// Why the watcher's task ended before shutdown.
+fn watcher_end(stopped: Result<(), tokio::task::JoinError>) -> anyhow::Error {
+    match stopped {
+        Err(err) if err.is_panic() => anyhow::anyhow!("the watcher panicked: {err}"),
+        Err(err) => anyhow::anyhow!("the watcher was stopped: {err}"),
+        Ok(()) => anyhow::anyhow!("the watcher stopped before shutdown"),
     }
 }
 

@@ -10,13 +10,16 @@ use std::{
     num::NonZeroU64,
     sync::{
         Arc, Mutex, PoisonError, RwLock,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
 };
 
 use serenity::{all::Permissions, http::Http};
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
+use tokio_util::{
+    sync::CancellationToken,
+    task::{TaskTracker, task_tracker::TaskTrackerToken},
+};
 
 use crate::{
     approvals::ids::WorkflowId,
@@ -56,7 +59,7 @@ pub struct Bridge {
     routes: RwLock<HashMap<WorkflowId, Watch>>,
     routes_version: AtomicU64,
     route_writes: tokio::sync::Mutex<()>,
-    shutting_down: AtomicBool,
+    shutdown: CancellationToken,
     in_flight: TaskTracker,
     polls: Mutex<PollStatus>,
     poll_requests: mpsc::Sender<PollRequest>,
@@ -100,7 +103,7 @@ impl Bridge {
             routes: RwLock::new(HashMap::new()),
             routes_version: AtomicU64::new(0),
             route_writes: tokio::sync::Mutex::new(()),
-            shutting_down: AtomicBool::new(false),
+            shutdown: CancellationToken::new(),
             in_flight: TaskTracker::new(),
             polls: Mutex::new(PollStatus::default()),
             poll_requests,
@@ -228,7 +231,13 @@ impl Bridge {
 
     /// Whether shutdown has begun: new work is turned away with a request to retry.
     pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
+        self.shutdown.is_cancelled()
+    }
+
+    /// The one shutdown signal: cancelled when shutdown begins. Long-running steps (the
+    /// watcher's passes) select on it.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
     }
 
     /// Marks the start of work that shutdown must wait for (a decision); the work lasts as long
@@ -240,7 +249,7 @@ impl Bridge {
     /// Turns new work away and waits (up to `grace`) for in-flight work to finish.
     /// Returns whether everything finished in time.
     pub async fn drain(&self, grace: std::time::Duration) -> bool {
-        self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.cancel();
         self.in_flight.close();
         tokio::time::timeout(grace, self.in_flight.wait()).await.is_ok()
     }

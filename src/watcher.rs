@@ -15,10 +15,8 @@ use std::{
 };
 
 use time::OffsetDateTime;
-use tokio::{
-    sync::{mpsc, watch},
-    task::JoinSet,
-};
+use tokio::{sync::mpsc, task::JoinSet};
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use crate::{
@@ -98,18 +96,23 @@ impl Watcher {
         }
     }
 
-    /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
+    /// Polls until `shutdown` is cancelled: every `interval` while passes succeed, backing off
     /// (doubling, up to [`MAX_BACKOFF`]) while they fail, logging a failure once per streak.
-    /// A request on `requests` runs a pass at once and gets its report.
+    /// A request on `requests` runs a pass at once and gets its report. A pass in progress is
+    /// dropped at shutdown: every step of it is written so that a stop anywhere is a crash the
+    /// next start recovers from, so nothing waits for it.
     pub async fn run(
         mut self,
         interval: Duration,
         mut requests: mpsc::Receiver<PollRequest>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: CancellationToken,
     ) {
         let mut reply: Option<PollRequest> = None;
-        while !*shutdown.borrow() {
-            let outcome = self.try_poll_once().await;
+        while !shutdown.is_cancelled() {
+            let outcome = tokio::select! {
+                outcome = self.try_poll_once() => outcome,
+                () = shutdown.cancelled() => break,
+            };
             let delay = match &outcome {
                 Ok(report) => {
                     let ended = self.bridge.poll_succeeded();
@@ -143,7 +146,7 @@ impl Watcher {
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 request = requests.recv() => reply = request,
-                _ = shutdown.changed() => {}
+                () = shutdown.cancelled() => {}
             }
         }
     }

@@ -52,7 +52,7 @@ async fn clicked(
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
         answer.defer(ctx).await?;
-        answer.finish(ctx, decide(bridge, &card, Decision::Approve, None).await?).await?;
+        tell(ctx, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
     let approval = check(bridge, &card).await?;
@@ -94,8 +94,26 @@ async fn submitted(
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    answer.finish(ctx, decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await?;
+    tell(ctx, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
     Ok(())
+}
+
+/// How many times the reviewer's answer is tried before the card is left to tell the outcome.
+const ANSWER_TRIES: u32 = 3;
+
+/// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
+/// decision is made, a failed edit is tried again, and never turned into a failure answer: the
+/// generic "nothing was changed" would be false (the card shows the outcome either way).
+async fn tell(ctx: &Context, answer: &Answerable<'_>, words: &str) {
+    for attempt in 1..=ANSWER_TRIES {
+        match answer.finish(ctx, words).await {
+            Ok(()) => return,
+            Err(err) => warn!(attempt, error = %err, "the reviewer's answer could not be written"),
+        }
+        if attempt < ANSWER_TRIES {
+            tokio::time::sleep(std::time::Duration::from_millis(250) * attempt).await;
+        }
+    }
 }
 
 /// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
