@@ -65,8 +65,8 @@ impl fmt::Display for Figures {
             "{} gates ({} approved, {} rejected, {} left pending); clicks: {} by reviewers, {} by \
              outsiders, {} reasons submitted, {} answered; {} PUTs reached Scenario, 0 duplicates \
              ({} more dropped unanswered before reaching it); {} card posts \
-             ({} repeats after a crash returned the first card by nonce); {} decisions finished at \
-             start-up; {} refusals audited",
+             ({} repeats after a crash returned the first card by nonce); {} sightings of a claim \
+             a stop left unfinished; {} refusals audited",
             self.gates,
             self.approved,
             self.rejected,
