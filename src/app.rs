@@ -12,13 +12,12 @@ use tokio::{
     net::TcpListener,
     sync::{mpsc, watch},
 };
-use tracing::{Instrument as _, info, info_span, warn};
+use tracing::{info, warn};
 
 use crate::{
     bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
-    decisions,
-    discord::{self, publish::sync_card},
+    discord,
     lease::Lease,
     ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
@@ -120,31 +119,35 @@ impl App {
 
     async fn run_holding_the_lease(&mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let routes = self.bridge.load_routes().await.context("reading the routes")?;
-        finish_interrupted_decisions(&self.bridge).await?;
         if self.bridge.default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );
         }
-        let (stop_tx, stop_rx) = watch::channel(false);
         let Some(poll_requests) = self.poll_requests.take() else {
             anyhow::bail!("the bridge was already run once")
         };
         let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
-        let watcher = watcher.run(self.poll_interval, poll_requests, stop_rx);
-        let watcher = tokio::spawn(watcher);
+        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.shutdown_token());
+        let mut watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
-        let ended = tokio::select! {
-            ended = self.client.start() => ended.context("the Discord gateway connection failed"),
-            lost = self.lease.keep() => Err(lost.into()),
-            () = shutdown => Ok(()),
+        let (mut ended, watcher_ended) = tokio::select! {
+            ended = self.client.start() => (ended.context("the Discord gateway connection failed"), false),
+            lost = self.lease.keep() => (Err(lost.into()), false),
+            () = shutdown => (Ok(()), false),
+            // The watcher only ends at shutdown: ending before is a panic, and the process ends
+            // with it rather than serve clicks while no card is posted or kept up to date.
+            stopped = &mut watcher => (Err(watcher_end(stopped)), true),
         };
         info!("shutting down");
         if !self.bridge.drain(SHUTDOWN_GRACE).await {
             warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
         }
-        let _ = stop_tx.send(true);
-        let _ = watcher.await;
+        if !watcher_ended {
+            if let Err(panicked) = watcher.await {
+                ended = ended.and(Err(watcher_end(Err(panicked))));
+            }
+        }
         shard_manager.shutdown_all().await;
         self.lease.release().await;
         ended
@@ -169,36 +172,20 @@ impl App {
     }
 }
 
+/// Why the watcher's task ended before shutdown.
+fn watcher_end(stopped: Result<(), tokio::task::JoinError>) -> anyhow::Error {
+    match stopped {
+        Err(err) if err.is_panic() => anyhow::anyhow!("the watcher panicked: {err}"),
+        Err(err) => anyhow::anyhow!("the watcher was stopped: {err}"),
+        Ok(()) => anyhow::anyhow!("the watcher stopped before shutdown"),
+    }
+}
+
 /// The Scenario client's settings, from the bridge's.
 pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
     let mut settings =
         ScenarioSettings::new(access.base_url.clone(), access.api_key.clone(), access.api_secret.clone());
     settings.project_id = access.project_id.clone();
+    settings.request_timeout = access.request_timeout;
     settings
-}
-
-/// Completes the decisions a crash interrupted (rows left `deciding`): each is sent if the gate
-/// still waits, or follows what Scenario shows, and its card is brought up to date.
-async fn finish_interrupted_decisions(bridge: &Bridge) -> anyhow::Result<()> {
-    for claimed in bridge.store.deciding_approvals().await? {
-        let span = info_span!(
-            "finish_decision",
-            approval_id = claimed.id,
-            job_id = %claimed.job_id,
-            node_id = %claimed.node_id
-        );
-        async {
-            info!("finishing a decision interrupted by a stop");
-            let outcome = decisions::resume(bridge, claimed).await?;
-            bridge.metrics.decision(&outcome);
-            let now = outcome.approval();
-            if let Err(err) = sync_card(bridge, now).await {
-                warn!(error = %err, "card not updated yet; the watcher retries");
-            }
-            anyhow::Ok(())
-        }
-        .instrument(span)
-        .await?;
-    }
-    Ok(())
 }

@@ -10,17 +10,21 @@ use std::{
     num::NonZeroU64,
     sync::{
         Arc, Mutex, PoisonError, RwLock,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
 };
 
 use serenity::{all::Permissions, http::Http};
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
+use tokio_util::{
+    sync::CancellationToken,
+    task::{TaskTracker, task_tracker::TaskTrackerToken},
+};
 
 use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
+    decisions::LiveClaims,
     discord::home::HomeServer,
     ops::Metrics,
     scenario::{ScenarioClient, WorkflowCatalog},
@@ -51,12 +55,14 @@ pub struct Bridge {
     pub metrics: Metrics,
     /// The one server the bridge serves.
     pub home: HomeServer,
+    /// The claims of the decisions running in this process.
+    pub claims: LiveClaims,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
     routes_version: AtomicU64,
     route_writes: tokio::sync::Mutex<()>,
-    shutting_down: AtomicBool,
+    shutdown: CancellationToken,
     in_flight: TaskTracker,
     polls: Mutex<PollStatus>,
     poll_requests: mpsc::Sender<PollRequest>,
@@ -97,12 +103,13 @@ impl Bridge {
             discord,
             workflows: WorkflowCatalog::default(),
             home,
+            claims: LiveClaims::default(),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),
             routes_version: AtomicU64::new(0),
             route_writes: tokio::sync::Mutex::new(()),
-            shutting_down: AtomicBool::new(false),
+            shutdown: CancellationToken::new(),
             in_flight: TaskTracker::new(),
             polls: Mutex::new(PollStatus::default()),
             poll_requests,
@@ -230,7 +237,13 @@ impl Bridge {
 
     /// Whether shutdown has begun: new work is turned away with a request to retry.
     pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
+        self.shutdown.is_cancelled()
+    }
+
+    /// The one shutdown signal: cancelled when shutdown begins. Long-running steps (the
+    /// watcher's passes) select on it.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
     }
 
     /// Marks the start of work that shutdown must wait for (a decision); the work lasts as long
@@ -242,7 +255,7 @@ impl Bridge {
     /// Turns new work away and waits (up to `grace`) for in-flight work to finish.
     /// Returns whether everything finished in time.
     pub async fn drain(&self, grace: std::time::Duration) -> bool {
-        self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.cancel();
         self.in_flight.close();
         tokio::time::timeout(grace, self.in_flight.wait()).await.is_ok()
     }

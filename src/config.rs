@@ -30,6 +30,8 @@ pub const DEFAULT_FULL_SWEEP_SECS: u64 = 600;
 /// The shortest full sweep period accepted: a sweep lists every parked run, one request per
 /// hundred, and is only the backstop of the delta passes.
 pub const MIN_FULL_SWEEP_SECS: u64 = 60;
+/// Seconds one Scenario request may take when `SCENARIO_TIMEOUT_SECS` is unset (the SDKs').
+pub const DEFAULT_SCENARIO_TIMEOUT_SECS: u64 = 60;
 
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
@@ -84,6 +86,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "LEASE_SECS",
         meaning: "seconds the running bridge's hold on the database lasts unrenewed; a second bridge on the same database waits, and takes over that long after the first vanished (default 15, at least 3)",
+    },
+    SettingDoc {
+        name: "SCENARIO_TIMEOUT_SECS",
+        meaning: "seconds one Scenario request may take (default 60); a decision cut off mid-send is checked again after this",
     },
     SettingDoc {
         name: "HTTP_ADDR",
@@ -145,6 +151,8 @@ pub struct ScenarioAccess {
     pub api_secret: SecretString,
     /// Project scope, sent as `projectId`.
     pub project_id: Option<String>,
+    /// How long one request to Scenario may take.
+    pub request_timeout: Duration,
 }
 
 /// Shape of log lines.
@@ -370,6 +378,7 @@ impl Reader<'_> {
             api_secret: self
                 .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
             project_id: self.optional("SCENARIO_PROJECT_ID"),
+            request_timeout: self.seconds("SCENARIO_TIMEOUT_SECS", DEFAULT_SCENARIO_TIMEOUT_SECS, 1),
         }
     }
 

@@ -18,32 +18,26 @@ use std::{
 };
 
 use time::OffsetDateTime;
-use tokio::{
-    sync::{mpsc, watch},
-    task::JoinSet,
-};
+use tokio::{sync::mpsc, task::JoinSet};
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, instrument, warn};
 
 use crate::{
     approvals::{
-        detect::{Flow, Gate, GateState},
+        detect::{Flow, Gate},
         ids::{AssetId, JobId},
         review::ReviewSnapshot,
+        settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
     },
     bridge::{Bridge, PollRequest},
     config::DEFAULT_FULL_SWEEP_SECS,
-    decisions,
+    decisions::{self, Resend},
     discord::publish::{CardError, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     scenario::{Job, JobQuery, ScenarioError},
-    store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
+    store::{Approval, NewApproval, OpenGate, StoreError},
 };
-
-/// A claim older than this has outlived any decision in flight (three attempts of at most a
-/// minute each, with backoff): the decision was interrupted, e.g. by a database error after the
-/// claim, and the watcher finishes it as start-up would.
-pub const STALE_CLAIM: Duration = Duration::from_secs(600);
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -96,6 +90,9 @@ pub struct Watcher {
     routes_version: u64,
     /// The failures of the last pass, so that a lasting one is logged once, not every pass.
     last_failures: Vec<String>,
+    /// When this process first saw each claim no running decision holds, on a clock that never
+    /// jumps: a PUT such a claim had sent may still be in flight for a request timeout after.
+    orphans_seen: HashMap<i64, tokio::time::Instant>,
 }
 
 impl Watcher {
@@ -108,6 +105,7 @@ impl Watcher {
             clock: Arc::new(Instant::now),
             routes_version: 0,
             last_failures: Vec::new(),
+            orphans_seen: HashMap::new(),
         }
     }
 
@@ -123,18 +121,23 @@ impl Watcher {
         self
     }
 
-    /// Polls until `shutdown` turns true: every `interval` while passes succeed, backing off
+    /// Polls until `shutdown` is cancelled: every `interval` while passes succeed, backing off
     /// (doubling, up to [`MAX_BACKOFF`]) while they fail, logging a failure once per streak.
-    /// A request on `requests` runs a pass at once and gets its report.
+    /// A request on `requests` runs a pass at once and gets its report. A pass in progress is
+    /// dropped at shutdown: every step of it is written so that a stop anywhere is a crash the
+    /// next start recovers from, so nothing waits for it.
     pub async fn run(
         mut self,
         interval: Duration,
         mut requests: mpsc::Receiver<PollRequest>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: CancellationToken,
     ) {
         let mut reply: Option<PollRequest> = None;
-        while !*shutdown.borrow() {
-            let outcome = self.try_poll_once().await;
+        while !shutdown.is_cancelled() {
+            let outcome = tokio::select! {
+                outcome = self.try_poll_once() => outcome,
+                () = shutdown.cancelled() => break,
+            };
             let delay = match &outcome {
                 Ok(report) => {
                     let ended = self.bridge.poll_succeeded();
@@ -168,7 +171,7 @@ impl Watcher {
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 request = requests.recv() => reply = request,
-                _ = shutdown.changed() => {}
+                () = shutdown.cancelled() => {}
             }
         }
     }
@@ -201,7 +204,7 @@ impl Watcher {
                 self.sweep(started, &mut report).await?;
             }
         }
-        self.resume_stale_claims().await?;
+        self.finish_orphaned_claims().await?;
         self.sync_cards(&mut report).await?;
         Ok(report)
     }
@@ -310,14 +313,36 @@ impl Watcher {
         }
     }
 
-    /// Finishes decisions whose claim is older than [`STALE_CLAIM`].
-    async fn resume_stale_claims(&self) -> Result<(), StoreError> {
-        let cutoff = now_ms() - STALE_CLAIM.as_millis() as i64;
-        for claimed in self.bridge.store.deciding_approvals().await? {
-            if claimed.decided_at.is_some_and(|at| at < cutoff) {
-                warn!(approval_id = claimed.id, job_id = %claimed.job_id, "finishing a decision left unfinished");
-                let outcome = decisions::resume(&self.bridge, claimed).await?;
-                self.bridge.metrics.decision(&outcome);
+    /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
+    /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
+    /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
+    /// A claim whose PUT went out is sent again only a request timeout after this process first
+    /// saw it orphaned, so a PUT still in flight from before lands first.
+    async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
+        let bridge = self.bridge.clone();
+        let deciding = bridge.store.deciding_approvals().await?;
+        self.orphans_seen.retain(|id, _| deciding.iter().any(|a| a.id == *id));
+        for claimed in deciding {
+            if claimed.claim_token.as_ref().is_some_and(|token| bridge.claims.is_held(token)) {
+                self.orphans_seen.remove(&claimed.id);
+                continue;
+            }
+            let seen = match self.orphans_seen.get(&claimed.id) {
+                Some(seen) => *seen,
+                None => {
+                    info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+                    *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
+                }
+            };
+            let resend = if seen.elapsed() >= bridge.scenario.request_timeout() {
+                Resend::Allowed
+            } else {
+                Resend::NotYet
+            };
+            let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+            let resumed = decisions::resume(store, scenario, claims, &claimed, resend).await?;
+            if let Some(outcome) = resumed {
+                bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
             }
         }
         Ok(())
@@ -388,7 +413,11 @@ impl Watcher {
     async fn settle_closed(&self, job: &Job, open: &[OpenGate]) -> Result<usize, StoreError> {
         let (flow, mut settled) = (Flow::new(job), 0);
         for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-            let Some((to, what)) = closed_state(flow.gate_state(&approval.node_id)) else { continue };
+            let Settlement::Closed(Closure { to, what }) =
+                settlement(&flow.gate_state(&approval.node_id), None)
+            else {
+                continue;
+            };
             if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
                 info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
@@ -407,10 +436,9 @@ impl Watcher {
         match self.bridge.scenario.get_job(job_id).await {
             Ok(job) => report.settled += self.settle_closed(&job, open).await?,
             Err(ScenarioError::NotFound { .. }) => {
+                let Closure { to, what } = run_gone();
                 for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-                    let what = "The run no longer exists in Scenario";
-                    let settled =
-                        self.bridge.store.settle(approval.id, approval.state, ApprovalState::RunEnded, what);
+                    let settled = self.bridge.store.settle(approval.id, approval.state, to, &what);
                     report.settled += usize::from(settled.await?);
                 }
             }
@@ -497,19 +525,6 @@ async fn sync_channel(bridge: Arc<Bridge>, cards: Vec<Approval>) -> Result<PollR
     Ok(report)
 }
 
-/// The state a pending gate moves to when Scenario shows it as `state`, with what happened.
-fn closed_state(state: GateState) -> Option<(ApprovalState, String)> {
-    match state {
-        GateState::Approved => Some((ApprovalState::DecidedElsewhere, "Approved in Scenario".into())),
-        GateState::Rejected => Some((ApprovalState::DecidedElsewhere, "Rejected in Scenario".into())),
-        GateState::RunEnded(status) => {
-            Some((ApprovalState::RunEnded, format!("The run ended ({status}) before a decision")))
-        }
-        GateState::Missing => Some((ApprovalState::RunEnded, "The run no longer has this gate".into())),
-        GateState::AwaitingDecision | GateState::NotReady => None,
-    }
-}
-
 /// The wait after `failures` failed passes in a row: the interval doubled per failure, capped.
 fn backoff(interval: Duration, failures: u32) -> Duration {
     interval.saturating_mul(1 << failures.min(16)).min(MAX_BACKOFF).max(interval)
@@ -530,13 +545,5 @@ mod tests {
             Duration::from_secs(600),
             "never below the interval"
         );
-    }
-
-    #[test]
-    fn only_decided_ended_or_missing_gates_close() {
-        assert_eq!(closed_state(GateState::Approved).unwrap().0, ApprovalState::DecidedElsewhere);
-        assert_eq!(closed_state(GateState::Missing).unwrap().0, ApprovalState::RunEnded);
-        assert!(closed_state(GateState::AwaitingDecision).is_none());
-        assert!(closed_state(GateState::NotReady).is_none());
     }
 }

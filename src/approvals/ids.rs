@@ -72,6 +72,11 @@ string_id!(
     /// A Scenario asset id (`asset_…`).
     AssetId
 );
+string_id!(
+    /// The token of one claim on an approval: the claim a decision runs under. A claim taken
+    /// over gets a new token, so the decision it was taken from can no longer finish it.
+    ClaimToken
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,4 +4,5 @@
 pub mod detect;
 pub mod ids;
 pub mod review;
+pub mod settle;
 pub mod state;

@@ -9,7 +9,30 @@
 
 use std::fmt;
 
-use crate::scenario::Decision;
+/// A reviewer's decision on a gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// Let the run go on.
+    Approve,
+    /// Stop the run (or, inside a ForEach, that iteration).
+    Reject,
+}
+
+impl Decision {
+    /// The `action` value of the approval endpoint.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Where an approval stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,12 +1,53 @@
-//! Short ephemeral answers: what a person sees after a click or a command.
+//! Short ephemeral answers: what a person sees after a click or a command, and the one place a
+//! refusal becomes that answer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, CreateInteractionResponse,
     CreateInteractionResponseMessage, EditInteractionResponse, Interaction, ModalInteraction,
 };
 
-/// An interaction the bridge can answer.
-pub enum Answerable<'a> {
+/// Why a request was not carried out: a refusal, which the person reads and can act on, or a
+/// failure, which goes to the log (the person reads [`failure_text`]).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The person may not, or the thing cannot be done: the sentence says why and what to do.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Something failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// What a handler step returns: its result, or why the request stops there.
+pub type Handled<T> = Result<T, HandlerError>;
+
+/// Stops a request with `sentence` as the person's answer.
+pub fn refuse<T>(sentence: impl Into<String>) -> Handled<T> {
+    Err(HandlerError::Refused(sentence.into()))
+}
+
+impl From<crate::store::StoreError> for HandlerError {
+    fn from(err: crate::store::StoreError) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+impl From<serenity::Error> for HandlerError {
+    fn from(err: serenity::Error) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+/// An interaction the bridge can answer, and whether its answer was deferred.
+pub struct Answerable<'a> {
+    kind: Kind<'a>,
+    deferred: AtomicBool,
+}
+
+/// The kinds of interaction the bridge answers.
+enum Kind<'a> {
     /// A button click.
     Component(&'a ComponentInteraction),
     /// A submitted modal.
@@ -19,10 +60,44 @@ impl<'a> Answerable<'a> {
     /// The answerable part of `interaction`, if it has one.
     pub fn of(interaction: &'a Interaction) -> Option<Self> {
         match interaction {
-            Interaction::Component(i) => Some(Self::Component(i)),
-            Interaction::Modal(i) => Some(Self::Modal(i)),
-            Interaction::Command(i) => Some(Self::Command(i)),
+            Interaction::Component(i) => Some(Self::component(i)),
+            Interaction::Modal(i) => Some(Self::modal(i)),
+            Interaction::Command(i) => Some(Self::command(i)),
             _ => None,
+        }
+    }
+
+    /// A button click to answer.
+    pub fn component(click: &'a ComponentInteraction) -> Self {
+        Self { kind: Kind::Component(click), deferred: AtomicBool::new(false) }
+    }
+
+    /// A submitted modal to answer.
+    pub fn modal(modal: &'a ModalInteraction) -> Self {
+        Self { kind: Kind::Modal(modal), deferred: AtomicBool::new(false) }
+    }
+
+    /// A slash command to answer.
+    pub fn command(command: &'a CommandInteraction) -> Self {
+        Self { kind: Kind::Command(command), deferred: AtomicBool::new(false) }
+    }
+
+    /// Ends a request: a refusal is answered with its sentence (as the initial response, or in
+    /// place of the deferred one); a failure is handed back for the log and [`Self::failed`].
+    pub async fn render(&self, ctx: &Context, handled: Handled<()>) -> anyhow::Result<()> {
+        match handled {
+            Ok(()) => Ok(()),
+            Err(HandlerError::Refused(sentence)) => Ok(self.reply(ctx, sentence).await?),
+            Err(HandlerError::Failed(err)) => Err(err),
+        }
+    }
+
+    /// Answers with `text`: in place of the deferred answer if there is one, else at once.
+    pub async fn reply(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
+        if self.deferred.load(Ordering::SeqCst) {
+            self.finish(ctx, text).await
+        } else {
+            self.say(ctx, text).await
         }
     }
 
@@ -39,10 +114,10 @@ impl<'a> Answerable<'a> {
     pub async fn say(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
         let message = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
         let response = CreateInteractionResponse::Message(message);
-        match self {
-            Self::Component(i) => i.create_response(&ctx.http, response).await,
-            Self::Modal(i) => i.create_response(&ctx.http, response).await,
-            Self::Command(i) => i.create_response(&ctx.http, response).await,
+        match self.kind {
+            Kind::Component(i) => i.create_response(&ctx.http, response).await,
+            Kind::Modal(i) => i.create_response(&ctx.http, response).await,
+            Kind::Command(i) => i.create_response(&ctx.http, response).await,
         }
     }
 
@@ -51,20 +126,22 @@ impl<'a> Answerable<'a> {
     pub async fn defer(&self, ctx: &Context) -> serenity::Result<()> {
         let response =
             CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
-        match self {
-            Self::Component(i) => i.create_response(&ctx.http, response).await,
-            Self::Modal(i) => i.create_response(&ctx.http, response).await,
-            Self::Command(i) => i.create_response(&ctx.http, response).await,
+        match self.kind {
+            Kind::Component(i) => i.create_response(&ctx.http, response).await?,
+            Kind::Modal(i) => i.create_response(&ctx.http, response).await?,
+            Kind::Command(i) => i.create_response(&ctx.http, response).await?,
         }
+        self.deferred.store(true, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Replaces the deferred answer with `text`.
     pub async fn finish(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
         let edit = EditInteractionResponse::new().content(text);
-        match self {
-            Self::Component(i) => i.edit_response(&ctx.http, edit).await.map(drop),
-            Self::Modal(i) => i.edit_response(&ctx.http, edit).await.map(drop),
-            Self::Command(i) => i.edit_response(&ctx.http, edit).await.map(drop),
+        match self.kind {
+            Kind::Component(i) => i.edit_response(&ctx.http, edit).await.map(drop),
+            Kind::Modal(i) => i.edit_response(&ctx.http, edit).await.map(drop),
+            Kind::Command(i) => i.edit_response(&ctx.http, edit).await.map(drop),
         }
     }
 }

@@ -9,13 +9,12 @@ use tracing::{info, warn};
 use super::{
     custom_id::{CardAction, CardCustomId},
     publish::sync_card,
-    reply::{Answerable, RESTARTING},
+    reply::{Answerable, Handled, RESTARTING, refuse},
 };
 use crate::{
-    approvals::state::ApprovalState,
+    approvals::state::{ApprovalState, Decision},
     bridge::{Bridge, may_decide},
     decisions::{self, Outcome},
-    scenario::Decision,
     store::{Approval, Refusal, Reviewer},
 };
 
@@ -25,16 +24,23 @@ const REASON_INPUT: &str = "reason";
 
 /// Handles a click on a card's button.
 pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::Component(click);
+    let answer = Answerable::component(click);
+    answer.render(ctx, clicked(bridge, ctx, click, &answer).await).await
+}
+
+async fn clicked(
+    bridge: &Bridge,
+    ctx: &Context,
+    click: &ComponentInteraction,
+    answer: &Answerable<'_>,
+) -> Handled<()> {
     let Some(id) =
         CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
     else {
-        answer.say(ctx, "This button is not one approval-bridge knows; nothing was changed.").await?;
-        return Ok(());
+        return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.begin_work() else {
-        answer.say(ctx, RESTARTING).await?;
-        return Ok(());
+        return refuse(RESTARTING);
     };
     let card = Click {
         id,
@@ -46,33 +52,38 @@ pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteracti
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
         answer.defer(ctx).await?;
-        answer.finish(ctx, decide(bridge, &card, Decision::Approve, None).await?).await?;
+        tell(ctx, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
-    match check(bridge, &card).await? {
-        Err(refusal) => answer.say(ctx, refusal).await?,
-        Ok(approval) => click.create_response(&ctx.http, reason_modal(&approval)).await?,
-    }
+    let approval = check(bridge, &card).await?;
+    click.create_response(&ctx.http, reason_modal(&approval)).await?;
     Ok(())
 }
 
 /// Handles the submitted reason of a rejection.
 pub async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::Modal(modal);
+    let answer = Answerable::modal(modal);
+    answer.render(ctx, submitted(bridge, ctx, modal, &answer).await).await
+}
+
+async fn submitted(
+    bridge: &Bridge,
+    ctx: &Context,
+    modal: &ModalInteraction,
+    answer: &Answerable<'_>,
+) -> Handled<()> {
     let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
-        answer.say(ctx, "This form is not one approval-bridge knows; nothing was changed.").await?;
-        return Ok(());
+        return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.begin_work() else {
-        answer.say(ctx, RESTARTING).await?;
-        return Ok(());
+        return refuse(RESTARTING);
     };
     let reason = reason_of(modal);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
-        let text = format!("The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed.");
-        answer.say(ctx, text).await?;
-        return Ok(());
+        return refuse(format!(
+            "The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed."
+        ));
     }
     answer.defer(ctx).await?;
     let reason = Some(reason).filter(|r| !r.is_empty());
@@ -83,8 +94,26 @@ pub async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) 
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    answer.finish(ctx, decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await?;
+    tell(ctx, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
     Ok(())
+}
+
+/// How many times the reviewer's answer is tried before the card is left to tell the outcome.
+const ANSWER_TRIES: u32 = 3;
+
+/// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
+/// decision is made, a failed edit is tried again, and never turned into a failure answer: the
+/// generic "nothing was changed" would be false (the card shows the outcome either way).
+async fn tell(ctx: &Context, answer: &Answerable<'_>, words: &str) {
+    for attempt in 1..=ANSWER_TRIES {
+        match answer.finish(ctx, words).await {
+            Ok(()) => return,
+            Err(err) => warn!(attempt, error = %err, "the reviewer's answer could not be written"),
+        }
+        if attempt < ANSWER_TRIES {
+            tokio::time::sleep(std::time::Duration::from_millis(250) * attempt).await;
+        }
+    }
 }
 
 /// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
@@ -103,15 +132,13 @@ async fn decide(
     click: &Click<'_>,
     decision: Decision,
     reason: Option<&str>,
-) -> anyhow::Result<String> {
+) -> Handled<String> {
     let started = std::time::Instant::now();
-    let approval = match check(bridge, click).await? {
-        Ok(approval) => approval,
-        Err(refusal) => return Ok(refusal),
-    };
+    let approval = check(bridge, click).await?;
     let reviewer = reviewer(click.member, click.user);
-    let outcome = decisions::decide(bridge, &approval, &reviewer, decision, reason).await?;
-    bridge.metrics.click_decided(&outcome, started.elapsed());
+    let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+    let outcome = decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?;
+    bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
     // Only a click that closed the gate writes the card: a final state never changes again, so
     // its render cannot be stale. A lost claim or a released one left the card as it was, and
     // rendering their (possibly outdated) row could overwrite the winner's newer card.
@@ -125,18 +152,19 @@ async fn decide(
 }
 
 /// Whether the click may act on its approval: the card is the approval's own, the person is a
-/// reviewer, the gate is open. `Err` holds the sentence to answer.
-async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Approval, String>> {
+/// reviewer, the gate is open.
+async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
     let approval = bridge.store.approval(click.id.approval_id).await?;
-    // A card posted just before a crash is in the channel before its row knows its message id
-    // (the next pass posts it again with the same nonce, gets the same message, and stores it):
-    // such a click is on the bridge's own card, and "not one approval-bridge knows" would be
-    // false. Found by the crash test; answered below, after the reviewer check.
-    let Some(approval) = approval
+    // A card is in the channel a moment before its row knows its message id (and longer after
+    // a crash between the post and the write). Discord sends a component interaction only to
+    // the application that posted the message, so a click with the bridge's custom_id in the
+    // approval's own channel is on its card: the message id is recorded from the click, after
+    // the reviewer check.
+    let Some(mut approval) = approval
         .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
     else {
-        return Ok(Err("This card is not one approval-bridge knows; nothing was changed.".into()));
+        return refuse("This card is not one approval-bridge knows; nothing was changed.");
     };
     let required = bridge.reviewer_roles_for(&approval.workflow_id);
     let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
@@ -152,17 +180,16 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> anyhow::Result<Result<Appr
         // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
         bridge.store.refused(&refusal).await?;
         info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
-        return Ok(Err(format!("Only members with {needed} can decide on this gate; nothing was changed.")));
+        return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
     }
     if approval.message_id.is_none() {
-        let text = "This card was posted just before approval-bridge restarted and is not ready yet; \
-                    nothing was changed. Try again in a moment.";
-        return Ok(Err(text.into()));
+        bridge.store.card_seen(approval.id, click.message_id).await?;
+        approval.message_id = Some(click.message_id);
     }
     if approval.state != ApprovalState::Pending {
-        return Ok(Err(already(&approval)));
+        return refuse(already(&approval));
     }
-    Ok(Ok(approval))
+    Ok(approval)
 }
 
 /// What a click tried, as the refusal count names it.
@@ -236,6 +263,9 @@ fn words(outcome: &Outcome, decision: Decision) -> String {
         Outcome::Decided(_) => "Rejected. Scenario stops the run (or this ForEach iteration).".into(),
         Outcome::Taken(approval) | Outcome::Closed(approval) => already(approval),
         Outcome::Failed { why, .. } => format!("{why} The card is still open."),
+        Outcome::Recorded(_) => "Scenario did not answer. Your decision is recorded and is sent as soon as \
+                                 Scenario answers; the card shows the result."
+            .into(),
     }
 }
 

@@ -17,8 +17,6 @@ use prometheus_client::{
     registry::{Registry, Unit},
 };
 
-use crate::{approvals::state::ApprovalState, decisions::Outcome};
-
 /// The `Content-Type` of [`Metrics::render`]'s output (OpenMetrics text, which Prometheus reads).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -182,24 +180,21 @@ impl Metrics {
         self.inner.cards_posted.inc();
     }
 
-    /// Counts a decision by its outcome; a decision Scenario took also records how long the gate
-    /// waited for it.
-    pub fn decision(&self, outcome: &Outcome) {
-        let labels = OutcomeLabels { outcome: outcome_label(outcome) };
+    /// Counts a decision by its `outcome` (one of [`OUTCOMES`]); a decision Scenario took also
+    /// records how long its gate waited, `gate_wait_ms`.
+    pub fn decision(&self, outcome: &'static str, gate_wait_ms: Option<i64>) {
+        let labels = OutcomeLabels { outcome };
         self.inner.decisions.get_or_create(&labels).inc();
-        if let Outcome::Decided(approval) = outcome {
-            if let Some(decided_at) = approval.decided_at {
-                let waited_ms = decided_at.saturating_sub(approval.found_at).max(0);
-                self.inner.gate_wait.observe(waited_ms as f64 / 1000.0);
-            }
+        if let Some(waited_ms) = gate_wait_ms {
+            self.inner.gate_wait.observe(waited_ms.max(0) as f64 / 1000.0);
         }
     }
 
     /// Counts the decision of a click (as [`Self::decision`]) and records the time from handling
     /// the click to the end of its decision.
-    pub fn click_decided(&self, outcome: &Outcome, elapsed: Duration) {
-        self.decision(outcome);
-        let labels = OutcomeLabels { outcome: outcome_label(outcome) };
+    pub fn click_decided(&self, outcome: &'static str, gate_wait_ms: Option<i64>, elapsed: Duration) {
+        self.decision(outcome, gate_wait_ms);
+        let labels = OutcomeLabels { outcome };
         self.inner.click_to_put.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
@@ -220,18 +215,7 @@ impl Metrics {
 }
 
 /// Every value of the `outcome` label.
-const OUTCOMES: [&str; 5] = ["approved", "rejected", "lost_race", "already_closed", "failed"];
-
-/// The `outcome` label of a decision.
-fn outcome_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Decided(approval) if approval.state == ApprovalState::Rejected => "rejected",
-        Outcome::Decided(_) => "approved",
-        Outcome::Taken(_) => "lost_race",
-        Outcome::Closed(_) => "already_closed",
-        Outcome::Failed { .. } => "failed",
-    }
-}
+pub const OUTCOMES: [&str; 6] = ["approved", "rejected", "lost_race", "already_closed", "failed", "recorded"];
 
 #[cfg(test)]
 mod tests {

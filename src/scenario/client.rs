@@ -59,6 +59,15 @@ pub(super) struct Call<'a> {
     pub not_found: String,
 }
 
+/// Which failed attempts a call may be repeated after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Repeat {
+    /// Any the retry policy names: the call reads, or doing it twice does no harm.
+    Always,
+    /// Only a 429, which Scenario answers without acting.
+    OnlyUnapplied,
+}
+
 /// The raw parts of one answer.
 struct Body {
     status: StatusCode,
@@ -103,6 +112,11 @@ impl ScenarioClient {
     /// Where this client counts its requests.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// How long one request may take (an attempt still unanswered by then is given up).
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
     }
 
     /// The base URL every path is appended to.
@@ -153,6 +167,18 @@ impl ScenarioClient {
 
     /// Sends a call, retrying as the policy says, and returns the JSON of a 2xx answer.
     pub(super) async fn execute(&self, call: Call<'_>) -> Result<Value, ScenarioError> {
+        self.send_with(call, Repeat::Always).await
+    }
+
+    /// Like [`Self::execute`] for a call that must not be carried out twice (a decision): it is
+    /// repeated only after a 429, which Scenario answers without acting. After an attempt whose
+    /// answer was lost (timeout, dropped connection, 5xx) Scenario may have acted, so the error is
+    /// returned and the caller reads the run to learn what happened.
+    pub(super) async fn execute_once(&self, call: Call<'_>) -> Result<Value, ScenarioError> {
+        self.send_with(call, Repeat::OnlyUnapplied).await
+    }
+
+    async fn send_with(&self, call: Call<'_>, repeat: Repeat) -> Result<Value, ScenarioError> {
         let url = self.url(&call)?;
         let retry = self.inner.retry;
         let mut attempts = 0;
@@ -169,7 +195,8 @@ impl ScenarioClient {
                 Ok(body) => {
                     let status = body.status.as_u16();
                     debug!(endpoint = call.endpoint, status, attempts, "Scenario answered an error");
-                    if !is_retryable_status(status) || attempts > retry.max_retries {
+                    let repeatable = repeat == Repeat::Always || status == 429;
+                    if !is_retryable_status(status) || !repeatable || attempts > retry.max_retries {
                         let error = self.status_error(&call, body.status, &body.bytes, attempts, unanswered);
                         return Err(error);
                     }
@@ -178,7 +205,7 @@ impl ScenarioClient {
                 }
                 Err(error) => {
                     debug!(endpoint = call.endpoint, attempts, error = %error, "request failed");
-                    if attempts > retry.max_retries {
+                    if repeat == Repeat::OnlyUnapplied || attempts > retry.max_retries {
                         return Err(self.transport_error(error, attempts));
                     }
                     unanswered = true;

@@ -24,6 +24,6 @@ pub use jobs::{JobListing, JobPage, JobPages, JobQuery, UnreadableItem};
 pub use retry::{RetryPolicy, is_retryable_status, server_delay};
 pub use settings::{DEFAULT_BASE_URL, ScenarioSettings};
 pub use types::{
-    Asset, AssetMetadata, AssetProperties, Decision, Job, JobMetadata, Node, NodeAsset, NodeInput,
-    StatusChange, Workflow, WorkflowSummary,
+    Asset, AssetMetadata, AssetProperties, Job, JobMetadata, Node, NodeAsset, NodeInput, StatusChange,
+    Workflow, WorkflowSummary,
 };

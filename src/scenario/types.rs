@@ -264,28 +264,3 @@ pub struct AssetMetadata {
     #[serde(default, deserialize_with = "opt_string")]
     pub model_id: Option<String>,
 }
-
-/// A reviewer's decision on a gate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Decision {
-    /// Let the run go on.
-    Approve,
-    /// Stop the run (or, inside a ForEach, that iteration).
-    Reject,
-}
-
-impl Decision {
-    /// The `action` value of the approval endpoint.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Reject => "reject",
-        }
-    }
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}

@@ -7,8 +7,11 @@ use tracing::instrument;
 use super::client::{Call, ScenarioClient, field, malformed};
 use super::error::ScenarioError;
 use super::jobs::{UnreadableItem, parse_each};
-use super::types::{Decision, Job, Workflow, WorkflowSummary};
-use crate::approvals::ids::{JobId, NodeId, WorkflowId};
+use super::types::{Job, Workflow, WorkflowSummary};
+use crate::approvals::{
+    ids::{JobId, NodeId, WorkflowId},
+    state::Decision,
+};
 
 const GET_WORKFLOW: &str = "GET /workflows/{workflowId}";
 const LIST_WORKFLOWS: &str = "GET /workflows";
@@ -94,6 +97,8 @@ impl ScenarioClient {
     /// Approves or rejects a gate: `PUT /workflows/{workflowId}/user-approval`. Returns the job
     /// as Scenario answers it. A gate that is not waiting (already decided, run ended) comes back
     /// as [`ScenarioError::Rejected`] with the API's message: re-read the job to know the truth.
+    /// It is repeated only after a 429: an attempt whose answer was lost may have been carried
+    /// out, so its error comes back for the caller to read the run.
     #[instrument(name = "scenario.decide", skip_all, fields(
         workflow_id = %workflow_id, job_id = %workflow_job_id, node_id = %node_id, decision = %decision
     ))]
@@ -105,7 +110,7 @@ impl ScenarioClient {
         decision: Decision,
     ) -> Result<Job, ScenarioError> {
         let mut body = self
-            .execute(Call {
+            .execute_once(Call {
                 endpoint: USER_APPROVAL,
                 method: Method::PUT,
                 path: vec!["workflows", workflow_id.as_str(), "user-approval"],

@@ -7,13 +7,10 @@ use super::{
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
-use crate::{
-    approvals::{
-        ids::{JobId, NodeId, WorkflowId},
-        review::ReviewSnapshot,
-        state::ApprovalState,
-    },
-    scenario::Decision,
+use crate::approvals::{
+    ids::{ClaimToken, JobId, NodeId, WorkflowId},
+    review::ReviewSnapshot,
+    state::{ApprovalState, Decision},
 };
 
 /// A gate the bridge has seen, with its card and its decision.
@@ -53,6 +50,10 @@ pub struct Approval {
     pub decided_at: Option<i64>,
     /// The reviewer's reason, or what happened when the bridge settled the row.
     pub reason: Option<String>,
+    /// The claim a decision runs under, while the row is `deciding`.
+    pub claim_token: Option<ClaimToken>,
+    /// Whether the claim's PUT was (or was about to be) sent.
+    pub decision_sent: bool,
 }
 
 /// An open gate as the watcher needs it: which gate, and where it stands.
@@ -121,6 +122,8 @@ pub(super) struct Row {
     decided_by_name: Option<String>,
     decided_at: Option<i64>,
     reason: Option<String>,
+    claim_token: Option<String>,
+    decision_sent: bool,
 }
 
 impl TryFrom<Row> for Approval {
@@ -159,6 +162,8 @@ impl TryFrom<Row> for Approval {
             decided_by,
             decided_at: row.decided_at,
             reason: row.reason,
+            claim_token: row.claim_token.map(ClaimToken::from),
+            decision_sent: row.decision_sent,
         })
     }
 }
@@ -276,17 +281,34 @@ impl Store {
         message_id: u64,
         rendered: ApprovalState,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE approvals SET message_id = ?, card_current = (state = ?) WHERE id = ?")
-            .bind(message_id as i64)
-            .bind(rendered.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        // A click on the card may have recorded this very message first (`card_seen`).
+        let update = sqlx::query(
+            "UPDATE approvals SET message_id = ?, card_current = (state = ?)
+             WHERE id = ? AND message_id IS NOT ?",
+        )
+        .bind(message_id as i64)
+        .bind(rendered.as_str())
+        .bind(id)
+        .bind(message_id as i64);
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
-        audit::insert(&mut tx, &entry).await?;
-        tx.commit().await?;
+        self.transition(update, entry).await?;
         Ok(())
+    }
+
+    /// Records the message of a card the bridge posted but did not record yet, learnt from a
+    /// click on it; `false` when its message id was recorded meanwhile.
+    pub async fn card_seen(&self, id: i64, message_id: u64) -> Result<bool, StoreError> {
+        // Only open gates lack a message, and their cards are posted open: the card is current
+        // while the row is still pending.
+        let update = sqlx::query(
+            "UPDATE approvals SET message_id = ?, card_current = (state = 'pending')
+             WHERE id = ? AND message_id IS NULL",
+        )
+        .bind(message_id as i64)
+        .bind(id);
+        let entry = NewAudit::by_bridge(id, AuditAction::CardPosted)
+            .detail(format!("message {message_id}, seen in a click"));
+        self.transition(update, entry).await
     }
 
     /// Notes that posting the card is being tried, keeping the time of the first try.
@@ -319,18 +341,19 @@ impl Store {
         Ok(())
     }
 
-    /// Claims a pending gate for `reviewer` (compare-and-swap from `pending`), recording what they
-    /// chose and why.
+    /// Claims a pending gate for `reviewer` under `token` (compare-and-swap from `pending`),
+    /// recording what they chose and why.
     pub async fn claim(
         &self,
         id: i64,
         reviewer: &Reviewer,
         decision: Decision,
         reason: Option<&str>,
+        token: &ClaimToken,
     ) -> Result<Claim, StoreError> {
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?
+            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, claim_token = ?, decision_sent = 0
              WHERE id = ? AND state = 'pending' RETURNING *",
         )
         .bind(decision.as_str())
@@ -338,6 +361,7 @@ impl Store {
         .bind(reviewer.id as i64)
         .bind(&reviewer.name)
         .bind(now_ms())
+        .bind(token.as_str())
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -359,7 +383,40 @@ impl Store {
         Ok(Claim::Won(Approval::try_from(row)?))
     }
 
-    /// Completes a claimed decision that Scenario accepted.
+    /// Hands a claim that no decision holds any more (interrupted by a stop, or left waiting for
+    /// Scenario) to a new decision under `token`; `None` when the claim moved on meanwhile.
+    pub async fn take_over(
+        &self,
+        claimed: &Approval,
+        token: &ClaimToken,
+    ) -> Result<Option<Approval>, StoreError> {
+        let row: Option<Row> = sqlx::query_as(
+            "UPDATE approvals SET claim_token = ?
+             WHERE id = ? AND state = 'deciding' AND claim_token IS ? RETURNING *",
+        )
+        .bind(token.as_str())
+        .bind(claimed.id)
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Approval::try_from).transpose()
+    }
+
+    /// Notes that the claim's PUT is about to be sent; `false` when the claim is no longer the
+    /// one given (and then nothing may be sent).
+    pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
+        let sent = sqlx::query(
+            "UPDATE approvals SET decision_sent = 1 WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+        )
+        .bind(claimed.id)
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
+        .execute(&self.pool)
+        .await?;
+        Ok(sent.rows_affected() == 1)
+    }
+
+    /// Completes a claimed decision that Scenario accepted; `false` when the claim is no longer
+    /// the one given.
     pub async fn decided(&self, claimed: &Approval) -> Result<bool, StoreError> {
         let (Some(decision), Some(reviewer)) = (claimed.decision, claimed.decided_by.as_ref()) else {
             return Ok(false);
@@ -367,13 +424,13 @@ impl Store {
         let (id, reason) = (claimed.id, claimed.reason.as_deref());
         let to = ApprovalState::from(decision);
         let update = sqlx::query(
-            "UPDATE approvals SET state = ?, decided_at = ?, card_current = 0
-             WHERE id = ? AND state = 'deciding' AND decided_by = ?",
+            "UPDATE approvals SET state = ?, decided_at = ?, card_current = 0, claim_token = NULL
+             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
         )
         .bind(to.as_str())
         .bind(now_ms())
         .bind(id)
-        .bind(reviewer.id as i64);
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
             .from(ApprovalState::Deciding)
             .to(to)
@@ -381,19 +438,22 @@ impl Store {
         self.transition(update, entry).await
     }
 
-    /// Gives a claimed gate back (the decision could not be sent); the card stays live.
-    pub async fn release(&self, id: i64, reviewer: &Reviewer, why: &str) -> Result<bool, StoreError> {
+    /// Gives a claimed gate back (the decision could not be sent); the card stays live. `false`
+    /// when the claim is no longer the one given.
+    pub async fn release(&self, claimed: &Approval, why: &str) -> Result<bool, StoreError> {
+        let id = claimed.id;
         let update = sqlx::query(
             "UPDATE approvals
-             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL
-             WHERE id = ? AND state = 'deciding' AND decided_by = ?",
+             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL, claim_token = NULL
+             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
         )
         .bind(id)
-        .bind(reviewer.id as i64);
-        let entry = NewAudit::by(id, reviewer, AuditAction::Released)
-            .from(ApprovalState::Deciding)
-            .to(ApprovalState::Pending)
-            .detail(why);
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
+        let entry = match &claimed.decided_by {
+            Some(reviewer) => NewAudit::by(id, reviewer, AuditAction::Released),
+            None => NewAudit::by_bridge(id, AuditAction::Released),
+        };
+        let entry = entry.from(ApprovalState::Deciding).to(ApprovalState::Pending).detail(why);
         self.transition(update, entry).await
     }
 
@@ -413,8 +473,8 @@ impl Store {
         let update = sqlx::query(
             "UPDATE approvals
              SET state = ?, reason = ?, decided_at = ?, card_current = 0,
-                 decision = NULL, decided_by = NULL, decided_by_name = NULL
-             WHERE id = ? AND state = ?",
+                 decision = NULL, decided_by = NULL, decided_by_name = NULL, claim_token = NULL
+             WHERE id = ? AND state = ? AND state <> 'deciding'",
         )
         .bind(to.as_str())
         .bind(detail)
@@ -422,6 +482,31 @@ impl Store {
         .bind(id)
         .bind(from.as_str());
         let entry = NewAudit::by_bridge(id, AuditAction::Settled).from(from).to(to).detail(detail);
+        self.transition(update, entry).await
+    }
+
+    /// Moves a claimed gate to the state Scenario shows (closed by someone else, or its run
+    /// ended); `false` when the claim is no longer the one given.
+    pub async fn settle_claim(
+        &self,
+        claimed: &Approval,
+        to: ApprovalState,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        let id = claimed.id;
+        let update = sqlx::query(
+            "UPDATE approvals
+             SET state = ?, reason = ?, decided_at = ?, card_current = 0,
+                 decision = NULL, decided_by = NULL, decided_by_name = NULL, claim_token = NULL
+             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+        )
+        .bind(to.as_str())
+        .bind(detail)
+        .bind(now_ms())
+        .bind(id)
+        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
+        let entry =
+            NewAudit::by_bridge(id, AuditAction::Settled).from(ApprovalState::Deciding).to(to).detail(detail);
         self.transition(update, entry).await
     }
 

@@ -98,4 +98,4 @@ mod lease_tests;
 #[cfg(test)]
 mod route_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,9 +1,12 @@
 //! Unit tests of the watches, the route audit, the decision history and reposts.
 
-use super::{tests::temp_store, *};
-use crate::{
-    approvals::{review::ReviewSnapshot, state::ApprovalState},
-    scenario::Decision,
+use super::{
+    tests::{temp_store, token},
+    *,
+};
+use crate::approvals::{
+    review::ReviewSnapshot,
+    state::{ApprovalState, Decision},
 };
 
 fn admin() -> Reviewer {
@@ -39,7 +42,8 @@ async fn gate(store: &Store, workflow: &str, job: &str) -> Approval {
 
 async fn decide(store: &Store, approval: &Approval, by: u64, decision: Decision, reason: Option<&str>) {
     let reviewer = Reviewer { id: by, name: format!("r{by}") };
-    let Claim::Won(claimed) = store.claim(approval.id, &reviewer, decision, reason).await.unwrap() else {
+    let Claim::Won(claimed) = store.claim(approval.id, &reviewer, decision, reason, &token()).await.unwrap()
+    else {
         panic!("the claim must win");
     };
     assert!(store.decided(&claimed).await.unwrap());

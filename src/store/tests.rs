@@ -1,17 +1,19 @@
 use super::*;
-use crate::{
-    approvals::{review::ReviewSnapshot, state::ApprovalState},
-    scenario::Decision,
+use crate::approvals::{
+    ids::ClaimToken,
+    review::ReviewSnapshot,
+    state::{ApprovalState, Decision},
 };
 
 /// A store on a fresh database file in a temporary directory (kept as long as the guard).
-pub(super) async fn temp_store() -> (Store, tempfile::TempDir) {
+pub(crate) async fn temp_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     (Store::connect(&url).await.unwrap(), dir)
 }
 
-fn gate(job: &str, node: &str) -> NewApproval {
+/// A new gate of run `job` at node `node`, with a plain snapshot.
+pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
     NewApproval {
         workflow_id: "wflow_1".into(),
         job_id: job.into(),
@@ -27,7 +29,13 @@ fn gate(job: &str, node: &str) -> NewApproval {
     }
 }
 
-fn reviewer(id: u64) -> Reviewer {
+/// A claim token for tests that claim directly.
+pub(crate) fn token() -> ClaimToken {
+    ClaimToken::new(format!("test-claim-{}", fastrand::u64(..)))
+}
+
+/// A reviewer with user id `id`.
+pub(crate) fn reviewer(id: u64) -> Reviewer {
     Reviewer { id, name: format!("reviewer{id}") }
 }
 
@@ -52,7 +60,9 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
     let claims = (1..=8).map(|n| {
         let store = store.clone();
-        tokio::spawn(async move { store.claim(id, &reviewer(n), Decision::Approve, None).await.unwrap() })
+        tokio::spawn(async move {
+            store.claim(id, &reviewer(n), Decision::Approve, None, &token()).await.unwrap()
+        })
     });
     let mut winners = Vec::new();
     for claim in claims {
@@ -70,8 +80,9 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
 async fn a_lost_claim_shows_who_holds_the_gate() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
-    store.claim(id, &reviewer(1), Decision::Approve, None).await.unwrap();
-    let Claim::Lost(row) = store.claim(id, &reviewer(2), Decision::Reject, None).await.unwrap() else {
+    store.claim(id, &reviewer(1), Decision::Approve, None, &token()).await.unwrap();
+    let Claim::Lost(row) = store.claim(id, &reviewer(2), Decision::Reject, None, &token()).await.unwrap()
+    else {
         panic!("the second claim must lose");
     };
     assert_eq!(row.decided_by, Some(reviewer(1)));
@@ -82,14 +93,14 @@ async fn only_the_claimer_can_complete_or_release_a_decision() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
     let Claim::Won(claimed) =
-        store.claim(id, &reviewer(1), Decision::Reject, Some("wrong colours")).await.unwrap()
+        store.claim(id, &reviewer(1), Decision::Reject, Some("wrong colours"), &token()).await.unwrap()
     else {
         panic!("the only claim must win");
     };
     let mut impostor = claimed.clone();
-    impostor.decided_by = Some(reviewer(2));
+    impostor.claim_token = Some(token());
     assert!(!store.decided(&impostor).await.unwrap());
-    assert!(!store.release(id, &reviewer(2), "not theirs").await.unwrap());
+    assert!(!store.release(&impostor, "not theirs").await.unwrap());
     assert!(store.decided(&claimed).await.unwrap());
     let row = store.approval(id).await.unwrap().unwrap();
     assert_eq!(row.state, ApprovalState::Rejected);
@@ -105,24 +116,32 @@ async fn only_the_claimer_can_complete_or_release_a_decision() {
 async fn a_released_claim_makes_the_gate_pending_again() {
     let (store, _dir) = temp_store().await;
     let id = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap().id;
-    store.claim(id, &reviewer(1), Decision::Approve, None).await.unwrap();
-    assert!(store.release(id, &reviewer(1), "Scenario answered 503").await.unwrap());
+    let Claim::Won(claimed) = store.claim(id, &reviewer(1), Decision::Approve, None, &token()).await.unwrap()
+    else {
+        panic!("the only claim must win");
+    };
+    assert!(store.release(&claimed, "Scenario answered 503").await.unwrap());
     let row = store.approval(id).await.unwrap().unwrap();
     assert_eq!((row.state, row.decided_by), (ApprovalState::Pending, None));
-    assert!(matches!(store.claim(id, &reviewer(2), Decision::Approve, None).await.unwrap(), Claim::Won(_)));
+    assert!(matches!(
+        store.claim(id, &reviewer(2), Decision::Approve, None, &token()).await.unwrap(),
+        Claim::Won(_)
+    ));
 }
 
 #[tokio::test]
 async fn settling_moves_only_open_gates_and_only_from_the_state_seen() {
     let (store, _dir) = temp_store().await;
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
-    store.claim(row.id, &reviewer(1), Decision::Approve, None).await.unwrap();
+    store.claim(row.id, &reviewer(1), Decision::Approve, None, &token()).await.unwrap();
     // `row` still says pending: a settle based on that stale view must not apply.
     assert!(!store.settle(row.id, row.state, ApprovalState::RunEnded, "run canceled").await.unwrap());
     let fresh = store.approval(row.id).await.unwrap().unwrap();
+    // A claimed gate belongs to its claim: only the claim's own settling moves it.
     assert!(
-        store.settle(fresh.id, fresh.state, ApprovalState::Approved, "approved in Scenario").await.unwrap()
+        !store.settle(fresh.id, fresh.state, ApprovalState::Approved, "approved elsewhere").await.unwrap()
     );
+    assert!(store.settle_claim(&fresh, ApprovalState::Approved, "approved in Scenario").await.unwrap());
     let settled = store.approval(row.id).await.unwrap().unwrap();
     assert_eq!(settled.state, ApprovalState::Approved);
     assert!(!store.settle(settled.id, settled.state, ApprovalState::RunEnded, "late").await.unwrap());

@@ -31,6 +31,8 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         decided_by: None,
         decided_at: None,
         reason: None,
+        claim_token: None,
+        decision_sent: false,
     }
 }
 

@@ -10,7 +10,10 @@ use serenity::all::{
     Permissions, RoleId,
 };
 
-use crate::discord::publish::discord_error_code;
+use crate::discord::{
+    publish::discord_error_code,
+    reply::{Handled, refuse},
+};
 
 /// What a card needs in its channel.
 pub const CARD_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
@@ -23,28 +26,24 @@ pub fn takes_cards(kind: ChannelType) -> bool {
     matches!(kind, ChannelType::Text | ChannelType::News)
 }
 
-/// `Ok` when the bot can post cards in `channel_id`; else the sentence to answer.
-pub async fn check_postable(
-    http: &Http,
-    guild_id: GuildId,
-    channel_id: ChannelId,
-) -> anyhow::Result<Result<(), String>> {
+/// `Ok` when the bot can post cards in `channel_id`; else refused, saying what to fix.
+pub async fn check_postable(http: &Http, guild_id: GuildId, channel_id: ChannelId) -> Handled<()> {
     const UNKNOWN_CHANNEL: isize = 10003;
     const MISSING_ACCESS: isize = 50001;
     let channel = match http.get_channel(channel_id).await {
         Ok(Channel::Guild(channel)) if channel.guild_id == guild_id => channel,
         Ok(_) => {
-            return Ok(Err(format!("<#{channel_id}> is not a channel of this server; nothing was saved.")));
+            return refuse(format!("<#{channel_id}> is not a channel of this server; nothing was saved."));
         }
         Err(err) if matches!(discord_error_code(&err), Some(UNKNOWN_CHANNEL | MISSING_ACCESS)) => {
-            return Ok(Err(format!(
+            return refuse(format!(
                 "approval-bridge cannot see <#{channel_id}>. Give its role View Channel there, or pick another channel; nothing was saved."
-            )));
+            ));
         }
         Err(err) => return Err(err.into()),
     };
     if !takes_cards(channel.kind) {
-        return Ok(Err(not_text(channel_id)));
+        return refuse(not_text(channel_id));
     }
     let bot = http.get_current_user().await?;
     let member = http.get_member(guild_id, bot.id).await?;
@@ -59,12 +58,12 @@ pub async fn check_postable(
     );
     let missing = CARD_PERMISSIONS - granted;
     if missing.is_empty() {
-        return Ok(Ok(()));
+        return Ok(());
     }
-    Ok(Err(format!(
+    refuse(format!(
         "approval-bridge cannot post cards in <#{channel_id}>: it lacks {} there. Give its role those permissions in that channel, or pick another channel; nothing was saved.",
         missing.get_permission_names().join(", ")
-    )))
+    ))
 }
 
 /// The sentence for a channel that cannot hold cards.

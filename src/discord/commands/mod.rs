@@ -123,7 +123,7 @@ pub fn definitions() -> Vec<CreateCommand> {
 
 /// Runs a slash command.
 pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::Command(command);
+    let answer = Answerable::command(command);
     let Some((name, options)) = subcommand(command) else {
         answer.say(ctx, "approval-bridge does not know this command; nothing was done.").await?;
         return Ok(());

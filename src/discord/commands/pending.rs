@@ -117,6 +117,8 @@ mod tests {
             decided_by: Some(crate::store::Reviewer { id: 1, name: long("r") }),
             decided_at: None,
             reason: None,
+            claim_token: None,
+            decision_sent: false,
         }
     }
 

@@ -15,7 +15,10 @@ use super::{
 use crate::{
     approvals::ids::WorkflowId,
     bridge::Bridge,
-    discord::{cards::cut, reply::Answerable},
+    discord::{
+        cards::cut,
+        reply::{Answerable, Handled, refuse},
+    },
     scenario::ScenarioError,
     store::NewWatch,
 };
@@ -28,29 +31,32 @@ pub async fn watch(
     caller: &Caller,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
-    let answer = Answerable::Command(command);
+    let answer = Answerable::command(command);
+    answer.render(ctx, set_route(bridge, ctx, command, &answer, caller, args).await).await
+}
+
+async fn set_route(
+    bridge: &Bridge,
+    ctx: &Context,
+    command: &CommandInteraction,
+    answer: &Answerable<'_>,
+    caller: &Caller,
+    args: Args<'_>,
+) -> Handled<()> {
     let (Some(typed), Some(channel_id)) = (args.string("workflow"), args.channel("channel")) else {
-        answer.say(ctx, "Give a workflow and a channel; nothing was saved.").await?;
-        return Ok(());
+        return refuse("Give a workflow and a channel; nothing was saved.");
     };
     if let Some(resolved) = command.data.resolved.channels.get(&channel_id) {
         if !takes_cards(resolved.kind) {
-            answer.say(ctx, not_text(channel_id)).await?;
-            return Ok(());
+            return refuse(not_text(channel_id));
         }
     }
     // Scenario and Discord are asked below: acknowledge first (Discord allows 3 s).
     answer.defer(ctx).await?;
     let guild_id = bridge.home.id();
-    let checked = check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
-    let (workflow_id, workflow_name) = match checked {
-        Ok(found) => found,
-        Err(refusal) => return Ok(answer.finish(ctx, refusal).await?),
-    };
-    if let Err(refusal) = check_postable(&ctx.http, guild_id, channel_id).await? {
-        answer.finish(ctx, refusal).await?;
-        return Ok(());
-    }
+    let (workflow_id, workflow_name) =
+        check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
+    check_postable(&ctx.http, guild_id, channel_id).await?;
     let before = bridge.routes().into_iter().find(|w| w.workflow_id == workflow_id);
     let role = args.role("reviewer_role").map(RoleId::get);
     let new = NewWatch { workflow_id, workflow_name, channel_id: channel_id.get(), reviewer_role_id: role };
@@ -78,16 +84,18 @@ async fn check(
     guild_id: GuildId,
     typed: &str,
     role: Option<RoleId>,
-) -> anyhow::Result<Result<(WorkflowId, String), String>> {
+) -> Handled<(WorkflowId, String)> {
     if let Some(role) = role {
         if role.get() == guild_id.get() {
-            return Ok(Err("@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.".into()));
+            return refuse(
+                "@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.",
+            );
         }
         let roles = ctx.http.get_guild_roles(guild_id).await?;
         if !roles.iter().any(|r| r.id == role) {
-            return Ok(Err(format!(
+            return refuse(format!(
                 "The role {role} does not exist in this server. Pick an existing role; nothing was saved."
-            )));
+            ));
         }
     }
     resolve_workflow(bridge, typed).await
@@ -95,33 +103,32 @@ async fn check(
 
 /// The workflow `typed` names: an id (checked with Scenario), or failing that, a name that
 /// exactly one workflow has.
-pub async fn resolve_workflow(
-    bridge: &Bridge,
-    typed: &str,
-) -> anyhow::Result<Result<(WorkflowId, String), String>> {
+pub async fn resolve_workflow(bridge: &Bridge, typed: &str) -> Handled<(WorkflowId, String)> {
     let id = WorkflowId::new(typed);
     let not_found = match bridge.scenario.workflow(&id).await {
         Ok(workflow) => {
             let name = if workflow.name.is_empty() { workflow.id.to_string() } else { workflow.name };
-            return Ok(Ok((workflow.id, name)));
+            return Ok((workflow.id, name));
         }
         Err(err @ ScenarioError::NotFound { .. }) => err,
         Err(err) => {
             tracing::warn!(error = %err, "workflow could not be checked");
-            return Ok(Err("Scenario did not answer, so the workflow could not be checked; nothing was saved. Try again in a minute.".into()));
+            return refuse(
+                "Scenario did not answer, so the workflow could not be checked; nothing was saved. Try again in a minute.",
+            );
         }
     };
     if let Ok(list) = bridge.workflows.list(&bridge.scenario).await {
         let mut named = list.iter().filter(|w| w.name.eq_ignore_ascii_case(typed));
         if let (Some(only), None) = (named.next(), named.next()) {
-            return Ok(Ok((only.id.clone(), only.name.clone())));
+            return Ok((only.id.clone(), only.name.clone()));
         }
     }
     tracing::info!(typed, error = %not_found, "unknown workflow refused");
-    Ok(Err(format!(
+    refuse(format!(
         "Scenario has no workflow `{}`. Pick one from the list that appears as you type, or copy its id (wflow_…) from Scenario; nothing was saved.",
         cut(typed, 100)
-    )))
+    ))
 }
 
 /// Removes the route of a workflow; its open cards stay where they are, decidable.

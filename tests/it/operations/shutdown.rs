@@ -6,7 +6,7 @@ use approval_bridge::{approvals::state::ApprovalState, discord::reply::RESTARTIN
 
 use super::parked_run;
 use crate::support::{
-    app::{PROMPTLY, spawn_app},
+    app::{PROMPTLY, spawn_app, spawn_app_with},
     fake_scenario::{Endpoint, Fault},
 };
 
@@ -68,4 +68,23 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     assert_eq!(live["components"].as_array().map(Vec::len), Some(1), "still live: {live}");
     store.close().await;
     app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_stop_during_a_pass_stuck_on_scenario_does_not_wait_for_the_pass() {
+    let mut app = spawn_app_with(|env| {
+        env.insert("POLL_INTERVAL_SECS", "2".to_owned());
+    })
+    .await;
+    // The next listing takes a minute to answer: the watcher's next pass hangs on it.
+    app.scenario.inject(Endpoint::ListJobs, Fault::Delay(Duration::from_secs(60)), 1);
+    let stuck = async || {
+        let listings = app.scenario.requests_to(Endpoint::ListJobs);
+        listings.iter().any(|r| r.fault.as_deref() == Some("delay 60s"))
+    };
+    assert!(until(stuck).await, "the watcher never started its next pass");
+
+    let stopping = app.begin_stop();
+    let stopped = tokio::time::timeout(Duration::from_secs(20), stopping).await;
+    stopped.expect("the stop did not wait for the pass").expect("no panic").unwrap();
 }

@@ -50,15 +50,29 @@ async fn crash_soak_many_kills_and_gates() {
 }
 
 /// Now and then the next card post or decision is answered late (but done at once), which
-/// widens the windows a kill can land in: the work is done and the answer never arrives.
+/// widens the windows a kill can land in: the work is done and the answer never arrives. Scenario
+/// also answers slowly, or not at all: a decision done whose answer is lost, a decision or a read
+/// of a run dropped unanswered, a read refused with a 503 on every retry.
 fn slow_down_some_answers(rng: &mut fastrand::Rng, discord: &FakeDiscord, scenario: &FakeScenario) {
     if rng.usize(..3) == 0 {
         let late = Duration::from_millis(rng.u64(50..400));
         discord.inject("POST", "/channels/{channel_id}/messages", DiscordFault::SlowAnswer(late), 1);
     }
-    if rng.usize(..3) == 0 {
-        let late = Duration::from_millis(rng.u64(50..400));
-        scenario.inject(Endpoint::UserApproval, Fault::SlowAnswer(late), 1);
+    let late = Duration::from_millis(rng.u64(50..400));
+    let decision_fault = match rng.usize(..8) {
+        0 | 1 => Some(Fault::SlowAnswer(late)),
+        2 => Some(Fault::Delay(late)),
+        3 => Some(Fault::ApplyThenClose),
+        4 => Some(Fault::CloseConnection),
+        _ => None,
+    };
+    if let Some(fault) = decision_fault {
+        scenario.inject(Endpoint::UserApproval, fault, 1);
+    }
+    match rng.usize(..6) {
+        0 => scenario.inject(Endpoint::GetJob, Fault::status(503), 3),
+        1 => scenario.inject(Endpoint::GetJob, Fault::Delay(late), 1),
+        _ => {}
     }
 }
 
@@ -86,7 +100,11 @@ async fn run(config: CrashConfig) {
     let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     let dir = tempfile::tempdir().expect("temp dir");
     let database = dir.path().join("bridge.db");
-    let mut bridge = ChildBridge::new(bridge_env(&discord, &scenario, channel, role, &database), dir.path());
+    let mut env = bridge_env(&discord, &scenario, channel, role, &database);
+    // Longer than any injected delay: a PUT cut off by a kill has landed or been dropped by then,
+    // and a decision interrupted mid-send is sent again no sooner.
+    env.insert("SCENARIO_TIMEOUT_SECS".to_owned(), "2".to_owned());
+    let mut bridge = ChildBridge::new(env, dir.path());
     let mut script = Script::new(rng.u64(..), channel, role);
     let mut runs: Vec<String> = Vec::new();
     // Gates appear over the first two thirds of the lives.

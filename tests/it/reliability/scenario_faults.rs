@@ -61,10 +61,11 @@ async fn a_429_with_retry_after_on_the_decision_is_waited_out_and_decided_once()
 }
 
 #[tokio::test]
-async fn a_5xx_burst_longer_than_the_retries_leaves_the_card_open_and_says_so() {
+async fn a_5xx_on_the_decision_leaves_the_card_open_and_says_so() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
-    app.scenario.inject(Endpoint::UserApproval, Fault::status(503), 3);
+    // One is enough: a decision is not retried after an answer that may have been lost.
+    app.scenario.inject(Endpoint::UserApproval, Fault::status(503), 1);
     let answer = approve(&app, &job).await;
     assert!(answer.contains("server error (HTTP 503)") && answer.contains("nothing was decided"), "{answer}");
     assert!(answer.ends_with("The card is still open."), "{answer}");
@@ -77,7 +78,7 @@ async fn a_5xx_burst_longer_than_the_retries_leaves_the_card_open_and_says_so() 
         app.store().audit_of(approval.id).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(trail, ["gate_found", "card_posted", "claimed", "released"]);
 
-    // The burst is over: the next click decides, with exactly one applied PUT.
+    // Scenario is back: the next click decides, with exactly one applied PUT.
     assert!(approve(&app, &job).await.starts_with("Approved."));
     assert_eq!(applied_puts(&app), ["approve"]);
     app.discord.assert_no_rejections();
@@ -87,7 +88,7 @@ async fn a_5xx_burst_longer_than_the_retries_leaves_the_card_open_and_says_so() 
 async fn a_connection_dropped_on_every_attempt_says_scenario_did_not_answer() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
-    app.scenario.inject(Endpoint::UserApproval, Fault::CloseConnection, 3);
+    app.scenario.inject(Endpoint::UserApproval, Fault::CloseConnection, 1);
     let answer = approve(&app, &job).await;
     assert!(answer.starts_with("Scenario did not answer; nothing was decided."), "{answer}");
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);

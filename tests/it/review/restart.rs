@@ -1,8 +1,10 @@
 //! Crashes: a card posted but not recorded, a decision claimed but not finished.
 
 use approval_bridge::{
-    approvals::state::ApprovalState,
-    scenario::Decision,
+    approvals::{
+        ids::ClaimToken,
+        state::{ApprovalState, Decision},
+    },
     store::{Claim, Reviewer},
 };
 
@@ -81,7 +83,7 @@ async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start() {
     let approval = app.approval(&job, "review").await;
     let ana = app.reviewer("ana");
     let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
-    let claim = app.store().claim(approval.id, &reviewer, Decision::Reject, Some("too dark")).await;
+    let claim = app.store().claim(approval.id, &reviewer, Decision::Reject, Some("too dark"), &gone()).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
 
     app.stop().await.unwrap();
@@ -109,7 +111,7 @@ async fn a_decision_that_reached_scenario_before_a_stop_is_settled_without_a_sec
     let approval = app.approval(&job, "review").await;
     let ana = app.reviewer("ana");
     let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
-    let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None).await;
+    let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None, &gone()).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
     // The PUT reached Scenario; the bridge stopped before it heard back.
     app.scenario.approve(&job, "review").unwrap();
@@ -128,27 +130,49 @@ async fn a_decision_that_reached_scenario_before_a_stop_is_settled_without_a_sec
     app.discord.assert_no_rejections();
 }
 
+/// The token of a claim made by a process that has stopped: no running decision holds it.
+fn gone() -> ClaimToken {
+    ClaimToken::from("claim-of-a-stopped-process")
+}
+
 #[tokio::test]
-async fn a_claim_left_unfinished_while_running_is_finished_by_the_watcher_once_stale() {
+async fn a_claim_no_running_decision_holds_is_finished_by_the_next_pass_once() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
     let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
-    app.store().claim(approval.id, &reviewer, Decision::Approve, None).await.unwrap();
+    app.store().claim(approval.id, &reviewer, Decision::Approve, None, &gone()).await.unwrap();
 
-    // A fresh claim belongs to a decision in flight: the watcher leaves it alone.
-    app.poll().await;
-    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0);
-    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Deciding);
-
-    // Eleven minutes later nothing can still be sending it: the watcher finishes it, once.
-    let long_ago = approval_bridge::store::now_ms() - 11 * 60 * 1000;
-    app.execute_sql(&format!("UPDATE approvals SET decided_at = {long_ago} WHERE id = {}", approval.id))
-        .await;
     app.poll().await;
     app.poll().await;
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     let decided = app.approval(&job, "review").await;
     assert_eq!((decided.state, decided.decided_by.clone()), (ApprovalState::Approved, Some(reviewer)));
     assert!(!has_buttons(&card_of(&app, &decided)));
+}
+
+#[tokio::test]
+async fn a_claim_held_by_a_running_decision_is_left_alone_however_far_the_wall_clock_steps() {
+    let app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
+    let held = app.bridge().claims.hold();
+    app.store().claim(approval.id, &reviewer, Decision::Approve, None, held.token()).await.unwrap();
+    // The wall clock steps a day ahead (NTP at boot, a resumed VM): the claim looks a day old.
+    let a_day_ago = approval_bridge::store::now_ms() - 24 * 3600 * 1000;
+    app.execute_sql(&format!("UPDATE approvals SET decided_at = {a_day_ago} WHERE id = {}", approval.id))
+        .await;
+
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "the decision in flight sends, nobody else");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Deciding);
+
+    // The decision ends without finishing its claim (say, the database failed after the claim):
+    // the next pass finishes it, once.
+    drop(held);
+    app.poll().await;
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Approved);
 }

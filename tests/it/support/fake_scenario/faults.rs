@@ -47,6 +47,9 @@ pub enum Fault {
     WrongShape(Value),
     /// Drop the connection without a complete answer.
     CloseConnection,
+    /// Carry the request out (a decision is applied), then drop the connection without an
+    /// answer: Scenario did the work and the bridge never hears so.
+    ApplyThenClose,
 }
 
 impl Fault {
@@ -98,6 +101,7 @@ impl Fault {
             Self::TruncatedBody => "truncated body".into(),
             Self::WrongShape(_) => "wrong shape".into(),
             Self::CloseConnection => "close connection".into(),
+            Self::ApplyThenClose => "apply, then close the connection".into(),
         }
     }
 }
@@ -142,6 +146,9 @@ pub struct RecordedRequest {
     pub fault: Option<String>,
     /// When the request arrived.
     pub at: Instant,
+    /// Whether the fake's logic saw it (answered, applied or refused it): not when an injected
+    /// fault answered instead, nor when the client went away before it was handled.
+    pub reached: bool,
 }
 
 impl RecordedRequest {

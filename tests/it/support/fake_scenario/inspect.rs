@@ -83,6 +83,11 @@ impl FakeScenario {
         self.shared.faults.lock().unwrap().push(FaultRule { target: endpoint, fault, remaining: times });
     }
 
+    /// Ends every injected fault: Scenario answers normally again.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().unwrap().clear();
+    }
+
     /// Every request so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.lock().unwrap().clone()

@@ -76,18 +76,23 @@ pub async fn handle(
         == Some(shared.expected_auth.as_str());
     let json_body: Option<Value> = serde_json::from_slice(&body).ok();
     let fault = take(&mut shared.faults.lock().unwrap(), endpoint);
-    shared.log.lock().unwrap().push(RecordedRequest {
-        endpoint,
-        method: method.to_string(),
-        path: uri.path().trim_start_matches("/v1").to_owned(),
-        query,
-        params: params.clone(),
-        auth_ok,
-        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
-        body: json_body.clone(),
-        fault: fault.as_ref().map(Fault::name),
-        at,
-    });
+    let index = {
+        let mut log = shared.log.lock().unwrap();
+        log.push(RecordedRequest {
+            endpoint,
+            method: method.to_string(),
+            path: uri.path().trim_start_matches("/v1").to_owned(),
+            query,
+            params: params.clone(),
+            auth_ok,
+            user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            body: json_body.clone(),
+            fault: fault.as_ref().map(Fault::name),
+            at,
+            reached: false,
+        });
+        log.len() - 1
+    };
     match &fault {
         Some(Fault::Status { status, retry_after, retry_after_ms, body }) => {
             let mut response = reply(Reply::Json(StatusCode::from_u16(*status).unwrap(), body.clone()));
@@ -101,7 +106,7 @@ pub async fn handle(
         Some(Fault::WrongShape(value)) => return reply(Reply::Json(StatusCode::OK, value.clone())),
         Some(Fault::CloseConnection) => return broken(),
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
-        Some(Fault::TruncatedBody | Fault::SlowAnswer(_)) | None => {}
+        Some(Fault::TruncatedBody | Fault::SlowAnswer(_) | Fault::ApplyThenClose) | None => {}
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
     let answer = if endpoint == Endpoint::Cdn {
@@ -113,10 +118,15 @@ pub async fn handle(
     } else {
         shared.answer(endpoint, &segs, &params, json_body)
     };
+    // A request whose client went away during a `Delay` is dropped before this point, unseen.
+    if let Some(request) = shared.log.lock().unwrap().get_mut(index) {
+        request.reached = true;
+    }
     if let Some(Fault::SlowAnswer(delay)) = &fault {
         tokio::time::sleep(*delay).await;
     }
     match (fault, answer) {
+        (Some(Fault::ApplyThenClose), _) => broken(),
         (Some(Fault::TruncatedBody), Reply::Json(status, value)) => {
             let text = value.to_string().into_bytes();
             reply(Reply::Raw(status, "application/json", text[..text.len() / 2].to_vec()))
