@@ -25,7 +25,7 @@ use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::home::HomeServer,
+    discord::{home::HomeServer, publish::CardTurns},
     ops::Metrics,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
@@ -57,6 +57,8 @@ pub struct Bridge {
     pub home: HomeServer,
     /// The claims of the decisions running in this process.
     pub claims: LiveClaims,
+    /// Whose turn it is to write each card.
+    pub card_turns: CardTurns,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -104,6 +106,7 @@ impl Bridge {
             workflows: WorkflowCatalog::default(),
             home,
             claims: LiveClaims::default(),
+            card_turns: CardTurns::default(),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),

@@ -293,6 +293,7 @@ async fn release(store: &Store, claimed: Approval, why: String) -> Result<Outcom
 }
 
 async fn keep(store: &Store, claimed: Approval) -> Result<Outcome, StoreError> {
+    store.card_shows_sending(claimed.id).await?;
     Ok(Outcome::Recorded(reload(store, &claimed).await?))
 }
 

@@ -11,7 +11,10 @@ use serenity::all::{
 
 use super::custom_id::{CardAction, CardCustomId};
 use crate::{
-    approvals::{review::ShownAsset, state::ApprovalState},
+    approvals::{
+        review::ShownAsset,
+        state::{ApprovalState, Decision},
+    },
     store::Approval,
 };
 
@@ -61,7 +64,8 @@ pub fn card_update(approval: &Approval) -> EditMessage {
 }
 
 fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
-    if approval.state.is_final() {
+    // A decision being sent is the reviewer's: nobody else may take the gate meanwhile.
+    if approval.state != ApprovalState::Pending {
         return Vec::new();
     }
     let button = |action, label, style| {
@@ -155,7 +159,14 @@ fn outcome(approval: &Approval) -> Option<String> {
     let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
     let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
     let text = match approval.state {
-        ApprovalState::Pending | ApprovalState::Deciding => return None,
+        ApprovalState::Pending => return None,
+        ApprovalState::Deciding => {
+            let what = match approval.decision {
+                Some(Decision::Reject) => "Rejection",
+                _ => "Approval",
+            };
+            format!("⏳ {what} by {who}{when} is being sent to Scenario.")
+        }
         ApprovalState::Approved => format!("✅ Approved by {who}{when}."),
         ApprovalState::Rejected => match reason {
             Some(reason) => format!("❌ Rejected by {who}{when}.\nReason: {reason}"),

@@ -1,8 +1,13 @@
 //! Posting and editing review cards: the one place that writes cards to Discord.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId, RoleId};
+use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
@@ -39,8 +44,21 @@ pub enum Synced {
 
 /// Brings the card of `approval` in line with its state: posts it when it has none yet, edits it
 /// when it no longer shows the state.
+///
+/// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
+/// from a copy of the row read a moment before. Writers of one card take turns, and each renders
+/// the row as it stands once its turn comes, so a render of an older row never lands after a
+/// newer one.
 #[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
+    let _turn = bridge.card_turns.take(approval.id).await;
+    match bridge.store.approval(approval.id).await? {
+        Some(current) => write_card(bridge, &current).await,
+        None => Ok(Synced::Unchanged),
+    }
+}
+
+async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
@@ -108,6 +126,39 @@ async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Opt
         })
     };
     Ok(recent.iter().find(|m| is_ours(m)).map(|m| m.id))
+}
+
+/// One writer per card at a time (see [`sync_card`]); an entry lives only while someone holds or
+/// waits for its turn.
+#[derive(Default)]
+pub struct CardTurns {
+    turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The turn to write one card, held until dropped.
+pub struct CardTurn<'a> {
+    turns: &'a CardTurns,
+    id: i64,
+    held: Option<OwnedMutexGuard<()>>,
+}
+
+impl CardTurns {
+    /// Waits for the turn to write the card of approval `id`.
+    pub async fn take(&self, id: i64) -> CardTurn<'_> {
+        let turn = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(id).or_default().clone();
+        CardTurn { turns: self, id, held: Some(turn.lock_owned().await) }
+    }
+}
+
+impl Drop for CardTurn<'_> {
+    fn drop(&mut self) {
+        drop(self.held.take());
+        let mut turns = self.turns.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only the map holds it now: nobody else holds or waits for this card's turn.
+        if turns.get(&self.id).is_some_and(|turn| Arc::strong_count(turn) == 1) {
+            turns.remove(&self.id);
+        }
+    }
 }
 
 fn is_gone(err: &serenity::Error) -> bool {

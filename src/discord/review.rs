@@ -139,10 +139,10 @@ async fn decide(
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
     let outcome = decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?;
     bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
-    // Only a click that closed the gate writes the card: a final state never changes again, so
-    // its render cannot be stale. A lost claim or a released one left the card as it was, and
-    // rendering their (possibly outdated) row could overwrite the winner's newer card.
-    if let Outcome::Decided(current) | Outcome::Closed(current) = &outcome {
+    // A click that closed the gate, or whose decision waits for Scenario, writes the card (as the
+    // row stands then: see `sync_card`). A lost claim left the card to its winner, and a released
+    // one to the watcher, which edits every card that does not show its row.
+    if let Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) = &outcome {
         if let Err(err) = sync_card(bridge, current).await {
             // The watcher edits the card on its next pass: the row says it is not current.
             warn!(approval_id = current.id, job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");

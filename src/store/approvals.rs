@@ -402,6 +402,16 @@ impl Store {
         row.map(Approval::try_from).transpose()
     }
 
+    /// Notes that a claim is kept while Scenario cannot be reached, so its card is edited to say
+    /// the decision is being sent.
+    pub async fn card_shows_sending(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ? AND state = 'deciding'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Notes that the claim's PUT is about to be sent; `false` when the claim is no longer the
     /// one given (and then nothing may be sent).
     pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
@@ -444,7 +454,8 @@ impl Store {
         let id = claimed.id;
         let update = sqlx::query(
             "UPDATE approvals
-             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL, claim_token = NULL
+             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL, claim_token = NULL,
+                 card_current = 0
              WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
         )
         .bind(id)

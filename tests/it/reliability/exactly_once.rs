@@ -6,12 +6,13 @@ use approval_bridge::{
         ids::ClaimToken,
         state::{ApprovalState, Decision},
     },
+    discord::publish::sync_card,
     store::{Claim, Reviewer},
 };
 
 use super::scenario_faults::parked_run;
 use crate::support::{
-    app::{button, spawn_app},
+    app::{PROMPTLY, button, spawn_app},
     fake_scenario::{Endpoint, Fault},
 };
 
@@ -91,4 +92,40 @@ async fn a_click_on_a_card_whose_message_id_is_not_recorded_yet_is_decided() {
     assert_eq!(app.cards().len(), 1, "the card was not posted again");
     let card = app.discord.message(posted.channel_id, message_id).unwrap();
     assert!(button(&card, "Approve").is_none(), "the card is final: {card}");
+}
+
+#[tokio::test]
+async fn a_card_written_from_an_older_copy_of_its_row_still_shows_the_newer_state() {
+    let app = spawn_app().await;
+    let job = parked_run(&app).await;
+    // The copy a watcher pass read just before the decision.
+    let older = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &older, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved."));
+
+    sync_card(app.bridge(), &older).await.expect("the card is written");
+
+    let card = app.discord.message(app.channel, older.message_id.unwrap()).unwrap();
+    assert!(button(&card, "Approve").is_none(), "no live buttons on a decided gate: {card}");
+    assert!(card.to_string().contains("Approved by <@"), "{card}");
+}
+
+#[tokio::test]
+async fn a_decision_scenario_cannot_take_now_shows_on_the_card_as_being_sent() {
+    let app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    app.scenario.inject(Endpoint::UserApproval, Fault::status(503), 1);
+    app.scenario.inject(Endpoint::GetJob, Fault::status(503), 100);
+    let click = app.click(&app.reviewer("ana"), &approval, "Reject").await;
+    app.discord.wait_for_callback(&click, PROMPTLY).await.expect("the reason form opens");
+    let submit = app.discord.submit_modal(&click, &[("reason", "too dark")]).await;
+    let answer = app.answer(&submit).await;
+    assert!(answer.starts_with("Scenario did not answer. Your decision is recorded"), "{answer}");
+
+    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    assert!(button(&card, "Approve").is_none(), "nobody else takes a recorded decision's gate: {card}");
+    assert!(card.to_string().contains("Rejection by <@"), "{card}");
+    assert!(card.to_string().contains("is being sent to Scenario"), "{card}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Deciding);
 }
