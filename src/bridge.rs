@@ -22,6 +22,7 @@ use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
     ops::Metrics,
+    previews::Previews,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
     watcher::PollReport,
@@ -48,6 +49,8 @@ pub struct Bridge {
     pub workflows: WorkflowCatalog,
     /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
     pub metrics: Metrics,
+    /// Makes the previews attached to cards.
+    pub previews: Previews,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -91,6 +94,7 @@ impl Bridge {
             scenario,
             discord,
             workflows: WorkflowCatalog::default(),
+            previews: Previews::new(settings.card_upload_budget),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),

@@ -7,7 +7,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::scenario::DEFAULT_BASE_URL;
+use crate::{previews::DEFAULT_UPLOAD_BUDGET, scenario::DEFAULT_BASE_URL};
 use url::Url;
 
 /// Where the database lives when `DATABASE_URL` is unset.
@@ -16,6 +16,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
 pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 15;
 /// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
 pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
+/// The largest upload budget accepted: Discord's limit in a server at the highest boost level.
+pub const MAX_UPLOAD_BUDGET_MIB: u64 = 100;
 
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
@@ -43,6 +45,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "REVIEWER_ROLE_IDS",
         meaning: "comma-separated role ids whose members may decide (default: members with Manage Server)",
+    },
+    SettingDoc {
+        name: "CARD_UPLOAD_BUDGET_MIB",
+        meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },
     SettingDoc { name: "SCENARIO_SDK_API_KEY", meaning: "Scenario API key (required)" },
     SettingDoc { name: "SCENARIO_SDK_API_SECRET", meaning: "Scenario API secret (required)" },
@@ -99,6 +105,8 @@ pub struct DiscordSettings {
     pub approval_channel_id: Option<NonZeroU64>,
     /// Roles whose members may decide by default.
     pub reviewer_role_ids: Vec<NonZeroU64>,
+    /// Bytes of previews attached to one card's message.
+    pub card_upload_budget: u64,
 }
 
 /// The Scenario side of the settings.
@@ -168,6 +176,7 @@ impl Settings {
             guild_id: reader.snowflake("DISCORD_GUILD_ID"),
             approval_channel_id: reader.snowflake("APPROVAL_CHANNEL_ID"),
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
+            card_upload_budget: reader.upload_budget(),
         };
         let scenario = ScenarioAccess {
             base_url: reader
@@ -305,6 +314,19 @@ impl Reader<'_> {
             },
         };
         Duration::from_secs(secs)
+    }
+
+    fn upload_budget(&mut self) -> u64 {
+        const NAME: &str = "CARD_UPLOAD_BUDGET_MIB";
+        const MIB: u64 = 1024 * 1024;
+        let Some(raw) = self.optional(NAME) else { return DEFAULT_UPLOAD_BUDGET };
+        match raw.parse::<u64>() {
+            Ok(mib) if (1..=MAX_UPLOAD_BUDGET_MIB).contains(&mib) => mib * MIB,
+            _ => {
+                self.fail(NAME, format!("is {raw:?}: use a whole number of MiB from 1 to {MAX_UPLOAD_BUDGET_MIB}, e.g. 10 (25 or more only in a boosted server)"));
+                DEFAULT_UPLOAD_BUDGET
+            }
+        }
     }
 
     fn log_format(&mut self) -> LogFormat {

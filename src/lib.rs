@@ -9,6 +9,7 @@
 //! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
+//! - [`previews`]: card previews: images downloaded, made small and attached to the card's message.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod decisions;
 pub mod discord;
 pub mod ops;
+pub mod previews;
 pub mod scenario;
 pub mod store;
 pub mod telemetry;

@@ -6,7 +6,7 @@ use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Mess
 use tracing::{info, instrument, warn};
 
 use super::{
-    cards,
+    attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
@@ -44,7 +44,6 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
-    let channel = ChannelId::new(approval.channel_id);
     match approval.message_id {
         None => {
             if let Some(found) = card_already_posted(bridge, approval).await? {
@@ -55,17 +54,19 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
                 return Ok(Synced::Posted);
             }
             bridge.store.card_attempted(approval.id).await?;
-            let message = channel.send_message(&bridge.discord, cards::new_card(approval)).await?;
+            let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
             bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
             bridge.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = channel.edit_message(
+            let edit = edit_card(
                 &bridge.discord,
+                &bridge.scenario,
+                &bridge.previews,
+                approval,
                 MessageId::new(message_id),
-                cards::card_update(approval),
             );
             match edit.await {
                 Ok(_) => {

@@ -8,6 +8,7 @@ use tracing::{info, warn};
 
 use super::{
     custom_id::{CardAction, CardCustomId},
+    full_size,
     publish::sync_card,
     reply::{Answerable, RESTARTING},
 };
@@ -36,6 +37,9 @@ pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteracti
         answer.say(ctx, RESTARTING).await?;
         return Ok(());
     };
+    if id.action == CardAction::FullSize {
+        return full_size::on_click(bridge, ctx, click, id).await;
+    }
     let card = Click {
         id,
         channel_id: click.channel_id.get(),
