@@ -112,10 +112,12 @@ async fn an_open_card_from_before_previews_moves_to_attachments_on_its_next_edit
 async fn ten_four_mib_pngs_make_one_message_within_the_upload_limit() {
     let app = spawn_app().await;
     let (job, assets) = parked(&app, 10);
-    for (n, asset) in assets.iter().enumerate() {
-        let png = images::png_of_mib(4.0, n as u64);
+    // Two distinct files in turn: making ten costs the test, not the bridge, which
+    // downloads and decodes each asset anyway.
+    let pngs = [images::png_of_mib(4.0, 1), images::png_of_mib(4.0, 2)];
+    for (asset, png) in assets.iter().zip(pngs.iter().cycle()) {
         assert!(png.len() >= 4 * 1024 * 1024 - 64 * 1024, "{} bytes", png.len());
-        app.scenario.set_asset_file(asset, "image/png", png);
+        app.scenario.set_asset_file(asset, "image/png", png.clone());
     }
     post(&app).await;
 

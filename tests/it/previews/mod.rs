@@ -5,7 +5,7 @@ mod failures;
 mod full_size;
 mod lasting;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use image::ImageFormat;
 use serde_json::Value;
@@ -28,17 +28,26 @@ fn parked(app: &TestApp, count: usize) -> (String, Vec<String>) {
     (job, assets)
 }
 
+/// A PNG, a JPEG and a WebP of 1600 × 1200, made once for all tests.
+fn files() -> &'static [(&'static str, Arc<Vec<u8>>)] {
+    static FILES: OnceLock<Vec<(&'static str, Arc<Vec<u8>>)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let picture = images::picture(1600, 1200, 1);
+        [
+            (ImageFormat::Png, "image/png"),
+            (ImageFormat::Jpeg, "image/jpeg"),
+            (ImageFormat::WebP, "image/webp"),
+        ]
+        .into_iter()
+        .map(|(format, mime)| (mime, images::encoded(&picture, format)))
+        .collect()
+    })
+}
+
 /// Gives the assets real files: PNG, JPEG and WebP in turn, 1600 × 1200.
 fn real_files(app: &TestApp, assets: &[String]) {
-    let formats = [
-        (ImageFormat::Png, "image/png"),
-        (ImageFormat::Jpeg, "image/jpeg"),
-        (ImageFormat::WebP, "image/webp"),
-    ];
-    for (n, asset) in assets.iter().enumerate() {
-        let (format, mime) = formats[n % formats.len()];
-        let file = images::encoded(&images::picture(1600, 1200, n as u64), format);
-        app.scenario.set_asset_file(asset, mime, file);
+    for (asset, (mime, file)) in assets.iter().zip(files().iter().cycle()) {
+        app.scenario.set_asset_file(asset, mime, file.clone());
     }
 }
 

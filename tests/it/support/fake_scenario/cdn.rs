@@ -3,17 +3,21 @@
 //! are not images (video, 3D) or whose URL Scenario sends broken (empty, relative, overlong).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use image::ImageFormat;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
-/// A 1×1 transparent PNG, what the CDN serves for an asset the test gave no file.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0,
-    0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0,
-    1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
+/// What the CDN serves for an asset the test gave no file: a small real PNG (64 × 48).
+fn default_png() -> Arc<Vec<u8>> {
+    static PNG: OnceLock<Arc<Vec<u8>>> = OnceLock::new();
+    PNG.get_or_init(|| {
+        crate::support::images::encoded(&crate::support::images::picture(64, 48, 0), ImageFormat::Png)
+    })
+    .clone()
+}
 
 /// How long a signed URL is valid.
 const VALIDITY_SECS: i64 = 3600;
@@ -113,7 +117,7 @@ impl Cdn {
             }
             None => {
                 *self.downloads.entry(asset_id.to_owned()).or_default() += 1;
-                (200, "image/png", PNG.to_vec())
+                (200, "image/png", default_png().to_vec())
             }
         }
     }
