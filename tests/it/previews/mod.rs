@@ -28,9 +28,12 @@ fn parked(app: &TestApp, count: usize) -> (String, Vec<String>) {
     (job, assets)
 }
 
+/// A file of the fake CDN: its content type and bytes.
+type File = (&'static str, Arc<Vec<u8>>);
+
 /// A PNG, a JPEG and a WebP of 1600 × 1200, made once for all tests.
-fn files() -> &'static [(&'static str, Arc<Vec<u8>>)] {
-    static FILES: OnceLock<Vec<(&'static str, Arc<Vec<u8>>)>> = OnceLock::new();
+fn files() -> &'static [File] {
+    static FILES: OnceLock<Vec<File>> = OnceLock::new();
     FILES.get_or_init(|| {
         let picture = images::picture(1600, 1200, 1);
         [

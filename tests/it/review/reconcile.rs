@@ -3,7 +3,7 @@
 
 use approval_bridge::approvals::state::ApprovalState;
 
-use super::{card_of, edits_of, field, has_buttons, parked_run};
+use super::{card_of, field, has_buttons, parked_run};
 use crate::support::{
     app::{TestApp, spawn_app},
     fake_scenario::Endpoint,
