@@ -27,6 +27,7 @@ use crate::{
     decisions::LiveClaims,
     discord::{home::HomeServer, publish::CardTurns},
     ops::Metrics,
+    previews::Previews,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
     watcher::PollReport,
@@ -59,6 +60,8 @@ pub struct Bridge {
     pub claims: LiveClaims,
     /// Whose turn it is to write each card.
     pub card_turns: CardTurns,
+    /// Makes the previews attached to cards.
+    pub previews: Previews,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -107,6 +110,7 @@ impl Bridge {
             home,
             claims: LiveClaims::default(),
             card_turns: CardTurns::default(),
+            previews: Previews::new(settings.card_upload_budget),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),

@@ -7,7 +7,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::scenario::DEFAULT_BASE_URL;
+use crate::{previews::DEFAULT_UPLOAD_BUDGET, scenario::DEFAULT_BASE_URL};
 use url::Url;
 
 /// Where the database lives when `DATABASE_URL` is unset.
@@ -32,6 +32,8 @@ pub const DEFAULT_FULL_SWEEP_SECS: u64 = 600;
 pub const MIN_FULL_SWEEP_SECS: u64 = 60;
 /// Seconds one Scenario request may take when `SCENARIO_TIMEOUT_SECS` is unset (the SDKs').
 pub const DEFAULT_SCENARIO_TIMEOUT_SECS: u64 = 60;
+/// The largest upload budget accepted: Discord's limit in a server at the highest boost level.
+pub const MAX_UPLOAD_BUDGET_MIB: u64 = 100;
 
 /// One documented setting: the source of `--help` and of the README's table.
 pub struct SettingDoc {
@@ -59,6 +61,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "REVIEWER_ROLE_IDS",
         meaning: "comma-separated role ids whose members may decide (default: members with Manage Server)",
+    },
+    SettingDoc {
+        name: "CARD_UPLOAD_BUDGET_MIB",
+        meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },
     SettingDoc { name: "SCENARIO_SDK_API_KEY", meaning: "Scenario API key (required)" },
     SettingDoc { name: "SCENARIO_SDK_API_SECRET", meaning: "Scenario API secret (required)" },
@@ -138,6 +144,8 @@ pub struct DiscordSettings {
     pub reviewer_role_ids: Vec<NonZeroU64>,
     /// How long one REST call may take.
     pub timeout: Duration,
+    /// Bytes of previews attached to one card's message.
+    pub card_upload_budget: u64,
 }
 
 /// The Scenario side of the settings.
@@ -210,6 +218,7 @@ impl Settings {
             approval_channel_id: reader.snowflake("APPROVAL_CHANNEL_ID"),
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
             timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
+            card_upload_budget: reader.upload_budget(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();
@@ -403,6 +412,19 @@ impl Reader<'_> {
             },
         };
         Duration::from_secs(secs)
+    }
+
+    fn upload_budget(&mut self) -> u64 {
+        const NAME: &str = "CARD_UPLOAD_BUDGET_MIB";
+        const MIB: u64 = 1024 * 1024;
+        let Some(raw) = self.optional(NAME) else { return DEFAULT_UPLOAD_BUDGET };
+        match raw.parse::<u64>() {
+            Ok(mib) if (1..=MAX_UPLOAD_BUDGET_MIB).contains(&mib) => mib * MIB,
+            _ => {
+                self.fail(NAME, format!("is {raw:?}: use a whole number of MiB from 1 to {MAX_UPLOAD_BUDGET_MIB}, e.g. 10 (25 or more only in a boosted server)"));
+                DEFAULT_UPLOAD_BUDGET
+            }
+        }
     }
 
     fn log_format(&mut self) -> LogFormat {

@@ -11,6 +11,7 @@
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
+//! - [`previews`]: card previews: images downloaded, made small and attached to the card's message.
 //! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for.
@@ -28,6 +29,7 @@ pub mod discord;
 pub mod feed;
 pub mod lease;
 pub mod ops;
+pub mod previews;
 pub mod redact;
 pub mod scan;
 pub mod scenario;

@@ -172,3 +172,18 @@ fn debug_output_never_shows_a_secret() {
     assert!(!shown.contains("secret-value"));
     assert!(!shown.contains("key-value"));
 }
+
+#[test]
+fn the_card_upload_budget_defaults_to_ten_mib_and_is_read_in_whole_mib_within_bounds() {
+    assert_eq!(read(&minimal()).unwrap().discord.card_upload_budget, 10 * 1024 * 1024);
+    let mut vars = minimal();
+    vars.insert("CARD_UPLOAD_BUDGET_MIB", "25".into());
+    assert_eq!(read(&vars).unwrap().discord.card_upload_budget, 25 * 1024 * 1024);
+    for bad in ["0", "101", "2.5", "ten"] {
+        vars.insert("CARD_UPLOAD_BUDGET_MIB", bad.into());
+        let errors = errors_of(&vars);
+        assert_eq!(errors.len(), 1, "{bad}");
+        assert_eq!(errors[0].name, "CARD_UPLOAD_BUDGET_MIB");
+        assert!(errors[0].problem.contains("from 1 to 100"), "{}", errors[0].problem);
+    }
+}

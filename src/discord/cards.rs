@@ -3,6 +3,9 @@
 //! Discord's limits are kept by construction: at most 10 embeds (the first carries the text and
 //! the first image, each further one image), every text cut to its field's limit with an
 //! ellipsis, links that do not fit the 6000-character budget counted instead of sent.
+//!
+//! Images are shown from the message's own attachments (`attachment://` names), as
+//! [`crate::previews`] decides; a card never embeds a signed URL, which would expire.
 
 use serenity::all::{
     ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
@@ -15,6 +18,7 @@ use crate::{
         review::ShownAsset,
         state::{ApprovalState, Decision},
     },
+    previews::{AssetView, plan::may_be_image},
     store::Approval,
 };
 
@@ -48,19 +52,20 @@ const APPROVED: Colour = Colour(0x2ECC71);
 const REJECTED: Colour = Colour(0xE74C3C);
 const CLOSED: Colour = Colour(0x95A5A6);
 
-/// The message that posts a new card: idempotent through the approval's nonce.
-pub fn new_card(approval: &Approval) -> CreateMessage {
+/// The message that posts a new card: idempotent through the approval's nonce. `views` says how
+/// each asset is shown (its files are added by the caller).
+pub fn new_card(approval: &Approval, views: &[AssetView]) -> CreateMessage {
     let nonce = Nonce::String(approval.card_nonce.clone());
     CreateMessage::new()
-        .embeds(embeds(approval))
+        .embeds(embeds(approval, views))
         .components(buttons(approval))
         .nonce(nonce)
         .enforce_nonce(true)
 }
 
 /// The edit that brings a posted card up to date with its approval.
-pub fn card_update(approval: &Approval) -> EditMessage {
-    EditMessage::new().embeds(embeds(approval)).components(buttons(approval))
+pub fn card_update(approval: &Approval, views: &[AssetView]) -> EditMessage {
+    EditMessage::new().embeds(embeds(approval, views)).components(buttons(approval))
 }
 
 fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
@@ -71,16 +76,19 @@ fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
     let button = |action, label, style| {
         CreateButton::new(CardCustomId::new(action, approval.id).to_string()).label(label).style(style)
     };
-    vec![CreateActionRow::Buttons(vec![
+    let mut row = vec![
         button(CardAction::Approve, "Approve", ButtonStyle::Success),
         button(CardAction::Reject, "Reject", ButtonStyle::Danger),
-    ])]
+    ];
+    if !approval.snapshot.assets.is_empty() {
+        row.push(button(CardAction::FullSize, "Full size", ButtonStyle::Secondary));
+    }
+    vec![CreateActionRow::Buttons(row)]
 }
 
-fn embeds(approval: &Approval) -> Vec<CreateEmbed> {
+fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     let snapshot = &approval.snapshot;
-    let (images, others): (Vec<&ShownAsset>, Vec<&ShownAsset>) =
-        snapshot.assets.iter().partition(|a| a.kind.as_deref().is_none_or(|k| k.starts_with("image")));
+    let (attached, links) = shown_and_linked(&snapshot.assets, views);
     // What every card must show takes its share of the 6000 characters first (field names
     // count too); prompts and links share what is left, so the decision of a card full of
     // prompts still fits.
@@ -104,8 +112,6 @@ fn embeds(approval: &Approval) -> Vec<CreateEmbed> {
     if let Some((name, value)) = decision {
         main = main.field(name, value, false);
     }
-    let shown_images = images.len().min(limits::EMBEDS);
-    let links = link_lines(&images[shown_images..], &others);
     const MORE_ASSETS: &str = "More assets";
     if !links.is_empty() && budget.left >= MORE_ASSETS.len() + Budget::TAIL_ROOM {
         budget.spend(MORE_ASSETS);
@@ -116,11 +122,12 @@ fn embeds(approval: &Approval) -> Vec<CreateEmbed> {
     }
     main = main.footer(CreateEmbedFooter::new(footer));
     let mut embeds = vec![main];
-    for (n, image) in images.iter().take(shown_images).enumerate() {
+    for (n, filename) in attached.iter().enumerate() {
+        let url = format!("attachment://{filename}");
         if n == 0 {
-            embeds[0] = embeds[0].clone().image(&image.url);
+            embeds[0] = embeds[0].clone().image(url);
         } else {
-            embeds.push(CreateEmbed::new().colour(colour(approval.state)).image(&image.url));
+            embeds.push(CreateEmbed::new().colour(colour(approval.state)).image(url));
         }
     }
     embeds
@@ -179,15 +186,51 @@ fn outcome(approval: &Approval) -> Option<String> {
     Some(text)
 }
 
-fn link_lines(images: &[&ShownAsset], others: &[&ShownAsset]) -> Vec<String> {
-    let first_image_number = limits::EMBEDS + 1;
-    let images =
-        images.iter().enumerate().map(|(n, a)| format!("[Image {}]({})", first_image_number + n, a.url));
-    let others = others.iter().enumerate().map(|(n, a)| {
-        let kind = a.kind.as_deref().map(kind_label).unwrap_or("Asset");
-        format!("[{kind} {}]({})", n + 1, a.url)
-    });
-    images.chain(others).collect()
+/// The file names of the attached previews (at most one per embed), and one line for every other
+/// asset, with the reason it is not shown when it should have been, linked when its URL is one
+/// Discord accepts.
+fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&'v str>, Vec<String>) {
+    let (mut attached, mut links) = (Vec::new(), Vec::new());
+    for (label, view) in labels(assets).into_iter().zip(views) {
+        let (link, why) = match view {
+            AssetView::Attached { filename } if attached.len() < limits::EMBEDS => {
+                attached.push(filename.as_str());
+                continue;
+            }
+            AssetView::Attached { .. } => (None, None),
+            AssetView::Linked { link } => (link.as_deref(), None),
+            AssetView::NotShown { why, link } => (link.as_deref(), Some(why)),
+        };
+        let mut line = match link {
+            Some(url) => format!("[{label}]({url})"),
+            None => label,
+        };
+        match why {
+            Some(why) => line.push_str(&format!(" (not shown: {why})")),
+            None if link.is_none() => line.push_str(" (no usable link)"),
+            None => {}
+        }
+        links.push(line);
+    }
+    (attached, links)
+}
+
+/// What a card calls each asset: images numbered among images ("Image 3"), other kinds among
+/// themselves ("Video 1").
+pub fn labels(assets: &[ShownAsset]) -> Vec<String> {
+    let (mut images, mut others) = (0, 0);
+    assets
+        .iter()
+        .map(|asset| {
+            if may_be_image(asset) {
+                images += 1;
+                format!("Image {images}")
+            } else {
+                others += 1;
+                format!("{} {others}", asset.kind.as_deref().map(kind_label).unwrap_or("Asset"))
+            }
+        })
+        .collect()
 }
 
 fn kind_label(kind: &str) -> &'static str {

@@ -17,6 +17,8 @@ pub enum CardAction {
     Reject,
     /// The reason modal, submitted.
     RejectReason,
+    /// The Full size button: fresh links to the originals, for the clicker only.
+    FullSize,
 }
 
 /// A parsed `custom_id`: an action on one approval.
@@ -46,6 +48,7 @@ impl CardCustomId {
             "a" => CardAction::Approve,
             "r" => CardAction::Reject,
             "m" => CardAction::RejectReason,
+            "f" => CardAction::FullSize,
             _ => return None,
         };
         let approval_id = id.parse().ok().filter(|id: &i64| *id > 0)?;
@@ -59,6 +62,7 @@ impl fmt::Display for CardCustomId {
             CardAction::Approve => "a",
             CardAction::Reject => "r",
             CardAction::RejectReason => "m",
+            CardAction::FullSize => "f",
         };
         write!(f, "{PREFIX}:{action}:{}", self.approval_id)
     }
@@ -70,7 +74,9 @@ mod tests {
 
     #[test]
     fn every_action_round_trips_and_stays_short() {
-        for action in [CardAction::Approve, CardAction::Reject, CardAction::RejectReason] {
+        for action in
+            [CardAction::Approve, CardAction::Reject, CardAction::RejectReason, CardAction::FullSize]
+        {
             let id = CardCustomId::new(action, i64::MAX);
             let text = id.to_string();
             assert!(text.len() <= 100, "{text}");

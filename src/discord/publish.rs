@@ -11,7 +11,7 @@ use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
-    cards,
+    attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
@@ -62,7 +62,6 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
-    let channel = ChannelId::new(approval.channel_id);
     match approval.message_id {
         None => {
             if let Some(found) = card_already_posted(bridge, approval).await? {
@@ -76,21 +75,24 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
             let roles: Vec<RoleId> =
                 bridge.reviewer_roles_for(&approval.workflow_id).into_iter().map(RoleId::new).collect();
+            let channel = ChannelId::new(approval.channel_id);
             if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
             bridge.store.card_attempted(approval.id).await?;
-            let message = channel.send_message(&bridge.discord, cards::new_card(approval)).await?;
+            let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
             bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
             bridge.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = channel.edit_message(
+            let edit = edit_card(
                 &bridge.discord,
+                &bridge.scenario,
+                &bridge.previews,
+                approval,
                 MessageId::new(message_id),
-                cards::card_update(approval),
             );
             match edit.await {
                 Ok(_) => {

@@ -8,6 +8,7 @@ use tracing::{info, warn};
 
 use super::{
     custom_id::{CardAction, CardCustomId},
+    full_size,
     publish::sync_card,
     reply::{Answerable, Handled, RESTARTING, refuse},
 };
@@ -42,6 +43,9 @@ async fn clicked(
     let Some(_work) = bridge.begin_work() else {
         return refuse(RESTARTING);
     };
+    if id.action == CardAction::FullSize {
+        return Ok(full_size::on_click(bridge, ctx, click, id).await?);
+    }
     let card = Click {
         id,
         channel_id: click.channel_id.get(),
@@ -198,6 +202,7 @@ fn attempt(action: CardAction) -> &'static str {
         CardAction::Approve => "approve",
         CardAction::Reject => "reject",
         CardAction::RejectReason => "reject with reason",
+        CardAction::FullSize => "full size",
     }
 }
 

@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use super::*;
+use crate::previews::NotShown;
 use crate::{
     approvals::review::{ReviewSnapshot, ShownPrompt},
     store::Reviewer,
@@ -41,8 +42,26 @@ fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
     ShownAsset { asset_id: format!("asset_{n}").into(), url, kind: Some(kind.into()), node_id: "gen".into() }
 }
 
-fn json(message: &CreateMessage) -> Value {
-    serde_json::to_value(message).unwrap()
+/// How each asset is shown when every preview could be made.
+fn views(a: &Approval) -> Vec<AssetView> {
+    let names = crate::previews::plan::preview_names(&a.snapshot.assets);
+    a.snapshot
+        .assets
+        .iter()
+        .zip(names)
+        .map(|(asset, name)| match name {
+            Some(filename) => AssetView::Attached { filename },
+            None => AssetView::Linked { link: Some(asset.url.clone()) },
+        })
+        .collect()
+}
+
+fn card(a: &Approval) -> Value {
+    serde_json::to_value(new_card(a, &views(a))).unwrap()
+}
+
+fn update(a: &Approval) -> Value {
+    serde_json::to_value(card_update(a, &views(a))).unwrap()
 }
 
 /// Characters Discord counts towards the 6000 over a message's embeds.
@@ -67,22 +86,74 @@ fn field<'a>(message: &'a Value, name: &str) -> Option<&'a str> {
 
 #[test]
 fn a_pending_card_offers_approve_and_reject_leading_back_to_its_row() {
-    let message = json(&new_card(&approval(vec![asset(1, "image", 10)], vec![])));
+    let message = card(&approval(vec![asset(1, "image", 10)], vec![]));
     let buttons = message["components"][0]["components"].as_array().unwrap();
     let labels: Vec<_> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["Approve", "Reject"]);
+    assert_eq!(labels, ["Approve", "Reject", "Full size"]);
     let ids: Vec<_> =
         buttons.iter().map(|b| CardCustomId::parse(b["custom_id"].as_str().unwrap()).unwrap()).collect();
-    assert_eq!(ids, [CardCustomId::new(CardAction::Approve, 42), CardCustomId::new(CardAction::Reject, 42)]);
+    let expected =
+        [CardAction::Approve, CardAction::Reject, CardAction::FullSize].map(|a| CardCustomId::new(a, 42));
+    assert_eq!(ids, expected);
     assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
-    assert_eq!(message["embeds"][0]["image"]["url"], "https://cdn.example/1?sig=xxxxxxxxxx");
+    assert_eq!(message["embeds"][0]["image"]["url"], "attachment://image1_asset_1.jpg");
+}
+
+#[test]
+fn a_card_never_embeds_a_signed_url_only_its_own_attachments() {
+    let a = approval((1..=4).map(|n| asset(n, "image", 40)).collect(), vec![]);
+    let message = card(&a);
+    let urls: Vec<&str> =
+        message["embeds"].as_array().unwrap().iter().map(|e| e["image"]["url"].as_str().unwrap()).collect();
+    assert_eq!(urls.len(), 4);
+    assert!(urls.iter().all(|u| u.starts_with("attachment://image")), "{urls:?}");
+}
+
+#[test]
+fn images_not_shown_are_named_with_why_and_linked_only_when_the_link_is_usable() {
+    let a = approval((1..=3).map(|n| asset(n, "image", 10)).collect(), vec![]);
+    let views = vec![
+        AssetView::Attached { filename: "image1_asset_1.jpg".into() },
+        AssetView::NotShown {
+            why: NotShown::DownloadFailed(Some(404)),
+            link: Some(a.snapshot.assets[1].url.clone()),
+        },
+        AssetView::NotShown { why: NotShown::RelativeUrl, link: None },
+    ];
+    let message = serde_json::to_value(new_card(&a, &views)).unwrap();
+    assert_eq!(message["embeds"].as_array().unwrap().len(), 1);
+    let links = field(&message, "More assets").unwrap();
+    assert!(
+        links.contains(
+            "[Image 2](https://cdn.example/2?sig=xxxxxxxxxx) (not shown: download failed (HTTP 404))"
+        ),
+        "{links}"
+    );
+    assert!(links.contains("Image 3 (not shown: relative URL)"), "{links}");
+    assert!(!links.contains("[Image 3]"), "{links}");
+}
+
+#[test]
+fn another_kind_without_a_usable_url_is_listed_without_a_link() {
+    let mut a = approval(vec![asset(1, "video", 10)], vec![]);
+    let views = vec![AssetView::Linked { link: None }];
+    a.snapshot.assets[0].url = String::new();
+    let message = serde_json::to_value(new_card(&a, &views)).unwrap();
+    assert_eq!(field(&message, "More assets"), Some("Video 1 (no usable link)"));
+}
+
+#[test]
+fn a_card_without_assets_offers_no_full_size_button() {
+    let message = card(&approval(vec![], vec![]));
+    let buttons = message["components"][0]["components"].as_array().unwrap();
+    assert_eq!(buttons.len(), 2);
 }
 
 #[test]
 fn the_card_names_the_workflow_run_gate_iteration_and_times() {
     let mut a = approval(vec![], vec![]);
     a.snapshot.iteration = Some(2);
-    let message = json(&new_card(&a));
+    let message = card(&a);
     let embed = &message["embeds"][0];
     assert_eq!(embed["title"], "Review: Hero shots");
     let description = embed["description"].as_str().unwrap();
@@ -94,7 +165,7 @@ fn the_card_names_the_workflow_run_gate_iteration_and_times() {
 #[test]
 fn more_images_than_embeds_become_numbered_links() {
     let assets = (1..=15).map(|n| asset(n, "image", 40)).collect();
-    let message = json(&new_card(&approval(assets, vec![])));
+    let message = card(&approval(assets, vec![]));
     assert_eq!(message["embeds"].as_array().unwrap().len(), limits::EMBEDS);
     let links = field(&message, "More assets").unwrap();
     assert_eq!(links.lines().count(), 5);
@@ -105,7 +176,7 @@ fn more_images_than_embeds_become_numbered_links() {
 fn other_kinds_are_labelled_links_and_never_images() {
     let assets =
         vec![asset(1, "video", 10), asset(2, "3d", 10), asset(3, "audio", 10), asset(4, "document", 10)];
-    let message = json(&new_card(&approval(assets, vec![])));
+    let message = card(&approval(assets, vec![]));
     assert!(message["embeds"][0].get("image").is_none());
     let links = field(&message, "More assets").unwrap();
     for label in ["[Video 1]", "[3D model 2]", "[Audio 3]", "[Document 4]"] {
@@ -115,7 +186,7 @@ fn other_kinds_are_labelled_links_and_never_images() {
 
 #[test]
 fn a_card_without_assets_says_so() {
-    let message = json(&new_card(&approval(vec![], vec![])));
+    let message = card(&approval(vec![], vec![]));
     assert!(field(&message, "Assets").unwrap().contains("no asset"));
 }
 
@@ -132,7 +203,7 @@ fn long_texts_are_cut_with_an_ellipsis_and_the_card_stays_within_discord_limits(
         (0..40).map(|n| asset(n, "video", 900)).chain((0..12).map(|n| asset(n, "image", 900))).collect();
     let mut a = approval(assets, prompts);
     a.snapshot.workflow_name = "N".repeat(400);
-    let message = json(&new_card(&a));
+    let message = card(&a);
     let embed = &message["embeds"][0];
     assert_eq!(embed["title"].as_str().unwrap().chars().count(), limits::TITLE);
     assert!(embed["title"].as_str().unwrap().ends_with('…'));
@@ -154,7 +225,7 @@ fn a_decided_card_has_no_buttons_and_shows_who_decided_what_and_when() {
     a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
     a.decided_at = Some(1_700_000_200_000);
     a.reason = Some("wrong palette".into());
-    let edit = serde_json::to_value(card_update(&a)).unwrap();
+    let edit = update(&a);
     assert_eq!(edit["components"], Value::Array(vec![]));
     let decision = field(&edit, "Decision").unwrap();
     assert!(decision.contains("Rejected by <@7> <t:1700000200:f>"), "{decision}");
@@ -166,7 +237,7 @@ fn a_card_closed_outside_the_bridge_says_what_happened() {
     let mut a = approval(vec![], vec![]);
     a.state = ApprovalState::RunEnded;
     a.reason = Some("The run was canceled in Scenario".into());
-    let edit = serde_json::to_value(card_update(&a)).unwrap();
+    let edit = update(&a);
     assert!(field(&edit, "Decision").unwrap().starts_with("The run was canceled in Scenario"));
     assert_eq!(edit["components"], Value::Array(vec![]));
 }
@@ -190,7 +261,7 @@ fn a_decided_card_full_to_the_brim_keeps_its_decision_within_discord_limits() {
         a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
         a.decided_at = Some(1_700_000_200_000);
         a.reason = Some("r".repeat(500));
-        let edit = serde_json::to_value(card_update(&a)).unwrap();
+        let edit = update(&a);
         assert!(embed_chars(&edit) <= limits::EMBED_TOTAL, "{} chars", embed_chars(&edit));
         assert!(field(&edit, "Decision").unwrap().ends_with(&"r".repeat(500)), "the reason is whole");
         for f in edit["embeds"][0]["fields"].as_array().unwrap() {

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
-//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start` runs some parts; `BENCH_QUICK=1`
+//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews` runs some parts; `BENCH_QUICK=1`
 //! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
 //! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
 //! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
@@ -19,6 +19,7 @@ mod decision;
 mod discovery;
 mod footprint;
 mod poll_cost;
+mod previews;
 mod report;
 
 use std::time::Instant;
@@ -43,6 +44,10 @@ pub struct Scale {
     pub memory_gates: usize,
     /// Rows in the database at start-up.
     pub start_rows: usize,
+    /// Cards posted per preview measurement (1 and 10 images).
+    pub preview_cards: usize,
+    /// Cards of 10 images each in the preview burst.
+    pub preview_burst_cards: usize,
 }
 
 impl Scale {
@@ -58,6 +63,8 @@ impl Scale {
             burst_channels: 10,
             memory_gates: 10_000,
             start_rows: 100_000,
+            preview_cards: 20,
+            preview_burst_cards: 100,
         }
     }
 
@@ -73,6 +80,8 @@ impl Scale {
             burst_channels: 10,
             memory_gates: 1_000,
             start_rows: 10_000,
+            preview_cards: 3,
+            preview_burst_cards: 10,
         }
     }
 }
@@ -90,7 +99,7 @@ async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();
     let mut rows = Vec::new();
-    for part in ["poll", "discovery", "decision", "burst", "memory", "start"] {
+    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews"] {
         if !wanted(part) {
             continue;
         }
@@ -101,6 +110,7 @@ async fn benchmark() {
             "decision" => decision::run(&scale).await,
             "burst" => burst::run(&scale).await,
             "memory" => footprint::memory(&scale).await,
+            "previews" => previews::run(&scale).await,
             _ => footprint::start_up(&scale).await,
         };
         eprintln!("benchmark part {part} took {:.0?}", part_started.elapsed());

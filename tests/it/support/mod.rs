@@ -3,3 +3,4 @@ pub mod child;
 pub mod db;
 pub mod fake_discord;
 pub mod fake_scenario;
+pub mod images;

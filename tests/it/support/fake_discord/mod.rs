@@ -9,6 +9,7 @@
 // A helper library for many tests: each test binary uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+mod attachments;
 pub mod commands;
 pub mod errors;
 pub mod faults;
@@ -26,6 +27,7 @@ mod routes;
 pub mod rules;
 pub mod state;
 mod tls;
+mod uploads;
 mod waits;
 
 use std::net::SocketAddr;

@@ -53,7 +53,13 @@ fn parse_multipart(boundary: &str, bytes: &[u8]) -> Result<(Option<Value>, Vec<R
                     l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_owned())
                 })
                 .unwrap_or_else(|| "application/octet-stream".into());
-            files.push(RecordedFile { field: name, filename, content_type, size: data.len() });
+            files.push(RecordedFile {
+                field: name,
+                filename,
+                content_type,
+                size: data.len(),
+                data: data.into(),
+            });
         }
     }
     Ok((body, files))

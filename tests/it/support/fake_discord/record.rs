@@ -18,6 +18,8 @@ pub struct RecordedFile {
     pub content_type: String,
     /// The file's size in bytes.
     pub size: usize,
+    /// The file's bytes.
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// One request as the fake saw it, and what it answered.

@@ -9,7 +9,9 @@ use super::payloads::{self, id_text};
 use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
 use super::state::{Channel, ChannelAccess, ChannelKind, State, StoredMessage, next_id};
-use super::{APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, rules};
+use super::{
+    APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, rules, uploads,
+};
 
 pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "url": shared.gateway_url() })))
@@ -151,6 +153,7 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
         return Err(ApiError::missing_permissions());
     }
     rules::check_not_empty(&body, ctx.files.len())?;
+    uploads::check(&body, ctx.files, &[], shared.config.upload_limit)?;
     let nonce = Some(&body["nonce"]).filter(|n| !n.is_null()).map(id_text);
     let enforce = body["enforce_nonce"] == true;
     if let (Some(nonce), true) = (&nonce, enforce) {
@@ -202,6 +205,8 @@ pub(super) fn edit_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError
         return Err(ApiError::not_message_author());
     }
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
+    let existing = message.value["attachments"].as_array().cloned().unwrap_or_default();
+    uploads::check(&body, ctx.files, &existing, shared.config.upload_limit)?;
     Ok(Reply::json(edit_stored(message, &body, ctx.files)?))
 }
 

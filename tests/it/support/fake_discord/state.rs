@@ -21,6 +21,8 @@ pub struct FakeDiscordConfig {
     pub nonce_window: Duration,
     /// Discord's rate limits, when enforced; `None` (the default) answers every request at once.
     pub rate_limits: Option<RateLimits>,
+    /// Bytes of files one request may upload (Discord: 10 MiB in a server without boosts).
+    pub upload_limit: usize,
 }
 
 impl Default for FakeDiscordConfig {
@@ -30,6 +32,7 @@ impl Default for FakeDiscordConfig {
             token_lifetime: Duration::from_secs(15 * 60),
             nonce_window: Duration::from_secs(5 * 60),
             rate_limits: None,
+            upload_limit: 10 * 1024 * 1024,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! [`step`]: FakeScenario::step
 #![allow(dead_code)] // A shared test fixture: not every test binary module uses every helper.
 
+mod cdn;
 mod faults;
 mod flow;
 mod inspect;

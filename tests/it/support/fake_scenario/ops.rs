@@ -21,15 +21,6 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{tail}")
 }
 
-/// A CloudFront-style signed URL on the fake's own CDN route, valid for an hour.
-pub fn signed_url(port: u16, asset_id: &str) -> String {
-    let expires = OffsetDateTime::now_utc().unix_timestamp() + 3600;
-    let signature: String = std::iter::repeat_with(fastrand::alphanumeric).take(24).collect();
-    format!(
-        "http://127.0.0.1:{port}/cdn/{asset_id}.png?Expires={expires}&Signature={signature}&Key-Pair-Id=KFAKE"
-    )
-}
-
 impl State {
     /// Adds a workflow; returns its id.
     pub fn add_workflow(&mut self, name: &str, template: FlowTemplate) -> String {
@@ -77,7 +68,7 @@ impl State {
     /// Adds a standalone asset; returns its id.
     pub fn add_asset(&mut self, port: u16, prompt: Option<String>) -> String {
         let id = new_id("asset");
-        let url = signed_url(port, &id);
+        let url = self.cdn.sign(port, &id);
         self.assets.insert(id.clone(), AssetRec { id: id.clone(), created_at: now(), prompt, url });
         id
     }
@@ -91,7 +82,7 @@ impl State {
         let (changed, made) = run.advance(&at, gate_status, || new_id("job"));
         for new in made {
             let asset_id = new_id("asset");
-            let url = signed_url(port, &asset_id);
+            let url = self.cdn.sign(port, &asset_id);
             if let Some(node) = run.nodes.iter_mut().find(|n| n.id == new.node_id) {
                 node.assets.push(asset_id.clone());
             }

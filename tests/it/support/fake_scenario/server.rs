@@ -14,17 +14,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::faults::{Endpoint, Fault, RecordedRequest, take};
-use super::ops::signed_url;
 use super::render;
 use super::state::{JobEntry, State};
 use super::{Options, Shared};
-
-/// A 1×1 transparent PNG, what the CDN serves.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0,
-    0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0,
-    1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
 
 enum Reply {
     Json(StatusCode, Value),
@@ -110,7 +102,9 @@ pub async fn handle(
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
     let answer = if endpoint == Endpoint::Cdn {
-        cdn(&params)
+        let (status, content_type, bytes) =
+            shared.state.lock().unwrap().cdn.serve(segs.first().map_or("", String::as_str), &params);
+        Reply::Raw(StatusCode::from_u16(status).unwrap(), content_type, bytes)
     } else if !auth_ok {
         error(401, "Invalid API key or secret")
     } else if required_project.is_some_and(|p| params.get("projectId") != Some(&p)) {
@@ -155,19 +149,6 @@ fn broken() -> Response {
     Response::new(Body::from_stream(failing))
 }
 
-fn cdn(params: &HashMap<String, String>) -> Reply {
-    let expires = params.get("Expires").and_then(|e| e.parse::<i64>().ok());
-    let fresh = expires.is_some_and(|e| e >= time::OffsetDateTime::now_utc().unix_timestamp());
-    if !fresh || !params.contains_key("Signature") {
-        return Reply::Raw(
-            StatusCode::FORBIDDEN,
-            "text/xml",
-            b"<Error><Code>AccessDenied</Code></Error>".to_vec(),
-        );
-    }
-    Reply::Raw(StatusCode::OK, "image/png", PNG.to_vec())
-}
-
 impl Shared {
     fn answer(
         &self,
@@ -195,10 +176,11 @@ impl Shared {
             },
             Endpoint::UserApproval => decide(&mut state, &segs[1], body),
             Endpoint::GetAsset => match state.assets.get(&segs[1]) {
-                Some(a) => Reply::Json(
-                    StatusCode::OK,
-                    json!({ "asset": render::asset(a, &signed_url(port, &a.id)) }),
-                ),
+                Some(a) => {
+                    let mut asset = render::asset(a, &state.cdn.sign(port, &a.id));
+                    state.cdn.dress(&mut asset);
+                    Reply::Json(StatusCode::OK, json!({ "asset": asset }))
+                }
                 None => error(404, format!("Asset {} not found", segs[1])),
             },
             Endpoint::GetBulkAssets => bulk_assets(&state, port, body),
@@ -208,7 +190,7 @@ impl Shared {
 }
 
 fn job_json(state: &State, entry: &JobEntry) -> Value {
-    render::job(entry, &|id| state.assets.get(id).map(|a| a.url.clone()))
+    render::job(entry, &|id| state.assets.get(id).map(|a| state.cdn.url_of(id, a.url.clone())))
 }
 
 fn page_size(params: &HashMap<String, String>) -> Result<usize, Reply> {
@@ -403,7 +385,11 @@ fn bulk_assets(state: &State, port: u16, body: Option<Value>) -> Reply {
     let assets: Vec<Value> = ids
         .iter()
         .filter_map(|id| state.assets.get(*id))
-        .map(|a| render::asset(a, &signed_url(port, &a.id)))
+        .map(|a| {
+            let mut asset = render::asset(a, &state.cdn.sign(port, &a.id));
+            state.cdn.dress(&mut asset);
+            asset
+        })
         .collect();
     Reply::Json(StatusCode::OK, json!({ "assets": assets }))
 }

@@ -314,6 +314,7 @@ pub struct State {
     pub jobs: Vec<JobEntry>,
     pub job_index: HashMap<String, usize>,
     pub assets: HashMap<String, AssetRec>,
+    pub cdn: super::cdn::Cdn,
 }
 
 impl State {

@@ -1,0 +1,135 @@
+//! Previews outlive Scenario's signed URLs, survive the decision without being uploaded again,
+//! and fit one message.
+
+use approval_bridge::approvals::state::ApprovalState;
+
+use super::{assert_images_are_attachments, attachments, card, embed_images, parked, post, real_files};
+use crate::support::{app::spawn_app, fake_scenario::Endpoint, images};
+
+#[tokio::test]
+async fn a_card_whose_scenario_urls_expired_still_shows_every_image_from_its_attachments() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 3);
+    real_files(&app, &assets);
+    post(&app).await;
+    let bulk_calls = app.scenario.requests_to(Endpoint::GetBulkAssets).len();
+
+    app.scenario.expire_signed_urls();
+    let approval = app.approval(&job, "review").await;
+    let old_url = &approval.snapshot.assets[0].url;
+    let refused = reqwest::get(old_url).await.unwrap().status();
+    assert_eq!(refused, 403, "the card's Scenario URLs are expired now");
+
+    let card = card(&app, &job).await;
+    assert_images_are_attachments(&app, &card, 3);
+    assert!(embed_images(&card).iter().all(|url| !url.contains("127.0.0.1")), "{card}");
+    assert!(bulk_calls >= 2, "URLs were read fresh at posting, not only at discovery");
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_decided_card_keeps_its_attachments_without_uploading_them_again() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 2);
+    real_files(&app, &assets);
+    post(&app).await;
+    let posted = assert_images_are_attachments(&app, &card(&app, &job).await, 2);
+    let downloads: usize = assets.iter().map(|a| app.scenario.cdn_downloads(a)).sum();
+    app.scenario.expire_signed_urls();
+
+    let approval = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+    let decided = app.approval(&job, "review").await;
+    assert_eq!(decided.state, ApprovalState::Approved);
+
+    let card = card(&app, &job).await;
+    assert_eq!(assert_images_are_attachments(&app, &card, 2), posted, "the same attachments");
+    let path = format!("/channels/{}/messages/{}", decided.channel_id, decided.message_id.unwrap());
+    let edits: Vec<_> =
+        app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect();
+    assert_eq!(edits.len(), 1);
+    assert!(edits[0].files.is_empty(), "nothing uploaded again");
+    let listed: Vec<&str> = edits[0].body.as_ref().unwrap()["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, posted.iter().map(String::as_str).collect::<Vec<_>>());
+    let after: usize = assets.iter().map(|a| app.scenario.cdn_downloads(a)).sum();
+    assert_eq!(after, downloads, "nothing downloaded again");
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn an_image_that_failed_at_posting_is_attached_on_the_next_edit() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 2);
+    real_files(&app, &assets);
+    app.scenario.set_asset_status(&assets[1], 503);
+    post(&app).await;
+    let before = attachments(&card(&app, &job).await);
+    assert_eq!(before.len(), 1);
+
+    real_files(&app, &assets);
+    let approval = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+
+    let card = card(&app, &job).await;
+    let ids = assert_images_are_attachments(&app, &card, 2);
+    assert_eq!(ids[0], before[0]["id"].as_str().unwrap(), "the first preview was kept");
+    assert_eq!(app.scenario.cdn_downloads(&assets[0]), 1, "and not downloaded again");
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn an_open_card_from_before_previews_moves_to_attachments_on_its_next_edit() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 2);
+    real_files(&app, &assets);
+    post(&app).await;
+    let approval = app.approval(&job, "review").await;
+    // As an older bridge posted it: embeds on the signed URLs, no attachments.
+    let urls: Vec<String> = approval.snapshot.assets.iter().map(|a| a.url.clone()).collect();
+    app.discord.rewrite_message(approval.message_id.unwrap(), |message| {
+        message["attachments"] = serde_json::json!([]);
+        for (embed, url) in message["embeds"].as_array_mut().unwrap().iter_mut().zip(&urls) {
+            embed["image"] = serde_json::json!({ "url": url });
+        }
+    });
+    app.scenario.expire_signed_urls();
+    app.execute_sql(&format!("UPDATE approvals SET card_current = 0 WHERE id = {}", approval.id)).await;
+
+    let report = app.poll().await;
+    assert_eq!(report.cards_updated, 1, "{report:?}");
+    assert_images_are_attachments(&app, &card(&app, &job).await, 2);
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn ten_four_mib_pngs_make_one_message_within_the_upload_limit() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 10);
+    // Two distinct files in turn: making ten costs the test, not the bridge, which
+    // downloads and decodes each asset anyway.
+    let pngs = [images::png_of_mib(4.0, 1), images::png_of_mib(4.0, 2)];
+    for (asset, png) in assets.iter().zip(pngs.iter().cycle()) {
+        assert!(png.len() >= 4 * 1024 * 1024 - 64 * 1024, "{} bytes", png.len());
+        app.scenario.set_asset_file(asset, "image/png", png.clone());
+    }
+    post(&app).await;
+
+    let posts: Vec<_> = app
+        .discord
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+        .collect();
+    assert_eq!(posts.len(), 1, "one message, no retry");
+    let uploaded: usize = posts[0].files.iter().map(|f| f.size).sum();
+    assert!(uploaded <= 10 * 1024 * 1024, "{uploaded} bytes");
+    assert_images_are_attachments(&app, &card(&app, &job).await, 10);
+    app.discord.assert_no_rejections();
+}
