@@ -208,10 +208,17 @@ async fn send(
     }
     match scenario.send_decision(&claimed, decision).await {
         Ok(()) => finish(store, &claimed).await,
-        Err(err @ ScenarioError::BadCredentials { .. }) => {
+        Err(err @ ScenarioError::BadCredentials { status, .. }) => {
             warn!(error = %err, "Scenario refused the bridge's credentials while deciding");
-            let why = "Scenario refused the bridge's API key, so nothing was decided. \
-                       Ask an admin to check SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET.";
+            let why = if status == 403 {
+                // The key is known but may not act here: most often a missing or wrong project.
+                "Scenario refused the decision for this project (HTTP 403), so nothing was decided. \
+                 Ask an admin to check SCENARIO_PROJECT_ID (a project this API key may use) and \
+                 the key pair."
+            } else {
+                "Scenario refused the bridge's API key, so nothing was decided. \
+                 Ask an admin to check SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET."
+            };
             release(store, claimed, why.to_owned()).await
         }
         Err(err) => {

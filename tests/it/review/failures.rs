@@ -103,3 +103,21 @@ async fn a_card_discord_failed_to_post_is_posted_by_the_next_pass() {
     assert!(has_buttons(&card_of(&app, &posted)));
     app.discord.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn a_decision_refused_for_the_project_names_the_setting_to_fix_and_leaves_the_card_open() {
+    let app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    // The key may only act in a project the bridge does not name (SCENARIO_PROJECT_ID unset).
+    app.scenario.require_project_id(Some("proj_team"));
+
+    let answer = app.answer(&app.click(&app.reviewer("ana"), &approval, "Approve").await).await;
+
+    assert!(answer.contains("HTTP 403") && answer.contains("SCENARIO_PROJECT_ID"), "{answer}");
+    assert!(answer.contains("nothing was decided"), "{answer}");
+    assert_eq!(app.scenario.node_status(&job, "review").as_deref(), Some("pending"));
+    let released = app.approval(&job, "review").await;
+    assert_eq!(released.state, ApprovalState::Pending);
+    assert!(has_buttons(&card_of(&app, &released)));
+}
