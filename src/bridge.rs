@@ -22,7 +22,7 @@ use tokio_util::{
 };
 
 use crate::{
-    approvals::ids::WorkflowId,
+    approvals::{ids::WorkflowId, policy::Policy},
     config::DiscordSettings,
     decisions::LiveClaims,
     discord::{home::HomeServer, publish::CardTurns},
@@ -64,6 +64,7 @@ pub struct Bridge {
     pub previews: Previews,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
+    default_policy: Policy,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
     routes_version: AtomicU64,
     route_writes: tokio::sync::Mutex<()>,
@@ -113,6 +114,7 @@ impl Bridge {
             previews: Previews::new(settings.card_upload_budget),
             default_channel: settings.approval_channel_id.map(NonZeroU64::get),
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
+            default_policy: settings.default_policy,
             routes: RwLock::new(HashMap::new()),
             routes_version: AtomicU64::new(0),
             route_writes: tokio::sync::Mutex::new(()),
@@ -152,6 +154,17 @@ impl Bridge {
             Some(route) => route.reviewer_roles,
             None => self.default_reviewer_roles.clone(),
         }
+    }
+
+    /// The review policy of the gates of `workflow_id`: its route's own, else the defaults.
+    pub fn policy_for(&self, workflow_id: &WorkflowId) -> Policy {
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        routes.get(workflow_id).and_then(|w| w.policy).unwrap_or(self.default_policy)
+    }
+
+    /// The review policy of workflows without one of their own (`APPROVALS_REQUIRED`, …).
+    pub fn default_policy(&self) -> Policy {
+        self.default_policy
     }
 
     /// Notes a successful pass; returns how many failed passes it ends.
@@ -217,6 +230,22 @@ impl Bridge {
         let removed = self.store.remove_watch(workflow_id, by).await?;
         self.load_routes().await?;
         Ok(removed)
+    }
+
+    /// Gives the route of a workflow its own review policy (`None`: the defaults again), recorded
+    /// in the route audit; it applies to its open gates from the next pass. `None` when the
+    /// workflow has no route.
+    pub async fn set_policy(
+        &self,
+        workflow_id: &WorkflowId,
+        policy: Option<&Policy>,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.route_writes.lock().await;
+        let shown_as = policy.copied().unwrap_or(self.default_policy).to_string();
+        let saved = self.store.set_policy(workflow_id, policy, &shown_as, by).await?;
+        self.load_routes().await?;
+        Ok(saved)
     }
 
     /// Every route, by workflow name.

@@ -7,7 +7,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{previews::DEFAULT_UPLOAD_BUDGET, scenario::DEFAULT_BASE_URL};
+use crate::{approvals::policy::Policy, previews::DEFAULT_UPLOAD_BUDGET, scenario::DEFAULT_BASE_URL};
 use url::Url;
 
 /// Where the database lives when `DATABASE_URL` is unset.
@@ -61,6 +61,23 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "REVIEWER_ROLE_IDS",
         meaning: "comma-separated role ids whose members may decide (default: members with Manage Server)",
+    },
+    SettingDoc {
+        name: "APPROVALS_REQUIRED",
+        meaning: "distinct reviewers who must approve a gate of a workflow without a policy of its own (default 1, at most 5); one reject rejects at once",
+    },
+    SettingDoc {
+        name: "REMIND_AFTER",
+        meaning: "remind the reviewers in a reply to a card left undecided this long, and again every as long, e.g. 4h (default: no reminders)",
+    },
+    SettingDoc { name: "MAX_REMINDERS", meaning: "the most reminders for one gate (default 3, 1 to 10)" },
+    SettingDoc {
+        name: "DEADLINE",
+        meaning: "time from a gate being seen to its deadline, e.g. 2d (default: no deadline)",
+    },
+    SettingDoc {
+        name: "ON_DEADLINE",
+        meaning: "what the bridge does when the deadline passes: reject, approve or nothing (default: nothing, the card is marked overdue and the reviewers pinged once)",
     },
     SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
@@ -146,6 +163,8 @@ pub struct DiscordSettings {
     pub timeout: Duration,
     /// Bytes of previews attached to one card's message.
     pub card_upload_budget: u64,
+    /// The review policy of workflows without one of their own.
+    pub default_policy: Policy,
 }
 
 /// The Scenario side of the settings.
@@ -219,6 +238,7 @@ impl Settings {
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
             timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
             card_upload_budget: reader.upload_budget(),
+            default_policy: reader.policy(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();
@@ -439,5 +459,6 @@ impl Reader<'_> {
     }
 }
 
+mod policy;
 #[cfg(test)]
 mod tests;

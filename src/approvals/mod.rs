@@ -3,6 +3,7 @@
 
 pub mod detect;
 pub mod ids;
+pub mod policy;
 pub mod review;
 pub mod settle;
 pub mod state;

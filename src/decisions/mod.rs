@@ -8,9 +8,12 @@
 //! when a fresh read shows the gate still waiting. While the run cannot be read the row stays
 //! `deciding` as the reviewer's, and the watcher tries again on its next passes. A gate Scenario
 //! shows decided counts as the reviewer's only when their PUT may have done it: a PUT refused
-//! outright decided nothing, so the gate was decided elsewhere.
+//! outright decided nothing, so the gate was decided elsewhere. Under a route's quorum, approvals
+//! are counted first and the decision is claimed once enough distinct reviewers approved
+//! ([`approve`]).
 
 mod claims;
+mod quorum;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +22,7 @@ use std::future::Future;
 use tracing::{info, instrument, warn};
 
 pub use claims::{HeldClaim, LiveClaims};
+pub use quorum::{Approved, approve};
 
 use crate::{
     approvals::{

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::approvals::{
     ids::{ClaimToken, JobId, NodeId, WorkflowId},
+    policy::Progress,
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -54,6 +55,9 @@ pub struct Approval {
     pub claim_token: Option<ClaimToken>,
     /// Whether the claim's PUT was (or was about to be) sent.
     pub decision_sent: bool,
+    /// What the card shows of the route's review policy (the tally, the deadline): filled in by
+    /// the card writer, which knows the route; empty as read from the store.
+    pub progress: Progress,
 }
 
 /// An open gate as the watcher needs it: which gate, and where it stands.
@@ -164,6 +168,7 @@ impl TryFrom<Row> for Approval {
             reason: row.reason,
             claim_token: row.claim_token.map(ClaimToken::from),
             decision_sent: row.decision_sent,
+            progress: Progress::default(),
         })
     }
 }
@@ -523,7 +528,7 @@ impl Store {
 
     /// Runs a guarded `update` (an `UPDATE … WHERE state = …` that matches one row or none) and,
     /// when it changed the row, writes `entry` to the audit in the same transaction.
-    async fn transition<'q>(
+    pub(super) async fn transition<'q>(
         &self,
         update: Query<'q, Sqlite, SqliteArguments<'q>>,
         entry: NewAudit,

@@ -27,6 +27,12 @@ pub enum AuditAction {
     Settled,
     /// Someone without the right tried to decide.
     Refused,
+    /// A reviewer's approval was counted towards the quorum of the route's policy.
+    Counted,
+    /// The bridge reminded the reviewers (route policy `remind_after`).
+    Reminded,
+    /// The deadline passed with nothing decided (route policy `on_deadline = nothing`).
+    Overdue,
 }
 
 impl AuditAction {
@@ -42,6 +48,9 @@ impl AuditAction {
             Self::Released => "released",
             Self::Settled => "settled",
             Self::Refused => "refused",
+            Self::Counted => "approval_counted",
+            Self::Reminded => "reminded",
+            Self::Overdue => "overdue",
         }
     }
 }

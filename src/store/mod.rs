@@ -1,6 +1,6 @@
-//! SQLite through sqlx: approvals, their audit trail, the routes admins set (watches), and the
-//! lease that lets one process at a time act on the database. Every query of the bridge lives in
-//! this module.
+//! SQLite through sqlx: approvals, their audit trail, the routes admins set (watches) with their
+//! review policies, the approvals counted towards a quorum, and the lease that lets one process
+//! at a time act on the database. Every query of the bridge lives in this module.
 //!
 //! The database runs in WAL mode with a busy timeout, so the poller and many clicks can work at
 //! once; each transition is one `UPDATE … WHERE state = <the state it leaves>` so two racing
@@ -11,6 +11,7 @@ mod audit;
 mod error;
 mod history;
 mod lease;
+mod policy;
 mod repost;
 mod stats;
 mod watches;
@@ -27,6 +28,7 @@ pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
+pub use policy::{PendingGate, Vote};
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// The bridge's database.

@@ -1,8 +1,10 @@
 //! The watches table (per-workflow routes set by admins) and its append-only trail,
 //! `route_audit`.
 
-use super::{Reviewer, Store, StoreError, now_ms};
-use crate::approvals::ids::WorkflowId;
+use sqlx::SqliteConnection;
+
+use super::{Reviewer, Store, StoreError, now_ms, policy::PolicyColumns};
+use crate::approvals::{ids::WorkflowId, policy::Policy};
 
 /// A route set with `/approvals watch`: the gates of one workflow go to one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub struct Watch {
     pub channel_id: u64,
     /// The role that decides its gates; `None`: the default reviewers.
     pub reviewer_role_id: Option<u64>,
+    /// Its own review policy; `None`: the defaults.
+    pub policy: Option<Policy>,
     /// The admin who set the route.
     pub set_by: Reviewer,
     /// When, unix milliseconds.
@@ -55,6 +59,8 @@ pub struct RouteAuditEntry {
     pub channel_id: Option<i64>,
     /// The route's reviewer role (set, or removed).
     pub reviewer_role_id: Option<i64>,
+    /// The route's review policy from then on, in words, when the change set one.
+    pub policy: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +72,8 @@ struct Row {
     set_by: i64,
     set_by_name: String,
     set_at: i64,
+    #[sqlx(flatten)]
+    policy: PolicyColumns,
 }
 
 impl From<Row> for Watch {
@@ -75,15 +83,40 @@ impl From<Row> for Watch {
             workflow_name: row.workflow_name,
             channel_id: row.channel_id as u64,
             reviewer_role_id: row.reviewer_role_id.map(|r| r as u64),
+            policy: row.policy.policy(),
             set_by: Reviewer { id: row.set_by as u64, name: row.set_by_name },
             set_at: row.set_at,
         }
     }
 }
 
-const AUDIT: &str = "INSERT INTO route_audit
-    (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+/// Records a route change: the route after a `watch`, the route removed by an `unwatch`, and
+/// the policy set, if the change set one.
+pub(super) async fn audit_route(
+    conn: &mut SqliteConnection,
+    action: &str,
+    route: &Watch,
+    policy: Option<&str>,
+    by: &Reviewer,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO route_audit
+         (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id, policy)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now_ms())
+    .bind(by.id as i64)
+    .bind(&by.name)
+    .bind(action)
+    .bind(route.workflow_id.as_str())
+    .bind(&route.workflow_name)
+    .bind(route.channel_id as i64)
+    .bind(route.reviewer_role_id.map(|r| r as i64))
+    .bind(policy)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 impl Store {
     /// Every route, by workflow name.
@@ -116,19 +149,10 @@ impl Store {
         .bind(at)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(AUDIT)
-            .bind(at)
-            .bind(by.id as i64)
-            .bind(&by.name)
-            .bind("watch")
-            .bind(new.workflow_id.as_str())
-            .bind(&new.workflow_name)
-            .bind(new.channel_id as i64)
-            .bind(new.reviewer_role_id.map(|r| r as i64))
-            .execute(&mut *tx)
-            .await?;
+        let watch = Watch::from(row);
+        audit_route(&mut tx, "watch", &watch, None, by).await?;
         tx.commit().await?;
-        Ok(row.into())
+        Ok(watch)
     }
 
     /// Removes the route of a workflow, with its audit entry; the route removed, if there was one.
@@ -146,19 +170,21 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
-        sqlx::query(AUDIT)
-            .bind(now_ms())
-            .bind(by.id as i64)
-            .bind(&by.name)
-            .bind("unwatch")
-            .bind(workflow_id.as_str())
-            .bind(&removed.workflow_name)
-            .bind(removed.channel_id as i64)
-            .bind(removed.reviewer_role_id.map(|r| r as i64))
-            .execute(&mut *tx)
-            .await?;
+        audit_route(&mut tx, "unwatch", &removed, None, by).await?;
         tx.commit().await?;
         Ok(Some(removed))
+    }
+
+    /// The route of `workflow_id`, read inside a transaction that just changed it.
+    pub(super) async fn watch_in(
+        conn: &mut SqliteConnection,
+        workflow_id: &WorkflowId,
+    ) -> Result<Watch, StoreError> {
+        let row: Row = sqlx::query_as("SELECT * FROM watches WHERE workflow_id = ?")
+            .bind(workflow_id.as_str())
+            .fetch_one(conn)
+            .await?;
+        Ok(row.into())
     }
 
     /// The route changes, newest first, at most `limit`.

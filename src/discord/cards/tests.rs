@@ -34,6 +34,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         reason: None,
         claim_token: None,
         decision_sent: false,
+        progress: Default::default(),
     }
 }
 

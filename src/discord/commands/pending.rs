@@ -119,6 +119,7 @@ mod tests {
             reason: None,
             claim_token: None,
             decision_sent: false,
+            progress: Default::default(),
         }
     }
 

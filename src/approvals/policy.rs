@@ -1,0 +1,328 @@
+//! Review policies: how many distinct reviewers must approve a gate, when its reviewers are
+//! reminded, and what happens when its deadline passes. Pure: the watcher asks [`Policy::due`]
+//! what a gate needs now, and cards show a [`Progress`].
+//!
+//! Times are wall-clock unix milliseconds, as the store keeps them: a deadline counts from the
+//! moment the bridge first saw the gate. What fell due while the bridge was down is due once:
+//! the next reminder counts from the last one sent, not from the missed ones.
+
+use std::{fmt, time::Duration};
+
+use super::state::Decision;
+
+/// The most approvals a policy may require.
+pub const MAX_APPROVALS: u8 = 5;
+/// The most reminders a policy may send for one gate.
+pub const MAX_REMINDERS: u32 = 10;
+/// Reminders sent for one gate when no number is set.
+pub const DEFAULT_REMINDERS: u32 = 3;
+/// The shortest reminder interval or deadline: a second (tests use a few).
+pub const MIN_DURATION: Duration = Duration::from_secs(1);
+/// The longest reminder interval or deadline: a year.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// What the bridge does when a gate's deadline passes undecided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnDeadline {
+    /// Reject the gate, as a reviewer's Reject would.
+    Reject,
+    /// Approve the gate, whatever the tally.
+    Approve,
+    /// Decide nothing: mark the card overdue and ping the reviewers once.
+    Nothing,
+}
+
+impl OnDeadline {
+    /// The name used in settings, commands and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reject => "reject",
+            Self::Approve => "approve",
+            Self::Nothing => "nothing",
+        }
+    }
+
+    /// The outcome named `name` (any case); `None` for another word.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "reject" => Some(Self::Reject),
+            "approve" => Some(Self::Approve),
+            "nothing" => Some(Self::Nothing),
+            _ => None,
+        }
+    }
+
+    /// The decision the bridge sends, if any.
+    pub fn decision(self) -> Option<Decision> {
+        match self {
+            Self::Reject => Some(Decision::Reject),
+            Self::Approve => Some(Decision::Approve),
+            Self::Nothing => None,
+        }
+    }
+}
+
+/// The review policy of a route (or the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Distinct reviewers who must approve, 1 to [`MAX_APPROVALS`]; one reject rejects at once.
+    pub approvals_required: u8,
+    /// Time between reminders; `None`: no reminders.
+    pub remind_after: Option<Duration>,
+    /// The most reminders sent for one gate.
+    pub max_reminders: u32,
+    /// Time from the gate being seen to its deadline; `None`: no deadline.
+    pub deadline: Option<Duration>,
+    /// What happens at the deadline.
+    pub on_deadline: OnDeadline,
+}
+
+impl Default for Policy {
+    /// One approval decides; no reminders, no deadline.
+    fn default() -> Self {
+        Self {
+            approvals_required: 1,
+            remind_after: None,
+            max_reminders: DEFAULT_REMINDERS,
+            deadline: None,
+            on_deadline: OnDeadline::Nothing,
+        }
+    }
+}
+
+/// What the store remembers of a gate's time: when it was seen, its reminders, its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GateClock {
+    /// When the bridge first saw the gate, unix milliseconds.
+    pub found_at: i64,
+    /// Reminders sent so far.
+    pub reminders_sent: u32,
+    /// When the last reminder went out.
+    pub last_reminded_at: Option<i64>,
+    /// When the deadline was found passed with nothing decided (`on_deadline = nothing`).
+    pub overdue_at: Option<i64>,
+}
+
+/// What an open gate needs now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Nothing yet.
+    Nothing,
+    /// A reminder to its reviewers.
+    Remind,
+    /// The deadline passed: send this decision on the bridge's behalf.
+    Decide(Decision),
+    /// The deadline passed and the policy decides nothing: mark the card overdue, ping once.
+    Overdue,
+}
+
+impl Policy {
+    /// When the deadline of a gate seen at `found_at` falls, if it has one.
+    pub fn deadline_at(&self, found_at: i64) -> Option<i64> {
+        self.deadline.map(|d| found_at.saturating_add(millis(d)))
+    }
+
+    /// What a pending gate needs at `now`. The deadline comes first; a gate marked overdue gets
+    /// no more reminders (its overdue ping was the last word).
+    pub fn due(&self, gate: &GateClock, now: i64) -> Due {
+        if self.deadline_at(gate.found_at).is_some_and(|at| now >= at) {
+            return match (self.on_deadline.decision(), gate.overdue_at) {
+                (Some(decision), _) => Due::Decide(decision),
+                (None, None) => Due::Overdue,
+                (None, Some(_)) => Due::Nothing,
+            };
+        }
+        let Some(every) = self.remind_after else { return Due::Nothing };
+        if gate.overdue_at.is_some() || gate.reminders_sent >= self.max_reminders {
+            return Due::Nothing;
+        }
+        let since = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
+        if now >= since.saturating_add(millis(every)) { Due::Remind } else { Due::Nothing }
+    }
+
+    /// Whether `approvals` distinct approvals decide the gate.
+    pub fn reached(&self, approvals: usize) -> bool {
+        approvals >= usize::from(self.approvals_required.max(1))
+    }
+}
+
+impl fmt::Display for Policy {
+    /// The policy in words: `2 approvals · a reminder every 4h (at most 3) · deadline 2d, then reject`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.approvals_required {
+            0 | 1 => f.write_str("1 approval")?,
+            n => write!(f, "{n} approvals")?,
+        }
+        match self.remind_after {
+            Some(every) => write!(f, " · a reminder every {} (at most {})", words(every), self.max_reminders)?,
+            None => f.write_str(" · no reminders")?,
+        }
+        match self.deadline {
+            Some(deadline) => write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str()),
+            None => f.write_str(" · no deadline"),
+        }
+    }
+}
+
+/// What a card shows of its gate's policy: the tally, the deadline, whether it passed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Distinct approvals required; the tally shows only when more than one is.
+    pub required: u8,
+    /// The Discord user ids of the reviewers who approved so far, in order.
+    pub approved_by: Vec<u64>,
+    /// When the deadline falls, unix milliseconds.
+    pub deadline_at: Option<i64>,
+    /// What happens then.
+    pub on_deadline: Option<OnDeadline>,
+    /// When the deadline was found passed with nothing decided.
+    pub overdue_at: Option<i64>,
+}
+
+impl Progress {
+    /// The live tally, e.g. "Approved 1 of 2: <@7>"; `None` when one approval decides.
+    pub fn tally(&self) -> Option<String> {
+        if self.required <= 1 {
+            return None;
+        }
+        let (count, required) = (self.approved_by.len(), self.required);
+        if count == 0 {
+            return Some(format!("Approved 0 of {required}: no approval yet."));
+        }
+        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
+        Some(format!("Approved {count} of {required}: {}", who.join(", ")))
+    }
+
+    /// The deadline line, e.g. "Deadline <t:…:R> (<t:…:f>), then rejected.", or how it passed.
+    pub fn deadline(&self) -> Option<String> {
+        if let Some(at) = self.overdue_at {
+            return Some(format!(
+                "⏰ Overdue: the deadline passed <t:{}:R> and nobody has decided.",
+                at / 1000
+            ));
+        }
+        let at = self.deadline_at? / 1000;
+        let then = match self.on_deadline? {
+            OnDeadline::Reject => "then the bridge rejects it",
+            OnDeadline::Approve => "then the bridge approves it",
+            OnDeadline::Nothing => "then the card is marked overdue",
+        };
+        Some(format!("Deadline <t:{at}:R> (<t:{at}:f>); {then}."))
+    }
+}
+
+/// Parses a duration as people write it (`90s`, `4h`, `2d`, `1h 30m`), between
+/// [`MIN_DURATION`] and [`MAX_DURATION`]; the error says what to write instead.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let parsed = humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration: write it like 90s, 30m, 4h or 2d"))?;
+    if !(MIN_DURATION..=MAX_DURATION).contains(&parsed) {
+        return Err(format!("`{text}` is out of range: use from 1s to 365d"));
+    }
+    Ok(Duration::from_millis(millis(parsed).unsigned_abs()))
+}
+
+/// A duration in words, e.g. `4h` or `1day 2h`.
+pub fn words(duration: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
+}
+
+/// A duration in whole milliseconds, the unit of every time column.
+pub fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn policy(remind: Option<u64>, deadline: Option<u64>, on_deadline: OnDeadline) -> Policy {
+        Policy {
+            approvals_required: 2,
+            remind_after: remind.map(|m| Duration::from_secs(m * 60)),
+            max_reminders: 2,
+            deadline: deadline.map(|m| Duration::from_secs(m * 60)),
+            on_deadline,
+        }
+    }
+
+    #[test]
+    fn reminders_fall_due_every_interval_up_to_the_limit() {
+        let p = policy(Some(10), None, OnDeadline::Nothing);
+        let mut gate = GateClock { found_at: 0, ..GateClock::default() };
+        assert_eq!(p.due(&gate, 9 * MIN), Due::Nothing);
+        assert_eq!(p.due(&gate, 10 * MIN), Due::Remind);
+        gate = GateClock { reminders_sent: 1, last_reminded_at: Some(10 * MIN), ..gate };
+        assert_eq!(p.due(&gate, 19 * MIN), Due::Nothing);
+        assert_eq!(p.due(&gate, 20 * MIN), Due::Remind);
+        gate = GateClock { reminders_sent: 2, last_reminded_at: Some(20 * MIN), ..gate };
+        assert_eq!(p.due(&gate, 100 * MIN), Due::Nothing, "at most two");
+    }
+
+    #[test]
+    fn reminders_missed_while_down_are_due_once_then_count_from_the_one_sent() {
+        let p = policy(Some(10), None, OnDeadline::Nothing);
+        let gate = GateClock { found_at: 0, ..GateClock::default() };
+        assert_eq!(p.due(&gate, 55 * MIN), Due::Remind);
+        let after = GateClock { reminders_sent: 1, last_reminded_at: Some(55 * MIN), ..gate };
+        assert_eq!(p.due(&after, 56 * MIN), Due::Nothing, "not one per missed interval");
+        assert_eq!(p.due(&after, 65 * MIN), Due::Remind);
+    }
+
+    #[test]
+    fn the_deadline_decides_or_marks_overdue_once_and_ends_reminders() {
+        let gate = GateClock { found_at: 0, ..GateClock::default() };
+        for (on, due) in [
+            (OnDeadline::Reject, Due::Decide(Decision::Reject)),
+            (OnDeadline::Approve, Due::Decide(Decision::Approve)),
+            (OnDeadline::Nothing, Due::Overdue),
+        ] {
+            let p = policy(Some(10), Some(30), on);
+            assert_eq!(p.due(&gate, 29 * MIN), Due::Remind);
+            assert_eq!(p.due(&gate, 30 * MIN), due, "{on:?}");
+        }
+        let p = policy(Some(10), Some(30), OnDeadline::Nothing);
+        let overdue = GateClock { overdue_at: Some(30 * MIN), ..gate };
+        assert_eq!(p.due(&overdue, 90 * MIN), Due::Nothing, "pinged once, then quiet");
+    }
+
+    #[test]
+    fn the_quorum_counts_distinct_approvals() {
+        let p = policy(None, None, OnDeadline::Nothing);
+        assert!(!p.reached(1));
+        assert!(p.reached(2));
+        assert!(Policy::default().reached(1));
+    }
+
+    #[test]
+    fn durations_are_read_as_people_write_them_within_bounds() {
+        assert_eq!(parse_duration("4h"), Ok(Duration::from_secs(4 * 3600)));
+        assert_eq!(parse_duration(" 2d "), Ok(Duration::from_secs(2 * 86_400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
+        assert!(parse_duration("0s").unwrap_err().contains("out of range"));
+        assert!(parse_duration("400d").unwrap_err().contains("out of range"));
+        assert_eq!(words(Duration::from_secs(4 * 3600)), "4h");
+    }
+
+    #[test]
+    fn a_policy_and_its_progress_read_as_words() {
+        let p = policy(Some(240), Some(2 * 1440), OnDeadline::Reject);
+        assert_eq!(p.to_string(), "2 approvals · a reminder every 4h (at most 2) · deadline 2days, then reject");
+        assert_eq!(Policy::default().to_string(), "1 approval · no reminders · no deadline");
+        let mut progress = Progress { required: 2, approved_by: vec![7], ..Progress::default() };
+        assert_eq!(progress.tally().as_deref(), Some("Approved 1 of 2: <@7>"));
+        progress.deadline_at = Some(90_000);
+        progress.on_deadline = Some(OnDeadline::Reject);
+        assert_eq!(
+            progress.deadline().as_deref(),
+            Some("Deadline <t:90:R> (<t:90:f>); then the bridge rejects it.")
+        );
+        progress.overdue_at = Some(120_000);
+        assert!(progress.deadline().unwrap().starts_with("⏰ Overdue"));
+        assert_eq!(Progress { required: 1, ..Progress::default() }.tally(), None);
+    }
+}

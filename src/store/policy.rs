@@ -1,0 +1,217 @@
+//! What review policies keep in the database: the approvals counted towards a gate's quorum
+//! (`approval_votes`, one per reviewer and gate), the reminders sent and the overdue mark of each
+//! gate, and a route's own policy (columns of `watches`).
+//!
+//! Reminders and the overdue mark are written before the message goes out, each guarded by the
+//! value it replaces, so however many passes race, one reminder is sent per step and a gate is
+//! pinged overdue once.
+
+use std::time::Duration;
+
+use super::{
+    Reviewer, Store, StoreError,
+    approvals::OPEN,
+    audit::{self, AuditAction, NewAudit},
+    now_ms,
+    watches::Watch,
+};
+use crate::approvals::{
+    ids::WorkflowId,
+    policy::{GateClock, OnDeadline, Policy, millis},
+};
+
+/// A pending gate as the policy step needs it: which, where its card is, and its clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingGate {
+    /// Row id.
+    pub id: i64,
+    /// The workflow, whose route's policy applies.
+    pub workflow_id: WorkflowId,
+    /// The card's channel.
+    pub channel_id: u64,
+    /// The card, once posted.
+    pub message_id: Option<u64>,
+    /// When it was seen, its reminders, its overdue mark.
+    pub clock: GateClock,
+}
+
+/// How an approval towards a quorum was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vote {
+    /// Counted; the reviewers who have approved so far, in order.
+    Counted(Vec<Reviewer>),
+    /// This reviewer had approved already: nothing counted twice.
+    Again(Vec<Reviewer>),
+    /// The gate is no longer pending; nothing counted.
+    Closed,
+}
+
+/// The policy columns of a `watches` row: all set for a route with a policy of its own.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub(super) struct PolicyColumns {
+    approvals_required: Option<i64>,
+    remind_after_ms: Option<i64>,
+    max_reminders: Option<i64>,
+    deadline_ms: Option<i64>,
+    on_deadline: Option<String>,
+}
+
+impl PolicyColumns {
+    /// The route's own policy; `None` when it follows the defaults (or a value is unreadable,
+    /// which the defaults then cover: the columns are only ever written from a valid policy).
+    pub(super) fn policy(&self) -> Option<Policy> {
+        let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
+        Some(Policy {
+            approvals_required: u8::try_from(self.approvals_required?).ok()?,
+            remind_after: duration(self.remind_after_ms),
+            max_reminders: u32::try_from(self.max_reminders?).ok()?,
+            deadline: duration(self.deadline_ms),
+            on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
+        })
+    }
+}
+
+const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id, message_id, found_at, reminders_sent, last_reminded_at, overdue_at
+     FROM approvals WHERE state = 'pending' ORDER BY id";
+
+impl Store {
+    /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer.
+    pub async fn vote(&self, id: i64, reviewer: &Reviewer) -> Result<Vote, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let counted = sqlx::query(
+            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at)
+             SELECT id, ?, ?, ? FROM approvals WHERE id = ? AND state = 'pending'
+             ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
+        )
+        .bind(reviewer.id as i64)
+        .bind(&reviewer.name)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if counted {
+            // The card shows the tally: it is stale until edited.
+            sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Counted)).await?;
+        }
+        tx.commit().await?;
+        let voters = self.voters(id).await?;
+        let pending: Option<(i64,)> = sqlx::query_as("SELECT id FROM approvals WHERE id = ? AND state = 'pending'")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match (counted, pending) {
+            (true, _) => Vote::Counted(voters),
+            (false, Some(_)) if voters.iter().any(|v| v.id == reviewer.id) => Vote::Again(voters),
+            (false, _) => Vote::Closed,
+        })
+    }
+
+    /// The reviewers whose approvals of gate `id` are counted, in the order they came.
+    pub async fn voters(&self, id: i64) -> Result<Vec<Reviewer>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = ? ORDER BY at, reviewer_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, name)| Reviewer { id: id as u64, name }).collect())
+    }
+
+    /// When the deadline of gate `id` was found passed with nothing decided, if it was.
+    pub async fn overdue_since(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT overdue_at FROM approvals WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|(at,)| at))
+    }
+
+    /// Every pending gate with its clock, oldest first.
+    pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
+        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>);
+        let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
+        let gates = rows.into_iter().map(|(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| {
+            PendingGate {
+                id,
+                workflow_id: workflow_id.into(),
+                channel_id: channel_id as u64,
+                message_id: message_id.map(|m| m as u64),
+                clock: GateClock {
+                    found_at,
+                    reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
+                    last_reminded_at: last,
+                    overdue_at: overdue,
+                },
+            }
+        });
+        Ok(gates.collect())
+    }
+
+    /// Takes the next reminder of a pending gate (`sent` before it); `false` when another pass
+    /// took it, or the gate closed.
+    pub async fn reminding(&self, gate: &PendingGate, now: i64) -> Result<bool, StoreError> {
+        let update = sqlx::query(
+            "UPDATE approvals SET reminders_sent = reminders_sent + 1, last_reminded_at = ?
+             WHERE id = ? AND state = 'pending' AND reminders_sent = ?",
+        )
+        .bind(now)
+        .bind(gate.id)
+        .bind(i64::from(gate.clock.reminders_sent));
+        let entry = NewAudit::by_bridge(gate.id, AuditAction::Reminded)
+            .detail(format!("reminder {}", gate.clock.reminders_sent + 1));
+        self.transition(update, entry).await
+    }
+
+    /// Marks a pending gate overdue (its deadline passed, the policy decides nothing); `false`
+    /// when it was marked already or closed.
+    pub async fn mark_overdue(&self, id: i64, policy: &Policy, now: i64) -> Result<bool, StoreError> {
+        let update = sqlx::query(
+            "UPDATE approvals SET overdue_at = ?, card_current = 0
+             WHERE id = ? AND state = 'pending' AND overdue_at IS NULL",
+        )
+        .bind(now)
+        .bind(id);
+        let entry = NewAudit::by_bridge(id, AuditAction::Overdue).detail(format!("policy: {policy}"));
+        self.transition(update, entry).await
+    }
+
+    /// Gives the route of `workflow_id` its own policy, or back to the defaults with `None`,
+    /// audited as a `watch` of the route (`shown_as`: the policy in words); `None` when the
+    /// workflow has no route.
+    pub async fn set_policy(
+        &self,
+        workflow_id: &WorkflowId,
+        policy: Option<&Policy>,
+        shown_as: &str,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ms = |d: Option<Duration>| d.map(millis);
+        let updated = sqlx::query(
+            "UPDATE watches SET approvals_required = ?, remind_after_ms = ?, max_reminders = ?, deadline_ms = ?, on_deadline = ?
+             WHERE workflow_id = ?",
+        )
+        .bind(policy.map(|p| i64::from(p.approvals_required)))
+        .bind(policy.and_then(|p| ms(p.remind_after)))
+        .bind(policy.map(|p| i64::from(p.max_reminders)))
+        .bind(policy.and_then(|p| ms(p.deadline)))
+        .bind(policy.map(|p| p.on_deadline.as_str()))
+        .bind(workflow_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        // Open cards show the tally and the deadline: they are redrawn under the new policy.
+        let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = ? AND state IN {OPEN}");
+        sqlx::query(&sql).bind(workflow_id.as_str()).execute(&mut *tx).await?;
+        let watch = Self::watch_in(&mut tx, workflow_id).await?;
+        super::watches::audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;
+        tx.commit().await?;
+        Ok(Some(watch))
+    }
+}
