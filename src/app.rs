@@ -22,7 +22,7 @@ use crate::{
     ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
-    watcher::Watcher,
+    watcher::{WallClock, Watcher},
 };
 
 /// How long shutdown waits for decisions in flight.
@@ -39,6 +39,7 @@ pub struct App {
     connected: watch::Receiver<bool>,
     ops_listener: Option<TcpListener>,
     lease: Lease,
+    wall_clock: WallClock,
 }
 
 impl App {
@@ -77,7 +78,15 @@ impl App {
             connected,
             ops_listener,
             lease,
+            wall_clock: Arc::new(crate::store::now_ms),
         })
+    }
+
+    /// Measures reminders and deadlines on `clock` (unix milliseconds) instead of the system's
+    /// wall clock: tests move time forward with it.
+    pub fn with_wall_clock(mut self, clock: WallClock) -> Self {
+        self.wall_clock = clock;
+        self
     }
 
     /// Where `/healthz` and `/metrics` are served (the port chosen when `HTTP_ADDR` asked for 0).
@@ -127,7 +136,9 @@ impl App {
         let Some(poll_requests) = self.poll_requests.take() else {
             anyhow::bail!("the bridge was already run once")
         };
-        let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
+        let watcher = Watcher::new(self.bridge.clone())
+            .with_full_sweep(self.full_sweep)
+            .with_wall_clock(self.wall_clock.clone());
         let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.shutdown_token());
         let mut watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();

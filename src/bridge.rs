@@ -162,6 +162,13 @@ impl Bridge {
         routes.get(workflow_id).and_then(|w| w.policy).unwrap_or(self.default_policy)
     }
 
+    /// Whether any policy (a route's, or the defaults) has reminders or a deadline.
+    pub fn policies_are_timed(&self) -> bool {
+        let timed = |p: &Policy| p.remind_after.is_some() || p.deadline.is_some();
+        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        timed(&self.default_policy) || routes.values().filter_map(|w| w.policy.as_ref()).any(timed)
+    }
+
     /// The review policy of workflows without one of their own (`APPROVALS_REQUIRED`, …).
     pub fn default_policy(&self) -> Policy {
         self.default_policy

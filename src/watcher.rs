@@ -8,7 +8,8 @@
 //! the list left its flow out), new gates are stored before any card exists, and open gates that
 //! Scenario shows as decided or ended are settled. After a sweep, runs with open gates that no
 //! longer show in any non-terminal status are read once to learn how they ended. Last, every card
-//! not yet posted or not up to date is written.
+//! not yet posted or not up to date is written, and the review policies' reminders and deadlines
+//! that fell due are carried out ([`due`]).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -36,8 +37,10 @@ use crate::{
     discord::publish::{CardError, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     scenario::{Job, JobQuery, ScenarioError},
-    store::{Approval, NewApproval, OpenGate, StoreError},
+    store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
 };
+
+mod due;
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -59,6 +62,10 @@ pub struct PollReport {
     pub cards_posted: usize,
     /// Cards edited.
     pub cards_updated: usize,
+    /// Reminders sent (route policies' `remind_after`).
+    pub reminders: usize,
+    /// Deadlines handled: the policy's decision sent, or the card marked overdue.
+    pub deadlines: usize,
     /// Cards or runs that could not be handled this pass, with the reason; retried next pass.
     pub failures: Vec<String>,
 }
@@ -77,6 +84,10 @@ pub enum PollError {
 /// Where the watcher reads the time that schedules full sweeps (tests move it by hand).
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
+/// Where the watcher reads the wall-clock time, unix milliseconds, that reminders and deadlines
+/// are measured in (tests move it forward). Sweeps keep to [`Clock`], which never jumps.
+pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
 /// The poller, with what it remembers between passes.
 pub struct Watcher {
     bridge: Arc<Bridge>,
@@ -85,6 +96,7 @@ pub struct Watcher {
     /// Which runs the next pass reads.
     feed: Feed,
     clock: Clock,
+    wall_clock: WallClock,
     /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
     /// at again once routes change.
     routes_version: u64,
@@ -103,6 +115,7 @@ impl Watcher {
             seen: HashMap::new(),
             feed: Feed::new(Duration::from_secs(DEFAULT_FULL_SWEEP_SECS)),
             clock: Arc::new(Instant::now),
+            wall_clock: Arc::new(now_ms),
             routes_version: 0,
             last_failures: Vec::new(),
             orphans_seen: HashMap::new(),
@@ -118,6 +131,12 @@ impl Watcher {
     /// Reads the time from `clock` instead of the system's monotonic clock.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Reads the wall-clock time of reminders and deadlines from `clock` instead of the system's.
+    pub fn with_wall_clock(mut self, clock: WallClock) -> Self {
+        self.wall_clock = clock;
         self
     }
 
@@ -206,6 +225,8 @@ impl Watcher {
         }
         self.finish_orphaned_claims().await?;
         self.sync_cards(&mut report).await?;
+        // After the cards: a reminder replies to a posted card.
+        due::run(&self.bridge, (self.wall_clock)(), &mut report).await?;
         Ok(report)
     }
 

@@ -19,7 +19,7 @@ use crate::{
         state::{ApprovalState, Decision},
     },
     previews::{AssetView, plan::may_be_image},
-    store::Approval,
+    store::{Approval, Reviewer},
 };
 
 /// Discord's limits on one message, <https://discord.com/developers/docs/resources/message#embed-object-embed-limits>
@@ -98,6 +98,7 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
     let footer = budget.take(&footer, limits::FOOTER);
     let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
+    let tally = approval.progress.tally().and_then(|text| budget.field("Approvals", &text));
     let no_assets = if snapshot.assets.is_empty() {
         budget.field("Assets", "The nodes before this gate made no asset to show.")
     } else {
@@ -107,6 +108,9 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     // Prompts that no longer fit are left out.
     for (name, value) in prompt_fields(approval) {
         let Some((name, value)) = budget.field(&name, &value) else { break };
+        main = main.field(name, value, false);
+    }
+    if let Some((name, value)) = tally {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = decision {
@@ -144,6 +148,9 @@ fn summary(approval: &Approval) -> String {
         lines.push(format!("Run started <t:{started}:f>."));
     }
     lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
+    if let Some(deadline) = approval.progress.deadline().filter(|_| approval.state == ApprovalState::Pending) {
+        lines.push(deadline);
+    }
     lines.join("\n")
 }
 
@@ -161,8 +168,7 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
 }
 
 fn outcome(approval: &Approval) -> Option<String> {
-    let who =
-        approval.decided_by.as_ref().map(|r| format!("<@{}>", r.id)).unwrap_or_else(|| "someone".into());
+    let who = approval.decided_by.as_ref().map(Reviewer::mention).unwrap_or_else(|| "someone".into());
     let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
     let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
     let text = match approval.state {
@@ -174,7 +180,11 @@ fn outcome(approval: &Approval) -> Option<String> {
             };
             format!("⏳ {what} by {who}{when} is being sent to Scenario.")
         }
-        ApprovalState::Approved => format!("✅ Approved by {who}{when}."),
+        ApprovalState::Approved => match reason {
+            // Only the bridge gives a reason for an approval: the route's deadline passed.
+            Some(reason) => format!("✅ Approved by {who}{when}.\nReason: {reason}"),
+            None => format!("✅ Approved by {who}{when}."),
+        },
         ApprovalState::Rejected => match reason {
             Some(reason) => format!("❌ Rejected by {who}{when}.\nReason: {reason}"),
             None => format!("❌ Rejected by {who}{when}."),

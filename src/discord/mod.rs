@@ -11,5 +11,7 @@ mod handler;
 pub mod home;
 mod outsiders;
 pub mod publish;
+mod quorum;
+pub mod reminders;
 pub mod reply;
 pub mod review;

@@ -15,9 +15,9 @@ use super::{
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
-    approvals::state::ApprovalState,
+    approvals::{policy::Progress, state::ApprovalState},
     bridge::Bridge,
-    store::{Approval, now_ms},
+    store::{Approval, StoreError, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -53,9 +53,31 @@ pub enum Synced {
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = bridge.card_turns.take(approval.id).await;
     match bridge.store.approval(approval.id).await? {
-        Some(current) => write_card(bridge, &current).await,
+        Some(mut current) => {
+            current.progress = progress(bridge, &current).await?;
+            write_card(bridge, &current).await
+        }
         None => Ok(Synced::Unchanged),
     }
+}
+
+/// What the card of `approval` shows of its route's review policy, as it applies now.
+async fn progress(bridge: &Bridge, approval: &Approval) -> Result<Progress, StoreError> {
+    let policy = bridge.policy_for(&approval.workflow_id);
+    let approved_by = if policy.reached(1) {
+        Vec::new()
+    } else {
+        bridge.store.voters(approval.id).await?.into_iter().map(|r| r.id).collect()
+    };
+    let overdue_at =
+        if policy.deadline.is_some() { bridge.store.overdue_since(approval.id).await? } else { None };
+    Ok(Progress {
+        required: policy.approvals_required,
+        approved_by,
+        deadline_at: policy.deadline_at(approval.found_at),
+        on_deadline: policy.deadline.map(|_| policy.on_deadline),
+        overdue_at,
+    })
 }
 
 async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {

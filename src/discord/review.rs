@@ -10,12 +10,13 @@ use super::{
     custom_id::{CardAction, CardCustomId},
     full_size,
     publish::sync_card,
+    quorum,
     reply::{Answerable, Handled, RESTARTING, refuse},
 };
 use crate::{
     approvals::state::{ApprovalState, Decision},
     bridge::{Bridge, may_decide},
-    decisions::{self, Outcome},
+    decisions::{self, Approved, Outcome},
     store::{Approval, Refusal, Reviewer},
 };
 
@@ -141,7 +142,23 @@ async fn decide(
     let approval = check(bridge, click).await?;
     let reviewer = reviewer(click.member, click.user);
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
-    let outcome = decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?;
+    let outcome = match decision {
+        Decision::Approve => {
+            // The route's policy may want several reviewers: the approval is counted first.
+            let policy = bridge.policy_for(&approval.workflow_id);
+            match decisions::approve(store, scenario, claims, &approval, &reviewer, &policy).await? {
+                Approved::Decided(outcome) => outcome,
+                Approved::Counted(approvers) => {
+                    return Ok(quorum::counted(bridge, &approval, &policy, &approvers).await);
+                }
+                Approved::Again(approvers) => return refuse(quorum::again(&policy, &approvers)),
+                Approved::Closed(now) => return refuse(already(&now)),
+            }
+        }
+        Decision::Reject => {
+            decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?
+        }
+    };
     bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
     // A click that closed the gate, or whose decision waits for Scenario, writes the card (as the
     // row stands then: see `sync_card`). A lost claim left the card to its winner, and a released
@@ -249,7 +266,7 @@ fn needed_roles(required: &[u64]) -> String {
 
 /// What a reviewer reads about a gate they can no longer decide.
 fn already(approval: &Approval) -> String {
-    let by = approval.decided_by.as_ref().map(|r| format!(" by <@{}>", r.id)).unwrap_or_default();
+    let by = approval.decided_by.as_ref().map(|r| format!(" by {}", r.mention())).unwrap_or_default();
     let when = approval.decided_at.map(|ms| format!(" <t:{}:R>", ms / 1000)).unwrap_or_default();
     match approval.state {
         ApprovalState::Deciding => format!("This gate is being decided{by} right now; nothing was changed."),

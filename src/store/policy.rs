@@ -71,6 +71,22 @@ impl PolicyColumns {
     }
 }
 
+impl Reviewer {
+    /// The id that stands for the bridge itself, deciding under a route's policy (a deadline
+    /// passed): Discord ids are never 0.
+    pub const BRIDGE_ID: u64 = 0;
+
+    /// The bridge itself, as the one who decided.
+    pub fn bridge() -> Self {
+        Self { id: Self::BRIDGE_ID, name: "approval-bridge".to_owned() }
+    }
+
+    /// How a card or an answer names them: a mention, or the bridge by name.
+    pub fn mention(&self) -> String {
+        if self.id == Self::BRIDGE_ID { "approval-bridge".to_owned() } else { format!("<@{}>", self.id) }
+    }
+}
+
 const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id, message_id, found_at, reminders_sent, last_reminded_at, overdue_at
      FROM approvals WHERE state = 'pending' ORDER BY id";
 

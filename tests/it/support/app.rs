@@ -1,13 +1,22 @@
 //! `spawn_app()`: the real bridge, built as production builds it, against the fake Discord and the
 //! fake Scenario, with a database in a temporary directory.
 
-use std::{collections::HashMap, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
 
 use approval_bridge::{
     app::App,
     bridge::{Bridge, PollStatus},
     config::{LogFormat, Settings},
-    store::{Approval, Store},
+    store::{Approval, Store, now_ms},
     telemetry,
     watcher::PollReport,
 };
@@ -35,6 +44,8 @@ pub struct TestApp {
     /// The environment the bridge was started with.
     pub env: HashMap<&'static str, String>,
     bridge: Option<Arc<Bridge>>,
+    /// How far the bridge's wall clock runs ahead of the system's, in milliseconds.
+    wall_offset: Arc<AtomicI64>,
     http_addr: Option<SocketAddr>,
     running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
     _dir: tempfile::TempDir,
@@ -72,6 +83,7 @@ pub async fn spawn_app_against(
         reviewer_role,
         env,
         bridge: None,
+        wall_offset: Arc::default(),
         http_addr: None,
         running: None,
         _dir: dir,
@@ -121,7 +133,9 @@ impl TestApp {
         let identified = self.discord.gateway_counts().identifies;
         let is_registration = |r: &RecordedRequest| r.method == "PUT" && r.path.ends_with("/commands");
         let registrations = self.discord.requests().iter().filter(|r| is_registration(r)).count();
+        let offset = self.wall_offset.clone();
         let app = App::build(&self.settings()).await.expect("the bridge builds");
+        let app = app.with_wall_clock(Arc::new(move || now_ms() + offset.load(Ordering::SeqCst)));
         self.bridge = Some(app.bridge());
         self.http_addr = app.http_addr();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -169,6 +183,13 @@ impl TestApp {
         let (stop, task) = self.running.take().expect("the bridge is running");
         let _ = stop.send(());
         task
+    }
+
+    /// Moves the wall clock the bridge measures reminders and deadlines on forward by `by`
+    /// (across restarts too), as if that much time had passed.
+    pub fn advance_wall_clock(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).expect("a test's time step fits");
+        self.wall_offset.fetch_add(ms, Ordering::SeqCst);
     }
 
     /// Where the running bridge serves `/healthz` and `/metrics` (with `HTTP_ADDR` set).

@@ -1,0 +1,61 @@
+//! What a reviewer reads after an approval that counts towards a quorum without reaching it.
+
+use tracing::warn;
+
+use super::publish::sync_card;
+use crate::{
+    approvals::policy::Policy,
+    bridge::Bridge,
+    store::{Approval, Reviewer},
+};
+
+/// Redraws the card with the new tally and tells the reviewer their approval counts.
+pub(super) async fn counted(bridge: &Bridge, approval: &Approval, policy: &Policy, approvers: &[Reviewer]) -> String {
+    if let Err(err) = sync_card(bridge, approval).await {
+        // The vote made the card stale: the watcher's next pass draws the tally.
+        warn!(approval_id = approval.id, error = %err, "card not updated after an approval was counted");
+    }
+    format!(
+        "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
+        approvers.len(),
+        policy.approvals_required,
+        more(policy, approvers),
+        if missing(policy, approvers) == 1 { "s" } else { "" },
+    )
+}
+
+/// The answer to a reviewer who approved already.
+pub(super) fn again(policy: &Policy, approvers: &[Reviewer]) -> String {
+    format!(
+        "You have approved this gate already ({} of {} so far); it waits for {}. Nothing was changed.",
+        approvers.len(),
+        policy.approvals_required,
+        more(policy, approvers),
+    )
+}
+
+fn missing(policy: &Policy, approvers: &[Reviewer]) -> usize {
+    usize::from(policy.approvals_required).saturating_sub(approvers.len())
+}
+
+fn more(policy: &Policy, approvers: &[Reviewer]) -> String {
+    match missing(policy, approvers) {
+        1 => "1 more reviewer".to_owned(),
+        n => format!("{n} more reviewers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_click_says_how_many_approvals_are_still_missing() {
+        let policy = Policy { approvals_required: 3, ..Policy::default() };
+        let ana = Reviewer { id: 1, name: "ana".into() };
+        assert_eq!(
+            again(&policy, &[ana]),
+            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! Replies to a card that ping its reviewers: the reminders while a gate waits, and the one ping
+//! when its deadline passes with nothing decided (see [`crate::approvals::policy`]).
+//!
+//! A reply mentions the route's reviewer roles and, through `allowed_mentions`, can ping nobody
+//! else, whatever the text holds; with no reviewer role (members with Manage Server decide) it
+//! pings nobody. <https://discord.com/developers/docs/resources/message#allowed-mentions-object>
+
+use serenity::{
+    all::{ChannelId, CreateAllowedMentions, CreateMessage, Message, MessageId, MessageReference, RoleId},
+    http::Http,
+};
+
+/// Posts `text` as a reply to the card `message_id` in `channel_id`, mentioning `roles`.
+pub async fn ping(
+    http: &Http,
+    channel_id: u64,
+    message_id: u64,
+    roles: &[u64],
+    text: &str,
+) -> serenity::Result<Message> {
+    let channel = ChannelId::new(channel_id);
+    let card = MessageReference::from((channel, MessageId::new(message_id)));
+    let allowed = CreateAllowedMentions::new().roles(roles.iter().map(|r| RoleId::new(*r)));
+    let message = CreateMessage::new()
+        .content(content(roles, text))
+        .reference_message(card)
+        .allowed_mentions(allowed);
+    channel.send_message(http, message).await
+}
+
+/// The reply's text: the roles' mentions, then `text`.
+fn content(roles: &[u64], text: &str) -> String {
+    let mut mentions: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+    mentions.push(text.to_owned());
+    mentions.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reminder_names_the_roles_first() {
+        assert_eq!(content(&[5, 6], "Still waiting."), "<@&5> <@&6> Still waiting.");
+        assert_eq!(content(&[], "Still waiting."), "Still waiting.");
+    }
+}

@@ -1,0 +1,122 @@
+//! The review policies' step of a pass: the reminders due, the deadlines passed.
+//!
+//! Each step is taken in the store before it is carried out (a reminder counted, a gate claimed,
+//! a gate marked overdue), guarded by the value it replaces, so a step happens once however
+//! often passes run, and what fell due while the bridge was down happens once on the next pass.
+//! A reminder whose message fails is not sent again: one missed reminder is better than a
+//! channel pinged twice.
+
+use tracing::{info, warn};
+
+use super::PollReport;
+use crate::{
+    approvals::policy::{Due, Policy, words},
+    approvals::state::Decision,
+    bridge::Bridge,
+    decisions::{self, Outcome},
+    discord::{publish::sync_card, reminders::ping},
+    store::{PendingGate, Reviewer, StoreError},
+};
+
+/// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate.
+pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> Result<(), StoreError> {
+    if !bridge.policies_are_timed() {
+        // No reminder and no deadline anywhere: a pass reads nothing per open gate.
+        return Ok(());
+    }
+    for gate in bridge.store.pending_gates().await? {
+        let policy = bridge.policy_for(&gate.workflow_id);
+        match policy.due(&gate.clock, now) {
+            Due::Nothing => {}
+            Due::Remind => remind(bridge, &gate, &policy, now, report).await?,
+            Due::Decide(decision) => decide(bridge, &gate, &policy, decision, report).await?,
+            Due::Overdue => overdue(bridge, &gate, &policy, now, report).await?,
+        }
+    }
+    Ok(())
+}
+
+async fn remind(
+    bridge: &Bridge,
+    gate: &PendingGate,
+    policy: &Policy,
+    now: i64,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    // A card not posted yet is reminded once it is.
+    let Some(message_id) = gate.message_id else { return Ok(()) };
+    if !bridge.store.reminding(gate, now).await? {
+        return Ok(());
+    }
+    let text = format!(
+        "Reminder {} of {}: this gate has been waiting for a decision since <t:{}:R>.",
+        gate.clock.reminders_sent + 1,
+        policy.max_reminders,
+        gate.clock.found_at / 1000
+    );
+    let roles = bridge.reviewer_roles_for(&gate.workflow_id);
+    match ping(&bridge.discord, gate.channel_id, message_id, &roles, &text).await {
+        Ok(_) => {
+            info!(approval_id = gate.id, reminder = gate.clock.reminders_sent + 1, "reviewers reminded");
+            report.reminders += 1;
+        }
+        Err(err) => report.failures.push(format!("reminder of approval {}: {err}", gate.id)),
+    }
+    Ok(())
+}
+
+/// Sends the policy's decision through the same claim as a click, credited to the bridge.
+async fn decide(
+    bridge: &Bridge,
+    gate: &PendingGate,
+    policy: &Policy,
+    decision: Decision,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    let Some(approval) = bridge.store.approval(gate.id).await? else { return Ok(()) };
+    let deadline = policy.deadline.map(words).unwrap_or_default();
+    let reason = format!("The deadline ({deadline}) passed undecided; route policy: {policy}.");
+    let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+    let bridge_itself = Reviewer::bridge();
+    let outcome =
+        decisions::decide(store, scenario, claims, &approval, &bridge_itself, decision, Some(&reason)).await?;
+    bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
+    info!(approval_id = gate.id, %decision, outcome = outcome.label(), "deadline passed; the policy's decision handled");
+    match &outcome {
+        Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) => {
+            report.deadlines += 1;
+            if let Err(err) = sync_card(bridge, current).await {
+                warn!(approval_id = gate.id, error = %err, "card not updated after the deadline's decision");
+            }
+        }
+        Outcome::Failed { why, .. } => report.failures.push(format!("deadline of approval {}: {why}", gate.id)),
+        Outcome::Taken(_) => {}
+    }
+    Ok(())
+}
+
+/// Marks the card overdue and pings the reviewers, once.
+async fn overdue(
+    bridge: &Bridge,
+    gate: &PendingGate,
+    policy: &Policy,
+    now: i64,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    let Some(message_id) = gate.message_id else { return Ok(()) };
+    if !bridge.store.mark_overdue(gate.id, policy, now).await? {
+        return Ok(());
+    }
+    report.deadlines += 1;
+    if let Some(approval) = bridge.store.approval(gate.id).await? {
+        if let Err(err) = sync_card(bridge, &approval).await {
+            warn!(approval_id = gate.id, error = %err, "card not marked overdue yet; the next pass edits it");
+        }
+    }
+    let text = "The deadline of this gate has passed and nobody has decided. The card stays open.";
+    let roles = bridge.reviewer_roles_for(&gate.workflow_id);
+    if let Err(err) = ping(&bridge.discord, gate.channel_id, message_id, &roles, text).await {
+        report.failures.push(format!("overdue ping of approval {}: {err}", gate.id));
+    }
+    Ok(())
+}
