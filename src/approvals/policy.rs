@@ -154,11 +154,15 @@ impl fmt::Display for Policy {
             n => write!(f, "{n} approvals")?,
         }
         match self.remind_after {
-            Some(every) => write!(f, " · a reminder every {} (at most {})", words(every), self.max_reminders)?,
+            Some(every) => {
+                write!(f, " · a reminder every {} (at most {})", words(every), self.max_reminders)?
+            }
             None => f.write_str(" · no reminders")?,
         }
         match self.deadline {
-            Some(deadline) => write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str()),
+            Some(deadline) => {
+                write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str())
+            }
             None => f.write_str(" · no deadline"),
         }
     }
@@ -311,7 +315,10 @@ mod tests {
     #[test]
     fn a_policy_and_its_progress_read_as_words() {
         let p = policy(Some(240), Some(2 * 1440), OnDeadline::Reject);
-        assert_eq!(p.to_string(), "2 approvals · a reminder every 4h (at most 2) · deadline 2days, then reject");
+        assert_eq!(
+            p.to_string(),
+            "2 approvals · a reminder every 4h (at most 2) · deadline 2days, then reject"
+        );
         assert_eq!(Policy::default().to_string(), "1 approval · no reminders · no deadline");
         let mut progress = Progress { required: 2, approved_by: vec![7], ..Progress::default() };
         assert_eq!(progress.tally().as_deref(), Some("Approved 1 of 2: <@7>"));

@@ -15,7 +15,10 @@ impl Reader<'_> {
             Some(raw) => match raw.parse::<u8>() {
                 Ok(n) if (1..=MAX_APPROVALS).contains(&n) => n,
                 _ => {
-                    self.fail("APPROVALS_REQUIRED", format!("is {raw:?}: use a whole number from 1 to {MAX_APPROVALS}, e.g. 2"));
+                    self.fail(
+                        "APPROVALS_REQUIRED",
+                        format!("is {raw:?}: use a whole number from 1 to {MAX_APPROVALS}, e.g. 2"),
+                    );
                     1
                 }
             },
@@ -25,7 +28,10 @@ impl Reader<'_> {
             Some(raw) => match raw.parse::<u32>() {
                 Ok(n) if (1..=MAX_REMINDERS).contains(&n) => n,
                 _ => {
-                    self.fail("MAX_REMINDERS", format!("is {raw:?}: use a whole number from 1 to {MAX_REMINDERS}, e.g. 3"));
+                    self.fail(
+                        "MAX_REMINDERS",
+                        format!("is {raw:?}: use a whole number from 1 to {MAX_REMINDERS}, e.g. 3"),
+                    );
                     DEFAULT_REMINDERS
                 }
             },

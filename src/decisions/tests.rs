@@ -6,6 +6,7 @@ use std::{collections::VecDeque, sync::Mutex};
 use serde_json::json;
 
 use super::*;
+use crate::approvals::policy::Policy;
 use crate::store::tests::{gate, reviewer, temp_store};
 
 /// What the scripted Scenario answers to a read of the run.
@@ -371,4 +372,82 @@ async fn a_decision_whose_claim_was_taken_over_sends_nothing() {
     let new_owner = claims.hold();
     store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
     assert!(!store.sending(&claimed).await.unwrap(), "the old claim may not send");
+}
+
+/// A quorum of two.
+fn two_approvals() -> Policy {
+    Policy { approvals_required: 2, ..Policy::default() }
+}
+
+#[tokio::test]
+async fn under_a_quorum_a_first_approval_is_counted_and_sends_nothing() {
+    let (store, approval, _dir) = one_gate().await;
+    let scenario = Scripted::new(&[], &[]);
+    let claims = LiveClaims::default();
+    let first = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+    assert_eq!(first, Approved::Counted(vec![reviewer(1)]));
+    let again = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+    assert_eq!(again, Approved::Again(vec![reviewer(1)]), "the same reviewer counts once");
+    assert!(scenario.sent().is_empty());
+    assert_eq!(store.approval(approval.id).await.unwrap().unwrap().state, ApprovalState::Pending);
+}
+
+#[tokio::test]
+async fn under_a_quorum_the_approval_that_reaches_it_sends_one_put() {
+    let (store, approval, _dir) = one_gate().await;
+    let scenario = Scripted::new(&[], &[Put::Taken]);
+    let claims = LiveClaims::default();
+    approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+    let second =
+        approve(&store, &scenario, &claims, &approval, &reviewer(2), &two_approvals()).await.unwrap();
+    let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
+    assert_eq!(decided.decided_by, Some(reviewer(2)));
+    assert_eq!(scenario.sent(), [Decision::Approve]);
+}
+
+#[tokio::test]
+async fn two_approvals_that_both_see_the_quorum_reached_send_one_put() {
+    let (store, approval, _dir) = one_gate().await;
+    // Both approvals are counted before either looks at the count: both see it reached.
+    store.vote(approval.id, &reviewer(1)).await.unwrap();
+    store.vote(approval.id, &reviewer(2)).await.unwrap();
+    let scenario = Scripted::new(&[], &[Put::Taken, Put::Taken]);
+    let claims = LiveClaims::default();
+    let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
+    let (a, b) = tokio::join!(
+        approve(&store, &scenario, &claims, &approval, &ana, &policy),
+        approve(&store, &scenario, &claims, &approval, &ben, &policy),
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(scenario.sent(), [Decision::Approve], "one PUT: {outcomes:?}");
+    let decided = outcomes.iter().filter(|o| matches!(o, Approved::Decided(Outcome::Decided(_)))).count();
+    // The other lost the claim, or (when the first finished before it looked) found the gate
+    // closed: either way it sent nothing.
+    let lost = outcomes
+        .iter()
+        .filter(|o| matches!(o, Approved::Decided(Outcome::Taken(_)) | Approved::Closed(_)))
+        .count();
+    assert_eq!((decided, lost), (1, 1), "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn an_approval_after_the_gate_closed_counts_nothing() {
+    let (store, approval, _dir) = one_gate().await;
+    store.settle(approval.id, ApprovalState::Pending, ApprovalState::RunEnded, "canceled").await.unwrap();
+    let scenario = Scripted::new(&[], &[]);
+    let claims = LiveClaims::default();
+    let late = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+    assert!(matches!(late, Approved::Closed(ref a) if a.state == ApprovalState::RunEnded), "{late:?}");
+    assert!(store.voters(approval.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn with_one_approval_required_a_click_decides_at_once() {
+    let (store, approval, _dir) = one_gate().await;
+    let scenario = Scripted::new(&[], &[Put::Taken]);
+    let claims = LiveClaims::default();
+    let outcome =
+        approve(&store, &scenario, &claims, &approval, &reviewer(1), &Policy::default()).await.unwrap();
+    assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
+    assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
 }

@@ -148,7 +148,8 @@ fn summary(approval: &Approval) -> String {
         lines.push(format!("Run started <t:{started}:f>."));
     }
     lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
-    if let Some(deadline) = approval.progress.deadline().filter(|_| approval.state == ApprovalState::Pending) {
+    if let Some(deadline) = approval.progress.deadline().filter(|_| approval.state == ApprovalState::Pending)
+    {
         lines.push(deadline);
     }
     lines.join("\n")

@@ -10,7 +10,12 @@ use crate::{
 };
 
 /// Redraws the card with the new tally and tells the reviewer their approval counts.
-pub(super) async fn counted(bridge: &Bridge, approval: &Approval, policy: &Policy, approvers: &[Reviewer]) -> String {
+pub(super) async fn counted(
+    bridge: &Bridge,
+    approval: &Approval,
+    policy: &Policy,
+    approvers: &[Reviewer],
+) -> String {
     if let Err(err) = sync_card(bridge, approval).await {
         // The vote made the card stale: the watcher's next pass draws the tally.
         warn!(approval_id = approval.id, error = %err, "card not updated after an approval was counted");

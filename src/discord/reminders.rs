@@ -21,10 +21,8 @@ pub async fn ping(
     let channel = ChannelId::new(channel_id);
     let card = MessageReference::from((channel, MessageId::new(message_id)));
     let allowed = CreateAllowedMentions::new().roles(roles.iter().map(|r| RoleId::new(*r)));
-    let message = CreateMessage::new()
-        .content(content(roles, text))
-        .reference_message(card)
-        .allowed_mentions(allowed);
+    let message =
+        CreateMessage::new().content(content(roles, text)).reference_message(card).allowed_mentions(allowed);
     channel.send_message(http, message).await
 }
 

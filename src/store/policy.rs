@@ -87,7 +87,8 @@ impl Reviewer {
     }
 }
 
-const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id, message_id, found_at, reminders_sent, last_reminded_at, overdue_at
+const PENDING_GATES: &str =
+    "SELECT id, workflow_id, channel_id, message_id, found_at, reminders_sent, last_reminded_at, overdue_at
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
@@ -109,15 +110,19 @@ impl Store {
             == 1;
         if counted {
             // The card shows the tally: it is stale until edited.
-            sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Counted)).await?;
         }
         tx.commit().await?;
         let voters = self.voters(id).await?;
-        let pending: Option<(i64,)> = sqlx::query_as("SELECT id FROM approvals WHERE id = ? AND state = 'pending'")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let pending: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM approvals WHERE id = ? AND state = 'pending'")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match (counted, pending) {
             (true, _) => Vote::Counted(voters),
             (false, Some(_)) if voters.iter().any(|v| v.id == reviewer.id) => Vote::Again(voters),
@@ -149,8 +154,8 @@ impl Store {
     pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
         type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>);
         let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
-        let gates = rows.into_iter().map(|(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| {
-            PendingGate {
+        let gates = rows.into_iter().map(
+            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| PendingGate {
                 id,
                 workflow_id: workflow_id.into(),
                 channel_id: channel_id as u64,
@@ -161,8 +166,8 @@ impl Store {
                     last_reminded_at: last,
                     overdue_at: overdue,
                 },
-            }
-        });
+            },
+        );
         Ok(gates.collect())
     }
 

@@ -79,7 +79,8 @@ async fn decide(
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
     let bridge_itself = Reviewer::bridge();
     let outcome =
-        decisions::decide(store, scenario, claims, &approval, &bridge_itself, decision, Some(&reason)).await?;
+        decisions::decide(store, scenario, claims, &approval, &bridge_itself, decision, Some(&reason))
+            .await?;
     bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
     info!(approval_id = gate.id, %decision, outcome = outcome.label(), "deadline passed; the policy's decision handled");
     match &outcome {
@@ -89,7 +90,9 @@ async fn decide(
                 warn!(approval_id = gate.id, error = %err, "card not updated after the deadline's decision");
             }
         }
-        Outcome::Failed { why, .. } => report.failures.push(format!("deadline of approval {}: {why}", gate.id)),
+        Outcome::Failed { why, .. } => {
+            report.failures.push(format!("deadline of approval {}: {why}", gate.id))
+        }
         Outcome::Taken(_) => {}
     }
     Ok(())

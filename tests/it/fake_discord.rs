@@ -7,6 +7,7 @@ mod guild_rules;
 mod interaction_rules;
 mod message_rules;
 mod payload_shapes;
+mod reply_rules;
 mod uploads;
 
 use std::time::Duration;

@@ -38,6 +38,14 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A boolean option.
+    pub fn boolean(&self, name: &str) -> Option<bool> {
+        match self.value(name)? {
+            CommandDataOptionValue::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// A channel option.
     pub fn channel(&self, name: &str) -> Option<ChannelId> {
         match self.value(name)? {

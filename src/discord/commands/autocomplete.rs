@@ -1,6 +1,6 @@
 //! Autocomplete of the `workflow` option: the team's workflows by name (id shown), filtered by
 //! what is typed. `watch`, `pending` and `history` offer Scenario's list (cached, see
-//! [`crate::scenario::WorkflowCatalog`]); `unwatch` offers the routes.
+//! [`crate::scenario::WorkflowCatalog`]); `unwatch` and `policy` offer the routes.
 
 use std::time::Duration;
 
@@ -43,7 +43,7 @@ pub async fn on_autocomplete(
 
 /// (id, name) of the workflows `sub` can take.
 async fn workflows(bridge: &Bridge, sub: &str) -> Vec<(String, String)> {
-    if sub == "unwatch" {
+    if sub == "unwatch" || sub == "policy" {
         return bridge.routes().into_iter().map(|w| (w.workflow_id.into_inner(), w.workflow_name)).collect();
     }
     match tokio::time::timeout(LIST_TIMEOUT, bridge.workflows.list(&bridge.scenario)).await {

@@ -10,6 +10,7 @@ mod autocomplete;
 mod channel_check;
 mod history;
 mod pending;
+mod policy;
 mod repost;
 mod status;
 mod sync;
@@ -43,7 +44,7 @@ pub enum Access {
 /// Who may use the subcommand `name`; `None` for a name the bridge does not know.
 pub fn access(name: &str) -> Option<Access> {
     match name {
-        "watch" | "unwatch" | "repost" | "sync" => Some(Access::Admin),
+        "watch" | "unwatch" | "policy" | "repost" | "sync" => Some(Access::Admin),
         "watches" | "pending" | "history" | "status" => Some(Access::Reader),
         _ => None,
     }
@@ -103,7 +104,14 @@ pub fn definitions() -> Vec<CreateCommand> {
             sub("unwatch", "Stop sending a workflow's gates to its channel (Manage Server)")
                 .add_sub_option(workflow(true)),
         )
-        .add_option(sub("watches", "Which workflow goes to which channel, decided by whom"))
+        .add_option(
+            sub("policy", "A routed workflow's approvals, reminders and deadline (Manage Server)")
+                .set_sub_options(std::iter::once(workflow(true)).chain(policy::options())),
+        )
+        .add_option(sub(
+            "watches",
+            "Which workflow goes to which channel, decided by whom, under which policy",
+        ))
         .add_option(
             sub("pending", "The gates waiting for a decision, oldest first")
                 .add_sub_option(workflow(false))
@@ -147,6 +155,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -
     match name {
         "watch" => watch::watch(bridge, ctx, command, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, ctx, &answer, &caller, args).await,
+        "policy" => policy::run(bridge, ctx, &answer, &caller, args).await,
         "watches" => watches::run(bridge, ctx, &answer).await,
         "pending" => pending::run(bridge, ctx, &answer, guild_id.get(), args).await,
         "history" => history::run(bridge, ctx, &answer, args).await,
@@ -188,7 +197,7 @@ mod tests {
     fn every_registered_subcommand_has_an_access_rule() {
         let json = serde_json::to_value(&definitions()[0]).expect("serializes");
         let subs = json["options"].as_array().expect("subcommands");
-        assert_eq!(subs.len(), 8);
+        assert_eq!(subs.len(), 9);
         for sub in subs {
             let name = sub["name"].as_str().unwrap_or_default();
             assert!(access(name).is_some(), "{name} has no access rule");
@@ -198,7 +207,7 @@ mod tests {
 
     #[test]
     fn changing_subcommands_take_manage_server() {
-        for name in ["watch", "unwatch", "repost", "sync"] {
+        for name in ["watch", "unwatch", "policy", "repost", "sync"] {
             assert_eq!(access(name), Some(Access::Admin), "{name}");
         }
         for name in ["watches", "pending", "history", "status"] {

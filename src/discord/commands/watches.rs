@@ -1,4 +1,5 @@
-//! `/approvals watches`: the routes, with channel and reviewer role, and where the rest go.
+//! `/approvals watches`: the routes, with channel, reviewer role and review policy, and where
+//! the rest go under which policy.
 
 use serenity::all::Context;
 
@@ -12,10 +13,15 @@ use crate::{
 pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
     let defaults = bridge.default_reviewer_roles();
     let rest = match bridge.default_channel() {
-        Some(channel) => {
-            format!("Other workflows go to <#{channel}>, decided by {}.", deciders(None, defaults))
-        }
-        None => "Other workflows are not posted (no APPROVAL_CHANNEL_ID).".to_owned(),
+        Some(channel) => format!(
+            "Other workflows go to <#{channel}>, decided by {} under the default policy ({}).",
+            deciders(None, defaults),
+            bridge.default_policy()
+        ),
+        None => format!(
+            "Other workflows are not posted (no APPROVAL_CHANNEL_ID). Default policy: {}.",
+            bridge.default_policy()
+        ),
     };
     let routes = bridge.routes();
     if routes.is_empty() {
@@ -27,8 +33,12 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
     let lines: Vec<String> = routes
         .iter()
         .map(|w| {
+            let policy = match w.policy {
+                Some(policy) => policy.to_string(),
+                None => "the default policy".to_owned(),
+            };
             format!(
-                "• **{}** (`{}`) → <#{}>, decided by {}",
+                "• **{}** (`{}`) → <#{}>, decided by {}; {policy}",
                 cut(&w.workflow_name, 60),
                 cut(w.workflow_id.as_str(), 40),
                 w.channel_id,

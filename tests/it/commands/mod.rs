@@ -5,6 +5,7 @@ mod autocomplete;
 mod history;
 mod maintenance;
 mod pending;
+mod policy;
 mod routes;
 mod watch;
 

@@ -1,12 +1,15 @@
 //! Review cards end to end: from a parked gate to a card, and from a click to one decision.
 
+mod deadlines;
 mod deciding;
 mod failures;
 mod feed;
 mod permissions;
 mod posting;
+mod quorum;
 mod races;
 mod reconcile;
+mod reminders;
 mod restart;
 
 use approval_bridge::store::Approval;
@@ -67,4 +70,10 @@ async fn assert_ephemeral(app: &TestApp, interaction: &InteractionHandle) {
     let callback = app.discord.wait_for_callback(interaction, PROMPTLY).await.expect("acknowledged");
     let flags = callback.body.unwrap_or_default()["data"]["flags"].as_u64().unwrap_or(0);
     assert_eq!(flags & (1 << 6), 1 << 6, "the answer is ephemeral");
+}
+
+/// The replies (reminders, overdue pings) posted to the card of `approval`, oldest first.
+fn replies_to(app: &TestApp, approval: &Approval) -> Vec<Value> {
+    let card = approval.message_id.expect("the card was posted").to_string();
+    app.cards().into_iter().filter(|m| m["message_reference"]["message_id"] == card).collect()
 }

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod payloads;
 pub mod ratelimit;
 pub mod record;
+mod replies;
 pub mod rest;
 mod rest_interactions;
 mod rest_messages;

@@ -10,7 +10,8 @@ use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
 use super::state::{Channel, ChannelAccess, ChannelKind, State, StoredMessage, next_id};
 use super::{
-    APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, rules, uploads,
+    APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, replies, rules,
+    uploads,
 };
 
 pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
@@ -153,6 +154,7 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
         return Err(ApiError::missing_permissions());
     }
     rules::check_not_empty(&body, ctx.files.len())?;
+    replies::check(&state, channel_id, &body)?;
     uploads::check(&body, ctx.files, &[], shared.config.upload_limit)?;
     let nonce = Some(&body["nonce"]).filter(|n| !n.is_null()).map(id_text);
     let enforce = body["enforce_nonce"] == true;
@@ -168,6 +170,7 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let id = next_id();
     let guild_id = state.channels.get(&channel_id).map(|c| c.guild_id);
     let mut value = payloads::message(id, channel_id, guild_id, &shared.bot_user(), &body);
+    replies::derive(&mut value, &body, guild_id);
     add_uploads(&mut value, channel_id, ctx.files);
     if let (Some(nonce), true) = (nonce, enforce) {
         state.nonces.insert((channel_id, nonce), (id, std::time::Instant::now()));
