@@ -98,6 +98,8 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod lease_tests;
 #[cfg(test)]
+mod policy_tests;
+#[cfg(test)]
 mod route_tests;
 #[cfg(test)]
 pub(crate) mod tests;

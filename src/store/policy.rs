@@ -29,7 +29,7 @@ pub struct PendingGate {
     pub workflow_id: WorkflowId,
     /// The card's channel.
     pub channel_id: u64,
-    /// The card, once posted.
+    /// The card, once posted (and while no person deleted it).
     pub message_id: Option<u64>,
     /// When it was seen, its reminders, its overdue mark.
     pub clock: GateClock,
@@ -87,8 +87,10 @@ impl Reviewer {
     }
 }
 
-const PENDING_GATES: &str =
-    "SELECT id, workflow_id, channel_id, message_id, found_at, reminders_sent, last_reminded_at, overdue_at
+// A card a person deleted has no message to reply to: reminders and pings skip it.
+const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
+         CASE WHEN card_deleted_at IS NULL THEN message_id END AS message_id,
+         found_at, reminders_sent, last_reminded_at, overdue_at
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {

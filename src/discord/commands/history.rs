@@ -53,8 +53,8 @@ pub async fn run(
 /// One decision: when, who, what, which run, and why.
 fn line(d: &PastDecision) -> String {
     let what = match (d.outcome.as_str(), &d.by) {
-        ("approved", Some(by)) => format!("<@{}> approved", by.id),
-        ("rejected", Some(by)) => format!("<@{}> rejected", by.id),
+        ("approved", Some(by)) => format!("{} approved", by.mention()),
+        ("rejected", Some(by)) => format!("{} rejected", by.mention()),
         (_, _) => d.detail.clone().unwrap_or_else(|| "Decided in Scenario".into()),
     };
     let reason = d.reason.as_deref().map(|r| format!(" · “{}”", cut(r, 120))).unwrap_or_default();
