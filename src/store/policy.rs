@@ -152,6 +152,21 @@ impl Store {
         Ok(row.and_then(|(at,)| at))
     }
 
+    /// The pending gates with approvals counted, with their workflow and how many: what a
+    /// lowered quorum may have decided.
+    pub async fn pending_tallies(&self) -> Result<Vec<(i64, WorkflowId, usize)>, StoreError> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT v.approval_id, a.workflow_id, COUNT(*) FROM approval_votes v
+             JOIN approvals a ON a.id = v.approval_id
+             WHERE a.state = 'pending'
+             GROUP BY v.approval_id, a.workflow_id ORDER BY v.approval_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        Ok(rows.into_iter().map(|(id, workflow_id, n)| (id, workflow_id.into(), count(n))).collect())
+    }
+
     /// Every pending gate with its clock, oldest first.
     pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
         type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>);

@@ -1,4 +1,5 @@
-//! The review policies' step of a pass: the reminders due, the deadlines passed.
+//! The review policies' step of a pass: quorums reached under a changed policy, the reminders
+//! due, the deadlines passed.
 //!
 //! Each step is taken in the store before it is carried out (a reminder counted, a gate claimed,
 //! a gate marked overdue), guarded by the value it replaces, so a step happens once however
@@ -20,6 +21,7 @@ use crate::{
 
 /// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate.
 pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> Result<(), StoreError> {
+    approve_reached(bridge, report).await?;
     if !bridge.policies_are_timed() {
         // No reminder and no deadline anywhere: a pass reads nothing per open gate.
         return Ok(());
@@ -32,6 +34,34 @@ pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> R
             Due::Decide(decision) => decide(bridge, &gate, &policy, decision, report).await?,
             Due::Overdue => overdue(bridge, &gate, &policy, now, report).await?,
         }
+    }
+    Ok(())
+}
+
+/// Sends the approval of gates whose counted approvals reach their policy's quorum: a route's
+/// policy changed to ask for fewer. The reviewer whose approval came last decides, as if their
+/// click had reached the count.
+async fn approve_reached(bridge: &Bridge, report: &mut PollReport) -> Result<(), StoreError> {
+    for (id, workflow_id, approvals) in bridge.store.pending_tallies().await? {
+        if !bridge.policy_for(&workflow_id).reached(approvals) {
+            continue;
+        }
+        let (Some(approval), Some(last)) =
+            (bridge.store.approval(id).await?, bridge.store.voters(id).await?.pop())
+        else {
+            continue;
+        };
+        let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+        let outcome =
+            decisions::decide(store, scenario, claims, &approval, &last, Decision::Approve, None).await?;
+        bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
+        info!(
+            approval_id = id,
+            approvals,
+            outcome = outcome.label(),
+            "the quorum is reached under the route's policy"
+        );
+        after_decision(bridge, id, &outcome, report).await;
     }
     Ok(())
 }
@@ -83,19 +113,25 @@ async fn decide(
             .await?;
     bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
     info!(approval_id = gate.id, %decision, outcome = outcome.label(), "deadline passed; the policy's decision handled");
-    match &outcome {
+    if !matches!(outcome, Outcome::Failed { .. } | Outcome::Taken(_)) {
+        report.deadlines += 1;
+    }
+    after_decision(bridge, gate.id, &outcome, report).await;
+    Ok(())
+}
+
+/// Redraws the card of a decision the bridge sent, or notes why it could not be sent (the gate
+/// is pending again, and the next pass tries again).
+async fn after_decision(bridge: &Bridge, id: i64, outcome: &Outcome, report: &mut PollReport) {
+    match outcome {
         Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) => {
-            report.deadlines += 1;
             if let Err(err) = sync_card(bridge, current).await {
-                warn!(approval_id = gate.id, error = %err, "card not updated after the deadline's decision");
+                warn!(approval_id = id, error = %err, "card not updated after the policy's decision");
             }
         }
-        Outcome::Failed { why, .. } => {
-            report.failures.push(format!("deadline of approval {}: {why}", gate.id))
-        }
+        Outcome::Failed { why, .. } => report.failures.push(format!("decision on approval {id}: {why}")),
         Outcome::Taken(_) => {}
     }
-    Ok(())
 }
 
 /// Marks the card overdue and pings the reviewers, once.

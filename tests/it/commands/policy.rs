@@ -7,7 +7,11 @@ use approval_bridge::approvals::state::ApprovalState;
 use serde_json::json;
 
 use super::{admin, approvals, parked, run, text};
-use crate::support::{app::spawn_app, fake_discord::OptionValue, fake_scenario::Endpoint};
+use crate::support::{
+    app::{spawn_app, spawn_app_with},
+    fake_discord::OptionValue,
+    fake_scenario::Endpoint,
+};
 
 #[tokio::test]
 async fn a_policy_set_on_a_route_with_an_open_gate_applies_from_the_next_pass_and_is_audited() {
@@ -103,4 +107,32 @@ async fn a_policy_needs_a_route_and_a_well_written_duration_and_only_admins_set_
     let shown = run(&app, &admin(), approvals("policy").opt("workflow", text(&workflow))).await;
     assert_eq!(shown, "**Lighthouse**: 1 approval · no reminders · no deadline. Nothing was changed.");
     assert_eq!(app.store().route_audit(10).await.unwrap().len(), 1, "only the watch");
+}
+
+#[tokio::test]
+async fn a_quorum_lowered_to_what_an_open_gate_already_has_approves_it_at_the_next_pass() {
+    let app = spawn_app_with(|env| _ = env.insert("APPROVALS_REQUIRED", "3".into())).await;
+    let (workflow, job) = parked(&app, "Lighthouse");
+    let watch =
+        approvals("watch").opt("workflow", text(&workflow)).opt("channel", OptionValue::Channel(app.channel));
+    run(&app, &admin(), watch).await;
+    assert_eq!(app.poll().await.cards_posted, 1);
+    let approval = app.approval(&job, "review").await;
+    let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
+    for reviewer in [&ana, &ben] {
+        let click = app.click(reviewer, &approval, "Approve").await;
+        assert!(app.answer(&click).await.starts_with("Your approval is counted"));
+    }
+
+    let lowered =
+        approvals("policy").opt("workflow", text(&workflow)).opt("approvals", OptionValue::Integer(2));
+    run(&app, &admin(), lowered).await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "from the next pass");
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
+    let decided = app.approval(&job, "review").await;
+    assert_eq!(decided.state, ApprovalState::Approved);
+    assert_eq!(decided.decided_by.map(|r| r.id), Some(ben.user_id), "the last approval decides");
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
 }
