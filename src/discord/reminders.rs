@@ -26,6 +26,16 @@ pub async fn ping(
     channel.send_message(http, message).await
 }
 
+/// Whether Discord refused a reply because the card it answers is gone (deleted by a person).
+pub fn card_gone(err: &serenity::Error) -> bool {
+    match err {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            response.error.errors.iter().any(|e| e.code == "MESSAGE_REFERENCE_UNKNOWN_MESSAGE")
+        }
+        _ => false,
+    }
+}
+
 /// The reply's text: the roles' mentions, then `text`.
 fn content(roles: &[u64], text: &str) -> String {
     let mut mentions: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();

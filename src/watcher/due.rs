@@ -15,7 +15,10 @@ use crate::{
     approvals::state::Decision,
     bridge::Bridge,
     decisions::{self, Outcome},
-    discord::{publish::sync_card, reminders::ping},
+    discord::{
+        publish::sync_card,
+        reminders::{card_gone, ping},
+    },
     store::{PendingGate, Reviewer, StoreError},
 };
 
@@ -90,7 +93,7 @@ async fn remind(
             info!(approval_id = gate.id, reminder = gate.clock.reminders_sent + 1, "reviewers reminded");
             report.reminders += 1;
         }
-        Err(err) => report.failures.push(format!("reminder of approval {}: {err}", gate.id)),
+        Err(err) => not_pinged(bridge, gate, &err, report).await?,
     }
     Ok(())
 }
@@ -155,7 +158,23 @@ async fn overdue(
     let text = "The deadline of this gate has passed and nobody has decided. The card stays open.";
     let roles = bridge.reviewer_roles_for(&gate.workflow_id);
     if let Err(err) = ping(&bridge.discord, gate.channel_id, message_id, &roles, text).await {
-        report.failures.push(format!("overdue ping of approval {}: {err}", gate.id));
+        not_pinged(bridge, gate, &err, report).await?;
     }
+    Ok(())
+}
+
+/// A reply that Discord refused: a card a person deleted is noted as such (nothing replies to it
+/// again, nothing edits it), any other failure is reported.
+async fn not_pinged(
+    bridge: &Bridge,
+    gate: &PendingGate,
+    err: &serenity::Error,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    if card_gone(err) {
+        warn!(approval_id = gate.id, "the card was deleted; its reviewers are not pinged");
+        return bridge.store.card_deleted(gate.id).await;
+    }
+    report.failures.push(format!("ping on the card of approval {}: {err}", gate.id));
     Ok(())
 }

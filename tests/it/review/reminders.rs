@@ -86,3 +86,21 @@ async fn reminders_missed_while_the_bridge_was_down_come_once_then_every_interva
     assert_eq!(app.poll().await.reminders, 1, "the next counts from the one sent");
     assert_eq!(replies_to(&app, &approval).len(), 2);
 }
+
+#[tokio::test]
+async fn a_card_deleted_by_a_person_is_reminded_no_more() {
+    let app = reminding_app(3).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    app.discord.delete_message_by_person(approval.channel_id, approval.message_id.unwrap());
+    app.advance_wall_clock(MINUTE + Duration::from_secs(1));
+    let report = app.poll().await;
+    assert!(report.failures.is_empty(), "{report:?}");
+    assert_eq!(report.reminders, 0);
+    assert!(app.approval(&job, "review").await.card_deleted, "the bridge learnt the card is gone");
+    assert_eq!(app.discord.rejections().len(), 1, "one reply refused");
+
+    app.advance_wall_clock(MINUTE * 2);
+    assert_eq!(app.poll().await.reminders, 0);
+    assert_eq!(app.discord.rejections().len(), 1, "no reply to a card known to be gone");
+}
