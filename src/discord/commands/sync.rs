@@ -36,6 +36,15 @@ fn describe(report: &PollReport) -> String {
         report.settled,
         plural(report.settled),
     );
+    if report.reminders > 0 || report.deadlines > 0 {
+        text.push_str(&format!(
+            " {} reminder{} sent, {} deadline{} handled.",
+            report.reminders,
+            plural(report.reminders),
+            report.deadlines,
+            plural(report.deadlines)
+        ));
+    }
     if report.unreadable > 0 {
         text.push_str(&format!(" {} listed run(s) could not be read.", report.unreadable));
     }
@@ -62,6 +71,9 @@ mod tests {
         let report = PollReport { runs: 1, new_gates: 2, cards_posted: 2, ..Default::default() };
         let text = describe(&report);
         assert!(text.starts_with("Polled Scenario: 1 run read, 2 new gates, 2 cards posted"), "{text}");
+        assert!(!text.contains("reminder"), "{text}");
+        let timed = describe(&PollReport { reminders: 2, deadlines: 1, ..Default::default() });
+        assert!(timed.ends_with(" 2 reminders sent, 1 deadline handled."), "{timed}");
         let failures = vec!["x".repeat(5000); 50];
         let text = describe(&PollReport { failures, ..Default::default() });
         assert!(text.chars().count() < 2000, "{}", text.chars().count());
