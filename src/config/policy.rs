@@ -57,3 +57,67 @@ impl Reader<'_> {
         parse_duration(&raw).map_err(|why| self.fail(name, format!("is wrong: {why}"))).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Settings;
+
+    use super::*;
+
+    fn with(extra: &[(&'static str, &str)]) -> HashMap<&'static str, String> {
+        let mut vars = HashMap::from([
+            ("DISCORD_TOKEN", "discord-token-value".to_owned()),
+            ("DISCORD_GUILD_ID", "41".to_owned()),
+            ("SCENARIO_SDK_API_KEY", "key-value".to_owned()),
+            ("SCENARIO_SDK_API_SECRET", "secret-value".to_owned()),
+        ]);
+        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        vars
+    }
+
+    #[test]
+    fn the_default_policy_is_one_approval_without_reminders_or_deadline_unless_set() {
+        let read = |vars: HashMap<&'static str, String>| {
+            Settings::from_lookup(|name| vars.get(name).cloned()).map(|s| s.discord.default_policy)
+        };
+        assert_eq!(read(with(&[])).unwrap(), Policy::default());
+        let set = [
+            ("APPROVALS_REQUIRED", "2"),
+            ("REMIND_AFTER", "4h"),
+            ("MAX_REMINDERS", "5"),
+            ("DEADLINE", "2d"),
+            ("ON_DEADLINE", "Reject"),
+        ];
+        let policy = read(with(&set)).unwrap();
+        assert_eq!(
+            policy.to_string(),
+            "2 approvals · a reminder every 4h (at most 5) · deadline 2days, then reject"
+        );
+    }
+
+    #[test]
+    fn every_wrong_policy_setting_is_named_with_a_fix() {
+        let wrong = [
+            ("APPROVALS_REQUIRED", "6"),
+            ("REMIND_AFTER", "soon"),
+            ("MAX_REMINDERS", "0"),
+            ("DEADLINE", "0s"),
+            ("ON_DEADLINE", "escalate"),
+        ];
+        let vars = with(&wrong);
+        let errors = Settings::from_lookup(|name| vars.get(name).cloned()).expect_err("refused").0;
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "APPROVALS_REQUIRED is \"6\": use a whole number from 1 to 5, e.g. 2",
+                "MAX_REMINDERS is \"0\": use a whole number from 1 to 10, e.g. 3",
+                "ON_DEADLINE is \"escalate\": use reject, approve or nothing",
+                "REMIND_AFTER is wrong: `soon` is not a duration: write it like 90s, 30m, 4h or 2d",
+                "DEADLINE is wrong: `0s` is out of range: use from 1s to 365d",
+            ]
+        );
+    }
+}
