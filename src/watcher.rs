@@ -9,7 +9,7 @@
 //! Scenario shows as decided or ended are settled. After a sweep, runs with open gates that no
 //! longer show in any non-terminal status are read once to learn how they ended. Last, every card
 //! not yet posted or not up to date is written, and the review policies' reminders and deadlines
-//! that fell due are carried out ([`due`]).
+//! that fell due are carried out (`due`).
 
 use std::{
     collections::{HashMap, HashSet},
