@@ -73,8 +73,9 @@ impl PolicyColumns {
 
 impl Reviewer {
     /// The id that stands for the bridge itself, deciding under a route's policy (a deadline
-    /// passed): Discord ids are never 0.
-    pub const BRIDGE_ID: u64 = 0;
+    /// passed): no Discord user has it (snowflakes carry their creation time, far above 1), and
+    /// it is a valid non-zero id wherever ids are typed.
+    pub const BRIDGE_ID: u64 = 1;
 
     /// The bridge itself, as the one who decided.
     pub fn bridge() -> Self {
