@@ -15,11 +15,13 @@ use tokio::{
 use tracing::{info, warn};
 
 use crate::{
-    bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
     discord,
+    discord::bridge::Bridge,
     lease::Lease,
-    ops::{self, Metrics},
+    metrics::Metrics,
+    ops,
+    polls::PollRequest,
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
     watcher::Watcher,
@@ -52,7 +54,7 @@ impl App {
         let store = Store::connect(&settings.database_url)
             .await
             .with_context(|| format!("opening the database at {}", settings.database_url))?;
-        // One registry per bridge, shared by the client and the bridge: see `ops::metrics`.
+        // One registry per bridge, shared by the client and the bridge: see `crate::metrics`.
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);

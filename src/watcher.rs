@@ -30,38 +30,18 @@ use crate::{
         settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
     },
-    bridge::{Bridge, PollRequest},
     config::DEFAULT_FULL_SWEEP_SECS,
     decisions::{self, Resend},
+    discord::bridge::Bridge,
     discord::publish::{CardError, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
+    polls::{PollReport, PollRequest},
     scenario::{Job, JobQuery, ScenarioError},
     store::{Approval, NewApproval, OpenGate, StoreError},
 };
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// What one pass saw and did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PollReport {
-    /// Workflow runs listed (by the delta feed or the sweep).
-    pub runs: usize,
-    /// Runs looked at because they changed.
-    pub runs_inspected: usize,
-    /// List items that could not be read (logged and skipped).
-    pub unreadable: usize,
-    /// Gates stored for the first time.
-    pub new_gates: usize,
-    /// Open gates closed because Scenario shows them decided or ended.
-    pub settled: usize,
-    /// Cards posted.
-    pub cards_posted: usize,
-    /// Cards edited.
-    pub cards_updated: usize,
-    /// Cards or runs that could not be handled this pass, with the reason; retried next pass.
-    pub failures: Vec<String>,
-}
 
 /// Why a pass could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +120,7 @@ impl Watcher {
             };
             let delay = match &outcome {
                 Ok(report) => {
-                    let ended = self.bridge.poll_succeeded();
+                    let ended = self.bridge.polls.succeeded();
                     if ended > 0 {
                         info!(failed_polls = ended, "polling Scenario works again");
                     }
@@ -158,7 +138,7 @@ impl Watcher {
                     interval
                 }
                 Err(err) => {
-                    let failures = self.bridge.poll_failed(err.to_string());
+                    let failures = self.bridge.polls.failed(err.to_string());
                     if failures == 1 {
                         warn!(error = %err, "poll failed; retrying with backoff, logged again once it recovers");
                     }

@@ -7,12 +7,11 @@ use serenity::{
 };
 use tracing::{info, warn};
 
-use super::cards;
-use crate::{
+use super::{
+    cards,
     previews::{CardPreviews, Previews},
-    scenario::ScenarioClient,
-    store::Approval,
 };
+use crate::{scenario::ScenarioClient, store::Approval};
 
 /// Discord's "Request entity too large", <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const TOO_LARGE: isize = 40005;

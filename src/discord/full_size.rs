@@ -9,15 +9,10 @@ use std::collections::HashMap;
 use serenity::all::{ComponentInteraction, Context, CreateEmbed, EditInteractionResponse};
 use tracing::{info, warn};
 
-use super::{
-    cards::{self, limits},
-    custom_id::CardCustomId,
-    reply::Answerable,
-};
+use super::{cards, custom_id::CardCustomId, limits, previews::link, reply::Answerable};
 use crate::{
     approvals::{ids::AssetId, review::ShownAsset},
-    bridge::Bridge,
-    previews::link,
+    discord::bridge::Bridge,
 };
 
 /// Answers a click on Full size with the originals' fresh links, privately.

@@ -8,7 +8,7 @@ use serenity::all::{
 use tracing::{debug, info};
 
 use super::{commands, reply::Answerable, review::reviewer};
-use crate::{bridge::Bridge, store::Refusal};
+use crate::{discord::bridge::Bridge, store::Refusal};
 
 /// What a person outside the home server reads.
 pub const OUTSIDE: &str =

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     approvals::state::ApprovalState,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     store::{Approval, now_ms},
 };
 

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     approvals::state::{ApprovalState, Decision},
-    bridge::{Bridge, may_decide},
     decisions::{self, Outcome},
+    discord::bridge::{Bridge, may_decide},
     store::{Approval, Refusal, Reviewer},
 };
 

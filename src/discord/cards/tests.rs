@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use super::*;
-use crate::previews::NotShown;
+use crate::discord::previews::NotShown;
 use crate::{
     approvals::review::{ReviewSnapshot, ShownPrompt},
     store::Reviewer,
@@ -44,7 +44,7 @@ fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
 
 /// How each asset is shown when every preview could be made.
 fn views(a: &Approval) -> Vec<AssetView> {
-    let names = crate::previews::plan::preview_names(&a.snapshot.assets);
+    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
     a.snapshot
         .assets
         .iter()

@@ -10,7 +10,7 @@ use serenity::all::{
 use tracing::warn;
 
 use super::{Caller, GROUP, access, allowed};
-use crate::{bridge::Bridge, discord::cards::cut};
+use crate::{discord::bridge::Bridge, discord::cards::cut};
 
 /// Most choices Discord accepts.
 pub const MAX_CHOICES: usize = 25;

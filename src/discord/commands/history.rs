@@ -5,7 +5,7 @@ use serenity::all::Context;
 use super::{args::Args, text::fit};
 use crate::{
     approvals::ids::WorkflowId,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     store::{HistoryQuery, PastDecision},
 };

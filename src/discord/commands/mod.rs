@@ -26,7 +26,7 @@ pub use args::{Args, Caller};
 pub use autocomplete::on_autocomplete;
 
 use super::reply::Answerable;
-use crate::bridge::{Bridge, is_admin};
+use crate::discord::bridge::{Bridge, is_admin};
 
 /// The name of the command group.
 pub const GROUP: &str = "approvals";

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use super::args::{Args, Caller};
 use crate::{
     approvals::ids::JobId,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{
         cards::cut,
         publish::{Synced, sync_card},

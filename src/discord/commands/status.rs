@@ -4,7 +4,7 @@
 use serenity::all::Context;
 
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     redact::redacted,
 };
@@ -12,7 +12,7 @@ use crate::{
 /// Answers with the bridge's state, in a few lines.
 pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
     let open = bridge.store.open_approvals().await?;
-    let polls = bridge.poll_status();
+    let polls = bridge.polls.status();
     let mut lines = vec![format!("**approval-bridge {}**", env!("CARGO_PKG_VERSION"))];
     lines.push(match polls.last_success_ms {
         Some(ms) => format!("Last successful poll: <t:{}:R>.", ms / 1000),

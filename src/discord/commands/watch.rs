@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     approvals::ids::WorkflowId,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{
         cards::cut,
         reply::{Answerable, Handled, refuse},

@@ -4,7 +4,7 @@ use serenity::all::Context;
 
 use super::text::{deciders, fit};
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
 };
 

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use approval_bridge::{
     app,
     approvals::{detect::Flow, review::ReviewSnapshot},
-    bridge::Bridge,
     config::Settings,
     discord,
+    discord::bridge::Bridge,
     scenario::{JobQuery, ScenarioClient},
     store::{NewApproval, Store},
     watcher::Watcher,

@@ -51,7 +51,7 @@ async fn health_fails_once_the_last_successful_poll_is_three_intervals_old() {
     assert!(reason.starts_with("the last successful poll of Scenario was 6."), "{reason}");
     assert!(reason.ends_with("(more than 3 poll intervals, 6 s)"), "{reason}");
     assert_eq!(body["reasons"].as_array().unwrap().len(), 1, "only the poll is at fault: {body}");
-    assert!(app.bridge().poll_status().failing_streak >= 1);
+    assert!(app.bridge().polls.status().failing_streak >= 1);
 }
 
 #[tokio::test]

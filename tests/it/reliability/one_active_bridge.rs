@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use approval_bridge::{app::App, bridge::Bridge, store::now_ms};
+use approval_bridge::{app::App, discord::bridge::Bridge, store::now_ms};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use super::scenario_faults::parked_run;
@@ -87,13 +87,13 @@ async fn a_second_bridge_stands_by_during_a_rolling_deploy_and_takes_over_withou
     // Health is ok before the taking-over pass ends (a fresh start has three intervals): wait
     // for that pass, so the new run below is found by the pass this test asks for.
     let deadline = tokio::time::Instant::now() + PROMPTLY;
-    while second.bridge.poll_status() == approval_bridge::bridge::PollStatus::default() {
+    while second.bridge.polls.status() == approval_bridge::polls::PollStatus::default() {
         assert!(tokio::time::Instant::now() < deadline, "the second bridge never polled");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let third = first.scenario.add_workflow("Quay", FlowTemplate::single_gate());
     first.scenario.start_parked_run(&third);
-    let report = second.bridge.poll_now().await.expect("the second bridge polls");
+    let report = second.bridge.polls.now().await.expect("the second bridge polls");
     assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
 
     assert_eq!(card_posts(&first.discord), 3, "one card per gate, whoever posted it");

@@ -151,17 +151,17 @@ async fn polls_survive_429_5xx_resets_and_broken_json_then_post_the_card() {
     for (fault, times, words) in faults {
         let name = fault.name();
         app.scenario.inject(Endpoint::ListJobs, fault, times);
-        let failed = app.bridge().poll_now().await.expect_err(&name);
+        let failed = app.bridge().polls.now().await.expect_err(&name);
         assert!(
             failed.contains("listing workflow runs failed") && failed.contains(words),
             "{name}: {failed}"
         );
         assert!(app.cards().is_empty(), "nothing posted on a failed pass");
     }
-    assert_eq!(app.bridge().poll_status().failing_streak, 5);
+    assert_eq!(app.bridge().polls.status().failing_streak, 5);
     let report = app.poll().await;
     assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
-    assert_eq!(app.bridge().poll_status().failing_streak, 0);
+    assert_eq!(app.bridge().polls.status().failing_streak, 0);
     assert_eq!(app.cards().len(), 1);
     app.discord.assert_no_rejections();
 }

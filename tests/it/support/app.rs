@@ -5,11 +5,11 @@ use std::{collections::HashMap, net::SocketAddr, path::Path, sync::Arc, time::Du
 
 use approval_bridge::{
     app::App,
-    bridge::{Bridge, PollStatus},
     config::{LogFormat, Settings},
+    discord::bridge::Bridge,
+    polls::{PollReport, PollStatus},
     store::{Approval, Store},
     telemetry,
-    watcher::PollReport,
 };
 use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -139,7 +139,7 @@ impl TestApp {
         // The watcher's first pass runs at start; tests begin once it is over, so it never
         // races with what they set up.
         let deadline = tokio::time::Instant::now() + PROMPTLY;
-        while self.bridge().poll_status() == PollStatus::default() {
+        while self.bridge().polls.status() == PollStatus::default() {
             assert!(tokio::time::Instant::now() < deadline, "the start-up pass never ended");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -188,12 +188,12 @@ impl TestApp {
 
     /// Runs one watcher pass now and returns its report.
     pub async fn poll(&self) -> PollReport {
-        self.bridge().poll_now().await.expect("the pass runs")
+        self.bridge().polls.now().await.expect("the pass runs")
     }
 
     /// Runs one watcher pass now; `Err` says why the pass failed.
     pub async fn try_poll(&self) -> Result<PollReport, String> {
-        self.bridge().poll_now().await
+        self.bridge().polls.now().await
     }
 
     /// Runs `sql` on the bridge's database through a connection of its own, as another process

@@ -27,10 +27,6 @@ use crate::{
     scenario::ScenarioClient,
 };
 
-/// The per-message upload budget when `CARD_UPLOAD_BUDGET_MIB` is unset: Discord's upload limit
-/// for a bot in a server without boosts.
-pub const DEFAULT_UPLOAD_BUDGET: u64 = 10 * 1024 * 1024;
-
 /// How one asset of a card is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssetView {

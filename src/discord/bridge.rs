@@ -9,13 +9,13 @@ use std::{
     collections::HashMap,
     num::NonZeroU64,
     sync::{
-        Arc, Mutex, PoisonError, RwLock,
+        Arc, PoisonError, RwLock,
         atomic::{AtomicU64, Ordering},
     },
 };
 
 use serenity::{all::Permissions, http::Http};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::{
     sync::CancellationToken,
     task::{TaskTracker, task_tracker::TaskTrackerToken},
@@ -25,12 +25,11 @@ use crate::{
     approvals::ids::WorkflowId,
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{home::HomeServer, publish::CardTurns},
-    ops::Metrics,
-    previews::Previews,
+    discord::{home::HomeServer, previews::Previews, publish::CardTurns},
+    metrics::Metrics,
+    polls::{PollRequest, Polls},
     scenario::{ScenarioClient, WorkflowCatalog},
-    store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
-    watcher::PollReport,
+    store::{NewWatch, Reviewer, Store, StoreError, Watch},
 };
 
 /// Where the gates of one workflow go, and who decides them.
@@ -62,6 +61,8 @@ pub struct Bridge {
     pub card_turns: CardTurns,
     /// Makes the previews attached to cards.
     pub previews: Previews,
+    /// The watcher's handle: passes on request, and how they have gone.
+    pub polls: Polls,
     default_channel: Option<u64>,
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
@@ -69,26 +70,7 @@ pub struct Bridge {
     route_writes: tokio::sync::Mutex<()>,
     shutdown: CancellationToken,
     in_flight: TaskTracker,
-    polls: Mutex<PollStatus>,
-    poll_requests: mpsc::Sender<PollRequest>,
 }
-
-/// A request for an immediate pass, answered with its report (or why it failed).
-pub type PollRequest = oneshot::Sender<Result<PollReport, String>>;
-
-/// How polling has gone lately, for `/approvals status` and health checks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PollStatus {
-    /// When the last pass succeeded, unix milliseconds.
-    pub last_success_ms: Option<i64>,
-    /// The last failures (newest last), with when they happened; at most [`KEPT_ERRORS`].
-    pub recent_errors: Vec<(i64, String)>,
-    /// Failed passes since the last success.
-    pub failing_streak: u32,
-}
-
-/// How many recent poll errors are kept.
-pub const KEPT_ERRORS: usize = 5;
 
 impl Bridge {
     /// Assembles the shared state for the server `home`; the watcher serves the returned
@@ -100,7 +82,7 @@ impl Bridge {
         settings: &DiscordSettings,
         home: HomeServer,
     ) -> (Self, mpsc::Receiver<PollRequest>) {
-        let (poll_requests, requests) = mpsc::channel(8);
+        let (polls, requests) = Polls::new(scenario.metrics().clone());
         let bridge = Self {
             store,
             metrics: scenario.metrics().clone(),
@@ -118,17 +100,9 @@ impl Bridge {
             route_writes: tokio::sync::Mutex::new(()),
             shutdown: CancellationToken::new(),
             in_flight: TaskTracker::new(),
-            polls: Mutex::new(PollStatus::default()),
-            poll_requests,
+            polls,
         };
         (bridge, requests)
-    }
-
-    /// Asks the watcher for a pass now and waits for its report.
-    pub async fn poll_now(&self) -> Result<PollReport, String> {
-        let (reply, report) = oneshot::channel();
-        self.poll_requests.send(reply).await.map_err(|_| "the watcher is not running".to_owned())?;
-        report.await.map_err(|_| "the watcher stopped".to_owned())?
     }
 
     /// Where the gates of `workflow_id` go: its route, else the default channel with the default
@@ -152,30 +126,6 @@ impl Bridge {
             Some(route) => route.reviewer_roles,
             None => self.default_reviewer_roles.clone(),
         }
-    }
-
-    /// Notes a successful pass; returns how many failed passes it ends.
-    pub fn poll_succeeded(&self) -> u32 {
-        let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
-        polls.last_success_ms = Some(now_ms());
-        self.metrics.poll(polls.last_success_ms);
-        std::mem::take(&mut polls.failing_streak)
-    }
-
-    /// Notes a failed pass and why; returns how many passes in a row have failed.
-    pub fn poll_failed(&self, why: String) -> u32 {
-        let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
-        polls.failing_streak += 1;
-        self.metrics.poll(None);
-        polls.recent_errors.push((now_ms(), why));
-        let excess = polls.recent_errors.len().saturating_sub(KEPT_ERRORS);
-        polls.recent_errors.drain(..excess);
-        polls.failing_streak
-    }
-
-    /// How polling has gone lately.
-    pub fn poll_status(&self) -> PollStatus {
-        self.polls.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// The channel of workflows without a route (`APPROVAL_CHANNEL_ID`).
