@@ -17,6 +17,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use serenity::all::ChannelId;
 use time::OffsetDateTime;
 use tokio::{sync::mpsc, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -431,7 +432,7 @@ impl Watcher {
     /// channel, in row order within a channel, so a channel waiting out Discord's per-channel
     /// rate limit does not hold back the cards of the others.
     async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
-        let mut by_channel: HashMap<u64, Vec<Approval>> = HashMap::new();
+        let mut by_channel: HashMap<ChannelId, Vec<Approval>> = HashMap::new();
         for approval in self.bridge.store.cards_to_sync().await? {
             by_channel.entry(approval.channel_id).or_default().push(approval);
         }

@@ -131,7 +131,7 @@ enum Landed {
 }
 
 /// Claims `approval` for `reviewer` and sends the decision.
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id, decision = %decision))]
+#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, reviewer = %reviewer.id, decision = %decision))]
 pub async fn decide(
     store: &Store,
     scenario: &impl Gates,

@@ -2,7 +2,7 @@
 //! message has and adds what is missing.
 
 use serenity::{
-    all::{ChannelId, Message, MessageId},
+    all::{Message, MessageId},
     http::{Http, HttpError},
 };
 use tracing::{info, warn};
@@ -23,7 +23,7 @@ pub async fn post_card(
     previews: &Previews,
     approval: &Approval,
 ) -> serenity::Result<Message> {
-    let channel = ChannelId::new(approval.channel_id);
+    let channel = approval.channel_id;
     let card = previews.prepare(scenario, &approval.snapshot, &[]).await;
     let send = |card: CardPreviews| {
         let message = cards::new_card(approval, &card.views).add_files(card.upload);
@@ -44,7 +44,7 @@ pub async fn edit_card(
     approval: &Approval,
     message_id: MessageId,
 ) -> serenity::Result<Message> {
-    let channel = ChannelId::new(approval.channel_id);
+    let channel = approval.channel_id;
     let current = channel.message(http, message_id).await?;
     let had = !current.attachments.is_empty();
     let card = previews.prepare(scenario, &approval.snapshot, &current.attachments).await;

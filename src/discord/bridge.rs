@@ -7,14 +7,16 @@
 
 use std::{
     collections::HashMap,
-    num::NonZeroU64,
     sync::{
         Arc, PoisonError, RwLock,
         atomic::{AtomicU64, Ordering},
     },
 };
 
-use serenity::{all::Permissions, http::Http};
+use serenity::{
+    all::{ChannelId, Permissions, RoleId},
+    http::Http,
+};
 use tokio::sync::mpsc;
 use tokio_util::{
     sync::CancellationToken,
@@ -36,9 +38,9 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// The channel of the cards.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The roles whose members may decide; empty means members with Manage Server.
-    pub reviewer_roles: Vec<u64>,
+    pub reviewer_roles: Vec<RoleId>,
 }
 
 /// The shared state of one running bridge.
@@ -63,8 +65,8 @@ pub struct Bridge {
     pub previews: Previews,
     /// The watcher's handle: passes on request, and how they have gone.
     pub polls: Polls,
-    default_channel: Option<u64>,
-    default_reviewer_roles: Vec<u64>,
+    default_channel: Option<ChannelId>,
+    default_reviewer_roles: Vec<RoleId>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
     routes_version: AtomicU64,
     route_writes: tokio::sync::Mutex<()>,
@@ -93,8 +95,8 @@ impl Bridge {
             claims: LiveClaims::default(),
             card_turns: CardTurns::default(),
             previews: Previews::new(settings.card_upload_budget),
-            default_channel: settings.approval_channel_id.map(NonZeroU64::get),
-            default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
+            default_channel: settings.approval_channel_id.map(ChannelId::from),
+            default_reviewer_roles: settings.reviewer_role_ids.iter().copied().map(RoleId::from).collect(),
             routes: RwLock::new(HashMap::new()),
             routes_version: AtomicU64::new(0),
             route_writes: tokio::sync::Mutex::new(()),
@@ -121,7 +123,7 @@ impl Bridge {
     }
 
     /// The roles that may decide gates of `workflow_id` (empty: members with Manage Server).
-    pub fn reviewer_roles_for(&self, workflow_id: &WorkflowId) -> Vec<u64> {
+    pub fn reviewer_roles_for(&self, workflow_id: &WorkflowId) -> Vec<RoleId> {
         match self.route_for(workflow_id) {
             Some(route) => route.reviewer_roles,
             None => self.default_reviewer_roles.clone(),
@@ -129,12 +131,12 @@ impl Bridge {
     }
 
     /// The channel of workflows without a route (`APPROVAL_CHANNEL_ID`).
-    pub fn default_channel(&self) -> Option<u64> {
+    pub fn default_channel(&self) -> Option<ChannelId> {
         self.default_channel
     }
 
     /// The roles that decide without a route's own role (`REVIEWER_ROLE_IDS`).
-    pub fn default_reviewer_roles(&self) -> &[u64] {
+    pub fn default_reviewer_roles(&self) -> &[RoleId] {
         &self.default_reviewer_roles
     }
 
@@ -184,7 +186,7 @@ impl Bridge {
 
     /// Whether a member with `roles` may read the bridge's state (`/approvals pending`, …): a
     /// reviewer of some route or of the defaults, or an admin.
-    pub fn may_read(&self, roles: &[u64], permissions: Option<Permissions>) -> bool {
+    pub fn may_read(&self, roles: &[RoleId], permissions: Option<Permissions>) -> bool {
         if is_admin(permissions) || roles.iter().any(|r| self.default_reviewer_roles.contains(r)) {
             return true;
         }
@@ -220,7 +222,7 @@ impl Bridge {
 
 /// Whether a member with `roles` and `permissions` may decide, given the roles a route names.
 /// With no role named, deciding takes Manage Server (Administrator implies it).
-pub fn may_decide(required_roles: &[u64], roles: &[u64], permissions: Option<Permissions>) -> bool {
+pub fn may_decide(required_roles: &[RoleId], roles: &[RoleId], permissions: Option<Permissions>) -> bool {
     if required_roles.is_empty() {
         is_admin(permissions)
     } else {
@@ -239,17 +241,24 @@ pub fn is_admin(permissions: Option<Permissions>) -> bool {
 mod tests {
     use super::*;
 
+    fn roles(ids: &[u64]) -> Vec<RoleId> {
+        ids.iter().copied().map(RoleId::new).collect()
+    }
+
     #[test]
     fn a_member_with_one_of_the_roles_may_decide() {
-        assert!(may_decide(&[1, 2], &[9, 2], None));
-        assert!(!may_decide(&[1, 2], &[9], Some(Permissions::all())), "roles, not rank, decide");
+        assert!(may_decide(&roles(&[1, 2]), &roles(&[9, 2]), None));
+        assert!(
+            !may_decide(&roles(&[1, 2]), &roles(&[9]), Some(Permissions::all())),
+            "roles, not rank, decide"
+        );
     }
 
     #[test]
     fn without_roles_it_takes_manage_server_or_administrator() {
         assert!(may_decide(&[], &[], Some(Permissions::MANAGE_GUILD)));
         assert!(may_decide(&[], &[], Some(Permissions::ADMINISTRATOR)));
-        assert!(!may_decide(&[], &[5], Some(Permissions::SEND_MESSAGES)));
-        assert!(!may_decide(&[], &[5], None));
+        assert!(!may_decide(&[], &roles(&[5]), Some(Permissions::SEND_MESSAGES)));
+        assert!(!may_decide(&[], &roles(&[5]), None));
     }
 }

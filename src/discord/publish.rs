@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId, RoleId};
+use serenity::all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId};
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
@@ -67,40 +67,33 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             if let Some(found) = card_already_posted(bridge, approval).await? {
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
-                bridge.store.card_posted(approval.id, found.get(), ApprovalState::Pending).await?;
-                info!(message_id = found.get(), "card found in the channel, not posted again");
+                bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
+                info!(message_id = %found, "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles: Vec<RoleId> =
-                bridge.reviewer_roles_for(&approval.workflow_id).into_iter().map(RoleId::new).collect();
-            let channel = ChannelId::new(approval.channel_id);
+            let roles = bridge.reviewer_roles_for(&approval.workflow_id);
+            let channel = approval.channel_id;
             if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
             bridge.store.card_attempted(approval.id).await?;
             let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
-            bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
+            bridge.store.card_posted(approval.id, message.id, approval.state).await?;
             bridge.metrics.card_posted();
-            info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
+            info!(message_id = %message.id, channel_id = %approval.channel_id, "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(
-                &bridge.discord,
-                &bridge.scenario,
-                &bridge.previews,
-                approval,
-                MessageId::new(message_id),
-            );
+            let edit = edit_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
                     bridge.store.card_updated(approval.id, approval.state).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
-                    warn!(message_id, "the card was deleted; it will not be edited again");
+                    warn!(message_id = %message_id, "the card was deleted; it will not be edited again");
                     bridge.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
@@ -114,13 +107,12 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
 /// A card is recognised by its Approve button, whose `custom_id` names the approval.
 async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
-    let trusted_since = now_ms() - NONCE_TRUST.as_millis() as i64;
+    let trusted_since = now_ms() - i64::try_from(NONCE_TRUST.as_millis()).unwrap_or(i64::MAX);
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
     let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
-    let recent =
-        ChannelId::new(approval.channel_id).messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let recent = approval.channel_id.messages(&bridge.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {
             matches!(component, ActionRowComponent::Button(button)

@@ -1,8 +1,9 @@
 //! Clicks on review cards: Approve, Reject (which asks for a reason), and the reason's modal.
 
 use serenity::all::{
-    ActionRowComponent, ComponentInteraction, Context, CreateActionRow, CreateInputText,
-    CreateInteractionResponse, CreateModal, InputTextStyle, Member, ModalInteraction, User,
+    ActionRowComponent, ChannelId, ComponentInteraction, Context, CreateActionRow, CreateInputText,
+    CreateInteractionResponse, CreateModal, InputTextStyle, Member, MessageId, ModalInteraction, RoleId,
+    User,
 };
 use tracing::{info, warn};
 
@@ -48,8 +49,8 @@ async fn clicked(
     }
     let card = Click {
         id,
-        channel_id: click.channel_id.get(),
-        message_id: click.message.id.get(),
+        channel_id: click.channel_id,
+        message_id: click.message.id,
         member: click.member.as_ref(),
         user: &click.user,
     };
@@ -93,8 +94,8 @@ async fn submitted(
     let reason = Some(reason).filter(|r| !r.is_empty());
     let card = Click {
         id,
-        channel_id: modal.channel_id.get(),
-        message_id: card.id.get(),
+        channel_id: modal.channel_id,
+        message_id: card.id,
         member: modal.member.as_ref(),
         user: &modal.user,
     };
@@ -123,8 +124,8 @@ async fn tell(ctx: &Context, answer: &Answerable<'_>, words: &str) {
 /// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
 struct Click<'a> {
     id: CardCustomId,
-    channel_id: u64,
-    message_id: u64,
+    channel_id: ChannelId,
+    message_id: MessageId,
     member: Option<&'a Member>,
     user: &'a User,
 }
@@ -171,12 +172,12 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
         return refuse("This card is not one approval-bridge knows; nothing was changed.");
     };
     let required = bridge.reviewer_roles_for(&approval.workflow_id);
-    let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
-    if !may_decide(&required, &roles, member.and_then(|m| m.permissions)) {
+    let roles = member.map_or(&[][..], |m| &m.roles[..]);
+    if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);
         let refusal = Refusal {
             actor: &reviewer(member, user),
-            guild_id: Some(bridge.home.id().get()),
+            guild_id: Some(bridge.home.id()),
             approval_id: Some(approval.id),
             attempt: attempt(click.id.action),
             why: &format!("lacks {needed}"),
@@ -232,10 +233,10 @@ pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
         .and_then(|m| m.nick.clone())
         .or_else(|| user.global_name.clone())
         .unwrap_or_else(|| user.name.clone());
-    Reviewer { id: user.id.get(), name }
+    Reviewer { id: user.id, name }
 }
 
-fn needed_roles(required: &[u64]) -> String {
+fn needed_roles(required: &[RoleId]) -> String {
     if required.is_empty() {
         return "the Manage Server permission".into();
     }
@@ -281,7 +282,10 @@ mod tests {
     #[test]
     fn the_roles_needed_are_named_as_mentions() {
         assert_eq!(needed_roles(&[]), "the Manage Server permission");
-        assert_eq!(needed_roles(&[1]), "the <@&1> role");
-        assert_eq!(needed_roles(&[1, 2, 3]), "the <@&1>, <@&2> or <@&3> role");
+        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
+        assert_eq!(
+            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
+            "the <@&1>, <@&2> or <@&3> role"
+        );
     }
 }

@@ -216,7 +216,7 @@ impl ScenarioClient {
             warn!(
                 endpoint = call.endpoint,
                 attempts,
-                delay_ms = delay.as_millis() as u64,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 failure = %failure,
                 "retrying a Scenario request"
             );

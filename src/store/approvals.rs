@@ -1,9 +1,10 @@
 //! The approvals table: one row per gate, and its guarded transitions.
 
+use serenity::all::{ChannelId, MessageId, UserId};
 use sqlx::{Sqlite, query::Query, sqlite::SqliteArguments};
 
 use super::{
-    Store, StoreError,
+    Snowflake, Store, StoreError,
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
@@ -31,11 +32,11 @@ pub struct Approval {
     /// When the bridge found the gate, unix milliseconds.
     pub found_at: i64,
     /// The channel of the card.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The nonce the card is posted with, so a repeated post returns the first message.
     pub card_nonce: String,
     /// The card, once posted.
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
     /// Whether a person deleted the card.
     pub card_deleted: bool,
     /// Whether the card shows the current state.
@@ -73,7 +74,7 @@ pub struct OpenGate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewer {
     /// Discord user id.
-    pub id: u64,
+    pub id: UserId,
     /// Display name at the time, for logs and the audit trail.
     pub name: String,
 }
@@ -90,7 +91,7 @@ pub struct NewApproval {
     /// What the card will show.
     pub snapshot: ReviewSnapshot,
     /// Where the card goes.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
 }
 
 /// The answer to a claim.
@@ -141,9 +142,10 @@ impl TryFrom<Row> for Approval {
             Some("reject") => Some(Decision::Reject),
             Some(other) => return Err(corrupt(format!("decision {other:?}"))),
         };
-        let decided_by = row
-            .decided_by
-            .map(|id| Reviewer { id: id as u64, name: row.decided_by_name.clone().unwrap_or_default() });
+        let decided_by = row.decided_by.map(|id| Reviewer {
+            id: UserId::from_column(id),
+            name: row.decided_by_name.clone().unwrap_or_default(),
+        });
         Ok(Approval {
             id: row.id,
             workflow_id: row.workflow_id.into(),
@@ -152,9 +154,9 @@ impl TryFrom<Row> for Approval {
             state,
             snapshot,
             found_at: row.found_at,
-            channel_id: row.channel_id as u64,
+            channel_id: ChannelId::from_column(row.channel_id),
             card_nonce: row.card_nonce,
-            message_id: row.message_id.map(|m| m as u64),
+            message_id: row.message_id.map(MessageId::from_column),
             card_deleted: row.card_deleted_at.is_some(),
             card_current: row.card_current,
             card_attempted_at: row.card_attempted_at,
@@ -197,7 +199,7 @@ impl Store {
         .bind(new.snapshot.iteration)
         .bind(gate_json)
         .bind(now_ms())
-        .bind(new.channel_id as i64)
+        .bind(new.channel_id.column())
         .bind(new_card_nonce())
         .fetch_optional(&mut *tx)
         .await?;
@@ -278,7 +280,7 @@ impl Store {
     pub async fn card_posted(
         &self,
         id: i64,
-        message_id: u64,
+        message_id: MessageId,
         rendered: ApprovalState,
     ) -> Result<(), StoreError> {
         // A click on the card may have recorded this very message first (`card_seen`).
@@ -286,10 +288,10 @@ impl Store {
             "UPDATE approvals SET message_id = ?, card_current = (state = ?)
              WHERE id = ? AND message_id IS NOT ?",
         )
-        .bind(message_id as i64)
+        .bind(message_id.column())
         .bind(rendered.as_str())
         .bind(id)
-        .bind(message_id as i64);
+        .bind(message_id.column());
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
         self.transition(update, entry).await?;
         Ok(())
@@ -297,14 +299,14 @@ impl Store {
 
     /// Records the message of a card the bridge posted but did not record yet, learnt from a
     /// click on it; `false` when its message id was recorded meanwhile.
-    pub async fn card_seen(&self, id: i64, message_id: u64) -> Result<bool, StoreError> {
+    pub async fn card_seen(&self, id: i64, message_id: MessageId) -> Result<bool, StoreError> {
         // Only open gates lack a message, and their cards are posted open: the card is current
         // while the row is still pending.
         let update = sqlx::query(
             "UPDATE approvals SET message_id = ?, card_current = (state = 'pending')
              WHERE id = ? AND message_id IS NULL",
         )
-        .bind(message_id as i64)
+        .bind(message_id.column())
         .bind(id);
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted)
             .detail(format!("message {message_id}, seen in a click"));
@@ -358,7 +360,7 @@ impl Store {
         )
         .bind(decision.as_str())
         .bind(reason)
-        .bind(reviewer.id as i64)
+        .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
         .bind(token.as_str())

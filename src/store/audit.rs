@@ -3,7 +3,9 @@
 
 use sqlx::SqliteConnection;
 
-use super::{Reviewer, Store, StoreError, now_ms};
+use serenity::all::GuildId;
+
+use super::{Reviewer, Snowflake, Store, StoreError, now_ms};
 use crate::approvals::state::ApprovalState;
 
 /// What happened to an approval.
@@ -134,7 +136,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, entry: &NewAudit) -> Res
     )
     .bind(entry.approval_id)
     .bind(now_ms())
-    .bind(entry.actor.as_ref().map(|a| a.id as i64))
+    .bind(entry.actor.as_ref().map(|a| a.id.column()))
     .bind(entry.actor.as_ref().map(|a| a.name.as_str()))
     .bind(entry.action.as_str())
     .bind(entry.from_state.map(ApprovalState::as_str))
@@ -152,7 +154,7 @@ pub struct Refusal<'a> {
     /// Who tried.
     pub actor: &'a Reviewer,
     /// The server it came from; `None` for a DM or a user-installed context.
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<GuildId>,
     /// The card it was about, when a card of this bridge in the home server.
     pub approval_id: Option<i64>,
     /// What was tried, e.g. `approve` or `/approvals watch`.
@@ -201,9 +203,9 @@ impl Store {
              RETURNING attempts",
         )
         .bind(now / 60_000)
-        .bind(refusal.actor.id as i64)
+        .bind(refusal.actor.id.column())
         .bind(bounded(refusal.actor.name.clone()))
-        .bind(refusal.guild_id.map_or(0, |g| g as i64))
+        .bind(refusal.guild_id.map_or(0, Snowflake::column))
         .bind(refusal.approval_id.unwrap_or(0))
         .bind(bounded(refusal.attempt.to_owned()))
         .bind(bounded(refusal.why.to_owned()))

@@ -1,7 +1,9 @@
 //! Reposting a card a person deleted by mistake (`/approvals repost`).
 
+use serenity::all::ChannelId;
+
 use super::{
-    Approval, Reviewer, Store, StoreError,
+    Approval, Reviewer, Snowflake, Store, StoreError,
     approvals::{Row, into_approvals, new_card_nonce},
     audit::{self, AuditAction, NewAudit},
 };
@@ -19,7 +21,7 @@ impl Store {
     pub async fn repost_card(
         &self,
         id: i64,
-        channel_id: u64,
+        channel_id: ChannelId,
         by: &Reviewer,
     ) -> Result<Option<Approval>, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -30,7 +32,7 @@ impl Store {
              WHERE id = ? AND card_deleted_at IS NOT NULL RETURNING *",
         )
         .bind(new_card_nonce())
-        .bind(channel_id as i64)
+        .bind(channel_id.column())
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;

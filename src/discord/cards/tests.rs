@@ -1,4 +1,5 @@
 use serde_json::Value;
+use serenity::all::{ChannelId, UserId};
 
 use super::*;
 use crate::discord::previews::NotShown;
@@ -22,7 +23,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
             prompts,
         },
         found_at: 1_700_000_100_000,
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
         card_nonce: "n0nce".into(),
         message_id: None,
         card_deleted: false,
@@ -222,7 +223,7 @@ fn long_texts_are_cut_with_an_ellipsis_and_the_card_stays_within_discord_limits(
 fn a_decided_card_has_no_buttons_and_shows_who_decided_what_and_when() {
     let mut a = approval(vec![asset(1, "image", 10)], vec![]);
     a.state = ApprovalState::Rejected;
-    a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+    a.decided_by = Some(Reviewer { id: UserId::new(7), name: "ana".into() });
     a.decided_at = Some(1_700_000_200_000);
     a.reason = Some("wrong palette".into());
     let edit = update(&a);
@@ -258,7 +259,7 @@ fn a_decided_card_full_to_the_brim_keeps_its_decision_within_discord_limits() {
         let mut a = approval(assets, prompts);
         a.snapshot.workflow_name = "W".repeat(300);
         a.state = ApprovalState::Rejected;
-        a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+        a.decided_by = Some(Reviewer { id: UserId::new(7), name: "ana".into() });
         a.decided_at = Some(1_700_000_200_000);
         a.reason = Some("r".repeat(500));
         let edit = update(&a);

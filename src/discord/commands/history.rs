@@ -31,7 +31,7 @@ pub async fn run(
     });
     let limit = args.integer("limit").map_or(DEFAULT_LIMIT, |n| n.clamp(1, i64::from(MAX_LIMIT)) as u32);
     let reviewer = args.user("reviewer");
-    let query = HistoryQuery { workflow_id, reviewer_id: reviewer.map(|u| u.get()), limit };
+    let query = HistoryQuery { workflow_id, reviewer_id: reviewer, limit };
     let decisions = bridge.store.decision_history(&query).await?;
     if decisions.is_empty() {
         answer.say(ctx, "No decision recorded yet for that choice.").await?;

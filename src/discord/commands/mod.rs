@@ -148,9 +148,9 @@ pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -
         "watch" => watch::watch(bridge, ctx, command, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, ctx, &answer, &caller, args).await,
         "watches" => watches::run(bridge, ctx, &answer).await,
-        "pending" => pending::run(bridge, ctx, &answer, guild_id.get(), args).await,
+        "pending" => pending::run(bridge, ctx, &answer, guild_id, args).await,
         "history" => history::run(bridge, ctx, &answer, args).await,
-        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id.get(), args).await,
+        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, ctx, &answer).await,
         _ => status::run(bridge, ctx, &answer).await,
     }

@@ -3,7 +3,7 @@
 //! The row gets a fresh nonce: Discord de-duplicates a nonce for a few minutes and would answer
 //! the old one with the deleted message instead of posting a card.
 
-use serenity::all::Context;
+use serenity::all::{ChannelId, Context, GuildId, MessageId};
 use tracing::{info, warn};
 
 use super::args::{Args, Caller};
@@ -23,7 +23,7 @@ pub async fn run(
     ctx: &Context,
     answer: &Answerable<'_>,
     caller: &Caller,
-    guild_id: u64,
+    guild_id: GuildId,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let Some(job) = args.string("job") else {
@@ -53,7 +53,7 @@ pub async fn run(
             let Some(fresh) = bridge.store.repost_card(approval.id, channel, &caller.who).await? else {
                 continue;
             };
-            info!(approval_id = fresh.id, channel_id = channel, by = caller.who.id, "card reposted");
+            info!(approval_id = fresh.id, channel_id = %channel, by = %caller.who.id, "card reposted");
             match sync_card(bridge, &fresh).await {
                 Ok(Synced::Posted) => {
                     let now = bridge.store.approval(fresh.id).await?;
@@ -76,6 +76,6 @@ pub async fn run(
     Ok(())
 }
 
-fn link(guild_id: u64, channel_id: u64, message_id: u64) -> String {
+fn link(guild_id: GuildId, channel_id: ChannelId, message_id: MessageId) -> String {
     format!("https://discord.com/channels/{guild_id}/{channel_id}/{message_id}")
 }

@@ -58,10 +58,10 @@ async fn set_route(
         check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
     check_postable(&ctx.http, guild_id, channel_id).await?;
     let before = bridge.routes().into_iter().find(|w| w.workflow_id == workflow_id);
-    let role = args.role("reviewer_role").map(RoleId::get);
-    let new = NewWatch { workflow_id, workflow_name, channel_id: channel_id.get(), reviewer_role_id: role };
+    let role = args.role("reviewer_role");
+    let new = NewWatch { workflow_id, workflow_name, channel_id, reviewer_role_id: role };
     let saved = bridge.set_route(&new, &caller.who).await?;
-    info!(workflow_id = %saved.workflow_id, channel_id = saved.channel_id, reviewer_role_id = ?saved.reviewer_role_id, by = caller.who.id, "route set");
+    info!(workflow_id = %saved.workflow_id, channel_id = %saved.channel_id, reviewer_role_id = ?saved.reviewer_role_id, by = %caller.who.id, "route set");
     let mut text = format!(
         "Gates of **{}** (`{}`) now go to <#{}>, decided by {}.",
         cut(&saved.workflow_name, 100),
@@ -157,7 +157,7 @@ pub async fn unwatch(
         return Ok(());
     };
     bridge.remove_route(&route.workflow_id, &caller.who).await?;
-    info!(workflow_id = %route.workflow_id, by = caller.who.id, "route removed");
+    info!(workflow_id = %route.workflow_id, by = %caller.who.id, "route removed");
     let next = match bridge.default_channel() {
         Some(channel) => format!("New gates go to the default channel <#{channel}>."),
         None => "New gates are not posted (there is no default channel).".to_owned(),

@@ -191,7 +191,7 @@ impl Previews {
             let room = plan::room(self.budget, used, remaining - done);
             card.views[n] = match self.preview(url, room).await {
                 Ok(jpeg) => {
-                    used += jpeg.len() as u64;
+                    used = used.saturating_add(u64::try_from(jpeg.len()).unwrap_or(u64::MAX));
                     card.upload.push(CreateAttachment::bytes(jpeg, filename.clone()));
                     AssetView::Attached { filename }
                 }

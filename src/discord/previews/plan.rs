@@ -47,7 +47,7 @@ fn preview_name(number: usize, asset_id: &str) -> String {
 /// the last.
 pub fn room(budget: u64, used: u64, remaining: usize) -> usize {
     let left = budget.saturating_sub(used);
-    usize::try_from(left / remaining.max(1) as u64).unwrap_or(usize::MAX)
+    usize::try_from(left / u64::try_from(remaining.max(1)).unwrap_or(u64::MAX)).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

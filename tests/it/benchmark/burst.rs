@@ -23,6 +23,7 @@ use approval_bridge::{
     store::{NewApproval, Store},
     watcher::Watcher,
 };
+use serenity::all::ChannelId;
 
 use super::{
     Scale,
@@ -137,7 +138,7 @@ async fn store_gates(bridge: &Bridge, channels: &[u64], order: Order) -> Result<
             job_id: gate.job_id.clone(),
             node_id: gate.node_id.clone(),
             snapshot: ReviewSnapshot::new(&gate, "Burst".to_owned(), None, &[]),
-            channel_id,
+            channel_id: ChannelId::new(channel_id),
         };
         bridge.store.insert_approval(&new).await.map_err(|e| e.to_string())?;
     }

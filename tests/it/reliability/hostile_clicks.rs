@@ -22,7 +22,7 @@ async fn a_card_copied_into_another_channel_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     let approve_id = button(&card, "Approve").unwrap();
     let elsewhere = app.discord.add_text_channel("general");
     let lookalike =
@@ -54,7 +54,7 @@ async fn a_click_on_the_card_of_a_run_deleted_in_scenario_closes_the_card_truthf
     assert!(answer.ends_with("nothing was changed."), "{answer}");
     let now = app.approval(&job, "review").await;
     assert_eq!(now.state, ApprovalState::RunEnded);
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "no buttons left: {card}");
     assert!(card.to_string().contains("The run no longer exists in Scenario"), "{card}");
 }
@@ -107,14 +107,14 @@ async fn a_member_without_the_role_never_causes_a_decision_whatever_the_order_of
                 _ => Event::SubmitOpenForms,
             };
             let who = &members[usize::from(!reviewer) * 2 + rng.usize(..2)];
-            let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+            let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
             match event {
                 Event::Approve | Event::Reject => {
                     let label = if matches!(event, Event::Approve) { "Approve" } else { "Reject" };
                     let Some(id) = button(&card, label) else { continue };
                     let Some(click) = app
                         .discord
-                        .try_click_button(who, app.channel, approval.message_id.unwrap(), &id)
+                        .try_click_button(who, app.channel, approval.message_id.unwrap().get(), &id)
                         .await
                     else {
                         continue;

@@ -72,7 +72,7 @@ async fn a_5xx_on_the_decision_leaves_the_card_open_and_says_so() {
     let approval = app.approval(&job, "review").await;
     assert_eq!(approval.state, ApprovalState::Pending);
     assert_eq!(app.scenario.node_status(&job, "review").as_deref(), Some("pending"));
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_some(), "the card stays live: {card}");
     let trail: Vec<String> =
         app.store().audit_of(approval.id).await.unwrap().into_iter().map(|e| e.action).collect();

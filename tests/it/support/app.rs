@@ -225,10 +225,10 @@ impl TestApp {
 
     /// Clicks the button labelled `label` on the card of `approval`.
     pub async fn click(&self, member: &GuildMember, approval: &Approval, label: &str) -> InteractionHandle {
-        let message_id = approval.message_id.expect("the card was posted");
-        let card = self.discord.message(approval.channel_id, message_id).expect("the card exists");
+        let message_id = approval.message_id.expect("the card was posted").get();
+        let card = self.discord.message(approval.channel_id.get(), message_id).expect("the card exists");
         let custom_id = button(&card, label).unwrap_or_else(|| panic!("no {label} button on {card}"));
-        self.discord.click_button(member, approval.channel_id, message_id, &custom_id).await
+        self.discord.click_button(member, approval.channel_id.get(), message_id, &custom_id).await
     }
 
     /// Waits for the bridge's final answer to `interaction` (the edit of a deferred response, or
