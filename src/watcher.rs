@@ -26,7 +26,7 @@ use tracing::{debug, info, instrument, warn};
 use crate::{
     approvals::{
         detect::{Flow, Gate},
-        ids::{AssetId, JobId},
+        ids::{ApprovalId, AssetId, JobId},
         review::ReviewSnapshot,
         settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
@@ -73,7 +73,7 @@ pub struct Watcher {
     last_failures: Vec<String>,
     /// When this process first saw each claim no running decision holds, on a clock that never
     /// jumps: a PUT such a claim had sent may still be in flight for a request timeout after.
-    orphans_seen: HashMap<i64, tokio::time::Instant>,
+    orphans_seen: HashMap<ApprovalId, tokio::time::Instant>,
 }
 
 impl Watcher {
@@ -311,7 +311,7 @@ impl Watcher {
             let seen = match self.orphans_seen.get(&claimed.id) {
                 Some(seen) => *seen,
                 None => {
-                    info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+                    info!(approval_id = claimed.id.get(), job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
                     *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
                 }
             };
@@ -384,7 +384,7 @@ impl Watcher {
             self.bridge.metrics.gate_found();
             // The job status is logged because which one Scenario shows for a parked run is not
             // documented: operators learn it here.
-            info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
+            info!(approval_id = approval.id.get(), job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
         }
         Ok(stored.is_some())
     }
@@ -400,7 +400,7 @@ impl Watcher {
                 continue;
             };
             if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
-                info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
+                info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
             }
         }

@@ -50,11 +50,16 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
     let counted = bridge.store.refused(&refusal).await;
     answer(ctx, interaction).await?;
     if counted? {
-        info!(guild_id = ?guild_id, user_id = %actor.id, attempt, "interaction from outside the home server refused");
+        info!(
+            guild_id = guild_id.map(GuildId::get),
+            user_id = actor.id.get(),
+            attempt,
+            "interaction from outside the home server refused"
+        );
     } else {
         debug!(
-            guild_id = ?guild_id,
-            user_id = %actor.id,
+            guild_id = guild_id.map(GuildId::get),
+            user_id = actor.id.get(),
             attempt,
             "interaction from outside the home server refused again"
         );

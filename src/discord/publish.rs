@@ -15,7 +15,7 @@ use super::{
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
-    approvals::state::ApprovalState,
+    approvals::{ids::ApprovalId, state::ApprovalState},
     discord::bridge::Bridge,
     store::{Approval, now_ms},
 };
@@ -49,7 +49,7 @@ pub enum Synced {
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one.
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = bridge.card_turns.take(approval.id).await;
     match bridge.store.approval(approval.id).await? {
@@ -68,7 +68,7 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
                 bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
-                info!(message_id = %found, "card found in the channel, not posted again");
+                info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
@@ -82,7 +82,7 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
             bridge.store.card_posted(approval.id, message.id, approval.state).await?;
             bridge.metrics.card_posted();
-            info!(message_id = %message.id, channel_id = %approval.channel_id, "card posted");
+            info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
@@ -93,7 +93,7 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
-                    warn!(message_id = %message_id, "the card was deleted; it will not be edited again");
+                    warn!(message_id = message_id.get(), "the card was deleted; it will not be edited again");
                     bridge.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
@@ -126,19 +126,19 @@ async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Opt
 /// waits for its turn.
 #[derive(Default)]
 pub struct CardTurns {
-    turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<ApprovalId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The turn to write one card, held until dropped.
 pub struct CardTurn<'a> {
     turns: &'a CardTurns,
-    id: i64,
+    id: ApprovalId,
     held: Option<OwnedMutexGuard<()>>,
 }
 
 impl CardTurns {
     /// Waits for the turn to write the card of approval `id`.
-    pub async fn take(&self, id: i64) -> CardTurn<'_> {
+    pub async fn take(&self, id: ApprovalId) -> CardTurn<'_> {
         let turn = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(id).or_default().clone();
         CardTurn { turns: self, id, held: Some(turn.lock_owned().await) }
     }

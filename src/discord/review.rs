@@ -150,7 +150,7 @@ async fn decide(
     if let Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) = &outcome {
         if let Err(err) = sync_card(bridge, current).await {
             // The watcher edits the card on its next pass: the row says it is not current.
-            warn!(approval_id = current.id, job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
+            warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
     }
     Ok(words(&outcome, decision))
@@ -184,7 +184,7 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
         };
         // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
         bridge.store.refused(&refusal).await?;
-        info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
+        info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
         return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
     }
     if approval.message_id.is_none() {

@@ -7,7 +7,7 @@ use super::{
     approvals::{Row, into_approvals, new_card_nonce},
     audit::{self, AuditAction, NewAudit},
 };
-use crate::approvals::ids::JobId;
+use crate::approvals::ids::{ApprovalId, JobId};
 
 impl Store {
     /// The approvals of one run, oldest first.
@@ -20,7 +20,7 @@ impl Store {
     /// answer the old one with the deleted message. `None` when the card was not deleted.
     pub async fn repost_card(
         &self,
-        id: i64,
+        id: ApprovalId,
         channel_id: ChannelId,
         by: &Reviewer,
     ) -> Result<Option<Approval>, StoreError> {
@@ -33,7 +33,7 @@ impl Store {
         )
         .bind(new_card_nonce())
         .bind(channel_id.column())
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {

@@ -2,7 +2,7 @@ use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 
 use super::*;
 use crate::approvals::{
-    ids::ClaimToken,
+    ids::{ApprovalId, ClaimToken},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -167,7 +167,7 @@ async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
         .unwrap();
     store.settle(deleted.id, deleted.state, ApprovalState::RunEnded, "run failed").await.unwrap();
     store.card_deleted(deleted.id).await.unwrap();
-    let ids: Vec<i64> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
+    let ids: Vec<ApprovalId> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
     assert_eq!(ids, [unposted.id, stale.id]);
 }
 
@@ -203,7 +203,7 @@ async fn a_refused_attempt_is_audited_and_changes_nothing() {
     assert_eq!((last.action.as_str(), last.actor_id), ("refused", Some(5)));
 }
 
-fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<i64>, attempt: &'a str) -> Refusal<'a> {
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> Refusal<'a> {
     Refusal { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "no reviewer role" }
 }
 

@@ -4,13 +4,16 @@ use serenity::all::{ChannelId, UserId};
 use super::*;
 use crate::discord::previews::NotShown;
 use crate::{
-    approvals::review::{ReviewSnapshot, ShownPrompt},
+    approvals::{
+        ids::ApprovalId,
+        review::{ReviewSnapshot, ShownPrompt},
+    },
     store::Reviewer,
 };
 
 fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
     Approval {
-        id: 42,
+        id: ApprovalId::new(42),
         workflow_id: "wflow_1".into(),
         job_id: "job_1".into(),
         node_id: "gate".into(),
@@ -93,8 +96,8 @@ fn a_pending_card_offers_approve_and_reject_leading_back_to_its_row() {
     assert_eq!(labels, ["Approve", "Reject", "Full size"]);
     let ids: Vec<_> =
         buttons.iter().map(|b| CardCustomId::parse(b["custom_id"].as_str().unwrap()).unwrap()).collect();
-    let expected =
-        [CardAction::Approve, CardAction::Reject, CardAction::FullSize].map(|a| CardCustomId::new(a, 42));
+    let expected = [CardAction::Approve, CardAction::Reject, CardAction::FullSize]
+        .map(|a| CardCustomId::new(a, ApprovalId::new(42)));
     assert_eq!(ids, expected);
     assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
     assert_eq!(message["embeds"][0]["image"]["url"], "attachment://image1_asset_1.jpg");

@@ -90,13 +90,15 @@ fn line(a: &Approval, guild_id: GuildId) -> String {
 mod tests {
     use serenity::all::{ChannelId, MessageId, UserId};
 
+    use crate::approvals::ids::ApprovalId;
+
     use super::*;
     use crate::approvals::{review::ReviewSnapshot, state::ApprovalState};
 
     fn longest(n: i64) -> Approval {
         let long = |c: &str| c.repeat(500);
         Approval {
-            id: n,
+            id: ApprovalId::new(n),
             workflow_id: long("w").into(),
             job_id: long("j").into(),
             node_id: long("n").into(),

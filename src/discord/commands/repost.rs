@@ -53,7 +53,12 @@ pub async fn run(
             let Some(fresh) = bridge.store.repost_card(approval.id, channel, &caller.who).await? else {
                 continue;
             };
-            info!(approval_id = fresh.id, channel_id = %channel, by = %caller.who.id, "card reposted");
+            info!(
+                approval_id = fresh.id.get(),
+                channel_id = channel.get(),
+                by = caller.who.id.get(),
+                "card reposted"
+            );
             match sync_card(bridge, &fresh).await {
                 Ok(Synced::Posted) => {
                     let now = bridge.store.approval(fresh.id).await?;
@@ -63,7 +68,7 @@ pub async fn run(
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    warn!(approval_id = fresh.id, error = %err, "reposted card not posted yet; the watcher retries");
+                    warn!(approval_id = fresh.id.get(), error = %err, "reposted card not posted yet; the watcher retries");
                     return Ok(answer
                         .finish(ctx, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
                         .await?);

@@ -61,7 +61,7 @@ async fn set_route(
     let role = args.role("reviewer_role");
     let new = NewWatch { workflow_id, workflow_name, channel_id, reviewer_role_id: role };
     let saved = bridge.set_route(&new, &caller.who).await?;
-    info!(workflow_id = %saved.workflow_id, channel_id = %saved.channel_id, reviewer_role_id = ?saved.reviewer_role_id, by = %caller.who.id, "route set");
+    info!(workflow_id = %saved.workflow_id, channel_id = saved.channel_id.get(), reviewer_role_id = ?saved.reviewer_role_id.map(RoleId::get), by = caller.who.id.get(), "route set");
     let mut text = format!(
         "Gates of **{}** (`{}`) now go to <#{}>, decided by {}.",
         cut(&saved.workflow_name, 100),
@@ -157,7 +157,7 @@ pub async fn unwatch(
         return Ok(());
     };
     bridge.remove_route(&route.workflow_id, &caller.who).await?;
-    info!(workflow_id = %route.workflow_id, by = %caller.who.id, "route removed");
+    info!(workflow_id = %route.workflow_id, by = caller.who.id.get(), "route removed");
     let next = match bridge.default_channel() {
         Some(channel) => format!("New gates go to the default channel <#{channel}>."),
         None => "New gates are not posted (there is no default channel).".to_owned(),

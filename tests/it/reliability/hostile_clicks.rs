@@ -2,7 +2,7 @@
 //! reason longer than allowed, and random interleavings of clicks by members with and without
 //! the reviewer role (a button the bridge did not make is in `discord_connection.rs`).
 
-use approval_bridge::approvals::state::ApprovalState;
+use approval_bridge::approvals::{ids::ApprovalId, state::ApprovalState};
 use serenity::all::{ButtonStyle, ChannelId, CreateActionRow, CreateButton, CreateMessage};
 
 use super::scenario_faults::parked_run;
@@ -13,7 +13,7 @@ use crate::support::{
 };
 
 /// The audit actions of an approval, in order.
-async fn trail(app: &TestApp, id: i64) -> Vec<String> {
+async fn trail(app: &TestApp, id: ApprovalId) -> Vec<String> {
     app.store().audit_of(id).await.unwrap().into_iter().map(|e| e.action).collect()
 }
 
