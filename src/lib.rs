@@ -7,12 +7,14 @@
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
+//! - [`routes`]: where gates go and who decides them; the only way to change the routes.
+//! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
 //! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
-//!   (`discord::bridge`: store, clients, routes), interaction dispatch, cards and their previews
+//!   (`discord::bridge`: store, clients, routes, lifecycle), interaction dispatch, cards and their previews
 //!   (images downloaded, made small and attached to the card's message), the `/approvals` commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
@@ -29,10 +31,12 @@ pub mod decisions;
 pub mod discord;
 pub mod feed;
 pub mod lease;
+pub mod lifecycle;
 pub mod metrics;
 pub mod ops;
 pub mod polls;
 pub mod redact;
+pub mod routes;
 pub mod scan;
 pub mod scenario;
 pub mod store;

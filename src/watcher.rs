@@ -161,7 +161,7 @@ impl Watcher {
     #[instrument(skip_all, name = "poll")]
     pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
         // Read before any route is looked up: a change during this pass shows in the next one.
-        let routes_version = self.bridge.routes_version();
+        let routes_version = self.bridge.routes.version();
         if routes_version != self.routes_version {
             self.seen.clear();
             self.routes_version = routes_version;
@@ -348,7 +348,7 @@ impl Watcher {
 
     /// Stores a gate seen for the first time, if its workflow is routed somewhere.
     async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
-        let Some(route) = self.bridge.route_for(&gate.workflow_id) else {
+        let Some(route) = self.bridge.routes.route_for(&gate.workflow_id) else {
             debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
             return Ok(false);
         };

@@ -73,7 +73,7 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles = bridge.reviewer_roles_for(&approval.workflow_id);
+            let roles = bridge.routes.reviewer_roles_for(&approval.workflow_id);
             let channel = approval.channel_id;
             if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));

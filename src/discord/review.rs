@@ -16,7 +16,8 @@ use super::{
 use crate::{
     approvals::state::{ApprovalState, Decision},
     decisions::{self, Outcome},
-    discord::bridge::{Bridge, may_decide},
+    discord::bridge::Bridge,
+    routes::may_decide,
     store::{Approval, Refusal, Reviewer},
 };
 
@@ -41,7 +42,7 @@ async fn clicked(
     else {
         return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
-    let Some(_work) = bridge.begin_work() else {
+    let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
     if id.action == CardAction::FullSize {
@@ -81,7 +82,7 @@ async fn submitted(
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
         return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
-    let Some(_work) = bridge.begin_work() else {
+    let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
     let reason = reason_of(modal);
@@ -171,7 +172,7 @@ async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     else {
         return refuse("This card is not one approval-bridge knows; nothing was changed.");
     };
-    let required = bridge.reviewer_roles_for(&approval.workflow_id);
+    let required = bridge.routes.reviewer_roles_for(&approval.workflow_id);
     let roles = member.map_or(&[][..], |m| &m.roles[..]);
     if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);

@@ -191,7 +191,7 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
     let probe = Probe {
         database,
         gateway_connected: gateway_connected(&state).await,
-        shutting_down: state.bridge.is_shutting_down(),
+        shutting_down: state.bridge.lifecycle.is_shutting_down(),
         standby: state.standby.borrow().clone(),
         last_success_ms: state.bridge.polls.status().last_success_ms,
         started_ms: state.started_ms,

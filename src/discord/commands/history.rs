@@ -25,7 +25,7 @@ pub async fn run(
     let workflow = args.string("workflow");
     // A name typed by hand (not picked from the list) is matched against the routes.
     let workflow_id = workflow.map(|typed| {
-        let routes = bridge.routes();
+        let routes = bridge.routes.all();
         let named = routes.into_iter().find(|w| w.workflow_name.eq_ignore_ascii_case(typed));
         named.map_or_else(|| WorkflowId::new(typed), |w| w.workflow_id)
     });

@@ -26,7 +26,7 @@ pub use args::{Args, Caller};
 pub use autocomplete::on_autocomplete;
 
 use super::reply::Answerable;
-use crate::discord::bridge::{Bridge, is_admin};
+use crate::{discord::bridge::Bridge, routes::is_admin};
 
 /// The name of the command group.
 pub const GROUP: &str = "approvals";
@@ -53,7 +53,7 @@ pub fn access(name: &str) -> Option<Access> {
 pub fn allowed(bridge: &Bridge, caller: &Caller, access: Access) -> bool {
     match access {
         Access::Admin => is_admin(caller.permissions),
-        Access::Reader => bridge.may_read(&caller.roles, caller.permissions),
+        Access::Reader => bridge.routes.may_read(&caller.roles, caller.permissions),
     }
 }
 

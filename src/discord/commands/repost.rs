@@ -49,7 +49,7 @@ pub async fn run(
         let mut posted = Vec::new();
         for approval in open.iter().filter(|a| a.card_deleted) {
             let channel =
-                bridge.route_for(&approval.workflow_id).map_or(approval.channel_id, |r| r.channel_id);
+                bridge.routes.route_for(&approval.workflow_id).map_or(approval.channel_id, |r| r.channel_id);
             let Some(fresh) = bridge.store.repost_card(approval.id, channel, &caller.who).await? else {
                 continue;
             };

@@ -30,8 +30,8 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         gates.push_str(&format!(" {deleted} of their cards were deleted (`/approvals repost`)."));
     }
     lines.push(gates);
-    let routes = bridge.routes().len();
-    lines.push(match bridge.default_channel() {
+    let routes = bridge.routes.all().len();
+    lines.push(match bridge.routes.default_channel() {
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });

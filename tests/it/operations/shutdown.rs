@@ -38,7 +38,7 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     assert!(until(async || app.scenario.count(Endpoint::UserApproval) == 1).await, "no PUT was sent");
     assert_eq!(app.approval(&first, "review").await.state, ApprovalState::Deciding);
     let stopping = app.begin_stop();
-    assert!(until(async || app.bridge().is_shutting_down()).await);
+    assert!(until(async || app.bridge().lifecycle.is_shutting_down()).await);
     assert_eq!(
         app.scenario.node_status(&first, "review").as_deref(),
         Some("pending"),

@@ -26,8 +26,8 @@ async fn a_foreign_admins_commands_are_each_refused_with_nothing_changed_and_not
         reviewer_role_id: None,
     };
     let by = approval_bridge::store::Reviewer { id: UserId::new(1), name: "ada".into() };
-    app.bridge().set_route(&home_route, &by).await.unwrap();
-    let routes = app.bridge().routes();
+    app.bridge().routes.set(&home_route, &by).await.unwrap();
+    let routes = app.bridge().routes.all();
     let their_channel = app.discord.add_foreign_text_channel("takeover");
     let their_role = app.discord.add_foreign_role("Their reviewers", "0");
     let mallory = foreign_admin(&app);
@@ -53,7 +53,7 @@ async fn a_foreign_admins_commands_are_each_refused_with_nothing_changed_and_not
         assert_refused_as_outside(&app, &handle).await;
     }
 
-    assert_eq!(app.bridge().routes(), routes, "the routes are as they were");
+    assert_eq!(app.bridge().routes.all(), routes, "the routes are as they were");
     assert_eq!(app.approval(&job, "review").await, before, "the gate is as it was");
     assert!(app.scenario.requests().is_empty(), "nothing asked of Scenario");
     assert_eq!(only_answers_since(&app, seq), Vec::<String>::new(), "nothing but the answers");
