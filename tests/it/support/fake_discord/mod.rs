@@ -162,6 +162,7 @@ impl FakeDiscord {
         };
         state.roles.insert(bot_role, role);
         state.bot_role = bot_role;
+        state.home_owner = OWNER_USER_ID;
         let gateway = GatewayHub::default();
         let (log, limiter, faults) = (RequestLog::default(), Limiter::default(), faults::Faults::default());
         let shared =
@@ -240,6 +241,11 @@ impl FakeDiscord {
         let channel = Channel { id, guild_id, name: name.to_owned(), kind, access, position };
         state.channels.insert(id, channel);
         id
+    }
+
+    /// Makes the bot the owner of the home guild (a server created by the bot's account).
+    pub fn make_bot_the_owner(&self) {
+        self.shared.state.lock().expect("state").home_owner = BOT_USER_ID;
     }
 
     /// The bot's own role's id.

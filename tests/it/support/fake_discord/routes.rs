@@ -59,6 +59,7 @@ static ROUTES: &[RouteSpec] = &[
     route("GET", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::get_message),
     route("PATCH", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::edit_message),
     route("DELETE", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::delete_message),
+    route("GET", "/guilds/{guild_id}", Auth::Bot, rm::get_guild),
     route("GET", "/guilds/{guild_id}/roles", Auth::Bot, rm::guild_roles),
     route("GET", "/guilds/{guild_id}/members/{user_id}", Auth::Bot, rm::guild_member),
     route("GET", "/guilds/{guild_id}/channels", Auth::Bot, rm::guild_channels),
