@@ -14,7 +14,7 @@ use crate::support::{
 const EDIT_MESSAGE: &str = "/channels/{channel_id}/messages/{message_id}";
 
 #[tokio::test]
-async fn two_reviewers_clicking_together_send_one_approval_and_the_second_hears_who_was_first() {
+async fn two_reviewers_clicking_one_card_send_one_approval_and_the_second_hears_who_was_first() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;

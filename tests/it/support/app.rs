@@ -17,6 +17,7 @@ use tokio::{sync::oneshot, task::JoinHandle};
 use super::{
     fake_discord::{FakeDiscord, FakeDiscordConfig, GuildMember, InteractionHandle, RecordedRequest},
     fake_scenario::{API_KEY, API_SECRET, FakeScenario},
+    wait::wait_until,
 };
 
 /// How long a test waits for something the bridge should do promptly.
@@ -138,11 +139,8 @@ impl TestApp {
         assert!(registered.is_some(), "the bridge never registered its commands");
         // The watcher's first pass runs at start; tests begin once it is over, so it never
         // races with what they set up.
-        let deadline = tokio::time::Instant::now() + PROMPTLY;
-        while self.bridge().polls.status() == PollStatus::default() {
-            assert!(tokio::time::Instant::now() < deadline, "the start-up pass never ended");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let passed = async || self.bridge().polls.status() != PollStatus::default();
+        wait_until("the start-up pass", PROMPTLY, passed).await;
     }
 
     /// Stops the bridge as SIGTERM would and returns how its run ended.
