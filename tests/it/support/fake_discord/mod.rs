@@ -7,7 +7,6 @@
 //! [`payloads`] builds Discord's JSON objects and [`state`] keeps what was posted.
 
 // A helper library for many tests: each test binary uses only part of it.
-#![allow(dead_code, unused_imports)]
 
 mod attachments;
 pub mod commands;
@@ -40,14 +39,12 @@ use axum::serve::ListenerExt;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
-pub use errors::ApiError;
 pub use faults::DiscordFault;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
 pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
-pub use tls::TlsEndpoint;
 
 use gateway::GatewayHub;
 use ratelimit::Limiter;
@@ -207,11 +204,6 @@ impl FakeDiscord {
     /// The other guild's id ([`FOREIGN_GUILD_ID`]).
     pub fn foreign_guild_id(&self) -> u64 {
         FOREIGN_GUILD_ID
-    }
-
-    /// The timings in force.
-    pub fn config(&self) -> &FakeDiscordConfig {
-        &self.shared.config
     }
 
     /// Adds a text channel the bot can post in; returns its id.
@@ -380,19 +372,9 @@ impl FakeDiscord {
         self.shared.gateway.counts()
     }
 
-    /// Every dispatch frame (op 0) sent so far, READY included, in order.
-    pub fn gateway_frames(&self) -> Vec<Value> {
-        self.shared.gateway.frames()
-    }
-
     /// Drops every gateway connection without a close frame, as a network failure would.
     pub fn drop_gateway_connections(&self) {
         self.shared.gateway.drop_all();
-    }
-
-    /// Sends a raw dispatch (`t` = `event`) to every identified connection; returns how many.
-    pub fn dispatch_event(&self, event: &str, data: &Value) -> usize {
-        self.shared.gateway.dispatch(event, data)
     }
 
     /// Waits until a client has identified and got READY; `false` on timeout.

@@ -138,11 +138,6 @@ pub(super) fn find<'p>(method: &str, path: &'p str) -> Result<(&'static RouteSpe
     Err(if path_known { ApiError::method_not_allowed() } else { ApiError::not_found() })
 }
 
-/// Whether the table has `method` `template`.
-pub(super) fn exists(method: &str, template: &str) -> bool {
-    ROUTES.iter().any(|r| r.method == method && r.template == template)
-}
-
 pub(super) fn authorised(auth: Auth, headers: &HeaderMap) -> bool {
     let expected = format!("Bot {BOT_TOKEN}");
     match headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default()) {
