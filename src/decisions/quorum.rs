@@ -27,7 +27,7 @@ pub enum Approved {
 /// Counts `reviewer`'s approval of `approval` under `policy`, and sends the approval once the
 /// count is reached. An approval already counted is not counted again, but it still sends the
 /// decision when the count stands reached (after a decision that failed and gave the gate back).
-#[instrument(skip_all, fields(approval_id = approval.id, reviewer = reviewer.id, required = policy.approvals_required))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), reviewer = reviewer.id.get(), required = policy.approvals_required))]
 pub async fn approve(
     store: &Store,
     scenario: &impl Gates,

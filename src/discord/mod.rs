@@ -2,6 +2,7 @@
 //! the dispatch of interactions.
 
 pub mod attach;
+pub mod bridge;
 pub mod cards;
 pub mod client;
 pub mod commands;
@@ -9,7 +10,9 @@ pub mod custom_id;
 pub mod full_size;
 mod handler;
 pub mod home;
+pub mod limits;
 mod outsiders;
+pub mod previews;
 pub mod publish;
 mod quorum;
 pub mod reminders;

@@ -5,7 +5,7 @@ use tracing::warn;
 use super::publish::sync_card;
 use crate::{
     approvals::policy::Policy,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     store::{Approval, Reviewer},
 };
 
@@ -18,7 +18,7 @@ pub(super) async fn counted(
 ) -> String {
     if let Err(err) = sync_card(bridge, approval).await {
         // The vote made the card stale: the watcher's next pass draws the tally.
-        warn!(approval_id = approval.id, error = %err, "card not updated after an approval was counted");
+        warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");
     }
     format!(
         "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
@@ -57,7 +57,7 @@ mod tests {
     #[test]
     fn a_second_click_says_how_many_approvals_are_still_missing() {
         let policy = Policy { approvals_required: 3, ..Policy::default() };
-        let ana = Reviewer { id: 1, name: "ana".into() };
+        let ana = Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
         assert_eq!(
             again(&policy, &[ana]),
             "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."

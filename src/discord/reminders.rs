@@ -6,21 +6,23 @@
 //! pings nobody. <https://discord.com/developers/docs/resources/message#allowed-mentions-object>
 
 use serenity::{
-    all::{ChannelId, CreateAllowedMentions, CreateMessage, Message, MessageId, MessageReference, RoleId},
+    all::{
+        ChannelId, CreateAllowedMentions, CreateMessage, Mentionable, Message, MessageId, MessageReference,
+        RoleId,
+    },
     http::Http,
 };
 
-/// Posts `text` as a reply to the card `message_id` in `channel_id`, mentioning `roles`.
+/// Posts `text` as a reply to the card `message_id` in `channel`, mentioning `roles`.
 pub async fn ping(
     http: &Http,
-    channel_id: u64,
-    message_id: u64,
-    roles: &[u64],
+    channel: ChannelId,
+    message_id: MessageId,
+    roles: &[RoleId],
     text: &str,
 ) -> serenity::Result<Message> {
-    let channel = ChannelId::new(channel_id);
-    let card = MessageReference::from((channel, MessageId::new(message_id)));
-    let allowed = CreateAllowedMentions::new().roles(roles.iter().map(|r| RoleId::new(*r)));
+    let card = MessageReference::from((channel, message_id));
+    let allowed = CreateAllowedMentions::new().roles(roles.iter().copied());
     let message =
         CreateMessage::new().content(content(roles, text)).reference_message(card).allowed_mentions(allowed);
     channel.send_message(http, message).await
@@ -37,8 +39,8 @@ pub fn card_gone(err: &serenity::Error) -> bool {
 }
 
 /// The reply's text: the roles' mentions, then `text`.
-fn content(roles: &[u64], text: &str) -> String {
-    let mut mentions: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+fn content(roles: &[RoleId], text: &str) -> String {
+    let mut mentions: Vec<String> = roles.iter().map(|r| r.mention().to_string()).collect();
     mentions.push(text.to_owned());
     mentions.join(" ")
 }
@@ -49,7 +51,8 @@ mod tests {
 
     #[test]
     fn a_reminder_names_the_roles_first() {
-        assert_eq!(content(&[5, 6], "Still waiting."), "<@&5> <@&6> Still waiting.");
+        let roles = [RoleId::new(5), RoleId::new(6)];
+        assert_eq!(content(&roles, "Still waiting."), "<@&5> <@&6> Still waiting.");
         assert_eq!(content(&[], "Still waiting."), "Still waiting.");
     }
 }

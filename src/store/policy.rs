@@ -8,29 +8,31 @@
 
 use std::time::Duration;
 
+use serenity::all::{ChannelId, Mentionable, MessageId, UserId};
+
 use super::{
-    Reviewer, Store, StoreError,
+    Reviewer, Snowflake, Store, StoreError,
     approvals::OPEN,
     audit::{self, AuditAction, NewAudit},
     now_ms,
     watches::Watch,
 };
 use crate::approvals::{
-    ids::WorkflowId,
+    ids::{ApprovalId, WorkflowId},
     policy::{GateClock, OnDeadline, Policy, millis},
 };
 
 /// A pending gate as the policy step needs it: which, where its card is, and its clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingGate {
-    /// Row id.
-    pub id: i64,
+    /// The approval.
+    pub id: ApprovalId,
     /// The workflow, whose route's policy applies.
     pub workflow_id: WorkflowId,
     /// The card's channel.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The card, once posted (and while no person deleted it).
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
     /// When it was seen, its reminders, its overdue mark.
     pub clock: GateClock,
 }
@@ -75,7 +77,7 @@ impl Reviewer {
     /// The id that stands for the bridge itself, deciding under a route's policy (a deadline
     /// passed): no Discord user has it (snowflakes carry their creation time, far above 1), and
     /// it is a valid non-zero id wherever ids are typed.
-    pub const BRIDGE_ID: u64 = 1;
+    pub const BRIDGE_ID: UserId = UserId::new(1);
 
     /// The bridge itself, as the one who decided.
     pub fn bridge() -> Self {
@@ -84,7 +86,11 @@ impl Reviewer {
 
     /// How a card or an answer names them: a mention, or the bridge by name.
     pub fn mention(&self) -> String {
-        if self.id == Self::BRIDGE_ID { "approval-bridge".to_owned() } else { format!("<@{}>", self.id) }
+        if self.id == Self::BRIDGE_ID {
+            "approval-bridge".to_owned()
+        } else {
+            Mentionable::mention(&self.id).to_string()
+        }
     }
 }
 
@@ -96,17 +102,17 @@ const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
 
 impl Store {
     /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer.
-    pub async fn vote(&self, id: i64, reviewer: &Reviewer) -> Result<Vote, StoreError> {
+    pub async fn vote(&self, id: ApprovalId, reviewer: &Reviewer) -> Result<Vote, StoreError> {
         let mut tx = self.pool.begin().await?;
         let counted = sqlx::query(
             "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at)
              SELECT id, ?, ?, ? FROM approvals WHERE id = ? AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
-        .bind(reviewer.id as i64)
+        .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -114,7 +120,7 @@ impl Store {
         if counted {
             // The card shows the tally: it is stale until edited.
             sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ?")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
             audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Counted)).await?;
@@ -123,7 +129,7 @@ impl Store {
         let voters = self.voters(id).await?;
         let pending: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM approvals WHERE id = ? AND state = 'pending'")
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(match (counted, pending) {
@@ -134,20 +140,20 @@ impl Store {
     }
 
     /// The reviewers whose approvals of gate `id` are counted, in the order they came.
-    pub async fn voters(&self, id: i64) -> Result<Vec<Reviewer>, StoreError> {
+    pub async fn voters(&self, id: ApprovalId) -> Result<Vec<Reviewer>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = ? ORDER BY at, reviewer_id",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(id, name)| Reviewer { id: id as u64, name }).collect())
+        Ok(rows.into_iter().map(|(id, name)| Reviewer { id: UserId::from_column(id), name }).collect())
     }
 
     /// When the deadline of gate `id` was found passed with nothing decided, if it was.
-    pub async fn overdue_since(&self, id: i64) -> Result<Option<i64>, StoreError> {
+    pub async fn overdue_since(&self, id: ApprovalId) -> Result<Option<i64>, StoreError> {
         let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT overdue_at FROM approvals WHERE id = ?")
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.and_then(|(at,)| at))
@@ -155,7 +161,7 @@ impl Store {
 
     /// The pending gates with approvals counted, with their workflow and how many: what a
     /// lowered quorum may have decided.
-    pub async fn pending_tallies(&self) -> Result<Vec<(i64, WorkflowId, usize)>, StoreError> {
+    pub async fn pending_tallies(&self) -> Result<Vec<(ApprovalId, WorkflowId, usize)>, StoreError> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
             "SELECT v.approval_id, a.workflow_id, COUNT(*) FROM approval_votes v
              JOIN approvals a ON a.id = v.approval_id
@@ -165,7 +171,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let count = |n: i64| usize::try_from(n).unwrap_or(0);
-        Ok(rows.into_iter().map(|(id, workflow_id, n)| (id, workflow_id.into(), count(n))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, workflow_id, n)| (ApprovalId::new(id), workflow_id.into(), count(n)))
+            .collect())
     }
 
     /// Every pending gate with its clock, oldest first.
@@ -174,10 +183,10 @@ impl Store {
         let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
         let gates = rows.into_iter().map(
             |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| PendingGate {
-                id,
+                id: ApprovalId::new(id),
                 workflow_id: workflow_id.into(),
-                channel_id: channel_id as u64,
-                message_id: message_id.map(|m| m as u64),
+                channel_id: ChannelId::from_column(channel_id),
+                message_id: message_id.map(MessageId::from_column),
                 clock: GateClock {
                     found_at,
                     reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
@@ -197,7 +206,7 @@ impl Store {
              WHERE id = ? AND state = 'pending' AND reminders_sent = ?",
         )
         .bind(now)
-        .bind(gate.id)
+        .bind(gate.id.get())
         .bind(i64::from(gate.clock.reminders_sent));
         let entry = NewAudit::by_bridge(gate.id, AuditAction::Reminded)
             .detail(format!("reminder {}", gate.clock.reminders_sent + 1));
@@ -206,13 +215,13 @@ impl Store {
 
     /// Marks a pending gate overdue (its deadline passed, the policy decides nothing); `false`
     /// when it was marked already or closed.
-    pub async fn mark_overdue(&self, id: i64, policy: &Policy, now: i64) -> Result<bool, StoreError> {
+    pub async fn mark_overdue(&self, id: ApprovalId, policy: &Policy, now: i64) -> Result<bool, StoreError> {
         let update = sqlx::query(
             "UPDATE approvals SET overdue_at = ?, card_current = 0
              WHERE id = ? AND state = 'pending' AND overdue_at IS NULL",
         )
         .bind(now)
-        .bind(id);
+        .bind(id.get());
         let entry = NewAudit::by_bridge(id, AuditAction::Overdue).detail(format!("policy: {policy}"));
         self.transition(update, entry).await
     }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use serenity::all::{ChannelId, MessageId};
+
 use super::{
     tests::{gate, reviewer, temp_store},
     *,
@@ -16,7 +18,7 @@ fn route() -> NewWatch {
     NewWatch {
         workflow_id: "wflow_1".into(),
         workflow_name: "Hero shots".into(),
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
         reviewer_role_id: None,
     }
 }
@@ -42,7 +44,7 @@ async fn a_routes_policy_is_stored_audited_kept_by_a_new_watch_and_reset() {
     );
     store.set_watch(&route(), &admin).await.unwrap();
     let open = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
-    store.card_posted(open.id, 99, ApprovalState::Pending).await.unwrap();
+    store.card_posted(open.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
 
     let saved =
         store.set_policy(&"wflow_1".into(), Some(&strict()), "strict", &admin).await.unwrap().unwrap();
@@ -51,7 +53,8 @@ async fn a_routes_policy_is_stored_audited_kept_by_a_new_watch_and_reset() {
     let audit = store.route_audit(1).await.unwrap();
     assert_eq!((audit[0].action.as_str(), audit[0].policy.as_deref()), ("watch", Some("strict")));
 
-    let again = store.set_watch(&NewWatch { channel_id: 11, ..route() }, &admin).await.unwrap();
+    let again =
+        store.set_watch(&NewWatch { channel_id: ChannelId::new(11), ..route() }, &admin).await.unwrap();
     assert_eq!(again.policy, Some(strict()), "a new channel keeps the policy");
     let reset = store.set_policy(&"wflow_1".into(), None, "defaults", &admin).await.unwrap().unwrap();
     assert_eq!(reset.policy, None);

@@ -1,9 +1,10 @@
 //! The watches table (per-workflow routes set by admins) and its append-only trail,
 //! `route_audit`.
 
+use serenity::all::{ChannelId, RoleId, UserId};
 use sqlx::SqliteConnection;
 
-use super::{Reviewer, Store, StoreError, now_ms, policy::PolicyColumns};
+use super::{Reviewer, Snowflake, Store, StoreError, now_ms, policy::PolicyColumns};
 use crate::approvals::{ids::WorkflowId, policy::Policy};
 
 /// A route set with `/approvals watch`: the gates of one workflow go to one channel.
@@ -14,9 +15,9 @@ pub struct Watch {
     /// Its name when the route was set.
     pub workflow_name: String,
     /// The channel of its cards.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The role that decides its gates; `None`: the default reviewers.
-    pub reviewer_role_id: Option<u64>,
+    pub reviewer_role_id: Option<RoleId>,
     /// Its own review policy; `None`: the defaults.
     pub policy: Option<Policy>,
     /// The admin who set the route.
@@ -33,9 +34,9 @@ pub struct NewWatch {
     /// Its name in Scenario.
     pub workflow_name: String,
     /// The channel of its cards.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The role that decides its gates; `None`: the default reviewers.
-    pub reviewer_role_id: Option<u64>,
+    pub reviewer_role_id: Option<RoleId>,
 }
 
 /// One stored route change.
@@ -81,10 +82,10 @@ impl From<Row> for Watch {
         Self {
             workflow_id: row.workflow_id.into(),
             workflow_name: row.workflow_name,
-            channel_id: row.channel_id as u64,
-            reviewer_role_id: row.reviewer_role_id.map(|r| r as u64),
+            channel_id: ChannelId::from_column(row.channel_id),
+            reviewer_role_id: row.reviewer_role_id.map(RoleId::from_column),
             policy: row.policy.policy(),
-            set_by: Reviewer { id: row.set_by as u64, name: row.set_by_name },
+            set_by: Reviewer { id: UserId::from_column(row.set_by), name: row.set_by_name },
             set_at: row.set_at,
         }
     }
@@ -105,13 +106,13 @@ pub(super) async fn audit_route(
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(now_ms())
-    .bind(by.id as i64)
+    .bind(by.id.column())
     .bind(&by.name)
     .bind(action)
     .bind(route.workflow_id.as_str())
     .bind(&route.workflow_name)
-    .bind(route.channel_id as i64)
-    .bind(route.reviewer_role_id.map(|r| r as i64))
+    .bind(route.channel_id.column())
+    .bind(route.reviewer_role_id.map(Snowflake::column))
     .bind(policy)
     .execute(conn)
     .await?;
@@ -142,9 +143,9 @@ impl Store {
         )
         .bind(new.workflow_id.as_str())
         .bind(&new.workflow_name)
-        .bind(new.channel_id as i64)
-        .bind(new.reviewer_role_id.map(|r| r as i64))
-        .bind(by.id as i64)
+        .bind(new.channel_id.column())
+        .bind(new.reviewer_role_id.map(Snowflake::column))
+        .bind(by.id.column())
         .bind(&by.name)
         .bind(at)
         .fetch_one(&mut *tx)

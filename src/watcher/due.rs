@@ -11,10 +11,11 @@ use tracing::{info, warn};
 
 use super::PollReport;
 use crate::{
+    approvals::ids::ApprovalId,
     approvals::policy::{Due, Policy, words},
     approvals::state::Decision,
-    bridge::Bridge,
     decisions::{self, Outcome},
+    discord::bridge::Bridge,
     discord::{
         publish::sync_card,
         reminders::{card_gone, ping},
@@ -25,12 +26,12 @@ use crate::{
 /// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate.
 pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> Result<(), StoreError> {
     approve_reached(bridge, report).await?;
-    if !bridge.policies_are_timed() {
+    if !bridge.routes.policies_are_timed() {
         // No reminder and no deadline anywhere: a pass reads nothing per open gate.
         return Ok(());
     }
     for gate in bridge.store.pending_gates().await? {
-        let policy = bridge.policy_for(&gate.workflow_id);
+        let policy = bridge.routes.policy_for(&gate.workflow_id);
         match policy.due(&gate.clock, now) {
             Due::Nothing => {}
             Due::Remind => remind(bridge, &gate, &policy, now, report).await?,
@@ -46,7 +47,7 @@ pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> R
 /// click had reached the count.
 async fn approve_reached(bridge: &Bridge, report: &mut PollReport) -> Result<(), StoreError> {
     for (id, workflow_id, approvals) in bridge.store.pending_tallies().await? {
-        if !bridge.policy_for(&workflow_id).reached(approvals) {
+        if !bridge.routes.policy_for(&workflow_id).reached(approvals) {
             continue;
         }
         let (Some(approval), Some(last)) =
@@ -59,7 +60,7 @@ async fn approve_reached(bridge: &Bridge, report: &mut PollReport) -> Result<(),
             decisions::decide(store, scenario, claims, &approval, &last, Decision::Approve, None).await?;
         bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(
-            approval_id = id,
+            approval_id = id.get(),
             approvals,
             outcome = outcome.label(),
             "the quorum is reached under the route's policy"
@@ -87,10 +88,14 @@ async fn remind(
         policy.max_reminders,
         gate.clock.found_at / 1000
     );
-    let roles = bridge.reviewer_roles_for(&gate.workflow_id);
+    let roles = bridge.routes.reviewer_roles_for(&gate.workflow_id);
     match ping(&bridge.discord, gate.channel_id, message_id, &roles, &text).await {
         Ok(_) => {
-            info!(approval_id = gate.id, reminder = gate.clock.reminders_sent + 1, "reviewers reminded");
+            info!(
+                approval_id = gate.id.get(),
+                reminder = gate.clock.reminders_sent + 1,
+                "reviewers reminded"
+            );
             report.reminders += 1;
         }
         Err(err) => not_pinged(bridge, gate, &err, report).await?,
@@ -115,7 +120,7 @@ async fn decide(
         decisions::decide(store, scenario, claims, &approval, &bridge_itself, decision, Some(&reason))
             .await?;
     bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
-    info!(approval_id = gate.id, %decision, outcome = outcome.label(), "deadline passed; the policy's decision handled");
+    info!(approval_id = gate.id.get(), %decision, outcome = outcome.label(), "deadline passed; the policy's decision handled");
     if !matches!(outcome, Outcome::Failed { .. } | Outcome::Taken(_)) {
         report.deadlines += 1;
     }
@@ -125,11 +130,11 @@ async fn decide(
 
 /// Redraws the card of a decision the bridge sent, or notes why it could not be sent (the gate
 /// is pending again, and the next pass tries again).
-async fn after_decision(bridge: &Bridge, id: i64, outcome: &Outcome, report: &mut PollReport) {
+async fn after_decision(bridge: &Bridge, id: ApprovalId, outcome: &Outcome, report: &mut PollReport) {
     match outcome {
         Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) => {
             if let Err(err) = sync_card(bridge, current).await {
-                warn!(approval_id = id, error = %err, "card not updated after the policy's decision");
+                warn!(approval_id = id.get(), error = %err, "card not updated after the policy's decision");
             }
         }
         Outcome::Failed { why, .. } => report.failures.push(format!("decision on approval {id}: {why}")),
@@ -152,11 +157,11 @@ async fn overdue(
     report.deadlines += 1;
     if let Some(approval) = bridge.store.approval(gate.id).await? {
         if let Err(err) = sync_card(bridge, &approval).await {
-            warn!(approval_id = gate.id, error = %err, "card not marked overdue yet; the next pass edits it");
+            warn!(approval_id = gate.id.get(), error = %err, "card not marked overdue yet; the next pass edits it");
         }
     }
     let text = "The deadline of this gate has passed and nobody has decided. The card stays open.";
-    let roles = bridge.reviewer_roles_for(&gate.workflow_id);
+    let roles = bridge.routes.reviewer_roles_for(&gate.workflow_id);
     if let Err(err) = ping(&bridge.discord, gate.channel_id, message_id, &roles, text).await {
         not_pinged(bridge, gate, &err, report).await?;
     }
@@ -172,7 +177,7 @@ async fn not_pinged(
     report: &mut PollReport,
 ) -> Result<(), StoreError> {
     if card_gone(err) {
-        warn!(approval_id = gate.id, "the card was deleted; its reviewers are not pinged");
+        warn!(approval_id = gate.id.get(), "the card was deleted; its reviewers are not pinged");
         return bridge.store.card_deleted(gate.id).await;
     }
     report.failures.push(format!("ping on the card of approval {}: {err}", gate.id));

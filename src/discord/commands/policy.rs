@@ -9,7 +9,7 @@ use tracing::info;
 use super::args::{Args, Caller};
 use crate::{
     approvals::policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{
         cards::cut,
         reply::{Answerable, Handled, refuse},
@@ -67,7 +67,7 @@ async fn change(
     let Some(typed) = args.string("workflow") else {
         return refuse("Give the workflow whose policy to set; nothing was changed.");
     };
-    let routes = bridge.routes();
+    let routes = bridge.routes.all();
     let found = routes
         .iter()
         .find(|w| w.workflow_id.as_str() == typed)
@@ -76,10 +76,10 @@ async fn change(
         return refuse(format!(
             "`{}` has no route of its own, so it follows the default policy ({}). Route it with `/approvals watch` first; nothing was changed.",
             cut(typed, 100),
-            bridge.default_policy()
+            bridge.routes.default_policy()
         ));
     };
-    let current = route.policy.unwrap_or(bridge.default_policy());
+    let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
@@ -87,11 +87,12 @@ async fn change(
         answer.say(ctx, format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
         return Ok(());
     }
-    let Some(saved) = bridge.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await? else {
+    let Some(saved) = bridge.routes.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await?
+    else {
         return refuse("The route was removed meanwhile; nothing was changed.");
     };
-    let policy = saved.policy.unwrap_or(bridge.default_policy());
-    info!(workflow_id = %saved.workflow_id, %policy, by = caller.who.id, "route policy set");
+    let policy = saved.policy.unwrap_or(bridge.routes.default_policy());
+    info!(workflow_id = %saved.workflow_id, %policy, by = caller.who.id.get(), "route policy set");
     let whose = if saved.policy.is_some() { "its own policy" } else { "the default policy" };
     let text = format!(
         "**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",

@@ -51,7 +51,7 @@ async fn a_policy_set_on_a_route_with_an_open_gate_applies_from_the_next_pass_an
 
     // The next pass redraws the open card under the new policy.
     assert_eq!(app.poll().await.cards_updated, 1);
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(card.to_string().contains("Approved 0 of 2: no approval yet."), "{card}");
     assert!(card.to_string().contains("then the bridge rejects it"), "{card}");
     let lead = crate::support::fake_discord::GuildMember::new("lea").with_roles(&[leads]);
@@ -132,7 +132,7 @@ async fn a_quorum_lowered_to_what_an_open_gate_already_has_approves_it_at_the_ne
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
-    assert_eq!(decided.decided_by.map(|r| r.id), Some(ben.user_id), "the last approval decides");
+    assert_eq!(decided.decided_by.map(|r| r.id.get()), Some(ben.user_id), "the last approval decides");
     app.poll().await;
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
 }

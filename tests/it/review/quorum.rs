@@ -65,7 +65,7 @@ async fn the_last_two_approvals_arriving_together_send_one_put() {
     assert!(app.answer(&first).await.starts_with("Your approval is counted: 1 of 3"));
     // Scenario takes its time, so the first decision is still in flight when the second lands.
     app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(300)), 1);
-    let (channel, message) = (approval.channel_id, approval.message_id.unwrap());
+    let (channel, message) = (approval.channel_id.get(), approval.message_id.unwrap().get());
     let approve = button(&card_of(&app, &approval), "Approve").unwrap();
 
     let clicks = [

@@ -92,7 +92,7 @@ async fn a_card_deleted_by_a_person_is_reminded_no_more() {
     let app = reminding_app(3).await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    app.discord.delete_message_by_person(approval.channel_id, approval.message_id.unwrap());
+    app.discord.delete_message_by_person(approval.channel_id.get(), approval.message_id.unwrap().get());
     app.advance_wall_clock(MINUTE + Duration::from_secs(1));
     let report = app.poll().await;
     assert!(report.failures.is_empty(), "{report:?}");
