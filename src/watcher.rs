@@ -77,6 +77,9 @@ pub struct Watcher {
     /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
     /// at again once routes change.
     routes_version: u64,
+    /// Whether the routes (and so maybe a quorum) changed since the approvals counted on open
+    /// gates were last compared with their policies.
+    recount: bool,
     /// The failures of the last pass, so that a lasting one is logged once, not every pass.
     last_failures: Vec<String>,
     /// When this process first saw each claim no running decision holds, on a clock that never
@@ -94,6 +97,7 @@ impl Watcher {
             clock: Arc::new(Instant::now),
             wall_clock: Arc::new(now_ms),
             routes_version: 0,
+            recount: true,
             last_failures: Vec::new(),
             orphans_seen: HashMap::new(),
         }
@@ -181,6 +185,7 @@ impl Watcher {
             self.seen.clear();
             self.routes_version = routes_version;
             self.feed.request_sweep();
+            self.recount = true;
         }
         let mut report = PollReport::default();
         let started = (self.clock)();
@@ -203,7 +208,8 @@ impl Watcher {
         self.finish_orphaned_claims().await?;
         self.sync_cards(&mut report).await?;
         // After the cards: a reminder replies to a posted card.
-        due::run(&self.bridge, (self.wall_clock)(), &mut report).await?;
+        due::run(&self.bridge, (self.wall_clock)(), self.recount, &mut report).await?;
+        self.recount = false;
         Ok(report)
     }
 

@@ -23,9 +23,17 @@ use crate::{
     store::{PendingGate, Reviewer, StoreError},
 };
 
-/// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate.
-pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> Result<(), StoreError> {
-    approve_reached(bridge, report).await?;
+/// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate;
+/// with `recount` (the routes changed), first approves the gates a lowered quorum decided.
+pub(super) async fn run(
+    bridge: &Bridge,
+    now: i64,
+    recount: bool,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    if recount {
+        approve_reached(bridge, report).await?;
+    }
     if !bridge.routes.policies_are_timed() {
         // No reminder and no deadline anywhere: a pass reads nothing per open gate.
         return Ok(());
@@ -44,7 +52,8 @@ pub(super) async fn run(bridge: &Bridge, now: i64, report: &mut PollReport) -> R
 
 /// Sends the approval of gates whose counted approvals reach their policy's quorum: a route's
 /// policy changed to ask for fewer. The reviewer whose approval came last decides, as if their
-/// click had reached the count.
+/// click had reached the count. Only after a route change: a click that reached the count but
+/// whose decision failed was told so, and is not sent again behind the reviewer's back.
 async fn approve_reached(bridge: &Bridge, report: &mut PollReport) -> Result<(), StoreError> {
     for (id, workflow_id, approvals) in bridge.store.pending_tallies().await? {
         if !bridge.routes.policy_for(&workflow_id).reached(approvals) {

@@ -107,3 +107,26 @@ async fn one_reject_before_the_quorum_rejects_at_once() {
     assert_eq!(decided.state, ApprovalState::Rejected);
     assert!(!has_buttons(&card_of(&app, &decided)), "no approval can follow");
 }
+
+#[tokio::test]
+async fn a_quorum_whose_decision_failed_waits_for_a_click_and_the_next_one_decides() {
+    let app = spawn_app_with(|env| _ = env.insert("APPROVALS_REQUIRED", "2".into())).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
+    assert!(
+        app.answer(&app.click(&ana, &approval, "Approve").await)
+            .await
+            .starts_with("Your approval is counted")
+    );
+    app.scenario.inject(Endpoint::UserApproval, Fault::status(503), 1);
+    let failed = app.answer(&app.click(&ben, &approval, "Approve").await).await;
+    assert!(failed.contains("nothing was decided") && failed.contains("The card is still open"), "{failed}");
+
+    app.poll().await;
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "not sent again behind the reviewers' backs");
+    let again = app.answer(&app.click(&ben, &approval, "Approve").await).await;
+    assert!(again.starts_with("Approved"), "the count stands: the next click decides: {again}");
+    assert_eq!(app.scenario.count(Endpoint::UserApproval), 2);
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Approved);
+}
