@@ -6,7 +6,7 @@
 use std::{
     fs::File,
     process::{Child, Command, ExitStatus, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::Value;
@@ -16,7 +16,7 @@ use crate::support::{
     app::{PROMPTLY, button, env_for},
     fake_discord::{FakeDiscord, GuildMember, InteractionHandle},
     fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, Fault, FlowTemplate, Release},
-    wait::wait_until,
+    wait::{wait_for, wait_until},
 };
 
 /// Standard base64 with padding, enough to spell the Basic credentials a leak would show.
@@ -40,14 +40,10 @@ async fn answer(discord: &FakeDiscord, interaction: &InteractionHandle) -> Strin
 }
 
 async fn wait_for_exit(child: &mut Child) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the bridge did not stop after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for("the bridge to stop after SIGTERM", Duration::from_secs(30), async || {
+        child.try_wait().expect("wait")
+    })
+    .await
 }
 
 /// Every field of a line: the event's and those of its spans.
