@@ -16,7 +16,7 @@ pub(super) async fn counted(
     policy: &Policy,
     approvers: &[Reviewer],
 ) -> String {
-    if let Err(err) = sync_card(bridge, approval).await {
+    if let Err(err) = sync_card(&bridge.cards, approval).await {
         // The vote made the card stale: the watcher's next pass draws the tally.
         warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");
     }

@@ -142,7 +142,7 @@ async fn decide(
 async fn after_decision(bridge: &Bridge, id: ApprovalId, outcome: &Outcome, report: &mut PollReport) {
     match outcome {
         Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) => {
-            if let Err(err) = sync_card(bridge, current).await {
+            if let Err(err) = sync_card(&bridge.cards, current).await {
                 warn!(approval_id = id.get(), error = %err, "card not updated after the policy's decision");
             }
         }
@@ -165,7 +165,7 @@ async fn overdue(
     }
     report.deadlines += 1;
     if let Some(approval) = bridge.store.approval(gate.id).await? {
-        if let Err(err) = sync_card(bridge, &approval).await {
+        if let Err(err) = sync_card(&bridge.cards, &approval).await {
             warn!(approval_id = gate.id.get(), error = %err, "card not marked overdue yet; the next pass edits it");
         }
     }
