@@ -11,12 +11,14 @@ use tracing::{info, warn};
 
 use super::PollReport;
 use crate::{
-    approvals::ids::ApprovalId,
-    approvals::policy::{Due, Policy, words},
-    approvals::state::Decision,
+    approvals::{
+        ids::ApprovalId,
+        policy::{Due, Policy, words},
+        state::Decision,
+    },
     decisions::{self, Outcome},
-    discord::bridge::Bridge,
     discord::{
+        bridge::Bridge,
         publish::sync_card,
         reminders::{card_gone, ping},
     },
