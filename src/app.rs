@@ -21,7 +21,7 @@ use crate::{
     lease::Lease,
     ops::{self, Metrics},
     scenario::{ScenarioClient, ScenarioSettings},
-    store::Store,
+    store::{self, Store},
     watcher::Watcher,
 };
 
@@ -49,9 +49,9 @@ impl App {
             Some(addr) => Some(ops::http::bind(addr).await?),
             None => None,
         };
-        let store = Store::connect(&settings.database_url)
-            .await
-            .with_context(|| format!("opening the database at {}", settings.database_url))?;
+        let store = Store::connect(&settings.database_url).await.with_context(|| {
+            format!("opening the database at {}", store::shown_url(&settings.database_url))
+        })?;
         // One registry per bridge, shared by the client and the bridge: see `ops::metrics`.
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let slot = Arc::new(OnceLock::new());

@@ -75,7 +75,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc { name: "SCENARIO_PROJECT_ID", meaning: "Scenario project id, sent as projectId when set" },
     SettingDoc {
         name: "DATABASE_URL",
-        meaning: "SQLite database (default sqlite://approval-bridge.db, created if missing)",
+        meaning: "SQLite database (default sqlite://approval-bridge.db, created if missing), or postgres://… shared by several replicas",
     },
     SettingDoc {
         name: "POLL_INTERVAL_SECS",
@@ -364,11 +364,11 @@ impl Reader<'_> {
 
     fn database_url(&mut self) -> String {
         let url = self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !url.starts_with("sqlite:") {
+        if !url.starts_with("sqlite:") && !crate::store::is_postgres(&url) {
             self.fail(
                 "DATABASE_URL",
                 format!(
-                    "must be a SQLite URL (got {url:?}): use a value like sqlite:///data/approval-bridge.db"
+                    "must be a SQLite or PostgreSQL URL (got {url:?}): use a value like sqlite:///data/approval-bridge.db or postgres://bridge@db/bridge"
                 ),
             );
         }

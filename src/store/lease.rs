@@ -27,9 +27,9 @@ impl Store {
     ) -> Result<Option<LeaseHeld>, StoreError> {
         // One statement, so two processes racing for a free or expired lease cannot both win.
         let taken = sqlx::query(
-            "INSERT INTO lease (name, holder, expires_at) VALUES (?, ?, ?)
+            "INSERT INTO lease (name, holder, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-             WHERE lease.holder = excluded.holder OR lease.expires_at <= ? OR lease.holder = ?",
+             WHERE lease.holder = excluded.holder OR lease.expires_at <= $4 OR lease.holder = $5",
         )
         .bind(NAME)
         .bind(holder)
@@ -44,7 +44,7 @@ impl Store {
             return Ok(None);
         }
         let current: Option<(String, i64)> =
-            sqlx::query_as("SELECT holder, expires_at FROM lease WHERE name = ?")
+            sqlx::query_as("SELECT holder, expires_at FROM lease WHERE name = $1")
                 .bind(NAME)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -55,7 +55,7 @@ impl Store {
 
     /// Gives the lease up, if `holder` still holds it, so a waiting process takes over at once.
     pub async fn release_lease(&self, holder: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM lease WHERE name = ? AND holder = ?")
+        sqlx::query("DELETE FROM lease WHERE name = $1 AND holder = $2")
             .bind(NAME)
             .bind(holder)
             .execute(&self.pool)

@@ -83,7 +83,7 @@ impl From<Row> for Watch {
 
 const AUDIT: &str = "INSERT INTO route_audit
     (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 impl Store {
     /// Every route, by workflow name.
@@ -100,7 +100,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let row: Row = sqlx::query_as(
             "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (workflow_id) DO UPDATE SET
                  workflow_name = excluded.workflow_name, channel_id = excluded.channel_id,
                  reviewer_role_id = excluded.reviewer_role_id, set_by = excluded.set_by,
@@ -138,7 +138,7 @@ impl Store {
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = ? RETURNING *")
+        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = $1 RETURNING *")
             .bind(workflow_id.as_str())
             .fetch_optional(&mut *tx)
             .await?;
@@ -163,8 +163,8 @@ impl Store {
 
     /// The route changes, newest first, at most `limit`.
     pub async fn route_audit(&self, limit: u32) -> Result<Vec<RouteAuditEntry>, StoreError> {
-        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT ?")
-            .bind(limit)
+        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT $1")
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         Ok(entries)
