@@ -3,14 +3,16 @@
 //!
 //! Routes (the `watches` table) are read on every gate and every click, and change only through
 //! `/approvals watch` and `unwatch`: the bridge keeps them in memory, loaded at start and reloaded
-//! after each change, and counts changes in a version the watcher compares between passes.
+//! after each change, and counts changes in a version the watcher compares between passes. On a
+//! database several replicas share, a change made by another replica is seen through the route
+//! audit: each click and each pass compares its newest row with the one last loaded.
 
 use std::{
     collections::HashMap,
     num::NonZeroU64,
     sync::{
         Arc, Mutex, PoisonError, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
 };
 
@@ -66,6 +68,7 @@ pub struct Bridge {
     default_reviewer_roles: Vec<u64>,
     routes: RwLock<HashMap<WorkflowId, Watch>>,
     routes_version: AtomicU64,
+    routes_loaded: AtomicI64,
     route_writes: tokio::sync::Mutex<()>,
     shutdown: CancellationToken,
     in_flight: TaskTracker,
@@ -115,6 +118,7 @@ impl Bridge {
             default_reviewer_roles: settings.reviewer_role_ids.iter().map(|r| r.get()).collect(),
             routes: RwLock::new(HashMap::new()),
             routes_version: AtomicU64::new(0),
+            routes_loaded: AtomicI64::new(-1),
             route_writes: tokio::sync::Mutex::new(()),
             shutdown: CancellationToken::new(),
             in_flight: TaskTracker::new(),
@@ -190,12 +194,28 @@ impl Bridge {
 
     /// (Re)reads the routes from the store; returns how many there are.
     pub async fn load_routes(&self) -> Result<usize, StoreError> {
+        // Read before the routes: a change landing in between is seen (and loaded) next time.
+        let loaded = self.store.routes_version().await?;
         let watches = self.store.watches().await?;
         let count = watches.len();
         let routes = watches.into_iter().map(|w| (w.workflow_id.clone(), w)).collect();
         *self.routes.write().unwrap_or_else(PoisonError::into_inner) = routes;
+        self.routes_loaded.store(loaded, Ordering::SeqCst);
         self.routes_version.fetch_add(1, Ordering::SeqCst);
         Ok(count)
+    }
+
+    /// Reloads the routes when another process sharing the database changed one since they were
+    /// loaded; nothing to check on a database of one process.
+    pub async fn refresh_routes(&self) -> Result<(), StoreError> {
+        if !self.store.is_shared() {
+            return Ok(());
+        }
+        if self.store.routes_version().await? != self.routes_loaded.load(Ordering::SeqCst) {
+            let _one_at_a_time = self.route_writes.lock().await;
+            self.load_routes().await?;
+        }
+        Ok(())
     }
 
     /// Sets the route of a workflow (recorded in the route audit); it applies from the next pass.

@@ -49,12 +49,47 @@ pub enum Synced {
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one.
+///
+/// Replicas sharing a database take turns as well, through a row in the store (below).
 #[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = bridge.card_turns.take(approval.id).await;
-    match bridge.store.approval(approval.id).await? {
-        Some(current) => write_card(bridge, &current).await,
-        None => Ok(Synced::Unchanged),
+    let shared = bridge.store.is_shared();
+    if shared && !take_shared_turn(bridge, approval.id).await? {
+        // Another replica's write outlasted the wait: the row is not current, so the watcher
+        // edits the card on a later pass.
+        warn!("another replica kept writing this card; it is brought up to date later");
+        return Ok(Synced::Unchanged);
+    }
+    let written = match bridge.store.approval(approval.id).await {
+        Ok(Some(current)) => write_card(bridge, &current).await,
+        Ok(None) => Ok(Synced::Unchanged),
+        Err(err) => Err(err.into()),
+    };
+    if shared {
+        bridge.store.end_card_turn(approval.id, bridge.claims.owner()).await?;
+    }
+    written
+}
+
+/// How long a replica's turn on a card lasts if it is not ended (it stopped mid-write), and how
+/// long another replica waits for it.
+const SHARED_TURN: Duration = Duration::from_secs(60);
+
+/// Waits (up to [`SHARED_TURN`]) for this replica's turn on the card of approval `id`.
+async fn take_shared_turn(bridge: &Bridge, id: i64) -> Result<bool, CardError> {
+    let owner = bridge.claims.owner();
+    let waited = std::time::Instant::now();
+    loop {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
+        if bridge.store.take_card_turn(id, owner, now, until).await? {
+            return Ok(true);
+        }
+        if waited.elapsed() >= SHARED_TURN {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

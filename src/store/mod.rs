@@ -41,6 +41,7 @@ pub use watches::{NewWatch, RouteAuditEntry, Watch};
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    shared: bool,
 }
 
 /// Whether `url` names a PostgreSQL database (else it is SQLite).
@@ -67,7 +68,7 @@ impl Store {
         if is_postgres(url) {
             let pool = AnyPoolOptions::new().max_connections(8).connect(url).await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-            return Ok(Self { pool });
+            return Ok(Self { pool, shared: true });
         }
         // `Any` opens SQLite from the URL alone: the file is created, and put in WAL mode (which
         // the file keeps), by one native connection first.
@@ -95,7 +96,7 @@ impl Store {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, shared: false })
     }
 
     /// Opens an existing SQLite database read-only, creating and migrating nothing: for `scan`,
@@ -110,8 +111,15 @@ impl Store {
             let separator = if url.contains('?') { '&' } else { '?' };
             format!("{url}{separator}mode=ro")
         };
+        let shared = is_postgres(&url);
         let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, shared })
+    }
+
+    /// Whether several processes may share this database at once (PostgreSQL): then what one
+    /// process keeps in memory (routes, card turns) is checked against the database.
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// Whether the database answers a trivial query.

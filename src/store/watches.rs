@@ -161,6 +161,14 @@ impl Store {
         Ok(Some(removed))
     }
 
+    /// A number that grows with every route change (the newest route audit row), so a process
+    /// sharing the database sees that another one changed a route.
+    pub async fn routes_version(&self) -> Result<i64, StoreError> {
+        let (version,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM route_audit").fetch_one(&self.pool).await?;
+        Ok(version)
+    }
+
     /// The route changes, newest first, at most `limit`.
     pub async fn route_audit(&self, limit: u32) -> Result<Vec<RouteAuditEntry>, StoreError> {
         let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT $1")
