@@ -75,6 +75,10 @@ impl App {
         let lease = Lease::new(store.clone(), settings.lease);
         let (bridge, front, poll_requests) = match (&settings.interactions, endpoint_listener) {
             (Some(endpoint), Some(listener)) => {
+                // The gateway's READY names the application; without a gateway, it is asked.
+                let application =
+                    http.get_current_application_info().await.context("reading the application")?;
+                http.set_application_id(application.id);
                 let http = Arc::new(http);
                 let (bridge, poll_requests) =
                     Bridge::new(store, scenario, http.clone(), &settings.discord, home);

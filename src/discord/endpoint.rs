@@ -20,7 +20,7 @@ use axum::{
     routing::post,
 };
 use serenity::{
-    all::{CreateInteractionResponse, Http, Interaction},
+    all::{Http, Interaction},
     interactions_endpoint::Verifier,
 };
 use tokio::{
@@ -100,7 +100,8 @@ async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: B
         }
     };
     if let Interaction::Ping(_) = interaction {
-        return Json(CreateInteractionResponse::Pong).into_response();
+        // Written out: serenity's `Pong` adds `"data": null`.
+        return Json(serde_json::json!({ "type": 1 })).into_response();
     }
     let (slot, answer) = oneshot::channel();
     let interaction_id = interaction.id().get();

@@ -271,8 +271,11 @@ impl FakeDiscord {
         extra: Value,
         source_message: Option<u64>,
     ) -> InteractionHandle {
-        let ready = self.wait_for_ready(Duration::from_secs(10)).await;
-        assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
+        let endpoint = self.shared.delivery.endpoint();
+        if endpoint.is_none() {
+            let ready = self.wait_for_ready(Duration::from_secs(10)).await;
+            assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
+        }
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
         let channel = match member.guild_id {
@@ -294,7 +297,12 @@ impl FakeDiscord {
             modal: None,
         };
         self.shared.state.lock().expect("state").interactions.insert(id, record);
-        self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
+        match endpoint {
+            Some(endpoint) => {
+                super::http_delivery::deliver(&self.shared, endpoint, id, token.clone(), &payload)
+            }
+            None => _ = self.shared.gateway.dispatch("INTERACTION_CREATE", &payload),
+        }
         InteractionHandle { id, token, channel_id }
     }
 }
