@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -28,7 +29,9 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Where and how interactions are POSTed, and which are being answered.
 pub(super) struct Delivery {
-    endpoint: Mutex<Option<String>>,
+    /// The endpoint URLs, taken in turn (as a load balancer in front of replicas would).
+    endpoints: Mutex<Vec<String>>,
+    turn: AtomicUsize,
     key: SigningKey,
     client: reqwest::Client,
     answering: Mutex<HashSet<String>>,
@@ -41,7 +44,8 @@ impl Default for Delivery {
     fn default() -> Self {
         let client = reqwest::Client::builder().no_proxy().timeout(ANSWER_TIMEOUT).build().expect("client");
         Self {
-            endpoint: Mutex::default(),
+            endpoints: Mutex::default(),
+            turn: AtomicUsize::new(0),
             key: SigningKey::from_bytes(&SEED),
             client,
             answering: Mutex::default(),
@@ -52,8 +56,19 @@ impl Default for Delivery {
 }
 
 impl Delivery {
-    pub(super) fn endpoint(&self) -> Option<String> {
-        self.endpoint.lock().expect("endpoint").clone()
+    /// Whether interactions are POSTed rather than sent over the gateway.
+    pub(super) fn is_on(&self) -> bool {
+        !self.endpoints.lock().expect("endpoints").is_empty()
+    }
+
+    /// The endpoints, starting with the one whose turn it is.
+    fn in_turn(&self) -> Vec<String> {
+        let mut endpoints = self.endpoints.lock().expect("endpoints").clone();
+        if !endpoints.is_empty() {
+            let first = self.turn.fetch_add(1, Ordering::SeqCst) % endpoints.len();
+            endpoints.rotate_left(first);
+        }
+        endpoints
     }
 
     /// Waits while the POST of the interaction with `token` is being answered (at most as long
@@ -85,7 +100,14 @@ impl FakeDiscord {
     /// From now on, interactions are POSTed to `url` (the bot's interactions endpoint) instead
     /// of dispatched over the gateway.
     pub fn deliver_interactions_to(&self, url: &str) {
-        *self.shared.delivery.endpoint.lock().expect("endpoint") = Some(url.to_owned());
+        self.deliver_interactions_to_each(&[url.to_owned()]);
+    }
+
+    /// Like [`Self::deliver_interactions_to`], for replicas behind a load balancer: each POST goes
+    /// to the next URL in turn, and one that cannot be connected to (a dead replica) passes the
+    /// POST to the next, as a load balancer's retry would.
+    pub fn deliver_interactions_to_each(&self, urls: &[String]) {
+        *self.shared.delivery.endpoints.lock().expect("endpoints") = urls.to_vec();
     }
 
     /// The statuses of the POSTs whose answer was not a usable interaction response.
@@ -111,19 +133,20 @@ impl FakeDiscord {
 
 /// Delivers a dispatched interaction by POST, in the background as the gateway would, and
 /// applies the answer as its initial response.
-pub(super) fn deliver(
-    shared: &std::sync::Arc<Shared>,
-    endpoint: String,
-    id: u64,
-    token: String,
-    payload: &Value,
-) {
+pub(super) fn deliver(shared: &std::sync::Arc<Shared>, id: u64, token: String, payload: &Value) {
     let shared = shared.clone();
     let raw = payload.to_string();
     shared.delivery.answering.lock().expect("answering").insert(token.clone());
     tokio::spawn(async move {
         let at = Instant::now();
-        let (status, body) = post_to(&shared, &endpoint, raw.clone(), &raw, now_secs()).await;
+        let mut answer = (0, Value::Null);
+        for endpoint in shared.delivery.in_turn() {
+            answer = post_to(&shared, &endpoint, raw.clone(), &raw, now_secs()).await;
+            if answer.0 != 0 {
+                break;
+            }
+        }
+        let (status, body) = answer;
         let applied = status == 200 && apply(&shared, id, &token, &body);
         if !applied {
             shared.delivery.failures.lock().expect("failures").push(status);
@@ -159,7 +182,7 @@ fn apply(shared: &Shared, id: u64, token: &str, body: &Value) -> bool {
 }
 
 async fn post(shared: &Shared, raw: String, signed: &str, timestamp: i64) -> (u16, Value) {
-    let endpoint = shared.delivery.endpoint().expect("deliver_interactions_to was called");
+    let endpoint = shared.delivery.in_turn().into_iter().next().expect("deliver_interactions_to was called");
     post_to(shared, &endpoint, raw, signed, timestamp).await
 }
 

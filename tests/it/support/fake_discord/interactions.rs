@@ -271,8 +271,8 @@ impl FakeDiscord {
         extra: Value,
         source_message: Option<u64>,
     ) -> InteractionHandle {
-        let endpoint = self.shared.delivery.endpoint();
-        if endpoint.is_none() {
+        let by_post = self.shared.delivery.is_on();
+        if !by_post {
             let ready = self.wait_for_ready(Duration::from_secs(10)).await;
             assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
         }
@@ -297,11 +297,10 @@ impl FakeDiscord {
             modal: None,
         };
         self.shared.state.lock().expect("state").interactions.insert(id, record);
-        match endpoint {
-            Some(endpoint) => {
-                super::http_delivery::deliver(&self.shared, endpoint, id, token.clone(), &payload)
-            }
-            None => _ = self.shared.gateway.dispatch("INTERACTION_CREATE", &payload),
+        if by_post {
+            super::http_delivery::deliver(&self.shared, id, token.clone(), &payload);
+        } else {
+            self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
         }
         InteractionHandle { id, token, channel_id }
     }

@@ -1,0 +1,173 @@
+//! Two replicas of the real binary on one PostgreSQL database, taking interactions by signed
+//! POST behind a load balancer: the lease holder polls and posts, both decide, and when the
+//! holder is killed the other takes over within the lease time, with no card or decision doubled
+//! and none lost.
+
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+use sqlx::{Connection as _, PgConnection};
+
+use crate::support::{
+    app::button,
+    child::{ChildBridge, bridge_env},
+    fake_discord::{FakeDiscord, GuildMember, RecordedRequest, http_delivery},
+    fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
+    postgres::TempSchema,
+};
+
+/// The lease: short, so the test would see a takeover by expiry as well.
+const LEASE_SECS: u64 = 3;
+/// How long the test waits for what the replicas do at their pace (polls every 2 s).
+const WITHIN: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_from_a_killed_leader() {
+    let Some(schema) = TempSchema::create("reliability::replicas").await else { return };
+    let discord = FakeDiscord::start().await;
+    let scenario = FakeScenario::start().await;
+    let channel = discord.add_text_channel("approvals");
+    let role = discord.add_role("Reviewers", "0");
+    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let reviewer = GuildMember::new("ana").with_roles(&[role]);
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let ports = [free_port(), free_port()];
+    let replica = |dir: &std::path::Path, port: u16| {
+        let mut env = bridge_env(&discord, &scenario, channel, role, &dir.join("unused.db"));
+        env.insert("DATABASE_URL".into(), schema.url());
+        env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
+        env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
+        env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+        env.insert("SCENARIO_TIMEOUT_SECS".into(), "2".into());
+        ChildBridge::new(env, dir)
+    };
+    let mut a = replica(dir_a.path(), ports[0]);
+    let mut b = replica(dir_b.path(), ports[1]);
+    a.start();
+    let registered = discord.wait_for_requests(is_registration, 1, WITHIN).await;
+    assert!(registered.is_some(), "the first replica took the lease and registered:\n{}", a.log_tail(30));
+    b.start();
+    wait_for_listener(ports[1], &b).await;
+    let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}/interactions")).collect();
+    discord.deliver_interactions_to_each(&urls);
+
+    // Gates appear (posted by the leader); clicks go to one replica and the other in turn.
+    for _ in 0..4 {
+        scenario.start_parked_run(&workflow);
+    }
+    wait_for_cards(&discord, channel, 4).await;
+    click_open_cards(&discord, channel, &reviewer).await;
+    wait_for_puts(&scenario, 4).await;
+
+    // Two more gates; both are clicked, and the leader is killed while those clicks are handled.
+    for _ in 0..2 {
+        scenario.start_parked_run(&workflow);
+    }
+    wait_for_cards(&discord, channel, 6).await;
+    let leader = lease_holder(&schema).await;
+    click_open_cards(&discord, channel, &reviewer).await;
+    a.kill();
+    let killed = Instant::now();
+    for _ in 0..2 {
+        scenario.start_parked_run(&workflow);
+    }
+
+    // The survivor takes the lease within the lease time, posts the new gates and finishes
+    // whatever the dead leader left half-decided.
+    let deadline = killed + WITHIN;
+    while lease_holder(&schema).await == leader {
+        assert!(Instant::now() < deadline, "no takeover:\n{}", b.log_tail(40));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let takeover = killed.elapsed();
+    eprintln!("replicas: takeover {takeover:?} after the leader's SIGKILL (lease {LEASE_SECS} s)");
+    assert!(takeover <= Duration::from_secs(LEASE_SECS), "takeover took {takeover:?}");
+    wait_for_cards(&discord, channel, 8).await;
+    // A click whose POST died with the leader never reached the database: the reviewer sees the
+    // card still open and clicks again.
+    let deadline = Instant::now() + WITHIN;
+    while scenario.requests_to(Endpoint::UserApproval).len() < 8 {
+        assert!(Instant::now() < deadline, "decisions missing:\n{}", b.log_tail(40));
+        click_open_cards(&discord, channel, &reviewer).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let puts = scenario.requests_to(Endpoint::UserApproval);
+    let decided: HashSet<String> =
+        puts.iter().map(|p| p.body.clone().unwrap_or_default()["workflowJobId"].to_string()).collect();
+    assert_eq!((puts.len(), decided.len()), (8, 8), "one PUT per gate, none twice");
+    let cards = discord.messages_in(channel);
+    assert_eq!(cards.len(), 8, "one card per gate, whoever posted it");
+    let deadline = Instant::now() + WITHIN;
+    while !discord.messages_in(channel).iter().all(|card| open_button(card).is_none()) {
+        assert!(Instant::now() < deadline, "a card still offers its buttons:\n{}", b.log_tail(40));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(b.log().contains("serving the interactions endpoint"));
+    assert_eq!(discord.gateway_counts().identifies, 0, "no replica opened a gateway connection");
+}
+
+fn is_registration(r: &RecordedRequest) -> bool {
+    r.method == "PUT" && r.path.ends_with("/commands") && r.status == 200
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// Waits until the replica listens on `port`.
+async fn wait_for_listener(port: u16, replica: &ChildBridge) {
+    let deadline = Instant::now() + WITHIN;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "never listened:\n{}", replica.log_tail(30));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
+    let deadline = Instant::now() + WITHIN;
+    while discord.messages_in(channel).len() < n {
+        assert!(Instant::now() < deadline, "{} cards, not {n}", discord.messages_in(channel).len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
+    let deadline = Instant::now() + WITHIN;
+    while scenario.requests_to(Endpoint::UserApproval).len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{} decisions, not {n}",
+            scenario.requests_to(Endpoint::UserApproval).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The Approve button of `card` while it is offered.
+fn open_button(card: &Value) -> Option<String> {
+    button(card, "Approve")
+}
+
+/// Clicks Approve on every card that still offers it.
+async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildMember) {
+    for card in discord.messages_in(channel) {
+        let (Some(custom_id), Some(id)) = (open_button(&card), card["id"].as_str()) else { continue };
+        let id: u64 = id.parse().expect("a snowflake");
+        let _ = discord.try_click_button(reviewer, channel, id, &custom_id).await;
+    }
+}
+
+/// Who holds the lease now.
+async fn lease_holder(schema: &TempSchema) -> String {
+    let mut conn = PgConnection::connect(&schema.url()).await.expect("connect");
+    let holder: Option<(String,)> = sqlx::query_as("SELECT holder FROM lease WHERE name = 'bridge'")
+        .fetch_optional(&mut conn)
+        .await
+        .expect("read the lease");
+    holder.map(|(h,)| h).unwrap_or_default()
+}
