@@ -195,6 +195,7 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
     let probe = Probe {
         database,
         gateway_connected: gateway_connected(&state).await,
+        serves_interactions: state.shards.is_none(),
         shutting_down: state.bridge.is_shutting_down(),
         standby: state.standby.borrow().clone(),
         last_success_ms: state.bridge.poll_status().last_success_ms,

@@ -171,3 +171,39 @@ async fn lease_holder(schema: &TempSchema) -> String {
         .expect("read the lease");
     holder.map(|(h,)| h).unwrap_or_default()
 }
+
+#[tokio::test]
+async fn a_claim_of_a_replica_that_still_runs_elsewhere_is_left_to_it_and_taken_over_once_it_stops() {
+    let app = crate::support::app::spawn_app().await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+    // Another replica, on another machine, claimed the gate and is sending the decision.
+    let running_until = approval_bridge::store::now_ms() + 60_000;
+    app.execute_sql(&format!(
+        "INSERT INTO lease (name, holder, expires_at) VALUES ('replica:elsewhere', 'other-host pid=1 nonce=0', {running_until})"
+    ))
+    .await;
+    app.execute_sql(&format!(
+        "UPDATE approvals SET state = 'deciding', decision = 'approve', decided_by = 7, decided_by_name = 'olga',
+         decided_at = 1, claim_token = 'elsewhere.abc', decision_sent = 0 WHERE id = {}",
+        approval.id
+    ))
+    .await;
+    app.poll().await;
+    let left = app.approval(&job, "review").await;
+    assert_eq!(
+        (left.state, left.claim_token.as_ref().map(|t| t.as_str().to_owned())),
+        (approval_bridge::approvals::state::ApprovalState::Deciding, Some("elsewhere.abc".to_owned())),
+        "a running replica's claim is its own"
+    );
+    assert!(app.scenario.requests_to(Endpoint::UserApproval).is_empty());
+
+    // Its heartbeat stops (the machine is gone): the claim is finished here, once.
+    app.execute_sql("UPDATE lease SET expires_at = 0 WHERE name = 'replica:elsewhere'").await;
+    app.poll().await;
+    let finished = app.approval(&job, "review").await;
+    assert_eq!(finished.state, approval_bridge::approvals::state::ApprovalState::Approved);
+    assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+}
