@@ -6,15 +6,15 @@
 //! - [`redact`]: interaction tokens and webhook URLs taken out of every log line and shown error.
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
-//! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
+//! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, watches (routes), the audit trails, the lease.
 //! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`previews`]: card previews: images downloaded, made small and attached to the card's message.
-//! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
+//! - [`discord`]: the serenity adapter: interaction dispatch (gateway, or the HTTP interactions endpoint), cards, the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
-//! - [`lease`]: one active bridge per database: the lease a second process waits for.
+//! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
 //! - [`scan`]: `approval-bridge scan`, one read-only sweep: the gates the bridge would post, the runs it skips.

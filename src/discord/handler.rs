@@ -78,10 +78,6 @@ impl EventHandler for Handler {
 /// Hands an interaction (from the gateway, or from Discord's POST to the interactions endpoint)
 /// to its handler, answering through `http`.
 pub async fn dispatch(bridge: &Bridge, http: &Http, interaction: &Interaction) {
-    // A route another replica changed applies to this click already.
-    if let Err(err) = bridge.refresh_routes().await {
-        warn!(error = %err, "the routes could not be read again; the ones in memory apply");
-    }
     // Only the home server is served: a command, click, modal or keystroke from any other
     // server, a DM or a user-installed context is answered with one sentence and counted.
     if !outsiders::is_from_home(bridge, interaction) {

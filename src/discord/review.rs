@@ -159,6 +159,8 @@ async fn decide(
 /// reviewer, the gate is open.
 async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
+    // A route another replica changed applies to this click already.
+    bridge.refresh_routes().await?;
     let approval = bridge.store.approval(click.id.approval_id).await?;
     // A card is in the channel a moment before its row knows its message id (and longer after
     // a crash between the post and the write). Discord sends a component interaction only to

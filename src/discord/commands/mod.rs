@@ -124,6 +124,8 @@ pub fn definitions() -> Vec<CreateCommand> {
 /// Runs a slash command.
 pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> anyhow::Result<()> {
     let answer = Answerable::command(command);
+    // A route another replica changed applies to this command already.
+    bridge.refresh_routes().await?;
     let Some((name, options)) = subcommand(command) else {
         answer.say(http, "approval-bridge does not know this command; nothing was done.").await?;
         return Ok(());

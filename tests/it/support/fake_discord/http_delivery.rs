@@ -138,7 +138,6 @@ pub(super) fn deliver(shared: &std::sync::Arc<Shared>, id: u64, token: String, p
     let raw = payload.to_string();
     shared.delivery.answering.lock().expect("answering").insert(token.clone());
     tokio::spawn(async move {
-        let at = Instant::now();
         let mut answer = (0, Value::Null);
         for endpoint in shared.delivery.in_turn() {
             answer = post_to(&shared, &endpoint, raw.clone(), &raw, now_secs()).await;
@@ -147,6 +146,7 @@ pub(super) fn deliver(shared: &std::sync::Arc<Shared>, id: u64, token: String, p
             }
         }
         let (status, body) = answer;
+        let at = Instant::now();
         let applied = status == 200 && apply(&shared, id, &token, &body);
         if !applied {
             shared.delivery.failures.lock().expect("failures").push(status);
