@@ -43,3 +43,30 @@ on_both_engines! {
         assert_eq!(store.take_lease("b", 2, MINUTE, None).await.unwrap(), None);
     }
 }
+
+on_both_engines! {
+    async fn a_cards_write_turn_is_one_replicas_at_a_time_until_ended_or_expired() {
+        let (store, _dir) = temp_store().await;
+        assert!(store.take_card_turn(7, "a", 0, MINUTE).await.unwrap());
+        assert!(!store.take_card_turn(7, "b", 1, 2 * MINUTE).await.unwrap(), "a's turn runs");
+        assert!(store.take_card_turn(8, "b", 1, 2 * MINUTE).await.unwrap(), "another card is free");
+        store.end_card_turn(7, "b").await.unwrap();
+        assert!(!store.take_card_turn(7, "b", 2, 2 * MINUTE).await.unwrap(), "only its holder ends a turn");
+        store.end_card_turn(7, "a").await.unwrap();
+        assert!(store.take_card_turn(7, "b", 3, 2 * MINUTE).await.unwrap());
+        assert!(store.take_card_turn(7, "c", 2 * MINUTE, 3 * MINUTE).await.unwrap(), "an abandoned turn expires");
+        assert_eq!(store.take_lease("x", 0, MINUTE, None).await.unwrap(), None, "the bridge's lease is apart");
+    }
+
+    async fn a_replica_runs_while_its_heartbeat_is_renewed() {
+        let (store, _dir) = temp_store().await;
+        assert_eq!(store.replica("r1", 0).await.unwrap(), None);
+        store.beat("r1", "host pid=1", 0, MINUTE).await.unwrap();
+        assert_eq!(store.replica("r1", MINUTE - 1).await.unwrap().as_deref(), Some("host pid=1"));
+        assert_eq!(store.replica("r1", MINUTE).await.unwrap(), None, "expired");
+        store.beat("r1", "host pid=1", MINUTE, 2 * MINUTE).await.unwrap();
+        assert!(store.replica("r1", MINUTE + 1).await.unwrap().is_some(), "renewed");
+        store.stop_beating("r1", "host pid=1").await.unwrap();
+        assert_eq!(store.replica("r1", MINUTE + 1).await.unwrap(), None, "stopped cleanly");
+    }
+}

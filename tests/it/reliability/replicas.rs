@@ -207,3 +207,35 @@ async fn a_claim_of_a_replica_that_still_runs_elsewhere_is_left_to_it_and_taken_
     assert_eq!(finished.state, approval_bridge::approvals::state::ApprovalState::Approved);
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
 }
+
+#[tokio::test]
+async fn a_route_another_replica_set_applies_to_the_next_click_here() {
+    let Some(schema) = TempSchema::create("reliability::replicas::routes").await else { return };
+    let app =
+        crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+
+    // Another replica routes the workflow to a role of its own, in the shared database.
+    let leads = app.discord.add_role("Leads", "0");
+    let other =
+        approval_bridge::store::Store::connect(&schema.url()).await.expect("the other replica's store");
+    let route = approval_bridge::store::NewWatch {
+        workflow_id: workflow.clone().into(),
+        workflow_name: "Lighthouse".into(),
+        channel_id: app.channel,
+        reviewer_role_id: Some(leads),
+    };
+    let admin = approval_bridge::store::Reviewer { id: 1, name: "admin".into() };
+    other.set_watch(&route, &admin).await.expect("the route is set");
+    other.close().await;
+
+    // A lead, who is no default reviewer, clicks on this replica: the new route applies already.
+    let lead = GuildMember::new("lea").with_roles(&[leads]);
+    let click = app.click(&lead, &approval, "Approve").await;
+    let answer = app.answer(&click).await;
+    assert!(answer.starts_with("Approved"), "{answer}");
+    assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+}
