@@ -12,7 +12,7 @@ use std::{
     num::NonZeroU64,
     sync::{
         Arc, Mutex, PoisonError, RwLock,
-        atomic::{AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
 };
 
@@ -74,6 +74,7 @@ pub struct Bridge {
     in_flight: TaskTracker,
     polls: Mutex<PollStatus>,
     poll_requests: mpsc::Sender<PollRequest>,
+    watching: AtomicBool,
 }
 
 /// A request for an immediate pass, answered with its report (or why it failed).
@@ -124,12 +125,25 @@ impl Bridge {
             in_flight: TaskTracker::new(),
             polls: Mutex::new(PollStatus::default()),
             poll_requests,
+            watching: AtomicBool::new(false),
         };
         (bridge, requests)
     }
 
-    /// Asks the watcher for a pass now and waits for its report.
+    /// Notes that this process runs the watcher (it holds the lease).
+    pub fn watching(&self) {
+        self.watching.store(true, Ordering::SeqCst);
+    }
+
+    /// Asks the watcher for a pass now and waits for its report. A replica standing by (another
+    /// one holds the lease and polls) runs no watcher, and says so rather than wait.
     pub async fn poll_now(&self) -> Result<PollReport, String> {
+        if !self.watching.load(Ordering::SeqCst) {
+            return Err(
+                "this replica stands by while another one polls Scenario; its passes run every poll interval"
+                    .to_owned(),
+            );
+        }
         let (reply, report) = oneshot::channel();
         self.poll_requests.send(reply).await.map_err(|_| "the watcher is not running".to_owned())?;
         report.await.map_err(|_| "the watcher stopped".to_owned())?

@@ -133,6 +133,7 @@ impl Watcher {
         shutdown: CancellationToken,
     ) {
         let mut reply: Option<PollRequest> = None;
+        self.bridge.watching();
         while !shutdown.is_cancelled() {
             let outcome = tokio::select! {
                 outcome = self.try_poll_once() => outcome,

@@ -50,7 +50,7 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     let registered = discord.wait_for_requests(is_registration, 1, WITHIN).await;
     assert!(registered.is_some(), "the first replica took the lease and registered:\n{}", a.log_tail(30));
     b.start();
-    wait_for_listener(ports[1], &b).await;
+    wait_for_listener(ports[1], Some(&b)).await;
     let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}/interactions")).collect();
     discord.deliver_interactions_to_each(&urls);
 
@@ -120,10 +120,11 @@ fn free_port() -> u16 {
 }
 
 /// Waits until the replica listens on `port`.
-async fn wait_for_listener(port: u16, replica: &ChildBridge) {
+async fn wait_for_listener(port: u16, replica: Option<&ChildBridge>) {
     let deadline = Instant::now() + WITHIN;
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "never listened:\n{}", replica.log_tail(30));
+        let log = replica.map(|r| r.log_tail(30)).unwrap_or_default();
+        assert!(Instant::now() < deadline, "never listened:\n{log}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -238,4 +239,36 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     let answer = app.answer(&click).await;
     assert!(answer.starts_with("Approved"), "{answer}");
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+}
+
+#[tokio::test]
+async fn a_replica_standing_by_answers_a_click_and_says_the_active_one_polls() {
+    let Some(schema) = TempSchema::create("reliability::replicas::standby").await else { return };
+    let app =
+        crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+
+    let mut settings = app.settings();
+    if let Some(endpoint) = settings.interactions.as_mut() {
+        endpoint.addr = "127.0.0.1:0".parse().expect("an address");
+    }
+    let second = approval_bridge::app::App::build(&settings).await.expect("the second replica builds");
+    let (bridge, addr) = (second.bridge(), second.interactions_addr().expect("it serves the endpoint"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(second.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    wait_for_listener(addr.port(), None).await;
+    let why = bridge.poll_now().await.expect_err("the standby runs no watcher");
+    assert!(why.contains("stands by"), "{why}");
+
+    app.discord.deliver_interactions_to(&format!("http://{addr}/interactions"));
+    let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+    assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+    let _ = stop.send(());
+    task.await.expect("no panic").expect("the standby stops cleanly");
 }
