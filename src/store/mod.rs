@@ -145,4 +145,6 @@ mod lease_tests;
 #[cfg(test)]
 mod route_tests;
 #[cfg(test)]
+pub(crate) mod test_db;
+#[cfg(test)]
 pub(crate) mod tests;
