@@ -15,11 +15,12 @@ use tokio::{
 use tracing::{info, warn};
 
 use crate::{
-    bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
-    discord::{self, endpoint::EndpointState},
+    discord::{self, bridge::Bridge, endpoint::EndpointState},
     lease::Lease,
-    ops::{self, Metrics},
+    metrics::Metrics,
+    ops,
+    polls::PollRequest,
     scenario::{ScenarioClient, ScenarioSettings},
     store::{self, Store},
     watcher::Watcher,
@@ -66,7 +67,7 @@ impl App {
         let store = Store::connect(&settings.database_url).await.with_context(|| {
             format!("opening the database at {}", store::shown_url(&settings.database_url))
         })?;
-        // One registry per bridge, shared by the client and the bridge: see `ops::metrics`.
+        // One registry per bridge, shared by the client and the bridge: see `crate::metrics`.
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
@@ -179,8 +180,8 @@ impl App {
         shutdown: impl Future<Output = ()>,
         owner: &str,
     ) -> anyhow::Result<()> {
-        let routes = self.bridge.load_routes().await.context("reading the routes")?;
-        if self.bridge.default_channel().is_none() && routes == 0 {
+        let routes = self.bridge.routes.load().await.context("reading the routes")?;
+        if self.bridge.routes.default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );
@@ -189,7 +190,7 @@ impl App {
             anyhow::bail!("the bridge was already run once")
         };
         let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
-        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.shutdown_token());
+        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
         let mut watcher = tokio::spawn(watcher);
         let (front, lease, bridge) = (&mut self.front, &self.lease, &self.bridge);
         let shard_manager = match front {
@@ -233,7 +234,7 @@ impl App {
 
     /// Turns new work away and lets decisions in flight finish.
     async fn drain(&self) {
-        if !self.bridge.drain(SHUTDOWN_GRACE).await {
+        if !self.bridge.lifecycle.drain(SHUTDOWN_GRACE).await {
             warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
         }
     }
@@ -246,9 +247,13 @@ impl App {
         let (stop, stopped) = watch::channel(false);
         let Front::Endpoint(listener, state) = &mut self.front else { return Ok((stop, None)) };
         let Some(listener) = listener.take() else { return Ok((stop, None)) };
-        self.bridge.load_routes().await.context("reading the routes")?;
+        self.bridge.routes.load().await.context("reading the routes")?;
         info!(addr = ?listener.local_addr().ok(), "serving the interactions endpoint");
-        Ok((stop, Some(tokio::spawn(discord::endpoint::serve(listener, (**state).clone(), stopped)))))
+        // An interaction carries the message it was made on, with its embeds: far more than a probe.
+        let limits =
+            ops::http::Limits { max_request_bytes: 1 << 20, max_connections: 256, ..Default::default() };
+        let router = discord::endpoint::router((**state).clone());
+        Ok((stop, Some(tokio::spawn(ops::http::serve_with_limits(listener, router, limits, stopped)))))
     }
 
     /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that

@@ -9,8 +9,11 @@ use std::collections::HashMap;
 use serde_json::Value;
 use tracing::{debug, warn};
 
-use crate::approvals::ids::{AssetId, JobId, NodeId, WorkflowId};
-use crate::scenario::{InputType, Job, JobStatus, Node, NodeStatus, NodeType};
+use super::{
+    enums::{InputType, JobStatus, NodeStatus, NodeType},
+    ids::{AssetId, JobId, NodeId, WorkflowId},
+    wire::{Job, Node},
+};
 
 /// A gate awaiting a decision, with what a reviewer needs to see.
 #[derive(Clone, Debug, PartialEq)]

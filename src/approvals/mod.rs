@@ -1,8 +1,11 @@
-//! The domain, with no I/O: ids, gate detection over a run's flow, what a card shows, and the
-//! states of an approval.
+//! The domain, with no I/O: ids, Scenario's runs as the API reports them, gate detection over a
+//! run's flow, what a card shows, and the states of an approval.
 
 pub mod detect;
+pub mod enums;
 pub mod ids;
+mod lenient;
 pub mod review;
 pub mod settle;
 pub mod state;
+pub mod wire;

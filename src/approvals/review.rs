@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::wire::Asset;
 use super::{
     detect::Gate,
     ids::{AssetId, NodeId},
 };
-use crate::scenario::Asset;
 
 /// The content of a review card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
     use crate::{
         approvals::detect::{GateAsset, GatePrompt},
-        scenario::NodeStatus,
+        approvals::enums::NodeStatus,
     };
 
     fn gate() -> Gate {

@@ -131,7 +131,7 @@ enum Landed {
 }
 
 /// Claims `approval` for `reviewer` and sends the decision.
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id, decision = %decision))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id.get(), decision = %decision))]
 pub async fn decide(
     store: &Store,
     scenario: &impl Gates,
@@ -163,7 +163,7 @@ pub enum Resend {
 /// never lost. The run is read first and the decision sent only while the gate still waits, and
 /// for a claim whose PUT was sent before, only when `resend` allows. `None` when the claim moved
 /// on before it could be taken over.
-#[instrument(skip_all, fields(approval_id = orphan.id, job_id = %orphan.job_id, node_id = %orphan.node_id))]
+#[instrument(skip_all, fields(approval_id = orphan.id.get(), job_id = %orphan.job_id, node_id = %orphan.node_id))]
 pub async fn resume(
     store: &Store,
     scenario: &impl Gates,

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::approvals::ids::ApprovalId;
+
 const PREFIX: &str = "ab1";
 
 /// What a component of the bridge asks for.
@@ -27,12 +29,12 @@ pub struct CardCustomId {
     /// What to do.
     pub action: CardAction,
     /// The approval's row id.
-    pub approval_id: i64,
+    pub approval_id: ApprovalId,
 }
 
 impl CardCustomId {
     /// The id for `action` on approval `approval_id`.
-    pub fn new(action: CardAction, approval_id: i64) -> Self {
+    pub fn new(action: CardAction, approval_id: ApprovalId) -> Self {
         Self { action, approval_id }
     }
 
@@ -51,7 +53,7 @@ impl CardCustomId {
             "f" => CardAction::FullSize,
             _ => return None,
         };
-        let approval_id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+        let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
         Some(Self { action, approval_id })
     }
 }
@@ -77,7 +79,7 @@ mod tests {
         for action in
             [CardAction::Approve, CardAction::Reject, CardAction::RejectReason, CardAction::FullSize]
         {
-            let id = CardCustomId::new(action, i64::MAX);
+            let id = CardCustomId::new(action, ApprovalId::new(i64::MAX));
             let text = id.to_string();
             assert!(text.len() <= 100, "{text}");
             assert_eq!(CardCustomId::parse(&text), Some(id));

@@ -23,14 +23,11 @@ use serenity::{
     all::{Http, Interaction},
     interactions_endpoint::Verifier,
 };
-use tokio::{
-    net::TcpListener,
-    sync::{oneshot, watch},
-};
+use tokio::{net::TcpListener, sync::oneshot};
 use tracing::{debug, warn};
 
 use super::{handler::dispatch, reply::answering_in_body};
-use crate::{bridge::Bridge, ops::http::Limits};
+use crate::discord::bridge::Bridge;
 
 /// The path Discord is told to POST to (Developer Portal → General Information → Interactions
 /// Endpoint URL, e.g. `https://bridge.example.com/interactions`).
@@ -79,12 +76,9 @@ impl EndpointState {
     }
 }
 
-/// Serves the endpoint on `listener` until `stop` turns true.
-pub async fn serve(listener: TcpListener, state: EndpointState, stop: watch::Receiver<bool>) {
-    let app = Router::new().route(PATH, post(receive)).with_state(state);
-    // An interaction carries the message it was made on, with its embeds: far more than a probe.
-    let limits = Limits { max_request_bytes: 1 << 20, max_connections: 256, ..Limits::default() };
-    crate::ops::http::serve_with_limits(listener, app, limits, stop).await;
+/// The endpoint's route, for the listener on `INTERACTIONS_ADDR`.
+pub fn router(state: EndpointState) -> Router {
+    Router::new().route(PATH, post(receive)).with_state(state)
 }
 
 async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -3,6 +3,7 @@
 //! endpoint.
 
 pub mod attach;
+pub mod bridge;
 pub mod cards;
 pub mod client;
 pub mod commands;
@@ -11,7 +12,9 @@ pub mod endpoint;
 pub mod full_size;
 pub mod handler;
 pub mod home;
+pub mod limits;
 mod outsiders;
+pub mod previews;
 pub mod publish;
 pub mod reply;
 pub mod review;

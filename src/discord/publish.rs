@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId, RoleId};
+use serenity::all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId};
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
@@ -15,8 +15,8 @@ use super::{
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
-    approvals::state::ApprovalState,
-    bridge::Bridge,
+    approvals::{ids::ApprovalId, state::ApprovalState},
+    discord::bridge::Bridge,
     store::{Approval, now_ms},
 };
 
@@ -48,14 +48,12 @@ pub enum Synced {
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
-/// newer one.
-///
-/// Replicas sharing a database take turns as well, through a row in the store (below).
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id))]
+/// newer one. Replicas sharing a database take turns as well, through a row in the store.
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = bridge.card_turns.take(approval.id).await;
     let shared = bridge.store.is_shared();
-    if shared && !take_shared_turn(bridge, approval.id).await? {
+    if shared && !take_shared_turn(bridge, approval.id.get()).await? {
         // Another replica's write outlasted the wait: the row is not current, so the watcher
         // edits the card on a later pass.
         warn!("another replica kept writing this card; it is brought up to date later");
@@ -67,7 +65,7 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
         Err(err) => Err(err.into()),
     };
     if shared {
-        bridge.store.end_card_turn(approval.id, bridge.claims.owner()).await?;
+        bridge.store.end_card_turn(approval.id.get(), bridge.claims.owner()).await?;
     }
     written
 }
@@ -76,20 +74,28 @@ pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, C
 /// long another replica waits for it.
 const SHARED_TURN: Duration = Duration::from_secs(60);
 
-/// Waits (up to [`SHARED_TURN`]) for this replica's turn on the card of approval `id`.
+/// Waits (up to [`SHARED_TURN`]) for this replica's turn on the card of approval `id`, taking it
+/// at once from a replica that stopped.
 async fn take_shared_turn(bridge: &Bridge, id: i64) -> Result<bool, CardError> {
     let owner = bridge.claims.owner();
     let waited = std::time::Instant::now();
+    let mut dead = None;
     loop {
         let now = now_ms();
         let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
-        if bridge.store.take_card_turn(id, owner, now, until).await? {
+        let Some(holder) = bridge.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
             return Ok(true);
-        }
+        };
         if waited.elapsed() >= SHARED_TURN {
             return Ok(false);
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // A replica that stopped mid-write (killed) never ends its turn: taken over at once.
+        if crate::lease::replica_runs(&bridge.store, &holder).await? {
+            dead = None;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        } else {
+            dead = Some(holder);
+        }
     }
 }
 
@@ -102,40 +108,33 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             if let Some(found) = card_already_posted(bridge, approval).await? {
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
-                bridge.store.card_posted(approval.id, found.get(), ApprovalState::Pending).await?;
+                bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles: Vec<RoleId> =
-                bridge.reviewer_roles_for(&approval.workflow_id).into_iter().map(RoleId::new).collect();
-            let channel = ChannelId::new(approval.channel_id);
+            let roles = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+            let channel = approval.channel_id;
             if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
             bridge.store.card_attempted(approval.id).await?;
             let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
-            bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
+            bridge.store.card_posted(approval.id, message.id, approval.state).await?;
             bridge.metrics.card_posted();
-            info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
+            info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(
-                &bridge.discord,
-                &bridge.scenario,
-                &bridge.previews,
-                approval,
-                MessageId::new(message_id),
-            );
+            let edit = edit_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
                     bridge.store.card_updated(approval.id, approval.state).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
-                    warn!(message_id, "the card was deleted; it will not be edited again");
+                    warn!(message_id = message_id.get(), "the card was deleted; it will not be edited again");
                     bridge.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
@@ -149,13 +148,12 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
 /// A card is recognised by its Approve button, whose `custom_id` names the approval.
 async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
-    let trusted_since = now_ms() - NONCE_TRUST.as_millis() as i64;
+    let trusted_since = now_ms() - i64::try_from(NONCE_TRUST.as_millis()).unwrap_or(i64::MAX);
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
     let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
-    let recent =
-        ChannelId::new(approval.channel_id).messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let recent = approval.channel_id.messages(&bridge.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {
             matches!(component, ActionRowComponent::Button(button)
@@ -169,19 +167,19 @@ async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Opt
 /// waits for its turn.
 #[derive(Default)]
 pub struct CardTurns {
-    turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<ApprovalId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The turn to write one card, held until dropped.
 pub struct CardTurn<'a> {
     turns: &'a CardTurns,
-    id: i64,
+    id: ApprovalId,
     held: Option<OwnedMutexGuard<()>>,
 }
 
 impl CardTurns {
     /// Waits for the turn to write the card of approval `id`.
-    pub async fn take(&self, id: i64) -> CardTurn<'_> {
+    pub async fn take(&self, id: ApprovalId) -> CardTurn<'_> {
         let turn = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(id).or_default().clone();
         CardTurn { turns: self, id, held: Some(turn.lock_owned().await) }
     }

@@ -1,14 +1,15 @@
 //! The approvals table: one row per gate, and its guarded transitions.
 
+use serenity::all::{ChannelId, MessageId, UserId};
 use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
-    Store, StoreError,
+    Snowflake, Store, StoreError,
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
 use crate::approvals::{
-    ids::{ClaimToken, JobId, NodeId, WorkflowId},
+    ids::{ApprovalId, ClaimToken, JobId, NodeId, WorkflowId},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -17,7 +18,7 @@ use crate::approvals::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Approval {
     /// Row id; the card's buttons lead here.
-    pub id: i64,
+    pub id: ApprovalId,
     /// The workflow the run belongs to.
     pub workflow_id: WorkflowId,
     /// The run (workflow job).
@@ -31,11 +32,11 @@ pub struct Approval {
     /// When the bridge found the gate, unix milliseconds.
     pub found_at: i64,
     /// The channel of the card.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The nonce the card is posted with, so a repeated post returns the first message.
     pub card_nonce: String,
     /// The card, once posted.
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
     /// Whether a person deleted the card.
     pub card_deleted: bool,
     /// Whether the card shows the current state.
@@ -60,7 +61,7 @@ pub struct Approval {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenGate {
     /// Row id.
-    pub id: i64,
+    pub id: ApprovalId,
     /// The run.
     pub job_id: JobId,
     /// The gate node.
@@ -73,7 +74,7 @@ pub struct OpenGate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewer {
     /// Discord user id.
-    pub id: u64,
+    pub id: UserId,
     /// Display name at the time, for logs and the audit trail.
     pub name: String,
 }
@@ -90,7 +91,7 @@ pub struct NewApproval {
     /// What the card will show.
     pub snapshot: ReviewSnapshot,
     /// Where the card goes.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
 }
 
 /// The answer to a claim.
@@ -131,7 +132,7 @@ impl TryFrom<Row> for Approval {
     type Error = StoreError;
 
     fn try_from(row: Row) -> Result<Self, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt { id: row.id, what };
+        let corrupt = |what: String| StoreError::Corrupt { id: ApprovalId::new(row.id), what };
         let state =
             ApprovalState::parse(&row.state).ok_or_else(|| corrupt(format!("state {:?}", row.state)))?;
         let snapshot =
@@ -142,20 +143,21 @@ impl TryFrom<Row> for Approval {
             Some("reject") => Some(Decision::Reject),
             Some(other) => return Err(corrupt(format!("decision {other:?}"))),
         };
-        let decided_by = row
-            .decided_by
-            .map(|id| Reviewer { id: id as u64, name: row.decided_by_name.clone().unwrap_or_default() });
+        let decided_by = row.decided_by.map(|id| Reviewer {
+            id: UserId::from_column(id),
+            name: row.decided_by_name.clone().unwrap_or_default(),
+        });
         Ok(Approval {
-            id: row.id,
+            id: ApprovalId::new(row.id),
             workflow_id: row.workflow_id.into(),
             job_id: row.job_id.into(),
             node_id: row.node_id.into(),
             state,
             snapshot,
             found_at: row.found_at,
-            channel_id: row.channel_id as u64,
+            channel_id: ChannelId::from_column(row.channel_id),
             card_nonce: row.card_nonce,
-            message_id: row.message_id.map(|m| m as u64),
+            message_id: row.message_id.map(MessageId::from_column),
             card_deleted: row.card_deleted_at.is_some(),
             card_current: row.card_current != 0,
             card_attempted_at: row.card_attempted_at,
@@ -183,8 +185,10 @@ pub(super) fn new_card_nonce() -> String {
 impl Store {
     /// Stores a newly found gate; `None` when the gate was already known.
     pub async fn insert_approval(&self, new: &NewApproval) -> Result<Option<Approval>, StoreError> {
-        let gate_json = serde_json::to_string(&new.snapshot)
-            .map_err(|e| StoreError::Corrupt { id: 0, what: format!("card snapshot ({e})") })?;
+        let gate_json = serde_json::to_string(&new.snapshot).map_err(|e| StoreError::Corrupt {
+            id: ApprovalId::new(0),
+            what: format!("card snapshot ({e})"),
+        })?;
         let mut tx = self.pool.begin().await?;
         let row: Option<Row> = sqlx::query_as(
             "INSERT INTO approvals (workflow_id, job_id, node_id, iteration, gate_json, found_at, channel_id, card_nonce)
@@ -198,7 +202,7 @@ impl Store {
         .bind(new.snapshot.iteration.map(i64::from))
         .bind(gate_json)
         .bind(now_ms())
-        .bind(new.channel_id as i64)
+        .bind(new.channel_id.column())
         .bind(new_card_nonce())
         .fetch_optional(&mut *tx)
         .await?;
@@ -214,9 +218,9 @@ impl Store {
     }
 
     /// One approval by row id.
-    pub async fn approval(&self, id: i64) -> Result<Option<Approval>, StoreError> {
+    pub async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StoreError> {
         let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE id = $1")
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await?;
         row.map(Approval::try_from).transpose()
@@ -250,6 +254,7 @@ impl Store {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(id, job_id, node_id, state)| {
+                let id = ApprovalId::new(id);
                 let state = ApprovalState::parse(&state)
                     .ok_or_else(|| StoreError::Corrupt { id, what: format!("state {state:?}") })?;
                 Ok(OpenGate { id, job_id: job_id.into(), node_id: node_id.into(), state })
@@ -278,8 +283,8 @@ impl Store {
     /// Records the posted card; it is current only if the state did not move since rendering.
     pub async fn card_posted(
         &self,
-        id: i64,
-        message_id: u64,
+        id: ApprovalId,
+        message_id: MessageId,
         rendered: ApprovalState,
     ) -> Result<(), StoreError> {
         // A click on the card may have recorded this very message first (`card_seen`).
@@ -287,10 +292,10 @@ impl Store {
             "UPDATE approvals SET message_id = $1, card_current = CASE WHEN state = $2 THEN 1 ELSE 0 END
              WHERE id = $3 AND message_id IS DISTINCT FROM $4",
         )
-        .bind(message_id as i64)
+        .bind(message_id.column())
         .bind(rendered.as_str())
-        .bind(id)
-        .bind(message_id as i64);
+        .bind(id.get())
+        .bind(message_id.column());
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
         self.transition(update, entry).await?;
         Ok(())
@@ -298,34 +303,34 @@ impl Store {
 
     /// Records the message of a card the bridge posted but did not record yet, learnt from a
     /// click on it; `false` when its message id was recorded meanwhile.
-    pub async fn card_seen(&self, id: i64, message_id: u64) -> Result<bool, StoreError> {
+    pub async fn card_seen(&self, id: ApprovalId, message_id: MessageId) -> Result<bool, StoreError> {
         // Only open gates lack a message, and their cards are posted open: the card is current
         // while the row is still pending.
         let update = sqlx::query(
             "UPDATE approvals SET message_id = $1, card_current = CASE WHEN state = 'pending' THEN 1 ELSE 0 END
              WHERE id = $2 AND message_id IS NULL",
         )
-        .bind(message_id as i64)
-        .bind(id);
+        .bind(message_id.column())
+        .bind(id.get());
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted)
             .detail(format!("message {message_id}, seen in a click"));
         self.transition(update, entry).await
     }
 
     /// Notes that posting the card is being tried, keeping the time of the first try.
-    pub async fn card_attempted(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_attempted(&self, id: ApprovalId) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_attempted_at = COALESCE(card_attempted_at, $1) WHERE id = $2")
             .bind(now_ms())
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
-    pub async fn card_updated(&self, id: i64, rendered: ApprovalState) -> Result<(), StoreError> {
+    pub async fn card_updated(&self, id: ApprovalId, rendered: ApprovalState) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = $1 AND state = $2")
-            .bind(id)
+            .bind(id.get())
             .bind(rendered.as_str())
             .execute(&self.pool)
             .await?;
@@ -333,12 +338,12 @@ impl Store {
     }
 
     /// Notes that a person deleted the card, so the bridge stops editing it.
-    pub async fn card_deleted(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_deleted(&self, id: ApprovalId) -> Result<(), StoreError> {
         let update = sqlx::query(
             "UPDATE approvals SET card_deleted_at = $1 WHERE id = $2 AND card_deleted_at IS NULL",
         )
         .bind(now_ms())
-        .bind(id);
+        .bind(id.get());
         self.transition(update, NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
         Ok(())
     }
@@ -347,7 +352,7 @@ impl Store {
     /// recording what they chose and why.
     pub async fn claim(
         &self,
-        id: i64,
+        id: ApprovalId,
         reviewer: &Reviewer,
         decision: Decision,
         reason: Option<&str>,
@@ -360,11 +365,11 @@ impl Store {
         )
         .bind(decision.as_str())
         .bind(reason)
-        .bind(reviewer.id as i64)
+        .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
         .bind(token.as_str())
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = won else {
@@ -397,7 +402,7 @@ impl Store {
              WHERE id = $2 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $3 RETURNING *",
         )
         .bind(token.as_str())
-        .bind(claimed.id)
+        .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
         .fetch_optional(&self.pool)
         .await?;
@@ -406,9 +411,9 @@ impl Store {
 
     /// Notes that a claim is kept while Scenario cannot be reached, so its card is edited to say
     /// the decision is being sent.
-    pub async fn card_shows_sending(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_shows_sending(&self, id: ApprovalId) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1 AND state = 'deciding'")
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -420,7 +425,7 @@ impl Store {
         let sent = sqlx::query(
             "UPDATE approvals SET decision_sent = 1 WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
         )
-        .bind(claimed.id)
+        .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
         .execute(&self.pool)
         .await?;
@@ -441,7 +446,7 @@ impl Store {
         )
         .bind(to.as_str())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
             .from(ApprovalState::Deciding)
@@ -460,7 +465,7 @@ impl Store {
                  card_current = 0
              WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
         )
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry = match &claimed.decided_by {
             Some(reviewer) => NewAudit::by(id, reviewer, AuditAction::Released),
@@ -475,7 +480,7 @@ impl Store {
     /// `false` when the gate was no longer in state `from`.
     pub async fn settle(
         &self,
-        id: i64,
+        id: ApprovalId,
         from: ApprovalState,
         to: ApprovalState,
         detail: &str,
@@ -492,7 +497,7 @@ impl Store {
         .bind(to.as_str())
         .bind(detail)
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(from.as_str());
         let entry = NewAudit::by_bridge(id, AuditAction::Settled).from(from).to(to).detail(detail);
         self.transition(update, entry).await
@@ -516,7 +521,7 @@ impl Store {
         .bind(to.as_str())
         .bind(detail)
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry =
             NewAudit::by_bridge(id, AuditAction::Settled).from(ApprovalState::Deciding).to(to).detail(detail);

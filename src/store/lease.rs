@@ -67,16 +67,18 @@ impl Store {
         self.release_named(&format!("{REPLICA}{owner}"), holder).await
     }
 
-    /// Takes the turn to write the card of approval `id` for `holder` until `until_ms`; `false`
-    /// while another replica's turn runs.
+    /// Takes the turn to write the card of approval `id` for `holder` until `until_ms`, also from
+    /// `dead` (a replica known to have stopped); `Ok(None)` when taken, else whose turn runs.
     pub async fn take_card_turn(
         &self,
         id: i64,
         holder: &str,
         now_ms: i64,
         until_ms: i64,
-    ) -> Result<bool, StoreError> {
-        Ok(self.take_named(&format!("{CARD}{id}"), holder, now_ms, until_ms, None).await?.is_none())
+        dead: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        let held = self.take_named(&format!("{CARD}{id}"), holder, now_ms, until_ms, dead).await?;
+        Ok(held.map(|held| held.holder))
     }
 
     /// Ends `holder`'s turn on the card of approval `id`.

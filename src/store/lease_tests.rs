@@ -47,14 +47,19 @@ on_both_engines! {
 on_both_engines! {
     async fn a_cards_write_turn_is_one_replicas_at_a_time_until_ended_or_expired() {
         let (store, _dir) = temp_store().await;
-        assert!(store.take_card_turn(7, "a", 0, MINUTE).await.unwrap());
-        assert!(!store.take_card_turn(7, "b", 1, 2 * MINUTE).await.unwrap(), "a's turn runs");
-        assert!(store.take_card_turn(8, "b", 1, 2 * MINUTE).await.unwrap(), "another card is free");
+        assert_eq!(store.take_card_turn(7, "a", 0, MINUTE, None).await.unwrap(), None);
+        let runs = store.take_card_turn(7, "b", 1, 2 * MINUTE, None).await.unwrap();
+        assert_eq!(runs.as_deref(), Some("a"), "a's turn runs");
+        assert_eq!(store.take_card_turn(8, "b", 1, 2 * MINUTE, None).await.unwrap(), None, "another card is free");
         store.end_card_turn(7, "b").await.unwrap();
-        assert!(!store.take_card_turn(7, "b", 2, 2 * MINUTE).await.unwrap(), "only its holder ends a turn");
+        let runs = store.take_card_turn(7, "b", 2, 2 * MINUTE, None).await.unwrap();
+        assert_eq!(runs.as_deref(), Some("a"), "only its holder ends a turn");
         store.end_card_turn(7, "a").await.unwrap();
-        assert!(store.take_card_turn(7, "b", 3, 2 * MINUTE).await.unwrap());
-        assert!(store.take_card_turn(7, "c", 2 * MINUTE, 3 * MINUTE).await.unwrap(), "an abandoned turn expires");
+        assert_eq!(store.take_card_turn(7, "b", 3, 2 * MINUTE, None).await.unwrap(), None);
+        let abandoned = store.take_card_turn(7, "c", 2 * MINUTE, 3 * MINUTE, None).await.unwrap();
+        assert_eq!(abandoned, None, "an abandoned turn expires");
+        let dead = store.take_card_turn(7, "d", 2 * MINUTE + 1, 4 * MINUTE, Some("c")).await.unwrap();
+        assert_eq!(dead, None, "a dead replica's turn is taken at once");
         assert_eq!(store.take_lease("x", 0, MINUTE, None).await.unwrap(), None, "the bridge's lease is apart");
     }
 

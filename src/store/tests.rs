@@ -1,7 +1,9 @@
+use serenity::all::{ChannelId, GuildId, MessageId, UserId};
+
 pub(crate) use super::test_db::{TempDb, on_both_engines, temp_store};
 use super::*;
 use crate::approvals::{
-    ids::ClaimToken,
+    ids::{ApprovalId, ClaimToken},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -19,7 +21,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             assets: vec![],
             prompts: vec![],
         },
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
     }
 }
 
@@ -30,7 +32,7 @@ pub(crate) fn token() -> ClaimToken {
 
 /// A reviewer with user id `id`.
 pub(crate) fn reviewer(id: u64) -> Reviewer {
-    Reviewer { id, name: format!("reviewer{id}") }
+    Reviewer { id: UserId::new(id), name: format!("reviewer{id}") }
 }
 
 fn actions(entries: &[AuditEntry]) -> Vec<&str> {
@@ -157,7 +159,7 @@ on_both_engines! {
         let stale = store.insert_approval(&gate("job_1", "c")).await.unwrap().unwrap();
         let deleted = store.insert_approval(&gate("job_1", "d")).await.unwrap().unwrap();
         for (row, message) in [(&current, 2), (&stale, 3), (&deleted, 4)] {
-            store.card_posted(row.id, message, ApprovalState::Pending).await.unwrap();
+            store.card_posted(row.id, MessageId::new(message), ApprovalState::Pending).await.unwrap();
         }
         store
             .settle(stale.id, stale.state, ApprovalState::DecidedElsewhere, "approved in Scenario")
@@ -165,7 +167,7 @@ on_both_engines! {
             .unwrap();
         store.settle(deleted.id, deleted.state, ApprovalState::RunEnded, "run failed").await.unwrap();
         store.card_deleted(deleted.id).await.unwrap();
-        let ids: Vec<i64> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
+        let ids: Vec<ApprovalId> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
         assert_eq!(ids, [unposted.id, stale.id]);
     }
 }
@@ -175,7 +177,7 @@ on_both_engines! {
         let (store, _dir) = temp_store().await;
         let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
         store.settle(row.id, row.state, ApprovalState::RunEnded, "run failed").await.unwrap();
-        store.card_posted(row.id, 99, ApprovalState::Pending).await.unwrap();
+        store.card_posted(row.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
         assert!(!store.approval(row.id).await.unwrap().unwrap().card_current);
         store.card_updated(row.id, ApprovalState::RunEnded).await.unwrap();
         assert!(store.approval(row.id).await.unwrap().unwrap().card_current);
@@ -205,8 +207,8 @@ on_both_engines! {
     }
 }
 
-fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<i64>, attempt: &'a str) -> Refusal<'a> {
-    Refusal { actor, guild_id: Some(77), approval_id, attempt, why: "no reviewer role" }
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> Refusal<'a> {
+    Refusal { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "no reviewer role" }
 }
 
 on_both_engines! {

@@ -31,7 +31,7 @@ async fn over_http_a_click_delivered_by_post_decides_with_no_gateway_connection(
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
-    let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
     assert_eq!(app.discord.gateway_counts().identifies, 0, "no gateway connection was opened");
     assert!(app.discord.failed_deliveries().is_empty(), "{:?}", app.discord.failed_deliveries());
@@ -89,7 +89,7 @@ async fn a_post_signed_long_ago_is_refused_as_stale() {
 
 /// The JSON of a click on `approval`'s Approve button, as Discord would POST it.
 fn forged_click(app: &TestApp, approval: &approval_bridge::store::Approval) -> serde_json::Value {
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     let custom_id = crate::support::app::button(&card, "Approve").unwrap();
     json!({
         "id": "1234", "application_id": app.discord.application_id().to_string(), "type": 3,

@@ -6,6 +6,7 @@ mod fake_discord;
 mod fake_scenario_schemas;
 mod hostile_input;
 mod interactions_endpoint;
+mod module_graph;
 mod operations;
 mod previews;
 mod reliability;

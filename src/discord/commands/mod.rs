@@ -26,7 +26,7 @@ pub use args::{Args, Caller};
 pub use autocomplete::on_autocomplete;
 
 use super::reply::Answerable;
-use crate::bridge::{Bridge, is_admin};
+use crate::{discord::bridge::Bridge, routes::is_admin};
 
 /// The name of the command group.
 pub const GROUP: &str = "approvals";
@@ -53,7 +53,7 @@ pub fn access(name: &str) -> Option<Access> {
 pub fn allowed(bridge: &Bridge, caller: &Caller, access: Access) -> bool {
     match access {
         Access::Admin => is_admin(caller.permissions),
-        Access::Reader => bridge.may_read(&caller.roles, caller.permissions),
+        Access::Reader => bridge.routes.may_read(&caller.roles, caller.permissions),
     }
 }
 
@@ -125,7 +125,7 @@ pub fn definitions() -> Vec<CreateCommand> {
 pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> anyhow::Result<()> {
     let answer = Answerable::command(command);
     // A route another replica changed applies to this command already.
-    bridge.refresh_routes().await?;
+    bridge.routes.refresh().await?;
     let Some((name, options)) = subcommand(command) else {
         answer.say(http, "approval-bridge does not know this command; nothing was done.").await?;
         return Ok(());
@@ -150,9 +150,9 @@ pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> 
         "watch" => watch::watch(bridge, http, command, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, http, &answer, &caller, args).await,
         "watches" => watches::run(bridge, http, &answer).await,
-        "pending" => pending::run(bridge, http, &answer, guild_id.get(), args).await,
+        "pending" => pending::run(bridge, http, &answer, guild_id, args).await,
         "history" => history::run(bridge, http, &answer, args).await,
-        "repost" => repost::run(bridge, http, &answer, &caller, guild_id.get(), args).await,
+        "repost" => repost::run(bridge, http, &answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, http, &answer).await,
         _ => status::run(bridge, http, &answer).await,
     }

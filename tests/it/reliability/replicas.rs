@@ -17,6 +17,7 @@ use crate::support::{
     fake_discord::{FakeDiscord, GuildMember, RecordedRequest, http_delivery},
     fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
     postgres::TempSchema,
+    wait::wait_until,
 };
 
 /// The lease: short, so the test would see a takeover by expiry as well.
@@ -50,7 +51,7 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     let registered = discord.wait_for_requests(is_registration, 1, WITHIN).await;
     assert!(registered.is_some(), "the first replica took the lease and registered:\n{}", a.log_tail(30));
     b.start();
-    wait_for_listener(ports[1], Some(&b)).await;
+    wait_for_listener(ports[1]).await;
     let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}/interactions")).collect();
     discord.deliver_interactions_to_each(&urls);
 
@@ -77,23 +78,24 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
 
     // The survivor takes the lease within the lease time, posts the new gates and finishes
     // whatever the dead leader left half-decided.
-    let deadline = killed + WITHIN;
-    while lease_holder(&schema).await == leader {
-        assert!(Instant::now() < deadline, "no takeover:\n{}", b.log_tail(40));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the survivor's takeover", WITHIN, async || lease_holder(&schema).await != leader).await;
     let takeover = killed.elapsed();
     eprintln!("replicas: takeover {takeover:?} after the leader's SIGKILL (lease {LEASE_SECS} s)");
     assert!(takeover <= Duration::from_secs(LEASE_SECS), "takeover took {takeover:?}");
     wait_for_cards(&discord, channel, 8).await;
     // A click whose POST died with the leader never reached the database: the reviewer sees the
     // card still open and clicks again.
-    let deadline = Instant::now() + WITHIN;
-    while scenario.requests_to(Endpoint::UserApproval).len() < 8 {
-        assert!(Instant::now() < deadline, "decisions missing:\n{}", b.log_tail(40));
-        click_open_cards(&discord, channel, &reviewer).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // Once a second at most: a card stays open while its decision is being sent, and a flood of
+    // refused clicks would only slow the replica down.
+    let mut last_round = Instant::now();
+    wait_until("a decision for each of the 8 gates", WITHIN, async || {
+        if last_round.elapsed() >= Duration::from_secs(1) {
+            click_open_cards(&discord, channel, &reviewer).await;
+            last_round = Instant::now();
+        }
+        scenario.requests_to(Endpoint::UserApproval).len() >= 8
+    })
+    .await;
 
     let puts = scenario.requests_to(Endpoint::UserApproval);
     let decided: HashSet<String> =
@@ -101,11 +103,10 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     assert_eq!((puts.len(), decided.len()), (8, 8), "one PUT per gate, none twice");
     let cards = discord.messages_in(channel);
     assert_eq!(cards.len(), 8, "one card per gate, whoever posted it");
-    let deadline = Instant::now() + WITHIN;
-    while !discord.messages_in(channel).iter().all(|card| open_button(card).is_none()) {
-        assert!(Instant::now() < deadline, "a card still offers its buttons:\n{}", b.log_tail(40));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("every card showing its decision", WITHIN, async || {
+        discord.messages_in(channel).iter().all(|card| open_button(card).is_none())
+    })
+    .await;
     assert!(b.log().contains("serving the interactions endpoint"));
     assert_eq!(discord.gateway_counts().identifies, 0, "no replica opened a gateway connection");
 }
@@ -119,34 +120,19 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-/// Waits until the replica listens on `port`.
-async fn wait_for_listener(port: u16, replica: Option<&ChildBridge>) {
-    let deadline = Instant::now() + WITHIN;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        let log = replica.map(|r| r.log_tail(30)).unwrap_or_default();
-        assert!(Instant::now() < deadline, "never listened:\n{log}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// Waits until a replica listens on `port`.
+async fn wait_for_listener(port: u16) {
+    let connects = async || tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok();
+    wait_until(&format!("a replica listening on port {port}"), WITHIN, connects).await;
 }
 
 async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
-    let deadline = Instant::now() + WITHIN;
-    while discord.messages_in(channel).len() < n {
-        assert!(Instant::now() < deadline, "{} cards, not {n}", discord.messages_in(channel).len());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(&format!("{n} cards"), WITHIN, async || discord.messages_in(channel).len() >= n).await;
 }
 
 async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
-    let deadline = Instant::now() + WITHIN;
-    while scenario.requests_to(Endpoint::UserApproval).len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "{} decisions, not {n}",
-            scenario.requests_to(Endpoint::UserApproval).len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let sent = async || scenario.requests_to(Endpoint::UserApproval).len() >= n;
+    wait_until(&format!("{n} decisions"), WITHIN, sent).await;
 }
 
 /// The Approve button of `card` while it is offered.
@@ -226,10 +212,10 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     let route = approval_bridge::store::NewWatch {
         workflow_id: workflow.clone().into(),
         workflow_name: "Lighthouse".into(),
-        channel_id: app.channel,
-        reviewer_role_id: Some(leads),
+        channel_id: app.channel.into(),
+        reviewer_role_id: Some(leads.into()),
     };
-    let admin = approval_bridge::store::Reviewer { id: 1, name: "admin".into() };
+    let admin = approval_bridge::store::Reviewer { id: 1.into(), name: "admin".into() };
     other.set_watch(&route, &admin).await.expect("the route is set");
     other.close().await;
 
@@ -261,8 +247,8 @@ async fn a_replica_standing_by_answers_a_click_and_says_the_active_one_polls() {
     let task = tokio::spawn(second.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    wait_for_listener(addr.port(), None).await;
-    let why = bridge.poll_now().await.expect_err("the standby runs no watcher");
+    wait_for_listener(addr.port()).await;
+    let why = bridge.polls.now().await.expect_err("the standby runs no watcher");
     assert!(why.contains("stands by"), "{why}");
 
     app.discord.deliver_interactions_to(&format!("http://{addr}/interactions"));

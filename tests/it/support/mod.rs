@@ -5,3 +5,4 @@ pub mod fake_discord;
 pub mod fake_scenario;
 pub mod images;
 pub mod postgres;
+pub mod wait;

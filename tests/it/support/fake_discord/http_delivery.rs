@@ -8,7 +8,7 @@
 //! interaction's token that arrives while its POST is still being answered waits for that answer,
 //! since the bot can only follow up on a response Discord has.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -157,9 +157,7 @@ pub(super) fn deliver(shared: &std::sync::Arc<Shared>, id: u64, token: String, p
             seq: 0,
             method: "ANSWER".into(),
             path: format!("/interactions/{id}/{token}/callback"),
-            query: String::new(),
             route: None,
-            headers: BTreeMap::new(),
             body: Some(body),
             files: vec![],
             status: if applied { 200 } else { status.max(400) },
