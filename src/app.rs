@@ -266,7 +266,10 @@ impl App {
         };
         let server = self.ops_listener.take().map(|listener| {
             let state = ops::http::OpsState {
-                bridge: self.bridge.clone(),
+                store: self.bridge.store.clone(),
+                metrics: self.bridge.metrics.clone(),
+                polls: self.bridge.polls.clone(),
+                shutdown: self.bridge.lifecycle.token(),
                 connected: self.connected.clone(),
                 shards,
                 started_ms: crate::store::now_ms(),

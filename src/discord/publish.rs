@@ -6,18 +6,25 @@ use std::{
     time::Duration,
 };
 
-use serenity::all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId};
+use serenity::{
+    all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId},
+    http::Http,
+};
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
+    home::HomeServer,
+    previews::Previews,
 };
 use crate::{
     approvals::{ids::ApprovalId, state::ApprovalState},
-    discord::bridge::Bridge,
-    store::{Approval, now_ms},
+    metrics::Metrics,
+    routes::Routes,
+    scenario::ScenarioClient,
+    store::{Approval, Store, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -28,6 +35,44 @@ pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 /// Discord's JSON error codes the bridge acts on, <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const UNKNOWN_CHANNEL: isize = 10003;
 const UNKNOWN_MESSAGE: isize = 10008;
+
+/// What writing cards takes, built once and shared by the watcher and the handlers: card
+/// writing depends on these alone, not on the rest of the bridge.
+pub struct CardWriter {
+    store: Store,
+    discord: Arc<Http>,
+    scenario: ScenarioClient,
+    routes: Arc<Routes>,
+    home: Arc<HomeServer>,
+    previews: Previews,
+    turns: CardTurns,
+    metrics: Metrics,
+    replica: String,
+}
+
+impl CardWriter {
+    /// A writer of cards through `discord`, with previews of up to `upload_budget` bytes a card;
+    /// `routes` and `home` tell where a card may go.
+    pub fn new(
+        store: Store,
+        discord: Arc<Http>,
+        scenario: ScenarioClient,
+        routes: Arc<Routes>,
+        home: Arc<HomeServer>,
+        upload_budget: u64,
+    ) -> Self {
+        let metrics = scenario.metrics().clone();
+        let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
+        Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
+    }
+
+    /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
+    /// which it takes its turns on cards shared with other replicas.
+    pub fn for_replica(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.replica);
+        self
+    }
+}
 
 /// What became of a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,22 +95,22 @@ pub enum Synced {
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one. Replicas sharing a database take turns as well, through a row in the store.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
-pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
-    let _turn = bridge.card_turns.take(approval.id).await;
-    let shared = bridge.store.is_shared();
-    if shared && !take_shared_turn(bridge, approval.id.get()).await? {
+pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    let _turn = cards.turns.take(approval.id).await;
+    let shared = cards.store.is_shared();
+    if shared && !take_shared_turn(cards, approval.id.get()).await? {
         // Another replica's write outlasted the wait: the row is not current, so the watcher
         // edits the card on a later pass.
         warn!("another replica kept writing this card; it is brought up to date later");
         return Ok(Synced::Unchanged);
     }
-    let written = match bridge.store.approval(approval.id).await {
-        Ok(Some(current)) => write_card(bridge, &current).await,
+    let written = match cards.store.approval(approval.id).await {
+        Ok(Some(current)) => write_card(cards, &current).await,
         Ok(None) => Ok(Synced::Unchanged),
         Err(err) => Err(err.into()),
     };
     if shared {
-        bridge.store.end_card_turn(approval.id.get(), bridge.claims.owner()).await?;
+        cards.store.end_card_turn(approval.id.get(), &cards.replica).await?;
     }
     written
 }
@@ -76,21 +121,21 @@ const SHARED_TURN: Duration = Duration::from_secs(60);
 
 /// Waits (up to [`SHARED_TURN`]) for this replica's turn on the card of approval `id`, taking it
 /// at once from a replica that stopped.
-async fn take_shared_turn(bridge: &Bridge, id: i64) -> Result<bool, CardError> {
-    let owner = bridge.claims.owner();
+async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError> {
+    let owner = cards.replica.as_str();
     let waited = std::time::Instant::now();
     let mut dead = None;
     loop {
         let now = now_ms();
         let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
-        let Some(holder) = bridge.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
+        let Some(holder) = cards.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
             return Ok(true);
         };
         if waited.elapsed() >= SHARED_TURN {
             return Ok(false);
         }
         // A replica that stopped mid-write (killed) never ends its turn: taken over at once.
-        if crate::lease::replica_runs(&bridge.store, &holder).await? {
+        if crate::lease::replica_runs(&cards.store, &holder).await? {
             dead = None;
             tokio::time::sleep(Duration::from_millis(20)).await;
         } else {
@@ -99,43 +144,43 @@ async fn take_shared_turn(bridge: &Bridge, id: i64) -> Result<bool, CardError> {
     }
 }
 
-async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
+async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
     match approval.message_id {
         None => {
-            if let Some(found) = card_already_posted(bridge, approval).await? {
+            if let Some(found) = card_already_posted(cards, approval).await? {
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
-                bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
+                cards.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+            let roles = cards.routes.reviewer_roles_for(&approval.workflow_id);
             let channel = approval.channel_id;
-            if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
+            if let Some(stranger) = cards.home.stranger_in(&cards.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
-            bridge.store.card_attempted(approval.id).await?;
-            let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
-            bridge.store.card_posted(approval.id, message.id, approval.state).await?;
-            bridge.metrics.card_posted();
+            cards.store.card_attempted(approval.id).await?;
+            let message = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await?;
+            cards.store.card_posted(approval.id, message.id, approval.state).await?;
+            cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval, message_id);
+            let edit = edit_card(&cards.discord, &cards.scenario, &cards.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
-                    bridge.store.card_updated(approval.id, approval.state).await?;
+                    cards.store.card_updated(approval.id, approval.state).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
                     warn!(message_id = message_id.get(), "the card was deleted; it will not be edited again");
-                    bridge.store.card_deleted(approval.id).await?;
+                    cards.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
                 Err(err) => Err(err.into()),
@@ -147,13 +192,16 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 /// The card of `approval` among the channel's latest messages, when an earlier try to post it
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
 /// A card is recognised by its Approve button, whose `custom_id` names the approval.
-async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
+async fn card_already_posted(
+    cards: &CardWriter,
+    approval: &Approval,
+) -> Result<Option<MessageId>, CardError> {
     let trusted_since = now_ms() - i64::try_from(NONCE_TRUST.as_millis()).unwrap_or(i64::MAX);
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
     let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
-    let recent = approval.channel_id.messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let recent = approval.channel_id.messages(&cards.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {
             matches!(component, ActionRowComponent::Button(button)
