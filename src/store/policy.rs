@@ -106,7 +106,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let counted = sqlx::query(
             "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at)
-             SELECT id, ?, ?, ? FROM approvals WHERE id = ? AND state = 'pending'
+             SELECT id, $1, $2, $3 FROM approvals WHERE id = $4 AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
         .bind(reviewer.id.column())
@@ -119,7 +119,7 @@ impl Store {
             == 1;
         if counted {
             // The card shows the tally: it is stale until edited.
-            sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ?")
+            sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1")
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
@@ -128,7 +128,7 @@ impl Store {
         tx.commit().await?;
         let voters = self.voters(id).await?;
         let pending: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM approvals WHERE id = ? AND state = 'pending'")
+            sqlx::query_as("SELECT id FROM approvals WHERE id = $1 AND state = 'pending'")
                 .bind(id.get())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -142,7 +142,7 @@ impl Store {
     /// The reviewers whose approvals of gate `id` are counted, in the order they came.
     pub async fn voters(&self, id: ApprovalId) -> Result<Vec<Reviewer>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = ? ORDER BY at, reviewer_id",
+            "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = $1 ORDER BY at, reviewer_id",
         )
         .bind(id.get())
         .fetch_all(&self.pool)
@@ -152,7 +152,7 @@ impl Store {
 
     /// When the deadline of gate `id` was found passed with nothing decided, if it was.
     pub async fn overdue_since(&self, id: ApprovalId) -> Result<Option<i64>, StoreError> {
-        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT overdue_at FROM approvals WHERE id = ?")
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT overdue_at FROM approvals WHERE id = $1")
             .bind(id.get())
             .fetch_optional(&self.pool)
             .await?;
@@ -202,8 +202,8 @@ impl Store {
     /// took it, or the gate closed.
     pub async fn reminding(&self, gate: &PendingGate, now: i64) -> Result<bool, StoreError> {
         let update = sqlx::query(
-            "UPDATE approvals SET reminders_sent = reminders_sent + 1, last_reminded_at = ?
-             WHERE id = ? AND state = 'pending' AND reminders_sent = ?",
+            "UPDATE approvals SET reminders_sent = reminders_sent + 1, last_reminded_at = $1
+             WHERE id = $2 AND state = 'pending' AND reminders_sent = $3",
         )
         .bind(now)
         .bind(gate.id.get())
@@ -217,8 +217,8 @@ impl Store {
     /// when it was marked already or closed.
     pub async fn mark_overdue(&self, id: ApprovalId, policy: &Policy, now: i64) -> Result<bool, StoreError> {
         let update = sqlx::query(
-            "UPDATE approvals SET overdue_at = ?, card_current = 0
-             WHERE id = ? AND state = 'pending' AND overdue_at IS NULL",
+            "UPDATE approvals SET overdue_at = $1, card_current = 0
+             WHERE id = $2 AND state = 'pending' AND overdue_at IS NULL",
         )
         .bind(now)
         .bind(id.get());
@@ -239,8 +239,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = ?, remind_after_ms = ?, max_reminders = ?, deadline_ms = ?, on_deadline = ?
-             WHERE workflow_id = ?",
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5
+             WHERE workflow_id = $6",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
         .bind(policy.and_then(|p| ms(p.remind_after)))
@@ -255,7 +255,7 @@ impl Store {
             return Ok(None);
         }
         // Open cards show the tally and the deadline: they are redrawn under the new policy.
-        let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = ? AND state IN {OPEN}");
+        let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = $1 AND state IN {OPEN}");
         sqlx::query(&sql).bind(workflow_id.as_str()).execute(&mut *tx).await?;
         let watch = Self::watch_in(&mut tx, workflow_id).await?;
         super::watches::audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;

@@ -2,7 +2,7 @@
 //! `route_audit`.
 
 use serenity::all::{ChannelId, RoleId, UserId};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Reviewer, Snowflake, Store, StoreError, now_ms, policy::PolicyColumns};
 use crate::approvals::{ids::WorkflowId, policy::Policy};
@@ -94,7 +94,7 @@ impl From<Row> for Watch {
 /// Records a route change: the route after a `watch`, the route removed by an `unwatch`, and
 /// the policy set, if the change set one.
 pub(super) async fn audit_route(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     action: &str,
     route: &Watch,
     policy: Option<&str>,
@@ -103,7 +103,7 @@ pub(super) async fn audit_route(
     sqlx::query(
         "INSERT INTO route_audit
          (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id, policy)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(now_ms())
     .bind(by.id.column())
@@ -134,7 +134,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let row: Row = sqlx::query_as(
             "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (workflow_id) DO UPDATE SET
                  workflow_name = excluded.workflow_name, channel_id = excluded.channel_id,
                  reviewer_role_id = excluded.reviewer_role_id, set_by = excluded.set_by,
@@ -163,7 +163,7 @@ impl Store {
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = ? RETURNING *")
+        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = $1 RETURNING *")
             .bind(workflow_id.as_str())
             .fetch_optional(&mut *tx)
             .await?;
@@ -178,20 +178,28 @@ impl Store {
 
     /// The route of `workflow_id`, read inside a transaction that just changed it.
     pub(super) async fn watch_in(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         workflow_id: &WorkflowId,
     ) -> Result<Watch, StoreError> {
-        let row: Row = sqlx::query_as("SELECT * FROM watches WHERE workflow_id = ?")
+        let row: Row = sqlx::query_as("SELECT * FROM watches WHERE workflow_id = $1")
             .bind(workflow_id.as_str())
             .fetch_one(conn)
             .await?;
         Ok(row.into())
     }
 
+    /// A number that grows with every route change (the newest route audit row), so a process
+    /// sharing the database sees that another one changed a route.
+    pub async fn routes_version(&self) -> Result<i64, StoreError> {
+        let (version,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM route_audit").fetch_one(&self.pool).await?;
+        Ok(version)
+    }
+
     /// The route changes, newest first, at most `limit`.
     pub async fn route_audit(&self, limit: u32) -> Result<Vec<RouteAuditEntry>, StoreError> {
-        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT ?")
-            .bind(limit)
+        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT $1")
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         Ok(entries)

@@ -3,7 +3,7 @@
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
-use serenity::all::{CommandOptionType, Context, CreateCommandOption};
+use serenity::all::{CommandOptionType, CreateCommandOption, Http};
 use tracing::info;
 
 use super::args::{Args, Caller};
@@ -49,17 +49,17 @@ pub fn options() -> Vec<CreateCommandOption> {
 /// Shows or changes the policy of a routed workflow.
 pub async fn run(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
-    answer.render(ctx, change(bridge, ctx, answer, caller, args).await).await
+    answer.render(http, change(bridge, http, answer, caller, args).await).await
 }
 
 async fn change(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     args: Args<'_>,
@@ -84,7 +84,7 @@ async fn change(
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
-        answer.say(ctx, format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
+        answer.say(http, format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
         return Ok(());
     }
     let Some(saved) = bridge.routes.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await?
@@ -98,7 +98,7 @@ async fn change(
         "**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",
         name(&saved)
     );
-    answer.say(ctx, text).await?;
+    answer.say(http, text).await?;
     Ok(())
 }
 
