@@ -9,6 +9,7 @@ use super::{card_of, field, has_buttons, parked_run, replies_to};
 use crate::support::{
     app::{TestApp, spawn_app_with},
     fake_scenario::Endpoint,
+    postgres::TempSchema,
 };
 
 const PAST_DEADLINE: Duration = Duration::from_secs(61);
@@ -122,4 +123,33 @@ async fn a_restart_across_a_due_deadline_sends_one_decision() {
     app.advance_wall_clock(PAST_DEADLINE);
     app.start().await;
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "once, across restarts");
+}
+
+#[tokio::test]
+async fn on_postgresql_a_quorum_counts_and_a_passed_deadline_rejects_once() {
+    let Some(schema) = TempSchema::create("review::deadlines::postgresql").await else { return };
+    let url = schema.url();
+    let app = spawn_app_with(move |env| {
+        env.insert("DATABASE_URL", url);
+        env.insert("APPROVALS_REQUIRED", "2".into());
+        env.insert("DEADLINE", "60s".into());
+        env.insert("ON_DEADLINE", "reject".into());
+    })
+    .await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let ana = app.reviewer("ana");
+    let counted = app.click(&ana, &approval, "Approve").await;
+    assert!(app.answer(&counted).await.starts_with("Your approval is counted: 1 of 2"));
+    let again = app.click(&ana, &approval, "Approve").await;
+    let answer = app.answer(&again).await;
+    assert!(answer.starts_with("You have approved this gate already"), "{answer}");
+
+    app.advance_wall_clock(PAST_DEADLINE);
+    assert_eq!(app.poll().await.deadlines, 1);
+    assert_eq!(app.poll().await.deadlines, 0);
+    let puts = app.scenario.requests_to(Endpoint::UserApproval);
+    assert_eq!(puts.len(), 1);
+    assert_eq!(puts[0].body.clone().unwrap()["action"], "reject");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
 }
