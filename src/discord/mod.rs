@@ -1,5 +1,5 @@
-//! The serenity adapter: review cards, the `custom_id`s of their components, slash commands and
-//! the dispatch of interactions.
+//! The serenity adapter: review and selection cards, the `custom_id`s of their components, slash
+//! commands and the dispatch of interactions.
 
 pub mod attach;
 pub mod cards;
@@ -10,6 +10,7 @@ pub mod full_size;
 mod handler;
 pub mod home;
 mod outsiders;
+mod picking;
 pub mod publish;
 pub mod reply;
 pub mod review;

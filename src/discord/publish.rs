@@ -112,13 +112,16 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 
 /// The card of `approval` among the channel's latest messages, when an earlier try to post it
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
-/// A card is recognised by its Approve button, whose `custom_id` names the approval.
+/// A card is recognised by its Approve button (Confirm on a selection card), whose `custom_id`
+/// names the approval.
 async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
     let trusted_since = now_ms() - NONCE_TRUST.as_millis() as i64;
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
-    let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
+    let button =
+        if approval.snapshot.selection.is_some() { CardAction::Confirm } else { CardAction::Approve };
+    let approve = CardCustomId::new(button, approval.id).to_string();
     let recent =
         ChannelId::new(approval.channel_id).messages(&bridge.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {

@@ -27,6 +27,8 @@ pub enum AuditAction {
     Settled,
     /// Someone without the right tried to decide.
     Refused,
+    /// A reviewer chose candidates in a selection card's menu (which decides nothing).
+    Picked,
 }
 
 impl AuditAction {
@@ -42,6 +44,7 @@ impl AuditAction {
             Self::Released => "released",
             Self::Settled => "settled",
             Self::Refused => "refused",
+            Self::Picked => "picked",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! SQLite through sqlx: approvals, their audit trail, the routes admins set (watches), and the
-//! lease that lets one process at a time act on the database. Every query of the bridge lives in
+//! SQLite through sqlx: approvals, their audit trail, reviewers' choices on selection gates, the
+//! routes admins set (watches), and the lease that lets one process at a time act on the database. Every query of the bridge lives in
 //! this module.
 //!
 //! The database runs in WAL mode with a busy timeout, so the poller and many clicks can work at
@@ -12,6 +12,7 @@ mod error;
 mod history;
 mod lease;
 mod repost;
+mod selections;
 mod stats;
 mod watches;
 

@@ -24,6 +24,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             iteration: None,
             assets: vec![],
             prompts: vec![],
+            selection: None,
         },
         channel_id: 10,
     }

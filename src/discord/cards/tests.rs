@@ -20,6 +20,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
             iteration: None,
             assets,
             prompts,
+            selection: None,
         },
         found_at: 1_700_000_100_000,
         channel_id: 10,
@@ -34,6 +35,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         reason: None,
         claim_token: None,
         decision_sent: false,
+        picks: None,
     }
 }
 

@@ -105,6 +105,7 @@ mod tests {
                 iteration: None,
                 assets: vec![],
                 prompts: vec![],
+                selection: None,
             },
             found_at: i64::MAX,
             channel_id: u64::MAX,
@@ -119,6 +120,7 @@ mod tests {
             reason: None,
             claim_token: None,
             decision_sent: false,
+            picks: None,
         }
     }
 
