@@ -19,6 +19,8 @@ pub enum Endpoint {
     GetWorkflow,
     /// `PUT /workflows/{id}/user-approval`
     UserApproval,
+    /// `PUT /workflows/{id}/user-selection`
+    UserSelection,
     /// `GET /assets/{id}`
     GetAsset,
     /// `POST /assets/get-bulk`
