@@ -4,15 +4,18 @@
 //! - [`config`]: typed settings from the environment (and `.env`), validated once, secrets redacted.
 //! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
 //! - [`redact`]: interaction tokens and webhook URLs taken out of every log line and shown error.
-//! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids.
+//! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids,
+//!   and the picking rules of selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
-//! - [`store`]: SQLite through sqlx: approvals, watches (routes) and the audit trails.
+//! - [`store`]: SQLite through sqlx: approvals, watches (routes), reviewers' choices on selection
+//!   gates and the audit trails.
 //! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`previews`]: card previews: images downloaded, made small and attached to the card's message.
-//! - [`discord`]: the serenity adapter: interaction dispatch, cards, the `/approvals` commands.
+//! - [`discord`]: the serenity adapter: interaction dispatch, review and selection cards, picking,
+//!   the `/approvals` commands.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
