@@ -221,3 +221,30 @@ async fn pending_and_history_list_selection_gates_with_their_picks() {
     );
     assert!(run(&app, &ana, approvals("pending")).await.starts_with("No gate is waiting"));
 }
+
+#[tokio::test]
+async fn a_selection_card_posted_before_a_long_crash_is_found_by_its_confirm_button_not_posted_again() {
+    use crate::support::{app::spawn_app_against, fake_discord::FakeDiscordConfig};
+    // Discord here forgets nonces at once, as it does after "a few minutes".
+    let config = FakeDiscordConfig { nonce_window: Duration::ZERO, ..Default::default() };
+    let mut app = spawn_app_against(config, |_| {}).await;
+    let (job, posted) = parked(&app, "Variants", FlowTemplate::image_selection(2, 1, 1)).await;
+    app.stop().await.unwrap();
+    // The crash, ten minutes ago: the post went out, its message id was never stored.
+    let long_ago = approval_bridge::store::now_ms() - 10 * 60 * 1000;
+    app.execute_sql(&format!(
+        "UPDATE approvals SET message_id = NULL, card_attempted_at = {long_ago} WHERE id = {}",
+        posted.id
+    ))
+    .await;
+    app.start().await;
+    app.poll().await;
+
+    assert_eq!(app.cards().len(), 1, "still exactly one card");
+    let found = app.approval(&job, "pick").await;
+    assert_eq!(found.message_id, posted.message_id);
+    let ana = app.reviewer("ana");
+    choose(&app, &ana, &found, 0, &[2]).await;
+    assert!(confirm(&app, &ana, &found).await.starts_with("Picked 2."), "the found card works");
+    app.discord.assert_no_rejections();
+}
