@@ -130,7 +130,7 @@ impl<'a> Flow<'a> {
                 continue;
             };
             let deps: Vec<&Node> = gate.depends_on.iter().filter_map(|d| self.resolve(gate, d)).collect();
-            let selection = Choice::of(gate).filter(|_| gate.node_type == NodeType::UserSelection);
+            let selection = (gate.node_type == NodeType::UserSelection).then(|| Choice::of(gate)).flatten();
             let assets = match &selection {
                 Some(choice) => candidate_assets(gate, choice, &deps),
                 None => deps.iter().flat_map(|n| assets_of(n)).collect(),

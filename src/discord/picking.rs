@@ -80,7 +80,7 @@ pub(super) async fn on_confirm(
     let choice = choice_of(&approval)?;
     let reviewer = reviewer(card.member, card.user);
     let picks = bridge.store.chosen(approval.id, reviewer.id).await?;
-    if picks.is_empty() {
+    if picks.is_empty() && choice.fewest() > 0 {
         return refuse(format!(
             "Pick {} in the menu first, then press Confirm; nothing was sent.",
             choice.bounds_text()
