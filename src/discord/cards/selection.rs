@@ -11,7 +11,7 @@ use serenity::all::{
     CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
-use super::{Budget, colour, cut, limits, prompt_fields, summary_lines};
+use super::{Budget, colour, cut, kind_label, limits, may_be_image, prompt_fields, summary_lines};
 use crate::{
     approvals::{
         selection::{Candidate, Choice, numbers},
@@ -39,13 +39,13 @@ pub fn components(approval: &Approval, choice: &Choice) -> Vec<CreateActionRow> 
     }
     let chunks: Vec<&[Candidate]> = choice.candidates.chunks(MENU_OPTIONS).take(MENUS).collect();
     let single = chunks.len() == 1;
+    let labels = short_labels(approval, choice);
     let mut rows: Vec<CreateActionRow> = chunks
         .iter()
         .enumerate()
         .map(|(menu, chunk)| {
             let first = menu * MENU_OPTIONS;
-            let options =
-                chunk.iter().enumerate().map(|(n, candidate)| option(first + n, candidate)).collect();
+            let options = (first..first + chunk.len()).map(|index| option(index, &labels[index])).collect();
             let len = chunk.len() as u32;
             // One menu holds every candidate: Discord itself keeps the picks within bounds.
             // Several menus add up, so each takes from none to the most, and Confirm checks the sum.
@@ -78,13 +78,26 @@ pub fn components(approval: &Approval, choice: &Choice) -> Vec<CreateActionRow> 
 }
 
 /// One menu option: the candidate's number and a short label; its value is its index.
-fn option(index: usize, candidate: &Candidate) -> CreateSelectMenuOption {
-    let short = match candidate {
-        Candidate::Asset { asset_id } => format!("Asset {asset_id}"),
-        Candidate::Link { url } => format!("Link {}", host(url)),
-        Candidate::Text { text } => text.split_whitespace().collect::<Vec<_>>().join(" "),
-    };
+fn option(index: usize, short: &str) -> CreateSelectMenuOption {
     CreateSelectMenuOption::new(cut(&format!("{}. {short}", index + 1), OPTION_CHARS), index.to_string())
+}
+
+/// What the menu calls each candidate after its number: an asset's kind ("Image", "Video"), a
+/// link's host, the text itself on one line.
+fn short_labels(approval: &Approval, choice: &Choice) -> Vec<String> {
+    let mut assets = approval.snapshot.assets.iter();
+    let candidates = choice.candidates.iter();
+    candidates
+        .map(|candidate| match candidate {
+            Candidate::Asset { .. } => match assets.next() {
+                Some(asset) if may_be_image(asset) => "Image".to_owned(),
+                Some(asset) => asset.kind.as_deref().map_or("Asset", kind_label).to_owned(),
+                None => "Asset".to_owned(),
+            },
+            Candidate::Link { url } => format!("Link {}", host(url)),
+            Candidate::Text { text } => text.split_whitespace().collect::<Vec<_>>().join(" "),
+        })
+        .collect()
 }
 
 fn host(url: &str) -> &str {
