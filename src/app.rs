@@ -15,11 +15,13 @@ use tokio::{
 use tracing::{info, warn};
 
 use crate::{
-    bridge::{Bridge, PollRequest},
     config::{ScenarioAccess, Settings},
     discord,
+    discord::bridge::Bridge,
     lease::Lease,
-    ops::{self, Metrics},
+    metrics::Metrics,
+    ops,
+    polls::PollRequest,
     scenario::{ScenarioClient, ScenarioSettings},
     store::Store,
     watcher::Watcher,
@@ -52,7 +54,7 @@ impl App {
         let store = Store::connect(&settings.database_url)
             .await
             .with_context(|| format!("opening the database at {}", settings.database_url))?;
-        // One registry per bridge, shared by the client and the bridge: see `ops::metrics`.
+        // One registry per bridge, shared by the client and the bridge: see `crate::metrics`.
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);
@@ -118,8 +120,8 @@ impl App {
     }
 
     async fn run_holding_the_lease(&mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let routes = self.bridge.load_routes().await.context("reading the routes")?;
-        if self.bridge.default_channel().is_none() && routes == 0 {
+        let routes = self.bridge.routes.load().await.context("reading the routes")?;
+        if self.bridge.routes.default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );
@@ -128,7 +130,7 @@ impl App {
             anyhow::bail!("the bridge was already run once")
         };
         let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
-        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.shutdown_token());
+        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
         let mut watcher = tokio::spawn(watcher);
         let shard_manager = self.client.shard_manager.clone();
         let (mut ended, watcher_ended) = tokio::select! {
@@ -140,7 +142,7 @@ impl App {
             stopped = &mut watcher => (Err(watcher_end(stopped)), true),
         };
         info!("shutting down");
-        if !self.bridge.drain(SHUTDOWN_GRACE).await {
+        if !self.bridge.lifecycle.drain(SHUTDOWN_GRACE).await {
             warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
         }
         if !watcher_ended {

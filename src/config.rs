@@ -7,7 +7,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{previews::DEFAULT_UPLOAD_BUDGET, scenario::DEFAULT_BASE_URL};
+use crate::scenario::DEFAULT_BASE_URL;
 use url::Url;
 
 /// Where the database lives when `DATABASE_URL` is unset.
@@ -32,6 +32,9 @@ pub const DEFAULT_FULL_SWEEP_SECS: u64 = 600;
 pub const MIN_FULL_SWEEP_SECS: u64 = 60;
 /// Seconds one Scenario request may take when `SCENARIO_TIMEOUT_SECS` is unset (the SDKs').
 pub const DEFAULT_SCENARIO_TIMEOUT_SECS: u64 = 60;
+/// The per-message upload budget when `CARD_UPLOAD_BUDGET_MIB` is unset: Discord's upload limit
+/// for a bot in a server without boosts.
+pub const DEFAULT_UPLOAD_BUDGET: u64 = 10 * 1024 * 1024;
 /// The largest upload budget accepted: Discord's limit in a server at the highest boost level.
 pub const MAX_UPLOAD_BUDGET_MIB: u64 = 100;
 

@@ -9,14 +9,18 @@
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite through sqlx: approvals, watches (routes), reviewers' choices on selection
 //!   gates and the audit trails.
-//! - [`bridge`]: the state the watcher and the interaction handlers share: store, clients, routes.
+//! - [`routes`]: where gates go and who decides them; the only way to change the routes.
+//! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
+//! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`.
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
-//! - [`previews`]: card previews: images downloaded, made small and attached to the card's message.
-//! - [`discord`]: the serenity adapter: interaction dispatch, review and selection cards, picking,
-//!   the `/approvals` commands.
-//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), the metrics registry, the health probe.
+//! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
+//!   (`discord::bridge`: store, clients, routes, lifecycle), interaction dispatch, review and
+//!   selection cards and their previews (images downloaded, made small and attached to the card's
+//!   message), picking, the `/approvals` commands.
+//! - [`metrics`]: the Prometheus registry one running bridge counts into.
+//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
@@ -24,16 +28,18 @@
 
 pub mod app;
 pub mod approvals;
-pub mod bridge;
 pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
 pub mod feed;
 pub mod lease;
+pub mod lifecycle;
+pub mod metrics;
 pub mod ops;
-pub mod previews;
+pub mod polls;
 pub mod redact;
+pub mod routes;
 pub mod scan;
 pub mod scenario;
 pub mod store;

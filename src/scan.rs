@@ -7,6 +7,7 @@
 
 use std::{collections::HashMap, fmt};
 
+use serenity::all::ChannelId;
 use time::OffsetDateTime;
 
 use crate::{
@@ -39,7 +40,7 @@ pub struct FoundGate {
     /// When the run last changed: for a parked run, when it reached the gate.
     pub waiting_since: Option<OffsetDateTime>,
     /// The channel its card would go to.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
 }
 
 /// A run the bridge would post nothing for, and why.
@@ -72,7 +73,7 @@ pub struct ScanReport {
 pub async fn run(settings: &ScanSettings) -> Result<ScanReport, ScenarioError> {
     let client = ScenarioClient::new(scenario_settings(&settings.scenario))?;
     let (routes, routes_note) = read_routes(&settings.database_url).await;
-    let default_channel = settings.approval_channel_id.map(|c| c.get());
+    let default_channel = settings.approval_channel_id.map(ChannelId::from);
     // As the bridge routes: a workflow's own route, else the default channel.
     let channel_for = |workflow_id: &WorkflowId| routes.get(workflow_id).copied().or(default_channel);
     let mut report = ScanReport { routes: routes_note, ..ScanReport::default() };
@@ -110,7 +111,7 @@ fn query_status(query: &crate::scenario::JobQuery) -> String {
 }
 
 /// The routes in the database at `url`, by workflow, and a line saying where they came from.
-async fn read_routes(url: &str) -> (HashMap<WorkflowId, u64>, String) {
+async fn read_routes(url: &str) -> (HashMap<WorkflowId, ChannelId>, String) {
     let watches = match Store::open_read_only(url).await {
         Ok(store) => {
             let watches = store.watches().await;
@@ -132,7 +133,7 @@ async fn read_routes(url: &str) -> (HashMap<WorkflowId, u64>, String) {
 /// where a workflow's cards go, if anywhere.
 pub fn classify(
     job: &Job,
-    channel_for: &dyn Fn(&WorkflowId) -> Option<u64>,
+    channel_for: &dyn Fn(&WorkflowId) -> Option<ChannelId>,
 ) -> Result<Vec<FoundGate>, SkippedRun> {
     let skip =
         |why: String| SkippedRun { job_id: job.job_id.to_string(), job_status: job.status.to_string(), why };

@@ -17,6 +17,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use serenity::all::ChannelId;
 use time::OffsetDateTime;
 use tokio::{sync::mpsc, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -25,43 +26,23 @@ use tracing::{debug, info, instrument, warn};
 use crate::{
     approvals::{
         detect::{Flow, Gate},
-        ids::{AssetId, JobId},
+        ids::{ApprovalId, AssetId, JobId},
         review::ReviewSnapshot,
         settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
     },
-    bridge::{Bridge, PollRequest},
     config::DEFAULT_FULL_SWEEP_SECS,
     decisions::{self, Resend},
+    discord::bridge::Bridge,
     discord::publish::{CardError, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
+    polls::{PollReport, PollRequest},
     scenario::{Job, JobQuery, ScenarioError},
     store::{Approval, NewApproval, OpenGate, StoreError},
 };
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// What one pass saw and did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PollReport {
-    /// Workflow runs listed (by the delta feed or the sweep).
-    pub runs: usize,
-    /// Runs looked at because they changed.
-    pub runs_inspected: usize,
-    /// List items that could not be read (logged and skipped).
-    pub unreadable: usize,
-    /// Gates stored for the first time.
-    pub new_gates: usize,
-    /// Open gates closed because Scenario shows them decided or ended.
-    pub settled: usize,
-    /// Cards posted.
-    pub cards_posted: usize,
-    /// Cards edited.
-    pub cards_updated: usize,
-    /// Cards or runs that could not be handled this pass, with the reason; retried next pass.
-    pub failures: Vec<String>,
-}
 
 /// Why a pass could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +73,7 @@ pub struct Watcher {
     last_failures: Vec<String>,
     /// When this process first saw each claim no running decision holds, on a clock that never
     /// jumps: a PUT such a claim had sent may still be in flight for a request timeout after.
-    orphans_seen: HashMap<i64, tokio::time::Instant>,
+    orphans_seen: HashMap<ApprovalId, tokio::time::Instant>,
 }
 
 impl Watcher {
@@ -140,7 +121,7 @@ impl Watcher {
             };
             let delay = match &outcome {
                 Ok(report) => {
-                    let ended = self.bridge.poll_succeeded();
+                    let ended = self.bridge.polls.succeeded();
                     if ended > 0 {
                         info!(failed_polls = ended, "polling Scenario works again");
                     }
@@ -158,7 +139,7 @@ impl Watcher {
                     interval
                 }
                 Err(err) => {
-                    let failures = self.bridge.poll_failed(err.to_string());
+                    let failures = self.bridge.polls.failed(err.to_string());
                     if failures == 1 {
                         warn!(error = %err, "poll failed; retrying with backoff, logged again once it recovers");
                     }
@@ -180,7 +161,7 @@ impl Watcher {
     #[instrument(skip_all, name = "poll")]
     pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
         // Read before any route is looked up: a change during this pass shows in the next one.
-        let routes_version = self.bridge.routes_version();
+        let routes_version = self.bridge.routes.version();
         if routes_version != self.routes_version {
             self.seen.clear();
             self.routes_version = routes_version;
@@ -330,7 +311,7 @@ impl Watcher {
             let seen = match self.orphans_seen.get(&claimed.id) {
                 Some(seen) => *seen,
                 None => {
-                    info!(approval_id = claimed.id, job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+                    info!(approval_id = claimed.id.get(), job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
                     *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
                 }
             };
@@ -367,7 +348,7 @@ impl Watcher {
 
     /// Stores a gate seen for the first time, if its workflow is routed somewhere.
     async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
-        let Some(route) = self.bridge.route_for(&gate.workflow_id) else {
+        let Some(route) = self.bridge.routes.route_for(&gate.workflow_id) else {
             debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
             return Ok(false);
         };
@@ -403,7 +384,7 @@ impl Watcher {
             self.bridge.metrics.gate_found();
             // The job status is logged because which one Scenario shows for a parked run is not
             // documented: operators learn it here.
-            info!(approval_id = approval.id, job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
+            info!(approval_id = approval.id.get(), job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
         }
         Ok(stored.is_some())
     }
@@ -419,7 +400,7 @@ impl Watcher {
                 continue;
             };
             if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
-                info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
+                info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
             }
         }
@@ -451,7 +432,7 @@ impl Watcher {
     /// channel, in row order within a channel, so a channel waiting out Discord's per-channel
     /// rate limit does not hold back the cards of the others.
     async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
-        let mut by_channel: HashMap<u64, Vec<Approval>> = HashMap::new();
+        let mut by_channel: HashMap<ChannelId, Vec<Approval>> = HashMap::new();
         for approval in self.bridge.store.cards_to_sync().await? {
             by_channel.entry(approval.channel_id).or_default().push(approval);
         }

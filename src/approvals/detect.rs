@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use serde_json::Value;
 use tracing::{debug, warn};
 
-use crate::approvals::{
+use super::{
+    enums::{InputType, JobStatus, NodeStatus, NodeType},
     ids::{AssetId, JobId, NodeId, WorkflowId},
     selection::{Candidate, Choice},
+    wire::{Job, Node},
 };
-use crate::scenario::{InputType, Job, JobStatus, Node, NodeStatus, NodeType};
 
 /// A gate awaiting a decision, with what a reviewer needs to see.
 #[derive(Clone, Debug, PartialEq)]

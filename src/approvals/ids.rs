@@ -78,6 +78,29 @@ string_id!(
     ClaimToken
 );
 
+/// The bridge's own id of an approval (its row): what a card's buttons name and what its audit
+/// trail is kept under. Made only from a stored row or a card's `custom_id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApprovalId(i64);
+
+impl ApprovalId {
+    /// Wraps a row id.
+    pub fn new(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The row id.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ApprovalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

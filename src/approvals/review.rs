@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::wire::Asset;
 use super::{
     detect::Gate,
     ids::{AssetId, NodeId},
     selection::Choice,
 };
-use crate::scenario::Asset;
 
 /// The content of a review card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ mod tests {
     use super::*;
     use crate::{
         approvals::detect::{GateAsset, GatePrompt},
-        scenario::NodeStatus,
+        approvals::enums::NodeStatus,
     };
 
     fn gate() -> Gate {

@@ -10,8 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ids::AssetId;
-use crate::scenario::{InputType, Node};
+use super::{enums::InputType, ids::AssetId, wire::Node};
 
 /// Fewest picks when the node names no bound.
 pub const DEFAULT_MIN: u32 = 1;

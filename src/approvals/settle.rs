@@ -58,7 +58,7 @@ pub fn run_gone() -> Closure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::JobStatus;
+    use crate::approvals::enums::JobStatus;
 
     fn closed_to(settlement: &Settlement) -> Option<ApprovalState> {
         match settlement {

@@ -143,7 +143,7 @@ enum Landed {
 }
 
 /// Claims `approval` for `reviewer` and sends the decision.
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id, decision = %decision))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id.get(), decision = %decision))]
 pub async fn decide(
     store: &Store,
     scenario: &impl Gates,
@@ -160,7 +160,7 @@ pub async fn decide(
 
 /// Claims the selection gate `approval` for `reviewer` and sends `picks` (checked by the caller
 /// against the gate's candidates and bounds).
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id, picks = ?picks))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id.get(), picks = ?picks))]
 pub async fn select(
     store: &Store,
     scenario: &impl Gates,
@@ -196,7 +196,7 @@ pub enum Resend {
 /// never lost. The run is read first and the decision sent only while the gate still waits, and
 /// for a claim whose PUT was sent before, only when `resend` allows. `None` when the claim moved
 /// on before it could be taken over.
-#[instrument(skip_all, fields(approval_id = orphan.id, job_id = %orphan.job_id, node_id = %orphan.node_id))]
+#[instrument(skip_all, fields(approval_id = orphan.id.get(), job_id = %orphan.job_id, node_id = %orphan.node_id))]
 pub async fn resume(
     store: &Store,
     scenario: &impl Gates,

@@ -2,17 +2,16 @@
 //! message has and adds what is missing.
 
 use serenity::{
-    all::{ChannelId, Message, MessageId},
+    all::{Message, MessageId},
     http::{Http, HttpError},
 };
 use tracing::{info, warn};
 
-use super::cards;
-use crate::{
+use super::{
+    cards,
     previews::{CardPreviews, Previews},
-    scenario::ScenarioClient,
-    store::Approval,
 };
+use crate::{scenario::ScenarioClient, store::Approval};
 
 /// Discord's "Request entity too large", <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const TOO_LARGE: isize = 40005;
@@ -24,7 +23,7 @@ pub async fn post_card(
     previews: &Previews,
     approval: &Approval,
 ) -> serenity::Result<Message> {
-    let channel = ChannelId::new(approval.channel_id);
+    let channel = approval.channel_id;
     let card = previews.prepare(scenario, &approval.snapshot, &[]).await;
     let send = |card: CardPreviews| {
         let message = cards::new_card(approval, &card.views).add_files(card.upload);
@@ -45,7 +44,7 @@ pub async fn edit_card(
     approval: &Approval,
     message_id: MessageId,
 ) -> serenity::Result<Message> {
-    let channel = ChannelId::new(approval.channel_id);
+    let channel = approval.channel_id;
     let current = channel.message(http, message_id).await?;
     let had = !current.attachments.is_empty();
     let card = previews.prepare(scenario, &approval.snapshot, &current.attachments).await;

@@ -5,42 +5,25 @@
 //! ellipsis, links that do not fit the 6000-character budget counted instead of sent.
 //!
 //! Images are shown from the message's own attachments (`attachment://` names), as
-//! [`crate::previews`] decides; a card never embeds a signed URL, which would expire.
+//! [`super::previews`] decides; a card never embeds a signed URL, which would expire.
 
 use serenity::all::{
     ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
     EditMessage, Nonce,
 };
 
-use super::custom_id::{CardAction, CardCustomId};
+use super::{
+    custom_id::{CardAction, CardCustomId},
+    limits,
+    previews::{AssetView, plan::may_be_image},
+};
 use crate::{
     approvals::{
         review::ShownAsset,
         state::{ApprovalState, Decision},
     },
-    previews::{AssetView, plan::may_be_image},
     store::Approval,
 };
-
-/// Discord's limits on one message, <https://discord.com/developers/docs/resources/message#embed-object-embed-limits>
-pub mod limits {
-    /// Embeds per message.
-    pub const EMBEDS: usize = 10;
-    /// Characters over all embeds of a message.
-    pub const EMBED_TOTAL: usize = 6000;
-    /// Embed title.
-    pub const TITLE: usize = 256;
-    /// Embed description.
-    pub const DESCRIPTION: usize = 4096;
-    /// Field name.
-    pub const FIELD_NAME: usize = 256;
-    /// Field value.
-    pub const FIELD_VALUE: usize = 1024;
-    /// Fields per embed.
-    pub const FIELDS: usize = 25;
-    /// Footer text.
-    pub const FOOTER: usize = 2048;
-}
 
 /// Prompts shown on a card; the rest are counted.
 const MAX_PROMPTS: usize = 5;

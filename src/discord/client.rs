@@ -14,7 +14,7 @@ use serenity::{
 use tokio::sync::watch;
 
 use super::handler::Handler;
-use crate::{bridge::Bridge, config::DiscordSettings};
+use crate::{config::DiscordSettings, discord::bridge::Bridge};
 
 /// The gateway intents the bridge needs: none. Interactions reach every bot without an intent,
 /// and the bridge reads no messages; a deleted card shows up as "Unknown Message" on its next edit.

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::approvals::ids::ApprovalId;
+
 const PREFIX: &str = "ab1";
 
 /// What a component of the bridge asks for.
@@ -32,12 +34,12 @@ pub struct CardCustomId {
     /// What to do.
     pub action: CardAction,
     /// The approval's row id.
-    pub approval_id: i64,
+    pub approval_id: ApprovalId,
 }
 
 impl CardCustomId {
     /// The id for `action` on approval `approval_id`.
-    pub fn new(action: CardAction, approval_id: i64) -> Self {
+    pub fn new(action: CardAction, approval_id: ApprovalId) -> Self {
         Self { action, approval_id }
     }
 
@@ -57,7 +59,7 @@ impl CardCustomId {
             "c" => CardAction::Confirm,
             menu => CardAction::Pick(menu.strip_prefix('p').filter(|n| n.len() == 1)?.parse().ok()?),
         };
-        let approval_id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+        let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
         Some(Self { action, approval_id })
     }
 }
@@ -91,7 +93,7 @@ mod tests {
             CardAction::Pick(0),
             CardAction::Pick(9),
         ] {
-            let id = CardCustomId::new(action, i64::MAX);
+            let id = CardCustomId::new(action, ApprovalId::new(i64::MAX));
             let text = id.to_string();
             assert!(text.len() <= 100, "{text}");
             assert_eq!(CardCustomId::parse(&text), Some(id));

@@ -9,15 +9,10 @@ use std::collections::HashMap;
 use serenity::all::{ComponentInteraction, Context, CreateEmbed, EditInteractionResponse};
 use tracing::{info, warn};
 
-use super::{
-    cards::{self, limits},
-    custom_id::CardCustomId,
-    reply::Answerable,
-};
+use super::{cards, custom_id::CardCustomId, limits, previews::link, reply::Answerable};
 use crate::{
     approvals::{ids::AssetId, review::ShownAsset},
-    bridge::Bridge,
-    previews::link,
+    discord::bridge::Bridge,
 };
 
 /// Answers a click on Full size with the originals' fresh links, privately.
@@ -42,13 +37,13 @@ pub async fn on_click(
     let fresh = match bridge.scenario.assets(&ids).await {
         Ok(fresh) => fresh.into_iter().map(|a| (a.id, a.url)).collect(),
         Err(err) => {
-            warn!(approval_id = approval.id, error = %err, "full-size links unavailable");
+            warn!(approval_id = approval.id.get(), error = %err, "full-size links unavailable");
             let text = format!("Scenario did not give fresh links ({err}); try again in a moment.");
             answer.finish(ctx, text).await?;
             return Ok(());
         }
     };
-    info!(approval_id = approval.id, user_id = click.user.id.get(), "full-size links given");
+    info!(approval_id = approval.id.get(), user_id = click.user.id.get(), "full-size links given");
     let embed = CreateEmbed::new().title("Full size").description(links_text(assets, &fresh));
     click.edit_response(&ctx.http, EditInteractionResponse::new().embed(embed)).await?;
     Ok(())

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tracing::{error, info, warn};
 
 use super::{commands, outsiders, reply::Answerable, review};
-use crate::{bridge::Bridge, redact::redacted};
+use crate::{discord::bridge::Bridge, redact::redacted};
 
 /// Receives gateway events.
 pub struct Handler {

@@ -2,6 +2,7 @@
 //! commands and the dispatch of interactions.
 
 pub mod attach;
+pub mod bridge;
 pub mod cards;
 pub mod client;
 pub mod commands;
@@ -9,8 +10,10 @@ pub mod custom_id;
 pub mod full_size;
 mod handler;
 pub mod home;
+pub mod limits;
 mod outsiders;
 mod picking;
+pub mod previews;
 pub mod publish;
 pub mod reply;
 pub mod review;

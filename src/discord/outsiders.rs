@@ -8,7 +8,7 @@ use serenity::all::{
 use tracing::{debug, info};
 
 use super::{commands, reply::Answerable, review::reviewer};
-use crate::{bridge::Bridge, store::Refusal};
+use crate::{discord::bridge::Bridge, store::Refusal};
 
 /// What a person outside the home server reads.
 pub const OUTSIDE: &str =
@@ -35,7 +35,7 @@ pub fn is_from_home(bridge: &Bridge, interaction: &Interaction) -> bool {
 /// Answers an outside interaction with [`OUTSIDE`] (an autocomplete with no choices) and counts
 /// the refusal.
 pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -> anyhow::Result<()> {
-    let guild_id = guild_of(interaction).map(GuildId::get);
+    let guild_id = guild_of(interaction);
     let (user, attempt) = match interaction {
         Interaction::Command(i) => (&i.user, command_attempt(i)),
         Interaction::Autocomplete(i) => (&i.user, "autocomplete".to_owned()),
@@ -50,11 +50,16 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
     let counted = bridge.store.refused(&refusal).await;
     answer(ctx, interaction).await?;
     if counted? {
-        info!(guild_id, user_id = actor.id, attempt, "interaction from outside the home server refused");
+        info!(
+            guild_id = guild_id.map(GuildId::get),
+            user_id = actor.id.get(),
+            attempt,
+            "interaction from outside the home server refused"
+        );
     } else {
         debug!(
-            guild_id,
-            user_id = actor.id,
+            guild_id = guild_id.map(GuildId::get),
+            user_id = actor.id.get(),
             attempt,
             "interaction from outside the home server refused again"
         );

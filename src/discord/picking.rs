@@ -15,8 +15,8 @@ use crate::{
         selection::{Choice, combine, numbers},
         state::Decision,
     },
-    bridge::Bridge,
     decisions::{self, Outcome},
+    discord::bridge::Bridge,
     store::Approval,
 };
 

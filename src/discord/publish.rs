@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use serenity::all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId, RoleId};
+use serenity::all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId};
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
@@ -15,8 +15,8 @@ use super::{
     custom_id::{CardAction, CardCustomId},
 };
 use crate::{
-    approvals::state::ApprovalState,
-    bridge::Bridge,
+    approvals::{ids::ApprovalId, state::ApprovalState},
+    discord::bridge::Bridge,
     store::{Approval, now_ms},
 };
 
@@ -49,7 +49,7 @@ pub enum Synced {
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one.
-#[instrument(skip_all, fields(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id))]
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = bridge.card_turns.take(approval.id).await;
     match bridge.store.approval(approval.id).await? {
@@ -67,40 +67,33 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
             if let Some(found) = card_already_posted(bridge, approval).await? {
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
-                bridge.store.card_posted(approval.id, found.get(), ApprovalState::Pending).await?;
+                bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles: Vec<RoleId> =
-                bridge.reviewer_roles_for(&approval.workflow_id).into_iter().map(RoleId::new).collect();
-            let channel = ChannelId::new(approval.channel_id);
+            let roles = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+            let channel = approval.channel_id;
             if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
             bridge.store.card_attempted(approval.id).await?;
             let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
-            bridge.store.card_posted(approval.id, message.id.get(), approval.state).await?;
+            bridge.store.card_posted(approval.id, message.id, approval.state).await?;
             bridge.metrics.card_posted();
-            info!(message_id = message.id.get(), channel_id = approval.channel_id, "card posted");
+            info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(
-                &bridge.discord,
-                &bridge.scenario,
-                &bridge.previews,
-                approval,
-                MessageId::new(message_id),
-            );
+            let edit = edit_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
                     bridge.store.card_updated(approval.id, approval.state).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
-                    warn!(message_id, "the card was deleted; it will not be edited again");
+                    warn!(message_id = message_id.get(), "the card was deleted; it will not be edited again");
                     bridge.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
@@ -115,15 +108,14 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 /// A card is recognised by its Approve button (Confirm on a selection card), whose `custom_id`
 /// names the approval.
 async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
-    let trusted_since = now_ms() - NONCE_TRUST.as_millis() as i64;
+    let trusted_since = now_ms() - i64::try_from(NONCE_TRUST.as_millis()).unwrap_or(i64::MAX);
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
     let button =
         if approval.snapshot.selection.is_some() { CardAction::Confirm } else { CardAction::Approve };
     let approve = CardCustomId::new(button, approval.id).to_string();
-    let recent =
-        ChannelId::new(approval.channel_id).messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let recent = approval.channel_id.messages(&bridge.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {
             matches!(component, ActionRowComponent::Button(button)
@@ -137,19 +129,19 @@ async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Opt
 /// waits for its turn.
 #[derive(Default)]
 pub struct CardTurns {
-    turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<ApprovalId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The turn to write one card, held until dropped.
 pub struct CardTurn<'a> {
     turns: &'a CardTurns,
-    id: i64,
+    id: ApprovalId,
     held: Option<OwnedMutexGuard<()>>,
 }
 
 impl CardTurns {
     /// Waits for the turn to write the card of approval `id`.
-    pub async fn take(&self, id: i64) -> CardTurn<'_> {
+    pub async fn take(&self, id: ApprovalId) -> CardTurn<'_> {
         let turn = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(id).or_default().clone();
         CardTurn { turns: self, id, held: Some(turn.lock_owned().await) }
     }

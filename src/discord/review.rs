@@ -2,8 +2,9 @@
 //! The menus and Confirm of selection cards go on in [`super::picking`].
 
 use serenity::all::{
-    ActionRowComponent, ComponentInteraction, Context, CreateActionRow, CreateInputText,
-    CreateInteractionResponse, CreateModal, InputTextStyle, Member, ModalInteraction, User,
+    ActionRowComponent, ChannelId, ComponentInteraction, Context, CreateActionRow, CreateInputText,
+    CreateInteractionResponse, CreateModal, InputTextStyle, Member, MessageId, ModalInteraction, RoleId,
+    User,
 };
 use tracing::{info, warn};
 
@@ -15,8 +16,9 @@ use super::{
 };
 use crate::{
     approvals::state::{ApprovalState, Decision},
-    bridge::{Bridge, may_decide},
     decisions::{self, Outcome},
+    discord::bridge::Bridge,
+    routes::may_decide,
     store::{Approval, Refusal, Reviewer},
 };
 
@@ -41,7 +43,7 @@ async fn clicked(
     else {
         return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
-    let Some(_work) = bridge.begin_work() else {
+    let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
     if id.action == CardAction::FullSize {
@@ -49,8 +51,8 @@ async fn clicked(
     }
     let card = Click {
         id,
-        channel_id: click.channel_id.get(),
-        message_id: click.message.id.get(),
+        channel_id: click.channel_id,
+        message_id: click.message.id,
         member: click.member.as_ref(),
         user: &click.user,
     };
@@ -86,7 +88,7 @@ async fn submitted(
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
         return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
-    let Some(_work) = bridge.begin_work() else {
+    let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
     let reason = reason_of(modal);
@@ -99,8 +101,8 @@ async fn submitted(
     let reason = Some(reason).filter(|r| !r.is_empty());
     let card = Click {
         id,
-        channel_id: modal.channel_id.get(),
-        message_id: card.id.get(),
+        channel_id: modal.channel_id,
+        message_id: card.id,
         member: modal.member.as_ref(),
         user: &modal.user,
     };
@@ -129,8 +131,8 @@ pub(super) async fn tell(ctx: &Context, answer: &Answerable<'_>, words: &str) {
 /// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
 pub(super) struct Click<'a> {
     pub(super) id: CardCustomId,
-    pub(super) channel_id: u64,
-    pub(super) message_id: u64,
+    pub(super) channel_id: ChannelId,
+    pub(super) message_id: MessageId,
     pub(super) member: Option<&'a Member>,
     pub(super) user: &'a User,
 }
@@ -162,7 +164,7 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
     if let Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) = &outcome {
         if let Err(err) = sync_card(bridge, current).await {
             // The watcher edits the card on its next pass: the row says it is not current.
-            warn!(approval_id = current.id, job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
+            warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
     }
 }
@@ -182,20 +184,20 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
     else {
         return refuse("This card is not one approval-bridge knows; nothing was changed.");
     };
-    let required = bridge.reviewer_roles_for(&approval.workflow_id);
-    let roles: Vec<u64> = member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
-    if !may_decide(&required, &roles, member.and_then(|m| m.permissions)) {
+    let required = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+    let roles = member.map_or(&[][..], |m| &m.roles[..]);
+    if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
         let needed = needed_roles(&required);
         let refusal = Refusal {
             actor: &reviewer(member, user),
-            guild_id: Some(bridge.home.id().get()),
+            guild_id: Some(bridge.home.id()),
             approval_id: Some(approval.id),
             attempt: attempt(click.id.action),
             why: &format!("lacks {needed}"),
         };
         // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
         bridge.store.refused(&refusal).await?;
-        info!(approval_id = approval.id, job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
+        info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
         return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
     }
     if approval.message_id.is_none() {
@@ -246,10 +248,10 @@ pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
         .and_then(|m| m.nick.clone())
         .or_else(|| user.global_name.clone())
         .unwrap_or_else(|| user.name.clone());
-    Reviewer { id: user.id.get(), name }
+    Reviewer { id: user.id, name }
 }
 
-fn needed_roles(required: &[u64]) -> String {
+fn needed_roles(required: &[RoleId]) -> String {
     if required.is_empty() {
         return "the Manage Server permission".into();
     }
@@ -298,7 +300,10 @@ mod tests {
     #[test]
     fn the_roles_needed_are_named_as_mentions() {
         assert_eq!(needed_roles(&[]), "the Manage Server permission");
-        assert_eq!(needed_roles(&[1]), "the <@&1> role");
-        assert_eq!(needed_roles(&[1, 2, 3]), "the <@&1>, <@&2> or <@&3> role");
+        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
+        assert_eq!(
+            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
+            "the <@&1>, <@&2> or <@&3> role"
+        );
     }
 }

@@ -27,11 +27,8 @@ use tokio::{
 use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
 
-use super::{
-    health::{Probe, assess},
-    metrics::CONTENT_TYPE,
-};
-use crate::{bridge::Bridge, store::now_ms};
+use super::health::{Probe, assess};
+use crate::{discord::bridge::Bridge, metrics::CONTENT_TYPE, store::now_ms};
 
 /// How long `/healthz` waits for the database before calling it unresponsive.
 pub const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -194,9 +191,9 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
     let probe = Probe {
         database,
         gateway_connected: gateway_connected(&state).await,
-        shutting_down: state.bridge.is_shutting_down(),
+        shutting_down: state.bridge.lifecycle.is_shutting_down(),
         standby: state.standby.borrow().clone(),
-        last_success_ms: state.bridge.poll_status().last_success_ms,
+        last_success_ms: state.bridge.polls.status().last_success_ms,
         started_ms: state.started_ms,
         now_ms: now_ms(),
         poll_interval: state.poll_interval,

@@ -1,9 +1,6 @@
-//! Operations: the health and metrics listener on `HTTP_ADDR`, the metrics registry, and the
-//! `approval-bridge health` probe that container health checks run.
+//! Operations: the health and metrics listener on `HTTP_ADDR` and the `approval-bridge health`
+//! probe that container health checks run. The registry it renders is [`crate::metrics`].
 
 pub mod health;
 pub mod http;
-pub mod metrics;
 pub mod probe;
-
-pub use metrics::Metrics;

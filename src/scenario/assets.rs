@@ -9,8 +9,7 @@ use tracing::instrument;
 use super::client::{Call, ScenarioClient, field};
 use super::error::ScenarioError;
 use super::jobs::parse_each;
-use super::types::Asset;
-use crate::approvals::ids::AssetId;
+use crate::approvals::{ids::AssetId, wire::Asset};
 
 /// Ids per `POST /assets/get-bulk` request. The SDK documents a limit of 200; 100 keeps answers
 /// small (an asset record is a few KB).

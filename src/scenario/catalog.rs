@@ -32,7 +32,10 @@ impl WorkflowCatalog {
     pub async fn list(&self, client: &ScenarioClient) -> Result<Arc<Vec<WorkflowSummary>>, ScenarioError> {
         let mut cached = self.cached.lock().await;
         if let Some((at, list)) = cached.as_ref().filter(|(at, _)| at.elapsed() < self.ttl) {
-            tracing::trace!(age_ms = at.elapsed().as_millis() as u64, "workflow list from the cache");
+            tracing::trace!(
+                age_ms = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "workflow list from the cache"
+            );
             return Ok(list.clone());
         }
         let mut list = client.list_workflows().await?;

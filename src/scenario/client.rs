@@ -16,7 +16,7 @@ use super::error::{ScenarioError, api_message, excerpt};
 use super::retry::{RetryPolicy, is_retryable_status};
 use super::settings::ScenarioSettings;
 use crate::approvals::ids::WorkflowId;
-use crate::ops::Metrics;
+use crate::metrics::Metrics;
 
 /// A client of the Scenario API. Cheap to clone: clones share one connection pool and one
 /// workflow-name cache.
@@ -216,7 +216,7 @@ impl ScenarioClient {
             warn!(
                 endpoint = call.endpoint,
                 attempts,
-                delay_ms = delay.as_millis() as u64,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 failure = %failure,
                 "retrying a Scenario request"
             );

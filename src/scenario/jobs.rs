@@ -7,10 +7,12 @@ use time::format_description::well_known::Rfc3339;
 use tracing::{instrument, warn};
 
 use super::client::{Call, ScenarioClient, field, malformed};
-use super::enums::{JobStatus, JobType};
 use super::error::ScenarioError;
-use super::types::Job;
-use crate::approvals::ids::{JobId, WorkflowId};
+use crate::approvals::{
+    enums::{JobStatus, JobType},
+    ids::{JobId, WorkflowId},
+    wire::Job,
+};
 
 /// The most items the API returns per page.
 pub const MAX_PAGE_SIZE: u32 = 100;

@@ -7,10 +7,10 @@ use tracing::instrument;
 use super::client::{Call, ScenarioClient, field, malformed};
 use super::error::ScenarioError;
 use super::jobs::{UnreadableItem, parse_each};
-use super::types::{Job, Workflow, WorkflowSummary};
 use crate::approvals::{
     ids::{JobId, NodeId, WorkflowId},
     state::Decision,
+    wire::{Job, Workflow, WorkflowSummary},
 };
 
 const GET_WORKFLOW: &str = "GET /workflows/{workflowId}";

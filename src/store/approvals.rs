@@ -1,14 +1,15 @@
 //! The approvals table: one row per gate, and its guarded transitions.
 
+use serenity::all::{ChannelId, MessageId, UserId};
 use sqlx::{Sqlite, query::Query, sqlite::SqliteArguments};
 
 use super::{
-    Store, StoreError,
+    Snowflake, Store, StoreError,
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
 use crate::approvals::{
-    ids::{ClaimToken, JobId, NodeId, WorkflowId},
+    ids::{ApprovalId, ClaimToken, JobId, NodeId, WorkflowId},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -17,7 +18,7 @@ use crate::approvals::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct Approval {
     /// Row id; the card's buttons lead here.
-    pub id: i64,
+    pub id: ApprovalId,
     /// The workflow the run belongs to.
     pub workflow_id: WorkflowId,
     /// The run (workflow job).
@@ -31,11 +32,11 @@ pub struct Approval {
     /// When the bridge found the gate, unix milliseconds.
     pub found_at: i64,
     /// The channel of the card.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The nonce the card is posted with, so a repeated post returns the first message.
     pub card_nonce: String,
     /// The card, once posted.
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
     /// Whether a person deleted the card.
     pub card_deleted: bool,
     /// Whether the card shows the current state.
@@ -63,7 +64,7 @@ pub struct Approval {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenGate {
     /// Row id.
-    pub id: i64,
+    pub id: ApprovalId,
     /// The run.
     pub job_id: JobId,
     /// The gate node.
@@ -76,7 +77,7 @@ pub struct OpenGate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewer {
     /// Discord user id.
-    pub id: u64,
+    pub id: UserId,
     /// Display name at the time, for logs and the audit trail.
     pub name: String,
 }
@@ -93,7 +94,7 @@ pub struct NewApproval {
     /// What the card will show.
     pub snapshot: ReviewSnapshot,
     /// Where the card goes.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
 }
 
 /// The answer to a claim.
@@ -134,7 +135,7 @@ impl TryFrom<Row> for Approval {
     type Error = StoreError;
 
     fn try_from(row: Row) -> Result<Self, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt { id: row.id, what };
+        let corrupt = |what: String| StoreError::Corrupt { id: ApprovalId::new(row.id), what };
         let state =
             ApprovalState::parse(&row.state).ok_or_else(|| corrupt(format!("state {:?}", row.state)))?;
         let snapshot =
@@ -149,20 +150,21 @@ impl TryFrom<Row> for Approval {
             None => None,
             Some(json) => Some(serde_json::from_str(json).map_err(|e| corrupt(format!("picks ({e})")))?),
         };
-        let decided_by = row
-            .decided_by
-            .map(|id| Reviewer { id: id as u64, name: row.decided_by_name.clone().unwrap_or_default() });
+        let decided_by = row.decided_by.map(|id| Reviewer {
+            id: UserId::from_column(id),
+            name: row.decided_by_name.clone().unwrap_or_default(),
+        });
         Ok(Approval {
-            id: row.id,
+            id: ApprovalId::new(row.id),
             workflow_id: row.workflow_id.into(),
             job_id: row.job_id.into(),
             node_id: row.node_id.into(),
             state,
             snapshot,
             found_at: row.found_at,
-            channel_id: row.channel_id as u64,
+            channel_id: ChannelId::from_column(row.channel_id),
             card_nonce: row.card_nonce,
-            message_id: row.message_id.map(|m| m as u64),
+            message_id: row.message_id.map(MessageId::from_column),
             card_deleted: row.card_deleted_at.is_some(),
             card_current: row.card_current,
             card_attempted_at: row.card_attempted_at,
@@ -191,8 +193,10 @@ pub(super) fn new_card_nonce() -> String {
 impl Store {
     /// Stores a newly found gate; `None` when the gate was already known.
     pub async fn insert_approval(&self, new: &NewApproval) -> Result<Option<Approval>, StoreError> {
-        let gate_json = serde_json::to_string(&new.snapshot)
-            .map_err(|e| StoreError::Corrupt { id: 0, what: format!("card snapshot ({e})") })?;
+        let gate_json = serde_json::to_string(&new.snapshot).map_err(|e| StoreError::Corrupt {
+            id: ApprovalId::new(0),
+            what: format!("card snapshot ({e})"),
+        })?;
         let mut tx = self.pool.begin().await?;
         let row: Option<Row> = sqlx::query_as(
             "INSERT INTO approvals (workflow_id, job_id, node_id, iteration, gate_json, found_at, channel_id, card_nonce)
@@ -206,7 +210,7 @@ impl Store {
         .bind(new.snapshot.iteration)
         .bind(gate_json)
         .bind(now_ms())
-        .bind(new.channel_id as i64)
+        .bind(new.channel_id.column())
         .bind(new_card_nonce())
         .fetch_optional(&mut *tx)
         .await?;
@@ -222,9 +226,9 @@ impl Store {
     }
 
     /// One approval by row id.
-    pub async fn approval(&self, id: i64) -> Result<Option<Approval>, StoreError> {
+    pub async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StoreError> {
         let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE id = ?")
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await?;
         row.map(Approval::try_from).transpose()
@@ -258,6 +262,7 @@ impl Store {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(id, job_id, node_id, state)| {
+                let id = ApprovalId::new(id);
                 let state = ApprovalState::parse(&state)
                     .ok_or_else(|| StoreError::Corrupt { id, what: format!("state {state:?}") })?;
                 Ok(OpenGate { id, job_id: job_id.into(), node_id: node_id.into(), state })
@@ -286,8 +291,8 @@ impl Store {
     /// Records the posted card; it is current only if the state did not move since rendering.
     pub async fn card_posted(
         &self,
-        id: i64,
-        message_id: u64,
+        id: ApprovalId,
+        message_id: MessageId,
         rendered: ApprovalState,
     ) -> Result<(), StoreError> {
         // A click on the card may have recorded this very message first (`card_seen`).
@@ -295,10 +300,10 @@ impl Store {
             "UPDATE approvals SET message_id = ?, card_current = (state = ?)
              WHERE id = ? AND message_id IS NOT ?",
         )
-        .bind(message_id as i64)
+        .bind(message_id.column())
         .bind(rendered.as_str())
-        .bind(id)
-        .bind(message_id as i64);
+        .bind(id.get())
+        .bind(message_id.column());
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted).detail(format!("message {message_id}"));
         self.transition(update, entry).await?;
         Ok(())
@@ -306,34 +311,34 @@ impl Store {
 
     /// Records the message of a card the bridge posted but did not record yet, learnt from a
     /// click on it; `false` when its message id was recorded meanwhile.
-    pub async fn card_seen(&self, id: i64, message_id: u64) -> Result<bool, StoreError> {
+    pub async fn card_seen(&self, id: ApprovalId, message_id: MessageId) -> Result<bool, StoreError> {
         // Only open gates lack a message, and their cards are posted open: the card is current
         // while the row is still pending.
         let update = sqlx::query(
             "UPDATE approvals SET message_id = ?, card_current = (state = 'pending')
              WHERE id = ? AND message_id IS NULL",
         )
-        .bind(message_id as i64)
-        .bind(id);
+        .bind(message_id.column())
+        .bind(id.get());
         let entry = NewAudit::by_bridge(id, AuditAction::CardPosted)
             .detail(format!("message {message_id}, seen in a click"));
         self.transition(update, entry).await
     }
 
     /// Notes that posting the card is being tried, keeping the time of the first try.
-    pub async fn card_attempted(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_attempted(&self, id: ApprovalId) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_attempted_at = COALESCE(card_attempted_at, ?) WHERE id = ?")
             .bind(now_ms())
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
-    pub async fn card_updated(&self, id: i64, rendered: ApprovalState) -> Result<(), StoreError> {
+    pub async fn card_updated(&self, id: ApprovalId, rendered: ApprovalState) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = ? AND state = ?")
-            .bind(id)
+            .bind(id.get())
             .bind(rendered.as_str())
             .execute(&self.pool)
             .await?;
@@ -341,11 +346,11 @@ impl Store {
     }
 
     /// Notes that a person deleted the card, so the bridge stops editing it.
-    pub async fn card_deleted(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_deleted(&self, id: ApprovalId) -> Result<(), StoreError> {
         let update =
             sqlx::query("UPDATE approvals SET card_deleted_at = ? WHERE id = ? AND card_deleted_at IS NULL")
                 .bind(now_ms())
-                .bind(id);
+                .bind(id.get());
         self.transition(update, NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
         Ok(())
     }
@@ -354,7 +359,7 @@ impl Store {
     /// recording what they chose and why.
     pub async fn claim(
         &self,
-        id: i64,
+        id: ApprovalId,
         reviewer: &Reviewer,
         decision: Decision,
         reason: Option<&str>,
@@ -366,7 +371,7 @@ impl Store {
     /// Claims a pending selection gate for `reviewer` under `token`, to send `picks`.
     pub async fn claim_picks(
         &self,
-        id: i64,
+        id: ApprovalId,
         reviewer: &Reviewer,
         picks: &[u32],
         token: &ClaimToken,
@@ -377,7 +382,7 @@ impl Store {
     /// The claim itself: what is claimed is a decision, its reason, and for a selection its picks.
     async fn claim_with(
         &self,
-        id: i64,
+        id: ApprovalId,
         reviewer: &Reviewer,
         (decision, reason, picks): (Decision, Option<&str>, Option<&[u32]>),
         token: &ClaimToken,
@@ -391,11 +396,11 @@ impl Store {
         .bind(decision.as_str())
         .bind(reason)
         .bind(&picks_json)
-        .bind(reviewer.id as i64)
+        .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
         .bind(token.as_str())
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = won else {
@@ -432,7 +437,7 @@ impl Store {
              WHERE id = ? AND state = 'deciding' AND claim_token IS ? RETURNING *",
         )
         .bind(token.as_str())
-        .bind(claimed.id)
+        .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
         .fetch_optional(&self.pool)
         .await?;
@@ -441,9 +446,9 @@ impl Store {
 
     /// Notes that a claim is kept while Scenario cannot be reached, so its card is edited to say
     /// the decision is being sent.
-    pub async fn card_shows_sending(&self, id: i64) -> Result<(), StoreError> {
+    pub async fn card_shows_sending(&self, id: ApprovalId) -> Result<(), StoreError> {
         sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ? AND state = 'deciding'")
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -455,7 +460,7 @@ impl Store {
         let sent = sqlx::query(
             "UPDATE approvals SET decision_sent = 1 WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
         )
-        .bind(claimed.id)
+        .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
         .execute(&self.pool)
         .await?;
@@ -476,7 +481,7 @@ impl Store {
         )
         .bind(to.as_str())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
             .from(ApprovalState::Deciding)
@@ -495,7 +500,7 @@ impl Store {
                  card_current = 0
              WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
         )
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry = match &claimed.decided_by {
             Some(reviewer) => NewAudit::by(id, reviewer, AuditAction::Released),
@@ -510,7 +515,7 @@ impl Store {
     /// `false` when the gate was no longer in state `from`.
     pub async fn settle(
         &self,
-        id: i64,
+        id: ApprovalId,
         from: ApprovalState,
         to: ApprovalState,
         detail: &str,
@@ -527,7 +532,7 @@ impl Store {
         .bind(to.as_str())
         .bind(detail)
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(from.as_str());
         let entry = NewAudit::by_bridge(id, AuditAction::Settled).from(from).to(to).detail(detail);
         self.transition(update, entry).await
@@ -551,7 +556,7 @@ impl Store {
         .bind(to.as_str())
         .bind(detail)
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
         let entry =
             NewAudit::by_bridge(id, AuditAction::Settled).from(ApprovalState::Deciding).to(to).detail(detail);

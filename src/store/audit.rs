@@ -3,8 +3,10 @@
 
 use sqlx::SqliteConnection;
 
-use super::{Reviewer, Store, StoreError, now_ms};
-use crate::approvals::state::ApprovalState;
+use serenity::all::GuildId;
+
+use super::{Reviewer, Snowflake, Store, StoreError, now_ms};
+use crate::approvals::{ids::ApprovalId, state::ApprovalState};
 
 /// What happened to an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +78,7 @@ pub struct AuditEntry {
 
 /// An entry about to be written.
 pub(super) struct NewAudit {
-    approval_id: i64,
+    approval_id: ApprovalId,
     actor: Option<Reviewer>,
     action: AuditAction,
     from_state: Option<ApprovalState>,
@@ -86,7 +88,7 @@ pub(super) struct NewAudit {
 }
 
 impl NewAudit {
-    pub(super) fn by_bridge(approval_id: i64, action: AuditAction) -> Self {
+    pub(super) fn by_bridge(approval_id: ApprovalId, action: AuditAction) -> Self {
         Self {
             approval_id,
             actor: None,
@@ -98,7 +100,7 @@ impl NewAudit {
         }
     }
 
-    pub(super) fn by(approval_id: i64, reviewer: &Reviewer, action: AuditAction) -> Self {
+    pub(super) fn by(approval_id: ApprovalId, reviewer: &Reviewer, action: AuditAction) -> Self {
         Self { actor: Some(reviewer.clone()), ..Self::by_bridge(approval_id, action) }
     }
 
@@ -135,9 +137,9 @@ pub(super) async fn insert(conn: &mut SqliteConnection, entry: &NewAudit) -> Res
         "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, reason, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(entry.approval_id)
+    .bind(entry.approval_id.get())
     .bind(now_ms())
-    .bind(entry.actor.as_ref().map(|a| a.id as i64))
+    .bind(entry.actor.as_ref().map(|a| a.id.column()))
     .bind(entry.actor.as_ref().map(|a| a.name.as_str()))
     .bind(entry.action.as_str())
     .bind(entry.from_state.map(ApprovalState::as_str))
@@ -155,9 +157,9 @@ pub struct Refusal<'a> {
     /// Who tried.
     pub actor: &'a Reviewer,
     /// The server it came from; `None` for a DM or a user-installed context.
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<GuildId>,
     /// The card it was about, when a card of this bridge in the home server.
-    pub approval_id: Option<i64>,
+    pub approval_id: Option<ApprovalId>,
     /// What was tried, e.g. `approve` or `/approvals watch`.
     pub attempt: &'a str,
     /// Why it was refused.
@@ -204,10 +206,10 @@ impl Store {
              RETURNING attempts",
         )
         .bind(now / 60_000)
-        .bind(refusal.actor.id as i64)
+        .bind(refusal.actor.id.column())
         .bind(bounded(refusal.actor.name.clone()))
-        .bind(refusal.guild_id.map_or(0, |g| g as i64))
-        .bind(refusal.approval_id.unwrap_or(0))
+        .bind(refusal.guild_id.map_or(0, Snowflake::column))
+        .bind(refusal.approval_id.map_or(0, ApprovalId::get))
         .bind(bounded(refusal.attempt.to_owned()))
         .bind(bounded(refusal.why.to_owned()))
         .bind(now)
@@ -235,9 +237,9 @@ impl Store {
     }
 
     /// The audit trail of one approval, oldest first.
-    pub async fn audit_of(&self, approval_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_of(&self, approval_id: ApprovalId) -> Result<Vec<AuditEntry>, StoreError> {
         let entries = sqlx::query_as("SELECT * FROM audit WHERE approval_id = ? ORDER BY id")
-            .bind(approval_id)
+            .bind(approval_id.get())
             .fetch_all(&self.pool)
             .await?;
         Ok(entries)

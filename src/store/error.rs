@@ -1,5 +1,7 @@
 //! Storage errors mapped to their meaning, in one place.
 
+use crate::approvals::ids::ApprovalId;
+
 /// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,7 +28,7 @@ pub enum StoreError {
     #[error("approval {id} holds an unreadable {what}")]
     Corrupt {
         /// The approval's row id.
-        id: i64,
+        id: ApprovalId,
         /// Which column, and what was found.
         what: String,
     },

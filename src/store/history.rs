@@ -1,6 +1,8 @@
 //! Recent decisions, read from the audit trail for `/approvals history`.
 
-use super::{Reviewer, Store, StoreError};
+use serenity::all::UserId;
+
+use super::{Reviewer, Snowflake, Store, StoreError};
 use crate::approvals::ids::{JobId, NodeId, WorkflowId};
 
 /// A decision as the audit trail recorded it: by a reviewer through a card, or seen in Scenario.
@@ -34,7 +36,7 @@ pub struct HistoryQuery {
     /// Only this workflow.
     pub workflow_id: Option<WorkflowId>,
     /// Only this reviewer (Discord user id).
-    pub reviewer_id: Option<u64>,
+    pub reviewer_id: Option<UserId>,
     /// At most this many, newest first.
     pub limit: u32,
 }
@@ -68,7 +70,7 @@ impl Store {
              ORDER BY au.id DESC LIMIT ?3",
         )
         .bind(query.workflow_id.as_ref().map(WorkflowId::as_str))
-        .bind(query.reviewer_id.map(|id| id as i64))
+        .bind(query.reviewer_id.map(Snowflake::column))
         .bind(query.limit)
         .fetch_all(&self.pool)
         .await?;
@@ -78,7 +80,9 @@ impl Store {
 
 impl From<Row> for PastDecision {
     fn from(row: Row) -> Self {
-        let by = row.actor_id.map(|id| Reviewer { id: id as u64, name: row.actor_name.unwrap_or_default() });
+        let by = row
+            .actor_id
+            .map(|id| Reviewer { id: UserId::from_column(id), name: row.actor_name.unwrap_or_default() });
         Self {
             at: row.at,
             by,

@@ -16,7 +16,9 @@ mod selections;
 mod stats;
 mod watches;
 
-use std::{str::FromStr, time::Duration};
+use std::{num::NonZeroU64, str::FromStr, time::Duration};
+
+use serenity::all::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use sqlx::{
     SqlitePool,
@@ -87,6 +89,32 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+/// A Discord id as a column holds it. Snowflakes fit in 63 bits, so the `INTEGER` column holds
+/// the same number; these two conversions are the only place ids meet raw integers.
+pub(crate) trait Snowflake: Sized {
+    /// The column's value.
+    fn column(self) -> i64;
+    /// The id a column holds. The bridge writes only serenity ids, never 0; a 0 written by
+    /// something else reads as the largest id, which names nothing, rather than a panic.
+    fn from_column(column: i64) -> Self;
+}
+
+macro_rules! snowflake {
+    ($($id:ty),*) => {$(
+        impl Snowflake for $id {
+            fn column(self) -> i64 {
+                self.get() as i64
+            }
+
+            fn from_column(column: i64) -> Self {
+                Self::from(NonZeroU64::new(column as u64).unwrap_or(NonZeroU64::MAX))
+            }
+        }
+    )*};
+}
+
+snowflake!(ChannelId, GuildId, MessageId, RoleId, UserId);
 
 /// The current time as unix milliseconds, the unit of every time column.
 pub fn now_ms() -> i64 {

@@ -1,11 +1,13 @@
 //! Reposting a card a person deleted by mistake (`/approvals repost`).
 
+use serenity::all::ChannelId;
+
 use super::{
-    Approval, Reviewer, Store, StoreError,
+    Approval, Reviewer, Snowflake, Store, StoreError,
     approvals::{Row, into_approvals, new_card_nonce},
     audit::{self, AuditAction, NewAudit},
 };
-use crate::approvals::ids::JobId;
+use crate::approvals::ids::{ApprovalId, JobId};
 
 impl Store {
     /// The approvals of one run, oldest first.
@@ -18,8 +20,8 @@ impl Store {
     /// answer the old one with the deleted message. `None` when the card was not deleted.
     pub async fn repost_card(
         &self,
-        id: i64,
-        channel_id: u64,
+        id: ApprovalId,
+        channel_id: ChannelId,
         by: &Reviewer,
     ) -> Result<Option<Approval>, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -30,8 +32,8 @@ impl Store {
              WHERE id = ? AND card_deleted_at IS NOT NULL RETURNING *",
         )
         .bind(new_card_nonce())
-        .bind(channel_id as i64)
-        .bind(id)
+        .bind(channel_id.column())
+        .bind(id.get())
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {

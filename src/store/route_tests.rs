@@ -1,5 +1,7 @@
 //! Unit tests of the watches, the route audit, the decision history and reposts.
 
+use serenity::all::{ChannelId, MessageId, RoleId, UserId};
+
 use super::{
     tests::{temp_store, token},
     *,
@@ -10,15 +12,15 @@ use crate::approvals::{
 };
 
 fn admin() -> Reviewer {
-    Reviewer { id: 42, name: "admin".into() }
+    Reviewer { id: UserId::new(42), name: "admin".into() }
 }
 
 fn route(workflow: &str, channel: u64, role: Option<u64>) -> NewWatch {
     NewWatch {
         workflow_id: workflow.into(),
         workflow_name: format!("{workflow} name"),
-        channel_id: channel,
-        reviewer_role_id: role,
+        channel_id: ChannelId::new(channel),
+        reviewer_role_id: role.map(RoleId::new),
     }
 }
 
@@ -36,13 +38,13 @@ async fn gate(store: &Store, workflow: &str, job: &str) -> Approval {
         job_id: job.into(),
         node_id: "gate".into(),
         snapshot,
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
     };
     store.insert_approval(&new).await.unwrap().unwrap()
 }
 
 async fn decide(store: &Store, approval: &Approval, by: u64, decision: Decision, reason: Option<&str>) {
-    let reviewer = Reviewer { id: by, name: format!("r{by}") };
+    let reviewer = Reviewer { id: UserId::new(by), name: format!("r{by}") };
     let Claim::Won(claimed) = store.claim(approval.id, &reviewer, decision, reason, &token()).await.unwrap()
     else {
         panic!("the claim must win");
@@ -55,7 +57,7 @@ async fn a_route_is_set_replaced_and_removed_and_every_change_is_audited() {
     let (store, _dir) = temp_store().await;
     store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
     let replaced = store.set_watch(&route("wflow_a", 2, Some(7)), &admin()).await.unwrap();
-    assert_eq!((replaced.channel_id, replaced.reviewer_role_id), (2, Some(7)));
+    assert_eq!((replaced.channel_id, replaced.reviewer_role_id), (ChannelId::new(2), Some(RoleId::new(7))));
     assert_eq!(store.watches().await.unwrap(), std::slice::from_ref(&replaced));
     assert_eq!(store.remove_watch(&"wflow_a".into(), &admin()).await.unwrap(), Some(replaced));
     assert_eq!(
@@ -93,7 +95,7 @@ async fn history_lists_decisions_newest_first_filtered_by_workflow_and_reviewer(
 
     let of_a = HistoryQuery { workflow_id: Some("wflow_a".into()), limit: 10, ..Default::default() };
     assert_eq!(store.decision_history(&of_a).await.unwrap().len(), 2);
-    let by_two = HistoryQuery { reviewer_id: Some(2), limit: 10, ..Default::default() };
+    let by_two = HistoryQuery { reviewer_id: Some(UserId::new(2)), limit: 10, ..Default::default() };
     let by_two = store.decision_history(&by_two).await.unwrap();
     assert_eq!(by_two.iter().map(|d| d.job_id.as_str()).collect::<Vec<_>>(), ["job_2"]);
     let one = HistoryQuery { limit: 1, ..Default::default() };
@@ -104,12 +106,19 @@ async fn history_lists_decisions_newest_first_filtered_by_workflow_and_reviewer(
 async fn a_reposted_card_gets_a_fresh_nonce_and_only_a_deleted_card_is_reposted() {
     let (store, _dir) = temp_store().await;
     let row = gate(&store, "wflow_a", "job_1").await;
-    store.card_posted(row.id, 99, ApprovalState::Pending).await.unwrap();
-    assert!(store.repost_card(row.id, 11, &admin()).await.unwrap().is_none(), "the card is still there");
+    store.card_posted(row.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
+    assert!(
+        store.repost_card(row.id, ChannelId::new(11), &admin()).await.unwrap().is_none(),
+        "the card is still there"
+    );
     store.card_deleted(row.id).await.unwrap();
-    let fresh = store.repost_card(row.id, 11, &admin()).await.unwrap().expect("deleted cards are reposted");
+    let fresh = store
+        .repost_card(row.id, ChannelId::new(11), &admin())
+        .await
+        .unwrap()
+        .expect("deleted cards are reposted");
     assert_ne!(fresh.card_nonce, row.card_nonce);
-    assert_eq!((fresh.message_id, fresh.card_deleted, fresh.channel_id), (None, false, 11));
+    assert_eq!((fresh.message_id, fresh.card_deleted, fresh.channel_id), (None, false, ChannelId::new(11)));
     assert_eq!(store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(), [row.id]);
     let last = store.audit_of(row.id).await.unwrap().pop().unwrap();
     assert_eq!((last.action.as_str(), last.actor_id), ("card_reposted", Some(42)));

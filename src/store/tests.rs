@@ -1,6 +1,8 @@
+use serenity::all::{ChannelId, GuildId, MessageId, UserId};
+
 use super::*;
 use crate::approvals::{
-    ids::ClaimToken,
+    ids::{ApprovalId, ClaimToken},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
@@ -26,7 +28,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             prompts: vec![],
             selection: None,
         },
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
     }
 }
 
@@ -37,7 +39,7 @@ pub(crate) fn token() -> ClaimToken {
 
 /// A reviewer with user id `id`.
 pub(crate) fn reviewer(id: u64) -> Reviewer {
-    Reviewer { id, name: format!("reviewer{id}") }
+    Reviewer { id: UserId::new(id), name: format!("reviewer{id}") }
 }
 
 fn actions(entries: &[AuditEntry]) -> Vec<&str> {
@@ -158,7 +160,7 @@ async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
     let stale = store.insert_approval(&gate("job_1", "c")).await.unwrap().unwrap();
     let deleted = store.insert_approval(&gate("job_1", "d")).await.unwrap().unwrap();
     for (row, message) in [(&current, 2), (&stale, 3), (&deleted, 4)] {
-        store.card_posted(row.id, message, ApprovalState::Pending).await.unwrap();
+        store.card_posted(row.id, MessageId::new(message), ApprovalState::Pending).await.unwrap();
     }
     store
         .settle(stale.id, stale.state, ApprovalState::DecidedElsewhere, "approved in Scenario")
@@ -166,7 +168,7 @@ async fn cards_to_sync_lists_unposted_and_stale_cards_but_not_deleted_ones() {
         .unwrap();
     store.settle(deleted.id, deleted.state, ApprovalState::RunEnded, "run failed").await.unwrap();
     store.card_deleted(deleted.id).await.unwrap();
-    let ids: Vec<i64> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
+    let ids: Vec<ApprovalId> = store.cards_to_sync().await.unwrap().iter().map(|a| a.id).collect();
     assert_eq!(ids, [unposted.id, stale.id]);
 }
 
@@ -175,7 +177,7 @@ async fn a_card_rendered_before_a_transition_is_not_current() {
     let (store, _dir) = temp_store().await;
     let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
     store.settle(row.id, row.state, ApprovalState::RunEnded, "run failed").await.unwrap();
-    store.card_posted(row.id, 99, ApprovalState::Pending).await.unwrap();
+    store.card_posted(row.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
     assert!(!store.approval(row.id).await.unwrap().unwrap().card_current);
     store.card_updated(row.id, ApprovalState::RunEnded).await.unwrap();
     assert!(store.approval(row.id).await.unwrap().unwrap().card_current);
@@ -202,8 +204,8 @@ async fn a_refused_attempt_is_audited_and_changes_nothing() {
     assert_eq!((last.action.as_str(), last.actor_id), ("refused", Some(5)));
 }
 
-fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<i64>, attempt: &'a str) -> Refusal<'a> {
-    Refusal { actor, guild_id: Some(77), approval_id, attempt, why: "no reviewer role" }
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> Refusal<'a> {
+    Refusal { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "no reviewer role" }
 }
 
 #[tokio::test]

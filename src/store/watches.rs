@@ -1,7 +1,9 @@
 //! The watches table (per-workflow routes set by admins) and its append-only trail,
 //! `route_audit`.
 
-use super::{Reviewer, Store, StoreError, now_ms};
+use serenity::all::{ChannelId, RoleId, UserId};
+
+use super::{Reviewer, Snowflake, Store, StoreError, now_ms};
 use crate::approvals::ids::WorkflowId;
 
 /// A route set with `/approvals watch`: the gates of one workflow go to one channel.
@@ -12,9 +14,9 @@ pub struct Watch {
     /// Its name when the route was set.
     pub workflow_name: String,
     /// The channel of its cards.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The role that decides its gates; `None`: the default reviewers.
-    pub reviewer_role_id: Option<u64>,
+    pub reviewer_role_id: Option<RoleId>,
     /// The admin who set the route.
     pub set_by: Reviewer,
     /// When, unix milliseconds.
@@ -29,9 +31,9 @@ pub struct NewWatch {
     /// Its name in Scenario.
     pub workflow_name: String,
     /// The channel of its cards.
-    pub channel_id: u64,
+    pub channel_id: ChannelId,
     /// The role that decides its gates; `None`: the default reviewers.
-    pub reviewer_role_id: Option<u64>,
+    pub reviewer_role_id: Option<RoleId>,
 }
 
 /// One stored route change.
@@ -73,9 +75,9 @@ impl From<Row> for Watch {
         Self {
             workflow_id: row.workflow_id.into(),
             workflow_name: row.workflow_name,
-            channel_id: row.channel_id as u64,
-            reviewer_role_id: row.reviewer_role_id.map(|r| r as u64),
-            set_by: Reviewer { id: row.set_by as u64, name: row.set_by_name },
+            channel_id: ChannelId::from_column(row.channel_id),
+            reviewer_role_id: row.reviewer_role_id.map(RoleId::from_column),
+            set_by: Reviewer { id: UserId::from_column(row.set_by), name: row.set_by_name },
             set_at: row.set_at,
         }
     }
@@ -109,22 +111,22 @@ impl Store {
         )
         .bind(new.workflow_id.as_str())
         .bind(&new.workflow_name)
-        .bind(new.channel_id as i64)
-        .bind(new.reviewer_role_id.map(|r| r as i64))
-        .bind(by.id as i64)
+        .bind(new.channel_id.column())
+        .bind(new.reviewer_role_id.map(Snowflake::column))
+        .bind(by.id.column())
         .bind(&by.name)
         .bind(at)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(AUDIT)
             .bind(at)
-            .bind(by.id as i64)
+            .bind(by.id.column())
             .bind(&by.name)
             .bind("watch")
             .bind(new.workflow_id.as_str())
             .bind(&new.workflow_name)
-            .bind(new.channel_id as i64)
-            .bind(new.reviewer_role_id.map(|r| r as i64))
+            .bind(new.channel_id.column())
+            .bind(new.reviewer_role_id.map(Snowflake::column))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -148,13 +150,13 @@ impl Store {
         };
         sqlx::query(AUDIT)
             .bind(now_ms())
-            .bind(by.id as i64)
+            .bind(by.id.column())
             .bind(&by.name)
             .bind("unwatch")
             .bind(workflow_id.as_str())
             .bind(&removed.workflow_name)
-            .bind(removed.channel_id as i64)
-            .bind(removed.reviewer_role_id.map(|r| r as i64))
+            .bind(removed.channel_id.column())
+            .bind(removed.reviewer_role_id.map(Snowflake::column))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

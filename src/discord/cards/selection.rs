@@ -19,7 +19,7 @@ use crate::{
         state::ApprovalState,
     },
     discord::custom_id::{CardAction, CardCustomId},
-    previews::AssetView,
+    discord::previews::AssetView,
     store::Approval,
 };
 

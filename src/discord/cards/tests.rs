@@ -1,15 +1,19 @@
 use serde_json::Value;
+use serenity::all::{ChannelId, UserId};
 
 use super::*;
-use crate::previews::NotShown;
+use crate::discord::previews::NotShown;
 use crate::{
-    approvals::review::{ReviewSnapshot, ShownPrompt},
+    approvals::{
+        ids::ApprovalId,
+        review::{ReviewSnapshot, ShownPrompt},
+    },
     store::Reviewer,
 };
 
 fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
     Approval {
-        id: 42,
+        id: ApprovalId::new(42),
         workflow_id: "wflow_1".into(),
         job_id: "job_1".into(),
         node_id: "gate".into(),
@@ -23,7 +27,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
             selection: None,
         },
         found_at: 1_700_000_100_000,
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
         card_nonce: "n0nce".into(),
         message_id: None,
         card_deleted: false,
@@ -46,7 +50,7 @@ fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
 
 /// How each asset is shown when every preview could be made.
 fn views(a: &Approval) -> Vec<AssetView> {
-    let names = crate::previews::plan::preview_names(&a.snapshot.assets);
+    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
     a.snapshot
         .assets
         .iter()
@@ -94,8 +98,8 @@ fn a_pending_card_offers_approve_and_reject_leading_back_to_its_row() {
     assert_eq!(labels, ["Approve", "Reject", "Full size"]);
     let ids: Vec<_> =
         buttons.iter().map(|b| CardCustomId::parse(b["custom_id"].as_str().unwrap()).unwrap()).collect();
-    let expected =
-        [CardAction::Approve, CardAction::Reject, CardAction::FullSize].map(|a| CardCustomId::new(a, 42));
+    let expected = [CardAction::Approve, CardAction::Reject, CardAction::FullSize]
+        .map(|a| CardCustomId::new(a, ApprovalId::new(42)));
     assert_eq!(ids, expected);
     assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
     assert_eq!(message["embeds"][0]["image"]["url"], "attachment://image1_asset_1.jpg");
@@ -224,7 +228,7 @@ fn long_texts_are_cut_with_an_ellipsis_and_the_card_stays_within_discord_limits(
 fn a_decided_card_has_no_buttons_and_shows_who_decided_what_and_when() {
     let mut a = approval(vec![asset(1, "image", 10)], vec![]);
     a.state = ApprovalState::Rejected;
-    a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+    a.decided_by = Some(Reviewer { id: UserId::new(7), name: "ana".into() });
     a.decided_at = Some(1_700_000_200_000);
     a.reason = Some("wrong palette".into());
     let edit = update(&a);
@@ -260,7 +264,7 @@ fn a_decided_card_full_to_the_brim_keeps_its_decision_within_discord_limits() {
         let mut a = approval(assets, prompts);
         a.snapshot.workflow_name = "W".repeat(300);
         a.state = ApprovalState::Rejected;
-        a.decided_by = Some(Reviewer { id: 7, name: "ana".into() });
+        a.decided_by = Some(Reviewer { id: UserId::new(7), name: "ana".into() });
         a.decided_at = Some(1_700_000_200_000);
         a.reason = Some("r".repeat(500));
         let edit = update(&a);

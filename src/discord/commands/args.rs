@@ -69,7 +69,7 @@ pub struct Caller {
     /// Who, for the audit trail.
     pub who: Reviewer,
     /// Their role ids.
-    pub roles: Vec<u64>,
+    pub roles: Vec<RoleId>,
     /// Their permissions in the channel, as the interaction carries them.
     pub permissions: Option<Permissions>,
 }
@@ -84,8 +84,8 @@ impl Caller {
             .or_else(|| user.global_name.clone())
             .unwrap_or_else(|| user.name.clone());
         Self {
-            who: Reviewer { id: user.id.get(), name },
-            roles: member.map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
+            who: Reviewer { id: user.id, name },
+            roles: member.map(|m| m.roles.clone()).unwrap_or_default(),
             permissions: member.and_then(|m| m.permissions),
         }
     }

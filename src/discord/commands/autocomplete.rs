@@ -10,7 +10,7 @@ use serenity::all::{
 use tracing::warn;
 
 use super::{Caller, GROUP, access, allowed};
-use crate::{bridge::Bridge, discord::cards::cut};
+use crate::{discord::bridge::Bridge, discord::cards::cut};
 
 /// Most choices Discord accepts.
 pub const MAX_CHOICES: usize = 25;
@@ -44,7 +44,12 @@ pub async fn on_autocomplete(
 /// (id, name) of the workflows `sub` can take.
 async fn workflows(bridge: &Bridge, sub: &str) -> Vec<(String, String)> {
     if sub == "unwatch" {
-        return bridge.routes().into_iter().map(|w| (w.workflow_id.into_inner(), w.workflow_name)).collect();
+        return bridge
+            .routes
+            .all()
+            .into_iter()
+            .map(|w| (w.workflow_id.into_inner(), w.workflow_name))
+            .collect();
     }
     match tokio::time::timeout(LIST_TIMEOUT, bridge.workflows.list(&bridge.scenario)).await {
         Ok(Ok(list)) => list.iter().map(|w| (w.id.to_string(), w.name.clone())).collect(),

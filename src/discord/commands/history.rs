@@ -5,7 +5,7 @@ use serenity::all::Context;
 use super::{args::Args, text::fit};
 use crate::{
     approvals::{ids::WorkflowId, selection::numbers},
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     store::{HistoryQuery, PastDecision},
 };
@@ -25,13 +25,13 @@ pub async fn run(
     let workflow = args.string("workflow");
     // A name typed by hand (not picked from the list) is matched against the routes.
     let workflow_id = workflow.map(|typed| {
-        let routes = bridge.routes();
+        let routes = bridge.routes.all();
         let named = routes.into_iter().find(|w| w.workflow_name.eq_ignore_ascii_case(typed));
         named.map_or_else(|| WorkflowId::new(typed), |w| w.workflow_id)
     });
     let limit = args.integer("limit").map_or(DEFAULT_LIMIT, |n| n.clamp(1, i64::from(MAX_LIMIT)) as u32);
     let reviewer = args.user("reviewer");
-    let query = HistoryQuery { workflow_id, reviewer_id: reviewer.map(|u| u.get()), limit };
+    let query = HistoryQuery { workflow_id, reviewer_id: reviewer, limit };
     let decisions = bridge.store.decision_history(&query).await?;
     if decisions.is_empty() {
         answer.say(ctx, "No decision recorded yet for that choice.").await?;

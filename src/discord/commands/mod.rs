@@ -26,7 +26,7 @@ pub use args::{Args, Caller};
 pub use autocomplete::on_autocomplete;
 
 use super::reply::Answerable;
-use crate::bridge::{Bridge, is_admin};
+use crate::{discord::bridge::Bridge, routes::is_admin};
 
 /// The name of the command group.
 pub const GROUP: &str = "approvals";
@@ -53,7 +53,7 @@ pub fn access(name: &str) -> Option<Access> {
 pub fn allowed(bridge: &Bridge, caller: &Caller, access: Access) -> bool {
     match access {
         Access::Admin => is_admin(caller.permissions),
-        Access::Reader => bridge.may_read(&caller.roles, caller.permissions),
+        Access::Reader => bridge.routes.may_read(&caller.roles, caller.permissions),
     }
 }
 
@@ -148,9 +148,9 @@ pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -
         "watch" => watch::watch(bridge, ctx, command, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, ctx, &answer, &caller, args).await,
         "watches" => watches::run(bridge, ctx, &answer).await,
-        "pending" => pending::run(bridge, ctx, &answer, guild_id.get(), args).await,
+        "pending" => pending::run(bridge, ctx, &answer, guild_id, args).await,
         "history" => history::run(bridge, ctx, &answer, args).await,
-        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id.get(), args).await,
+        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, ctx, &answer).await,
         _ => status::run(bridge, ctx, &answer).await,
     }

@@ -1,11 +1,11 @@
 //! `/approvals pending [workflow] [page]`: the gates waiting for a decision, oldest first, with
 //! how long they have waited and a link to each card, a page at a time.
 
-use serenity::all::Context;
+use serenity::all::{Context, GuildId};
 
 use super::{args::Args, text::fit};
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     store::Approval,
 };
@@ -19,7 +19,7 @@ pub async fn run(
     bridge: &Bridge,
     ctx: &Context,
     answer: &Answerable<'_>,
-    guild_id: u64,
+    guild_id: GuildId,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let workflow = args.string("workflow");
@@ -43,7 +43,7 @@ pub async fn run(
 }
 
 /// Page `page` (from 1, clamped to the last) of `open`, oldest first.
-pub fn render_page(open: &[Approval], guild_id: u64, page: i64, workflow: Option<&str>) -> String {
+pub fn render_page(open: &[Approval], guild_id: GuildId, page: i64, workflow: Option<&str>) -> String {
     let pages = open.len().div_ceil(PAGE);
     let page = usize::try_from(page).unwrap_or(1).clamp(1, pages);
     let lines: Vec<String> =
@@ -68,7 +68,7 @@ pub fn render_page(open: &[Approval], guild_id: u64, page: i64, workflow: Option
 }
 
 /// One gate: workflow, run, gate, how long it waited, and its card.
-fn line(a: &Approval, guild_id: u64) -> String {
+fn line(a: &Approval, guild_id: GuildId) -> String {
     let card = match (a.message_id, a.card_deleted) {
         (_, true) => format!("card deleted: `/approvals repost job:{}`", cut(a.job_id.as_str(), 60)),
         (Some(m), false) => {
@@ -96,6 +96,10 @@ fn line(a: &Approval, guild_id: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serenity::all::{ChannelId, MessageId, UserId};
+
+    use crate::approvals::ids::ApprovalId;
+
     use super::*;
     use crate::approvals::{
         review::ReviewSnapshot,
@@ -106,7 +110,7 @@ mod tests {
     fn longest(n: i64) -> Approval {
         let long = |c: &str| c.repeat(500);
         Approval {
-            id: n,
+            id: ApprovalId::new(n),
             workflow_id: long("w").into(),
             job_id: long("j").into(),
             node_id: long("n").into(),
@@ -125,14 +129,14 @@ mod tests {
                 }),
             },
             found_at: i64::MAX,
-            channel_id: u64::MAX,
+            channel_id: ChannelId::new(u64::MAX),
             card_nonce: String::new(),
-            message_id: Some(u64::MAX),
+            message_id: Some(MessageId::new(u64::MAX)),
             card_deleted: false,
             card_current: true,
             card_attempted_at: None,
             decision: None,
-            decided_by: Some(crate::store::Reviewer { id: 1, name: long("r") }),
+            decided_by: Some(crate::store::Reviewer { id: UserId::new(1), name: long("r") }),
             decided_at: None,
             reason: None,
             claim_token: None,
@@ -144,7 +148,7 @@ mod tests {
     #[test]
     fn a_full_page_of_the_longest_lines_fits_in_one_answer() {
         let open: Vec<Approval> = (1..=20).map(longest).collect();
-        let text = render_page(&open, u64::MAX, 2, Some(&"w".repeat(500)));
+        let text = render_page(&open, GuildId::new(u64::MAX), 2, Some(&"w".repeat(500)));
         assert!(text.chars().count() <= 2000, "{}", text.chars().count());
         assert_eq!(text.lines().filter(|l| l.starts_with("• ")).count(), PAGE, "{text}");
         assert!(!text.contains("more."), "nothing left out of a page: {text}");

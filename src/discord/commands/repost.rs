@@ -3,13 +3,13 @@
 //! The row gets a fresh nonce: Discord de-duplicates a nonce for a few minutes and would answer
 //! the old one with the deleted message instead of posting a card.
 
-use serenity::all::Context;
+use serenity::all::{ChannelId, Context, GuildId, MessageId};
 use tracing::{info, warn};
 
 use super::args::{Args, Caller};
 use crate::{
     approvals::ids::JobId,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{
         cards::cut,
         publish::{Synced, sync_card},
@@ -23,7 +23,7 @@ pub async fn run(
     ctx: &Context,
     answer: &Answerable<'_>,
     caller: &Caller,
-    guild_id: u64,
+    guild_id: GuildId,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let Some(job) = args.string("job") else {
@@ -49,11 +49,16 @@ pub async fn run(
         let mut posted = Vec::new();
         for approval in open.iter().filter(|a| a.card_deleted) {
             let channel =
-                bridge.route_for(&approval.workflow_id).map_or(approval.channel_id, |r| r.channel_id);
+                bridge.routes.route_for(&approval.workflow_id).map_or(approval.channel_id, |r| r.channel_id);
             let Some(fresh) = bridge.store.repost_card(approval.id, channel, &caller.who).await? else {
                 continue;
             };
-            info!(approval_id = fresh.id, channel_id = channel, by = caller.who.id, "card reposted");
+            info!(
+                approval_id = fresh.id.get(),
+                channel_id = channel.get(),
+                by = caller.who.id.get(),
+                "card reposted"
+            );
             match sync_card(bridge, &fresh).await {
                 Ok(Synced::Posted) => {
                     let now = bridge.store.approval(fresh.id).await?;
@@ -63,7 +68,7 @@ pub async fn run(
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    warn!(approval_id = fresh.id, error = %err, "reposted card not posted yet; the watcher retries");
+                    warn!(approval_id = fresh.id.get(), error = %err, "reposted card not posted yet; the watcher retries");
                     return Ok(answer
                         .finish(ctx, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
                         .await?);
@@ -76,6 +81,6 @@ pub async fn run(
     Ok(())
 }
 
-fn link(guild_id: u64, channel_id: u64, message_id: u64) -> String {
+fn link(guild_id: GuildId, channel_id: ChannelId, message_id: MessageId) -> String {
     format!("https://discord.com/channels/{guild_id}/{channel_id}/{message_id}")
 }

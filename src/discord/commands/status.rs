@@ -4,7 +4,7 @@
 use serenity::all::Context;
 
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     redact::redacted,
 };
@@ -12,7 +12,7 @@ use crate::{
 /// Answers with the bridge's state, in a few lines.
 pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
     let open = bridge.store.open_approvals().await?;
-    let polls = bridge.poll_status();
+    let polls = bridge.polls.status();
     let mut lines = vec![format!("**approval-bridge {}**", env!("CARGO_PKG_VERSION"))];
     lines.push(match polls.last_success_ms {
         Some(ms) => format!("Last successful poll: <t:{}:R>.", ms / 1000),
@@ -30,8 +30,8 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         gates.push_str(&format!(" {deleted} of their cards were deleted (`/approvals repost`)."));
     }
     lines.push(gates);
-    let routes = bridge.routes().len();
-    lines.push(match bridge.default_channel() {
+    let routes = bridge.routes.all().len();
+    lines.push(match bridge.routes.default_channel() {
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });

@@ -3,16 +3,16 @@
 use serenity::all::Context;
 
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
-    watcher::PollReport,
+    polls::PollReport,
 };
 
 /// Asks the watcher for a pass and answers with its report.
 pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
     // A pass may take longer than Discord's 3 s: acknowledge first.
     answer.defer(ctx).await?;
-    let text = match bridge.poll_now().await {
+    let text = match bridge.polls.now().await {
         Ok(report) => describe(&report),
         Err(why) => {
             format!("The poll failed: {}. `/approvals status` shows the recent errors.", cut(&why, 1500))

@@ -1,6 +1,8 @@
 //! Answers that fit Discord's 2000 characters by construction: lines that do not fit are left
 //! out and counted, never cut in the middle of a link.
 
+use serenity::all::RoleId;
+
 use crate::discord::cards::cut;
 
 /// Most characters in a message's content.
@@ -39,7 +41,7 @@ pub fn fit(header: &str, lines: &[String], footer: &str) -> String {
 }
 
 /// A role as a mention, or who decides without one.
-pub fn deciders(role: Option<u64>, defaults: &[u64]) -> String {
+pub fn deciders(role: Option<RoleId>, defaults: &[RoleId]) -> String {
     match (role, defaults) {
         (Some(role), _) => format!("<@&{role}>"),
         (None, []) => "members with Manage Server".to_owned(),
@@ -65,8 +67,9 @@ mod tests {
 
     #[test]
     fn deciders_are_the_route_role_else_the_defaults_else_admins() {
-        assert_eq!(deciders(Some(5), &[1]), "<@&5>");
-        assert_eq!(deciders(None, &[1, 2]), "the default reviewers (<@&1>, <@&2>)");
+        let (one, two, five) = (RoleId::new(1), RoleId::new(2), RoleId::new(5));
+        assert_eq!(deciders(Some(five), &[one]), "<@&5>");
+        assert_eq!(deciders(None, &[one, two]), "the default reviewers (<@&1>, <@&2>)");
         assert_eq!(deciders(None, &[]), "members with Manage Server");
     }
 }

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     approvals::ids::WorkflowId,
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{
         cards::cut,
         reply::{Answerable, Handled, refuse},
@@ -57,17 +57,17 @@ async fn set_route(
     let (workflow_id, workflow_name) =
         check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
     check_postable(&ctx.http, guild_id, channel_id).await?;
-    let before = bridge.routes().into_iter().find(|w| w.workflow_id == workflow_id);
-    let role = args.role("reviewer_role").map(RoleId::get);
-    let new = NewWatch { workflow_id, workflow_name, channel_id: channel_id.get(), reviewer_role_id: role };
-    let saved = bridge.set_route(&new, &caller.who).await?;
-    info!(workflow_id = %saved.workflow_id, channel_id = saved.channel_id, reviewer_role_id = ?saved.reviewer_role_id, by = caller.who.id, "route set");
+    let before = bridge.routes.all().into_iter().find(|w| w.workflow_id == workflow_id);
+    let role = args.role("reviewer_role");
+    let new = NewWatch { workflow_id, workflow_name, channel_id, reviewer_role_id: role };
+    let saved = bridge.routes.set(&new, &caller.who).await?;
+    info!(workflow_id = %saved.workflow_id, channel_id = saved.channel_id.get(), reviewer_role_id = ?saved.reviewer_role_id.map(RoleId::get), by = caller.who.id.get(), "route set");
     let mut text = format!(
         "Gates of **{}** (`{}`) now go to <#{}>, decided by {}.",
         cut(&saved.workflow_name, 100),
         saved.workflow_id,
         saved.channel_id,
-        deciders(saved.reviewer_role_id, bridge.default_reviewer_roles()),
+        deciders(saved.reviewer_role_id, bridge.routes.default_reviewer_roles()),
     );
     if let Some(before) = before.filter(|b| b.channel_id != saved.channel_id) {
         text.push_str(&format!(" Cards already posted stay in <#{}>.", before.channel_id));
@@ -143,7 +143,7 @@ pub async fn unwatch(
         answer.say(ctx, "Give the workflow to stop watching; nothing was changed.").await?;
         return Ok(());
     };
-    let routes = bridge.routes();
+    let routes = bridge.routes.all();
     let found = routes
         .iter()
         .find(|w| w.workflow_id.as_str() == typed)
@@ -156,9 +156,9 @@ pub async fn unwatch(
         answer.say(ctx, text).await?;
         return Ok(());
     };
-    bridge.remove_route(&route.workflow_id, &caller.who).await?;
-    info!(workflow_id = %route.workflow_id, by = caller.who.id, "route removed");
-    let next = match bridge.default_channel() {
+    bridge.routes.remove(&route.workflow_id, &caller.who).await?;
+    info!(workflow_id = %route.workflow_id, by = caller.who.id.get(), "route removed");
+    let next = match bridge.routes.default_channel() {
         Some(channel) => format!("New gates go to the default channel <#{channel}>."),
         None => "New gates are not posted (there is no default channel).".to_owned(),
     };

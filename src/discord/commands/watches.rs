@@ -4,20 +4,20 @@ use serenity::all::Context;
 
 use super::text::{deciders, fit};
 use crate::{
-    bridge::Bridge,
+    discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
 };
 
 /// Answers with the routes.
 pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
-    let defaults = bridge.default_reviewer_roles();
-    let rest = match bridge.default_channel() {
+    let defaults = bridge.routes.default_reviewer_roles();
+    let rest = match bridge.routes.default_channel() {
         Some(channel) => {
             format!("Other workflows go to <#{channel}>, decided by {}.", deciders(None, defaults))
         }
         None => "Other workflows are not posted (no APPROVAL_CHANNEL_ID).".to_owned(),
     };
-    let routes = bridge.routes();
+    let routes = bridge.routes.all();
     if routes.is_empty() {
         answer
             .say(ctx, format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))

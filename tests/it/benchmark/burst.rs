@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 use approval_bridge::{
     app,
     approvals::{detect::Flow, review::ReviewSnapshot},
-    bridge::Bridge,
     config::Settings,
     discord,
+    discord::bridge::Bridge,
     scenario::{JobQuery, ScenarioClient},
     store::{NewApproval, Store},
     watcher::Watcher,
 };
+use serenity::all::ChannelId;
 
 use super::{
     Scale,
@@ -137,7 +138,7 @@ async fn store_gates(bridge: &Bridge, channels: &[u64], order: Order) -> Result<
             job_id: gate.job_id.clone(),
             node_id: gate.node_id.clone(),
             snapshot: ReviewSnapshot::new(&gate, "Burst".to_owned(), None, &[]),
-            channel_id,
+            channel_id: ChannelId::new(channel_id),
         };
         bridge.store.insert_approval(&new).await.map_err(|e| e.to_string())?;
     }

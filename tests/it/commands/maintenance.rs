@@ -9,7 +9,7 @@ async fn repost_posts_a_deleted_card_again_with_a_fresh_nonce() {
     let (_, job) = parked(&app, "Lighthouse");
     app.poll().await;
     let before = app.approval(&job, "review").await;
-    app.discord.delete_message_by_person(app.channel, before.message_id.unwrap());
+    app.discord.delete_message_by_person(app.channel, before.message_id.unwrap().get());
     app.store().card_deleted(before.id).await.unwrap();
     let pending = run(&app, &app.reviewer("rita"), approvals("pending")).await;
     assert!(pending.contains(&format!("card deleted: `/approvals repost job:{job}`")), "{pending}");
@@ -18,7 +18,7 @@ async fn repost_posts_a_deleted_card_again_with_a_fresh_nonce() {
     assert!(refused.starts_with("Only members with the Manage Server permission"), "{refused}");
     let answer = run(&app, &admin(), approvals("repost").opt("job", text(&job))).await;
     let after = app.approval(&job, "review").await;
-    let message = after.message_id.expect("a new card");
+    let message = after.message_id.expect("a new card").get();
     let link = format!("https://discord.com/channels/{}/{}/{message}", app.discord.guild_id(), app.channel);
     assert_eq!(answer, format!("Card posted again: {link}"));
     assert_ne!(after.card_nonce, before.card_nonce, "the old nonce would return the deleted message");

@@ -26,7 +26,7 @@ async fn more_gates_than_fit_one_answer_are_paged_with_a_jump_link_to_each_card(
             "[open card](https://discord.com/channels/{}/{}/{})",
             app.discord.guild_id(),
             approval.channel_id,
-            approval.message_id.unwrap()
+            approval.message_id.unwrap().get()
         );
         let shown: Vec<String> =
             lines(&first).into_iter().chain(lines(&second)).filter(|l| l.contains(job.as_str())).collect();

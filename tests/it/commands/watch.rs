@@ -124,6 +124,20 @@ async fn a_channel_the_bot_cannot_post_in_is_refused_and_nothing_is_saved() {
 }
 
 #[tokio::test]
+async fn a_bot_that_owns_the_server_may_route_to_a_channel_whose_overwrites_deny_it() {
+    let app = spawn_app().await;
+    app.discord.make_bot_the_owner();
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let read_only = app.discord.add_channel("announcements", ChannelAccess::ReadOnly);
+    let call =
+        approvals("watch").opt("workflow", text(&workflow)).opt("channel", OptionValue::Channel(read_only));
+    let answer = run(&app, &admin(), call).await;
+    assert!(!answer.contains("cannot post cards"), "the owner has every permission: {answer}");
+    let watches = app.store().watches().await.unwrap();
+    assert_eq!(watches.iter().map(|w| w.channel_id.get()).collect::<Vec<_>>(), [read_only], "{answer}");
+}
+
+#[tokio::test]
 async fn everyone_as_the_reviewer_role_is_refused() {
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());

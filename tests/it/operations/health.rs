@@ -1,11 +1,14 @@
 //! `/healthz` through HTTP, a listener that cannot be opened, and `approval-bridge health`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use approval_bridge::{app::App, config::Settings};
 
 use super::{health, run_binary, spawn_app_with_ops};
-use crate::support::fake_scenario::{Endpoint, Fault};
+use crate::support::{
+    fake_scenario::{Endpoint, Fault},
+    wait::wait_for,
+};
 
 #[tokio::test]
 async fn health_is_ok_on_a_fresh_start_and_after_a_poll() {
@@ -38,20 +41,14 @@ async fn health_fails_once_the_last_successful_poll_is_three_intervals_old() {
     let app = spawn_app_with_ops(|env| _ = env.insert("POLL_INTERVAL_SECS", "2".into())).await;
     app.poll().await;
     app.scenario.inject(Endpoint::ListJobs, Fault::status(503), 1000);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let (status, body) = loop {
-        let (status, body) = health(&app).await;
-        if status != 200 || Instant::now() > deadline {
-            break (status, body);
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let failing = async || Some(health(&app).await).filter(|(status, _)| *status != 200);
+    let (status, body) = wait_for("health to fail", Duration::from_secs(15), failing).await;
     assert_eq!(status, 503, "{body}");
     let reason = body["reasons"][0].as_str().unwrap();
     assert!(reason.starts_with("the last successful poll of Scenario was 6."), "{reason}");
     assert!(reason.ends_with("(more than 3 poll intervals, 6 s)"), "{reason}");
     assert_eq!(body["reasons"].as_array().unwrap().len(), 1, "only the poll is at fault: {body}");
-    assert!(app.bridge().poll_status().failing_streak >= 1);
+    assert!(app.bridge().polls.status().failing_streak >= 1);
 }
 
 #[tokio::test]

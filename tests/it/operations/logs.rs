@@ -16,6 +16,7 @@ use crate::support::{
     app::{PROMPTLY, button, env_for},
     fake_discord::{FakeDiscord, GuildMember, InteractionHandle},
     fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, Fault, FlowTemplate},
+    wait::wait_until,
 };
 
 /// Standard base64 with padding, enough to spell the Basic credentials a leak would show.
@@ -30,14 +31,6 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-async fn eventually(what: &str, timeout: Duration, mut ready: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !ready().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The text of the bridge's final answer to `interaction`.
@@ -90,15 +83,15 @@ async fn a_whole_run_logs_json_with_ids_and_no_secret() {
         .spawn()
         .expect("the binary starts");
 
-    eventually("the card", Duration::from_secs(15), async || !discord.messages_in(channel).is_empty()).await;
-    eventually("health", PROMPTLY, async || get(http_addr, "/healthz").await.status == 200).await;
+    wait_until("the card", Duration::from_secs(15), async || !discord.messages_in(channel).is_empty()).await;
+    wait_until("health", PROMPTLY, async || get(http_addr, "/healthz").await.status == 200).await;
     let card = discord.messages_in(channel).remove(0);
     let message_id: u64 = card["id"].as_str().unwrap().parse().unwrap();
     let custom_id = button(&card, "Approve").expect("an Approve button");
     scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(1000)), 1);
     let member = GuildMember::new("ana").with_roles(&[role]);
     let click = discord.click_button(&member, channel, message_id, &custom_id).await;
-    eventually("the PUT", PROMPTLY, async || scenario.count(Endpoint::UserApproval) == 1).await;
+    wait_until("the PUT", PROMPTLY, async || scenario.count(Endpoint::UserApproval) == 1).await;
     // The shell's own `kill`, so no procps is needed.
     let kill = format!("kill -TERM {}", child.id());
     let killed = Command::new("sh").args(["-c", &kill]).status().expect("sh runs");

@@ -87,7 +87,7 @@ async fn a_failed_poll_counts_each_attempt_and_one_failure() {
     let before = scrape(&app).await;
     // Two retries after the first attempt: three 503s fail the pass.
     app.scenario.inject(Endpoint::ListJobs, Fault::status(503), 3);
-    assert!(app.bridge().poll_now().await.is_err());
+    assert!(app.bridge().polls.now().await.is_err());
     let delta = moved(&before, &scrape(&app).await);
     assert_eq!(delta.get("approval_bridge_polls_total"), Some(&1.0), "{delta:#?}");
     assert_eq!(delta.get("approval_bridge_poll_failures_total"), Some(&1.0));

@@ -1,6 +1,6 @@
 //! Stopping (what SIGTERM triggers) while a decision is in flight loses nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use approval_bridge::{approvals::state::ApprovalState, discord::reply::RESTARTING, store::Store};
 
@@ -8,19 +8,8 @@ use super::parked_run;
 use crate::support::{
     app::{PROMPTLY, spawn_app, spawn_app_with},
     fake_scenario::{Endpoint, Fault},
+    wait::wait_until,
 };
-
-/// Waits until `ready` holds, checking every 20 ms, for at most [`PROMPTLY`].
-async fn until(mut ready: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PROMPTLY;
-    while Instant::now() < deadline {
-        if ready().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}
 
 #[tokio::test]
 async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
@@ -35,10 +24,10 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     // Scenario takes 1.5 s to answer the decision: the stop arrives while it is on the wire.
     app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(1500)), 1);
     let click = app.click(&app.reviewer("ana"), &first_gate, "Approve").await;
-    assert!(until(async || app.scenario.count(Endpoint::UserApproval) == 1).await, "no PUT was sent");
+    wait_until("the PUT", PROMPTLY, async || app.scenario.count(Endpoint::UserApproval) == 1).await;
     assert_eq!(app.approval(&first, "review").await.state, ApprovalState::Deciding);
     let stopping = app.begin_stop();
-    assert!(until(async || app.bridge().is_shutting_down()).await);
+    wait_until("shutdown to begin", PROMPTLY, async || app.bridge().lifecycle.is_shutting_down()).await;
     assert_eq!(
         app.scenario.node_status(&first, "review").as_deref(),
         Some("pending"),
@@ -62,9 +51,9 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     assert_eq!((decided.state, decided.card_current), (ApprovalState::Approved, true));
     let untouched = store.approval(second_gate.id).await.unwrap().unwrap();
     assert_eq!((untouched.state, untouched.decided_by), (ApprovalState::Pending, None));
-    let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
-    let live = app.discord.message(app.channel, untouched.message_id.unwrap()).unwrap();
+    let live = app.discord.message(app.channel, untouched.message_id.unwrap().get()).unwrap();
     assert_eq!(live["components"].as_array().map(Vec::len), Some(1), "still live: {live}");
     store.close().await;
     app.discord.assert_no_rejections();
@@ -82,7 +71,7 @@ async fn a_stop_during_a_pass_stuck_on_scenario_does_not_wait_for_the_pass() {
         let listings = app.scenario.requests_to(Endpoint::ListJobs);
         listings.iter().any(|r| r.fault.as_deref() == Some("delay 60s"))
     };
-    assert!(until(stuck).await, "the watcher never started its next pass");
+    wait_until("the watcher's next pass", PROMPTLY, stuck).await;
 
     let stopping = app.begin_stop();
     let stopped = tokio::time::timeout(Duration::from_secs(20), stopping).await;

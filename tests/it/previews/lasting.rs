@@ -45,7 +45,7 @@ async fn a_decided_card_keeps_its_attachments_without_uploading_them_again() {
 
     let card = card(&app, &job).await;
     assert_eq!(assert_images_are_attachments(&app, &card, 2), posted, "the same attachments");
-    let path = format!("/channels/{}/messages/{}", decided.channel_id, decided.message_id.unwrap());
+    let path = format!("/channels/{}/messages/{}", decided.channel_id, decided.message_id.unwrap().get());
     let edits: Vec<_> =
         app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect();
     assert_eq!(edits.len(), 1);
@@ -93,7 +93,7 @@ async fn an_open_card_from_before_previews_moves_to_attachments_on_its_next_edit
     let approval = app.approval(&job, "review").await;
     // As an older bridge posted it: embeds on the signed URLs, no attachments.
     let urls: Vec<String> = approval.snapshot.assets.iter().map(|a| a.url.clone()).collect();
-    app.discord.rewrite_message(approval.message_id.unwrap(), |message| {
+    app.discord.rewrite_message(approval.message_id.unwrap().get(), |message| {
         message["attachments"] = serde_json::json!([]);
         for (embed, url) in message["embeds"].as_array_mut().unwrap().iter_mut().zip(&urls) {
             embed["image"] = serde_json::json!({ "url": url });

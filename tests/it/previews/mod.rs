@@ -63,7 +63,9 @@ async fn post(app: &TestApp) {
 /// The card of gate `review` of `job` as Discord shows it now.
 async fn card(app: &TestApp, job: &str) -> Value {
     let approval = app.approval(job, "review").await;
-    app.discord.message(approval.channel_id, approval.message_id.expect("posted")).expect("in its channel")
+    app.discord
+        .message(approval.channel_id.get(), approval.message_id.expect("posted").get())
+        .expect("in its channel")
 }
 
 /// The embed image URLs of a card.

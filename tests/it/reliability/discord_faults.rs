@@ -65,7 +65,7 @@ async fn a_card_edit_refused_after_a_decision_is_redone_by_the_next_pass() {
     app.discord.inject("PATCH", EDIT, DiscordFault::Status(500), 1);
     let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
     assert!(app.answer(&click).await.starts_with("Approved."), "the decision stands");
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_some(), "the edit failed, the card is stale: {card}");
 
     // A second click on the stale card is told the truth, and changes nothing.
@@ -75,7 +75,7 @@ async fn a_card_edit_refused_after_a_decision_is_redone_by_the_next_pass() {
 
     let report = app.poll().await;
     assert_eq!(report.cards_updated, 1, "{report:?}");
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "{card}");
     assert!(card.to_string().contains("Approved by <@"), "{card}");
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1, "one PUT");
@@ -115,7 +115,7 @@ async fn a_card_deleted_by_hand_is_not_posted_again_and_its_gate_still_follows_s
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    app.discord.delete_message_by_person(app.channel, approval.message_id.unwrap());
+    app.discord.delete_message_by_person(app.channel, approval.message_id.unwrap().get());
     app.scenario.approve(&job, "review").expect("approved in the web app");
     let report = app.poll().await;
     assert_eq!(report.settled, 1, "{report:?}");
@@ -143,7 +143,7 @@ async fn an_interaction_token_that_expired_before_the_answer_does_not_undo_the_d
     assert_eq!(edit.error_code(), Some(50027), "the token had expired: {}", edit.summary());
     let now = app.approval(&job, "review").await;
     assert_eq!(now.state, ApprovalState::Approved);
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(card.to_string().contains("Approved by <@"), "the card tells everyone: {card}");
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
 

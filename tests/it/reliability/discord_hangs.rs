@@ -64,7 +64,7 @@ async fn a_card_edit_discord_never_answers_is_redone_by_the_next_pass() {
 
     let report = app.poll().await;
     assert_eq!(report.cards_updated, 1, "{report:?}");
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_none() && card.to_string().contains("Approved by <@"), "{card}");
 }
 

@@ -9,6 +9,7 @@ use approval_bridge::{
     discord::publish::sync_card,
     store::{Claim, Reviewer},
 };
+use serenity::all::MessageId;
 
 use super::scenario_faults::parked_run;
 use crate::support::{
@@ -30,7 +31,7 @@ async fn a_put_scenario_applies_but_whose_answer_is_lost_is_sent_exactly_once() 
     assert!(answer.starts_with("Approved."), "the PUT landed, so the reviewer is told so: {answer}");
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
-    assert_eq!(decided.decided_by.map(|r| r.id), Some(ana.user_id));
+    assert_eq!(decided.decided_by.map(|r| r.id.get()), Some(ana.user_id));
     assert_eq!(app.scenario.node_status(&job, "review").as_deref(), Some("success"));
 }
 
@@ -39,7 +40,8 @@ async fn a_restart_while_scenario_is_down_past_the_retry_budget_sends_one_put_on
     let mut app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
+    let reviewer =
+        Reviewer { id: serenity::all::UserId::new(app.reviewer("ana").user_id), name: "ana".into() };
     // The click was claimed by a process that then stopped, before or after its PUT.
     let stopped = ClaimToken::from("claim-of-a-stopped-process");
     let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None, &stopped).await;
@@ -64,7 +66,7 @@ async fn a_restart_while_scenario_is_down_past_the_retry_budget_sends_one_put_on
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     let decided = app.approval(&job, "review").await;
     assert_eq!((decided.state, decided.decided_by.clone()), (ApprovalState::Approved, Some(reviewer)));
-    let card = app.discord.message(decided.channel_id, decided.message_id.unwrap()).unwrap();
+    let card = app.discord.message(decided.channel_id.get(), decided.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_none(), "the card is final: {card}");
     app.poll().await;
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "and it stays one");
@@ -75,22 +77,26 @@ async fn a_click_on_a_card_whose_message_id_is_not_recorded_yet_is_decided() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let posted = app.approval(&job, "review").await;
-    let message_id = posted.message_id.unwrap();
+    let message_id = posted.message_id.unwrap().get();
     // The card is in the channel; the row learns its message id a moment later.
     app.execute_sql(&format!("UPDATE approvals SET message_id = NULL WHERE id = {}", posted.id)).await;
-    let card = app.discord.message(posted.channel_id, message_id).unwrap();
+    let card = app.discord.message(posted.channel_id.get(), message_id).unwrap();
     let approve = button(&card, "Approve").unwrap();
 
-    let click = app.discord.click_button(&app.reviewer("ana"), posted.channel_id, message_id, &approve).await;
+    let click =
+        app.discord.click_button(&app.reviewer("ana"), posted.channel_id.get(), message_id, &approve).await;
     let answer = app.answer(&click).await;
 
     assert!(answer.starts_with("Approved."), "{answer}");
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     let decided = app.approval(&job, "review").await;
-    assert_eq!((decided.state, decided.message_id), (ApprovalState::Approved, Some(message_id)));
+    assert_eq!(
+        (decided.state, decided.message_id),
+        (ApprovalState::Approved, Some(MessageId::new(message_id)))
+    );
     app.poll().await;
     assert_eq!(app.cards().len(), 1, "the card was not posted again");
-    let card = app.discord.message(posted.channel_id, message_id).unwrap();
+    let card = app.discord.message(posted.channel_id.get(), message_id).unwrap();
     assert!(button(&card, "Approve").is_none(), "the card is final: {card}");
 }
 
@@ -105,7 +111,7 @@ async fn a_card_written_from_an_older_copy_of_its_row_still_shows_the_newer_stat
 
     sync_card(app.bridge(), &older).await.expect("the card is written");
 
-    let card = app.discord.message(app.channel, older.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, older.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_none(), "no live buttons on a decided gate: {card}");
     assert!(card.to_string().contains("Approved by <@"), "{card}");
 }
@@ -123,7 +129,7 @@ async fn a_decision_scenario_cannot_take_now_shows_on_the_card_as_being_sent() {
     let answer = app.answer(&submit).await;
     assert!(answer.starts_with("Scenario did not answer. Your decision is recorded"), "{answer}");
 
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_none(), "nobody else takes a recorded decision's gate: {card}");
     assert!(card.to_string().contains("Rejection by <@"), "{card}");
     assert!(card.to_string().contains("is being sent to Scenario"), "{card}");

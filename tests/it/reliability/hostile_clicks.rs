@@ -2,7 +2,7 @@
 //! reason longer than allowed, and random interleavings of clicks by members with and without
 //! the reviewer role (a button the bridge did not make is in `discord_connection.rs`).
 
-use approval_bridge::approvals::state::ApprovalState;
+use approval_bridge::approvals::{ids::ApprovalId, state::ApprovalState};
 use serenity::all::{ButtonStyle, ChannelId, CreateActionRow, CreateButton, CreateMessage};
 
 use super::scenario_faults::parked_run;
@@ -13,7 +13,7 @@ use crate::support::{
 };
 
 /// The audit actions of an approval, in order.
-async fn trail(app: &TestApp, id: i64) -> Vec<String> {
+async fn trail(app: &TestApp, id: ApprovalId) -> Vec<String> {
     app.store().audit_of(id).await.unwrap().into_iter().map(|e| e.action).collect()
 }
 
@@ -22,7 +22,7 @@ async fn a_card_copied_into_another_channel_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     let approve_id = button(&card, "Approve").unwrap();
     let elsewhere = app.discord.add_text_channel("general");
     let lookalike =
@@ -54,7 +54,7 @@ async fn a_click_on_the_card_of_a_run_deleted_in_scenario_closes_the_card_truthf
     assert!(answer.ends_with("nothing was changed."), "{answer}");
     let now = app.approval(&job, "review").await;
     assert_eq!(now.state, ApprovalState::RunEnded);
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "no buttons left: {card}");
     assert!(card.to_string().contains("The run no longer exists in Scenario"), "{card}");
 }
@@ -107,14 +107,14 @@ async fn a_member_without_the_role_never_causes_a_decision_whatever_the_order_of
                 _ => Event::SubmitOpenForms,
             };
             let who = &members[usize::from(!reviewer) * 2 + rng.usize(..2)];
-            let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+            let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
             match event {
                 Event::Approve | Event::Reject => {
                     let label = if matches!(event, Event::Approve) { "Approve" } else { "Reject" };
                     let Some(id) = button(&card, label) else { continue };
                     let Some(click) = app
                         .discord
-                        .try_click_button(who, app.channel, approval.message_id.unwrap(), &id)
+                        .try_click_button(who, app.channel, approval.message_id.unwrap().get(), &id)
                         .await
                     else {
                         continue;

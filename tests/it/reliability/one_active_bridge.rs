@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use approval_bridge::{app::App, bridge::Bridge, store::now_ms};
+use approval_bridge::{app::App, discord::bridge::Bridge, store::now_ms};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use super::scenario_faults::parked_run;
@@ -15,6 +15,7 @@ use crate::{
         child::{ChildBridge, bridge_env},
         fake_discord::FakeDiscord,
         fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
+        wait::{wait_for, wait_until},
     },
 };
 
@@ -41,15 +42,11 @@ async fn start_second(app: &TestApp) -> Second {
 
 /// Waits until `/healthz` at `addr` answers with `status` in its body; returns the body.
 async fn wait_for_health(addr: SocketAddr, status: &str, timeout: Duration) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
+    wait_for(&format!("health to say {status}"), timeout, async || {
         let body: serde_json::Value = serde_json::from_str(&get(addr, "/healthz").await.body).expect("JSON");
-        if body["status"] == status {
-            return body;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "health never said {status}: {body}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        (body["status"] == status).then_some(body)
+    })
+    .await
 }
 
 fn card_posts(discord: &FakeDiscord) -> usize {
@@ -86,14 +83,11 @@ async fn a_second_bridge_stands_by_during_a_rolling_deploy_and_takes_over_withou
     wait_for_health(second.http, "ok", PROMPTLY).await;
     // Health is ok before the taking-over pass ends (a fresh start has three intervals): wait
     // for that pass, so the new run below is found by the pass this test asks for.
-    let deadline = tokio::time::Instant::now() + PROMPTLY;
-    while second.bridge.poll_status() == approval_bridge::bridge::PollStatus::default() {
-        assert!(tokio::time::Instant::now() < deadline, "the second bridge never polled");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let polled = async || second.bridge.polls.status() != approval_bridge::polls::PollStatus::default();
+    wait_until("the second bridge's first pass", PROMPTLY, polled).await;
     let third = first.scenario.add_workflow("Quay", FlowTemplate::single_gate());
     first.scenario.start_parked_run(&third);
-    let report = second.bridge.poll_now().await.expect("the second bridge polls");
+    let report = second.bridge.polls.now().await.expect("the second bridge polls");
     assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
 
     assert_eq!(card_posts(&first.discord), 3, "one card per gate, whoever posted it");

@@ -72,7 +72,7 @@ async fn a_5xx_on_the_decision_leaves_the_card_open_and_says_so() {
     let approval = app.approval(&job, "review").await;
     assert_eq!(approval.state, ApprovalState::Pending);
     assert_eq!(app.scenario.node_status(&job, "review").as_deref(), Some("pending"));
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_some(), "the card stays live: {card}");
     let trail: Vec<String> =
         app.store().audit_of(approval.id).await.unwrap().into_iter().map(|e| e.action).collect();
@@ -151,17 +151,17 @@ async fn polls_survive_429_5xx_resets_and_broken_json_then_post_the_card() {
     for (fault, times, words) in faults {
         let name = fault.name();
         app.scenario.inject(Endpoint::ListJobs, fault, times);
-        let failed = app.bridge().poll_now().await.expect_err(&name);
+        let failed = app.bridge().polls.now().await.expect_err(&name);
         assert!(
             failed.contains("listing workflow runs failed") && failed.contains(words),
             "{name}: {failed}"
         );
         assert!(app.cards().is_empty(), "nothing posted on a failed pass");
     }
-    assert_eq!(app.bridge().poll_status().failing_streak, 5);
+    assert_eq!(app.bridge().polls.status().failing_streak, 5);
     let report = app.poll().await;
     assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
-    assert_eq!(app.bridge().poll_status().failing_streak, 0);
+    assert_eq!(app.bridge().polls.status().failing_streak, 0);
     assert_eq!(app.cards().len(), 1);
     app.discord.assert_no_rejections();
 }

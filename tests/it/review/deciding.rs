@@ -26,7 +26,7 @@ async fn a_reviewer_approves_a_gate_with_one_click() {
 
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
-    let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
     assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
     let decision =
         card["embeds"][0]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "Decision").unwrap();
@@ -57,7 +57,7 @@ async fn a_reviewer_rejects_with_a_reason_that_the_card_shows() {
         (decided.state, decided.reason.as_deref()),
         (ApprovalState::Rejected, Some("the sky is too green"))
     );
-    let card = app.discord.message(app.channel, decided.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
     assert!(card.to_string().contains("the sky is too green"));
     app.discord.assert_no_rejections();
 }

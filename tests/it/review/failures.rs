@@ -66,11 +66,11 @@ async fn a_failing_job_list_fails_the_pass_and_polling_goes_on() {
     // Two passes' worth: each pass tries three times.
     app.scenario.inject(Endpoint::ListJobs, Fault::status(500), 6);
 
-    let started = app.bridge().poll_status().last_success_ms;
+    let started = app.bridge().polls.status().last_success_ms;
     for streak in 1..=2 {
         let failed = app.try_poll().await.expect_err("the pass fails");
         assert!(failed.contains("HTTP 500"), "{failed}");
-        let status = app.bridge().poll_status();
+        let status = app.bridge().polls.status();
         assert_eq!(status.failing_streak, streak);
         assert_eq!(status.last_success_ms, started, "the start-up pass is the last success");
     }
@@ -78,7 +78,7 @@ async fn a_failing_job_list_fails_the_pass_and_polling_goes_on() {
 
     let report = app.poll().await;
     assert_eq!(report.cards_posted, 1, "{report:?}");
-    let status = app.bridge().poll_status();
+    let status = app.bridge().polls.status();
     assert_eq!(status.failing_streak, 0);
     assert!(status.last_success_ms > started && status.recent_errors.len() == 2, "{status:?}");
     app.discord.assert_no_rejections();

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use approval_bridge::{
     approvals::state::ApprovalState,
-    bridge::Bridge,
     config::Settings,
     discord,
+    discord::bridge::Bridge,
     scenario::ScenarioClient,
     store::Store,
     watcher::{Clock, Watcher},

@@ -30,8 +30,8 @@ async fn parked_run(app: &TestApp) -> String {
 
 /// The card of `approval` as Discord shows it now.
 fn card_of(app: &TestApp, approval: &Approval) -> Value {
-    let message_id = approval.message_id.expect("the card was posted");
-    app.discord.message(approval.channel_id, message_id).expect("the card is in its channel")
+    let message_id = approval.message_id.expect("the card was posted").get();
+    app.discord.message(approval.channel_id.get(), message_id).expect("the card is in its channel")
 }
 
 /// The value of the field `name` of a card's first embed.
@@ -47,7 +47,7 @@ fn has_buttons(card: &Value) -> bool {
 
 /// The edits (PATCH) the bridge sent to the card of `approval`.
 fn edits_of(app: &TestApp, approval: &Approval) -> Vec<RecordedRequest> {
-    let message_id = approval.message_id.expect("the card was posted");
+    let message_id = approval.message_id.expect("the card was posted").get();
     let path = format!("/channels/{}/messages/{message_id}", approval.channel_id);
     app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect()
 }

@@ -59,6 +59,6 @@ async fn without_reviewer_roles_members_with_manage_server_decide_and_others_do_
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
-    assert_eq!(decided.decided_by.map(|r| r.id), Some(manager.user_id));
+    assert_eq!(decided.decided_by.map(|r| r.id.get()), Some(manager.user_id));
     app.discord.assert_no_rejections();
 }

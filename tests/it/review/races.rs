@@ -14,12 +14,12 @@ use crate::support::{
 const EDIT_MESSAGE: &str = "/channels/{channel_id}/messages/{message_id}";
 
 #[tokio::test]
-async fn two_reviewers_clicking_together_send_one_approval_and_the_second_hears_who_was_first() {
+async fn two_reviewers_clicking_one_card_send_one_approval_and_the_second_hears_who_was_first() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
     let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
-    let (channel, message) = (approval.channel_id, approval.message_id.unwrap());
+    let (channel, message) = (approval.channel_id.get(), approval.message_id.unwrap().get());
     let approve = button(&card_of(&app, &approval), "Approve").unwrap();
     // Scenario takes its time, so the first decision is still in flight when the second lands;
     // and the card's edit fails, so the buttons stay for a repeated click.

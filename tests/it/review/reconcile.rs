@@ -80,7 +80,7 @@ async fn a_card_deleted_by_a_person_is_noted_and_never_edited_again() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    app.discord.delete_message_by_person(approval.channel_id, approval.message_id.unwrap());
+    app.discord.delete_message_by_person(approval.channel_id.get(), approval.message_id.unwrap().get());
     // Something that needs the card edited.
     app.scenario.approve(&job, "review").unwrap();
 
@@ -95,7 +95,7 @@ async fn a_card_deleted_by_a_person_is_noted_and_never_edited_again() {
     app.poll().await;
     app.poll().await;
     // An edit reads the card first (to keep its attachments): that read finds it gone.
-    let path = format!("/channels/{}/messages/{}", approval.channel_id, approval.message_id.unwrap());
+    let path = format!("/channels/{}/messages/{}", approval.channel_id, approval.message_id.unwrap().get());
     let touches: Vec<_> = app.discord.requests().into_iter().filter(|r| r.path == path).collect();
     assert_eq!(touches.len(), 1, "one request found the card gone; none after it");
     assert_eq!(touches[0].error_code(), Some(10008));

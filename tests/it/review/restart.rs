@@ -82,7 +82,7 @@ async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start() {
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
     let ana = app.reviewer("ana");
-    let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
+    let reviewer = Reviewer { id: serenity::all::UserId::new(ana.user_id), name: "ana".into() };
     let claim = app.store().claim(approval.id, &reviewer, Decision::Reject, Some("too dark"), &gone()).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
 
@@ -110,7 +110,7 @@ async fn a_decision_that_reached_scenario_before_a_stop_is_settled_without_a_sec
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
     let ana = app.reviewer("ana");
-    let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
+    let reviewer = Reviewer { id: serenity::all::UserId::new(ana.user_id), name: "ana".into() };
     let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None, &gone()).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
     // The PUT reached Scenario; the bridge stopped before it heard back.
@@ -140,7 +140,8 @@ async fn a_claim_no_running_decision_holds_is_finished_by_the_next_pass_once() {
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
+    let reviewer =
+        Reviewer { id: serenity::all::UserId::new(app.reviewer("ana").user_id), name: "ana".into() };
     app.store().claim(approval.id, &reviewer, Decision::Approve, None, &gone()).await.unwrap();
 
     app.poll().await;
@@ -156,7 +157,8 @@ async fn a_claim_held_by_a_running_decision_is_left_alone_however_far_the_wall_c
     let app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let reviewer = Reviewer { id: app.reviewer("ana").user_id, name: "ana".into() };
+    let reviewer =
+        Reviewer { id: serenity::all::UserId::new(app.reviewer("ana").user_id), name: "ana".into() };
     let held = app.bridge().claims.hold();
     app.store().claim(approval.id, &reviewer, Decision::Approve, None, held.token()).await.unwrap();
     // The wall clock steps a day ahead (NTP at boot, a resumed VM): the claim looks a day old.

@@ -4,7 +4,7 @@ use approval_bridge::approvals::state::Decision;
 use approval_bridge::scenario::{JobStatus, NodeStatus, ScenarioError};
 use serde_json::json;
 
-use crate::support::fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, GateStatus};
+use crate::support::fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate};
 
 fn ids(wf: &str, run: &str, node: &str) -> (WorkflowId, JobId, NodeId) {
     (wf.into(), run.into(), node.into())
@@ -133,7 +133,7 @@ async fn a_gate_of_an_unknown_node_or_another_workflow_is_not_found() {
 #[tokio::test]
 async fn a_gate_showing_processing_is_found_and_decided() {
     let fake = FakeScenario::start().await;
-    fake.set_gate_status(GateStatus::Processing);
+    fake.gates_wait_as_processing();
     let wf = fake.add_workflow("Posters", FlowTemplate::single_gate());
     let run = fake.start_parked_run(&wf);
     let client = fake.client();

@@ -71,7 +71,7 @@ async fn a_route_to_a_channel_or_role_of_another_server_is_refused_when_saved() 
         .opt("reviewer_role", OptionValue::Role(their_role));
     let answer = run(&app, &admin(), with_role).await;
     assert!(answer.contains("does not exist in this server"), "{answer}");
-    assert!(app.bridge().routes().is_empty());
+    assert!(app.bridge().routes.all().is_empty());
     assert!(app.store().route_audit(10).await.unwrap().is_empty());
 }
 

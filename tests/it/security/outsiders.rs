@@ -2,6 +2,7 @@
 //! sentence, change nothing, reach neither Scenario nor any channel, and are counted.
 
 use approval_bridge::{approvals::state::ApprovalState, store::NewWatch};
+use serenity::all::{ChannelId, UserId};
 
 use super::{assert_refused_as_outside, foreign_admin, only_answers_since};
 use crate::{
@@ -21,12 +22,12 @@ async fn a_foreign_admins_commands_are_each_refused_with_nothing_changed_and_not
     let home_route = NewWatch {
         workflow_id: workflow.as_str().into(),
         workflow_name: "Lighthouse".into(),
-        channel_id: app.channel,
+        channel_id: ChannelId::new(app.channel),
         reviewer_role_id: None,
     };
-    let by = approval_bridge::store::Reviewer { id: 1, name: "ada".into() };
-    app.bridge().set_route(&home_route, &by).await.unwrap();
-    let routes = app.bridge().routes();
+    let by = approval_bridge::store::Reviewer { id: UserId::new(1), name: "ada".into() };
+    app.bridge().routes.set(&home_route, &by).await.unwrap();
+    let routes = app.bridge().routes.all();
     let their_channel = app.discord.add_foreign_text_channel("takeover");
     let their_role = app.discord.add_foreign_role("Their reviewers", "0");
     let mallory = foreign_admin(&app);
@@ -52,7 +53,7 @@ async fn a_foreign_admins_commands_are_each_refused_with_nothing_changed_and_not
         assert_refused_as_outside(&app, &handle).await;
     }
 
-    assert_eq!(app.bridge().routes(), routes, "the routes are as they were");
+    assert_eq!(app.bridge().routes.all(), routes, "the routes are as they were");
     assert_eq!(app.approval(&job, "review").await, before, "the gate is as it was");
     assert!(app.scenario.requests().is_empty(), "nothing asked of Scenario");
     assert_eq!(only_answers_since(&app, seq), Vec::<String>::new(), "nothing but the answers");
@@ -94,12 +95,13 @@ async fn a_forged_click_and_form_naming_another_server_change_nothing_and_send_n
     let (_, job) = parked(&app, "Lighthouse");
     app.poll().await;
     let approval = app.approval(&job, "review").await;
-    let card = app.discord.message(app.channel, approval.message_id.unwrap()).unwrap();
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
     let approve = button(&card, "Approve").unwrap();
     // A real reviewer's id and roles, but the interaction names the other server.
     let forged = app.reviewer("rita").in_guild(app.discord.foreign_guild_id());
 
-    let click = app.discord.click_button(&forged, app.channel, approval.message_id.unwrap(), &approve).await;
+    let click =
+        app.discord.click_button(&forged, app.channel, approval.message_id.unwrap().get(), &approve).await;
     assert_refused_as_outside(&app, &click).await;
     // The form: opened by a genuine Reject click, submitted by a forged interaction.
     let rita = app.reviewer("rita");

@@ -9,6 +9,7 @@ use approval_bridge::{
     store::{Claim, Reviewer},
 };
 use serde_json::json;
+use serenity::all::UserId;
 
 use super::{card_of, choose, confirm, field, is_open, parked, sent};
 use crate::{
@@ -30,7 +31,10 @@ async fn a_member_without_the_reviewer_role_can_neither_choose_nor_confirm() {
     assert!(echo.contains(&role) && echo.contains("nothing was changed"), "{echo}");
     let answer = confirm(&app, &olga, &approval).await;
     assert!(answer.contains(&role) && answer.contains("nothing was changed"), "{answer}");
-    assert!(app.store().chosen(approval.id, olga.user_id).await.unwrap().is_empty(), "no choice kept");
+    assert!(
+        app.store().chosen(approval.id, UserId::new(olga.user_id)).await.unwrap().is_empty(),
+        "no choice kept"
+    );
     assert_eq!(app.scenario.count(Endpoint::UserSelection), 0);
     assert_eq!(app.approval(&job, "pick").await.state, ApprovalState::Pending);
     app.discord.assert_no_rejections();
@@ -113,8 +117,9 @@ async fn confirm_refused_or_gone(
     let card = card_of(app, approval);
     let custom_id = crate::support::app::button(&card, "Confirm")?;
     let member = app.reviewer("ana");
-    let message_id = approval.message_id?;
-    let click = app.discord.try_click_button(&member, approval.channel_id, message_id, &custom_id).await?;
+    let message_id = approval.message_id?.get();
+    let click =
+        app.discord.try_click_button(&member, approval.channel_id.get(), message_id, &custom_id).await?;
     Some(app.answer(&click).await)
 }
 
@@ -138,7 +143,7 @@ async fn a_selection_claimed_before_a_crash_is_sent_once_after_the_restart() {
     let mut app = spawn_app().await;
     let (job, approval) = parked(&app, "Variants", FlowTemplate::image_selection(4, 1, 2)).await;
     let ana = app.reviewer("ana");
-    let reviewer = Reviewer { id: ana.user_id, name: "ana".into() };
+    let reviewer = Reviewer { id: UserId::new(ana.user_id), name: "ana".into() };
     // The crash: the claim was written, its PUT never went out.
     let gone = ClaimToken::from("claim-of-a-stopped-process");
     let claim = app.store().claim_picks(approval.id, &reviewer, &[1, 3], &gone).await;

@@ -29,8 +29,8 @@ async fn parked(app: &TestApp, name: &str, template: FlowTemplate) -> (String, A
 
 /// The card of `approval` as Discord shows it now.
 fn card_of(app: &TestApp, approval: &Approval) -> Value {
-    let message_id = approval.message_id.expect("the card was posted");
-    app.discord.message(approval.channel_id, message_id).expect("the card is in its channel")
+    let message_id = approval.message_id.expect("the card was posted").get();
+    app.discord.message(approval.channel_id.get(), message_id).expect("the card is in its channel")
 }
 
 /// The menus of a card, in order.
@@ -55,8 +55,8 @@ async fn choose(
     let custom_id = menus(&card)[menu]["custom_id"].as_str().expect("a menu has a custom_id").to_owned();
     let values: Vec<String> = numbers.iter().map(|n| (n - 1).to_string()).collect();
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
-    let message_id = approval.message_id.expect("the card was posted");
-    let handle = app.discord.choose(member, approval.channel_id, message_id, &custom_id, &values).await;
+    let message_id = approval.message_id.expect("the card was posted").get();
+    let handle = app.discord.choose(member, approval.channel_id.get(), message_id, &custom_id, &values).await;
     answer_privately(app, &handle).await
 }
 

@@ -5,11 +5,11 @@ use std::{collections::HashMap, net::SocketAddr, path::Path, sync::Arc, time::Du
 
 use approval_bridge::{
     app::App,
-    bridge::{Bridge, PollStatus},
     config::{LogFormat, Settings},
+    discord::bridge::Bridge,
+    polls::{PollReport, PollStatus},
     store::{Approval, Store},
     telemetry,
-    watcher::PollReport,
 };
 use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -17,6 +17,7 @@ use tokio::{sync::oneshot, task::JoinHandle};
 use super::{
     fake_discord::{FakeDiscord, FakeDiscordConfig, GuildMember, InteractionHandle, RecordedRequest},
     fake_scenario::{API_KEY, API_SECRET, FakeScenario},
+    wait::wait_until,
 };
 
 /// How long a test waits for something the bridge should do promptly.
@@ -138,11 +139,8 @@ impl TestApp {
         assert!(registered.is_some(), "the bridge never registered its commands");
         // The watcher's first pass runs at start; tests begin once it is over, so it never
         // races with what they set up.
-        let deadline = tokio::time::Instant::now() + PROMPTLY;
-        while self.bridge().poll_status() == PollStatus::default() {
-            assert!(tokio::time::Instant::now() < deadline, "the start-up pass never ended");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let passed = async || self.bridge().polls.status() != PollStatus::default();
+        wait_until("the start-up pass", PROMPTLY, passed).await;
     }
 
     /// Stops the bridge as SIGTERM would and returns how its run ended.
@@ -188,12 +186,12 @@ impl TestApp {
 
     /// Runs one watcher pass now and returns its report.
     pub async fn poll(&self) -> PollReport {
-        self.bridge().poll_now().await.expect("the pass runs")
+        self.bridge().polls.now().await.expect("the pass runs")
     }
 
     /// Runs one watcher pass now; `Err` says why the pass failed.
     pub async fn try_poll(&self) -> Result<PollReport, String> {
-        self.bridge().poll_now().await
+        self.bridge().polls.now().await
     }
 
     /// Runs `sql` on the bridge's database through a connection of its own, as another process
@@ -225,10 +223,10 @@ impl TestApp {
 
     /// Clicks the button labelled `label` on the card of `approval`.
     pub async fn click(&self, member: &GuildMember, approval: &Approval, label: &str) -> InteractionHandle {
-        let message_id = approval.message_id.expect("the card was posted");
-        let card = self.discord.message(approval.channel_id, message_id).expect("the card exists");
+        let message_id = approval.message_id.expect("the card was posted").get();
+        let card = self.discord.message(approval.channel_id.get(), message_id).expect("the card exists");
         let custom_id = button(&card, label).unwrap_or_else(|| panic!("no {label} button on {card}"));
-        self.discord.click_button(member, approval.channel_id, message_id, &custom_id).await
+        self.discord.click_button(member, approval.channel_id.get(), message_id, &custom_id).await
     }
 
     /// Waits for the bridge's final answer to `interaction` (the edit of a deferred response, or

@@ -1,12 +1,13 @@
 //! Selection cards: numbered candidates, menus within Discord's limits, picks shown after.
 
 use serde_json::Value;
+use serenity::all::{ChannelId, UserId};
 
 use super::super::{card_update, new_card};
 use super::*;
 use crate::{
     approvals::{
-        ids::AssetId,
+        ids::{ApprovalId, AssetId},
         review::{ReviewSnapshot, ShownAsset},
     },
     store::Reviewer,
@@ -26,7 +27,7 @@ fn selection(candidates: Vec<Candidate>, min: u32, max: u32) -> Approval {
         })
         .collect();
     Approval {
-        id: 7,
+        id: ApprovalId::new(7),
         workflow_id: "wflow_1".into(),
         job_id: "job_1".into(),
         node_id: "pick".into(),
@@ -40,7 +41,7 @@ fn selection(candidates: Vec<Candidate>, min: u32, max: u32) -> Approval {
             selection: Some(Choice { candidates, min, max }),
         },
         found_at: 1_700_000_100_000,
-        channel_id: 10,
+        channel_id: ChannelId::new(10),
         card_nonce: "n0nce".into(),
         message_id: None,
         card_deleted: false,
@@ -66,7 +67,7 @@ fn texts(n: usize, chars: usize) -> Vec<Candidate> {
 
 /// Every preview attached, as far as a message shows them.
 fn views(a: &Approval) -> Vec<AssetView> {
-    let names = crate::previews::plan::preview_names(&a.snapshot.assets);
+    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
     names
         .into_iter()
         .zip(&a.snapshot.assets)
@@ -113,7 +114,7 @@ fn four_images_give_one_menu_bounded_by_the_node_and_confirm_and_reject() {
     assert_eq!(menu["options"][1]["label"], "2. Image");
     assert_eq!(
         CardCustomId::parse(menu["custom_id"].as_str().unwrap()),
-        Some(CardCustomId::new(CardAction::Pick(0), 7))
+        Some(CardCustomId::new(CardAction::Pick(0), ApprovalId::new(7)))
     );
     let buttons =
         message["components"].as_array().unwrap().last().unwrap()["components"].as_array().unwrap().clone();
@@ -168,7 +169,7 @@ fn a_decided_selection_shows_who_picked_what_and_keeps_the_picked_previews() {
     let mut a = selection(images(4), 1, 2);
     a.state = ApprovalState::Approved;
     a.picks = Some(vec![1, 3]);
-    a.decided_by = Some(Reviewer { id: 9, name: "ana".into() });
+    a.decided_by = Some(Reviewer { id: UserId::new(9), name: "ana".into() });
     a.decided_at = Some(1_700_000_200_000);
     let edit = serde_json::to_value(card_update(&a, &views(&a))).unwrap();
     assert_eq!(edit["components"], Value::Array(vec![]), "nothing left to pick");

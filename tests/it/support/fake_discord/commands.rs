@@ -165,7 +165,6 @@ impl FakeDiscord {
             OptionValue::String(s) => json!(s),
             OptionValue::Integer(n) => json!(n),
             OptionValue::Boolean(b) => json!(b),
-            OptionValue::Number(x) => json!(x),
             OptionValue::Channel(id) => add("channels", *id, self.shared.channel_json(*id, true)),
             OptionValue::Role(id) => {
                 let state = self.shared.state.lock().expect("state");

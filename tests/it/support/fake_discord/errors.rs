@@ -19,11 +19,6 @@ impl ApiError {
         Self { status, body: json!({ "code": code, "message": message }) }
     }
 
-    /// The Discord error code of this reply (0 for plain HTTP errors such as 401 and 404).
-    pub fn code(&self) -> u64 {
-        self.body["code"].as_u64().unwrap_or(0)
-    }
-
     pub(super) fn unauthorized() -> Self {
         Self::coded(401, 0, "401: Unauthorized")
     }
@@ -74,15 +69,6 @@ impl ApiError {
     }
     pub(super) fn already_acknowledged() -> Self {
         Self::coded(400, 40060, "Interaction has already been acknowledged.")
-    }
-    /// A server-side failure as Discord answers it, e.g. `{"code": 0, "message": "500: Internal
-    /// Server Error"}`.
-    pub(super) fn server_error(status: u16) -> Self {
-        let reason = axum::http::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Server Error");
-        Self::coded(status, 0, &format!("{status}: {reason}"))
     }
     pub(super) fn bad_json(detail: &str) -> Self {
         Self::coded(400, 50109, &format!("The request body contains invalid JSON. ({detail})"))

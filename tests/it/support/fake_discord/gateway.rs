@@ -63,10 +63,6 @@ impl GatewayHub {
         *self.counts.lock().expect("gateway counts")
     }
 
-    pub(super) fn frames(&self) -> Vec<Value> {
-        self.frames.lock().expect("gateway frames").clone()
-    }
-
     fn send_frame(&self, conn: &Conn, frame: Value) -> bool {
         self.frames.lock().expect("gateway frames").push(frame.clone());
         conn.tx.send(Out::Frame(frame)).is_ok()

@@ -99,6 +99,7 @@ pub enum OptionValue {
     /// Type 4.
     Integer(i64),
     /// Type 5.
+    #[allow(dead_code)] // Discord's boolean option, for commands that take a flag.
     Boolean(bool),
     /// Type 6: a member of the guild (resolved with `users` and `members`).
     User(GuildMember),
@@ -106,8 +107,6 @@ pub enum OptionValue {
     Channel(u64),
     /// Type 8: a role added with `add_role` (resolved with `roles`).
     Role(u64),
-    /// Type 10.
-    Number(f64),
 }
 
 /// A slash command as a person types it: `/name group? subcommand? options…`.
@@ -124,11 +123,6 @@ impl CommandCall {
     /// `/name`.
     pub fn new(name: &str) -> Self {
         Self { name: name.to_owned(), ..Self::default() }
-    }
-    /// Adds a subcommand group.
-    pub fn group(mut self, group: &str) -> Self {
-        self.group = Some(group.to_owned());
-        self
     }
     /// Adds a subcommand.
     pub fn sub(mut self, subcommand: &str) -> Self {

@@ -7,7 +7,6 @@
 //! [`payloads`] builds Discord's JSON objects and [`state`] keeps what was posted.
 
 // A helper library for many tests: each test binary uses only part of it.
-#![allow(dead_code, unused_imports)]
 
 mod attachments;
 pub mod commands;
@@ -40,14 +39,12 @@ use axum::serve::ListenerExt;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
-pub use errors::ApiError;
 pub use faults::DiscordFault;
 pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
 pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
-pub use tls::TlsEndpoint;
 
 use gateway::GatewayHub;
 use ratelimit::Limiter;
@@ -162,6 +159,7 @@ impl FakeDiscord {
         };
         state.roles.insert(bot_role, role);
         state.bot_role = bot_role;
+        state.home_owner = OWNER_USER_ID;
         let gateway = GatewayHub::default();
         let (log, limiter, faults) = (RequestLog::default(), Limiter::default(), faults::Faults::default());
         let shared =
@@ -208,11 +206,6 @@ impl FakeDiscord {
         FOREIGN_GUILD_ID
     }
 
-    /// The timings in force.
-    pub fn config(&self) -> &FakeDiscordConfig {
-        &self.shared.config
-    }
-
     /// Adds a text channel the bot can post in; returns its id.
     pub fn add_text_channel(&self, name: &str) -> u64 {
         self.add_channel(name, ChannelAccess::Post)
@@ -240,6 +233,11 @@ impl FakeDiscord {
         let channel = Channel { id, guild_id, name: name.to_owned(), kind, access, position };
         state.channels.insert(id, channel);
         id
+    }
+
+    /// Makes the bot the owner of the home guild (a server created by the bot's account).
+    pub fn make_bot_the_owner(&self) {
+        self.shared.state.lock().expect("state").home_owner = BOT_USER_ID;
     }
 
     /// The bot's own role's id.
@@ -374,19 +372,9 @@ impl FakeDiscord {
         self.shared.gateway.counts()
     }
 
-    /// Every dispatch frame (op 0) sent so far, READY included, in order.
-    pub fn gateway_frames(&self) -> Vec<Value> {
-        self.shared.gateway.frames()
-    }
-
     /// Drops every gateway connection without a close frame, as a network failure would.
     pub fn drop_gateway_connections(&self) {
         self.shared.gateway.drop_all();
-    }
-
-    /// Sends a raw dispatch (`t` = `event`) to every identified connection; returns how many.
-    pub fn dispatch_event(&self, event: &str, data: &Value) -> usize {
-        self.shared.gateway.dispatch(event, data)
     }
 
     /// Waits until a client has identified and got READY; `false` on timeout.

@@ -75,11 +75,6 @@ fn validator(route: &str, method: &str) -> Option<Arc<Validator>> {
     built
 }
 
-/// Whether the OpenAPI document describes `method` on `route` at all.
-pub(super) fn knows(route: &str, method: &str) -> bool {
-    document()["paths"][route].get(method).is_some()
-}
-
 /// Validates `body` against the request schema of `method route`, adding one form error per
 /// violation, at the instance path the validator reports.
 pub(super) fn check_body(route: &str, method: &str, body: &Value, errs: &mut FormErrors) {

@@ -108,6 +108,24 @@ pub fn partial_channel(c: &Channel) -> Value {
     value
 }
 
+/// A guild as `GET /guilds/{id}` returns it (`GuildWithCountsResponse`).
+pub fn guild(id: u64, name: &str, owner_id: u64, roles: Vec<Value>) -> Value {
+    json!({
+        "id": id.to_string(), "name": name, "icon": null, "description": null, "home_header": null,
+        "splash": null, "discovery_splash": null, "features": [], "banner": null,
+        "owner_id": owner_id.to_string(), "application_id": null, "region": "deprecated",
+        "afk_channel_id": null, "afk_timeout": 300, "system_channel_id": null, "system_channel_flags": 0,
+        "widget_enabled": false, "widget_channel_id": null, "verification_level": 0, "roles": roles,
+        "default_message_notifications": 0, "mfa_level": 0, "explicit_content_filter": 0,
+        "max_presences": null, "max_members": 500000, "max_stage_video_channel_users": 50,
+        "max_video_channel_users": 25, "vanity_url_code": null, "premium_tier": 0,
+        "premium_subscription_count": 0, "preferred_locale": "en-US", "rules_channel_id": null,
+        "safety_alerts_channel_id": null, "public_updates_channel_id": null,
+        "premium_progress_bar_enabled": false, "nsfw": false, "nsfw_level": 0, "emojis": [],
+        "stickers": [], "incidents_data": null,
+    })
+}
+
 /// A role (`GET /guilds/{g}/roles`).
 pub fn role(r: &Role) -> Value {
     json!({

@@ -1,6 +1,5 @@
 //! The log of every HTTP request the fake answered, and waiting on it.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,13 +30,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path after `/api/v10`, without the query, e.g. `/channels/1/messages`.
     pub path: String,
-    /// The query string without `?` (serenity writes `?&wait=true`), empty if none.
-    pub query: String,
     /// The OpenAPI path template it matched, e.g. `/channels/{channel_id}/messages`.
     pub route: Option<&'static str>,
-    /// Headers of interest, lower-case: authorization, content-type, user-agent,
-    /// x-audit-log-reason.
-    pub headers: BTreeMap<String, String>,
     /// The JSON body, or the `payload_json` part of a multipart body.
     pub body: Option<Value>,
     /// Files of a multipart body.

@@ -7,13 +7,12 @@
 //! [`FakeDiscordConfig::rate_limits`]: super::FakeDiscordConfig::rate_limits
 //! [`ratelimit`]: super::ratelimit
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -132,14 +131,11 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Err(error) => (error.status, Some(error.body), injected.unwrap_or_default()),
     };
     let path = full_path.strip_prefix("/api/v10").unwrap_or(full_path).to_owned();
-    let headers = interesting(&parts.headers);
     shared.log.push(RecordedRequest {
         seq: 0,
         method,
         path,
-        query,
         route,
-        headers,
         body,
         files,
         status,
@@ -166,13 +162,6 @@ fn broken_answer(status: u16) -> Response {
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     response.headers_mut().insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("64"));
     response
-}
-
-fn interesting(headers: &HeaderMap) -> BTreeMap<String, String> {
-    ["authorization", "content-type", "user-agent", "x-audit-log-reason"]
-        .iter()
-        .filter_map(|name| Some(((*name).to_owned(), headers.get(*name)?.to_str().ok()?.to_owned())))
-        .collect()
 }
 
 fn respond(status: u16, body: Option<Value>, headers: Vec<(&'static str, String)>) -> Response {

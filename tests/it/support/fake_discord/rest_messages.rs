@@ -70,6 +70,17 @@ pub(super) fn guild_channels(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     Ok(Reply::json(channels.map(payloads::channel).collect()))
 }
 
+/// `GET /guilds/{g}`: the guild with its roles and owner, every field Discord's schema requires.
+pub(super) fn get_guild(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let guild_id = guild(ctx)?;
+    let state = shared.state.lock().expect("state");
+    let roles: Vec<Value> =
+        state.roles.values().filter(|r| r.guild_id == guild_id).map(payloads::role).collect();
+    let owner = if guild_id == GUILD_ID { state.home_owner } else { OWNER_USER_ID };
+    let name = GUILD_NAMES.iter().find(|(g, _)| *g == guild_id).map_or("", |(_, n)| n);
+    Ok(Reply::json(payloads::guild(guild_id, name, owner, roles)))
+}
+
 pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let guild_id = guild(ctx)?;
     let state = shared.state.lock().expect("state");

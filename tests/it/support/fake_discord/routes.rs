@@ -59,6 +59,7 @@ static ROUTES: &[RouteSpec] = &[
     route("GET", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::get_message),
     route("PATCH", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::edit_message),
     route("DELETE", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::delete_message),
+    route("GET", "/guilds/{guild_id}", Auth::Bot, rm::get_guild),
     route("GET", "/guilds/{guild_id}/roles", Auth::Bot, rm::guild_roles),
     route("GET", "/guilds/{guild_id}/members/{user_id}", Auth::Bot, rm::guild_member),
     route("GET", "/guilds/{guild_id}/channels", Auth::Bot, rm::guild_channels),
@@ -135,11 +136,6 @@ pub(super) fn find<'p>(method: &str, path: &'p str) -> Result<(&'static RouteSpe
         }
     }
     Err(if path_known { ApiError::method_not_allowed() } else { ApiError::not_found() })
-}
-
-/// Whether the table has `method` `template`.
-pub(super) fn exists(method: &str, template: &str) -> bool {
-    ROUTES.iter().any(|r| r.method == method && r.template == template)
 }
 
 pub(super) fn authorised(auth: Auth, headers: &HeaderMap) -> bool {

@@ -158,6 +158,8 @@ pub(super) struct State {
     pub roles: BTreeMap<u64, Role>,
     /// The bot's own (managed) role, which grants it [`super::payloads::BOT_PERMISSIONS`].
     pub bot_role: u64,
+    /// Who owns the home guild: [`super::OWNER_USER_ID`] unless a test hands it to the bot.
+    pub home_owner: u64,
     pub messages: HashMap<u64, StoredMessage>,
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,

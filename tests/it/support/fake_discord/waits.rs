@@ -39,16 +39,6 @@ impl FakeDiscord {
         self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout).await
     }
 
-    /// The first follow-up (`POST /webhooks/{app}/{token}`) of `interaction`.
-    pub async fn wait_for_followup(
-        &self,
-        interaction: &InteractionHandle,
-        timeout: Duration,
-    ) -> Option<RecordedRequest> {
-        let path = interaction.webhook_path();
-        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout).await
-    }
-
     /// The first edit of the original response (`PATCH …/messages/@original`) of `interaction`.
     pub async fn wait_for_original_edit(
         &self,
@@ -57,16 +47,6 @@ impl FakeDiscord {
     ) -> Option<RecordedRequest> {
         let path = format!("{}/messages/@original", interaction.webhook_path());
         self.wait_for_request(|r| r.method == "PATCH" && r.path == path, timeout).await
-    }
-
-    /// The first request of any kind on the webhook of `interaction` (follow-ups and edits).
-    pub async fn wait_for_webhook_request(
-        &self,
-        interaction: &InteractionHandle,
-        timeout: Duration,
-    ) -> Option<RecordedRequest> {
-        let path = interaction.webhook_path();
-        self.wait_for_request(|r| r.path.starts_with(&path), timeout).await
     }
 
     /// The original response of `interaction` as it stands (for a deferred update, the clicked

@@ -81,14 +81,6 @@ impl Fault {
         self
     }
 
-    /// Replaces the error body.
-    pub fn with_body(mut self, new_body: Value) -> Self {
-        if let Self::Status { body, .. } = &mut self {
-            *body = new_body;
-        }
-        self
-    }
-
     /// 200 with JSON that is valid but not what the endpoint documents.
     pub fn wrong_shape() -> Self {
         Self::WrongShape(json!({ "data": [1, 2, 3], "jobs": { "not": "a list" } }))
@@ -134,8 +126,6 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path below the base URL, e.g. `/jobs/job_1` (or `/cdn/…`).
     pub path: String,
-    /// The raw query string.
-    pub query: String,
     /// The query parameters (the last value of a repeated one).
     pub params: HashMap<String, String>,
     /// Whether the Basic credentials were right.

@@ -82,11 +82,6 @@ impl FakeScenario {
         self.state().run(job_id)?.node(node_id).map(|n| n.status.clone())
     }
 
-    /// The ids of a run's nodes, in flow order.
-    pub fn node_ids(&self, job_id: &str) -> Vec<String> {
-        self.state().run(job_id).map(|r| r.nodes.iter().map(|n| n.id.clone()).collect()).unwrap_or_default()
-    }
-
     /// The assets a node of a run made.
     pub fn node_assets(&self, job_id: &str, node_id: &str) -> Vec<String> {
         self.state().run(job_id).and_then(|r| r.node(node_id)).map(|n| n.assets.clone()).unwrap_or_default()

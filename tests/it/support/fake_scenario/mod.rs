@@ -7,7 +7,6 @@
 //! armed per endpoint for the next N requests.
 //!
 //! [`step`]: FakeScenario::step
-#![allow(dead_code)] // A shared test fixture: not every test binary module uses every helper.
 
 mod cdn;
 mod faults;
@@ -38,15 +37,6 @@ use state::State;
 pub const API_KEY: &str = "fake-key";
 /// The API secret the fake accepts.
 pub const API_SECRET: &str = "fake-secret-do-not-log";
-
-/// Which status a waiting gate shows (the real one is not documented).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GateStatus {
-    /// The gate stays `pending` while waiting (default).
-    Pending,
-    /// The gate turns `processing` while waiting.
-    Processing,
-}
 
 #[derive(Clone)]
 struct Options {
@@ -204,12 +194,10 @@ impl FakeScenario {
         (0..count).map(|i| state.add_asset(port, Some(format!("asset number {i}")))).collect()
     }
 
-    /// Which status a waiting gate shows from now on.
-    pub fn set_gate_status(&self, status: GateStatus) {
-        self.shared.options.lock().unwrap().gate_status = match status {
-            GateStatus::Pending => "pending",
-            GateStatus::Processing => "processing",
-        };
+    /// From now on a waiting gate shows `processing` instead of `pending` (which of the two
+    /// Scenario shows is not documented).
+    pub fn gates_wait_as_processing(&self) {
+        self.shared.options.lock().unwrap().gate_status = "processing";
     }
 
     /// Precede every page of `GET /jobs` with an empty page that still carries a token.

@@ -75,7 +75,6 @@ pub async fn handle(
             endpoint,
             method: method.to_string(),
             path: uri.path().trim_start_matches("/v1").to_owned(),
-            query,
             params: params.clone(),
             auth_ok,
             user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),

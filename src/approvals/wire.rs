@@ -1,4 +1,5 @@
-//! Wire types of the Scenario API, as its JSON Schemas describe them (camelCase keys). Parsing is
+//! Wire types of the Scenario API, as its JSON Schemas describe them (camelCase keys): the runs,
+//! nodes and assets the domain reads, parsed once by [`crate::scenario`]'s client. Parsing is
 //! forgiving: optional fields may be absent or `null`, unknown enum values are kept, extra fields
 //! are ignored. Only what the bridge needs is modelled; the rest of a record is skipped.
 
@@ -7,8 +8,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::enums::{AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus};
+use super::ids::{AssetId, JobId, NodeId, WorkflowId};
 use super::lenient::{f64_or_zero, null_as_default, opt_f64, opt_rfc3339, opt_string, opt_u32};
-use crate::approvals::ids::{AssetId, JobId, NodeId, WorkflowId};
 
 /// A job (`GET /jobs/{id}` → `{"job": Job}`); a workflow run is a job of type `workflow`.
 #[derive(Clone, Debug, Deserialize)]

@@ -36,7 +36,7 @@ pub async fn fetch(client: &Client, url: Url, cap: usize) -> Result<Vec<u8>, Not
         StatusCode::FORBIDDEN => return Err(NotShown::LinkExpired),
         status => return Err(NotShown::DownloadFailed(Some(status.as_u16()))),
     }
-    if response.content_length().is_some_and(|len| len > cap as u64) {
+    if response.content_length().is_some_and(|len| len > u64::try_from(cap).unwrap_or(u64::MAX)) {
         return Err(NotShown::TooLarge);
     }
     let mut body = Vec::with_capacity(response.content_length().map_or(0, |len| len as usize));

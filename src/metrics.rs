@@ -1,7 +1,7 @@
 //! The bridge's Prometheus metrics: one registry per running bridge.
 //!
 //! Each [`App`](crate::app::App) owns its own [`Metrics`] (a `prometheus-client` registry and the
-//! handles into it), shared by the Scenario client and the [`Bridge`](crate::bridge::Bridge) and
+//! handles into it), shared by the Scenario client and the [`Bridge`](crate::discord::bridge::Bridge) and
 //! rendered by `/metrics`. There is no process-global recorder on purpose: the integration tests
 //! run many bridges in one process, and with a registry each every bridge counts only what it did,
 //! so a test reads exact values instead of deltas, whatever runs beside it.

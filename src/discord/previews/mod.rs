@@ -27,10 +27,6 @@ use crate::{
     scenario::ScenarioClient,
 };
 
-/// The per-message upload budget when `CARD_UPLOAD_BUDGET_MIB` is unset: Discord's upload limit
-/// for a bot in a server without boosts.
-pub const DEFAULT_UPLOAD_BUDGET: u64 = 10 * 1024 * 1024;
-
 /// How one asset of a card is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssetView {
@@ -195,7 +191,7 @@ impl Previews {
             let room = plan::room(self.budget, used, remaining - done);
             card.views[n] = match self.preview(url, room).await {
                 Ok(jpeg) => {
-                    used += jpeg.len() as u64;
+                    used = used.saturating_add(u64::try_from(jpeg.len()).unwrap_or(u64::MAX));
                     card.upload.push(CreateAttachment::bytes(jpeg, filename.clone()));
                     AssetView::Attached { filename }
                 }

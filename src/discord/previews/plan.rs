@@ -1,7 +1,7 @@
 //! Which assets of a card get a preview, under which file name, and how much room each has.
 //! Pure: the card writer decides with these, the tests check them without I/O.
 
-use crate::{approvals::review::ShownAsset, discord::cards::limits};
+use crate::{approvals::review::ShownAsset, discord::limits};
 
 /// Bytes of a message kept for its `payload_json` (embeds, components) within the budget.
 pub const PAYLOAD_ROOM: u64 = 64 * 1024;
@@ -47,7 +47,7 @@ fn preview_name(number: usize, asset_id: &str) -> String {
 /// the last.
 pub fn room(budget: u64, used: u64, remaining: usize) -> usize {
     let left = budget.saturating_sub(used);
-    usize::try_from(left / remaining.max(1) as u64).unwrap_or(usize::MAX)
+    usize::try_from(left / u64::try_from(remaining.max(1)).unwrap_or(u64::MAX)).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

@@ -1,0 +1,78 @@
+//! What the watcher and the interaction handlers share: the store, the two API clients, the
+//! card writer's parts, and the bridge's parts that each own one concern: the routes
+//! ([`crate::routes`]), the watcher's handle ([`crate::polls`]) and the lifecycle
+//! ([`crate::lifecycle`]). Steps that need only a part take only that part.
+
+use std::sync::Arc;
+
+use serenity::http::Http;
+use tokio::sync::mpsc;
+
+use crate::{
+    config::DiscordSettings,
+    decisions::LiveClaims,
+    discord::{home::HomeServer, previews::Previews, publish::CardTurns},
+    lifecycle::Lifecycle,
+    metrics::Metrics,
+    polls::{PollRequest, Polls},
+    routes::Routes,
+    scenario::{ScenarioClient, WorkflowCatalog},
+    store::Store,
+};
+
+/// The shared state of one running bridge.
+pub struct Bridge {
+    /// The database.
+    pub store: Store,
+    /// The Scenario API.
+    pub scenario: ScenarioClient,
+    /// Discord's REST API.
+    pub discord: Arc<Http>,
+    /// The team's workflows, cached for autocomplete.
+    pub workflows: WorkflowCatalog,
+    /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
+    pub metrics: Metrics,
+    /// The one server the bridge serves.
+    pub home: HomeServer,
+    /// The claims of the decisions running in this process.
+    pub claims: LiveClaims,
+    /// Whose turn it is to write each card.
+    pub card_turns: CardTurns,
+    /// Makes the previews attached to cards.
+    pub previews: Previews,
+    /// The watcher's handle: passes on request, and how they have gone.
+    pub polls: Polls,
+    /// Where gates go and who decides them; the only way to change the routes.
+    pub routes: Routes,
+    /// Shutdown's signal and the work it waits for.
+    pub lifecycle: Lifecycle,
+}
+
+impl Bridge {
+    /// Assembles the shared state for the server `home`; the watcher serves the returned
+    /// receiver's poll requests.
+    pub fn new(
+        store: Store,
+        scenario: ScenarioClient,
+        discord: Arc<Http>,
+        settings: &DiscordSettings,
+        home: HomeServer,
+    ) -> (Self, mpsc::Receiver<PollRequest>) {
+        let (polls, requests) = Polls::new(scenario.metrics().clone());
+        let bridge = Self {
+            routes: Routes::new(store.clone(), settings),
+            lifecycle: Lifecycle::default(),
+            store,
+            metrics: scenario.metrics().clone(),
+            scenario,
+            discord,
+            workflows: WorkflowCatalog::default(),
+            home,
+            claims: LiveClaims::default(),
+            card_turns: CardTurns::default(),
+            previews: Previews::new(settings.card_upload_budget),
+            polls,
+        };
+        (bridge, requests)
+    }
+}

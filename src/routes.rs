@@ -1,0 +1,182 @@
+//! Where gates go and who decides them: the routes admins set (the `watches` table) over the
+//! defaults from the settings, and the rules of who may decide and read.
+//!
+//! Routes are read on every gate and every click, and change only through `/approvals watch` and
+//! `unwatch`: they are kept in memory, loaded at start and reloaded after each change, and counted
+//! in a version the watcher compares between passes. Every route write goes through [`Routes`],
+//! so nothing can change the table without the memory following.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        PoisonError, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use serenity::all::{ChannelId, Permissions, RoleId};
+
+use crate::{
+    approvals::ids::WorkflowId,
+    config::DiscordSettings,
+    store::{NewWatch, Reviewer, Store, StoreError, Watch},
+};
+
+/// Where the gates of one workflow go, and who decides them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The channel of the cards.
+    pub channel_id: ChannelId,
+    /// The roles whose members may decide; empty means members with Manage Server.
+    pub reviewer_roles: Vec<RoleId>,
+}
+
+/// The routes in memory, and the only way to change them.
+pub struct Routes {
+    store: Store,
+    default_channel: Option<ChannelId>,
+    default_reviewer_roles: Vec<RoleId>,
+    by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
+    version: AtomicU64,
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl Routes {
+    /// No routes yet (see [`Routes::load`]), over the defaults of `settings`.
+    pub fn new(store: Store, settings: &DiscordSettings) -> Self {
+        Self {
+            store,
+            default_channel: settings.approval_channel_id.map(ChannelId::from),
+            default_reviewer_roles: settings.reviewer_role_ids.iter().copied().map(RoleId::from).collect(),
+            by_workflow: RwLock::new(HashMap::new()),
+            version: AtomicU64::new(0),
+            writes: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Where the gates of `workflow_id` go: its route, else the default channel with the default
+    /// reviewers; `None` when neither exists.
+    pub fn route_for(&self, workflow_id: &WorkflowId) -> Option<Route> {
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(watch) = routes.get(workflow_id) {
+            let reviewer_roles = match watch.reviewer_role_id {
+                Some(role) => vec![role],
+                None => self.default_reviewer_roles.clone(),
+            };
+            return Some(Route { channel_id: watch.channel_id, reviewer_roles });
+        }
+        let channel_id = self.default_channel?;
+        Some(Route { channel_id, reviewer_roles: self.default_reviewer_roles.clone() })
+    }
+
+    /// The roles that may decide gates of `workflow_id` (empty: members with Manage Server).
+    pub fn reviewer_roles_for(&self, workflow_id: &WorkflowId) -> Vec<RoleId> {
+        match self.route_for(workflow_id) {
+            Some(route) => route.reviewer_roles,
+            None => self.default_reviewer_roles.clone(),
+        }
+    }
+
+    /// The channel of workflows without a route (`APPROVAL_CHANNEL_ID`).
+    pub fn default_channel(&self) -> Option<ChannelId> {
+        self.default_channel
+    }
+
+    /// The roles that decide without a route's own role (`REVIEWER_ROLE_IDS`).
+    pub fn default_reviewer_roles(&self) -> &[RoleId] {
+        &self.default_reviewer_roles
+    }
+
+    /// (Re)reads the routes from the store; returns how many there are.
+    pub async fn load(&self) -> Result<usize, StoreError> {
+        let watches = self.store.watches().await?;
+        let count = watches.len();
+        let routes = watches.into_iter().map(|w| (w.workflow_id.clone(), w)).collect();
+        *self.by_workflow.write().unwrap_or_else(PoisonError::into_inner) = routes;
+        self.version.fetch_add(1, Ordering::SeqCst);
+        Ok(count)
+    }
+
+    /// Sets the route of a workflow (recorded in the route audit); it applies from the next pass.
+    pub async fn set(&self, new: &NewWatch, by: &Reviewer) -> Result<Watch, StoreError> {
+        // One change at a time, so the memory always ends as the table does.
+        let _one_at_a_time = self.writes.lock().await;
+        let watch = self.store.set_watch(new, by).await?;
+        self.load().await?;
+        Ok(watch)
+    }
+
+    /// Removes the route of a workflow; the route removed, if there was one.
+    pub async fn remove(&self, workflow_id: &WorkflowId, by: &Reviewer) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.writes.lock().await;
+        let removed = self.store.remove_watch(workflow_id, by).await?;
+        self.load().await?;
+        Ok(removed)
+    }
+
+    /// Every route, by workflow name.
+    pub fn all(&self) -> Vec<Watch> {
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        let mut all: Vec<Watch> = routes.values().cloned().collect();
+        all.sort_by_cached_key(|w| (w.workflow_name.to_lowercase(), w.workflow_id.clone()));
+        all
+    }
+
+    /// Counts route changes: the watcher looks again at runs it skipped when this moves.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Whether a member with `roles` may read the bridge's state (`/approvals pending`, …): a
+    /// reviewer of some route or of the defaults, or an admin.
+    pub fn may_read(&self, roles: &[RoleId], permissions: Option<Permissions>) -> bool {
+        if is_admin(permissions) || roles.iter().any(|r| self.default_reviewer_roles.contains(r)) {
+            return true;
+        }
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        routes.values().filter_map(|w| w.reviewer_role_id).any(|role| roles.contains(&role))
+    }
+}
+
+/// Whether a member with `roles` and `permissions` may decide, given the roles a route names.
+/// With no role named, deciding takes Manage Server (Administrator implies it).
+pub fn may_decide(required_roles: &[RoleId], roles: &[RoleId], permissions: Option<Permissions>) -> bool {
+    if required_roles.is_empty() {
+        is_admin(permissions)
+    } else {
+        roles.iter().any(|role| required_roles.contains(role))
+    }
+}
+
+/// Whether a member with `permissions` is an admin of the bridge: Manage Server (Administrator
+/// implies it).
+pub fn is_admin(permissions: Option<Permissions>) -> bool {
+    let permissions = permissions.unwrap_or_else(Permissions::empty);
+    permissions.contains(Permissions::MANAGE_GUILD) || permissions.contains(Permissions::ADMINISTRATOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(ids: &[u64]) -> Vec<RoleId> {
+        ids.iter().copied().map(RoleId::new).collect()
+    }
+
+    #[test]
+    fn a_member_with_one_of_the_roles_may_decide() {
+        assert!(may_decide(&roles(&[1, 2]), &roles(&[9, 2]), None));
+        assert!(
+            !may_decide(&roles(&[1, 2]), &roles(&[9]), Some(Permissions::all())),
+            "roles, not rank, decide"
+        );
+    }
+
+    #[test]
+    fn without_roles_it_takes_manage_server_or_administrator() {
+        assert!(may_decide(&[], &[], Some(Permissions::MANAGE_GUILD)));
+        assert!(may_decide(&[], &[], Some(Permissions::ADMINISTRATOR)));
+        assert!(!may_decide(&[], &roles(&[5]), Some(Permissions::SEND_MESSAGES)));
+        assert!(!may_decide(&[], &roles(&[5]), None));
+    }
+}

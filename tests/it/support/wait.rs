@@ -1,0 +1,28 @@
+//! The one way a test waits: check what it waits for until it holds, for at most a timeout, and
+//! fail naming what never came. Tests wait for events (a request a fake recorded, a pass that
+//! ended, a row), never for a sleep hoping it is long enough.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// How long between two checks.
+const EVERY: Duration = Duration::from_millis(10);
+
+/// Waits until `ready` holds, for at most `timeout`; panics naming `what` when it never does.
+pub async fn wait_until(what: &str, timeout: Duration, mut ready: impl AsyncFnMut() -> bool) {
+    wait_for(what, timeout, async || ready().await.then_some(())).await;
+}
+
+/// Waits until `found` gives a value, for at most `timeout`, and returns it; panics naming `what`
+/// when it never does.
+pub async fn wait_for<T>(what: &str, timeout: Duration, mut found: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = found().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(EVERY).await;
+    }
+}
