@@ -161,7 +161,10 @@ impl App {
         let (stop, stopped) = watch::channel(false);
         let server = self.ops_listener.take().map(|listener| {
             let state = ops::http::OpsState {
-                bridge: self.bridge.clone(),
+                store: self.bridge.store.clone(),
+                metrics: self.bridge.metrics.clone(),
+                polls: self.bridge.polls.clone(),
+                shutdown: self.bridge.lifecycle.token(),
                 connected: self.connected.clone(),
                 shards: self.client.shard_manager.clone(),
                 started_ms: crate::store::now_ms(),

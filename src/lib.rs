@@ -16,9 +16,10 @@
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
-//!   (`discord::bridge`: store, clients, routes, lifecycle), interaction dispatch, review and
-//!   selection cards and their previews (images downloaded, made small and attached to the card's
-//!   message), picking, the `/approvals` commands.
+//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch,
+//!   review and selection cards and their previews (images downloaded, made small and attached to
+//!   the card's message), picking, the card writer (`discord::publish::CardWriter`: all that
+//!   posting and editing a card takes), the `/approvals` commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for.

@@ -34,7 +34,7 @@ use crate::{
     config::DEFAULT_FULL_SWEEP_SECS,
     decisions::{self, Resend},
     discord::bridge::Bridge,
-    discord::publish::{CardError, Synced, sync_card},
+    discord::publish::{CardError, CardWriter, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     polls::{PollReport, PollRequest},
     scenario::{Job, JobQuery, ScenarioError},
@@ -438,7 +438,7 @@ impl Watcher {
         }
         let mut channels = JoinSet::new();
         for cards in by_channel.into_values() {
-            channels.spawn(sync_channel(self.bridge.clone(), cards));
+            channels.spawn(sync_channel(self.bridge.cards.clone(), cards));
         }
         let mut store_error = None;
         while let Some(done) = channels.join_next().await {
@@ -492,10 +492,10 @@ impl Seen {
 }
 
 /// Brings the cards of one channel up to date, in order; stops at a database error.
-async fn sync_channel(bridge: Arc<Bridge>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
+async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
     let mut report = PollReport::default();
     for approval in cards {
-        match sync_card(&bridge, &approval).await {
+        match sync_card(&writer, &approval).await {
             Ok(Synced::Posted) => report.cards_posted += 1,
             Ok(Synced::Updated) => report.cards_updated += 1,
             Ok(Synced::Deleted | Synced::Unchanged) => {}

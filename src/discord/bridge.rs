@@ -1,6 +1,6 @@
-//! What the watcher and the interaction handlers share: the store, the two API clients, the
-//! card writer's parts, and the bridge's parts that each own one concern: the routes
-//! ([`crate::routes`]), the watcher's handle ([`crate::polls`]) and the lifecycle
+//! What the watcher and the interaction handlers share: the store, the two API clients, and the
+//! bridge's parts that each own one concern: the routes ([`crate::routes`]), the card writer
+//! ([`super::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
 //! ([`crate::lifecycle`]). Steps that need only a part take only that part.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::{
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{home::HomeServer, previews::Previews, publish::CardTurns},
+    discord::{home::HomeServer, publish::CardWriter},
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::{PollRequest, Polls},
@@ -33,17 +33,15 @@ pub struct Bridge {
     /// The bridge's metrics: the Scenario client's registry, so one registry holds everything.
     pub metrics: Metrics,
     /// The one server the bridge serves.
-    pub home: HomeServer,
+    pub home: Arc<HomeServer>,
     /// The claims of the decisions running in this process.
     pub claims: LiveClaims,
-    /// Whose turn it is to write each card.
-    pub card_turns: CardTurns,
-    /// Makes the previews attached to cards.
-    pub previews: Previews,
+    /// Posts and edits the review cards.
+    pub cards: Arc<CardWriter>,
     /// The watcher's handle: passes on request, and how they have gone.
-    pub polls: Polls,
+    pub polls: Arc<Polls>,
     /// Where gates go and who decides them; the only way to change the routes.
-    pub routes: Routes,
+    pub routes: Arc<Routes>,
     /// Shutdown's signal and the work it waits for.
     pub lifecycle: Lifecycle,
 }
@@ -59,8 +57,13 @@ impl Bridge {
         home: HomeServer,
     ) -> (Self, mpsc::Receiver<PollRequest>) {
         let (polls, requests) = Polls::new(scenario.metrics().clone());
+        let routes = Arc::new(Routes::new(store.clone(), settings));
+        let home = Arc::new(home);
+        let (budget, writer) = (settings.card_upload_budget, (routes.clone(), home.clone()));
+        let cards =
+            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, budget);
         let bridge = Self {
-            routes: Routes::new(store.clone(), settings),
+            routes,
             lifecycle: Lifecycle::default(),
             store,
             metrics: scenario.metrics().clone(),
@@ -69,9 +72,8 @@ impl Bridge {
             workflows: WorkflowCatalog::default(),
             home,
             claims: LiveClaims::default(),
-            card_turns: CardTurns::default(),
-            previews: Previews::new(settings.card_upload_budget),
-            polls,
+            cards: Arc::new(cards),
+            polls: Arc::new(polls),
         };
         (bridge, requests)
     }

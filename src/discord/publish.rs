@@ -6,18 +6,25 @@ use std::{
     time::Duration,
 };
 
-use serenity::all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId};
+use serenity::{
+    all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId},
+    http::Http,
+};
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
+    home::HomeServer,
+    previews::Previews,
 };
 use crate::{
     approvals::{ids::ApprovalId, state::ApprovalState},
-    discord::bridge::Bridge,
-    store::{Approval, now_ms},
+    metrics::Metrics,
+    routes::Routes,
+    scenario::ScenarioClient,
+    store::{Approval, Store, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -28,6 +35,36 @@ pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 /// Discord's JSON error codes the bridge acts on, <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const UNKNOWN_CHANNEL: isize = 10003;
 const UNKNOWN_MESSAGE: isize = 10008;
+
+/// What writing cards takes, built once and shared by the watcher and the handlers: card
+/// writing depends on these alone, not on the rest of the bridge.
+pub struct CardWriter {
+    store: Store,
+    discord: Arc<Http>,
+    scenario: ScenarioClient,
+    routes: Arc<Routes>,
+    home: Arc<HomeServer>,
+    previews: Previews,
+    turns: CardTurns,
+    metrics: Metrics,
+}
+
+impl CardWriter {
+    /// A writer of cards through `discord`, with previews of up to `upload_budget` bytes a card;
+    /// `routes` and `home` tell where a card may go.
+    pub fn new(
+        store: Store,
+        discord: Arc<Http>,
+        scenario: ScenarioClient,
+        routes: Arc<Routes>,
+        home: Arc<HomeServer>,
+        upload_budget: u64,
+    ) -> Self {
+        let metrics = scenario.metrics().clone();
+        let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
+        Self { store, discord, scenario, routes, home, previews, turns, metrics }
+    }
+}
 
 /// What became of a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,51 +87,51 @@ pub enum Synced {
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
-pub async fn sync_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
-    let _turn = bridge.card_turns.take(approval.id).await;
-    match bridge.store.approval(approval.id).await? {
-        Some(current) => write_card(bridge, &current).await,
+pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    let _turn = cards.turns.take(approval.id).await;
+    match cards.store.approval(approval.id).await? {
+        Some(current) => write_card(cards, &current).await,
         None => Ok(Synced::Unchanged),
     }
 }
 
-async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, CardError> {
+async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
     match approval.message_id {
         None => {
-            if let Some(found) = card_already_posted(bridge, approval).await? {
+            if let Some(found) = card_already_posted(cards, approval).await? {
                 // Posted before a crash, long enough ago that Discord may have forgotten the
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
-                bridge.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
+                cards.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
             // bridge served one server (or a database edited by hand) posts nothing elsewhere.
-            let roles = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+            let roles = cards.routes.reviewer_roles_for(&approval.workflow_id);
             let channel = approval.channel_id;
-            if let Some(stranger) = bridge.home.stranger_in(&bridge.discord, channel, &roles).await? {
+            if let Some(stranger) = cards.home.stranger_in(&cards.discord, channel, &roles).await? {
                 return Err(CardError::OutsideHome(stranger));
             }
-            bridge.store.card_attempted(approval.id).await?;
-            let message = post_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval).await?;
-            bridge.store.card_posted(approval.id, message.id, approval.state).await?;
-            bridge.metrics.card_posted();
+            cards.store.card_attempted(approval.id).await?;
+            let message = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await?;
+            cards.store.card_posted(approval.id, message.id, approval.state).await?;
+            cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(&bridge.discord, &bridge.scenario, &bridge.previews, approval, message_id);
+            let edit = edit_card(&cards.discord, &cards.scenario, &cards.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
-                    bridge.store.card_updated(approval.id, approval.state).await?;
+                    cards.store.card_updated(approval.id, approval.state).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
                     warn!(message_id = message_id.get(), "the card was deleted; it will not be edited again");
-                    bridge.store.card_deleted(approval.id).await?;
+                    cards.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
                 Err(err) => Err(err.into()),
@@ -107,7 +144,10 @@ async fn write_card(bridge: &Bridge, approval: &Approval) -> Result<Synced, Card
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
 /// A card is recognised by its Approve button (Confirm on a selection card), whose `custom_id`
 /// names the approval.
-async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Option<MessageId>, CardError> {
+async fn card_already_posted(
+    cards: &CardWriter,
+    approval: &Approval,
+) -> Result<Option<MessageId>, CardError> {
     let trusted_since = now_ms() - i64::try_from(NONCE_TRUST.as_millis()).unwrap_or(i64::MAX);
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
@@ -115,7 +155,7 @@ async fn card_already_posted(bridge: &Bridge, approval: &Approval) -> Result<Opt
     let button =
         if approval.snapshot.selection.is_some() { CardAction::Confirm } else { CardAction::Approve };
     let approve = CardCustomId::new(button, approval.id).to_string();
-    let recent = approval.channel_id.messages(&bridge.discord, GetMessages::new().limit(100)).await?;
+    let recent = approval.channel_id.messages(&cards.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {
             matches!(component, ActionRowComponent::Button(button)

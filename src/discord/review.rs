@@ -162,7 +162,7 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
     // row stands then: see `sync_card`). A lost claim left the card to its winner, and a released
     // one to the watcher, which edits every card that does not show its row.
     if let Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) = &outcome {
-        if let Err(err) = sync_card(bridge, current).await {
+        if let Err(err) = sync_card(&bridge.cards, current).await {
             // The watcher edits the card on its next pass: the row says it is not current.
             warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }

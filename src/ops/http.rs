@@ -24,11 +24,15 @@ use tokio::{
     net::{TcpListener, TcpStream},
     sync::{Semaphore, watch},
 };
-use tokio_util::task::TaskTracker;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{debug, warn};
 
 use super::health::{Probe, assess};
-use crate::{discord::bridge::Bridge, metrics::CONTENT_TYPE, store::now_ms};
+use crate::{
+    metrics::{CONTENT_TYPE, Metrics},
+    polls::Polls,
+    store::{Store, now_ms},
+};
 
 /// How long `/healthz` waits for the database before calling it unresponsive.
 pub const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -52,8 +56,14 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
 /// What the two endpoints read.
 #[derive(Clone)]
 pub struct OpsState {
-    /// The running bridge.
-    pub bridge: Arc<Bridge>,
+    /// The database, pinged by `/healthz` and counted by `/metrics`.
+    pub store: Store,
+    /// The bridge's metrics.
+    pub metrics: Metrics,
+    /// How the watcher's passes have gone.
+    pub polls: Arc<Polls>,
+    /// Shutdown's signal: cancelled once shutdown has begun.
+    pub shutdown: CancellationToken,
     /// Whether READY came (see [`crate::app::App::connected`]).
     pub connected: watch::Receiver<bool>,
     /// serenity's shards, whose connection stage tells whether the gateway is up now.
@@ -183,7 +193,7 @@ async fn refuse_large_bodies(State(max): State<usize>, request: Request, next: N
 }
 
 async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
-    let database = match tokio::time::timeout(DATABASE_TIMEOUT, state.bridge.store.ping()).await {
+    let database = match tokio::time::timeout(DATABASE_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => Err(err.to_string()),
         Err(_) => Err(format!("no answer within {DATABASE_TIMEOUT:?}")),
@@ -191,9 +201,9 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
     let probe = Probe {
         database,
         gateway_connected: gateway_connected(&state).await,
-        shutting_down: state.bridge.lifecycle.is_shutting_down(),
+        shutting_down: state.shutdown.is_cancelled(),
         standby: state.standby.borrow().clone(),
-        last_success_ms: state.bridge.polls.status().last_success_ms,
+        last_success_ms: state.polls.status().last_success_ms,
         started_ms: state.started_ms,
         now_ms: now_ms(),
         poll_interval: state.poll_interval,
@@ -214,9 +224,9 @@ async fn gateway_connected(state: &OpsState) -> bool {
 }
 
 async fn metrics(State(state): State<OpsState>) -> impl IntoResponse {
-    let metrics = &state.bridge.metrics;
+    let metrics = &state.metrics;
     // Counted when scraped: the database is the truth, and a gauge kept by hand could drift.
-    match state.bridge.store.open_gate_count().await {
+    match state.store.open_gate_count().await {
         Ok(count) => metrics.set_open_gates(count),
         Err(err) => warn!(error = %err, "open gates not counted; the gauge keeps its last value"),
     }

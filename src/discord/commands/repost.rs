@@ -59,7 +59,7 @@ pub async fn run(
                 by = caller.who.id.get(),
                 "card reposted"
             );
-            match sync_card(bridge, &fresh).await {
+            match sync_card(&bridge.cards, &fresh).await {
                 Ok(Synced::Posted) => {
                     let now = bridge.store.approval(fresh.id).await?;
                     if let Some(message) = now.and_then(|a| a.message_id) {

@@ -5,11 +5,7 @@ use super::*;
 
 /// A fake with a connected client that never answers, and a card to click.
 async fn silent_bot() -> (FakeDiscord, Http, u64, Message) {
-    silent_bot_with(FakeDiscordConfig::default()).await
-}
-
-async fn silent_bot_with(config: FakeDiscordConfig) -> (FakeDiscord, Http, u64, Message) {
-    let fake = FakeDiscord::start_with(config).await;
+    let fake = FakeDiscord::start().await;
     let http = http_for(&fake, fake.bot_token());
     let channel = fake.add_text_channel("approvals");
     let card = post_card(&fake, &http, channel).await;
@@ -39,12 +35,11 @@ async fn a_second_acknowledgement_gets_40060() {
 
 #[tokio::test]
 async fn an_acknowledgement_after_the_response_window_gets_10062() {
-    let window = Duration::from_millis(300);
-    let config = FakeDiscordConfig { initial_response_window: window, ..FakeDiscordConfig::default() };
-    let (fake, http, channel, card) = silent_bot_with(config).await;
+    let (fake, http, channel, card) = silent_bot().await;
+    let window = FakeDiscordConfig::default().initial_response_window;
     let ana = member("ana");
     let late = fake.click_button(&ana, channel, card.id.get(), "approve:1").await;
-    tokio::time::sleep(window + Duration::from_millis(100)).await;
+    fake.age(&late, window + Duration::from_millis(1));
     let (status, code, _) = refusal(ack(&http, &late, &json!({ "type": 6 })).await);
     assert_eq!((status, code), (404, 10062));
     let prompt = fake.click_button(&ana, channel, card.id.get(), "approve:1").await;

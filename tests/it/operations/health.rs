@@ -1,6 +1,6 @@
 //! `/healthz` through HTTP, a listener that cannot be opened, and `approval-bridge health`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use approval_bridge::{app::App, config::Settings};
 
@@ -17,10 +17,14 @@ async fn health_is_ok_on_a_fresh_start_and_after_a_poll() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "ok");
 
+    let before_poll = Instant::now();
     app.poll().await;
     let (status, body) = health(&app).await;
+    let since_poll = i64::try_from(before_poll.elapsed().as_millis()).unwrap();
     assert_eq!((status, &body["reasons"]), (200, &serde_json::json!([])), "{body}");
-    assert!(body["last_successful_poll_secs_ago"].as_i64().is_some_and(|secs| secs <= 1), "{body}");
+    // No older than the test saw go by since it asked for the pass (+1 ms for whole milliseconds).
+    let ago = body["last_successful_poll_secs_ago"].as_i64();
+    assert!(ago.is_some_and(|secs| secs * 1000 <= since_poll + 1), "{body}, {since_poll} ms since the poll");
 }
 
 #[tokio::test]
@@ -39,13 +43,22 @@ async fn a_closed_database_makes_health_fail_with_the_reason() {
 async fn health_fails_once_the_last_successful_poll_is_three_intervals_old() {
     // The shortest interval the settings accept is 2 s: three of them pass in about 6 s.
     let app = spawn_app_with_ops(|env| _ = env.insert("POLL_INTERVAL_SECS", "2".into())).await;
+    let before_poll = Instant::now();
     app.poll().await;
     app.scenario.inject(Endpoint::ListJobs, Fault::status(503), 1000);
     let failing = async || Some(health(&app).await).filter(|(status, _)| *status != 200);
     let (status, body) = wait_for("health to fail", Duration::from_secs(15), failing).await;
+    let since_poll = before_poll.elapsed().as_secs_f64();
     assert_eq!(status, 503, "{body}");
     let reason = body["reasons"][0].as_str().unwrap();
-    assert!(reason.starts_with("the last successful poll of Scenario was 6."), "{reason}");
+    let ago: f64 = reason
+        .strip_prefix("the last successful poll of Scenario was ")
+        .and_then(|rest| rest.split_once(" s ago"))
+        .and_then(|(secs, _)| secs.parse().ok())
+        .unwrap_or_else(|| panic!("no age in {reason}"));
+    // Healthy until three intervals had passed, and the age told is no more than the test saw go
+    // by since it asked for the pass (+0.05 s: the age is rounded to a tenth; +1 ms: whole ms).
+    assert!(ago >= 6.0 && ago <= since_poll + 0.051, "{reason}, {since_poll:.3} s since the poll");
     assert!(reason.ends_with("(more than 3 poll intervals, 6 s)"), "{reason}");
     assert_eq!(body["reasons"].as_array().unwrap().len(), 1, "only the poll is at fault: {body}");
     assert!(app.bridge().polls.status().failing_streak >= 1);

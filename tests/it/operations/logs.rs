@@ -6,7 +6,7 @@
 use std::{
     fs::File,
     process::{Child, Command, ExitStatus, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::Value;
@@ -15,8 +15,8 @@ use super::get;
 use crate::support::{
     app::{PROMPTLY, button, env_for},
     fake_discord::{FakeDiscord, GuildMember, InteractionHandle},
-    fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, Fault, FlowTemplate},
-    wait::wait_until,
+    fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, Fault, FlowTemplate, Release},
+    wait::{wait_for, wait_until},
 };
 
 /// Standard base64 with padding, enough to spell the Basic credentials a leak would show.
@@ -40,14 +40,10 @@ async fn answer(discord: &FakeDiscord, interaction: &InteractionHandle) -> Strin
 }
 
 async fn wait_for_exit(child: &mut Child) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the bridge did not stop after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for("the bridge to stop after SIGTERM", Duration::from_secs(30), async || {
+        child.try_wait().expect("wait")
+    })
+    .await
 }
 
 /// Every field of a line: the event's and those of its spans.
@@ -88,7 +84,9 @@ async fn a_whole_run_logs_json_with_ids_and_no_secret() {
     let card = discord.messages_in(channel).remove(0);
     let message_id: u64 = card["id"].as_str().unwrap().parse().unwrap();
     let custom_id = button(&card, "Approve").expect("an Approve button");
-    scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(1000)), 1);
+    // Scenario holds the decision until the bridge has begun to stop.
+    let scenario_answers = Release::default();
+    scenario.inject(Endpoint::UserApproval, Fault::Hold(scenario_answers.clone()), 1);
     let member = GuildMember::new("ana").with_roles(&[role]);
     let click = discord.click_button(&member, channel, message_id, &custom_id).await;
     wait_until("the PUT", PROMPTLY, async || scenario.count(Endpoint::UserApproval) == 1).await;
@@ -96,6 +94,10 @@ async fn a_whole_run_logs_json_with_ids_and_no_secret() {
     let kill = format!("kill -TERM {}", child.id());
     let killed = Command::new("sh").args(["-c", &kill]).status().expect("sh runs");
     assert!(killed.success());
+    let stopping =
+        async || std::fs::read_to_string(&log_path).unwrap().contains(r#""message":"shutting down""#);
+    wait_until("the bridge to log that it is shutting down", PROMPTLY, stopping).await;
+    scenario_answers.release();
     assert!(answer(&discord, &click).await.starts_with("Approved"));
     let status = wait_for_exit(&mut child).await;
     assert!(status.success(), "exit status {status}");

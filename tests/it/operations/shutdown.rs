@@ -7,7 +7,7 @@ use approval_bridge::{approvals::state::ApprovalState, discord::reply::RESTARTIN
 use super::parked_run;
 use crate::support::{
     app::{PROMPTLY, spawn_app, spawn_app_with},
-    fake_scenario::{Endpoint, Fault},
+    fake_scenario::{Endpoint, Fault, Release},
     wait::wait_until,
 };
 
@@ -21,8 +21,10 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     let (first_gate, second_gate) =
         (app.approval(&first, "review").await, app.approval(&second, "review").await);
 
-    // Scenario takes 1.5 s to answer the decision: the stop arrives while it is on the wire.
-    app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(1500)), 1);
+    // Scenario holds the decision until the test lets it go: the stop arrives while it is on
+    // the wire.
+    let scenario_answers = Release::default();
+    app.scenario.inject(Endpoint::UserApproval, Fault::Hold(scenario_answers.clone()), 1);
     let click = app.click(&app.reviewer("ana"), &first_gate, "Approve").await;
     wait_until("the PUT", PROMPTLY, async || app.scenario.count(Endpoint::UserApproval) == 1).await;
     assert_eq!(app.approval(&first, "review").await.state, ApprovalState::Deciding);
@@ -40,6 +42,7 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
     assert!(RESTARTING.contains("Try again in a moment"));
 
     // The decision in flight completes before the bridge stops.
+    scenario_answers.release();
     assert!(app.answer(&click).await.starts_with("Approved"));
     tokio::time::timeout(Duration::from_secs(30), stopping).await.expect("stops").expect("no panic").unwrap();
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "one PUT, for the first gate only");
@@ -65,11 +68,11 @@ async fn a_stop_during_a_pass_stuck_on_scenario_does_not_wait_for_the_pass() {
         env.insert("POLL_INTERVAL_SECS", "2".to_owned());
     })
     .await;
-    // The next listing takes a minute to answer: the watcher's next pass hangs on it.
-    app.scenario.inject(Endpoint::ListJobs, Fault::Delay(Duration::from_secs(60)), 1);
+    // The next listing is never answered: the watcher's next pass hangs on it.
+    app.scenario.inject(Endpoint::ListJobs, Fault::Hold(Release::default()), 1);
     let stuck = async || {
         let listings = app.scenario.requests_to(Endpoint::ListJobs);
-        listings.iter().any(|r| r.fault.as_deref() == Some("delay 60s"))
+        listings.iter().any(|r| r.fault.as_deref() == Some("held"))
     };
     wait_until("the watcher's next pass", PROMPTLY, stuck).await;
 

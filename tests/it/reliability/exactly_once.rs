@@ -109,7 +109,7 @@ async fn a_card_written_from_an_older_copy_of_its_row_still_shows_the_newer_stat
     let click = app.click(&app.reviewer("ana"), &older, "Approve").await;
     assert!(app.answer(&click).await.starts_with("Approved."));
 
-    sync_card(app.bridge(), &older).await.expect("the card is written");
+    sync_card(&app.bridge().cards, &older).await.expect("the card is written");
 
     let card = app.discord.message(app.channel, older.message_id.unwrap().get()).unwrap();
     assert!(button(&card, "Approve").is_none(), "no live buttons on a decided gate: {card}");

@@ -1,14 +1,13 @@
 //! Clicks that meet another decision: a second reviewer, a repeated click, Scenario's web app.
 
-use std::time::Duration;
-
 use approval_bridge::approvals::state::ApprovalState;
 
 use super::{card_of, field, has_buttons, parked_run, reject};
 use crate::support::{
-    app::{button, spawn_app},
+    app::{PROMPTLY, button, spawn_app},
     fake_discord::DiscordFault,
-    fake_scenario::{Endpoint, Fault},
+    fake_scenario::{Endpoint, Fault, Release},
+    wait::wait_until,
 };
 
 const EDIT_MESSAGE: &str = "/channels/{channel_id}/messages/{message_id}";
@@ -21,21 +20,25 @@ async fn two_reviewers_clicking_one_card_send_one_approval_and_the_second_hears_
     let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
     let (channel, message) = (approval.channel_id.get(), approval.message_id.unwrap().get());
     let approve = button(&card_of(&app, &approval), "Approve").unwrap();
-    // Scenario takes its time, so the first decision is still in flight when the second lands;
-    // and the card's edit fails, so the buttons stay for a repeated click.
-    app.scenario.inject(Endpoint::UserApproval, Fault::Delay(Duration::from_millis(300)), 1);
+    // Scenario holds the first decision until the second click is answered, so the second lands
+    // while the first is in flight; and the card's edit fails, so the buttons stay for a repeated
+    // click.
+    let scenario_answers = Release::default();
+    app.scenario.inject(Endpoint::UserApproval, Fault::Hold(scenario_answers.clone()), 1);
     app.discord.inject("PATCH", EDIT_MESSAGE, DiscordFault::Status(500), 1);
 
-    let clicks = [
-        app.discord.click_button(&ana, channel, message, &approve).await,
-        app.discord.click_button(&ben, channel, message, &approve).await,
-    ];
-    let answers = [app.answer(&clicks[0]).await, app.answer(&clicks[1]).await];
+    let first = app.discord.click_button(&ana, channel, message, &approve).await;
+    wait_until("ana's PUT", PROMPTLY, async || app.scenario.count(Endpoint::UserApproval) == 1).await;
+    let second = app.discord.click_button(&ben, channel, message, &approve).await;
+    let second_answer = app.answer(&second).await;
+    scenario_answers.release();
+    let answers = [app.answer(&first).await, second_answer];
 
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1, "one PUT for two clicks");
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
     let winner = decided.decided_by.as_ref().unwrap().id;
+    assert_eq!(winner, ana.user_id, "the click whose PUT was in flight won");
     let (won, lost) = if winner == ana.user_id { (0, 1) } else { (1, 0) };
     assert!(answers[won].starts_with("Approved"), "{answers:?}");
     let first = format!("<@{winner}>");

@@ -16,8 +16,9 @@ use crate::{
     commands::{approvals, run},
     support::{
         app::{PROMPTLY, spawn_app},
-        fake_discord::GuildMember,
-        fake_scenario::{Endpoint, Fault, FlowTemplate},
+        fake_discord::{DiscordFault, GuildMember},
+        fake_scenario::{Endpoint, Fault, FlowTemplate, Release},
+        wait::wait_until,
     },
 };
 
@@ -47,22 +48,32 @@ async fn two_reviewers_confirming_at_once_send_one_put_and_the_second_hears_who_
     let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
     choose(&app, &ana, &approval, 0, &[1]).await;
     choose(&app, &ben, &approval, 0, &[2, 3]).await;
-    // Scenario takes its time, so the first decision is still in flight when the second lands.
-    app.scenario.inject(Endpoint::UserSelection, Fault::Delay(Duration::from_millis(300)), 1);
-    let clicks = [app.click(&ana, &approval, "Confirm").await, app.click(&ben, &approval, "Confirm").await];
-    let answers = [app.answer(&clicks[0]).await, app.answer(&clicks[1]).await];
+    // Scenario holds ana's decision until ben's Confirm is answered, so his lands while hers is
+    // in flight; and the card's edit fails, so Confirm stays for a repeated press.
+    let scenario_answers = Release::default();
+    app.scenario.inject(Endpoint::UserSelection, Fault::Hold(scenario_answers.clone()), 1);
+    app.discord.inject("PATCH", "/channels/{channel_id}/messages/{message_id}", DiscordFault::Status(500), 1);
+    let first = app.click(&ana, &approval, "Confirm").await;
+    wait_until("ana's PUT", PROMPTLY, async || app.scenario.count(Endpoint::UserSelection) == 1).await;
+    let second = app.answer(&app.click(&ben, &approval, "Confirm").await).await;
+    scenario_answers.release();
+    let first = app.answer(&first).await;
 
-    assert_eq!(app.scenario.count(Endpoint::UserSelection), 1, "one PUT for two confirms: {answers:?}");
+    assert_eq!(first, "Picked 1. The run goes on with them.");
+    let ana_mention = format!("<@{}>", ana.user_id);
+    assert!(second.contains(&ana_mention) && second.contains("nothing was changed"), "{second}");
+    assert_eq!(app.scenario.count(Endpoint::UserSelection), 1, "one PUT for two confirms");
+    assert_eq!(sent(&app), [json!([0])], "the winner's own picks");
     let decided = app.approval(&job, "pick").await;
-    assert_eq!(decided.state, ApprovalState::Approved);
-    let winner = decided.decided_by.as_ref().unwrap().id;
-    let (won, lost, picks) = if winner == ana.user_id { (0, 1, json!([0])) } else { (1, 0, json!([1, 2])) };
-    assert!(answers[won].starts_with("Picked"), "{answers:?}");
-    assert!(
-        answers[lost].contains(&format!("<@{winner}>")) && answers[lost].contains("nothing was changed"),
-        "{answers:?}"
+    assert_eq!(
+        (decided.state, decided.decided_by.as_ref().map(|r| r.id)),
+        (ApprovalState::Approved, Some(UserId::new(ana.user_id)))
     );
-    assert_eq!(sent(&app), [picks], "the winner's own picks");
+    let again = confirm(&app, &ben, &approval).await;
+    assert!(again.starts_with(&format!("Already picked by {ana_mention}")), "{again}");
+    assert_eq!(app.scenario.count(Endpoint::UserSelection), 1, "no second PUT");
+    assert_eq!(app.poll().await.cards_updated, 1, "the next pass brings the card up to date");
+    assert!(!is_open(&card_of(&app, &decided)));
     app.discord.assert_no_rejections();
 }
 

@@ -62,6 +62,16 @@ impl FakeDiscord {
         Some(self.shared.state.lock().expect("state").interactions.get(&interaction.id)?.dispatched_at)
     }
 
+    /// Moves the dispatch of `interaction` `by` into the past, as if that much time had gone
+    /// by: the fake's windows (initial response, token lifetime) count from it, so a test about
+    /// them need not wait them out.
+    pub fn age(&self, interaction: &InteractionHandle, by: Duration) {
+        let mut state = self.shared.state.lock().expect("state");
+        let dispatched =
+            &mut state.interactions.get_mut(&interaction.id).expect("a dispatched interaction").dispatched_at;
+        *dispatched = dispatched.checked_sub(by).expect("the clock reaches that far back");
+    }
+
     /// The callback type `interaction` was acknowledged with, if it was.
     pub fn acknowledged_with(&self, interaction: &InteractionHandle) -> Option<u64> {
         self.shared.state.lock().expect("state").interactions.get(&interaction.id)?.acked_with

@@ -2,6 +2,7 @@
 //! log of every request it saw.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -40,6 +41,9 @@ pub enum Fault {
     Status { status: u16, retry_after: Option<String>, retry_after_ms: Option<String>, body: Value },
     /// Wait, then answer normally.
     Delay(Duration),
+    /// Hold the request (it is recorded as it arrives) until the test releases it, then answer
+    /// normally: the test decides what happens while the request is in flight.
+    Hold(Release),
     /// Answer normally (a decision is applied at once), but send the answer only after this
     /// wait: Scenario did the work and the answer is late, or lost if the client gives up.
     SlowAnswer(Duration),
@@ -91,12 +95,36 @@ impl Fault {
         match self {
             Self::Status { status, .. } => format!("status {status}"),
             Self::Delay(d) => format!("delay {d:?}"),
+            Self::Hold(_) => "held".into(),
             Self::SlowAnswer(d) => format!("slow answer {d:?}"),
             Self::TruncatedBody => "truncated body".into(),
             Self::WrongShape(_) => "wrong shape".into(),
             Self::CloseConnection => "close connection".into(),
             Self::ApplyThenClose => "apply, then close the connection".into(),
         }
+    }
+}
+
+/// The switch that lets requests held by [`Fault::Hold`] go on.
+#[derive(Clone, Debug)]
+pub struct Release(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Release {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Release {
+    /// Lets the requests held by this switch go on, those waiting and those to come.
+    pub fn release(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Waits until the switch is released.
+    pub async fn released(&self) {
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = self.0.subscribe().wait_for(|released| *released).await;
     }
 }
 

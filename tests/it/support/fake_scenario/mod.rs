@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use faults::FaultRule;
-pub use faults::{Endpoint, Fault, RecordedRequest};
+pub use faults::{Endpoint, Fault, RecordedRequest, Release};
 pub use flow::{FlowTemplate, NodeSpec};
 use state::State;
 

@@ -98,6 +98,7 @@ pub async fn handle(
         Some(Fault::WrongShape(value)) => return reply(Reply::Json(StatusCode::OK, value.clone())),
         Some(Fault::CloseConnection) => return broken(),
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::Hold(release)) => release.released().await,
         Some(Fault::TruncatedBody | Fault::SlowAnswer(_) | Fault::ApplyThenClose) | None => {}
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
@@ -112,7 +113,7 @@ pub async fn handle(
     } else {
         shared.answer(endpoint, &segs, &params, json_body)
     };
-    // A request whose client went away during a `Delay` is dropped before this point, unseen.
+    // A request whose client went away during a `Delay` or a `Hold` is dropped before this point, unseen.
     if let Some(request) = shared.log.lock().unwrap().get_mut(index) {
         request.reached = true;
     }
