@@ -16,23 +16,31 @@ use tracing::{info, warn};
 
 use crate::{
     config::{ScenarioAccess, Settings},
-    discord,
-    discord::bridge::Bridge,
+    discord::{self, bridge::Bridge, endpoint::EndpointState},
     lease::Lease,
     metrics::Metrics,
     ops,
     polls::PollRequest,
     scenario::{ScenarioClient, ScenarioSettings},
-    store::Store,
+    store::{self, Store},
     watcher::Watcher,
 };
 
 /// How long shutdown waits for decisions in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
+/// How interactions reach the bridge.
+enum Front {
+    /// A gateway connection (the default), opened by the process holding the lease.
+    Gateway(Client),
+    /// Discord POSTs them to the interactions endpoint, served by every replica at once; the
+    /// listener until it is served.
+    Endpoint(Option<TcpListener>, Box<EndpointState>),
+}
+
 /// A bridge ready to run.
 pub struct App {
-    client: Client,
+    front: Front,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
     full_sweep: Duration,
@@ -44,34 +52,56 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the database, builds both API clients, asks Discord for its gateway, and opens the
-    /// health and metrics listener when `HTTP_ADDR` is set.
+    /// Opens the database, builds both API clients, asks Discord for its gateway (or opens the
+    /// interactions endpoint when `INTERACTIONS_ADDR` is set), and opens the health and metrics
+    /// listener when `HTTP_ADDR` is set.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let ops_listener = match settings.http_addr {
             Some(addr) => Some(ops::http::bind(addr).await?),
             None => None,
         };
-        let store = Store::connect(&settings.database_url)
-            .await
-            .with_context(|| format!("opening the database at {}", settings.database_url))?;
+        let endpoint_listener = match &settings.interactions {
+            Some(endpoint) => Some(discord::endpoint::bind(endpoint.addr).await?),
+            None => None,
+        };
+        let store = Store::connect(&settings.database_url).await.with_context(|| {
+            format!("opening the database at {}", store::shown_url(&settings.database_url))
+        })?;
         // One registry per bridge, shared by the client and the bridge: see `crate::metrics`.
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
-        let slot = Arc::new(OnceLock::new());
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
         let home = discord::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
-        let client = discord::client::gateway(http, slot.clone(), connected_tx)
-            .await
-            .context("connecting to Discord")?;
         let lease = Lease::new(store.clone(), settings.lease);
-        let (bridge, poll_requests) =
-            Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
-        let bridge = Arc::new(bridge);
-        // Set before the client starts, so no interaction can arrive first.
-        let _ = slot.set(bridge.clone());
+        let (bridge, front, poll_requests) = match (&settings.interactions, endpoint_listener) {
+            (Some(endpoint), Some(listener)) => {
+                // The gateway's READY names the application; without a gateway, it is asked.
+                let application =
+                    http.get_current_application_info().await.context("reading the application")?;
+                http.set_application_id(application.id);
+                let http = Arc::new(http);
+                let (bridge, poll_requests) =
+                    Bridge::new(store, scenario, http.clone(), &settings.discord, home);
+                let bridge = Arc::new(bridge);
+                let state = EndpointState::new(bridge.clone(), http, endpoint.public_key)?;
+                (bridge, Front::Endpoint(Some(listener), Box::new(state)), poll_requests)
+            }
+            _ => {
+                let slot = Arc::new(OnceLock::new());
+                let client = discord::client::gateway(http, slot.clone(), connected_tx)
+                    .await
+                    .context("connecting to Discord")?;
+                let (bridge, poll_requests) =
+                    Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
+                let bridge = Arc::new(bridge);
+                // Set before the client starts, so no interaction can arrive first.
+                let _ = slot.set(bridge.clone());
+                (bridge, Front::Gateway(client), poll_requests)
+            }
+        };
         Ok(Self {
-            client,
+            front,
             bridge,
             poll_interval: settings.poll_interval,
             full_sweep: settings.full_sweep,
@@ -92,6 +122,14 @@ impl App {
         self.bridge.clone()
     }
 
+    /// Where the interactions endpoint is served, when `INTERACTIONS_ADDR` is set.
+    pub fn interactions_addr(&self) -> Option<SocketAddr> {
+        match &self.front {
+            Front::Endpoint(listener, _) => listener.as_ref().and_then(|l| l.local_addr().ok()),
+            Front::Gateway(_) => None,
+        }
+    }
+
     /// Whether the gateway connection is up, as it changes.
     pub fn connected(&self) -> watch::Receiver<bool> {
         self.connected.clone()
@@ -100,16 +138,34 @@ impl App {
     /// Runs until `shutdown` completes (or the gateway fails for good, or another process takes
     /// the database over), then stops in order: new clicks are turned away, decisions in flight
     /// finish, the poller and the gateway stop, the database lease is given up, the database
-    /// closes. Nothing acts on the database before this process holds its lease (see
-    /// [`crate::lease`]): a second bridge on the same database waits here.
+    /// closes. Nothing polls or posts before this process holds its lease (see [`crate::lease`]):
+    /// a second bridge on the same database waits here. With the interactions endpoint, every
+    /// replica serves clicks and commands while it waits.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let (ops_stop, ops_server) = self.serve_ops();
         tokio::pin!(shutdown);
+        // From before the first click until the stop: this replica's claims are its own.
+        let owner = self.bridge.claims.owner().to_owned();
+        if let Err(err) = self.lease.beat(&owner).await {
+            warn!(error = %err, "this replica's heartbeat could not be written; trying again");
+        }
+        let (endpoint_stop, endpoint) = self.serve_endpoint().await?;
         let held = tokio::select! {
             () = self.lease.acquire() => true,
             () = &mut shutdown => false,
+            () = self.lease.keep_beating(&owner) => false,
         };
-        let ended = if held { self.run_holding_the_lease(shutdown).await } else { Ok(()) };
+        let ended = if held {
+            self.run_holding_the_lease(shutdown, &owner).await
+        } else {
+            self.drain().await;
+            Ok(())
+        };
+        let _ = endpoint_stop.send(true);
+        if let Some(endpoint) = endpoint {
+            let _ = endpoint.await;
+        }
+        self.lease.stop_beating(&owner).await;
         self.bridge.store.close().await;
         let _ = ops_stop.send(true);
         if let Some(server) = ops_server {
@@ -119,7 +175,11 @@ impl App {
         ended
     }
 
-    async fn run_holding_the_lease(&mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    async fn run_holding_the_lease(
+        &mut self,
+        shutdown: impl Future<Output = ()>,
+        owner: &str,
+    ) -> anyhow::Result<()> {
         let routes = self.bridge.routes.load().await.context("reading the routes")?;
         if self.bridge.routes.default_channel().is_none() && routes == 0 {
             warn!(
@@ -132,33 +192,78 @@ impl App {
         let watcher = Watcher::new(self.bridge.clone()).with_full_sweep(self.full_sweep);
         let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
         let mut watcher = tokio::spawn(watcher);
-        let shard_manager = self.client.shard_manager.clone();
+        let (front, lease, bridge) = (&mut self.front, &self.lease, &self.bridge);
+        let shard_manager = match front {
+            Front::Gateway(client) => Some(client.shard_manager.clone()),
+            Front::Endpoint(..) => None,
+        };
+        let front = async {
+            match front {
+                Front::Gateway(client) => {
+                    client.start().await.context("the Discord gateway connection failed")
+                }
+                Front::Endpoint(_, state) => {
+                    // No gateway connection tells the holder to register: it does so on taking over.
+                    discord::handler::register_commands(bridge, &state.http).await;
+                    std::future::pending().await
+                }
+            }
+        };
         let (mut ended, watcher_ended) = tokio::select! {
-            ended = self.client.start() => (ended.context("the Discord gateway connection failed"), false),
-            lost = self.lease.keep() => (Err(lost.into()), false),
+            ended = front => (ended, false),
+            lost = lease.keep() => (Err(lost.into()), false),
+            () = lease.keep_beating(owner) => (Ok(()), false),
             () = shutdown => (Ok(()), false),
             // The watcher only ends at shutdown: ending before is a panic, and the process ends
             // with it rather than serve clicks while no card is posted or kept up to date.
             stopped = &mut watcher => (Err(watcher_end(stopped)), true),
         };
         info!("shutting down");
-        if !self.bridge.lifecycle.drain(SHUTDOWN_GRACE).await {
-            warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
-        }
+        self.drain().await;
         if !watcher_ended {
             if let Err(panicked) = watcher.await {
                 ended = ended.and(Err(watcher_end(Err(panicked))));
             }
         }
-        shard_manager.shutdown_all().await;
+        if let Some(shard_manager) = shard_manager {
+            shard_manager.shutdown_all().await;
+        }
         self.lease.release().await;
         ended
+    }
+
+    /// Turns new work away and lets decisions in flight finish.
+    async fn drain(&self) {
+        if !self.bridge.lifecycle.drain(SHUTDOWN_GRACE).await {
+            warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
+        }
+    }
+
+    /// Starts serving the interactions endpoint when there is one, with the routes loaded first;
+    /// returns the switch that stops it and its task.
+    async fn serve_endpoint(
+        &mut self,
+    ) -> anyhow::Result<(watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>)> {
+        let (stop, stopped) = watch::channel(false);
+        let Front::Endpoint(listener, state) = &mut self.front else { return Ok((stop, None)) };
+        let Some(listener) = listener.take() else { return Ok((stop, None)) };
+        self.bridge.routes.load().await.context("reading the routes")?;
+        info!(addr = ?listener.local_addr().ok(), "serving the interactions endpoint");
+        // An interaction carries the message it was made on, with its embeds: far more than a probe.
+        let limits =
+            ops::http::Limits { max_request_bytes: 1 << 20, max_connections: 256, ..Default::default() };
+        let router = discord::endpoint::router((**state).clone());
+        Ok((stop, Some(tokio::spawn(ops::http::serve_with_limits(listener, router, limits, stopped)))))
     }
 
     /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that
     /// stops it and its task.
     fn serve_ops(&mut self) -> (watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>) {
         let (stop, stopped) = watch::channel(false);
+        let shards = match &self.front {
+            Front::Gateway(client) => Some(client.shard_manager.clone()),
+            Front::Endpoint(..) => None,
+        };
         let server = self.ops_listener.take().map(|listener| {
             let state = ops::http::OpsState {
                 store: self.bridge.store.clone(),
@@ -166,7 +271,7 @@ impl App {
                 polls: self.bridge.polls.clone(),
                 shutdown: self.bridge.lifecycle.token(),
                 connected: self.connected.clone(),
-                shards: self.client.shard_manager.clone(),
+                shards,
                 started_ms: crate::store::now_ms(),
                 poll_interval: self.poll_interval,
                 standby: self.lease.standby(),

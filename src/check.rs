@@ -13,7 +13,7 @@ pub async fn run(settings: &Settings) -> Vec<CheckLine> {
     let database = match Store::connect(&settings.database_url).await {
         Ok(store) => {
             store.close().await;
-            Ok(format!("opened {}", settings.database_url))
+            Ok(format!("opened {}", crate::store::shown_url(&settings.database_url)))
         }
         Err(err) => Err(format!("{err}")),
     };

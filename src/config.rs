@@ -78,7 +78,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc { name: "SCENARIO_PROJECT_ID", meaning: "Scenario project id, sent as projectId when set" },
     SettingDoc {
         name: "DATABASE_URL",
-        meaning: "SQLite database (default sqlite://approval-bridge.db, created if missing)",
+        meaning: "SQLite database (default sqlite://approval-bridge.db, created if missing), or postgres://… shared by several replicas",
     },
     SettingDoc {
         name: "POLL_INTERVAL_SECS",
@@ -105,6 +105,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "address for /healthz and /metrics, e.g. 127.0.0.1:8080 (off when unset)",
     },
     SettingDoc {
+        name: "INTERACTIONS_ADDR",
+        meaning: "address to serve Discord's interactions endpoint on, e.g. 0.0.0.0:8443, instead of the gateway (off when unset; needs DISCORD_PUBLIC_KEY)",
+    },
+    SettingDoc {
+        name: "DISCORD_PUBLIC_KEY",
+        meaning: "the application's public key (Developer Portal → General Information), which signs every interaction Discord POSTs",
+    },
+    SettingDoc {
         name: "LOG_FORMAT",
         meaning: "pretty (default) or json; RUST_LOG filters, e.g. info,approval_bridge=debug",
     },
@@ -127,8 +135,20 @@ pub struct Settings {
     pub full_sweep: Duration,
     /// Where health and metrics are served, if anywhere.
     pub http_addr: Option<SocketAddr>,
+    /// Discord's interactions endpoint, when served instead of the gateway.
+    pub interactions: Option<InteractionsEndpoint>,
     /// Shape of log lines.
     pub log_format: LogFormat,
+}
+
+/// Discord's interactions endpoint: Discord POSTs every interaction there, signed, and no
+/// gateway connection is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionsEndpoint {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// The application's Ed25519 public key, which verifies each POST.
+    pub public_key: [u8; 32],
 }
 
 /// The Discord side of the settings.
@@ -237,6 +257,7 @@ impl Settings {
             lease: reader.seconds("LEASE_SECS", DEFAULT_LEASE_SECS, MIN_LEASE_SECS),
             full_sweep: reader.seconds("FULL_SWEEP_SECS", DEFAULT_FULL_SWEEP_SECS, MIN_FULL_SWEEP_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
+            interactions: reader.interactions(),
             log_format: reader.log_format(),
         };
         if reader.errors.is_empty() { Ok(settings) } else { Err(ConfigError(reader.errors)) }
@@ -353,6 +374,38 @@ impl Reader<'_> {
         }
     }
 
+    fn interactions(&mut self) -> Option<InteractionsEndpoint> {
+        let addr = self.socket_addr("INTERACTIONS_ADDR");
+        let key = self.optional("DISCORD_PUBLIC_KEY");
+        match (addr, key) {
+            (Some(addr), Some(key)) => {
+                let public_key = parse_public_key(&key);
+                if public_key.is_none() {
+                    self.fail(
+                        "DISCORD_PUBLIC_KEY",
+                        "is not an Ed25519 public key: paste the 64 hexadecimal digits of Public Key (Developer Portal → General Information)",
+                    );
+                }
+                Some(InteractionsEndpoint { addr, public_key: public_key? })
+            }
+            (Some(_), None) => {
+                self.fail(
+                    "DISCORD_PUBLIC_KEY",
+                    "is missing: the interactions endpoint (INTERACTIONS_ADDR) verifies each request with it; set it to Public Key (Developer Portal → General Information)",
+                );
+                None
+            }
+            (None, Some(_)) if self.optional("INTERACTIONS_ADDR").is_none() => {
+                self.fail(
+                    "INTERACTIONS_ADDR",
+                    "is missing while DISCORD_PUBLIC_KEY is set: set the address to serve the interactions endpoint on, or unset the key to use the gateway",
+                );
+                None
+            }
+            _ => None,
+        }
+    }
+
     fn socket_addr(&mut self, name: &'static str) -> Option<SocketAddr> {
         let raw = self.optional(name)?;
         let addr = raw.parse().ok();
@@ -367,11 +420,11 @@ impl Reader<'_> {
 
     fn database_url(&mut self) -> String {
         let url = self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !url.starts_with("sqlite:") {
+        if !url.starts_with("sqlite:") && !crate::store::is_postgres(&url) {
             self.fail(
                 "DATABASE_URL",
                 format!(
-                    "must be a SQLite URL (got {url:?}): use a value like sqlite:///data/approval-bridge.db"
+                    "must be a SQLite or PostgreSQL URL (got {url:?}): use a value like sqlite:///data/approval-bridge.db or postgres://bridge@db/bridge"
                 ),
             );
         }
@@ -440,6 +493,19 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// The 32 bytes of a hex-encoded Ed25519 public key, if it is one.
+fn parse_public_key(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    serenity::interactions_endpoint::Verifier::try_new(key).ok()?;
+    Some(key)
 }
 
 #[cfg(test)]

@@ -9,6 +9,11 @@
 //! The claims on approvals stay compare-and-swap, so even two processes acting at once for a
 //! moment (a clock step that makes a live lease look expired) never send a decision twice.
 //!
+//! Several replicas on one PostgreSQL database (interactions over HTTP) all take clicks, and the
+//! lease decides which one polls and posts. Each replica also keeps a heartbeat row, renewed as
+//! the lease is: a claim made by a replica whose heartbeat stopped (expired, or its process known
+//! dead) is taken over by the watcher; a claim of a running replica never is.
+//!
 //! Lease times are wall-clock milliseconds, since they are compared across processes; how long
 //! the holder has gone without renewing is measured on the monotonic clock, which cannot jump.
 
@@ -125,11 +130,43 @@ impl Lease {
         }
     }
 
+    /// Renews this replica's heartbeat once: `owner` is the name in its claim tokens.
+    pub async fn beat(&self, owner: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.store.beat(owner, &self.me, now, now.saturating_add(millis(self.ttl))).await
+    }
+
+    /// Renews the heartbeat every third of the lease, for as long as it is polled.
+    pub async fn keep_beating(&self, owner: &str) {
+        loop {
+            tokio::time::sleep(self.ttl / 3).await;
+            if let Err(err) = self.beat(owner).await {
+                warn!(error = %err, "this replica's heartbeat could not be renewed; trying again");
+            }
+        }
+    }
+
+    /// Removes the heartbeat at a clean stop, so this replica's claims are known orphaned at once.
+    pub async fn stop_beating(&self, owner: &str) {
+        if let Err(err) = self.store.stop_beating(owner, &self.me).await {
+            warn!(error = %err, "this replica's heartbeat could not be removed; it expires by itself");
+        }
+    }
+
     async fn try_take(&self, dead: Option<&str>) -> Result<Option<LeaseHeld>, StoreError> {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX));
-        self.store.take_lease(&self.me, now, until, dead).await
+        self.store.take_lease(&self.me, now, now.saturating_add(millis(self.ttl)), dead).await
     }
+}
+
+/// Whether replica `owner` still runs: its heartbeat has not expired, and its process is not
+/// known to have stopped.
+pub async fn replica_runs(store: &Store, owner: &str) -> Result<bool, StoreError> {
+    Ok(store.replica(owner, now_ms()).await?.is_some_and(|holder| !is_dead(&holder)))
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A lease holder as the lease names it: the host, and, where `/proc` tells, the boot, the pid

@@ -7,8 +7,8 @@
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids,
 //!   and the picking rules of selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
-//! - [`store`]: SQLite through sqlx: approvals, watches (routes), reviewers' choices on selection
-//!   gates and the audit trails.
+//! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, watches (routes), reviewers' choices
+//!   on selection gates, the audit trails, the lease.
 //! - [`routes`]: where gates go and who decides them; the only way to change the routes.
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
 //! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
@@ -16,13 +16,14 @@
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click to exactly one decision in Scenario, and its settling.
 //! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
-//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch,
-//!   review and selection cards and their previews (images downloaded, made small and attached to
-//!   the card's message), picking, the card writer (`discord::publish::CardWriter`: all that
-//!   posting and editing a card takes), the `/approvals` commands.
+//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch
+//!   (gateway, or the HTTP interactions endpoint), review and selection cards and their previews
+//!   (images downloaded, made small and attached to the card's message), picking, the card writer
+//!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
+//!   commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
-//! - [`lease`]: one active bridge per database: the lease a second process waits for.
+//! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
 //! - [`scan`]: `approval-bridge scan`, one read-only sweep: the gates the bridge would post, the runs it skips.

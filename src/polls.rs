@@ -2,7 +2,10 @@
 //! (for `/approvals status`, `/healthz` and the metrics). The watcher serves the requests; the
 //! rest of the bridge holds only this handle, so nothing here depends back on the watcher.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicBool, Ordering},
+};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,17 +54,31 @@ pub struct Polls {
     status: Mutex<PollStatus>,
     requests: mpsc::Sender<PollRequest>,
     metrics: Metrics,
+    watching: AtomicBool,
 }
 
 impl Polls {
     /// A handle whose passes count into `metrics`; the watcher serves the returned receiver.
     pub fn new(metrics: Metrics) -> (Self, mpsc::Receiver<PollRequest>) {
         let (requests, receiver) = mpsc::channel(8);
-        (Self { status: Mutex::new(PollStatus::default()), requests, metrics }, receiver)
+        let watching = AtomicBool::new(false);
+        (Self { status: Mutex::new(PollStatus::default()), requests, metrics, watching }, receiver)
     }
 
-    /// Asks the watcher for a pass now and waits for its report.
+    /// Notes that this process runs the watcher (it holds the lease).
+    pub fn watching(&self) {
+        self.watching.store(true, Ordering::SeqCst);
+    }
+
+    /// Asks the watcher for a pass now and waits for its report. A replica standing by (another
+    /// one holds the lease and polls) runs no watcher, and says so rather than wait.
     pub async fn now(&self) -> Result<PollReport, String> {
+        if !self.watching.load(Ordering::SeqCst) {
+            return Err(
+                "this replica stands by while another one polls Scenario; its passes run every poll interval"
+                    .to_owned(),
+            );
+        }
         let (reply, report) = oneshot::channel();
         self.requests.send(reply).await.map_err(|_| "the watcher is not running".to_owned())?;
         report.await.map_err(|_| "the watcher stopped".to_owned())?

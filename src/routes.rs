@@ -4,13 +4,15 @@
 //! Routes are read on every gate and every click, and change only through `/approvals watch` and
 //! `unwatch`: they are kept in memory, loaded at start and reloaded after each change, and counted
 //! in a version the watcher compares between passes. Every route write goes through [`Routes`],
-//! so nothing can change the table without the memory following.
+//! so nothing can change the table without the memory following. On a database several replicas
+//! share, a change made by another replica is seen through the route audit: each click and each
+//! pass compares its newest row with the one last loaded ([`Routes::refresh`]).
 
 use std::{
     collections::HashMap,
     sync::{
         PoisonError, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
 };
 
@@ -38,6 +40,7 @@ pub struct Routes {
     default_reviewer_roles: Vec<RoleId>,
     by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
     version: AtomicU64,
+    loaded: AtomicI64,
     writes: tokio::sync::Mutex<()>,
 }
 
@@ -50,6 +53,7 @@ impl Routes {
             default_reviewer_roles: settings.reviewer_role_ids.iter().copied().map(RoleId::from).collect(),
             by_workflow: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
+            loaded: AtomicI64::new(-1),
             writes: tokio::sync::Mutex::new(()),
         }
     }
@@ -89,12 +93,28 @@ impl Routes {
 
     /// (Re)reads the routes from the store; returns how many there are.
     pub async fn load(&self) -> Result<usize, StoreError> {
+        // Read before the routes: a change landing in between is seen (and loaded) next time.
+        let loaded = self.store.routes_version().await?;
         let watches = self.store.watches().await?;
         let count = watches.len();
         let routes = watches.into_iter().map(|w| (w.workflow_id.clone(), w)).collect();
         *self.by_workflow.write().unwrap_or_else(PoisonError::into_inner) = routes;
+        self.loaded.store(loaded, Ordering::SeqCst);
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(count)
+    }
+
+    /// Reloads the routes when another process sharing the database changed one since they were
+    /// loaded; nothing to check on a database of one process.
+    pub async fn refresh(&self) -> Result<(), StoreError> {
+        if !self.store.is_shared() {
+            return Ok(());
+        }
+        if self.store.routes_version().await? != self.loaded.load(Ordering::SeqCst) {
+            let _one_at_a_time = self.writes.lock().await;
+            self.load().await?;
+        }
+        Ok(())
     }
 
     /// Sets the route of a workflow (recorded in the route audit); it applies from the next pass.

@@ -114,6 +114,7 @@ impl Watcher {
         shutdown: CancellationToken,
     ) {
         let mut reply: Option<PollRequest> = None;
+        self.bridge.polls.watching();
         while !shutdown.is_cancelled() {
             let outcome = tokio::select! {
                 outcome = self.try_poll_once() => outcome,
@@ -161,6 +162,7 @@ impl Watcher {
     #[instrument(skip_all, name = "poll")]
     pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
         // Read before any route is looked up: a change during this pass shows in the next one.
+        self.bridge.routes.refresh().await?;
         let routes_version = self.bridge.routes.version();
         if routes_version != self.routes_version {
             self.seen.clear();
@@ -304,7 +306,7 @@ impl Watcher {
         let deciding = bridge.store.deciding_approvals().await?;
         self.orphans_seen.retain(|id, _| deciding.iter().any(|a| a.id == *id));
         for claimed in deciding {
-            if claimed.claim_token.as_ref().is_some_and(|token| bridge.claims.is_held(token)) {
+            if !self.is_orphan(&claimed).await? {
                 self.orphans_seen.remove(&claimed.id);
                 continue;
             }
@@ -327,6 +329,22 @@ impl Watcher {
             }
         }
         Ok(())
+    }
+
+    /// Whether no running decision holds the claim of `claimed`: not one of this process, nor
+    /// (for a token another replica made) one of a replica that still runs.
+    async fn is_orphan(&self, claimed: &Approval) -> Result<bool, StoreError> {
+        let Some(token) = &claimed.claim_token else { return Ok(true) };
+        let claims = &self.bridge.claims;
+        if claims.is_held(token) {
+            return Ok(false);
+        }
+        match decisions::owner_of(token) {
+            Some(owner) if owner != claims.owner() => {
+                Ok(!crate::lease::replica_runs(&self.bridge.store, owner).await?)
+            }
+            _ => Ok(true),
+        }
     }
 
     /// Stores the new gates of a changed run and settles its open gates that are closed.

@@ -77,7 +77,7 @@ fn malformed_values_are_each_reported_on_their_own_line() {
     vars.insert("POLL_INTERVAL_SECS", "1".into());
     vars.insert("HTTP_ADDR", "8080".into());
     vars.insert("LOG_FORMAT", "xml".into());
-    vars.insert("DATABASE_URL", "postgres://db".into());
+    vars.insert("DATABASE_URL", "mysql://db".into());
     let err = read(&vars).unwrap_err();
     let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
     assert_eq!(

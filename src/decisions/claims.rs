@@ -2,7 +2,10 @@
 //!
 //! A row left `deciding` belongs to the decision that holds its claim token. A token no running
 //! decision holds (the process that claimed it stopped, or its decision ended waiting for
-//! Scenario) is an orphan, and the watcher takes it over under a new token. No clock decides
+//! Scenario) is an orphan, and the watcher takes it over under a new token. Every token names
+//! the replica whose decision made it (`<owner>.<random>`): a token of another replica is an
+//! orphan only once that replica stopped beating (see [`crate::lease`]), so a replica never
+//! takes over a decision another replica is still sending. No clock decides
 //! this, so a wall-clock step (NTP at boot, a resumed VM) can never make a claim in flight look
 //! abandoned, and the store's token guards make sure a decision whose claim was taken over can
 //! finish nothing.
@@ -15,17 +18,35 @@ use std::{
 use crate::approvals::ids::ClaimToken;
 
 /// The claim tokens held by decisions running in this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LiveClaims {
+    owner: String,
     held: Mutex<HashSet<ClaimToken>>,
 }
 
+impl Default for LiveClaims {
+    fn default() -> Self {
+        let owner = std::iter::repeat_with(fastrand::alphanumeric).take(16).collect();
+        Self { owner, held: Mutex::default() }
+    }
+}
+
+/// The replica that made `token`; `None` for a token of a version without replicas.
+pub fn owner_of(token: &ClaimToken) -> Option<&str> {
+    token.as_str().split_once('.').map(|(owner, _)| owner)
+}
+
 impl LiveClaims {
+    /// This process's name in its tokens, and in its heartbeat.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// A fresh token, held until the returned guard is dropped. It is registered before it is
     /// written to any row, so no row ever carries a live token that looks orphaned.
     pub fn hold(&self) -> HeldClaim<'_> {
-        let token =
-            ClaimToken::new(std::iter::repeat_with(fastrand::alphanumeric).take(24).collect::<String>());
+        let random: String = std::iter::repeat_with(fastrand::alphanumeric).take(24).collect();
+        let token = ClaimToken::new(format!("{}.{random}", self.owner));
         self.lock().insert(token.clone());
         HeldClaim { claims: self, token }
     }
@@ -76,5 +97,7 @@ mod tests {
         drop(first);
         assert!(!claims.is_held(&token));
         assert!(claims.is_held(second.token()));
+        assert_eq!(owner_of(&token), Some(claims.owner()));
+        assert_ne!(claims.owner(), LiveClaims::default().owner(), "every process has its own name");
     }
 }

@@ -21,7 +21,7 @@ use std::future::Future;
 
 use tracing::{info, instrument, warn};
 
-pub use claims::{HeldClaim, LiveClaims};
+pub use claims::{HeldClaim, LiveClaims, owner_of};
 
 use crate::{
     approvals::{

@@ -6,7 +6,7 @@ use std::{collections::VecDeque, sync::Mutex};
 use serde_json::json;
 
 use super::*;
-use crate::store::tests::{gate, reviewer, temp_store};
+use crate::store::tests::{TempDb, gate, on_both_engines, reviewer, temp_store};
 
 /// What the scripted Scenario answers to a read of the run.
 #[derive(Debug, Clone, Copy)]
@@ -118,7 +118,7 @@ impl Gates for Scripted {
 }
 
 /// A store holding one pending gate.
-async fn one_gate() -> (Store, Approval, tempfile::TempDir) {
+async fn one_gate() -> (Store, Approval, TempDb) {
     let (store, dir) = temp_store().await;
     let approval = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
     (store, approval, dir)
@@ -131,7 +131,7 @@ async fn click(store: &Store, scenario: &Scripted, approval: &Approval) -> Outco
 }
 
 /// A gate left `deciding` (approve by reviewer 1) with no decision holding its claim.
-async fn orphaned_claim() -> (Store, Approval, tempfile::TempDir) {
+async fn orphaned_claim() -> (Store, Approval, TempDb) {
     let (store, approval, dir) = one_gate().await;
     let claims = LiveClaims::default();
     let held = claims.hold();
@@ -155,228 +155,248 @@ fn state_of(outcome: &Outcome) -> ApprovalState {
     outcome.approval().state
 }
 
-#[tokio::test]
-async fn a_click_whose_put_is_taken_is_decided_with_one_put() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[], &[Put::Taken]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
-    assert_eq!(state_of(&outcome), ApprovalState::Approved);
-    assert_eq!(outcome.approval().claim_token, None, "a finished decision holds no claim");
-    assert_eq!((scenario.sent(), scenario.reads()), (vec![Decision::Approve], 0));
-}
-
-#[tokio::test]
-async fn a_click_on_a_gate_already_claimed_sends_nothing() {
-    let (store, claimed, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[], &[]);
-    let outcome = click(&store, &scenario, &claimed).await;
-    assert!(matches!(outcome, Outcome::Taken(_)), "{outcome:?}");
-    assert_eq!(state_of(&outcome), ApprovalState::Deciding);
-    assert!(scenario.sent().is_empty());
-}
-
-#[tokio::test]
-async fn a_refused_api_key_gives_the_gate_back_and_names_the_settings() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[], &[Put::BadKey]);
-    let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
-        panic!("a refused key fails the decision");
-    };
-    assert_eq!((now.state, now.decided_by), (ApprovalState::Pending, None));
-    assert!(why.contains("SCENARIO_SDK_API_KEY"), "{why}");
-    assert_eq!(scenario.reads(), 0, "a refused key decided nothing: no need to read");
-}
-
-#[tokio::test]
-async fn a_put_refused_outright_on_a_gate_decided_the_same_way_was_decided_elsewhere() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Approved], &[Put::Refused]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert!(matches!(outcome, Outcome::Closed(_)), "{outcome:?}");
-    assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere);
-    assert_eq!(outcome.approval().reason.as_deref(), Some("Approved in Scenario"));
-}
-
-#[tokio::test]
-async fn a_put_refused_on_a_gate_still_waiting_gives_it_back_with_the_reason() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Waiting], &[Put::Refused]);
-    let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
-        panic!("the gate still waits: the claim is given back");
-    };
-    assert_eq!(now.state, ApprovalState::Pending);
-    assert!(why.contains("not waiting"), "{why}");
-    assert_eq!(scenario.sent().len(), 1, "the refused PUT is not repeated");
-}
-
-#[tokio::test]
-async fn a_rate_limited_put_decided_nothing_so_a_gate_approved_meanwhile_was_decided_elsewhere() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Approved], &[Put::RateLimited]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere, "{outcome:?}");
-}
-
-#[tokio::test]
-async fn a_lost_answer_on_a_gate_now_decided_the_claimed_way_is_the_reviewers() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Approved], &[Put::Lost]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
-    assert_eq!(outcome.approval().decided_by, Some(reviewer(1)));
-    assert_eq!(scenario.sent().len(), 1, "the PUT is never repeated after a lost answer");
-}
-
-#[tokio::test]
-async fn a_lost_answer_on_a_gate_decided_the_other_way_was_decided_elsewhere() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Rejected], &[Put::Lost]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere);
-    assert_eq!(outcome.approval().reason.as_deref(), Some("Rejected in Scenario"));
-}
-
-#[tokio::test]
-async fn a_lost_answer_on_a_gate_still_waiting_gives_the_gate_back_without_a_second_put() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Waiting], &[Put::Lost]);
-    let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
-        panic!("the gate still waits: the claim is given back");
-    };
-    assert_eq!(now.state, ApprovalState::Pending);
-    assert!(why.contains("HTTP 503"), "{why}");
-    assert_eq!(scenario.sent().len(), 1);
-}
-
-#[tokio::test]
-async fn a_lost_answer_on_a_run_that_ended_or_vanished_ends_the_approval() {
-    for read in [Read::Canceled, Read::Gone] {
+on_both_engines! {
+    async fn a_click_whose_put_is_taken_is_decided_with_one_put() {
         let (store, approval, _dir) = one_gate().await;
-        let scenario = Scripted::new(&[read], &[Put::Lost]);
+        let scenario = Scripted::new(&[], &[Put::Taken]);
         let outcome = click(&store, &scenario, &approval).await;
-        assert!(matches!(outcome, Outcome::Closed(_)), "{read:?}: {outcome:?}");
-        assert_eq!(state_of(&outcome), ApprovalState::RunEnded, "{read:?}");
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::Approved);
+        assert_eq!(outcome.approval().claim_token, None, "a finished decision holds no claim");
+        assert_eq!((scenario.sent(), scenario.reads()), (vec![Decision::Approve], 0));
     }
 }
 
-#[tokio::test]
-async fn a_lost_answer_with_the_run_unreadable_keeps_the_decision_recorded_as_the_reviewers() {
-    let (store, approval, _dir) = one_gate().await;
-    let scenario = Scripted::new(&[Read::Down], &[Put::Lost]);
-    let outcome = click(&store, &scenario, &approval).await;
-    assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
-    let now = outcome.approval();
-    assert_eq!((now.state, now.decided_by.clone()), (ApprovalState::Deciding, Some(reviewer(1))));
-    assert_eq!(now.decision, Some(Decision::Approve));
-    assert_eq!(scenario.sent().len(), 1);
+on_both_engines! {
+    async fn a_click_on_a_gate_already_claimed_sends_nothing() {
+        let (store, claimed, _dir) = orphaned_claim().await;
+        let scenario = Scripted::new(&[], &[]);
+        let outcome = click(&store, &scenario, &claimed).await;
+        assert!(matches!(outcome, Outcome::Taken(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::Deciding);
+        assert!(scenario.sent().is_empty());
+    }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_on_a_waiting_gate_is_sent_once_after_reading_the_run() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[Read::Waiting], &[Put::Taken]);
-    let outcome = finish_orphan(&store, &scenario, &orphan).await;
-    assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
-    assert_eq!((scenario.reads(), scenario.sent()), (1, vec![Decision::Approve]));
+on_both_engines! {
+    async fn a_refused_api_key_gives_the_gate_back_and_names_the_settings() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[], &[Put::BadKey]);
+        let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
+            panic!("a refused key fails the decision");
+        };
+        assert_eq!((now.state, now.decided_by), (ApprovalState::Pending, None));
+        assert!(why.contains("SCENARIO_SDK_API_KEY"), "{why}");
+        assert_eq!(scenario.reads(), 0, "a refused key decided nothing: no need to read");
+    }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_whose_put_had_landed_is_the_reviewers_without_a_put() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[Read::Approved], &[]);
-    let outcome = finish_orphan(&store, &scenario, &orphan).await;
-    assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
-    assert_eq!(outcome.approval().decided_by, Some(reviewer(1)));
-    assert!(scenario.sent().is_empty());
+on_both_engines! {
+    async fn a_put_refused_outright_on_a_gate_decided_the_same_way_was_decided_elsewhere() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Approved], &[Put::Refused]);
+        let outcome = click(&store, &scenario, &approval).await;
+        assert!(matches!(outcome, Outcome::Closed(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere);
+        assert_eq!(outcome.approval().reason.as_deref(), Some("Approved in Scenario"));
+    }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_on_a_gate_decided_the_other_way_or_ended_sends_nothing() {
-    for (read, to) in [
-        (Read::Rejected, ApprovalState::DecidedElsewhere),
-        (Read::Canceled, ApprovalState::RunEnded),
-        (Read::Gone, ApprovalState::RunEnded),
-    ] {
+on_both_engines! {
+    async fn a_put_refused_on_a_gate_still_waiting_gives_it_back_with_the_reason() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Waiting], &[Put::Refused]);
+        let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
+            panic!("the gate still waits: the claim is given back");
+        };
+        assert_eq!(now.state, ApprovalState::Pending);
+        assert!(why.contains("not waiting"), "{why}");
+        assert_eq!(scenario.sent().len(), 1, "the refused PUT is not repeated");
+    }
+}
+
+on_both_engines! {
+    async fn a_rate_limited_put_decided_nothing_so_a_gate_approved_meanwhile_was_decided_elsewhere() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Approved], &[Put::RateLimited]);
+        let outcome = click(&store, &scenario, &approval).await;
+        assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere, "{outcome:?}");
+    }
+}
+
+on_both_engines! {
+    async fn a_lost_answer_on_a_gate_now_decided_the_claimed_way_is_the_reviewers() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Approved], &[Put::Lost]);
+        let outcome = click(&store, &scenario, &approval).await;
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!(outcome.approval().decided_by, Some(reviewer(1)));
+        assert_eq!(scenario.sent().len(), 1, "the PUT is never repeated after a lost answer");
+    }
+}
+
+on_both_engines! {
+    async fn a_lost_answer_on_a_gate_decided_the_other_way_was_decided_elsewhere() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Rejected], &[Put::Lost]);
+        let outcome = click(&store, &scenario, &approval).await;
+        assert_eq!(state_of(&outcome), ApprovalState::DecidedElsewhere);
+        assert_eq!(outcome.approval().reason.as_deref(), Some("Rejected in Scenario"));
+    }
+}
+
+on_both_engines! {
+    async fn a_lost_answer_on_a_gate_still_waiting_gives_the_gate_back_without_a_second_put() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Waiting], &[Put::Lost]);
+        let Outcome::Failed { approval: now, why } = click(&store, &scenario, &approval).await else {
+            panic!("the gate still waits: the claim is given back");
+        };
+        assert_eq!(now.state, ApprovalState::Pending);
+        assert!(why.contains("HTTP 503"), "{why}");
+        assert_eq!(scenario.sent().len(), 1);
+    }
+}
+
+on_both_engines! {
+    async fn a_lost_answer_on_a_run_that_ended_or_vanished_ends_the_approval() {
+        for read in [Read::Canceled, Read::Gone] {
+            let (store, approval, _dir) = one_gate().await;
+            let scenario = Scripted::new(&[read], &[Put::Lost]);
+            let outcome = click(&store, &scenario, &approval).await;
+            assert!(matches!(outcome, Outcome::Closed(_)), "{read:?}: {outcome:?}");
+            assert_eq!(state_of(&outcome), ApprovalState::RunEnded, "{read:?}");
+        }
+    }
+}
+
+on_both_engines! {
+    async fn a_lost_answer_with_the_run_unreadable_keeps_the_decision_recorded_as_the_reviewers() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[Read::Down], &[Put::Lost]);
+        let outcome = click(&store, &scenario, &approval).await;
+        assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
+        let now = outcome.approval();
+        assert_eq!((now.state, now.decided_by.clone()), (ApprovalState::Deciding, Some(reviewer(1))));
+        assert_eq!(now.decision, Some(Decision::Approve));
+        assert_eq!(scenario.sent().len(), 1);
+    }
+}
+
+on_both_engines! {
+    async fn an_orphaned_claim_on_a_waiting_gate_is_sent_once_after_reading_the_run() {
         let (store, orphan, _dir) = orphaned_claim().await;
-        let scenario = Scripted::new(&[read], &[]);
+        let scenario = Scripted::new(&[Read::Waiting], &[Put::Taken]);
         let outcome = finish_orphan(&store, &scenario, &orphan).await;
-        assert_eq!(state_of(&outcome), to, "{read:?}");
-        assert!(scenario.sent().is_empty(), "{read:?}");
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!((scenario.reads(), scenario.sent()), (1, vec![Decision::Approve]));
     }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_with_the_run_unreadable_sends_nothing_and_stays_recorded() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[Read::Down], &[]);
-    let outcome = finish_orphan(&store, &scenario, &orphan).await;
-    assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
-    assert_eq!(outcome.approval().decided_by, Some(reviewer(1)), "the click is never dropped");
-    assert!(scenario.sent().is_empty(), "never a blind PUT");
+on_both_engines! {
+    async fn an_orphaned_claim_whose_put_had_landed_is_the_reviewers_without_a_put() {
+        let (store, orphan, _dir) = orphaned_claim().await;
+        let scenario = Scripted::new(&[Read::Approved], &[]);
+        let outcome = finish_orphan(&store, &scenario, &orphan).await;
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!(outcome.approval().decided_by, Some(reviewer(1)));
+        assert!(scenario.sent().is_empty());
+    }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_whose_put_fails_on_a_waiting_gate_stays_recorded_for_the_next_try() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[Read::Waiting, Read::Waiting], &[Put::Lost]);
-    let outcome = finish_orphan(&store, &scenario, &orphan).await;
-    assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
-    assert_eq!(state_of(&outcome), ApprovalState::Deciding);
-    assert_eq!(scenario.sent().len(), 1);
+on_both_engines! {
+    async fn an_orphaned_claim_on_a_gate_decided_the_other_way_or_ended_sends_nothing() {
+        for (read, to) in [
+            (Read::Rejected, ApprovalState::DecidedElsewhere),
+            (Read::Canceled, ApprovalState::RunEnded),
+            (Read::Gone, ApprovalState::RunEnded),
+        ] {
+            let (store, orphan, _dir) = orphaned_claim().await;
+            let scenario = Scripted::new(&[read], &[]);
+            let outcome = finish_orphan(&store, &scenario, &orphan).await;
+            assert_eq!(state_of(&outcome), to, "{read:?}");
+            assert!(scenario.sent().is_empty(), "{read:?}");
+        }
+    }
 }
 
-#[tokio::test]
-async fn a_claim_that_moved_on_is_not_taken_over() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    let scenario = Scripted::new(&[Read::Waiting], &[Put::Taken]);
-    let claims = LiveClaims::default();
-    assert!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap().is_some());
-    // `orphan` is the row as it was before: its claim was finished meanwhile.
-    assert_eq!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap(), None);
-    assert_eq!((scenario.reads(), scenario.sent().len()), (1, 1));
+on_both_engines! {
+    async fn an_orphaned_claim_with_the_run_unreadable_sends_nothing_and_stays_recorded() {
+        let (store, orphan, _dir) = orphaned_claim().await;
+        let scenario = Scripted::new(&[Read::Down], &[]);
+        let outcome = finish_orphan(&store, &scenario, &orphan).await;
+        assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
+        assert_eq!(outcome.approval().decided_by, Some(reviewer(1)), "the click is never dropped");
+        assert!(scenario.sent().is_empty(), "never a blind PUT");
+    }
 }
 
-#[tokio::test]
-async fn a_decision_whose_claim_was_taken_over_can_finish_nothing() {
-    let (store, claimed, _dir) = orphaned_claim().await;
-    let claims = LiveClaims::default();
-    let new_owner = claims.hold();
-    store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
-    assert!(!store.decided(&claimed).await.unwrap());
-    assert!(!store.release(&claimed, "too late").await.unwrap());
-    assert!(!store.settle_claim(&claimed, ApprovalState::RunEnded, "too late").await.unwrap());
-    assert_eq!(store.approval(claimed.id).await.unwrap().unwrap().state, ApprovalState::Deciding);
+on_both_engines! {
+    async fn an_orphaned_claim_whose_put_fails_on_a_waiting_gate_stays_recorded_for_the_next_try() {
+        let (store, orphan, _dir) = orphaned_claim().await;
+        let scenario = Scripted::new(&[Read::Waiting, Read::Waiting], &[Put::Lost]);
+        let outcome = finish_orphan(&store, &scenario, &orphan).await;
+        assert!(matches!(outcome, Outcome::Recorded(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::Deciding);
+        assert_eq!(scenario.sent().len(), 1);
+    }
 }
 
-#[tokio::test]
-async fn an_orphaned_claim_whose_put_may_be_in_flight_waits_while_its_gate_still_waits() {
-    let (store, orphan, _dir) = orphaned_claim().await;
-    assert!(store.sending(&orphan).await.unwrap(), "the PUT of the claim went out");
-    let orphan = store.approval(orphan.id).await.unwrap().unwrap();
-    let scenario = Scripted::new(&[Read::Waiting, Read::Waiting], &[Put::Taken]);
-    let claims = LiveClaims::default();
-
-    let early = resume(&store, &scenario, &claims, &orphan, Resend::NotYet).await.unwrap().unwrap();
-    assert!(matches!(early, Outcome::Recorded(_)), "{early:?}");
-    assert!(scenario.sent().is_empty(), "the first PUT may still land: nothing is sent");
-
-    let later = resume(&store, &scenario, &claims, early.approval(), Resend::Allowed).await.unwrap().unwrap();
-    assert!(matches!(later, Outcome::Decided(_)), "{later:?}");
-    assert_eq!(scenario.sent(), [Decision::Approve]);
+on_both_engines! {
+    async fn a_claim_that_moved_on_is_not_taken_over() {
+        let (store, orphan, _dir) = orphaned_claim().await;
+        let scenario = Scripted::new(&[Read::Waiting], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        assert!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap().is_some());
+        // `orphan` is the row as it was before: its claim was finished meanwhile.
+        assert_eq!(resume(&store, &scenario, &claims, &orphan, Resend::Allowed).await.unwrap(), None);
+        assert_eq!((scenario.reads(), scenario.sent().len()), (1, 1));
+    }
 }
 
-#[tokio::test]
-async fn a_decision_whose_claim_was_taken_over_sends_nothing() {
-    let (store, claimed, _dir) = orphaned_claim().await;
-    let claims = LiveClaims::default();
-    let new_owner = claims.hold();
-    store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
-    assert!(!store.sending(&claimed).await.unwrap(), "the old claim may not send");
+on_both_engines! {
+    async fn a_decision_whose_claim_was_taken_over_can_finish_nothing() {
+        let (store, claimed, _dir) = orphaned_claim().await;
+        let claims = LiveClaims::default();
+        let new_owner = claims.hold();
+        store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
+        assert!(!store.decided(&claimed).await.unwrap());
+        assert!(!store.release(&claimed, "too late").await.unwrap());
+        assert!(!store.settle_claim(&claimed, ApprovalState::RunEnded, "too late").await.unwrap());
+        assert_eq!(store.approval(claimed.id).await.unwrap().unwrap().state, ApprovalState::Deciding);
+    }
+}
+
+on_both_engines! {
+    async fn an_orphaned_claim_whose_put_may_be_in_flight_waits_while_its_gate_still_waits() {
+        let (store, orphan, _dir) = orphaned_claim().await;
+        assert!(store.sending(&orphan).await.unwrap(), "the PUT of the claim went out");
+        let orphan = store.approval(orphan.id).await.unwrap().unwrap();
+        let scenario = Scripted::new(&[Read::Waiting, Read::Waiting], &[Put::Taken]);
+        let claims = LiveClaims::default();
+
+        let early = resume(&store, &scenario, &claims, &orphan, Resend::NotYet).await.unwrap().unwrap();
+        assert!(matches!(early, Outcome::Recorded(_)), "{early:?}");
+        assert!(scenario.sent().is_empty(), "the first PUT may still land: nothing is sent");
+
+        let later = resume(&store, &scenario, &claims, early.approval(), Resend::Allowed).await.unwrap().unwrap();
+        assert!(matches!(later, Outcome::Decided(_)), "{later:?}");
+        assert_eq!(scenario.sent(), [Decision::Approve]);
+    }
+}
+
+on_both_engines! {
+    async fn a_decision_whose_claim_was_taken_over_sends_nothing() {
+        let (store, claimed, _dir) = orphaned_claim().await;
+        let claims = LiveClaims::default();
+        let new_owner = claims.hold();
+        store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
+        assert!(!store.sending(&claimed).await.unwrap(), "the old claim may not send");
+    }
 }
 
 /// A store holding one pending selection gate of four candidates.
-async fn one_selection() -> (Store, Approval, tempfile::TempDir) {
+async fn one_selection() -> (Store, Approval, TempDb) {
     use crate::approvals::selection::{Candidate, Choice};
     let (store, dir) = temp_store().await;
     let mut new = gate("job_1", "gate");
@@ -386,52 +406,55 @@ async fn one_selection() -> (Store, Approval, tempfile::TempDir) {
     (store, approval, dir)
 }
 
-#[tokio::test]
-async fn a_confirmed_selection_is_claimed_with_its_picks_and_sent_once() {
-    let (store, approval, _dir) = one_selection().await;
-    let scenario = Scripted::new(&[], &[Put::Taken]);
-    let claims = LiveClaims::default();
-    let outcome = select(&store, &scenario, &claims, &approval, &reviewer(1), &[3, 1]).await.unwrap();
-    assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
-    assert_eq!(state_of(&outcome), ApprovalState::Approved);
-    assert_eq!(outcome.approval().picks, Some(vec![3, 1]), "the picks stay with the decision, in order");
-    assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![3, 1])]);
-    let audit = store.audit_of(approval.id).await.unwrap();
-    let claimed = audit.iter().find(|e| e.action == "claimed").unwrap();
-    assert_eq!((claimed.actor_id, claimed.detail.as_deref()), (Some(1), Some("select [3,1]")));
+on_both_engines! {
+    async fn a_confirmed_selection_is_claimed_with_its_picks_and_sent_once() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let outcome = select(&store, &scenario, &claims, &approval, &reviewer(1), &[3, 1]).await.unwrap();
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::Approved);
+        assert_eq!(outcome.approval().picks, Some(vec![3, 1]), "the picks stay with the decision, in order");
+        assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![3, 1])]);
+        let audit = store.audit_of(approval.id).await.unwrap();
+        let claimed = audit.iter().find(|e| e.action == "claimed").unwrap();
+        assert_eq!((claimed.actor_id, claimed.detail.as_deref()), (Some(1), Some("select [3,1]")));
+    }
 }
 
-#[tokio::test]
-async fn a_selection_claim_without_picks_is_given_back_and_sends_nothing() {
-    let (store, approval, _dir) = one_selection().await;
-    let held = LiveClaims::default();
-    let token = held.hold();
-    // As a row claimed by hand (or by an older build) would be: "approve" with no picks.
-    let Claim::Won(orphan) =
-        store.claim(approval.id, &reviewer(1), Decision::Approve, None, token.token()).await.unwrap()
-    else {
-        panic!("the only claim wins");
-    };
-    let scenario = Scripted::new(&[Read::Waiting], &[]);
-    let outcome = finish_orphan(&store, &scenario, &orphan).await;
-    let Outcome::Failed { approval: now, why } = outcome else { panic!("given back: {outcome:?}") };
-    assert_eq!(now.state, ApprovalState::Pending);
-    assert!(why.contains("no picks"), "{why}");
-    assert!(scenario.sent().is_empty(), "nothing is sent without picks");
+on_both_engines! {
+    async fn a_selection_claim_without_picks_is_given_back_and_sends_nothing() {
+        let (store, approval, _dir) = one_selection().await;
+        let held = LiveClaims::default();
+        let token = held.hold();
+        // As a row claimed by hand (or by an older build) would be: "approve" with no picks.
+        let Claim::Won(orphan) =
+            store.claim(approval.id, &reviewer(1), Decision::Approve, None, token.token()).await.unwrap()
+        else {
+            panic!("the only claim wins");
+        };
+        let scenario = Scripted::new(&[Read::Waiting], &[]);
+        let outcome = finish_orphan(&store, &scenario, &orphan).await;
+        let Outcome::Failed { approval: now, why } = outcome else { panic!("given back: {outcome:?}") };
+        assert_eq!(now.state, ApprovalState::Pending);
+        assert!(why.contains("no picks"), "{why}");
+        assert!(scenario.sent().is_empty(), "nothing is sent without picks");
+    }
 }
 
-#[tokio::test]
-async fn two_reviewers_confirming_a_selection_together_send_one_put() {
-    let (store, approval, _dir) = one_selection().await;
-    let scenario = Scripted::new(&[], &[Put::Taken]);
-    let claims = LiveClaims::default();
-    let (ana, bo) = (reviewer(1), reviewer(2));
-    let (first, second) = tokio::join!(
-        select(&store, &scenario, &claims, &approval, &ana, &[0]),
-        select(&store, &scenario, &claims, &approval, &bo, &[2, 3]),
-    );
-    let outcomes = [first.unwrap(), second.unwrap()];
-    assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Decided(_))).count(), 1, "{outcomes:?}");
-    assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Taken(_))).count(), 1, "{outcomes:?}");
-    assert_eq!(scenario.sent().len(), 1);
+on_both_engines! {
+    async fn two_reviewers_confirming_a_selection_together_send_one_put() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let (ana, bo) = (reviewer(1), reviewer(2));
+        let (first, second) = tokio::join!(
+            select(&store, &scenario, &claims, &approval, &ana, &[0]),
+            select(&store, &scenario, &claims, &approval, &bo, &[2, 3]),
+        );
+        let outcomes = [first.unwrap(), second.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Decided(_))).count(), 1, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Taken(_))).count(), 1, "{outcomes:?}");
+        assert_eq!(scenario.sent().len(), 1);
+    }
 }

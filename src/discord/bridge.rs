@@ -60,8 +60,10 @@ impl Bridge {
         let routes = Arc::new(Routes::new(store.clone(), settings));
         let home = Arc::new(home);
         let (budget, writer) = (settings.card_upload_budget, (routes.clone(), home.clone()));
+        let claims = LiveClaims::default();
         let cards =
-            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, budget);
+            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, budget)
+                .for_replica(claims.owner());
         let bridge = Self {
             routes,
             lifecycle: Lifecycle::default(),
@@ -71,7 +73,7 @@ impl Bridge {
             discord,
             workflows: WorkflowCatalog::default(),
             home,
-            claims: LiveClaims::default(),
+            claims,
             cards: Arc::new(cards),
             polls: Arc::new(polls),
         };

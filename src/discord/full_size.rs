@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use serenity::all::{ComponentInteraction, Context, CreateEmbed, EditInteractionResponse};
+use serenity::all::{ComponentInteraction, CreateEmbed, EditInteractionResponse, Http};
 use tracing::{info, warn};
 
 use super::{cards, custom_id::CardCustomId, limits, previews::link, reply::Answerable};
@@ -18,18 +18,18 @@ use crate::{
 /// Answers a click on Full size with the originals' fresh links, privately.
 pub async fn on_click(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     click: &ComponentInteraction,
     id: CardCustomId,
 ) -> anyhow::Result<()> {
     let answer = Answerable::component(click);
     // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let approval = bridge.store.approval(id.approval_id).await?.filter(|a| {
         a.channel_id == click.channel_id.get() && a.message_id.is_none_or(|m| m == click.message.id.get())
     });
     let Some(approval) = approval else {
-        answer.finish(ctx, "This card is not one approval-bridge knows.").await?;
+        answer.finish(http, "This card is not one approval-bridge knows.").await?;
         return Ok(());
     };
     let assets = &approval.snapshot.assets;
@@ -39,13 +39,13 @@ pub async fn on_click(
         Err(err) => {
             warn!(approval_id = approval.id.get(), error = %err, "full-size links unavailable");
             let text = format!("Scenario did not give fresh links ({err}); try again in a moment.");
-            answer.finish(ctx, text).await?;
+            answer.finish(http, text).await?;
             return Ok(());
         }
     };
     info!(approval_id = approval.id.get(), user_id = click.user.id.get(), "full-size links given");
     let embed = CreateEmbed::new().title("Full size").description(links_text(assets, &fresh));
-    click.edit_response(&ctx.http, EditInteractionResponse::new().embed(embed)).await?;
+    click.edit_response(http, EditInteractionResponse::new().embed(embed)).await?;
     Ok(())
 }
 

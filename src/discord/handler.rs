@@ -1,10 +1,10 @@
 //! The serenity event handler: logs the bot's identity, registers the commands in the home
-//! server, refuses what comes from anywhere else, and sends every other interaction to its
-//! handler.
+//! server, and hands interactions to [`dispatch`], which refuses what comes from anywhere else
+//! and sends every other interaction to its handler (for the gateway and the HTTP endpoint alike).
 
 use std::sync::{Arc, OnceLock};
 
-use serenity::all::{Command, Context, EventHandler, Interaction, Ready, async_trait};
+use serenity::all::{Command, Context, EventHandler, Http, Interaction, Ready, async_trait};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
@@ -28,23 +28,23 @@ impl Handler {
 /// Registers the commands in the home server only, removes global commands an earlier version
 /// registered (they would reach every server the bot is in, and DMs), and names the other
 /// servers the bot is in, so an admin notices an invitation they did not expect.
-async fn register_commands(bridge: &Bridge, ctx: &Context) {
+pub async fn register_commands(bridge: &Bridge, http: &Http) {
     let home = bridge.home.id();
-    match home.set_commands(&ctx.http, commands::definitions()).await {
+    match home.set_commands(http, commands::definitions()).await {
         Ok(_) => info!(guild_id = home.get(), "slash commands registered in the home server"),
         Err(err) => {
             error!(guild_id = home.get(), error = %redacted(&err), "slash commands could not be registered")
         }
     }
-    match Command::get_global_commands(&ctx.http).await {
+    match Command::get_global_commands(http).await {
         Ok(stale) if stale.is_empty() => {}
-        Ok(stale) => match Command::set_global_commands(&ctx.http, Vec::new()).await {
+        Ok(stale) => match Command::set_global_commands(http, Vec::new()).await {
             Ok(_) => info!(removed = stale.len(), "global slash commands of an earlier version removed"),
             Err(err) => error!(error = %redacted(&err), "stale global slash commands could not be removed"),
         },
         Err(err) => warn!(error = %redacted(&err), "global slash commands could not be listed"),
     }
-    match bridge.home.other_servers(&ctx.http).await {
+    match bridge.home.other_servers(http).await {
         Ok(others) => {
             for other in others {
                 warn!(guild_id = other.id.get(), name = %other.name, "the bot is also in a server it does not serve; everything from there is refused");
@@ -61,41 +61,46 @@ impl EventHandler for Handler {
         // READY comes again after every reconnect that could not resume; register once.
         if !self.connected.send_replace(true) {
             match self.bridge.get() {
-                Some(bridge) => register_commands(bridge, &ctx).await,
+                Some(bridge) => register_commands(bridge, &ctx.http).await,
                 None => error!("READY before the bridge was ready; commands not registered"),
             }
         }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let Some(bridge) = self.bridge.get() else {
-            warn!("interaction before the bridge was ready; ignored");
-            return;
-        };
-        // Only the home server is served: a command, click, modal or keystroke from any other
-        // server, a DM or a user-installed context is answered with one sentence and counted.
-        if !outsiders::is_from_home(bridge, &interaction) {
-            if let Err(err) = outsiders::refuse(bridge, &ctx, &interaction).await {
-                warn!(interaction_id = interaction.id().get(), error = %redacted(&*err), "refusal of an outside interaction failed");
-            }
-            return;
+        match self.bridge.get() {
+            Some(bridge) => dispatch(bridge, &ctx.http, &interaction).await,
+            None => warn!("interaction before the bridge was ready; ignored"),
         }
-        let handled = match &interaction {
-            Interaction::Component(click) => review::on_click(bridge, &ctx, click).await,
-            Interaction::Modal(modal) => review::on_modal(bridge, &ctx, modal).await,
-            Interaction::Command(command) => commands::run(bridge, &ctx, command).await,
-            Interaction::Autocomplete(typing) => commands::on_autocomplete(bridge, &ctx, typing).await,
-            _ => Ok(()),
-        };
-        if let Err(err) = handled {
-            error!(
-                interaction_id = interaction.id().get(),
-                error = redacted(&format!("{err:#}")),
-                "interaction failed"
-            );
-            if let Some(answer) = Answerable::of(&interaction) {
-                answer.failed(&ctx, &err).await;
-            }
+    }
+}
+
+/// Hands an interaction (from the gateway, or from Discord's POST to the interactions endpoint)
+/// to its handler, answering through `http`.
+pub async fn dispatch(bridge: &Bridge, http: &Http, interaction: &Interaction) {
+    // Only the home server is served: a command, click, modal or keystroke from any other
+    // server, a DM or a user-installed context is answered with one sentence and counted.
+    if !outsiders::is_from_home(bridge, interaction) {
+        if let Err(err) = outsiders::refuse(bridge, http, interaction).await {
+            warn!(interaction_id = interaction.id().get(), error = %redacted(&*err), "refusal of an outside interaction failed");
+        }
+        return;
+    }
+    let handled = match interaction {
+        Interaction::Component(click) => review::on_click(bridge, http, click).await,
+        Interaction::Modal(modal) => review::on_modal(bridge, http, modal).await,
+        Interaction::Command(command) => commands::run(bridge, http, command).await,
+        Interaction::Autocomplete(typing) => commands::on_autocomplete(bridge, http, typing).await,
+        _ => Ok(()),
+    };
+    if let Err(err) = handled {
+        error!(
+            interaction_id = interaction.id().get(),
+            error = redacted(&format!("{err:#}")),
+            "interaction failed"
+        );
+        if let Some(answer) = Answerable::of(interaction) {
+            answer.failed(http, &err).await;
         }
     }
 }

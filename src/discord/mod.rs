@@ -1,5 +1,6 @@
 //! The serenity adapter: review and selection cards, the `custom_id`s of their components, slash
-//! commands and the dispatch of interactions.
+//! commands and the dispatch of interactions, from the gateway or from Discord's POSTs to the
+//! interactions endpoint.
 
 pub mod attach;
 pub mod bridge;
@@ -7,8 +8,9 @@ pub mod cards;
 pub mod client;
 pub mod commands;
 pub mod custom_id;
+pub mod endpoint;
 pub mod full_size;
-mod handler;
+pub mod handler;
 pub mod home;
 pub mod limits;
 mod outsiders;

@@ -3,11 +3,15 @@
 //! Scenario, and a refusal counted per person, server, attempt and minute.
 
 use serenity::all::{
-    CommandInteraction, Context, CreateAutocompleteResponse, CreateInteractionResponse, GuildId, Interaction,
+    CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse, GuildId, Http, Interaction,
 };
 use tracing::{debug, info};
 
-use super::{commands, reply::Answerable, review::reviewer};
+use super::{
+    commands,
+    reply::{Answerable, respond},
+    review::reviewer,
+};
 use crate::{discord::bridge::Bridge, store::Refusal};
 
 /// What a person outside the home server reads.
@@ -34,7 +38,7 @@ pub fn is_from_home(bridge: &Bridge, interaction: &Interaction) -> bool {
 
 /// Answers an outside interaction with [`OUTSIDE`] (an autocomplete with no choices) and counts
 /// the refusal.
-pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -> anyhow::Result<()> {
+pub async fn refuse(bridge: &Bridge, http: &Http, interaction: &Interaction) -> anyhow::Result<()> {
     let guild_id = guild_of(interaction);
     let (user, attempt) = match interaction {
         Interaction::Command(i) => (&i.user, command_attempt(i)),
@@ -48,7 +52,7 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
     let actor = reviewer(None, user);
     let refusal = Refusal { actor: &actor, guild_id, approval_id: None, attempt: &attempt, why: WHY };
     let counted = bridge.store.refused(&refusal).await;
-    answer(ctx, interaction).await?;
+    answer(http, interaction).await?;
     if counted? {
         info!(
             guild_id = guild_id.map(GuildId::get),
@@ -67,14 +71,14 @@ pub async fn refuse(bridge: &Bridge, ctx: &Context, interaction: &Interaction) -
     Ok(())
 }
 
-async fn answer(ctx: &Context, interaction: &Interaction) -> serenity::Result<()> {
+async fn answer(http: &Http, interaction: &Interaction) -> serenity::Result<()> {
     match interaction {
         Interaction::Autocomplete(typing) => {
             let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
-            typing.create_response(&ctx.http, none).await
+            respond(http, typing.id, &typing.token, none).await
         }
         other => match Answerable::of(other) {
-            Some(answer) => answer.say(ctx, OUTSIDE).await,
+            Some(answer) => answer.say(http, OUTSIDE).await,
             None => Ok(()),
         },
     }

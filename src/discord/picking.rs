@@ -3,7 +3,7 @@
 //! loses none) and echoed to the reviewer alone; Confirm sends that reviewer's current picks,
 //! once they are checked against the gate's candidates and bounds.
 
-use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Context};
+use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Http};
 
 use super::{
     cards::selection::MENU_OPTIONS,
@@ -23,7 +23,7 @@ use crate::{
 /// A choice in menu `menu` of a selection card: remembered for the reviewer, echoed to them.
 pub(super) async fn on_choice(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     click: &ComponentInteraction,
     card: &Click<'_>,
     menu: u8,
@@ -47,7 +47,7 @@ pub(super) async fn on_choice(
     let current = bridge.store.chosen(approval.id, reviewer.id).await?;
     let picks = combine(&current, listed, &chosen);
     bridge.store.choose(approval.id, &reviewer, &picks).await?;
-    answer.say(ctx, echo(choice, &picks)).await?;
+    answer.say(http, echo(choice, &picks)).await?;
     Ok(())
 }
 
@@ -69,12 +69,12 @@ fn echo(choice: &Choice, picks: &[u32]) -> String {
 /// Confirm on a selection card: sends the clicker's current picks, once checked.
 pub(super) async fn on_confirm(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     card: &Click<'_>,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
     // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let started = std::time::Instant::now();
     let approval = check(bridge, card).await?;
     let choice = choice_of(&approval)?;
@@ -100,7 +100,7 @@ pub(super) async fn on_confirm(
         Outcome::Decided(_) => format!("Picked {}. The run goes on with them.", numbers(&picks)),
         other => words(other, Decision::Approve),
     };
-    tell(ctx, answer, &words).await;
+    tell(http, answer, &words).await;
     Ok(())
 }
 

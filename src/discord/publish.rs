@@ -47,6 +47,7 @@ pub struct CardWriter {
     previews: Previews,
     turns: CardTurns,
     metrics: Metrics,
+    replica: String,
 }
 
 impl CardWriter {
@@ -62,7 +63,14 @@ impl CardWriter {
     ) -> Self {
         let metrics = scenario.metrics().clone();
         let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
-        Self { store, discord, scenario, routes, home, previews, turns, metrics }
+        Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
+    }
+
+    /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
+    /// which it takes its turns on cards shared with other replicas.
+    pub fn for_replica(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.replica);
+        self
     }
 }
 
@@ -85,13 +93,54 @@ pub enum Synced {
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
-/// newer one.
+/// newer one. Replicas sharing a database take turns as well, through a row in the store.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = cards.turns.take(approval.id).await;
-    match cards.store.approval(approval.id).await? {
-        Some(current) => write_card(cards, &current).await,
-        None => Ok(Synced::Unchanged),
+    let shared = cards.store.is_shared();
+    if shared && !take_shared_turn(cards, approval.id.get()).await? {
+        // Another replica's write outlasted the wait: the row is not current, so the watcher
+        // edits the card on a later pass.
+        warn!("another replica kept writing this card; it is brought up to date later");
+        return Ok(Synced::Unchanged);
+    }
+    let written = match cards.store.approval(approval.id).await {
+        Ok(Some(current)) => write_card(cards, &current).await,
+        Ok(None) => Ok(Synced::Unchanged),
+        Err(err) => Err(err.into()),
+    };
+    if shared {
+        cards.store.end_card_turn(approval.id.get(), &cards.replica).await?;
+    }
+    written
+}
+
+/// How long a replica's turn on a card lasts if it is not ended (it stopped mid-write), and how
+/// long another replica waits for it.
+const SHARED_TURN: Duration = Duration::from_secs(60);
+
+/// Waits (up to [`SHARED_TURN`]) for this replica's turn on the card of approval `id`, taking it
+/// at once from a replica that stopped.
+async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError> {
+    let owner = cards.replica.as_str();
+    let waited = std::time::Instant::now();
+    let mut dead = None;
+    loop {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
+        let Some(holder) = cards.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
+            return Ok(true);
+        };
+        if waited.elapsed() >= SHARED_TURN {
+            return Ok(false);
+        }
+        // A replica that stopped mid-write (killed) never ends its turn: taken over at once.
+        if crate::lease::replica_runs(&cards.store, &holder).await? {
+            dead = None;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        } else {
+            dead = Some(holder);
+        }
     }
 }
 

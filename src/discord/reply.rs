@@ -1,12 +1,62 @@
 //! Short ephemeral answers: what a person sees after a click or a command, and the one place a
 //! refusal becomes that answer.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use serenity::all::{
-    CommandInteraction, ComponentInteraction, Context, CreateInteractionResponse,
-    CreateInteractionResponseMessage, EditInteractionResponse, Interaction, ModalInteraction,
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicBool, Ordering},
 };
+
+use serenity::{
+    all::{
+        CommandInteraction, ComponentInteraction, CreateInteractionResponse,
+        CreateInteractionResponseMessage, EditInteractionResponse, Http, Interaction, InteractionId,
+        ModalInteraction,
+    },
+    builder::Builder as _,
+};
+use tokio::sync::oneshot;
+
+tokio::task_local! {
+    /// Set by the interactions endpoint around a handler: the initial response goes back to
+    /// Discord as the body of the answer to its POST, rather than to the callback endpoint.
+    static IN_BODY: Mutex<Option<oneshot::Sender<CreateInteractionResponse>>>;
+}
+
+/// Runs `handler` with its initial response sent into `slot`, for the interactions endpoint to
+/// return as its HTTP answer.
+pub async fn answering_in_body<F: Future>(
+    slot: oneshot::Sender<CreateInteractionResponse>,
+    handler: F,
+) -> F::Output {
+    IN_BODY.scope(Mutex::new(Some(slot)), handler).await
+}
+
+/// Sends the initial response to interaction `id`: as the body of the HTTP answer when the
+/// interaction came by POST and that POST still waits for it, else to the callback endpoint.
+pub async fn respond(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    mut response: CreateInteractionResponse,
+) -> serenity::Result<()> {
+    let slot = IN_BODY.try_with(|slot| slot.lock().unwrap_or_else(PoisonError::into_inner).take());
+    if let Ok(Some(slot)) = slot {
+        // As the callback would: the client's default allowed mentions apply.
+        if let CreateInteractionResponse::Message(msg) | CreateInteractionResponse::Defer(msg) = &mut response
+        {
+            if let Some(mentions) = http.default_allowed_mentions.clone() {
+                *msg = std::mem::take(msg).allowed_mentions(mentions);
+            }
+        }
+        // The endpoint gave up waiting (past Discord's 3 s): too late for the body, and for
+        // the callback as well; the callback's refusal is the error.
+        match slot.send(response) {
+            Ok(()) => return Ok(()),
+            Err(unsent) => response = unsent,
+        }
+    }
+    response.execute(http, (id, token)).await
+}
 
 /// Why a request was not carried out: a refusal, which the person reads and can act on, or a
 /// failure, which goes to the log (the person reads [`failure_text`]).
@@ -84,64 +134,64 @@ impl<'a> Answerable<'a> {
 
     /// Ends a request: a refusal is answered with its sentence (as the initial response, or in
     /// place of the deferred one); a failure is handed back for the log and [`Self::failed`].
-    pub async fn render(&self, ctx: &Context, handled: Handled<()>) -> anyhow::Result<()> {
+    pub async fn render(&self, http: &Http, handled: Handled<()>) -> anyhow::Result<()> {
         match handled {
             Ok(()) => Ok(()),
-            Err(HandlerError::Refused(sentence)) => Ok(self.reply(ctx, sentence).await?),
+            Err(HandlerError::Refused(sentence)) => Ok(self.reply(http, sentence).await?),
             Err(HandlerError::Failed(err)) => Err(err),
         }
     }
 
     /// Answers with `text`: in place of the deferred answer if there is one, else at once.
-    pub async fn reply(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
+    pub async fn reply(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
         if self.deferred.load(Ordering::SeqCst) {
-            self.finish(ctx, text).await
+            self.finish(http, text).await
         } else {
-            self.say(ctx, text).await
+            self.say(http, text).await
         }
     }
 
     /// Tells the person that their request failed because of `err`, whether or not it was
     /// acknowledged already.
-    pub async fn failed(&self, ctx: &Context, err: &anyhow::Error) {
+    pub async fn failed(&self, http: &Http, err: &anyhow::Error) {
         let text = failure_text(err);
-        if self.finish(ctx, &text).await.is_err() {
-            let _ = self.say(ctx, text).await;
+        if self.finish(http, &text).await.is_err() {
+            let _ = self.say(http, text).await;
         }
     }
 
     /// Answers at once with an ephemeral sentence (as the initial response).
-    pub async fn say(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
+    pub async fn say(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
         let message = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
         let response = CreateInteractionResponse::Message(message);
         match self.kind {
-            Kind::Component(i) => i.create_response(&ctx.http, response).await,
-            Kind::Modal(i) => i.create_response(&ctx.http, response).await,
-            Kind::Command(i) => i.create_response(&ctx.http, response).await,
+            Kind::Component(i) => respond(http, i.id, &i.token, response).await,
+            Kind::Modal(i) => respond(http, i.id, &i.token, response).await,
+            Kind::Command(i) => respond(http, i.id, &i.token, response).await,
         }
     }
 
     /// Acknowledges at once; the answer follows with [`Self::finish`]. The person sees that the
     /// bridge is working, privately.
-    pub async fn defer(&self, ctx: &Context) -> serenity::Result<()> {
+    pub async fn defer(&self, http: &Http) -> serenity::Result<()> {
         let response =
             CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
         match self.kind {
-            Kind::Component(i) => i.create_response(&ctx.http, response).await?,
-            Kind::Modal(i) => i.create_response(&ctx.http, response).await?,
-            Kind::Command(i) => i.create_response(&ctx.http, response).await?,
+            Kind::Component(i) => respond(http, i.id, &i.token, response).await?,
+            Kind::Modal(i) => respond(http, i.id, &i.token, response).await?,
+            Kind::Command(i) => respond(http, i.id, &i.token, response).await?,
         }
         self.deferred.store(true, Ordering::SeqCst);
         Ok(())
     }
 
     /// Replaces the deferred answer with `text`.
-    pub async fn finish(&self, ctx: &Context, text: impl Into<String>) -> serenity::Result<()> {
+    pub async fn finish(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
         let edit = EditInteractionResponse::new().content(text);
         match self.kind {
-            Kind::Component(i) => i.edit_response(&ctx.http, edit).await.map(drop),
-            Kind::Modal(i) => i.edit_response(&ctx.http, edit).await.map(drop),
-            Kind::Command(i) => i.edit_response(&ctx.http, edit).await.map(drop),
+            Kind::Component(i) => i.edit_response(http, edit).await.map(drop),
+            Kind::Modal(i) => i.edit_response(http, edit).await.map(drop),
+            Kind::Command(i) => i.edit_response(http, edit).await.map(drop),
         }
     }
 }

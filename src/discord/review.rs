@@ -2,9 +2,9 @@
 //! The menus and Confirm of selection cards go on in [`super::picking`].
 
 use serenity::all::{
-    ActionRowComponent, ChannelId, ComponentInteraction, Context, CreateActionRow, CreateInputText,
-    CreateInteractionResponse, CreateModal, InputTextStyle, Member, MessageId, ModalInteraction, RoleId,
-    User,
+    ActionRowComponent, ChannelId, ComponentInteraction, CreateActionRow, CreateInputText,
+    CreateInteractionResponse, CreateModal, Http, InputTextStyle, Member, MessageId, ModalInteraction,
+    RoleId, User,
 };
 use tracing::{info, warn};
 
@@ -27,14 +27,14 @@ pub const MAX_REASON_CHARS: u16 = 500;
 const REASON_INPUT: &str = "reason";
 
 /// Handles a click on a card's button.
-pub async fn on_click(bridge: &Bridge, ctx: &Context, click: &ComponentInteraction) -> anyhow::Result<()> {
+pub async fn on_click(bridge: &Bridge, http: &Http, click: &ComponentInteraction) -> anyhow::Result<()> {
     let answer = Answerable::component(click);
-    answer.render(ctx, clicked(bridge, ctx, click, &answer).await).await
+    answer.render(http, clicked(bridge, http, click, &answer).await).await
 }
 
 async fn clicked(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     click: &ComponentInteraction,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
@@ -47,7 +47,7 @@ async fn clicked(
         return refuse(RESTARTING);
     };
     if id.action == CardAction::FullSize {
-        return Ok(full_size::on_click(bridge, ctx, click, id).await?);
+        return Ok(full_size::on_click(bridge, http, click, id).await?);
     }
     let card = Click {
         id,
@@ -57,30 +57,30 @@ async fn clicked(
         user: &click.user,
     };
     match id.action {
-        CardAction::Pick(menu) => return picking::on_choice(bridge, ctx, click, &card, menu, answer).await,
-        CardAction::Confirm => return picking::on_confirm(bridge, ctx, &card, answer).await,
+        CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
+        CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-        answer.defer(ctx).await?;
-        tell(ctx, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
+        answer.defer(http).await?;
+        tell(http, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
     let approval = check(bridge, &card).await?;
-    click.create_response(&ctx.http, reason_modal(&approval)).await?;
+    super::reply::respond(http, click.id, &click.token, reason_modal(&approval)).await?;
     Ok(())
 }
 
 /// Handles the submitted reason of a rejection.
-pub async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
+pub async fn on_modal(bridge: &Bridge, http: &Http, modal: &ModalInteraction) -> anyhow::Result<()> {
     let answer = Answerable::modal(modal);
-    answer.render(ctx, submitted(bridge, ctx, modal, &answer).await).await
+    answer.render(http, submitted(bridge, http, modal, &answer).await).await
 }
 
 async fn submitted(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     modal: &ModalInteraction,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
@@ -97,7 +97,7 @@ async fn submitted(
             "The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed."
         ));
     }
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let reason = Some(reason).filter(|r| !r.is_empty());
     let card = Click {
         id,
@@ -106,7 +106,7 @@ async fn submitted(
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    tell(ctx, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
+    tell(http, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
     Ok(())
 }
 
@@ -116,9 +116,9 @@ const ANSWER_TRIES: u32 = 3;
 /// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
 /// decision is made, a failed edit is tried again, and never turned into a failure answer: the
 /// generic "nothing was changed" would be false (the card shows the outcome either way).
-pub(super) async fn tell(ctx: &Context, answer: &Answerable<'_>, words: &str) {
+pub(super) async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
     for attempt in 1..=ANSWER_TRIES {
-        match answer.finish(ctx, words).await {
+        match answer.finish(http, words).await {
             Ok(()) => return,
             Err(err) => warn!(attempt, error = %err, "the reviewer's answer could not be written"),
         }
@@ -173,6 +173,8 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
 /// reviewer, the gate is open.
 pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
+    // A route another replica changed applies to this click already.
+    bridge.routes.refresh().await?;
     let approval = bridge.store.approval(click.id.approval_id).await?;
     // A card is in the channel a moment before its row knows its message id (and longer after
     // a crash between the post and the write). Discord sends a component interaction only to

@@ -19,6 +19,9 @@ pub struct Probe {
     pub shutting_down: bool,
     /// The process this one waits for while another bridge is active on the database.
     pub standby: Option<String>,
+    /// Whether this process takes interactions while it stands by (a replica behind the
+    /// interactions endpoint): then standing by is healthy.
+    pub serves_interactions: bool,
     /// When the last poll succeeded, unix milliseconds.
     pub last_success_ms: Option<i64>,
     /// When the bridge started running, unix milliseconds.
@@ -56,10 +59,14 @@ pub fn assess(probe: &Probe) -> Health {
         reasons.push(format!("the database does not answer: {why}"));
     }
     if let Some(holder) = &probe.standby {
-        // A standby neither connects to Discord nor polls: only its database can be wrong.
-        reasons.push(format!("standing by: another bridge is active on this database ({holder})"));
+        // A standby does not poll: only its database can be wrong. A replica behind the
+        // interactions endpoint takes clicks meanwhile, so a load balancer keeps sending them.
+        let expected = if probe.serves_interactions { 0 } else { 1 };
+        if !probe.serves_interactions {
+            reasons.push(format!("standing by: another bridge is active on this database ({holder})"));
+        }
         return Health {
-            status: if reasons.len() == 1 { "standby" } else { "unhealthy" },
+            status: if reasons.len() == expected { "standby" } else { "unhealthy" },
             reasons,
             last_successful_poll_secs_ago: None,
         };
@@ -107,6 +114,7 @@ mod tests {
         Probe {
             database: Ok(()),
             gateway_connected: true,
+            serves_interactions: false,
             shutting_down: false,
             standby: None,
             last_success_ms: Some(9 * MINUTE_MS),
@@ -155,6 +163,7 @@ mod tests {
         let probe = Probe {
             database: Err("pool closed".into()),
             gateway_connected: false,
+            serves_interactions: false,
             shutting_down: true,
             now_ms: 20 * MINUTE_MS,
             ..healthy()
@@ -171,6 +180,7 @@ mod tests {
     fn a_standby_says_whom_it_waits_for_and_nothing_about_discord_or_polls() {
         let probe = Probe {
             gateway_connected: false,
+            serves_interactions: false,
             last_success_ms: None,
             now_ms: 20 * MINUTE_MS,
             standby: Some("host-a pid=7".into()),
@@ -190,5 +200,24 @@ mod tests {
             body,
             serde_json::json!({"status": "ok", "reasons": [], "last_successful_poll_secs_ago": 10})
         );
+    }
+
+    #[test]
+    fn a_replica_standing_by_behind_the_interactions_endpoint_is_healthy_as_it_takes_clicks() {
+        let probe = Probe {
+            database: Ok(()),
+            gateway_connected: true,
+            serves_interactions: true,
+            shutting_down: false,
+            standby: Some("host-a pid=7".into()),
+            last_success_ms: None,
+            started_ms: 0,
+            now_ms: 3_600_000,
+            poll_interval: Duration::from_secs(5),
+        };
+        let health = assess(&probe);
+        assert_eq!((health.status, health.is_healthy()), ("standby", true), "{health:?}");
+        let broken = assess(&Probe { database: Err("gone".into()), ..probe });
+        assert_eq!((broken.status, broken.is_healthy()), ("unhealthy", false));
     }
 }

@@ -66,8 +66,9 @@ pub struct OpsState {
     pub shutdown: CancellationToken,
     /// Whether READY came (see [`crate::app::App::connected`]).
     pub connected: watch::Receiver<bool>,
-    /// serenity's shards, whose connection stage tells whether the gateway is up now.
-    pub shards: Arc<ShardManager>,
+    /// serenity's shards, whose connection stage tells whether the gateway is up now; `None`
+    /// when interactions come to the endpoint and no gateway is needed.
+    pub shards: Option<Arc<ShardManager>>,
     /// When the bridge started running, unix milliseconds.
     pub started_ms: i64,
     /// The configured poll interval.
@@ -201,6 +202,7 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
     let probe = Probe {
         database,
         gateway_connected: gateway_connected(&state).await,
+        serves_interactions: state.shards.is_none(),
         shutting_down: state.shutdown.is_cancelled(),
         standby: state.standby.borrow().clone(),
         last_success_ms: state.polls.status().last_success_ms,
@@ -216,10 +218,11 @@ async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
 /// Connected when READY came and every shard is in the connected stage now (READY alone would
 /// stay true through a later disconnection).
 async fn gateway_connected(state: &OpsState) -> bool {
+    let Some(shards) = &state.shards else { return true };
     if !*state.connected.borrow() {
         return false;
     }
-    let runners = state.shards.runners.lock().await;
+    let runners = shards.runners.lock().await;
     !runners.is_empty() && runners.values().all(|runner| runner.stage == ConnectionStage::Connected)
 }
 

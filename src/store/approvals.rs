@@ -1,7 +1,7 @@
 //! The approvals table: one row per gate, and its guarded transitions.
 
 use serenity::all::{ChannelId, MessageId, UserId};
-use sqlx::{Sqlite, query::Query, sqlite::SqliteArguments};
+use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
     Snowflake, Store, StoreError,
@@ -119,7 +119,8 @@ pub(super) struct Row {
     card_nonce: String,
     message_id: Option<i64>,
     card_deleted_at: Option<i64>,
-    card_current: bool,
+    // 0 or 1: both engines store flags as integers (see migrations/postgres/README.md).
+    card_current: i64,
     card_attempted_at: Option<i64>,
     decision: Option<String>,
     decided_by: Option<i64>,
@@ -127,7 +128,7 @@ pub(super) struct Row {
     decided_at: Option<i64>,
     reason: Option<String>,
     claim_token: Option<String>,
-    decision_sent: bool,
+    decision_sent: i64,
     picks: Option<String>,
 }
 
@@ -166,14 +167,14 @@ impl TryFrom<Row> for Approval {
             card_nonce: row.card_nonce,
             message_id: row.message_id.map(MessageId::from_column),
             card_deleted: row.card_deleted_at.is_some(),
-            card_current: row.card_current,
+            card_current: row.card_current != 0,
             card_attempted_at: row.card_attempted_at,
             decision,
             decided_by,
             decided_at: row.decided_at,
             reason: row.reason,
             claim_token: row.claim_token.map(ClaimToken::from),
-            decision_sent: row.decision_sent,
+            decision_sent: row.decision_sent != 0,
             picks,
         })
     }
@@ -200,14 +201,14 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let row: Option<Row> = sqlx::query_as(
             "INSERT INTO approvals (workflow_id, job_id, node_id, iteration, gate_json, found_at, channel_id, card_nonce)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (job_id, node_id) DO NOTHING
              RETURNING *",
         )
         .bind(new.workflow_id.as_str())
         .bind(new.job_id.as_str())
         .bind(new.node_id.as_str())
-        .bind(new.snapshot.iteration)
+        .bind(new.snapshot.iteration.map(i64::from))
         .bind(gate_json)
         .bind(now_ms())
         .bind(new.channel_id.column())
@@ -227,7 +228,7 @@ impl Store {
 
     /// One approval by row id.
     pub async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StoreError> {
-        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE id = ?")
+        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE id = $1")
             .bind(id.get())
             .fetch_optional(&self.pool)
             .await?;
@@ -240,7 +241,7 @@ impl Store {
         job_id: &JobId,
         node_id: &NodeId,
     ) -> Result<Option<Approval>, StoreError> {
-        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE job_id = ? AND node_id = ?")
+        let row: Option<Row> = sqlx::query_as("SELECT * FROM approvals WHERE job_id = $1 AND node_id = $2")
             .bind(job_id.as_str())
             .bind(node_id.as_str())
             .fetch_optional(&self.pool)
@@ -282,7 +283,7 @@ impl Store {
         let sql = format!(
             "SELECT * FROM approvals
              WHERE card_deleted_at IS NULL
-               AND ((message_id IS NULL AND state IN {OPEN}) OR (message_id IS NOT NULL AND NOT card_current))
+               AND ((message_id IS NULL AND state IN {OPEN}) OR (message_id IS NOT NULL AND card_current = 0))
              ORDER BY id"
         );
         into_approvals(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
@@ -297,8 +298,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         // A click on the card may have recorded this very message first (`card_seen`).
         let update = sqlx::query(
-            "UPDATE approvals SET message_id = ?, card_current = (state = ?)
-             WHERE id = ? AND message_id IS NOT ?",
+            "UPDATE approvals SET message_id = $1, card_current = CASE WHEN state = $2 THEN 1 ELSE 0 END
+             WHERE id = $3 AND message_id IS DISTINCT FROM $4",
         )
         .bind(message_id.column())
         .bind(rendered.as_str())
@@ -315,8 +316,8 @@ impl Store {
         // Only open gates lack a message, and their cards are posted open: the card is current
         // while the row is still pending.
         let update = sqlx::query(
-            "UPDATE approvals SET message_id = ?, card_current = (state = 'pending')
-             WHERE id = ? AND message_id IS NULL",
+            "UPDATE approvals SET message_id = $1, card_current = CASE WHEN state = 'pending' THEN 1 ELSE 0 END
+             WHERE id = $2 AND message_id IS NULL",
         )
         .bind(message_id.column())
         .bind(id.get());
@@ -327,7 +328,7 @@ impl Store {
 
     /// Notes that posting the card is being tried, keeping the time of the first try.
     pub async fn card_attempted(&self, id: ApprovalId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_attempted_at = COALESCE(card_attempted_at, ?) WHERE id = ?")
+        sqlx::query("UPDATE approvals SET card_attempted_at = COALESCE(card_attempted_at, $1) WHERE id = $2")
             .bind(now_ms())
             .bind(id.get())
             .execute(&self.pool)
@@ -337,7 +338,7 @@ impl Store {
 
     /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
     pub async fn card_updated(&self, id: ApprovalId, rendered: ApprovalState) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = ? AND state = ?")
+        sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = $1 AND state = $2")
             .bind(id.get())
             .bind(rendered.as_str())
             .execute(&self.pool)
@@ -347,10 +348,11 @@ impl Store {
 
     /// Notes that a person deleted the card, so the bridge stops editing it.
     pub async fn card_deleted(&self, id: ApprovalId) -> Result<(), StoreError> {
-        let update =
-            sqlx::query("UPDATE approvals SET card_deleted_at = ? WHERE id = ? AND card_deleted_at IS NULL")
-                .bind(now_ms())
-                .bind(id.get());
+        let update = sqlx::query(
+            "UPDATE approvals SET card_deleted_at = $1 WHERE id = $2 AND card_deleted_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id.get());
         self.transition(update, NewAudit::by_bridge(id, AuditAction::CardDeleted)).await?;
         Ok(())
     }
@@ -390,8 +392,8 @@ impl Store {
         let picks_json = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = ?, reason = ?, picks = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, claim_token = ?, decision_sent = 0
-             WHERE id = ? AND state = 'pending' RETURNING *",
+            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, picks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, claim_token = $7, decision_sent = 0
+             WHERE id = $8 AND state = 'pending' RETURNING *",
         )
         .bind(decision.as_str())
         .bind(reason)
@@ -433,8 +435,8 @@ impl Store {
         token: &ClaimToken,
     ) -> Result<Option<Approval>, StoreError> {
         let row: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET claim_token = ?
-             WHERE id = ? AND state = 'deciding' AND claim_token IS ? RETURNING *",
+            "UPDATE approvals SET claim_token = $1
+             WHERE id = $2 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $3 RETURNING *",
         )
         .bind(token.as_str())
         .bind(claimed.id.get())
@@ -447,7 +449,7 @@ impl Store {
     /// Notes that a claim is kept while Scenario cannot be reached, so its card is edited to say
     /// the decision is being sent.
     pub async fn card_shows_sending(&self, id: ApprovalId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = ? AND state = 'deciding'")
+        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1 AND state = 'deciding'")
             .bind(id.get())
             .execute(&self.pool)
             .await?;
@@ -458,7 +460,7 @@ impl Store {
     /// one given (and then nothing may be sent).
     pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
         let sent = sqlx::query(
-            "UPDATE approvals SET decision_sent = 1 WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+            "UPDATE approvals SET decision_sent = 1 WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
         )
         .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
@@ -476,8 +478,8 @@ impl Store {
         let (id, reason) = (claimed.id, claimed.reason.as_deref());
         let to = ApprovalState::from(decision);
         let update = sqlx::query(
-            "UPDATE approvals SET state = ?, decided_at = ?, card_current = 0, claim_token = NULL
-             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+            "UPDATE approvals SET state = $1, decided_at = $2, card_current = 0, claim_token = NULL
+             WHERE id = $3 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $4",
         )
         .bind(to.as_str())
         .bind(now_ms())
@@ -498,7 +500,7 @@ impl Store {
             "UPDATE approvals
              SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL, claim_token = NULL,
                  card_current = 0
-             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+             WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
         )
         .bind(id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
@@ -525,9 +527,9 @@ impl Store {
         }
         let update = sqlx::query(
             "UPDATE approvals
-             SET state = ?, reason = ?, decided_at = ?, card_current = 0,
+             SET state = $1, reason = $2, decided_at = $3, card_current = 0,
                  decision = NULL, decided_by = NULL, decided_by_name = NULL, claim_token = NULL
-             WHERE id = ? AND state = ? AND state <> 'deciding'",
+             WHERE id = $4 AND state = $5 AND state <> 'deciding'",
         )
         .bind(to.as_str())
         .bind(detail)
@@ -549,9 +551,9 @@ impl Store {
         let id = claimed.id;
         let update = sqlx::query(
             "UPDATE approvals
-             SET state = ?, reason = ?, decided_at = ?, card_current = 0,
+             SET state = $1, reason = $2, decided_at = $3, card_current = 0,
                  decision = NULL, decided_by = NULL, decided_by_name = NULL, claim_token = NULL
-             WHERE id = ? AND state = 'deciding' AND claim_token IS ?",
+             WHERE id = $4 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $5",
         )
         .bind(to.as_str())
         .bind(detail)
@@ -567,7 +569,7 @@ impl Store {
     /// when it changed the row, writes `entry` to the audit in the same transaction.
     async fn transition<'q>(
         &self,
-        update: Query<'q, Sqlite, SqliteArguments<'q>>,
+        update: Query<'q, Any, AnyArguments<'q>>,
         entry: NewAudit,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;

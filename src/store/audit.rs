@@ -1,7 +1,7 @@
 //! The append-only audit table: every transition and every refused attempt; and the refusal
 //! counts, which keep a flood of refused attempts to one row per person, attempt and minute.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use serenity::all::GuildId;
 
@@ -132,10 +132,10 @@ fn bounded(mut text: String) -> String {
     text
 }
 
-pub(super) async fn insert(conn: &mut SqliteConnection, entry: &NewAudit) -> Result<(), StoreError> {
+pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, reason, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(entry.approval_id.get())
     .bind(now_ms())
@@ -200,9 +200,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let (attempts,): (i64,) = sqlx::query_as(
             "INSERT INTO refusals (minute, actor_id, actor_name, guild_id, approval_id, attempt, why, first_at, last_at, attempts)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)
              ON CONFLICT (minute, actor_id, guild_id, approval_id, attempt)
-             DO UPDATE SET attempts = attempts + 1, last_at = max(last_at, excluded.last_at)
+             DO UPDATE SET attempts = refusals.attempts + 1,
+                 last_at = CASE WHEN excluded.last_at > refusals.last_at THEN excluded.last_at ELSE refusals.last_at END
              RETURNING attempts",
         )
         .bind(now / 60_000)
@@ -238,7 +239,7 @@ impl Store {
 
     /// The audit trail of one approval, oldest first.
     pub async fn audit_of(&self, approval_id: ApprovalId) -> Result<Vec<AuditEntry>, StoreError> {
-        let entries = sqlx::query_as("SELECT * FROM audit WHERE approval_id = ? ORDER BY id")
+        let entries = sqlx::query_as("SELECT * FROM audit WHERE approval_id = $1 ORDER BY id")
             .bind(approval_id.get())
             .fetch_all(&self.pool)
             .await?;

@@ -5,7 +5,7 @@ use crate::approvals::ids::ApprovalId;
 /// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database file cannot be written (read-only file system, permissions).
+    /// The database cannot be written (read-only file system, permissions, a standby server).
     #[error("the database is read-only: check the permissions of the file behind DATABASE_URL")]
     ReadOnly(#[source] sqlx::Error),
     /// The disk holding the database is full.
@@ -42,19 +42,53 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        // SQLite's primary result codes, https://www.sqlite.org/rescode.html: the extended code
-        // sqlx reports carries the primary one in its low byte.
-        let primary = match &err {
-            sqlx::Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        let kind = match &err {
+            sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                db.code().and_then(|code| sqlite_kind(&code))
+            }
+            sqlx::Error::Database(db) => db.code().and_then(|code| postgres_kind(&code)),
             _ => None,
         };
-        match primary {
-            Some(5 | 6) => Self::Busy(err),  // SQLITE_BUSY, SQLITE_LOCKED
-            Some(8) => Self::ReadOnly(err),  // SQLITE_READONLY
-            Some(10) => Self::Io(err),       // SQLITE_IOERR
-            Some(14) => Self::CantOpen(err), // SQLITE_CANTOPEN
-            Some(13) => Self::DiskFull(err), // SQLITE_FULL
-            _ => Self::Other(err),
+        match kind {
+            Some(Kind::Busy) => Self::Busy(err),
+            Some(Kind::ReadOnly) => Self::ReadOnly(err),
+            Some(Kind::Io) => Self::Io(err),
+            Some(Kind::CantOpen) => Self::CantOpen(err),
+            Some(Kind::DiskFull) => Self::DiskFull(err),
+            None => Self::Other(err),
         }
+    }
+}
+
+enum Kind {
+    Busy,
+    ReadOnly,
+    Io,
+    CantOpen,
+    DiskFull,
+}
+
+/// SQLite's primary result codes, https://www.sqlite.org/rescode.html: the extended code sqlx
+/// reports carries the primary one in its low byte.
+fn sqlite_kind(code: &str) -> Option<Kind> {
+    match code.parse::<i32>().ok()? & 0xff {
+        5 | 6 => Some(Kind::Busy),  // SQLITE_BUSY, SQLITE_LOCKED
+        8 => Some(Kind::ReadOnly),  // SQLITE_READONLY
+        10 => Some(Kind::Io),       // SQLITE_IOERR
+        14 => Some(Kind::CantOpen), // SQLITE_CANTOPEN
+        13 => Some(Kind::DiskFull), // SQLITE_FULL
+        _ => None,
+    }
+}
+
+/// PostgreSQL's SQLSTATE codes, https://www.postgresql.org/docs/current/errcodes-appendix.html.
+fn postgres_kind(code: &str) -> Option<Kind> {
+    match code {
+        // serialization_failure, deadlock_detected, lock_not_available
+        "40001" | "40P01" | "55P03" => Some(Kind::Busy),
+        "25006" => Some(Kind::ReadOnly), // read_only_sql_transaction (a standby server)
+        "53100" => Some(Kind::DiskFull), // disk_full
+        "58030" => Some(Kind::Io),       // io_error
+        _ => None,
     }
 }

@@ -50,7 +50,7 @@ struct Row {
     reason: Option<String>,
     detail: Option<String>,
     workflow_id: String,
-    workflow_name: Option<String>,
+    gate_json: String,
     job_id: String,
     node_id: String,
     picks: Option<String>,
@@ -61,17 +61,17 @@ impl Store {
     pub async fn decision_history(&self, query: &HistoryQuery) -> Result<Vec<PastDecision>, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT au.at, au.actor_id, au.actor_name, au.to_state, au.reason, au.detail,
-                    ap.workflow_id, json_extract(ap.gate_json, '$.workflow_name') AS workflow_name,
+                    ap.workflow_id, ap.gate_json,
                     ap.job_id, ap.node_id, CASE WHEN au.action = 'decided' THEN ap.picks END AS picks
              FROM audit au JOIN approvals ap ON ap.id = au.approval_id
              WHERE (au.action = 'decided' OR (au.action = 'settled' AND au.to_state = 'decided_elsewhere'))
-               AND (?1 IS NULL OR ap.workflow_id = ?1)
-               AND (?2 IS NULL OR au.actor_id = ?2)
-             ORDER BY au.id DESC LIMIT ?3",
+               AND ($1 IS NULL OR ap.workflow_id = $1)
+               AND ($2 IS NULL OR au.actor_id = $2)
+             ORDER BY au.id DESC LIMIT $3",
         )
         .bind(query.workflow_id.as_ref().map(WorkflowId::as_str))
         .bind(query.reviewer_id.map(Snowflake::column))
-        .bind(query.limit)
+        .bind(i64::from(query.limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(PastDecision::from).collect())
@@ -89,7 +89,7 @@ impl From<Row> for PastDecision {
             outcome: row.to_state.unwrap_or_default(),
             reason: row.reason,
             detail: row.detail,
-            workflow_name: row.workflow_name.unwrap_or_else(|| row.workflow_id.clone()),
+            workflow_name: workflow_name(&row.gate_json).unwrap_or_else(|| row.workflow_id.clone()),
             workflow_id: row.workflow_id.into(),
             job_id: row.job_id.into(),
             node_id: row.node_id.into(),
@@ -97,4 +97,11 @@ impl From<Row> for PastDecision {
             picks: row.picks.and_then(|p| serde_json::from_str(&p).ok()),
         }
     }
+}
+
+/// The workflow's name in a stored card snapshot, read in Rust rather than in SQL: SQLite and
+/// PostgreSQL spell JSON access differently.
+fn workflow_name(gate_json: &str) -> Option<String> {
+    let snapshot: serde_json::Value = serde_json::from_str(gate_json).ok()?;
+    snapshot.get("workflow_name")?.as_str().map(str::to_owned)
 }

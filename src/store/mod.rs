@@ -1,10 +1,18 @@
-//! SQLite through sqlx: approvals, their audit trail, reviewers' choices on selection gates, the
-//! routes admins set (watches), and the lease that lets one process at a time act on the database. Every query of the bridge lives in
+//! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
+//! the routes admins set (watches), and the lease that lets one process at a time poll and post.
+//! Every query of the bridge lives in
 //! this module.
 //!
-//! The database runs in WAL mode with a busy timeout, so the poller and many clicks can work at
-//! once; each transition is one `UPDATE … WHERE state = <the state it leaves>` so two racing
-//! writers can never both win, and it is written together with its audit entry in one transaction.
+//! Two engines behind one set of queries, through sqlx's `Any` driver: SQLite (the default: one
+//! process, one file) and PostgreSQL (`DATABASE_URL=postgres://…`, shared by several replicas).
+//! The SQL is written to mean the same on both (`$1` parameters, 0/1 integer flags, `IS [NOT]
+//! DISTINCT FROM`); each engine has its own migrations, the PostgreSQL ones in
+//! `migrations/postgres/` beside their SQLite twins (see the README there).
+//!
+//! SQLite runs in WAL mode with a busy timeout, so the poller and many clicks can work at once.
+//! On both engines each transition is one `UPDATE … WHERE state = <the state it leaves>`, so two
+//! racing writers (two tasks, or two replicas) can never both win, and it is written together with
+//! its audit entry in one transaction.
 
 mod approvals;
 mod audit;
@@ -16,13 +24,14 @@ mod selections;
 mod stats;
 mod watches;
 
-use std::{num::NonZeroU64, str::FromStr, time::Duration};
+use std::{num::NonZeroU64, str::FromStr};
 
 use serenity::all::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    AnyPool, ConnectOptions as _, Connection as _, Executor as _,
+    any::AnyPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
 
 pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
@@ -35,20 +44,46 @@ pub use watches::{NewWatch, RouteAuditEntry, Watch};
 /// The bridge's database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    shared: bool,
+}
+
+/// Whether `url` names a PostgreSQL database (else it is SQLite).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` with its password hidden, for messages and logs.
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `url` and applies pending migrations.
+    /// Opens (creating if missing, for SQLite) the database at `url` and applies pending
+    /// migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        if is_postgres(url) {
+            let pool = AnyPoolOptions::new().max_connections(8).connect(url).await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            return Ok(Self { pool, shared: true });
+        }
+        // `Any` opens SQLite from the URL alone: the file is created, and put in WAL mode (which
+        // the file keeps), by one native connection first.
+        let options =
+            SqliteConnectOptions::from_str(url)?.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        options.connect().await?.close().await?;
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move { conn.execute("PRAGMA synchronous = NORMAL").await.map(drop) })
+            })
             // A write that fails with SQLITE_FULL or an I/O error inside a transaction is rolled
             // back by SQLite itself; the connection could then come back from the pool still
             // inside a transaction of its own, reading an old snapshot forever (found by the
@@ -56,26 +91,39 @@ impl Store {
             // posted). A connection that cannot start a transaction is not handed out again.
             .before_acquire(|conn, _| {
                 Box::pin(async move {
-                    use sqlx::Executor as _;
                     match conn.execute("BEGIN").await {
                         Ok(_) => conn.execute("COMMIT").await.map(|_| true),
                         Err(_) => Ok(false),
                     }
                 })
             })
-            .connect_with(options)
+            .connect(url)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, shared: false })
     }
 
-    /// Opens an existing database read-only, creating and migrating nothing: for `scan`, which
-    /// only looks (and may run beside a bridge that owns the file).
+    /// Opens an existing SQLite database read-only, creating and migrating nothing: for `scan`,
+    /// which only looks (and may run beside a bridge that owns the file). A PostgreSQL database is
+    /// opened as usual, without migrating: its server keeps readers and writers apart.
     pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
-        let options =
-            SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-        Ok(Self { pool })
+        sqlx::any::install_default_drivers();
+        let url = if is_postgres(url) {
+            url.to_owned()
+        } else {
+            // sqlx reads the URL's last `mode`: this one wins over any the setting had.
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}mode=ro")
+        };
+        let shared = is_postgres(&url);
+        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
+        Ok(Self { pool, shared })
+    }
+
+    /// Whether several processes may share this database at once (PostgreSQL): then what one
+    /// process keeps in memory (routes, card turns) is checked against the database.
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// Whether the database answers a trivial query.
@@ -126,5 +174,7 @@ pub fn now_ms() -> i64 {
 mod lease_tests;
 #[cfg(test)]
 mod route_tests;
+#[cfg(test)]
+pub(crate) mod test_db;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -12,7 +12,7 @@ use crate::approvals::ids::{ApprovalId, JobId};
 impl Store {
     /// The approvals of one run, oldest first.
     pub async fn approvals_of_job(&self, job_id: &JobId) -> Result<Vec<Approval>, StoreError> {
-        let sql = "SELECT * FROM approvals WHERE job_id = ? ORDER BY found_at, id";
+        let sql = "SELECT * FROM approvals WHERE job_id = $1 ORDER BY found_at, id";
         into_approvals(sqlx::query_as(sql).bind(job_id.as_str()).fetch_all(&self.pool).await?)
     }
 
@@ -28,8 +28,8 @@ impl Store {
         let row: Option<Row> = sqlx::query_as(
             "UPDATE approvals
              SET card_deleted_at = NULL, message_id = NULL, card_current = 0, card_attempted_at = NULL,
-                 card_nonce = ?, channel_id = ?
-             WHERE id = ? AND card_deleted_at IS NOT NULL RETURNING *",
+                 card_nonce = $1, channel_id = $2
+             WHERE id = $3 AND card_deleted_at IS NOT NULL RETURNING *",
         )
         .bind(new_card_nonce())
         .bind(channel_id.column())

@@ -22,7 +22,7 @@ impl Store {
         let picks = serde_json::json!(picks).to_string();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO selection_choices (approval_id, reviewer_id, picks, chosen_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO selection_choices (approval_id, reviewer_id, picks, chosen_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (approval_id, reviewer_id) DO UPDATE SET picks = excluded.picks, chosen_at = excluded.chosen_at",
         )
         .bind(approval_id.get())
@@ -41,7 +41,7 @@ impl Store {
     /// when they chose nothing yet.
     pub async fn chosen(&self, approval_id: ApprovalId, reviewer_id: UserId) -> Result<Vec<u32>, StoreError> {
         let picks: Option<String> = sqlx::query_scalar(
-            "SELECT picks FROM selection_choices WHERE approval_id = ? AND reviewer_id = ?",
+            "SELECT picks FROM selection_choices WHERE approval_id = $1 AND reviewer_id = $2",
         )
         .bind(approval_id.get())
         .bind(reviewer_id.column())
@@ -55,31 +55,32 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::tests::{gate, reviewer, temp_store};
+    use crate::store::tests::{gate, on_both_engines, reviewer, temp_store};
 
-    #[tokio::test]
-    async fn each_reviewer_has_one_current_choice_per_gate_and_every_choice_is_audited() {
-        let (store, _dir) = temp_store().await;
-        let id = store.insert_approval(&gate("job_1", "pick")).await.unwrap().unwrap().id;
-        assert!(store.chosen(id, reviewer(1).id).await.unwrap().is_empty(), "nothing chosen yet");
-        store.choose(id, &reviewer(1), &[3, 1]).await.unwrap();
-        store.choose(id, &reviewer(2), &[0]).await.unwrap();
-        store.choose(id, &reviewer(1), &[1, 3, 2]).await.unwrap();
-        assert_eq!(
-            store.chosen(id, reviewer(1).id).await.unwrap(),
-            [1, 3, 2],
-            "the latest choice, in pick order"
-        );
-        assert_eq!(store.chosen(id, reviewer(2).id).await.unwrap(), [0]);
-        let picked: Vec<_> = store
-            .audit_of(id)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.action == "picked")
-            .map(|e| (e.actor_id, e.detail))
-            .collect();
-        let expected = [(1, "[3,1]"), (2, "[0]"), (1, "[1,3,2]")];
-        assert_eq!(picked, expected.map(|(who, what)| (Some(who), Some(what.to_owned()))));
+    on_both_engines! {
+        async fn each_reviewer_has_one_current_choice_per_gate_and_every_choice_is_audited() {
+            let (store, _dir) = temp_store().await;
+            let id = store.insert_approval(&gate("job_1", "pick")).await.unwrap().unwrap().id;
+            assert!(store.chosen(id, reviewer(1).id).await.unwrap().is_empty(), "nothing chosen yet");
+            store.choose(id, &reviewer(1), &[3, 1]).await.unwrap();
+            store.choose(id, &reviewer(2), &[0]).await.unwrap();
+            store.choose(id, &reviewer(1), &[1, 3, 2]).await.unwrap();
+            assert_eq!(
+                store.chosen(id, reviewer(1).id).await.unwrap(),
+                [1, 3, 2],
+                "the latest choice, in pick order"
+            );
+            assert_eq!(store.chosen(id, reviewer(2).id).await.unwrap(), [0]);
+            let picked: Vec<_> = store
+                .audit_of(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action == "picked")
+                .map(|e| (e.actor_id, e.detail))
+                .collect();
+            let expected = [(1, "[3,1]"), (2, "[0]"), (1, "[1,3,2]")];
+            assert_eq!(picked, expected.map(|(who, what)| (Some(who), Some(what.to_owned()))));
+        }
     }
 }

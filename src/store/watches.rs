@@ -85,7 +85,7 @@ impl From<Row> for Watch {
 
 const AUDIT: &str = "INSERT INTO route_audit
     (at, actor_id, actor_name, action, workflow_id, workflow_name, channel_id, reviewer_role_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 impl Store {
     /// Every route, by workflow name.
@@ -102,7 +102,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let row: Row = sqlx::query_as(
             "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (workflow_id) DO UPDATE SET
                  workflow_name = excluded.workflow_name, channel_id = excluded.channel_id,
                  reviewer_role_id = excluded.reviewer_role_id, set_by = excluded.set_by,
@@ -140,7 +140,7 @@ impl Store {
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = ? RETURNING *")
+        let removed: Option<Row> = sqlx::query_as("DELETE FROM watches WHERE workflow_id = $1 RETURNING *")
             .bind(workflow_id.as_str())
             .fetch_optional(&mut *tx)
             .await?;
@@ -163,10 +163,18 @@ impl Store {
         Ok(Some(removed))
     }
 
+    /// A number that grows with every route change (the newest route audit row), so a process
+    /// sharing the database sees that another one changed a route.
+    pub async fn routes_version(&self) -> Result<i64, StoreError> {
+        let (version,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM route_audit").fetch_one(&self.pool).await?;
+        Ok(version)
+    }
+
     /// The route changes, newest first, at most `limit`.
     pub async fn route_audit(&self, limit: u32) -> Result<Vec<RouteAuditEntry>, StoreError> {
-        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT ?")
-            .bind(limit)
+        let entries = sqlx::query_as("SELECT * FROM route_audit ORDER BY id DESC LIMIT $1")
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         Ok(entries)

@@ -5,6 +5,7 @@ mod discord_connection;
 mod fake_discord;
 mod fake_scenario_schemas;
 mod hostile_input;
+mod interactions_endpoint;
 mod module_graph;
 mod operations;
 mod previews;

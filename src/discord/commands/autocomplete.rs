@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use serenity::all::{
-    AutocompleteChoice, CommandInteraction, Context, CreateAutocompleteResponse, CreateInteractionResponse,
+    AutocompleteChoice, CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse, Http,
 };
 use tracing::warn;
 
 use super::{Caller, GROUP, access, allowed};
-use crate::{discord::bridge::Bridge, discord::cards::cut};
+use crate::discord::{bridge::Bridge, cards::cut, reply::respond};
 
 /// Most choices Discord accepts.
 pub const MAX_CHOICES: usize = 25;
@@ -23,7 +23,7 @@ const LIST_TIMEOUT: Duration = Duration::from_millis(2_200);
 /// subcommand get no choices.
 pub async fn on_autocomplete(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     interaction: &CommandInteraction,
 ) -> anyhow::Result<()> {
     let typed =
@@ -37,7 +37,8 @@ pub async fn on_autocomplete(
     };
     let choices = choose(&candidates, typed.as_deref().unwrap_or_default());
     let response = CreateAutocompleteResponse::new().set_choices(choices);
-    interaction.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response)).await?;
+    respond(http, interaction.id, &interaction.token, CreateInteractionResponse::Autocomplete(response))
+        .await?;
     Ok(())
 }
 

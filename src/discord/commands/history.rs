@@ -1,6 +1,6 @@
 //! `/approvals history [workflow] [reviewer] [limit]`: recent decisions from the audit trail.
 
-use serenity::all::Context;
+use serenity::all::Http;
 
 use super::{args::Args, text::fit};
 use crate::{
@@ -18,7 +18,7 @@ pub const MAX_LIMIT: u32 = 25;
 /// Answers with recent decisions, newest first.
 pub async fn run(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
@@ -34,7 +34,7 @@ pub async fn run(
     let query = HistoryQuery { workflow_id, reviewer_id: reviewer, limit };
     let decisions = bridge.store.decision_history(&query).await?;
     if decisions.is_empty() {
-        answer.say(ctx, "No decision recorded yet for that choice.").await?;
+        answer.say(http, "No decision recorded yet for that choice.").await?;
         return Ok(());
     }
     let lines: Vec<String> = decisions.iter().map(line).collect();
@@ -46,7 +46,7 @@ pub async fn run(
     if let Some(r) = reviewer {
         header.push_str(&format!(" by <@{r}>"));
     }
-    answer.say(ctx, fit(&format!("{header}, newest first:"), &lines, "")).await?;
+    answer.say(http, fit(&format!("{header}, newest first:"), &lines, "")).await?;
     Ok(())
 }
 

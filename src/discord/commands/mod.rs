@@ -18,8 +18,8 @@ mod watch;
 mod watches;
 
 use serenity::all::{
-    ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType, Context,
-    CreateCommand, CreateCommandOption,
+    ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
+    CreateCommand, CreateCommandOption, Http,
 };
 
 pub use args::{Args, Caller};
@@ -122,37 +122,39 @@ pub fn definitions() -> Vec<CreateCommand> {
 }
 
 /// Runs a slash command.
-pub async fn run(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> anyhow::Result<()> {
     let answer = Answerable::command(command);
+    // A route another replica changed applies to this command already.
+    bridge.routes.refresh().await?;
     let Some((name, options)) = subcommand(command) else {
-        answer.say(ctx, "approval-bridge does not know this command; nothing was done.").await?;
+        answer.say(http, "approval-bridge does not know this command; nothing was done.").await?;
         return Ok(());
     };
     let Some(access) = access(name) else {
         answer
-            .say(ctx, format!("approval-bridge does not know `/{GROUP} {name}`; nothing was done."))
+            .say(http, format!("approval-bridge does not know `/{GROUP} {name}`; nothing was done."))
             .await?;
         return Ok(());
     };
     let caller = Caller::of(command);
     if !allowed(bridge, &caller, access) {
-        answer.say(ctx, refusal(name, access)).await?;
+        answer.say(http, refusal(name, access)).await?;
         return Ok(());
     }
     let Some(guild_id) = command.guild_id else {
-        answer.say(ctx, "Use `/approvals` in the server the bridge serves.").await?;
+        answer.say(http, "Use `/approvals` in the server the bridge serves.").await?;
         return Ok(());
     };
     let args = Args::new(options);
     match name {
-        "watch" => watch::watch(bridge, ctx, command, &caller, args).await,
-        "unwatch" => watch::unwatch(bridge, ctx, &answer, &caller, args).await,
-        "watches" => watches::run(bridge, ctx, &answer).await,
-        "pending" => pending::run(bridge, ctx, &answer, guild_id, args).await,
-        "history" => history::run(bridge, ctx, &answer, args).await,
-        "repost" => repost::run(bridge, ctx, &answer, &caller, guild_id, args).await,
-        "sync" => sync::run(bridge, ctx, &answer).await,
-        _ => status::run(bridge, ctx, &answer).await,
+        "watch" => watch::watch(bridge, http, command, &caller, args).await,
+        "unwatch" => watch::unwatch(bridge, http, &answer, &caller, args).await,
+        "watches" => watches::run(bridge, http, &answer).await,
+        "pending" => pending::run(bridge, http, &answer, guild_id, args).await,
+        "history" => history::run(bridge, http, &answer, args).await,
+        "repost" => repost::run(bridge, http, &answer, &caller, guild_id, args).await,
+        "sync" => sync::run(bridge, http, &answer).await,
+        _ => status::run(bridge, http, &answer).await,
     }
 }
 

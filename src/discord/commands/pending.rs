@@ -1,7 +1,7 @@
 //! `/approvals pending [workflow] [page]`: the gates waiting for a decision, oldest first, with
 //! how long they have waited and a link to each card, a page at a time.
 
-use serenity::all::{Context, GuildId};
+use serenity::all::{GuildId, Http};
 
 use super::{args::Args, text::fit};
 use crate::{
@@ -17,7 +17,7 @@ pub const PAGE: usize = 5;
 /// Answers with one page of the open gates.
 pub async fn run(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     guild_id: GuildId,
     args: Args<'_>,
@@ -34,11 +34,11 @@ pub async fn run(
             Some(w) => format!("No gate of `{}` is waiting for a decision.", cut(w, 100)),
             None => "No gate is waiting for a decision.".to_owned(),
         };
-        answer.say(ctx, text).await?;
+        answer.say(http, text).await?;
         return Ok(());
     }
     let page = args.integer("page").unwrap_or(1);
-    answer.say(ctx, render_page(&open, guild_id, page, workflow)).await?;
+    answer.say(http, render_page(&open, guild_id, page, workflow)).await?;
     Ok(())
 }
 

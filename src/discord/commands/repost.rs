@@ -3,7 +3,7 @@
 //! The row gets a fresh nonce: Discord de-duplicates a nonce for a few minutes and would answer
 //! the old one with the deleted message instead of posting a card.
 
-use serenity::all::{ChannelId, Context, GuildId, MessageId};
+use serenity::all::{ChannelId, GuildId, Http, MessageId};
 use tracing::{info, warn};
 
 use super::args::{Args, Caller};
@@ -20,17 +20,17 @@ use crate::{
 /// Reposts the deleted cards of a run's open gates.
 pub async fn run(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     guild_id: GuildId,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let Some(job) = args.string("job") else {
-        answer.say(ctx, "Give the run's id (job_…); nothing was changed.").await?;
+        answer.say(http, "Give the run's id (job_…); nothing was changed.").await?;
         return Ok(());
     };
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let job_id = JobId::new(job);
     let approvals = bridge.store.approvals_of_job(&job_id).await?;
     let open: Vec<_> = approvals.iter().filter(|a| !a.state.is_final()).collect();
@@ -70,14 +70,14 @@ pub async fn run(
                 Err(err) => {
                     warn!(approval_id = fresh.id.get(), error = %err, "reposted card not posted yet; the watcher retries");
                     return Ok(answer
-                        .finish(ctx, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
+                        .finish(http, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
                         .await?);
                 }
             }
         }
         format!("Card posted again: {}", posted.join(" "))
     };
-    answer.finish(ctx, cut(&text, 2000)).await?;
+    answer.finish(http, cut(&text, 2000)).await?;
     Ok(())
 }
 

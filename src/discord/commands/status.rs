@@ -1,7 +1,7 @@
 //! `/approvals status`: the last successful poll, recent errors, open gates, routes, the other
 //! servers the bot is in, the version.
 
-use serenity::all::Context;
+use serenity::all::Http;
 
 use crate::{
     discord::bridge::Bridge,
@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Answers with the bridge's state, in a few lines.
-pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
     let open = bridge.store.open_approvals().await?;
     let polls = bridge.polls.status();
     let mut lines = vec![format!("**approval-bridge {}**", env!("CARGO_PKG_VERSION"))];
@@ -36,7 +36,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });
     // Asked each time: an invitation to another server shows up without a restart.
-    match bridge.home.other_servers(&ctx.http).await {
+    match bridge.home.other_servers(http).await {
         Ok(others) if others.is_empty() => {}
         Ok(others) => {
             let named: Vec<String> =
@@ -51,6 +51,6 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
             lines.push("The other servers the bot is in could not be listed.".to_owned());
         }
     }
-    answer.say(ctx, cut(&lines.join("\n"), 2000)).await?;
+    answer.say(http, cut(&lines.join("\n"), 2000)).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `/approvals sync`: a pass of the watcher now, and what it found.
 
-use serenity::all::Context;
+use serenity::all::Http;
 
 use crate::{
     discord::bridge::Bridge,
@@ -9,16 +9,16 @@ use crate::{
 };
 
 /// Asks the watcher for a pass and answers with its report.
-pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
     // A pass may take longer than Discord's 3 s: acknowledge first.
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let text = match bridge.polls.now().await {
         Ok(report) => describe(&report),
         Err(why) => {
             format!("The poll failed: {}. `/approvals status` shows the recent errors.", cut(&why, 1500))
         }
     };
-    answer.finish(ctx, text).await?;
+    answer.finish(http, text).await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! exists, the channel is a text channel the bot can post cards in. Then the route is saved
 //! with its audit entry in one transaction, and applies from the next pass of the watcher.
 
-use serenity::all::{CommandInteraction, Context, GuildId, RoleId};
+use serenity::all::{CommandInteraction, GuildId, Http, RoleId};
 use tracing::info;
 
 use super::{
@@ -26,18 +26,18 @@ use crate::{
 /// Sets the route of a workflow.
 pub async fn watch(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     command: &CommandInteraction,
     caller: &Caller,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let answer = Answerable::command(command);
-    answer.render(ctx, set_route(bridge, ctx, command, &answer, caller, args).await).await
+    answer.render(http, set_route(bridge, http, command, &answer, caller, args).await).await
 }
 
 async fn set_route(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     command: &CommandInteraction,
     answer: &Answerable<'_>,
     caller: &Caller,
@@ -52,11 +52,11 @@ async fn set_route(
         }
     }
     // Scenario and Discord are asked below: acknowledge first (Discord allows 3 s).
-    answer.defer(ctx).await?;
+    answer.defer(http).await?;
     let guild_id = bridge.home.id();
     let (workflow_id, workflow_name) =
-        check(bridge, ctx, guild_id, typed, args.role("reviewer_role")).await?;
-    check_postable(&ctx.http, guild_id, channel_id).await?;
+        check(bridge, http, guild_id, typed, args.role("reviewer_role")).await?;
+    check_postable(http, guild_id, channel_id).await?;
     let before = bridge.routes.all().into_iter().find(|w| w.workflow_id == workflow_id);
     let role = args.role("reviewer_role");
     let new = NewWatch { workflow_id, workflow_name, channel_id, reviewer_role_id: role };
@@ -73,14 +73,14 @@ async fn set_route(
         text.push_str(&format!(" Cards already posted stay in <#{}>.", before.channel_id));
     }
     text.push_str(" Runs waiting now get their card at the next poll (`/approvals sync` to poll now).");
-    answer.finish(ctx, text).await?;
+    answer.finish(http, text).await?;
     Ok(())
 }
 
 /// Checks the workflow (in Scenario) and the role (in the server); the workflow's id and name.
 async fn check(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     guild_id: GuildId,
     typed: &str,
     role: Option<RoleId>,
@@ -91,7 +91,7 @@ async fn check(
                 "@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.",
             );
         }
-        let roles = ctx.http.get_guild_roles(guild_id).await?;
+        let roles = http.get_guild_roles(guild_id).await?;
         if !roles.iter().any(|r| r.id == role) {
             return refuse(format!(
                 "The role {role} does not exist in this server. Pick an existing role; nothing was saved."
@@ -134,13 +134,13 @@ pub async fn resolve_workflow(bridge: &Bridge, typed: &str) -> Handled<(Workflow
 /// Removes the route of a workflow; its open cards stay where they are, decidable.
 pub async fn unwatch(
     bridge: &Bridge,
-    ctx: &Context,
+    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
     let Some(typed) = args.string("workflow") else {
-        answer.say(ctx, "Give the workflow to stop watching; nothing was changed.").await?;
+        answer.say(http, "Give the workflow to stop watching; nothing was changed.").await?;
         return Ok(());
     };
     let routes = bridge.routes.all();
@@ -153,7 +153,7 @@ pub async fn unwatch(
             "`{}` has no route of its own, so there is nothing to stop. `/approvals watches` lists the routes.",
             cut(typed, 100)
         );
-        answer.say(ctx, text).await?;
+        answer.say(http, text).await?;
         return Ok(());
     };
     bridge.routes.remove(&route.workflow_id, &caller.who).await?;
@@ -167,6 +167,6 @@ pub async fn unwatch(
         cut(&route.workflow_name, 100),
         route.channel_id
     );
-    answer.say(ctx, text).await?;
+    answer.say(http, text).await?;
     Ok(())
 }

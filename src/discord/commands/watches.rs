@@ -1,6 +1,6 @@
 //! `/approvals watches`: the routes, with channel and reviewer role, and where the rest go.
 
-use serenity::all::Context;
+use serenity::all::Http;
 
 use super::text::{deciders, fit};
 use crate::{
@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Answers with the routes.
-pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
     let defaults = bridge.routes.default_reviewer_roles();
     let rest = match bridge.routes.default_channel() {
         Some(channel) => {
@@ -20,7 +20,7 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
     let routes = bridge.routes.all();
     if routes.is_empty() {
         answer
-            .say(ctx, format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))
+            .say(http, format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))
             .await?;
         return Ok(());
     }
@@ -37,6 +37,6 @@ pub async fn run(bridge: &Bridge, ctx: &Context, answer: &Answerable<'_>) -> any
         })
         .collect();
     let header = format!("**{} route{}**", routes.len(), if routes.len() == 1 { "" } else { "s" });
-    answer.say(ctx, fit(&header, &lines, &rest)).await?;
+    answer.say(http, fit(&header, &lines, &rest)).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Decision latency: from a click's INTERACTION_CREATE dispatch to its acknowledgement (the
 //! callback) and to the PUT arriving at the fake Scenario, one click per card, one click at a time
-//! and 50 at a time, against the bridge binary.
+//! and 50 at a time, against the bridge binary: one process on SQLite over the gateway, and two
+//! replicas on PostgreSQL taking the clicks by signed POST in turn.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -9,13 +10,14 @@ use serde_json::Value;
 
 use super::{
     Scale,
-    child::Rig,
+    child::{Child, Rig},
     report::{Row, Samples, ms},
 };
 use crate::support::{
     app::button,
-    fake_discord::{GuildMember, InteractionHandle},
+    fake_discord::{GuildMember, InteractionHandle, http_delivery},
     fake_scenario::{Endpoint, FlowTemplate},
+    postgres::TempSchema,
 };
 
 const ACK_TARGET: Duration = Duration::from_millis(50);
@@ -28,23 +30,41 @@ struct Card {
     job_id: String,
 }
 
-/// The rows: acknowledgement and PUT, sequential and concurrent.
+/// The rows: acknowledgement and PUT, sequential and concurrent, for one process on SQLite and
+/// for two replicas on PostgreSQL.
 pub async fn run(scale: &Scale) -> Vec<Row> {
-    match measure(scale.decision_clicks).await {
+    let mut rows = match measure(scale.decision_clicks, None).await {
         Ok(rows) => rows,
         Err(why) => vec![Row::failed("Decision latency", why, "")],
+    };
+    let Some(schema) = TempSchema::create("benchmark: decisions on two replicas").await else { return rows };
+    match measure(scale.decision_clicks, Some(&schema)).await {
+        Ok(replicas) => rows.extend(replicas),
+        Err(why) => rows.push(Row::failed("Decision latency, 2 replicas on PostgreSQL", why, "")),
     }
+    rows
 }
 
-async fn measure(clicks: usize) -> Result<Vec<Row>, String> {
+/// Measures one bridge on SQLite, or two replicas on `postgres` behind the endpoint.
+async fn measure(clicks: usize, postgres: Option<&TempSchema>) -> Result<Vec<Row>, String> {
     let rig = Rig::new().await;
     let workflow = rig.scenario.add_workflow("Benchmark", FlowTemplate::single_gate());
     // One more card than measured: its click warms the fake up (schema validators compile on
     // first use), which would otherwise count against the bridge.
     rig.scenario.seed_runs(&workflow, clicks * 2 + 1, 1);
     // One pass at start-up posts every card; no other pass runs while clicks are measured.
-    let mut child = rig.spawn(3600);
-    rig.wait_for_ready(&mut child).await;
+    let (mut child, _replica) = match postgres {
+        None => {
+            let mut child = rig.spawn(3600);
+            rig.wait_for_ready(&mut child).await;
+            (child, None)
+        }
+        Some(schema) => {
+            let (leader, replica) = replicas(&rig, schema).await?;
+            (leader, Some(replica))
+        }
+    };
+    let setup = if postgres.is_some() { ", 2 replicas on PostgreSQL" } else { "" };
     if !rig.wait_for_cards(clicks * 2 + 1, Duration::from_secs(300)).await {
         return Err(format!("the cards were not posted; log:\n{}", child.log_tail()));
     }
@@ -59,9 +79,39 @@ async fn measure(clicks: usize) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for (label, cards, at_once) in [("sequential", cards, 1), ("50 concurrent", concurrent_cards, 50)] {
         let clicked = drive(&rig, &reviewer, &cards, at_once).await?;
-        rows.extend(latencies(&rig, &cards, &clicked, label, &mut child)?);
+        rows.extend(latencies(&rig, &cards, &clicked, &format!("{label}{setup}"), &mut child)?);
     }
     Ok(rows)
+}
+
+/// Two replicas on `schema` taking interactions by POST, one after the other; the first holds
+/// the lease (and posts the cards).
+async fn replicas(rig: &Rig, schema: &TempSchema) -> Result<(Child, Child), String> {
+    let mut urls = Vec::new();
+    let mut children = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let mut env = rig.env(3600);
+        env.insert("DATABASE_URL", schema.url());
+        env.insert("INTERACTIONS_ADDR", format!("127.0.0.1:{port}"));
+        env.insert("DISCORD_PUBLIC_KEY", http_delivery::public_key());
+        let mut child = Child::spawn(&env, rig.dir.path());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            if Instant::now() > deadline {
+                return Err(format!("a replica never listened; log:\n{}", child.log_tail()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        urls.push(format!("http://127.0.0.1:{port}/interactions"));
+        children.push(child);
+    }
+    rig.discord.deliver_interactions_to_each(&urls);
+    let second = children.pop().ok_or("no replica")?;
+    Ok((children.pop().ok_or("no replica")?, second))
 }
 
 fn card(message: &Value) -> Option<Card> {
@@ -115,13 +165,14 @@ fn latencies(
     cards: &[Card],
     clicked: &[InteractionHandle],
     label: &str,
-    child: &mut super::child::Child,
+    child: &mut Child,
 ) -> Result<Vec<Row>, String> {
     let callbacks: HashMap<String, Instant> = rig
         .discord
         .requests()
         .into_iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/callback"))
+        // `ANSWER`: the acknowledgement came in the answer to the interaction's POST.
+        .filter(|r| (r.method == "POST" || r.method == "ANSWER") && r.path.ends_with("/callback"))
         .map(|r| (r.path.clone(), r.at))
         .collect();
     let puts: HashMap<String, Instant> = rig

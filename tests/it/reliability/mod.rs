@@ -11,4 +11,5 @@ mod discord_hangs;
 mod exactly_once;
 mod hostile_clicks;
 mod one_active_bridge;
+mod replicas;
 mod scenario_faults;

@@ -15,7 +15,9 @@ use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use super::{
-    fake_discord::{FakeDiscord, FakeDiscordConfig, GuildMember, InteractionHandle, RecordedRequest},
+    fake_discord::{
+        FakeDiscord, FakeDiscordConfig, GuildMember, InteractionHandle, RecordedRequest, http_delivery,
+    },
     fake_scenario::{API_KEY, API_SECRET, FakeScenario},
     wait::wait_until,
 };
@@ -50,6 +52,17 @@ pub async fn spawn_app() -> TestApp {
 /// Like [`spawn_app`], with the environment edited by `edit` before the start.
 pub async fn spawn_app_with(edit: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
     spawn_app_against(FakeDiscordConfig::default(), edit).await
+}
+
+/// Like [`spawn_app_with`], with interactions delivered by signed POST to the bridge's
+/// interactions endpoint instead of over the gateway.
+pub async fn spawn_app_over_http(edit: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
+    spawn_app_with(|env| {
+        env.insert("INTERACTIONS_ADDR", "127.0.0.1:0".to_owned());
+        env.insert("DISCORD_PUBLIC_KEY", http_delivery::public_key());
+        edit(env);
+    })
+    .await
 }
 
 /// Like [`spawn_app_with`], against a fake Discord with these timings (e.g. a short token life).
@@ -123,6 +136,7 @@ impl TestApp {
         let is_registration = |r: &RecordedRequest| r.method == "PUT" && r.path.ends_with("/commands");
         let registrations = self.discord.requests().iter().filter(|r| is_registration(r)).count();
         let app = App::build(&self.settings()).await.expect("the bridge builds");
+        let endpoint = app.interactions_addr();
         self.bridge = Some(app.bridge());
         self.http_addr = app.http_addr();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -130,11 +144,15 @@ impl TestApp {
             let _ = stopped.await;
         }));
         self.running = Some((stop, task));
-        assert!(
-            self.discord.wait_for_identifies(identified + 1, PROMPTLY).await,
-            "the bridge never identified"
-        );
-        assert!(self.discord.wait_for_ready(PROMPTLY).await, "the bridge never got READY");
+        if let Some(endpoint) = endpoint {
+            self.discord.deliver_interactions_to(&format!("http://{endpoint}/interactions"));
+        } else {
+            assert!(
+                self.discord.wait_for_identifies(identified + 1, PROMPTLY).await,
+                "the bridge never identified"
+            );
+            assert!(self.discord.wait_for_ready(PROMPTLY).await, "the bridge never got READY");
+        }
         let registered = self.discord.wait_for_requests(is_registration, registrations + 1, PROMPTLY).await;
         assert!(registered.is_some(), "the bridge never registered its commands");
         // The watcher's first pass runs at start; tests begin once it is over, so it never

@@ -4,4 +4,5 @@ pub mod db;
 pub mod fake_discord;
 pub mod fake_scenario;
 pub mod images;
+pub mod postgres;
 pub mod wait;

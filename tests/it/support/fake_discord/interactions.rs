@@ -301,8 +301,11 @@ impl FakeDiscord {
         extra: Value,
         source_message: Option<u64>,
     ) -> InteractionHandle {
-        let ready = self.wait_for_ready(Duration::from_secs(10)).await;
-        assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
+        let by_post = self.shared.delivery.is_on();
+        if !by_post {
+            let ready = self.wait_for_ready(Duration::from_secs(10)).await;
+            assert!(ready, "no bot is connected to the fake gateway: nothing to dispatch to");
+        }
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
         let channel = match member.guild_id {
@@ -324,7 +327,11 @@ impl FakeDiscord {
             modal: None,
         };
         self.shared.state.lock().expect("state").interactions.insert(id, record);
-        self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
+        if by_post {
+            super::http_delivery::deliver(&self.shared, id, token.clone(), &payload);
+        } else {
+            self.shared.gateway.dispatch("INTERACTION_CREATE", &payload);
+        }
         InteractionHandle { id, token, channel_id }
     }
 }

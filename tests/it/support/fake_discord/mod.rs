@@ -3,7 +3,7 @@
 //!
 //! Layout: [`rest`] answers and records requests along [`routes`] ([`rest_messages`], [`rest_interactions`],
 //! [`commands`] answer them), [`gateway`] speaks the websocket protocol, [`interactions`]
-//! dispatches clicks and commands, [`rules`] and [`openapi`] refuse what Discord refuses,
+//! dispatches clicks and commands (over the gateway, or by signed POST: [`http_delivery`]), [`rules`] and [`openapi`] refuse what Discord refuses,
 //! [`payloads`] builds Discord's JSON objects and [`state`] keeps what was posted.
 
 // A helper library for many tests: each test binary uses only part of it.
@@ -13,6 +13,7 @@ pub mod commands;
 pub mod errors;
 pub mod faults;
 pub mod gateway;
+pub mod http_delivery;
 pub mod interactions;
 mod multipart;
 pub mod openapi;
@@ -78,6 +79,7 @@ pub(crate) struct Shared {
     gateway: GatewayHub,
     faults: faults::Faults,
     limiter: Limiter,
+    delivery: http_delivery::Delivery,
 }
 
 impl Shared {
@@ -162,8 +164,16 @@ impl FakeDiscord {
         state.home_owner = OWNER_USER_ID;
         let gateway = GatewayHub::default();
         let (log, limiter, faults) = (RequestLog::default(), Limiter::default(), faults::Faults::default());
-        let shared =
-            Arc::new(Shared { config, addr, state: Mutex::new(state), log, gateway, limiter, faults });
+        let shared = Arc::new(Shared {
+            config,
+            addr,
+            state: Mutex::new(state),
+            log,
+            gateway,
+            limiter,
+            faults,
+            delivery: http_delivery::Delivery::default(),
+        });
         let app = router(&shared);
         let server = tokio::spawn(async move {
             axum::serve(listener.tap_io(no_delay), app).await.expect("fake Discord server");

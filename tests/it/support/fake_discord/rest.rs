@@ -54,8 +54,13 @@ impl Ctx<'_> {
 
 /// Answers one request and records it.
 pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let at = Instant::now();
     let (parts, body) = request.into_parts();
+    // A follow-up on an interaction whose POST is still being answered waits for that answer.
+    let webhook = format!("/api/v10/webhooks/{}/", super::APPLICATION_ID);
+    if let Some(token) = parts.uri.path().strip_prefix(webhook.as_str()) {
+        shared.delivery.wait_until_answered(token.split('/').next().unwrap_or_default()).await;
+    }
+    let at = Instant::now();
     let bytes = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
     let method = parts.method.as_str().to_owned();
     let full_path = parts.uri.path();

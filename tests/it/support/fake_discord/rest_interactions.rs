@@ -49,8 +49,22 @@ fn webhook_message(
 /// `POST /interactions/{id}/{token}/callback`: once, within the initial response window.
 pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let id = ctx.id(0).map_err(|_| ApiError::unknown_interaction())?;
+    let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
+    respond(shared, id, ctx.params[1], &body, ctx.files)?;
+    Ok(Reply::no_content())
+}
+
+/// The initial response `body` to interaction `id`: from the callback endpoint, or as the body
+/// of the answer to an interaction delivered by POST. Once, within the initial response window.
+pub(super) fn respond(
+    shared: &Shared,
+    id: u64,
+    token: &str,
+    body: &Value,
+    files: &[super::RecordedFile],
+) -> Result<(), ApiError> {
     let mut state = shared.state.lock().expect("state");
-    let i = state.interactions.get(&id).filter(|i| i.token == ctx.params[1]).cloned();
+    let i = state.interactions.get(&id).filter(|i| i.token == token).cloned();
     let mut i = i.ok_or_else(ApiError::unknown_interaction)?;
     if i.acked_with.is_some() {
         return Err(ApiError::already_acknowledged());
@@ -58,7 +72,6 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     if i.dispatched_at.elapsed() > shared.config.initial_response_window {
         return Err(ApiError::unknown_interaction());
     }
-    let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
     let (response, data) = (body["type"].as_u64().unwrap_or(0), &body["data"]);
     let mut errs = FormErrors::default();
     if !allowed(response, &i) {
@@ -68,8 +81,8 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     errs.into_result()?;
     match response {
         4 => {
-            rules::check_not_empty(data, ctx.files.len())?;
-            i.original = Some(webhook_message(shared, &mut state, &i, data, ctx.files).0);
+            rules::check_not_empty(data, files.len())?;
+            i.original = Some(webhook_message(shared, &mut state, &i, data, files).0);
         }
         5 => {
             let flags = LOADING | (data["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
@@ -79,7 +92,7 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
             let source = i.source_message.expect("allowed() checked it");
             let message = state.messages.get_mut(&source).ok_or_else(ApiError::unknown_message)?;
             if response == 7 {
-                edit_stored(message, data, ctx.files)?;
+                edit_stored(message, data, files)?;
             }
             i.original = Some(source);
         }
@@ -88,7 +101,7 @@ pub(super) fn callback(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     }
     i.acked_with = Some(response);
     state.interactions.insert(id, i);
-    Ok(Reply::no_content())
+    Ok(())
 }
 
 /// The interaction behind `/webhooks/{app}/{token}`, if the token still works.

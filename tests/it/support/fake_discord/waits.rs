@@ -36,7 +36,9 @@ impl FakeDiscord {
         timeout: Duration,
     ) -> Option<RecordedRequest> {
         let path = interaction.callback_path();
-        self.wait_for_request(|r| r.method == "POST" && r.path == path, timeout).await
+        // `ANSWER`: the initial response came as the answer to an interaction delivered by POST.
+        self.wait_for_request(|r| (r.method == "POST" || r.method == "ANSWER") && r.path == path, timeout)
+            .await
     }
 
     /// The first edit of the original response (`PATCH …/messages/@original`) of `interaction`.

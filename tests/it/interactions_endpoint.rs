@@ -1,0 +1,101 @@
+//! Interactions delivered by Discord's signed POST to the interactions endpoint, with no gateway
+//! connection.
+
+use approval_bridge::approvals::state::ApprovalState;
+use serde_json::json;
+
+use crate::support::{
+    app::{PROMPTLY, TestApp, spawn_app_over_http},
+    fake_discord::http_delivery::now_secs,
+    fake_scenario::{Endpoint, FlowTemplate},
+};
+
+/// A run parked at its `review` gate, with its card posted.
+async fn parked_run(app: &TestApp) -> String {
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    let report = app.poll().await;
+    assert_eq!((report.new_gates, report.cards_posted), (1, 1), "{report:?}");
+    job
+}
+
+#[tokio::test]
+async fn over_http_a_click_delivered_by_post_decides_with_no_gateway_connection() {
+    let app = spawn_app_over_http(|_| {}).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
+    let answer = app.answer(&click).await;
+    assert!(answer.starts_with("Approved"), "{answer}");
+
+    assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+    let decided = app.approval(&job, "review").await;
+    assert_eq!(decided.state, ApprovalState::Approved);
+    let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
+    assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
+    assert_eq!(app.discord.gateway_counts().identifies, 0, "no gateway connection was opened");
+    assert!(app.discord.failed_deliveries().is_empty(), "{:?}", app.discord.failed_deliveries());
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn over_http_a_reject_opens_its_reason_form_in_the_answer_to_the_post() {
+    let app = spawn_app_over_http(|_| {}).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &approval, "Reject").await;
+    let opened = app.discord.wait_for_callback(&click, PROMPTLY).await.expect("answered");
+    assert_eq!((opened.method.as_str(), opened.body.as_ref().unwrap()["type"].as_u64()), ("ANSWER", Some(9)));
+    let submit = app.discord.submit_modal(&click, &[("reason", "too dark")]).await;
+    assert!(app.answer(&submit).await.starts_with("Rejected"));
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn the_endpoint_answers_discords_ping_with_a_pong() {
+    let app = spawn_app_over_http(|_| {}).await;
+    let answer = app.discord.ping_endpoint().await;
+    assert_eq!((answer.status, answer.body), (200, json!({ "type": 1 })));
+}
+
+#[tokio::test]
+async fn a_post_with_a_bad_signature_is_refused_with_401_and_changes_nothing() {
+    let app = spawn_app_over_http(|_| {}).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let forged = forged_click(&app, &approval);
+    let answer = app.discord.post_signed(&forged, now_secs(), true).await;
+    assert_eq!(answer.status, 401, "{answer:?}");
+    let ping = app.discord.post_signed(&json!({ "type": 1 }), now_secs(), true).await;
+    assert_eq!(ping.status, 401, "a PING with a bad signature is refused too: {ping:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);
+    assert!(app.scenario.requests_to(Endpoint::UserApproval).is_empty());
+}
+
+#[tokio::test]
+async fn a_post_signed_long_ago_is_refused_as_stale() {
+    let app = spawn_app_over_http(|_| {}).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    // Correctly signed, but an hour old: a replay of a captured request.
+    let replayed = app.discord.post_signed(&forged_click(&app, &approval), now_secs() - 3_600, false).await;
+    assert_eq!(replayed.status, 401, "{replayed:?}");
+    let ping = app.discord.post_signed(&json!({ "type": 1 }), now_secs() - 3_600, false).await;
+    assert_eq!(ping.status, 401, "{ping:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);
+    assert!(app.scenario.requests_to(Endpoint::UserApproval).is_empty());
+}
+
+/// The JSON of a click on `approval`'s Approve button, as Discord would POST it.
+fn forged_click(app: &TestApp, approval: &approval_bridge::store::Approval) -> serde_json::Value {
+    let card = app.discord.message(app.channel, approval.message_id.unwrap().get()).unwrap();
+    let custom_id = crate::support::app::button(&card, "Approve").unwrap();
+    json!({
+        "id": "1234", "application_id": app.discord.application_id().to_string(), "type": 3,
+        "token": "forged", "version": 1, "guild_id": app.discord.guild_id().to_string(),
+        "channel_id": app.channel.to_string(),
+        "data": { "custom_id": custom_id, "component_type": 2 },
+        "message": card,
+    })
+}
