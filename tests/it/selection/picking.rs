@@ -140,3 +140,17 @@ async fn picks_outside_the_bounds_are_refused_before_anything_is_sent() {
     assert_eq!(sent(&app), [json!([0, 1])]);
     app.discord.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn over_http_a_menu_choice_and_confirm_delivered_by_post_pick_with_no_gateway_connection() {
+    let app = crate::support::app::spawn_app_over_http(|_| {}).await;
+    let (job, approval) = parked(&app, "Variants", FlowTemplate::image_selection(4, 1, 2)).await;
+    let ana = app.reviewer("ana");
+    assert!(choose(&app, &ana, &approval, 0, &[3]).await.starts_with("You picked 3."));
+    assert_eq!(confirm(&app, &ana, &approval).await, "Picked 3. The run goes on with them.");
+    assert_eq!(sent(&app), [json!([2])]);
+    assert_eq!(app.approval(&job, "pick").await.state, ApprovalState::Approved);
+    assert_eq!(app.discord.gateway_counts().identifies, 0, "no gateway connection was opened");
+    assert!(app.discord.failed_deliveries().is_empty(), "{:?}", app.discord.failed_deliveries());
+    app.discord.assert_no_rejections();
+}
