@@ -5,10 +5,11 @@
 //! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
 //! - [`redact`]: interaction tokens and webhook URLs taken out of every log line and shown error.
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids,
-//!   review policies (quorum, reminders, deadlines: what is due when).
+//!   review policies (quorum, reminders, deadlines: what is due when), and the picking rules of
+//!   selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, quorum votes, watches (routes, their
-//!   policies), the audit trails, the lease.
+//!   policies), reviewers' choices on selection gates, the audit trails, the lease.
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
@@ -19,10 +20,11 @@
 //! - [`decisions`]: from a claimed click (or a quorum reached) to exactly one decision in Scenario,
 //!   and its settling.
 //! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
-//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch (gateway,
-//!   or the HTTP interactions endpoint), cards and their previews (images downloaded, made small and
-//!   attached to the card's message), the card writer (`discord::publish::CardWriter`: all that
-//!   posting and editing a card takes), the `/approvals` commands.
+//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch
+//!   (gateway, or the HTTP interactions endpoint), review and selection cards and their previews
+//!   (images downloaded, made small and attached to the card's message), picking, the card writer
+//!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
+//!   commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.

@@ -18,7 +18,7 @@ use crate::{
     },
     config::ScanSettings,
     feed::{NON_TERMINAL, sweep_queries},
-    scenario::{Job, JobStatus, NodeStatus, NodeType, ScenarioClient, ScenarioError},
+    scenario::{Job, JobStatus, Node, NodeStatus, NodeType, ScenarioClient, ScenarioError},
     store::Store,
 };
 
@@ -167,9 +167,10 @@ pub fn classify(
 
 /// Why a run with no waiting gate has none, gate by gate.
 fn why_no_gate(job: &Job, flow: &Flow<'_>) -> String {
-    let gates: Vec<_> = job.metadata.flow.iter().filter(|n| n.node_type == NodeType::UserApproval).collect();
+    let is_gate = |n: &&Node| matches!(n.node_type, NodeType::UserApproval | NodeType::UserSelection);
+    let gates: Vec<_> = job.metadata.flow.iter().filter(is_gate).collect();
     if gates.is_empty() {
-        return "its flow has no approval gate".into();
+        return "its flow has no approval or selection gate".into();
     }
     let states: Vec<String> = gates
         .iter()

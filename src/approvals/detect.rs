@@ -2,7 +2,8 @@
 //!
 //! A `user-approval` node awaits a decision when its job is not terminal, its status is `pending`
 //! or `processing` (which of the two Scenario shows is unsettled), and every node it depends on
-//! is `success` or `skipped`. A dependency missing from the flow means "not ready".
+//! is `success` or `skipped`. A dependency missing from the flow means "not ready". A
+//! `user-selection` node awaits a person under the same rule, once it has candidates to offer.
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use tracing::{debug, warn};
 use super::{
     enums::{InputType, JobStatus, NodeStatus, NodeType},
     ids::{AssetId, JobId, NodeId, WorkflowId},
+    selection::{Candidate, Choice},
     wire::{Job, Node},
 };
 
@@ -30,10 +32,13 @@ pub struct Gate {
     pub iteration: Option<u32>,
     /// The ForEach node of that iteration, when Scenario says.
     pub loop_node_id: Option<NodeId>,
-    /// The assets of the nodes the gate depends on, in flow order.
+    /// The assets of the nodes the gate depends on, in flow order; for a selection gate, its
+    /// asset candidates, in candidate order.
     pub assets: Vec<GateAsset>,
     /// The prompts that led to those assets.
     pub prompts: Vec<GatePrompt>,
+    /// For a selection gate (`user-selection`), what may be picked.
+    pub selection: Option<Choice>,
 }
 
 /// An asset a gate shows.
@@ -114,7 +119,7 @@ impl<'a> Flow<'a> {
     /// The gates awaiting a decision, in flow order.
     pub fn gates_awaiting(&self) -> Vec<Gate> {
         let job = self.job;
-        let gates = job.metadata.flow.iter().filter(|n| n.node_type == NodeType::UserApproval);
+        let gates = job.metadata.flow.iter().filter(|n| is_gate(n));
         let mut found = Vec::new();
         for gate in gates {
             debug!(job_id = %job.job_id, node_id = %gate.id, status = ?gate.status, "gate seen");
@@ -126,6 +131,11 @@ impl<'a> Flow<'a> {
                 continue;
             };
             let deps: Vec<&Node> = gate.depends_on.iter().filter_map(|d| self.resolve(gate, d)).collect();
+            let selection = (gate.node_type == NodeType::UserSelection).then(|| Choice::of(gate)).flatten();
+            let assets = match &selection {
+                Some(choice) => candidate_assets(gate, choice, &deps),
+                None => deps.iter().flat_map(|n| assets_of(n)).collect(),
+            };
             found.push(Gate {
                 workflow_id,
                 job_id: job.job_id.clone(),
@@ -133,8 +143,9 @@ impl<'a> Flow<'a> {
                 node_status: gate.status.clone().unwrap_or(NodeStatus::Pending),
                 iteration: gate.iteration_index,
                 loop_node_id: gate.loop_node_id.clone(),
-                assets: deps.iter().flat_map(|n| assets_of(n)).collect(),
+                assets,
                 prompts: deps.iter().flat_map(|n| prompts_of(n)).collect(),
+                selection,
             });
         }
         found
@@ -158,7 +169,10 @@ impl<'a> Flow<'a> {
 
     fn awaits(&self, gate: &Node) -> bool {
         let waiting_status = matches!(gate.status, Some(NodeStatus::Pending | NodeStatus::Processing));
+        // A selection node's items are frozen when it starts: without them there is nothing to pick.
+        let has_candidates = gate.node_type != NodeType::UserSelection || !gate.items.is_empty();
         waiting_status
+            && has_candidates
             && !self.job.status.is_terminal()
             && gate.depends_on.iter().all(|dep| {
                 self.resolve(gate, dep)
@@ -184,6 +198,30 @@ impl<'a> Flow<'a> {
         let iteration = self.by_iteration.get(&(loop_id, index)).map(Vec::as_slice).unwrap_or_default();
         iteration.iter().copied().find(|n| n.id.as_str().starts_with(dep.as_str()) && n.id != *dep).or(exact)
     }
+}
+
+/// Whether `node` waits for a person: an approval or a selection gate.
+fn is_gate(node: &Node) -> bool {
+    matches!(node.node_type, NodeType::UserApproval | NodeType::UserSelection)
+}
+
+/// The asset candidates of a selection gate, in candidate order, with the URL the gate or a node
+/// it depends on carries for each (empty when none does: the card's refresh fills it in).
+fn candidate_assets(gate: &Node, choice: &Choice, deps: &[&Node]) -> Vec<GateAsset> {
+    let carried = |id: &AssetId| {
+        std::iter::once(gate).chain(deps.iter().copied()).flat_map(|n| &n.assets).find(|a| a.asset_id == *id)
+    };
+    let assets = choice.candidates.iter().filter_map(|candidate| match candidate {
+        Candidate::Asset { asset_id } => Some(asset_id),
+        _ => None,
+    });
+    assets
+        .map(|asset_id| GateAsset {
+            asset_id: asset_id.clone(),
+            url: carried(asset_id).map(|a| a.url.clone()).unwrap_or_default(),
+            node_id: gate.id.clone(),
+        })
+        .collect()
 }
 
 fn assets_of(node: &Node) -> impl Iterator<Item = GateAsset> + '_ {

@@ -11,6 +11,7 @@ use super::wire::Asset;
 use super::{
     detect::Gate,
     ids::{AssetId, NodeId},
+    selection::Choice,
 };
 
 /// The content of a review card.
@@ -26,6 +27,10 @@ pub struct ReviewSnapshot {
     pub assets: Vec<ShownAsset>,
     /// The prompt-like inputs of those nodes.
     pub prompts: Vec<ShownPrompt>,
+    /// For a selection gate, what may be picked (its asset candidates are `assets`, in order).
+    /// Absent from the snapshots of approval gates, and of rows stored before selection gates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Choice>,
 }
 
 /// One asset of a card.
@@ -82,7 +87,8 @@ impl ReviewSnapshot {
                 value: p.value.clone(),
             })
             .collect();
-        Self { workflow_name, run_started_at, iteration: gate.iteration, assets, prompts }
+        let selection = gate.selection.clone();
+        Self { workflow_name, run_started_at, iteration: gate.iteration, assets, prompts, selection }
     }
 }
 
@@ -132,6 +138,7 @@ mod tests {
                 label: None,
                 value: "a red fox".into(),
             }],
+            selection: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct Closure {
     pub what: String,
 }
 
+/// What a gate approved outside the bridge reads as (a selection gate's card says "picked").
+pub const APPROVED_IN_SCENARIO: &str = "Approved in Scenario";
+
 /// Where an approval goes when Scenario shows its gate as `gate`. `sent` is the decision of a
 /// claim whose PUT may have reached Scenario (`None` for a pending gate, or when the claim's PUT
 /// was refused outright and so decided nothing): a gate decided that way is the reviewer's.
@@ -37,7 +40,7 @@ pub fn settlement(gate: &GateState, sent: Option<Decision>) -> Settlement {
     match gate {
         GateState::Approved if sent == Some(Decision::Approve) => Settlement::Ours(Decision::Approve),
         GateState::Rejected if sent == Some(Decision::Reject) => Settlement::Ours(Decision::Reject),
-        GateState::Approved => closed(ApprovalState::DecidedElsewhere, "Approved in Scenario"),
+        GateState::Approved => closed(ApprovalState::DecidedElsewhere, APPROVED_IN_SCENARIO),
         GateState::Rejected => closed(ApprovalState::DecidedElsewhere, "Rejected in Scenario"),
         GateState::RunEnded(status) => {
             closed(ApprovalState::RunEnded, &format!("The run ended ({status}) before a decision"))

@@ -164,6 +164,12 @@ pub struct NodeInput {
     /// The value used in a run.
     #[serde(default)]
     pub value: Option<Value>,
+    /// The least value (or, for an array input, the fewest items).
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub min: Option<f64>,
+    /// The greatest value (or, for an array input, the most items).
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub max: Option<f64>,
 }
 
 /// A workflow (`GET /workflows/{id}` → `{"workflow": Workflow}`).

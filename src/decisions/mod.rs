@@ -11,6 +11,9 @@
 //! outright decided nothing, so the gate was decided elsewhere. Under a route's quorum, approvals
 //! are counted first and the decision is claimed once enough distinct reviewers approved
 //! ([`approve`]).
+//!
+//! A selection gate goes the same way: its claim records the picks (an approval's "approve" is
+//! a selection's "select"), and a selection claim without picks sends nothing.
 
 mod claims;
 mod quorum;
@@ -55,7 +58,16 @@ impl Gates for ScenarioClient {
     }
 
     async fn send_decision(&self, approval: &Approval, decision: Decision) -> Result<(), ScenarioError> {
-        self.decide(&approval.workflow_id, &approval.job_id, &approval.node_id, decision).await.map(drop)
+        let (workflow_id, job_id, node_id) = (&approval.workflow_id, &approval.job_id, &approval.node_id);
+        if approval.snapshot.selection.is_none() {
+            return self.decide(workflow_id, job_id, node_id, decision).await.map(drop);
+        }
+        // `send` never lets a selection claim without picks get here.
+        let picks = match decision {
+            Decision::Approve => Some(approval.picks.as_deref().unwrap_or_default()),
+            Decision::Reject => None,
+        };
+        self.select(workflow_id, job_id, node_id, picks).await.map(drop)
     }
 }
 
@@ -146,7 +158,28 @@ pub async fn decide(
     reason: Option<&str>,
 ) -> Result<Outcome, StoreError> {
     let held = claims.hold();
-    match store.claim(approval.id, reviewer, decision, reason, held.token()).await? {
+    let claim = store.claim(approval.id, reviewer, decision, reason, held.token()).await?;
+    send_if_won(store, scenario, claim).await
+}
+
+/// Claims the selection gate `approval` for `reviewer` and sends `picks` (checked by the caller
+/// against the gate's candidates and bounds).
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, reviewer = reviewer.id.get(), picks = ?picks))]
+pub async fn select(
+    store: &Store,
+    scenario: &impl Gates,
+    claims: &LiveClaims,
+    approval: &Approval,
+    reviewer: &Reviewer,
+    picks: &[u32],
+) -> Result<Outcome, StoreError> {
+    let held = claims.hold();
+    let claim = store.claim_picks(approval.id, reviewer, picks, held.token()).await?;
+    send_if_won(store, scenario, claim).await
+}
+
+async fn send_if_won(store: &Store, scenario: &impl Gates, claim: Claim) -> Result<Outcome, StoreError> {
+    match claim {
         Claim::Won(claimed) => send(store, scenario, claimed, Origin::Click).await,
         Claim::Lost(current) => Ok(Outcome::Taken(current)),
     }
@@ -207,6 +240,9 @@ async fn send(
     let Some(decision) = claimed.decision else {
         return release(store, claimed, "The claim recorded no decision; nothing was decided.".into()).await;
     };
+    if claimed.snapshot.selection.is_some() && decision == Decision::Approve && claimed.picks.is_none() {
+        return release(store, claimed, "The claim recorded no picks; nothing was decided.".into()).await;
+    }
     if !store.sending(&claimed).await? {
         return Ok(Outcome::Taken(reload(store, &claimed).await?));
     }

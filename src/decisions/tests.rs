@@ -47,6 +47,7 @@ struct Scripted {
     reads: Mutex<VecDeque<Read>>,
     puts: Mutex<VecDeque<Put>>,
     sent: Mutex<Vec<Decision>>,
+    picks_sent: Mutex<Vec<Option<Vec<u32>>>>,
     read_count: Mutex<usize>,
 }
 
@@ -98,8 +99,9 @@ impl Gates for Scripted {
         }
     }
 
-    async fn send_decision(&self, _approval: &Approval, decision: Decision) -> Result<(), ScenarioError> {
+    async fn send_decision(&self, approval: &Approval, decision: Decision) -> Result<(), ScenarioError> {
         self.sent.lock().unwrap().push(decision);
+        self.picks_sent.lock().unwrap().push(approval.picks.clone());
         let next = self.puts.lock().unwrap().pop_front().expect("the script has a PUT left");
         match next {
             Put::Taken => Ok(()),
@@ -427,6 +429,33 @@ on_both_engines! {
     }
 }
 
+/// A store holding one pending selection gate of four candidates.
+async fn one_selection() -> (Store, Approval, TempDb) {
+    use crate::approvals::selection::{Candidate, Choice};
+    let (store, dir) = temp_store().await;
+    let mut new = gate("job_1", "gate");
+    let candidates = (0..4).map(|n| Candidate::Text { text: format!("idea {n}") }).collect();
+    new.snapshot.selection = Some(Choice { candidates, min: 1, max: 2 });
+    let approval = store.insert_approval(&new).await.unwrap().unwrap();
+    (store, approval, dir)
+}
+
+on_both_engines! {
+    async fn a_confirmed_selection_is_claimed_with_its_picks_and_sent_once() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let outcome = select(&store, &scenario, &claims, &approval, &reviewer(1), &[3, 1]).await.unwrap();
+        assert!(matches!(outcome, Outcome::Decided(_)), "{outcome:?}");
+        assert_eq!(state_of(&outcome), ApprovalState::Approved);
+        assert_eq!(outcome.approval().picks, Some(vec![3, 1]), "the picks stay with the decision, in order");
+        assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![3, 1])]);
+        let audit = store.audit_of(approval.id).await.unwrap();
+        let claimed = audit.iter().find(|e| e.action == "claimed").unwrap();
+        assert_eq!((claimed.actor_id, claimed.detail.as_deref()), (Some(1), Some("select [3,1]")));
+    }
+}
+
 on_both_engines! {
     async fn two_approvals_that_both_see_the_quorum_reached_send_one_put() {
         let (store, approval, _dir) = one_gate().await;
@@ -474,5 +503,42 @@ on_both_engines! {
             approve(&store, &scenario, &claims, &approval, &reviewer(1), &Policy::default()).await.unwrap();
         assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
+    }
+}
+
+on_both_engines! {
+    async fn a_selection_claim_without_picks_is_given_back_and_sends_nothing() {
+        let (store, approval, _dir) = one_selection().await;
+        let held = LiveClaims::default();
+        let token = held.hold();
+        // As a row claimed by hand (or by an older build) would be: "approve" with no picks.
+        let Claim::Won(orphan) =
+            store.claim(approval.id, &reviewer(1), Decision::Approve, None, token.token()).await.unwrap()
+        else {
+            panic!("the only claim wins");
+        };
+        let scenario = Scripted::new(&[Read::Waiting], &[]);
+        let outcome = finish_orphan(&store, &scenario, &orphan).await;
+        let Outcome::Failed { approval: now, why } = outcome else { panic!("given back: {outcome:?}") };
+        assert_eq!(now.state, ApprovalState::Pending);
+        assert!(why.contains("no picks"), "{why}");
+        assert!(scenario.sent().is_empty(), "nothing is sent without picks");
+    }
+}
+
+on_both_engines! {
+    async fn two_reviewers_confirming_a_selection_together_send_one_put() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let (ana, bo) = (reviewer(1), reviewer(2));
+        let (first, second) = tokio::join!(
+            select(&store, &scenario, &claims, &approval, &ana, &[0]),
+            select(&store, &scenario, &claims, &approval, &bo, &[2, 3]),
+        );
+        let outcomes = [first.unwrap(), second.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Decided(_))).count(), 1, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Taken(_))).count(), 1, "{outcomes:?}");
+        assert_eq!(scenario.sent().len(), 1);
     }
 }

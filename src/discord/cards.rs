@@ -39,16 +39,22 @@ const CLOSED: Colour = Colour(0x95A5A6);
 /// each asset is shown (its files are added by the caller).
 pub fn new_card(approval: &Approval, views: &[AssetView]) -> CreateMessage {
     let nonce = Nonce::String(approval.card_nonce.clone());
-    CreateMessage::new()
-        .embeds(embeds(approval, views))
-        .components(buttons(approval))
-        .nonce(nonce)
-        .enforce_nonce(true)
+    let (embeds, components) = content(approval, views);
+    CreateMessage::new().embeds(embeds).components(components).nonce(nonce).enforce_nonce(true)
 }
 
 /// The edit that brings a posted card up to date with its approval.
 pub fn card_update(approval: &Approval, views: &[AssetView]) -> EditMessage {
-    EditMessage::new().embeds(embeds(approval, views)).components(buttons(approval))
+    let (embeds, components) = content(approval, views);
+    EditMessage::new().embeds(embeds).components(components)
+}
+
+/// A card's embeds and components: a review card, or a selection card for a selection gate.
+fn content(approval: &Approval, views: &[AssetView]) -> (Vec<CreateEmbed>, Vec<CreateActionRow>) {
+    match &approval.snapshot.selection {
+        Some(choice) => (selection::embeds(approval, choice, views), selection::components(approval, choice)),
+        None => (embeds(approval, views), buttons(approval)),
+    }
 }
 
 fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
@@ -121,8 +127,13 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
 }
 
 fn summary(approval: &Approval) -> String {
+    summary_lines(approval, "gate").join("\n")
+}
+
+/// Which run waits at which `gate` (and iteration), since when.
+fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
     let snapshot = &approval.snapshot;
-    let mut lines = vec![format!("Run `{}` is waiting at gate `{}`", approval.job_id, approval.node_id)];
+    let mut lines = vec![format!("Run `{}` is waiting at {gate} `{}`", approval.job_id, approval.node_id)];
     if let Some(iteration) = snapshot.iteration {
         lines[0].push_str(&format!(" (ForEach iteration {})", iteration + 1));
     }
@@ -135,7 +146,7 @@ fn summary(approval: &Approval) -> String {
     {
         lines.push(deadline);
     }
-    lines.join("\n")
+    lines
 }
 
 fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
@@ -320,5 +331,6 @@ impl Budget {
     }
 }
 
+pub mod selection;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,4 @@
-//! The `custom_id`s of a card's buttons and of the reject modal.
+//! The `custom_id`s of a card's buttons, of a selection card's menus, and of the reject modal.
 //!
 //! They are short (well under Discord's 100 characters), carry only the approval's row id and
 //! what to do, and no secret or URL: everything else is looked up in the store, and the click is
@@ -21,6 +21,11 @@ pub enum CardAction {
     RejectReason,
     /// The Full size button: fresh links to the originals, for the clicker only.
     FullSize,
+    /// A selection card's menu number `n` (zero-based), listing candidates `25 n + 1` onwards:
+    /// choosing in it decides nothing.
+    Pick(u8),
+    /// A selection card's Confirm button: sends the clicker's current picks.
+    Confirm,
 }
 
 /// A parsed `custom_id`: an action on one approval.
@@ -51,7 +56,8 @@ impl CardCustomId {
             "r" => CardAction::Reject,
             "m" => CardAction::RejectReason,
             "f" => CardAction::FullSize,
-            _ => return None,
+            "c" => CardAction::Confirm,
+            menu => CardAction::Pick(menu.strip_prefix('p').filter(|n| n.len() == 1)?.parse().ok()?),
         };
         let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
         Some(Self { action, approval_id })
@@ -65,6 +71,8 @@ impl fmt::Display for CardCustomId {
             CardAction::Reject => "r",
             CardAction::RejectReason => "m",
             CardAction::FullSize => "f",
+            CardAction::Confirm => "c",
+            CardAction::Pick(menu) => return write!(f, "{PREFIX}:p{menu}:{}", self.approval_id),
         };
         write!(f, "{PREFIX}:{action}:{}", self.approval_id)
     }
@@ -76,9 +84,15 @@ mod tests {
 
     #[test]
     fn every_action_round_trips_and_stays_short() {
-        for action in
-            [CardAction::Approve, CardAction::Reject, CardAction::RejectReason, CardAction::FullSize]
-        {
+        for action in [
+            CardAction::Approve,
+            CardAction::Reject,
+            CardAction::RejectReason,
+            CardAction::FullSize,
+            CardAction::Confirm,
+            CardAction::Pick(0),
+            CardAction::Pick(9),
+        ] {
             let id = CardCustomId::new(action, ApprovalId::new(i64::MAX));
             let text = id.to_string();
             assert!(text.len() <= 100, "{text}");
@@ -99,6 +113,10 @@ mod tests {
             "ab2:a:1",
             "https://x/y",
             "ab1:a:1e3",
+            "ab1:p:1",
+            "ab1:p10:1",
+            "ab1:px:1",
+            "ab1:p-1:1",
         ] {
             assert_eq!(CardCustomId::parse(raw), None, "{raw:?}");
         }

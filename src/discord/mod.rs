@@ -1,6 +1,6 @@
-//! The serenity adapter: review cards, the `custom_id`s of their components, slash commands and
-//! the dispatch of interactions, from the gateway or from Discord's POSTs to the interactions
-//! endpoint.
+//! The serenity adapter: review and selection cards, the `custom_id`s of their components, slash
+//! commands and the dispatch of interactions, from the gateway or from Discord's POSTs to the
+//! interactions endpoint.
 
 pub mod attach;
 pub mod bridge;
@@ -14,6 +14,7 @@ pub mod handler;
 pub mod home;
 pub mod limits;
 mod outsiders;
+mod picking;
 pub mod previews;
 pub mod publish;
 mod quorum;

@@ -216,7 +216,8 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
 
 /// The card of `approval` among the channel's latest messages, when an earlier try to post it
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
-/// A card is recognised by its Approve button, whose `custom_id` names the approval.
+/// A card is recognised by its Approve button (Confirm on a selection card), whose `custom_id`
+/// names the approval.
 async fn card_already_posted(
     cards: &CardWriter,
     approval: &Approval,
@@ -225,7 +226,9 @@ async fn card_already_posted(
     if approval.card_attempted_at.is_none_or(|at| at > trusted_since) {
         return Ok(None);
     }
-    let approve = CardCustomId::new(CardAction::Approve, approval.id).to_string();
+    let button =
+        if approval.snapshot.selection.is_some() { CardAction::Confirm } else { CardAction::Approve };
+    let approve = CardCustomId::new(button, approval.id).to_string();
     let recent = approval.channel_id.messages(&cards.discord, GetMessages::new().limit(100)).await?;
     let is_ours = |message: &Message| {
         message.components.iter().flat_map(|row| &row.components).any(|component| {

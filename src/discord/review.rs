@@ -1,4 +1,5 @@
 //! Clicks on review cards: Approve, Reject (which asks for a reason), and the reason's modal.
+//! The menus and Confirm of selection cards go on in [`super::picking`].
 
 use serenity::all::{
     ActionRowComponent, ChannelId, ComponentInteraction, CreateActionRow, CreateInputText,
@@ -9,7 +10,7 @@ use tracing::{info, warn};
 
 use super::{
     custom_id::{CardAction, CardCustomId},
-    full_size,
+    full_size, picking,
     publish::sync_card,
     quorum,
     reply::{Answerable, Handled, RESTARTING, refuse},
@@ -56,6 +57,11 @@ async fn clicked(
         member: click.member.as_ref(),
         user: &click.user,
     };
+    match id.action {
+        CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
+        CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
+        _ => {}
+    }
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
         answer.defer(http).await?;
@@ -111,7 +117,7 @@ const ANSWER_TRIES: u32 = 3;
 /// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
 /// decision is made, a failed edit is tried again, and never turned into a failure answer: the
 /// generic "nothing was changed" would be false (the card shows the outcome either way).
-async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
+pub(super) async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
     for attempt in 1..=ANSWER_TRIES {
         match answer.finish(http, words).await {
             Ok(()) => return,
@@ -124,12 +130,12 @@ async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
 }
 
 /// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
-struct Click<'a> {
-    id: CardCustomId,
-    channel_id: ChannelId,
-    message_id: MessageId,
-    member: Option<&'a Member>,
-    user: &'a User,
+pub(super) struct Click<'a> {
+    pub(super) id: CardCustomId,
+    pub(super) channel_id: ChannelId,
+    pub(super) message_id: MessageId,
+    pub(super) member: Option<&'a Member>,
+    pub(super) user: &'a User,
 }
 
 /// Checks the click, claims the gate, sends the decision, updates the card, and returns what the
@@ -161,6 +167,13 @@ async fn decide(
             decisions::decide(store, scenario, claims, &approval, &reviewer, decision, reason).await?
         }
     };
+    settled(bridge, started, &outcome).await;
+    Ok(words(&outcome, decision))
+}
+
+/// After a click's decision: counts it, and writes the card when the click closed the gate or
+/// its decision waits for Scenario.
+pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcome: &Outcome) {
     bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
     // A click that closed the gate, or whose decision waits for Scenario, writes the card (as the
     // row stands then: see `sync_card`). A lost claim left the card to its winner, and a released
@@ -171,12 +184,11 @@ async fn decide(
             warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
     }
-    Ok(words(&outcome, decision))
 }
 
 /// Whether the click may act on its approval: the card is the approval's own, the person is a
 /// reviewer, the gate is open.
-async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
+pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
     // A route another replica changed applies to this click already.
     bridge.routes.refresh().await?;
@@ -224,6 +236,8 @@ fn attempt(action: CardAction) -> &'static str {
         CardAction::Reject => "reject",
         CardAction::RejectReason => "reject with reason",
         CardAction::FullSize => "full size",
+        CardAction::Pick(_) => "pick",
+        CardAction::Confirm => "confirm picks",
     }
 }
 
@@ -274,6 +288,9 @@ fn already(approval: &Approval) -> String {
     let when = approval.decided_at.map(|ms| format!(" <t:{}:R>", ms / 1000)).unwrap_or_default();
     match approval.state {
         ApprovalState::Deciding => format!("This gate is being decided{by} right now; nothing was changed."),
+        ApprovalState::Approved if approval.snapshot.selection.is_some() => {
+            format!("Already picked{by}{when}; nothing was changed.")
+        }
         ApprovalState::Approved => format!("Already approved{by}{when}; nothing was changed."),
         ApprovalState::Rejected => format!("Already rejected{by}{when}; nothing was changed."),
         ApprovalState::DecidedElsewhere | ApprovalState::RunEnded | ApprovalState::Pending => {
@@ -283,7 +300,7 @@ fn already(approval: &Approval) -> String {
     }
 }
 
-fn words(outcome: &Outcome, decision: Decision) -> String {
+pub(super) fn words(outcome: &Outcome, decision: Decision) -> String {
     match outcome {
         Outcome::Decided(_) if decision == Decision::Approve => "Approved. The run goes on.".into(),
         Outcome::Decided(_) => "Rejected. Scenario stops the run (or this ForEach iteration).".into(),

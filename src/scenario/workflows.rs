@@ -16,6 +16,7 @@ use crate::approvals::{
 const GET_WORKFLOW: &str = "GET /workflows/{workflowId}";
 const LIST_WORKFLOWS: &str = "GET /workflows";
 const USER_APPROVAL: &str = "PUT /workflows/{workflowId}/user-approval";
+const USER_SELECTION: &str = "PUT /workflows/{workflowId}/user-selection";
 
 /// A guard against a server that keeps handing out tokens.
 const MAX_PAGES: u32 = 1_000;
@@ -124,5 +125,37 @@ impl ScenarioClient {
             })
             .await?;
         field(USER_APPROVAL, &mut body, "job")
+    }
+
+    /// Decides a selection gate: `PUT /workflows/{workflowId}/user-selection`, with `picks`
+    /// (zero-based candidate indices, in pick order) for `Some`, or a rejection for `None`. Sent
+    /// once, like [`Self::decide`], with the same errors.
+    #[instrument(name = "scenario.select", skip_all, fields(
+        workflow_id = %workflow_id, job_id = %workflow_job_id, node_id = %node_id, picks = ?picks
+    ))]
+    pub async fn select(
+        &self,
+        workflow_id: &WorkflowId,
+        workflow_job_id: &JobId,
+        node_id: &NodeId,
+        picks: Option<&[u32]>,
+    ) -> Result<Job, ScenarioError> {
+        let body = match picks {
+            Some(picks) => json!({
+                "action": "select", "nodeId": node_id, "workflowJobId": workflow_job_id, "selectedIndices": picks,
+            }),
+            None => json!({ "action": "reject", "nodeId": node_id, "workflowJobId": workflow_job_id }),
+        };
+        let mut body = self
+            .execute_once(Call {
+                endpoint: USER_SELECTION,
+                method: Method::PUT,
+                path: vec!["workflows", workflow_id.as_str(), "user-selection"],
+                query: Vec::new(),
+                body: Some(body),
+                not_found: format!("gate {node_id} in run {workflow_job_id} of workflow {workflow_id}"),
+            })
+            .await?;
+        field(USER_SELECTION, &mut body, "job")
     }
 }

@@ -59,6 +59,9 @@ pub struct Approval {
     /// What the card shows of the route's review policy (the tally, the deadline): filled in by
     /// the card writer, which knows the route; empty as read from the store.
     pub progress: Progress,
+    /// For a selection gate, the picks of its claim (zero-based, in pick order): what the claim
+    /// sends, and what the card shows once decided.
+    pub picks: Option<Vec<u32>>,
 }
 
 /// An open gate as the watcher needs it: which gate, and where it stands.
@@ -130,6 +133,7 @@ pub(super) struct Row {
     reason: Option<String>,
     claim_token: Option<String>,
     decision_sent: i64,
+    picks: Option<String>,
 }
 
 impl TryFrom<Row> for Approval {
@@ -146,6 +150,10 @@ impl TryFrom<Row> for Approval {
             Some("approve") => Some(Decision::Approve),
             Some("reject") => Some(Decision::Reject),
             Some(other) => return Err(corrupt(format!("decision {other:?}"))),
+        };
+        let picks = match row.picks.as_deref() {
+            None => None,
+            Some(json) => Some(serde_json::from_str(json).map_err(|e| corrupt(format!("picks ({e})")))?),
         };
         let decided_by = row.decided_by.map(|id| Reviewer {
             id: UserId::from_column(id),
@@ -172,6 +180,7 @@ impl TryFrom<Row> for Approval {
             claim_token: row.claim_token.map(ClaimToken::from),
             decision_sent: row.decision_sent != 0,
             progress: Progress::default(),
+            picks,
         })
     }
 }
@@ -363,13 +372,37 @@ impl Store {
         reason: Option<&str>,
         token: &ClaimToken,
     ) -> Result<Claim, StoreError> {
+        self.claim_with(id, reviewer, (decision, reason, None), token).await
+    }
+
+    /// Claims a pending selection gate for `reviewer` under `token`, to send `picks`.
+    pub async fn claim_picks(
+        &self,
+        id: ApprovalId,
+        reviewer: &Reviewer,
+        picks: &[u32],
+        token: &ClaimToken,
+    ) -> Result<Claim, StoreError> {
+        self.claim_with(id, reviewer, (Decision::Approve, None, Some(picks)), token).await
+    }
+
+    /// The claim itself: what is claimed is a decision, its reason, and for a selection its picks.
+    async fn claim_with(
+        &self,
+        id: ApprovalId,
+        reviewer: &Reviewer,
+        (decision, reason, picks): (Decision, Option<&str>, Option<&[u32]>),
+        token: &ClaimToken,
+    ) -> Result<Claim, StoreError> {
+        let picks_json = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, decided_by = $3, decided_by_name = $4, decided_at = $5, claim_token = $6, decision_sent = 0
-             WHERE id = $7 AND state = 'pending' RETURNING *",
+            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, picks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, claim_token = $7, decision_sent = 0
+             WHERE id = $8 AND state = 'pending' RETURNING *",
         )
         .bind(decision.as_str())
         .bind(reason)
+        .bind(&picks_json)
         .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
@@ -385,10 +418,14 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt { id, what: "row vanished".into() })?;
             return Ok(Claim::Lost(current));
         };
+        let detail = match picks {
+            Some(picks) => format!("select {}", serde_json::json!(picks)),
+            None => decision.as_str().to_owned(),
+        };
         let entry = NewAudit::by(id, reviewer, AuditAction::Claimed)
             .from(ApprovalState::Pending)
             .to(ApprovalState::Deciding)
-            .detail(decision.as_str())
+            .detail(detail)
             .reason(reason);
         audit::insert(&mut tx, &entry).await?;
         tx.commit().await?;

@@ -35,6 +35,8 @@ pub enum AuditAction {
     Reminded,
     /// The deadline passed with nothing decided (route policy `on_deadline = nothing`).
     Overdue,
+    /// A reviewer chose candidates in a selection card's menu (which decides nothing).
+    Picked,
 }
 
 impl AuditAction {
@@ -53,6 +55,7 @@ impl AuditAction {
             Self::Counted => "approval_counted",
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
+            Self::Picked => "picked",
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct PastDecision {
     pub job_id: JobId,
     /// The gate.
     pub node_id: NodeId,
+    /// For a selection gate a reviewer picked: the picks sent (zero-based, in pick order).
+    pub picks: Option<Vec<u32>>,
 }
 
 /// What to look for.
@@ -51,6 +53,7 @@ struct Row {
     gate_json: String,
     job_id: String,
     node_id: String,
+    picks: Option<String>,
 }
 
 impl Store {
@@ -59,7 +62,7 @@ impl Store {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT au.at, au.actor_id, au.actor_name, au.to_state, au.reason, au.detail,
                     ap.workflow_id, ap.gate_json,
-                    ap.job_id, ap.node_id
+                    ap.job_id, ap.node_id, CASE WHEN au.action = 'decided' THEN ap.picks END AS picks
              FROM audit au JOIN approvals ap ON ap.id = au.approval_id
              WHERE (au.action = 'decided' OR (au.action = 'settled' AND au.to_state = 'decided_elsewhere'))
                AND ($1 IS NULL OR ap.workflow_id = $1)
@@ -90,6 +93,8 @@ impl From<Row> for PastDecision {
             workflow_id: row.workflow_id.into(),
             job_id: row.job_id.into(),
             node_id: row.node_id.into(),
+            // Written by the bridge from a `Vec<u32>`; unreadable picks are left out, not fatal.
+            picks: row.picks.and_then(|p| serde_json::from_str(&p).ok()),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The database through sqlx: approvals, their audit trail, the routes admins set (watches) with
-//! their review policies, the approvals counted towards a quorum, and the lease that lets one
-//! process at a time poll and post. Every query of the bridge lives in this module.
+//! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
+//! the routes admins set (watches) with their review policies, the approvals counted towards a
+//! quorum, and the lease that lets one process at a time poll and post. Every query of the bridge
+//! lives in this module.
 //!
 //! Two engines behind one set of queries, through sqlx's `Any` driver: SQLite (the default: one
 //! process, one file) and PostgreSQL (`DATABASE_URL=postgres://…`, shared by several replicas).
@@ -20,6 +21,7 @@ mod history;
 mod lease;
 mod policy;
 mod repost;
+mod selections;
 mod stats;
 mod watches;
 

@@ -31,6 +31,7 @@ async fn gate(store: &Store, workflow: &str, job: &str) -> Approval {
         iteration: None,
         assets: vec![],
         prompts: vec![],
+        selection: None,
     };
     let new = NewApproval {
         workflow_id: workflow.into(),

@@ -20,6 +20,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             iteration: None,
             assets: vec![],
             prompts: vec![],
+            selection: None,
         },
         channel_id: ChannelId::new(10),
     }

@@ -45,7 +45,7 @@ pub(super) async fn run(
         match policy.due(&gate.clock, now) {
             Due::Nothing => {}
             Due::Remind => remind(bridge, &gate, &policy, now, report).await?,
-            Due::Decide(decision) => decide(bridge, &gate, &policy, decision, report).await?,
+            Due::Decide(decision) => decide(bridge, &gate, &policy, decision, now, report).await?,
             Due::Overdue => overdue(bridge, &gate, &policy, now, report).await?,
         }
     }
@@ -120,9 +120,15 @@ async fn decide(
     gate: &PendingGate,
     policy: &Policy,
     decision: Decision,
+    now: i64,
     report: &mut PollReport,
 ) -> Result<(), StoreError> {
     let Some(approval) = bridge.store.approval(gate.id).await? else { return Ok(()) };
+    if decision == Decision::Approve && approval.snapshot.selection.is_some() {
+        // Approving a selection gate means picking for its reviewers, which the bridge cannot:
+        // its deadline marks the card overdue instead.
+        return overdue(bridge, gate, policy, now, report).await;
+    }
     let deadline = policy.deadline.map(words).unwrap_or_default();
     let reason = format!("The deadline ({deadline}) passed undecided; route policy: {policy}.");
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);

@@ -14,12 +14,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use serenity::all::{
-    ChannelId, ClientBuilder, Command, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
-    CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
-    CurrentApplicationInfo, CurrentUser, Event, EventHandler, GatewayEvent, GatewayIntents, GuildChannel,
-    GuildId, GuildInfo, Http, HttpBuilder, InputTextStyle, Interaction, Member, Message, ModalInteraction,
-    PartialChannel, Ready, Role, User,
+    ChannelId, ClientBuilder, Command, CommandInteraction, ComponentInteraction,
+    ComponentInteractionDataKind, Context, CreateActionRow, CreateAutocompleteResponse, CreateButton,
+    CreateCommand, CreateCommandOption, CreateEmbed, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, CurrentApplicationInfo, CurrentUser, Event,
+    EventHandler, GatewayEvent, GatewayIntents, GuildChannel, GuildId, GuildInfo, Http, HttpBuilder,
+    InputTextStyle, Interaction, Member, Message, ModalInteraction, PartialChannel, Ready, Role, User,
 };
 use tokio::sync::mpsc;
 

@@ -119,3 +119,58 @@ async fn a_body_of_the_wrong_shape_fails_the_schema_check() {
     }
     assert!(!schema("asset_retrieve_response.json").is_valid(&json!({ "asset": { "id": "asset_1" } })));
 }
+
+#[tokio::test]
+async fn the_selection_endpoint_answers_in_the_documented_shape_and_refuses_what_the_sdk_forbids() {
+    let fake = FakeScenario::start().await;
+    let images = fake.add_workflow("Variants", FlowTemplate::image_selection(4, 1, 2));
+    let texts = fake.add_workflow("Ideas", FlowTemplate::text_selection(&["a fox", "a badger"]));
+    let tiles = fake.add_workflow("Tiles", FlowTemplate::for_each_selection(2, 3));
+    let (parked, ideas, looped) =
+        (fake.start_parked_run(&images), fake.start_parked_run(&texts), fake.start_parked_run(&tiles));
+    assert_eq!(fake.items(&parked, "pick"), fake.node_assets(&parked, "gen"), "frozen from its input");
+    assert_eq!(fake.items(&ideas, "pick"), ["a fox", "a badger"]);
+    assert_eq!(fake.items(&looped, "pick_1").len(), 3);
+    let raw = Raw { http: reqwest::Client::new(), base: fake.base_url().to_string() };
+    for run in [&parked, &ideas, &looped] {
+        assert_valid("job_retrieve_response.json", &raw.get(&format!("/jobs/{run}")).await);
+    }
+
+    let put = |body: Value| {
+        let request = raw.http.put(format!("{}/workflows/{images}/user-selection", raw.base));
+        request.basic_auth(API_KEY, Some(API_SECRET)).json(&body).send()
+    };
+    let select = |indices: Value| json!({ "action": "select", "nodeId": "pick", "workflowJobId": parked, "selectedIndices": indices });
+    for refused in [
+        select(json!([4])),
+        select(json!([1, 1])),
+        select(json!([0, 1, 2])),
+        select(json!([])),
+        select(json!([-1])),
+        json!({ "action": "select", "nodeId": "pick", "workflowJobId": parked }),
+        json!({ "action": "approve", "nodeId": "pick", "workflowJobId": parked }),
+        json!({ "action": "select", "nodeId": "gen", "workflowJobId": parked, "selectedIndices": [0] }),
+    ] {
+        let status = put(refused.clone()).await.unwrap().status().as_u16();
+        assert_eq!(status, 400, "{refused}");
+    }
+    assert_eq!(fake.node_status(&parked, "pick").as_deref(), Some("pending"), "nothing refused moved it");
+
+    let answer = put(select(json!([3, 1]))).await.unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    assert_valid("workflow_user_selection_response.json", &answer.json().await.unwrap());
+    assert_eq!(fake.selected(&parked, "pick"), Some(vec![3, 1]));
+    assert_eq!(fake.node_status(&parked, "pick").as_deref(), Some("success"));
+    assert_eq!(put(select(json!([0]))).await.unwrap().status().as_u16(), 400, "a node no longer waiting");
+
+    let approval_endpoint = raw.http.put(format!("{}/workflows/{texts}/user-approval", raw.base));
+    let body = json!({ "nodeId": "pick", "workflowJobId": ideas, "action": "approve" });
+    let refused = approval_endpoint.basic_auth(API_KEY, Some(API_SECRET)).json(&body).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 400, "a selection gate is not decided as an approval");
+    let reject = json!({ "action": "reject", "nodeId": "pick_0", "workflowJobId": looped });
+    let rejected =
+        raw.call(reqwest::Method::PUT, &format!("/workflows/{tiles}/user-selection"), Some(reject)).await;
+    assert_valid("workflow_user_selection_response.json", &rejected);
+    assert_eq!(fake.node_status(&looped, "pick_0").as_deref(), Some("rejected"));
+    assert_eq!(fake.job_status(&looped), "in-progress", "only that iteration stops");
+}

@@ -13,4 +13,5 @@ mod reliability;
 mod review;
 mod scenario_client;
 mod security;
+mod selection;
 mod support;

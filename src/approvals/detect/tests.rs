@@ -215,3 +215,53 @@ fn gate_state_follows_the_node_and_the_run() {
     assert_eq!(gate_state(&job("canceled", flow("pending")), &ok), GateState::RunEnded(JobStatus::Canceled));
     assert_eq!(gate_state(&job("in-progress", flow("pending")), &"nope".into()), GateState::Missing);
 }
+
+fn selection(id: &str, status: &str, deps: &[&str], items: Value) -> Value {
+    json!({
+        "id": id, "type": "user-selection", "status": status, "dependsOn": deps, "items": items,
+        "inputs": [{ "name": "items", "type": "file_array", "min": 1, "max": 2 }]
+    })
+}
+
+#[test]
+fn a_selection_gate_with_candidates_awaits_a_pick_with_its_asset_candidates_in_order() {
+    let items = json!(["asset_gen", "a badger", "asset_other"]);
+    let run = job(
+        "in-progress",
+        json!([producer("gen", "success", "a red fox"), selection("pick", "pending", &["gen"], items)]),
+    );
+    let gates = gates_awaiting(&run);
+    assert_eq!(ids(&gates), ["pick"]);
+    let choice = gates[0].selection.clone().expect("a selection gate offers a choice");
+    assert_eq!((choice.candidates.len(), choice.min, choice.max), (3, 1, 2));
+    let assets: Vec<(&str, &str)> =
+        gates[0].assets.iter().map(|a| (a.asset_id.as_str(), a.url.as_str())).collect();
+    assert_eq!(
+        assets,
+        [("asset_gen", "https://cdn/gen.png"), ("asset_other", "")],
+        "the URL a node carries, else none (the card's refresh brings one)"
+    );
+    assert_eq!(gates[0].prompts.len(), 1, "the prompt of what it depends on");
+    assert_eq!(gate_state(&run, &"pick".into()), GateState::AwaitingDecision);
+}
+
+#[test]
+fn a_selection_gate_without_candidates_yet_waits_for_none_and_a_picked_one_is_approved() {
+    let empty = job(
+        "in-progress",
+        json!([producer("gen", "success", "x"), selection("pick", "pending", &["gen"], json!(null))]),
+    );
+    assert!(gates_awaiting(&empty).is_empty());
+    assert_eq!(gate_state(&empty, &"pick".into()), GateState::NotReady);
+    let picked = job(
+        "in-progress",
+        json!([
+            producer("gen", "success", "x"),
+            selection("pick", "success", &["gen"], json!(["asset_gen"]))
+        ]),
+    );
+    assert_eq!(gate_state(&picked, &"pick".into()), GateState::Approved);
+    let approval =
+        job("in-progress", json!([producer("gen", "success", "x"), gate("ok", "pending", &["gen"])]));
+    assert_eq!(gates_awaiting(&approval)[0].selection, None, "an approval gate offers no choice");
+}

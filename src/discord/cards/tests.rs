@@ -24,6 +24,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
             iteration: None,
             assets,
             prompts,
+            selection: None,
         },
         found_at: 1_700_000_100_000,
         channel_id: ChannelId::new(10),
@@ -39,6 +40,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         claim_token: None,
         decision_sent: false,
         progress: Default::default(),
+        picks: None,
     }
 }
 

@@ -4,7 +4,7 @@ use serenity::all::Http;
 
 use super::{args::Args, text::fit};
 use crate::{
-    approvals::ids::WorkflowId,
+    approvals::{ids::WorkflowId, selection::numbers},
     discord::bridge::Bridge,
     discord::{cards::cut, reply::Answerable},
     store::{HistoryQuery, PastDecision},
@@ -53,6 +53,9 @@ pub async fn run(
 /// One decision: when, who, what, which run, and why.
 fn line(d: &PastDecision) -> String {
     let what = match (d.outcome.as_str(), &d.by) {
+        ("approved", Some(by)) if d.picks.is_some() => {
+            format!("{} picked {}", by.mention(), numbers(d.picks.as_deref().unwrap_or_default()))
+        }
         ("approved", Some(by)) => format!("{} approved", by.mention()),
         ("rejected", Some(by)) => format!("{} rejected", by.mention()),
         (_, _) => d.detail.clone().unwrap_or_else(|| "Decided in Scenario".into()),

@@ -77,11 +77,19 @@ fn line(a: &Approval, guild_id: GuildId) -> String {
         (None, false) => "card not posted yet".to_owned(),
     };
     let deciding = if a.decided_by.is_some() { " · being decided" } else { "" };
+    let kind = match &a.snapshot.selection {
+        Some(choice) => format!(
+            "selection `{}` (pick {} of {})",
+            cut(a.node_id.as_str(), 24),
+            choice.bounds_text(),
+            choice.candidates.len()
+        ),
+        None => format!("gate `{}`", cut(a.node_id.as_str(), 24)),
+    };
     format!(
-        "• **{}** · run `{}` · gate `{}` · waiting since <t:{}:R>{deciding} · {card}",
+        "• **{}** · run `{}` · {kind} · waiting since <t:{}:R>{deciding} · {card}",
         cut(&a.snapshot.workflow_name, 40),
         cut(a.job_id.as_str(), 40),
-        cut(a.node_id.as_str(), 24),
         a.found_at / 1000,
     )
 }
@@ -93,7 +101,11 @@ mod tests {
     use crate::approvals::ids::ApprovalId;
 
     use super::*;
-    use crate::approvals::{review::ReviewSnapshot, state::ApprovalState};
+    use crate::approvals::{
+        review::ReviewSnapshot,
+        selection::{Candidate, Choice},
+        state::ApprovalState,
+    };
 
     fn longest(n: i64) -> Approval {
         let long = |c: &str| c.repeat(500);
@@ -109,6 +121,12 @@ mod tests {
                 iteration: None,
                 assets: vec![],
                 prompts: vec![],
+                // Every other gate a selection, whose line says more.
+                selection: (n % 2 == 0).then(|| Choice {
+                    candidates: vec![Candidate::Text { text: long("t") }; 100],
+                    min: 1,
+                    max: 99,
+                }),
             },
             found_at: i64::MAX,
             channel_id: ChannelId::new(u64::MAX),
@@ -124,6 +142,7 @@ mod tests {
             claim_token: None,
             decision_sent: false,
             progress: Default::default(),
+            picks: None,
         }
     }
 

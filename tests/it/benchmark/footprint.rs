@@ -198,5 +198,6 @@ fn snapshot() -> ReviewSnapshot {
             label: "Prompt".into(),
             value: "a lighthouse at dusk".into(),
         }],
+        selection: None,
     }
 }

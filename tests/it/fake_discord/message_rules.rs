@@ -207,3 +207,53 @@ async fn listing_messages_takes_a_limit_between_one_and_a_hundred() {
     assert_eq!(list(100).await.unwrap().status(), 200);
     assert_eq!(list(0).await.unwrap().status(), 400);
 }
+
+fn menu(options: usize, min: u64, max: u64) -> Value {
+    let options: Vec<Value> = (0..options)
+        .map(|i| json!({ "label": format!("{}. Option", i + 1), "value": i.to_string() }))
+        .collect();
+    json!({ "type": 1, "components": [{
+        "type": 3, "custom_id": "menu", "options": options, "min_values": min, "max_values": max
+    }] })
+}
+
+#[tokio::test]
+async fn a_string_select_breaking_discords_limits_is_refused_and_one_at_the_limits_passes() {
+    let (_fake, http, channel) = fake_with_channel().await;
+    let too_many_options = json!({ "components": [menu(26, 0, 25)] });
+    let (_, code, errors) = refusal(send(&http, channel, &too_many_options).await);
+    assert_eq!(
+        (code, errors),
+        (50035, vec!["components.0.components.0.options: BASE_TYPE_BAD_LENGTH".to_owned()])
+    );
+    let more_values_than_options = json!({ "components": [menu(4, 1, 5)] });
+    let (_, _, errors) = refusal(send(&http, channel, &more_values_than_options).await);
+    assert_eq!(errors, ["components.0.components.0.max_values: SELECT_COMPONENT_TOO_MANY_VALUES"]);
+    let mut long_label = menu(2, 1, 1);
+    long_label["components"][0]["options"][1]["label"] = json!("x".repeat(101));
+    let (_, _, errors) = refusal(send(&http, channel, &json!({ "components": [long_label] })).await);
+    assert_eq!(errors, ["components.0.components.0.options.1.label: BASE_TYPE_BAD_LENGTH"]);
+    let mut twice = menu(2, 1, 1);
+    twice["components"][0]["options"][1]["value"] = json!("0");
+    let (_, _, errors) = refusal(send(&http, channel, &json!({ "components": [twice] })).await);
+    assert_eq!(
+        errors,
+        ["components.0.components.0.options.1.value: SELECT_COMPONENT_OPTION_VALUE_DUPLICATED"]
+    );
+    let mut beside_a_button = menu(2, 1, 1);
+    beside_a_button["components"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "type": 2, "style": 1, "label": "Go", "custom_id": "b" }));
+    assert_eq!(refusal(send(&http, channel, &json!({ "components": [beside_a_button] })).await).1, 50035);
+    send(&http, channel, &json!({ "components": [menu(25, 0, 25), second_menu()] }))
+        .await
+        .expect("25 options, 0 to 25 values, is fine");
+}
+
+/// A second menu with its own custom_id.
+fn second_menu() -> Value {
+    let mut second = menu(5, 0, 5);
+    second["components"][0]["custom_id"] = json!("menu2");
+    second
+}

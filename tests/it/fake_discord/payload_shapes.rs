@@ -56,6 +56,21 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         payloads::interaction(3, 10, "t", &ana, &channel_json, payloads::button_data("approve:1"));
     click["message"] = message.clone();
     serde_json::from_value::<ComponentInteraction>(click.clone()).expect("component interaction");
+    let mut choice = payloads::interaction(
+        3,
+        14,
+        "t",
+        &ana,
+        &channel_json,
+        payloads::select_data("ab1:p0:1", &["1", "3"]),
+    );
+    choice["message"] = message.clone();
+    let parsed = serde_json::from_value::<ComponentInteraction>(choice).expect("select menu interaction");
+    let values = match parsed.data.kind {
+        ComponentInteractionDataKind::StringSelect { values } => values,
+        other => panic!("a string select, not {other:?}"),
+    };
+    assert_eq!(values, ["1", "3"]);
     let modal = payloads::interaction(
         5,
         11,

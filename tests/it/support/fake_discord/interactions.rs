@@ -188,6 +188,42 @@ impl FakeDiscord {
         Some(self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await)
     }
 
+    /// Dispatches a choice of `values` in the string select `custom_id` of a message the bot
+    /// posted in `channel_id`, as a person's Discord client sends it.
+    ///
+    /// # Panics
+    /// If the message has no such menu, a value is none of its options, or the number of values
+    /// is outside the menu's `min_values`..=`max_values`: no Discord client would send that.
+    pub async fn choose(
+        &self,
+        member: &GuildMember,
+        channel_id: u64,
+        message_id: u64,
+        custom_id: &str,
+        values: &[&str],
+    ) -> InteractionHandle {
+        let message = self.message(channel_id, message_id).unwrap_or_else(|| {
+            panic!("message {message_id} is not in channel {channel_id}: nothing to choose in")
+        });
+        let rows = message["components"].as_array().into_iter().flatten();
+        let menu = rows
+            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            .find(|c| c["type"] == 3 && c["custom_id"] == custom_id && c["disabled"] != true)
+            .unwrap_or_else(|| panic!("no enabled menu {custom_id:?} on message {message_id}: {message}"))
+            .clone();
+        let options: Vec<&str> =
+            menu["options"].as_array().into_iter().flatten().filter_map(|o| o["value"].as_str()).collect();
+        for value in values {
+            assert!(options.contains(value), "{value:?} is not an option of {custom_id:?}: {menu}");
+        }
+        let (min, max) = (menu["min_values"].as_u64().unwrap_or(1), menu["max_values"].as_u64().unwrap_or(1));
+        let n = values.len() as u64;
+        assert!((min..=max).contains(&n), "{n} values, and {custom_id:?} takes {min} to {max}: {menu}");
+        let data = payloads::select_data(custom_id, values);
+        let extra = json!({ "message": message });
+        self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await
+    }
+
     /// Dispatches the submission of the modal the bot opened in answer to `opened_by`, with
     /// `values` as (text input custom_id, typed value).
     ///

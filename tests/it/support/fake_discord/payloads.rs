@@ -195,6 +195,11 @@ pub fn button_data(custom_id: &str) -> Value {
     json!({ "custom_id": custom_id, "component_type": 2 })
 }
 
+/// The `data` of a choice in a string select menu.
+pub fn select_data(custom_id: &str, values: &[&str]) -> Value {
+    json!({ "custom_id": custom_id, "component_type": 3, "values": values })
+}
+
 /// The `data` of a modal submit: one action row per (text input custom_id, value).
 pub fn modal_submit_data(custom_id: &str, values: &[(&str, &str)]) -> Value {
     let rows: Vec<Value> = values

@@ -164,6 +164,7 @@ fn check_component(
         }
         Some(3 | 5 | 6 | 7 | 8) => {
             check_custom_id(errs, at, c, seen);
+            check_select(c, at, errs);
             if row_len > 1 {
                 let msg = "The specified component exceeds the maximum width";
                 errs.push(at.to_vec(), "COMPONENT_LAYOUT_WIDTH_EXCEEDED", msg);
@@ -172,6 +173,64 @@ fn check_component(
         _ => {
             let msg = "Value of field \"type\" must be one of (2, 3, 5, 6, 7, 8).";
             errs.push(path(at, &["type"]), "BASE_TYPE_CHOICES", msg);
+        }
+    }
+}
+
+/// Most options in a string select, and the range of its `min_values` / `max_values`.
+pub const MAX_SELECT_OPTIONS: usize = 25;
+
+/// A select menu: placeholder ≤ 150; `min_values` 0–25, `max_values` 1–25, min ≤ max; for a
+/// string select (type 3) 1–25 options with labels and values of 1–100 characters, descriptions
+/// ≤ 100, values unique, and `max_values` no more than the options.
+fn check_select(c: &Value, at: &[String], errs: &mut FormErrors) {
+    too_long(errs, path(at, &["placeholder"]), &c["placeholder"], 150);
+    let (min, max) = (c["min_values"].as_u64().unwrap_or(1), c["max_values"].as_u64().unwrap_or(1));
+    if min > MAX_SELECT_OPTIONS as u64 {
+        errs.push(
+            path(at, &["min_values"]),
+            "NUMBER_TYPE_MAX",
+            "int value should be less than or equal to 25.",
+        );
+    }
+    if !(1..=MAX_SELECT_OPTIONS as u64).contains(&max) {
+        errs.push(path(at, &["max_values"]), "NUMBER_TYPE_MAX", "int value should be between 1 and 25.");
+    }
+    if min > max {
+        errs.push(
+            path(at, &["min_values"]),
+            "SELECT_COMPONENT_MIN_VALUES_TOO_HIGH",
+            "min_values exceeds max_values",
+        );
+    }
+    if c["type"] != 3 {
+        return;
+    }
+    let options = c["options"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if !(1..=MAX_SELECT_OPTIONS).contains(&options.len()) {
+        let msg = format!("Must be between 1 and {MAX_SELECT_OPTIONS} in length.");
+        errs.push(path(at, &["options"]), "BASE_TYPE_BAD_LENGTH", msg);
+    }
+    if max as usize > options.len() {
+        let msg = "The specified max_values exceeds the number of options";
+        errs.push(path(at, &["max_values"]), "SELECT_COMPONENT_TOO_MANY_VALUES", msg);
+    }
+    let mut values = HashSet::new();
+    for (i, option) in options.iter().enumerate() {
+        let at = path(at, &["options", &i.to_string()]);
+        for name in ["label", "value"] {
+            let n = chars(&option[name]);
+            if !(1..=100).contains(&n) {
+                errs.push(path(&at, &[name]), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
+            }
+        }
+        too_long(errs, path(&at, &["description"]), &option["description"], 100);
+        if !values.insert(option["value"].as_str().unwrap_or_default().to_owned()) {
+            errs.push(
+                path(&at, &["value"]),
+                "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                "Option values must be unique",
+            );
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum Endpoint {
     GetWorkflow,
     /// `PUT /workflows/{id}/user-approval`
     UserApproval,
+    /// `PUT /workflows/{id}/user-selection`
+    UserSelection,
     /// `GET /assets/{id}`
     GetAsset,
     /// `POST /assets/get-bulk`

@@ -24,6 +24,8 @@ pub struct NodeSpec {
     pub initial_status: Option<String>,
     /// The model a producer runs.
     pub model_id: Option<String>,
+    /// A selection gate's own candidates (text); without them it offers its inputs' assets.
+    pub items: Vec<String>,
 }
 
 impl NodeSpec {
@@ -38,6 +40,7 @@ impl NodeSpec {
             loop_body: Vec::new(),
             initial_status: None,
             model_id: None,
+            items: Vec::new(),
         }
     }
 
@@ -49,6 +52,26 @@ impl NodeSpec {
     /// A `user-approval` gate.
     pub fn gate(id: &str) -> Self {
         Self::new(id, "user-approval")
+    }
+
+    /// A `user-selection` gate: its candidates are frozen when it starts, from the assets of the
+    /// nodes it depends on (or its own [`Self::with_items`]).
+    pub fn selection(id: &str) -> Self {
+        Self::new(id, "user-selection")
+    }
+
+    /// A selection gate's own candidates (e.g. generated prompts), instead of assets.
+    pub fn with_items(mut self, items: &[&str]) -> Self {
+        self.items = items.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Bounds the number of picks of a selection gate, as its array input's `min`/`max`.
+    pub fn with_pick_bounds(mut self, min: u32, max: u32) -> Self {
+        self.inputs.push(
+            json!({ "name": "items", "type": "file_array", "label": "Candidates", "min": min, "max": max }),
+        );
+        self
     }
 
     /// A `for-each` node repeating `body` `count` times.
@@ -128,6 +151,32 @@ impl FlowTemplate {
             .node(NodeSpec::producer("publish").after(&["review"]))
             .node(NodeSpec::producer("extra").with_prompt("a badger"))
             .node(NodeSpec::gate("second").after(&["extra"]))
+    }
+
+    /// `gen` (prompt "a lighthouse, variants") making `n` images → selection gate `pick` taking
+    /// `min` to `max` of them → `upscale`.
+    pub fn image_selection(n: usize, min: u32, max: u32) -> Self {
+        Self::new()
+            .node(NodeSpec::producer("gen").with_prompt("a lighthouse, variants").with_assets(n))
+            .node(NodeSpec::selection("pick").after(&["gen"]).with_pick_bounds(min, max))
+            .node(NodeSpec::producer("upscale").after(&["pick"]))
+    }
+
+    /// `ideas` (no assets) → selection gate `pick` among the texts `items` (one pick) → `render`.
+    pub fn text_selection(items: &[&str]) -> Self {
+        Self::new()
+            .node(NodeSpec::of_type("ideas", "generate-prompt"))
+            .node(NodeSpec::selection("pick").after(&["ideas"]).with_items(items).with_pick_bounds(1, 1))
+            .node(NodeSpec::producer("render").after(&["pick"]))
+    }
+
+    /// `loop` (ForEach ×`count`) over `draw` (`n` images) → selection gate `pick` (one pick).
+    pub fn for_each_selection(count: u32, n: usize) -> Self {
+        Self::new()
+            .node(NodeSpec::for_each("loop", count, &["draw", "pick"]))
+            .node(NodeSpec::producer("draw").with_prompt("a tile").with_assets(n))
+            .node(NodeSpec::selection("pick").after(&["draw"]).with_pick_bounds(1, 1))
+            .node(NodeSpec::producer("collect").after(&["loop"]))
     }
 
     /// `loop` (ForEach ×`count`) over `draw` → gate `check`, then `collect` after the loop.

@@ -19,6 +19,22 @@ impl FakeScenario {
         self.state().decide(None, job_id, node_id, false).map_err(|(_, m)| m)
     }
 
+    /// Picks candidates of a selection gate (zero-based) as a person in Scenario's web app
+    /// would; `Err` if it is not waiting or the picks are not allowed.
+    pub fn select(&self, job_id: &str, node_id: &str, picks: &[u32]) -> Result<(), String> {
+        self.state().select(None, job_id, node_id, Some(picks.to_vec())).map_err(|(_, m)| m)
+    }
+
+    /// The picks a selection gate was decided with, if it was picked.
+    pub fn selected(&self, job_id: &str, node_id: &str) -> Option<Vec<u32>> {
+        self.state().run(job_id)?.node(node_id)?.selected.clone()
+    }
+
+    /// A selection gate's candidates, as frozen when it started.
+    pub fn items(&self, job_id: &str, node_id: &str) -> Vec<String> {
+        self.state().run(job_id).and_then(|r| r.node(node_id)).map(|n| n.items.clone()).unwrap_or_default()
+    }
+
     /// Cancels a run.
     pub fn cancel_run(&self, job_id: &str) {
         self.state().run_mut(job_id).expect("a known run").set_status("canceled", &ops::now());

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::flow::FlowTemplate;
-use super::state::{AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from};
+use super::state::{AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from, pick_bounds};
 
 /// The current time as the API writes it: UTC, to the millisecond (so two changes in the same
 /// millisecond carry the same stamp, as on the real API).
@@ -111,7 +111,8 @@ impl State {
         }
     }
 
-    /// Decides a gate as the web app or the API would; `Err((status, message))` when it cannot.
+    /// Decides a gate as the web app (`workflow_id` `None`: any kind of gate) or the approval
+    /// endpoint would; `Err((status, message))` when it cannot.
     pub fn decide(
         &mut self,
         workflow_id: Option<&str>,
@@ -119,6 +120,59 @@ impl State {
         node_id: &str,
         approve: bool,
     ) -> Result<(), (u16, String)> {
+        let kind = workflow_id.map(|_| "user-approval");
+        self.waiting_run(workflow_id, job_id, node_id, kind)?.decide(node_id, approve, &now());
+        Ok(())
+    }
+
+    /// Decides a selection gate as the web app (`workflow_id` `None`) or the selection endpoint
+    /// would: `Some(picks)` selects them, `None` rejects. Picks must name candidates, each once,
+    /// and their number be within the gate's bounds (as the SDK documents `selectedIndices`).
+    pub fn select(
+        &mut self,
+        workflow_id: Option<&str>,
+        job_id: &str,
+        node_id: &str,
+        picks: Option<Vec<u32>>,
+    ) -> Result<(), (u16, String)> {
+        let kind = workflow_id.map(|_| "user-selection");
+        let run = self.waiting_run(workflow_id, job_id, node_id, kind)?;
+        let node = run.node(node_id).ok_or_else(|| (404, format!("Node {node_id} not found")))?;
+        if let Some(picks) = &picks {
+            let (min, max) = pick_bounds(node);
+            for (n, pick) in picks.iter().enumerate() {
+                if *pick as usize >= node.items.len() {
+                    return Err((
+                        400,
+                        format!("selectedIndices: {pick} is out of range (0 to {})", node.items.len() - 1),
+                    ));
+                }
+                if picks[..n].contains(pick) {
+                    return Err((400, format!("selectedIndices: {pick} appears twice")));
+                }
+            }
+            if picks.len() < min || picks.len() > max {
+                return Err((
+                    400,
+                    format!("selectedIndices: {} selected, between {min} and {max} required", picks.len()),
+                ));
+            }
+        }
+        run.decide(node_id, picks.is_some(), &now());
+        if let Some(node) = run.nodes.iter_mut().find(|n| n.id == node_id) {
+            node.selected = picks;
+        }
+        Ok(())
+    }
+
+    /// The run `job_id` of `workflow_id`, whose gate `node_id` (of type `kind`) is waiting.
+    fn waiting_run(
+        &mut self,
+        workflow_id: Option<&str>,
+        job_id: &str,
+        node_id: &str,
+        kind: Option<&str>,
+    ) -> Result<&mut Run, (u16, String)> {
         if let Some(wf) = workflow_id {
             if !self.workflow_index.contains_key(wf) {
                 return Err((404, format!("Workflow {wf} not found")));
@@ -131,8 +185,7 @@ impl State {
         if run.node(node_id).is_none() {
             return Err((404, format!("Node {node_id} not found in job {job_id}")));
         }
-        run.waiting_gate(node_id).map_err(|m| (400, m))?;
-        run.decide(node_id, approve, &now());
-        Ok(())
+        run.waiting_gate(node_id, kind).map_err(|m| (400, m))?;
+        Ok(run)
     }
 }

@@ -70,6 +70,9 @@ fn node_json(node: &RunNode, url_of: &dyn Fn(&str) -> Option<String>) -> Value {
     if !node.inputs.is_empty() {
         out.insert("inputs".into(), json!(node.inputs));
     }
+    if !node.items.is_empty() {
+        out.insert("items".into(), json!(node.items));
+    }
     if let Some(count) = node.count {
         out.insert("count".into(), json!(count));
     }

@@ -44,6 +44,7 @@ fn classify(method: &Method, path: &str) -> (Endpoint, Vec<String>) {
         ("GET", ["workflows"]) => Endpoint::ListWorkflows,
         ("GET", ["workflows", _]) => Endpoint::GetWorkflow,
         ("PUT", ["workflows", _, "user-approval"]) => Endpoint::UserApproval,
+        ("PUT", ["workflows", _, "user-selection"]) => Endpoint::UserSelection,
         ("POST", ["assets", "get-bulk"]) => Endpoint::GetBulkAssets,
         ("GET", ["assets", _]) => Endpoint::GetAsset,
         _ => Endpoint::Other,
@@ -175,6 +176,7 @@ impl Shared {
                 None => error(404, format!("Workflow {} not found", segs[1])),
             },
             Endpoint::UserApproval => decide(&mut state, &segs[1], body),
+            Endpoint::UserSelection => select(&mut state, &segs[1], body),
             Endpoint::GetAsset => match state.assets.get(&segs[1]) {
                 Some(a) => {
                     let mut asset = render::asset(a, &state.cdn.sign(port, &a.id));
@@ -362,6 +364,39 @@ fn decide(state: &mut State, workflow_id: &str, body: Option<Value>) -> Reply {
         Some(_) => return error(400, "action must be one of: approve, reject"),
     };
     match state.decide(Some(workflow_id), job_id, node_id, approve) {
+        Ok(()) => {
+            let entry = &state.jobs[state.job_index[job_id.as_str()]];
+            Reply::Json(StatusCode::OK, json!({ "job": job_json(state, entry) }))
+        }
+        Err((status, message)) => error(status, message),
+    }
+}
+
+/// `PUT /workflows/{id}/user-selection`: `action` is `select` (with `selectedIndices`, a list
+/// of candidate indices) or `reject`.
+fn select(state: &mut State, workflow_id: &str, body: Option<Value>) -> Reply {
+    let Some(Value::Object(body)) = body else {
+        return error(400, "The body must be a JSON object");
+    };
+    let (Some(Value::String(node_id)), Some(Value::String(job_id))) =
+        (body.get("nodeId"), body.get("workflowJobId"))
+    else {
+        return error(400, "nodeId and workflowJobId must be strings");
+    };
+    let picks = match (body.get("action").and_then(Value::as_str), body.get("selectedIndices")) {
+        (Some("select"), Some(Value::Array(indices))) => {
+            let picks: Option<Vec<u32>> =
+                indices.iter().map(|i| i.as_u64().and_then(|i| u32::try_from(i).ok())).collect();
+            match picks {
+                Some(picks) => Some(picks),
+                None => return error(400, "selectedIndices must be non-negative integers"),
+            }
+        }
+        (Some("select"), _) => return error(400, "selectedIndices is required when action is select"),
+        (Some("reject"), _) => None,
+        _ => return error(400, "action must be one of: select, reject"),
+    };
+    match state.select(Some(workflow_id), job_id, node_id, picks) {
         Ok(()) => {
             let entry = &state.jobs[state.job_index[job_id.as_str()]];
             Reply::Json(StatusCode::OK, json!({ "job": job_json(state, entry) }))

@@ -45,6 +45,12 @@ pub struct RunNode {
     pub iteration_index: Option<u32>,
     /// A ForEach body template: never runs itself.
     pub template: bool,
+    /// A selection gate's own candidates, from its template.
+    pub configured_items: Vec<String>,
+    /// A selection gate's candidates, frozen when it starts.
+    pub items: Vec<String>,
+    /// The picks a selection gate was decided with.
+    pub selected: Option<Vec<u32>>,
 }
 
 /// A workflow run.
@@ -99,11 +105,15 @@ impl Run {
         node.depends_on.iter().all(|d| self.node(d).is_some_and(|n| done(&n.status)))
     }
 
-    /// Whether `node_id` is a gate waiting for a decision.
-    pub fn waiting_gate(&self, node_id: &str) -> Result<(), String> {
+    /// Whether `node_id` is a gate of type `kind` (any gate for `None`) waiting for a decision.
+    pub fn waiting_gate(&self, node_id: &str, kind: Option<&str>) -> Result<(), String> {
         let node = self.node(node_id).ok_or_else(|| format!("Node {node_id} not found"))?;
-        if node.node_type != "user-approval" {
-            return Err(format!("Node {node_id} is not a user approval node"));
+        match kind {
+            Some(kind) if node.node_type != kind => {
+                return Err(format!("Node {node_id} is not a {} node", kind.replace('-', " ")));
+            }
+            None if !is_gate(&node.node_type) => return Err(format!("Node {node_id} is not a gate")),
+            _ => {}
         }
         if self.terminal() {
             return Err(format!("Workflow job {} is already {}", self.id, self.status));
@@ -147,7 +157,7 @@ impl Run {
                         changed = true;
                     }
                 }
-                ("processing", "user-approval") => {}
+                ("processing", "user-approval" | "user-selection") => {}
                 ("processing", _) => {
                     node.status = "success".into();
                     let prompt = prompt_of(node);
@@ -162,6 +172,20 @@ impl Run {
                         changed = true;
                     }
                     "user-approval" => {}
+                    "user-selection" if node.items.is_empty() => {
+                        // The candidates are frozen as the gate starts: its own, else its inputs' assets.
+                        node.items = if node.configured_items.is_empty() {
+                            let deps = node.depends_on.iter().filter_map(|d| snapshot.node(d));
+                            deps.flat_map(|d| d.assets.iter().cloned()).collect()
+                        } else {
+                            node.configured_items.clone()
+                        };
+                        if gate_status != "pending" {
+                            node.status = gate_status.to_owned();
+                        }
+                        changed = true;
+                    }
+                    "user-selection" => {}
                     "for-each" => {
                         node.status = "processing".into();
                         expand.push(node.id.clone());
@@ -272,6 +296,20 @@ impl Run {
     }
 }
 
+/// Whether a node of this type waits for a person.
+pub fn is_gate(node_type: &str) -> bool {
+    matches!(node_type, "user-approval" | "user-selection")
+}
+
+/// The bounds on the number of picks of a selection gate: its array input's `min`/`max`, else
+/// 1 and 100, as the SDK documents.
+pub fn pick_bounds(node: &RunNode) -> (usize, usize) {
+    let array = node.inputs.iter().find(|i| i["type"].as_str().is_some_and(|t| t.ends_with("_array")));
+    let bound =
+        |name: &str, default: usize| array.and_then(|i| i[name].as_u64()).map_or(default, |n| n as usize);
+    (bound("min", 1), bound("max", 100))
+}
+
 fn prompt_of(node: &RunNode) -> Option<String> {
     node.inputs
         .iter()
@@ -302,6 +340,9 @@ pub fn nodes_from(template: &FlowTemplate) -> Vec<RunNode> {
             loop_node_id: None,
             iteration_index: None,
             template: bodies.contains(&&spec.id),
+            configured_items: spec.items.clone(),
+            items: Vec::new(),
+            selected: None,
         })
         .collect()
 }

@@ -1,0 +1,200 @@
+//! Selection cards: numbered candidates, menus within Discord's limits, picks shown after.
+
+use serde_json::Value;
+use serenity::all::{ChannelId, UserId};
+
+use super::super::{card_update, new_card};
+use super::*;
+use crate::{
+    approvals::{
+        ids::{ApprovalId, AssetId},
+        review::{ReviewSnapshot, ShownAsset},
+    },
+    store::Reviewer,
+};
+
+fn selection(candidates: Vec<Candidate>, min: u32, max: u32) -> Approval {
+    let assets = candidates
+        .iter()
+        .filter_map(|c| match c {
+            Candidate::Asset { asset_id } => Some(ShownAsset {
+                asset_id: asset_id.clone(),
+                url: format!("https://cdn.example/{asset_id}.png?sig=x"),
+                kind: Some("image".into()),
+                node_id: "pick".into(),
+            }),
+            _ => None,
+        })
+        .collect();
+    Approval {
+        id: ApprovalId::new(7),
+        workflow_id: "wflow_1".into(),
+        job_id: "job_1".into(),
+        node_id: "pick".into(),
+        state: ApprovalState::Pending,
+        snapshot: ReviewSnapshot {
+            workflow_name: "Variants".into(),
+            run_started_at: None,
+            iteration: None,
+            assets,
+            prompts: vec![],
+            selection: Some(Choice { candidates, min, max }),
+        },
+        found_at: 1_700_000_100_000,
+        channel_id: ChannelId::new(10),
+        card_nonce: "n0nce".into(),
+        message_id: None,
+        card_deleted: false,
+        card_current: false,
+        card_attempted_at: None,
+        decision: None,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        claim_token: None,
+        decision_sent: false,
+        progress: Default::default(),
+        picks: None,
+    }
+}
+
+fn images(n: usize) -> Vec<Candidate> {
+    (0..n).map(|i| Candidate::Asset { asset_id: AssetId::new(format!("asset_{i}")) }).collect()
+}
+
+fn texts(n: usize, chars: usize) -> Vec<Candidate> {
+    (0..n).map(|i| Candidate::Text { text: format!("{i} {}", "é".repeat(chars)) }).collect()
+}
+
+/// Every preview attached, as far as a message shows them.
+fn views(a: &Approval) -> Vec<AssetView> {
+    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
+    names
+        .into_iter()
+        .zip(&a.snapshot.assets)
+        .map(|(name, asset)| match name {
+            Some(filename) => AssetView::Attached { filename },
+            None => AssetView::Linked { link: Some(asset.url.clone()) },
+        })
+        .collect()
+}
+
+fn card(a: &Approval) -> Value {
+    serde_json::to_value(new_card(a, &views(a))).unwrap()
+}
+
+fn menus(message: &Value) -> Vec<Value> {
+    let rows = message["components"].as_array().unwrap();
+    rows.iter().map(|r| r["components"][0].clone()).filter(|c| c["type"] == 3).collect()
+}
+
+fn embed_chars(message: &Value) -> usize {
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let embeds = message["embeds"].as_array().unwrap();
+    embeds
+        .iter()
+        .map(|e| {
+            let fields: usize = e["fields"]
+                .as_array()
+                .map_or(0, |f| f.iter().map(|f| len(&f["name"]) + len(&f["value"])).sum());
+            len(&e["title"]) + len(&e["description"]) + len(&e["footer"]["text"]) + fields
+        })
+        .sum()
+}
+
+#[test]
+fn four_images_give_one_menu_bounded_by_the_node_and_confirm_and_reject() {
+    let message = card(&selection(images(4), 1, 2));
+    let menus = menus(&message);
+    assert_eq!(menus.len(), 1);
+    let menu = &menus[0];
+    assert_eq!((menu["min_values"].as_u64(), menu["max_values"].as_u64()), (Some(1), Some(2)));
+    let values: Vec<&str> =
+        menu["options"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["0", "1", "2", "3"], "values are zero-based indices");
+    assert_eq!(menu["options"][1]["label"], "2. Image");
+    assert_eq!(
+        CardCustomId::parse(menu["custom_id"].as_str().unwrap()),
+        Some(CardCustomId::new(CardAction::Pick(0), ApprovalId::new(7)))
+    );
+    let buttons =
+        message["components"].as_array().unwrap().last().unwrap()["components"].as_array().unwrap().clone();
+    let labels: Vec<&str> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Confirm", "Reject", "Full size"]);
+    let titles: Vec<&str> =
+        message["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Candidate 1", "Candidate 2", "Candidate 3", "Candidate 4"]);
+    assert_eq!(message["embeds"][1]["image"]["url"], "attachment://image1_asset_0.jpg");
+}
+
+#[test]
+fn thirty_candidates_take_two_menus_whose_picks_add_up() {
+    let message = card(&selection(texts(30, 10), 2, 3));
+    let menus = menus(&message);
+    assert_eq!(menus.len(), 2);
+    assert_eq!(menus[0]["options"].as_array().unwrap().len(), 25);
+    assert_eq!(menus[1]["options"][0]["value"], "25");
+    assert_eq!(menus[1]["placeholder"], "Candidates 26–30");
+    for menu in &menus {
+        assert_eq!(menu["min_values"], 0, "a menu alone may hold none of the picks");
+        assert_eq!(menu["max_values"], 3);
+    }
+}
+
+#[test]
+fn the_biggest_selection_stays_within_discords_limits() {
+    let mut a = selection(texts(250, 400), 1, 100);
+    a.snapshot.workflow_name = "W".repeat(300);
+    let message = card(&a);
+    let rows = message["components"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "four menus and the buttons");
+    for menu in menus(&message) {
+        let options = menu["options"].as_array().unwrap();
+        assert!(options.len() <= 25);
+        assert!((1..=25).contains(&menu["max_values"].as_u64().unwrap()));
+        assert!(menu["custom_id"].as_str().unwrap().len() <= 100);
+        for option in options {
+            assert!(option["label"].as_str().unwrap().chars().count() <= 100, "{option}");
+            assert!(option["value"].as_str().unwrap().chars().count() <= 100);
+        }
+    }
+    assert!(embed_chars(&message) <= limits::EMBED_TOTAL, "{}", embed_chars(&message));
+    let description = message["embeds"][0]["description"].as_str().unwrap();
+    assert!(description.contains("past 100"), "{description}");
+    let many_images = card(&selection(images(30), 1, 100));
+    assert!(many_images["embeds"].as_array().unwrap().len() <= limits::EMBEDS);
+}
+
+#[test]
+fn a_decided_selection_shows_who_picked_what_and_keeps_the_picked_previews() {
+    let mut a = selection(images(4), 1, 2);
+    a.state = ApprovalState::Approved;
+    a.picks = Some(vec![1, 3]);
+    a.decided_by = Some(Reviewer { id: UserId::new(9), name: "ana".into() });
+    a.decided_at = Some(1_700_000_200_000);
+    let edit = serde_json::to_value(card_update(&a, &views(&a))).unwrap();
+    assert_eq!(edit["components"], Value::Array(vec![]), "nothing left to pick");
+    let decision = &edit["embeds"][0]["fields"][0];
+    assert_eq!(decision["name"], "Decision");
+    assert!(decision["value"].as_str().unwrap().starts_with("✅ Picked 2, 4 by <@9>"), "{decision}");
+    let titles: Vec<&str> =
+        edit["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Candidate 1", "Candidate 2 ✅ picked", "Candidate 3", "Candidate 4 ✅ picked"]);
+}
+
+#[test]
+fn text_and_links_are_numbered_lines_and_a_gate_picked_in_scenario_says_so() {
+    let candidates = vec![
+        Candidate::Text { text: "a fox in the snow".into() },
+        Candidate::Link { url: "https://example.com/a".into() },
+    ];
+    let mut a = selection(candidates, 1, 1);
+    let message = card(&a);
+    let lines = message["embeds"][0]["fields"][0]["value"].as_str().unwrap();
+    assert_eq!(lines, "**1.** a fox in the snow\n**2.** [link](https://example.com/a)");
+    assert_eq!(menus(&message)[0]["options"][1]["label"], "2. Link example.com");
+    a.state = ApprovalState::DecidedElsewhere;
+    a.reason = Some(settle::APPROVED_IN_SCENARIO.into());
+    let edit = serde_json::to_value(card_update(&a, &[])).unwrap();
+    assert!(edit["embeds"][0]["fields"][0]["value"].as_str().unwrap().starts_with("Picked in Scenario"));
+}
