@@ -8,7 +8,7 @@ use approval_bridge::approvals::state::ApprovalState;
 use super::{card_of, field, has_buttons, parked_run, replies_to};
 use crate::support::{
     app::{TestApp, spawn_app_with},
-    fake_scenario::Endpoint,
+    fake_scenario::{Endpoint, FlowTemplate},
     postgres::TempSchema,
 };
 
@@ -152,4 +152,20 @@ async fn on_postgresql_a_quorum_counts_and_a_passed_deadline_rejects_once() {
     assert_eq!(puts.len(), 1);
     assert_eq!(puts[0].body.clone().unwrap()["action"], "reject");
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
+}
+
+#[tokio::test]
+async fn a_deadline_that_approves_marks_a_selection_gate_overdue_rather_than_pick() {
+    let app = app_with_deadline("approve", 1).await;
+    let workflow = app.scenario.add_workflow("Ideas", FlowTemplate::text_selection(&["a", "b", "c"]));
+    let job = app.scenario.start_parked_run(&workflow);
+    assert_eq!(app.poll().await.cards_posted, 1);
+    let approval = app.store().open_approvals().await.unwrap().pop().expect("the selection gate");
+    app.advance_wall_clock(PAST_DEADLINE);
+    assert_eq!(app.poll().await.deadlines, 1);
+    assert_eq!(app.poll().await.deadlines, 0, "once");
+    assert_eq!(app.scenario.count(Endpoint::UserSelection), 0, "nothing picked for the reviewers");
+    let open = app.store().approval(approval.id).await.unwrap().unwrap();
+    assert_eq!((open.state, open.job_id.as_str()), (ApprovalState::Pending, job.as_str()));
+    assert_eq!(replies_to(&app, &open).len(), 1, "the reviewers are pinged once");
 }
