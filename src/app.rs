@@ -23,7 +23,7 @@ use crate::{
     polls::PollRequest,
     scenario::{ScenarioClient, ScenarioSettings},
     store::{self, Store},
-    watcher::{WallClock, Watcher},
+    watcher::{WallClock, Watcher, WatcherParts},
 };
 
 /// How long shutdown waits for decisions in flight.
@@ -198,7 +198,7 @@ impl App {
         let Some(poll_requests) = self.poll_requests.take() else {
             anyhow::bail!("the bridge was already run once")
         };
-        let watcher = Watcher::new(self.bridge.clone())
+        let watcher = Watcher::new(watcher_parts(&self.bridge))
             .with_full_sweep(self.full_sweep)
             .with_wall_clock(self.wall_clock.clone());
         let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
@@ -299,6 +299,21 @@ fn watcher_end(stopped: Result<(), tokio::task::JoinError>) -> anyhow::Error {
         Err(err) if err.is_panic() => anyhow::anyhow!("the watcher panicked: {err}"),
         Err(err) => anyhow::anyhow!("the watcher was stopped: {err}"),
         Ok(()) => anyhow::anyhow!("the watcher stopped before shutdown"),
+    }
+}
+
+/// The parts of `bridge` the watcher uses: the same store, clients, claims, card writer, handle
+/// and routes the interaction handlers use, so both see one state.
+pub fn watcher_parts(bridge: &Bridge) -> WatcherParts {
+    WatcherParts {
+        store: bridge.store.clone(),
+        scenario: bridge.scenario.clone(),
+        discord: bridge.discord.clone(),
+        metrics: bridge.metrics.clone(),
+        claims: bridge.claims.clone(),
+        cards: bridge.cards.clone(),
+        polls: bridge.polls.clone(),
+        routes: bridge.routes.clone(),
     }
 }
 

@@ -15,12 +15,13 @@
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
 //! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`, which also sends the
-//!   reminders and deadline outcomes that fell due.
+//!   reminders and deadline outcomes that fell due; it holds only the parts it uses
+//!   (`watcher::WatcherParts`: store, clients, claims, card writer, its handle, routes).
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click (or a quorum reached) to exactly one decision in Scenario,
 //!   and its settling.
-//! - [`discord`]: the serenity adapter: the state its handlers and the watcher share
-//!   (`discord::bridge`: store, clients, routes, card writer, lifecycle), interaction dispatch
+//! - [`discord`]: the serenity adapter: the state its handlers share (`discord::bridge`: store,
+//!   clients, routes, card writer, lifecycle), interaction dispatch
 //!   (gateway, or the HTTP interactions endpoint), review and selection cards and their previews
 //!   (images downloaded, made small and attached to the card's message), picking, the card writer
 //!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`

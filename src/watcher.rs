@@ -34,7 +34,6 @@ use crate::{
     },
     config::DEFAULT_FULL_SWEEP_SECS,
     decisions::{self, Resend},
-    discord::bridge::Bridge,
     discord::publish::{CardError, CardWriter, Synced, sync_card},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     polls::{PollReport, PollRequest},
@@ -43,6 +42,9 @@ use crate::{
 };
 
 mod due;
+mod parts;
+
+pub use parts::WatcherParts;
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -67,7 +69,7 @@ pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The poller, with what it remembers between passes.
 pub struct Watcher {
-    bridge: Arc<Bridge>,
+    parts: Arc<WatcherParts>,
     /// What each listed run looked like when it was last looked at in full.
     seen: HashMap<JobId, Seen>,
     /// Which runs the next pass reads.
@@ -89,9 +91,9 @@ pub struct Watcher {
 
 impl Watcher {
     /// A watcher with no memory: its first pass is a full sweep that looks at every run.
-    pub fn new(bridge: Arc<Bridge>) -> Self {
+    pub fn new(parts: WatcherParts) -> Self {
         Self {
-            bridge,
+            parts: Arc::new(parts),
             seen: HashMap::new(),
             feed: Feed::new(Duration::from_secs(DEFAULT_FULL_SWEEP_SECS)),
             clock: Arc::new(Instant::now),
@@ -133,7 +135,7 @@ impl Watcher {
         shutdown: CancellationToken,
     ) {
         let mut reply: Option<PollRequest> = None;
-        self.bridge.polls.watching();
+        self.parts.polls.watching();
         while !shutdown.is_cancelled() {
             let outcome = tokio::select! {
                 outcome = self.try_poll_once() => outcome,
@@ -141,7 +143,7 @@ impl Watcher {
             };
             let delay = match &outcome {
                 Ok(report) => {
-                    let ended = self.bridge.polls.succeeded();
+                    let ended = self.parts.polls.succeeded();
                     if ended > 0 {
                         info!(failed_polls = ended, "polling Scenario works again");
                     }
@@ -159,7 +161,7 @@ impl Watcher {
                     interval
                 }
                 Err(err) => {
-                    let failures = self.bridge.polls.failed(err.to_string());
+                    let failures = self.parts.polls.failed(err.to_string());
                     if failures == 1 {
                         warn!(error = %err, "poll failed; retrying with backoff, logged again once it recovers");
                     }
@@ -181,8 +183,8 @@ impl Watcher {
     #[instrument(skip_all, name = "poll")]
     pub async fn try_poll_once(&mut self) -> Result<PollReport, PollError> {
         // Read before any route is looked up: a change during this pass shows in the next one.
-        self.bridge.routes.refresh().await?;
-        let routes_version = self.bridge.routes.version();
+        self.parts.routes.refresh().await?;
+        let routes_version = self.parts.routes.version();
         if routes_version != self.routes_version {
             self.seen.clear();
             self.routes_version = routes_version;
@@ -210,7 +212,7 @@ impl Watcher {
         self.finish_orphaned_claims().await?;
         self.sync_cards(&mut report).await?;
         // After the cards: a reminder replies to a posted card.
-        due::run(&self.bridge, (self.wall_clock)(), self.recount, &mut report).await?;
+        due::run(&self.parts, (self.wall_clock)(), self.recount, &mut report).await?;
         self.recount = false;
         Ok(report)
     }
@@ -223,9 +225,9 @@ impl Watcher {
     ) -> Result<Option<OffsetDateTime>, DeltaFailure> {
         // Read only once some run changed: a quiet pass then costs no work per open gate.
         let mut open_by_job = None;
-        let bridge = self.bridge.clone();
+        let parts = self.parts.clone();
         let query = JobQuery::workflow_runs_updated_after(after);
-        let mut pages = bridge.scenario.job_pages(&query);
+        let mut pages = parts.scenario.job_pages(&query);
         let mut check = DeltaCheck::new(after);
         loop {
             let page = match pages.next().await {
@@ -259,13 +261,13 @@ impl Watcher {
     /// none of them listed ended.
     async fn sweep(&mut self, started: Instant, report: &mut PollReport) -> Result<(), PollError> {
         let mut open_by_job = self.open_gates_by_job().await?;
-        let bridge = self.bridge.clone();
+        let parts = self.parts.clone();
         let mut listed: HashSet<JobId> = HashSet::new();
         let mut newest = None;
         for query in sweep_queries(&self.feed.sweep_statuses()) {
             // Page by page: each page's runs are handled before the next is fetched, so memory
             // holds one page of runs, not the whole listing.
-            let mut pages = bridge.scenario.job_pages(&query);
+            let mut pages = parts.scenario.job_pages(&query);
             while let Some(page) = pages.next().await? {
                 report.runs += page.jobs.len();
                 report.unreadable += page.unreadable.len();
@@ -290,7 +292,7 @@ impl Watcher {
     /// The open gates, by run.
     async fn open_gates_by_job(&self) -> Result<HashMap<JobId, Vec<OpenGate>>, StoreError> {
         let mut open_by_job: HashMap<JobId, Vec<OpenGate>> = HashMap::new();
-        for gate in self.bridge.store.open_gates().await? {
+        for gate in self.parts.store.open_gates().await? {
             open_by_job.entry(gate.job_id.clone()).or_default().push(gate);
         }
         Ok(open_by_job)
@@ -325,8 +327,8 @@ impl Watcher {
     /// A claim whose PUT went out is sent again only a request timeout after this process first
     /// saw it orphaned, so a PUT still in flight from before lands first.
     async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
-        let bridge = self.bridge.clone();
-        let deciding = bridge.store.deciding_approvals().await?;
+        let parts = self.parts.clone();
+        let deciding = parts.store.deciding_approvals().await?;
         self.orphans_seen.retain(|id, _| deciding.iter().any(|a| a.id == *id));
         for claimed in deciding {
             if !self.is_orphan(&claimed).await? {
@@ -340,15 +342,15 @@ impl Watcher {
                     *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
                 }
             };
-            let resend = if seen.elapsed() >= bridge.scenario.request_timeout() {
+            let resend = if seen.elapsed() >= parts.scenario.request_timeout() {
                 Resend::Allowed
             } else {
                 Resend::NotYet
             };
-            let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
+            let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
             let resumed = decisions::resume(store, scenario, claims, &claimed, resend).await?;
             if let Some(outcome) = resumed {
-                bridge.metrics.decision(outcome.label(), outcome.gate_wait_ms());
+                parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
             }
         }
         Ok(())
@@ -358,13 +360,13 @@ impl Watcher {
     /// (for a token another replica made) one of a replica that still runs.
     async fn is_orphan(&self, claimed: &Approval) -> Result<bool, StoreError> {
         let Some(token) = &claimed.claim_token else { return Ok(true) };
-        let claims = &self.bridge.claims;
+        let claims = &self.parts.claims;
         if claims.is_held(token) {
             return Ok(false);
         }
         match decisions::owner_of(token) {
             Some(owner) if owner != claims.owner() => {
-                Ok(!crate::lease::replica_runs(&self.bridge.store, owner).await?)
+                Ok(!crate::lease::replica_runs(&self.parts.store, owner).await?)
             }
             _ => Ok(true),
         }
@@ -374,7 +376,7 @@ impl Watcher {
     async fn inspect(&self, job: Job, open: &[OpenGate], report: &mut PollReport) -> Result<(), PollError> {
         // The list may leave a run's flow out: then read the run itself.
         let job =
-            if job.metadata.flow.is_empty() { self.bridge.scenario.get_job(&job.job_id).await? } else { job };
+            if job.metadata.flow.is_empty() { self.parts.scenario.get_job(&job.job_id).await? } else { job };
         for gate in Flow::new(&job).gates_awaiting() {
             if open.iter().any(|a| a.node_id == gate.node_id) {
                 continue;
@@ -389,14 +391,14 @@ impl Watcher {
 
     /// Stores a gate seen for the first time, if its workflow is routed somewhere.
     async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
-        let Some(route) = self.bridge.routes.route_for(&gate.workflow_id) else {
+        let Some(route) = self.parts.routes.route_for(&gate.workflow_id) else {
             debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
             return Ok(false);
         };
-        if self.bridge.store.approval_by_gate(&gate.job_id, &gate.node_id).await?.is_some() {
+        if self.parts.store.approval_by_gate(&gate.job_id, &gate.node_id).await?.is_some() {
             return Ok(false);
         }
-        let scenario = &self.bridge.scenario;
+        let scenario = &self.parts.scenario;
         let workflow_name = match scenario.workflow_name(&gate.workflow_id).await {
             Ok(name) if !name.is_empty() => name,
             Ok(_) => gate.workflow_id.to_string(),
@@ -420,9 +422,9 @@ impl Watcher {
             snapshot,
             channel_id: route.channel_id,
         };
-        let stored = self.bridge.store.insert_approval(&new).await?;
+        let stored = self.parts.store.insert_approval(&new).await?;
         if let Some(approval) = &stored {
-            self.bridge.metrics.gate_found();
+            self.parts.metrics.gate_found();
             // The job status is logged because which one Scenario shows for a parked run is not
             // documented: operators learn it here.
             info!(approval_id = approval.id.get(), job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
@@ -440,7 +442,7 @@ impl Watcher {
             else {
                 continue;
             };
-            if self.bridge.store.settle(approval.id, approval.state, to, &what).await? {
+            if self.parts.store.settle(approval.id, approval.state, to, &what).await? {
                 info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
                 settled += 1;
             }
@@ -455,12 +457,12 @@ impl Watcher {
         open: &[OpenGate],
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        match self.bridge.scenario.get_job(job_id).await {
+        match self.parts.scenario.get_job(job_id).await {
             Ok(job) => report.settled += self.settle_closed(&job, open).await?,
             Err(ScenarioError::NotFound { .. }) => {
                 let Closure { to, what } = run_gone();
                 for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-                    let settled = self.bridge.store.settle(approval.id, approval.state, to, &what);
+                    let settled = self.parts.store.settle(approval.id, approval.state, to, &what);
                     report.settled += usize::from(settled.await?);
                 }
             }
@@ -474,12 +476,12 @@ impl Watcher {
     /// rate limit does not hold back the cards of the others.
     async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
         let mut by_channel: HashMap<ChannelId, Vec<Approval>> = HashMap::new();
-        for approval in self.bridge.store.cards_to_sync().await? {
+        for approval in self.parts.store.cards_to_sync().await? {
             by_channel.entry(approval.channel_id).or_default().push(approval);
         }
         let mut channels = JoinSet::new();
         for cards in by_channel.into_values() {
-            channels.spawn(sync_channel(self.bridge.cards.clone(), cards));
+            channels.spawn(sync_channel(self.parts.cards.clone(), cards));
         }
         let mut store_error = None;
         while let Some(done) = channels.join_next().await {

@@ -1,7 +1,8 @@
-//! What the watcher and the interaction handlers share: the store, the two API clients, and the
-//! bridge's parts that each own one concern: the routes ([`crate::routes`]), the card writer
+//! What the interaction handlers share: the store, the two API clients, and the bridge's parts
+//! that each own one concern: the routes ([`crate::routes`]), the card writer
 //! ([`super::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
-//! ([`crate::lifecycle`]). Steps that need only a part take only that part.
+//! ([`crate::lifecycle`]). Steps that need only a part take only that part; the watcher takes
+//! only the parts it uses (`crate::watcher::WatcherParts`, built from these in `crate::app`).
 
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ pub struct Bridge {
     /// The one server the bridge serves.
     pub home: Arc<HomeServer>,
     /// The claims of the decisions running in this process.
-    pub claims: LiveClaims,
+    pub claims: Arc<LiveClaims>,
     /// Posts and edits the review cards.
     pub cards: Arc<CardWriter>,
     /// The watcher's handle: passes on request, and how they have gone.
@@ -60,7 +61,7 @@ impl Bridge {
         let routes = Arc::new(Routes::new(store.clone(), settings));
         let home = Arc::new(home);
         let (budget, writer) = (settings.card_upload_budget, (routes.clone(), home.clone()));
-        let claims = LiveClaims::default();
+        let claims = Arc::new(LiveClaims::default());
         let cards =
             CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, budget)
                 .for_replica(claims.owner());

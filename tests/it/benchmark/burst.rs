@@ -87,7 +87,8 @@ async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row
     tokio::time::sleep(limits.global_window).await;
 
     let started = Instant::now();
-    let report = Watcher::new(bridge.clone()).try_poll_once().await.map_err(|e| e.to_string())?;
+    let report =
+        Watcher::new(app::watcher_parts(&bridge)).try_poll_once().await.map_err(|e| e.to_string())?;
     let pass = started.elapsed();
     let posts: Vec<_> = discord
         .requests()

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use approval_bridge::{
+    app::watcher_parts,
     approvals::state::ApprovalState,
     config::Settings,
     discord,
@@ -222,7 +223,7 @@ impl ClockedWatcher {
         let now = Arc::new(Mutex::new(Instant::now()));
         let read = now.clone();
         let clock: Clock = Arc::new(move || *read.lock().unwrap());
-        let watcher = Watcher::new(Arc::new(bridge)).with_full_sweep(full_sweep).with_clock(clock);
+        let watcher = Watcher::new(watcher_parts(&bridge)).with_full_sweep(full_sweep).with_clock(clock);
         Self { watcher, now, _discord: discord, _dir: dir }
     }
 
