@@ -58,11 +58,11 @@ impl App {
     /// listener when `HTTP_ADDR` is set.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let ops_listener = match settings.http_addr {
-            Some(addr) => Some(ops::http::bind(addr).await?),
+            Some(addr) => Some(bind("HTTP_ADDR", addr).await?),
             None => None,
         };
         let endpoint_listener = match &settings.interactions {
-            Some(endpoint) => Some(discord::endpoint::bind(endpoint.addr).await?),
+            Some(endpoint) => Some(bind("INTERACTIONS_ADDR", endpoint.addr).await?),
             None => None,
         };
         let store = Store::connect(&settings.database_url).await.with_context(|| {
@@ -324,4 +324,22 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
     settings.project_id = access.project_id.clone();
     settings.request_timeout = access.request_timeout;
     settings
+}
+
+/// A listener (`HTTP_ADDR`, `INTERACTIONS_ADDR`) could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting} {addr} could not be bound ({source}): choose a free address and port, or unset {setting}")]
+pub struct BindError {
+    /// The setting that asked for the address.
+    pub setting: &'static str,
+    /// The address asked for.
+    pub addr: SocketAddr,
+    /// Why it failed.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Opens the listener `setting` asks for on `addr`.
+async fn bind(setting: &'static str, addr: SocketAddr) -> Result<TcpListener, BindError> {
+    TcpListener::bind(addr).await.map_err(|source| BindError { setting, addr, source })
 }

@@ -9,7 +9,7 @@
 //! answer to the POST; what follows (the edited answer, follow-ups) goes through the REST API as
 //! in gateway mode.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -23,7 +23,7 @@ use serenity::{
     all::{Http, Interaction},
     interactions_endpoint::Verifier,
 };
-use tokio::{net::TcpListener, sync::oneshot};
+use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
 use super::{handler::dispatch, reply::answering_in_body};
@@ -39,22 +39,6 @@ pub const SIGNATURE_WINDOW: Duration = Duration::from_secs(300);
 /// How long the POST waits for the handler's initial response. Discord allows 3 s from sending;
 /// the network takes part of that.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
-
-/// The listener could not be opened.
-#[derive(Debug, thiserror::Error)]
-#[error("INTERACTIONS_ADDR {addr} could not be bound ({source}): choose a free address and port")]
-pub struct BindError {
-    /// The address asked for.
-    pub addr: SocketAddr,
-    /// Why it failed.
-    #[source]
-    pub source: std::io::Error,
-}
-
-/// Opens the listener on `addr`.
-pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
-    TcpListener::bind(addr).await.map_err(|source| BindError { addr, source })
-}
 
 /// What the endpoint needs.
 #[derive(Clone)]

@@ -5,7 +5,7 @@
 //! 503 and closed), requests are small, and at shutdown idle connections are closed at once and
 //! busy ones get a short grace.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -36,22 +36,6 @@ use crate::{
 
 /// How long `/healthz` waits for the database before calling it unresponsive.
 pub const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The listener could not be opened.
-#[derive(Debug, thiserror::Error)]
-#[error("HTTP_ADDR {addr} could not be bound ({source}): choose a free address and port, or unset HTTP_ADDR")]
-pub struct BindError {
-    /// The address asked for.
-    pub addr: SocketAddr,
-    /// Why it failed.
-    #[source]
-    pub source: std::io::Error,
-}
-
-/// Opens the listener on `addr`.
-pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
-    TcpListener::bind(addr).await.map_err(|source| BindError { addr, source })
-}
 
 /// What the two endpoints read.
 #[derive(Clone)]
