@@ -12,20 +12,27 @@ use crate::{
 };
 
 fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
+    let snapshot = ReviewSnapshot {
+        workflow_name: "Hero shots".into(),
+        run_started_at: Some(1_700_000_000),
+        iteration: None,
+        assets,
+        prompts,
+        selection: None,
+    };
+    pending(ApprovalId::new(42), "gate", snapshot)
+}
+
+/// A pending gate `node_id` of run `job_1`, its card not posted yet: the cards' tests vary only
+/// what it shows.
+pub(super) fn pending(id: ApprovalId, node_id: &str, snapshot: ReviewSnapshot) -> Approval {
     Approval {
-        id: ApprovalId::new(42),
+        id,
         workflow_id: "wflow_1".into(),
         job_id: "job_1".into(),
-        node_id: "gate".into(),
+        node_id: node_id.into(),
         state: ApprovalState::Pending,
-        snapshot: ReviewSnapshot {
-            workflow_name: "Hero shots".into(),
-            run_started_at: Some(1_700_000_000),
-            iteration: None,
-            assets,
-            prompts,
-            selection: None,
-        },
+        snapshot,
         found_at: 1_700_000_100_000,
         channel_id: ChannelId::new(10),
         card_nonce: "n0nce".into(),

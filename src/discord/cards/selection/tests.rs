@@ -1,9 +1,9 @@
 //! Selection cards: numbered candidates, menus within Discord's limits, picks shown after.
 
 use serde_json::Value;
-use serenity::all::{ChannelId, UserId};
+use serenity::all::UserId;
 
-use super::super::{card_update, new_card};
+use super::super::{card_update, new_card, tests::pending};
 use super::*;
 use crate::{
     approvals::{
@@ -26,36 +26,15 @@ fn selection(candidates: Vec<Candidate>, min: u32, max: u32) -> Approval {
             _ => None,
         })
         .collect();
-    Approval {
-        id: ApprovalId::new(7),
-        workflow_id: "wflow_1".into(),
-        job_id: "job_1".into(),
-        node_id: "pick".into(),
-        state: ApprovalState::Pending,
-        snapshot: ReviewSnapshot {
-            workflow_name: "Variants".into(),
-            run_started_at: None,
-            iteration: None,
-            assets,
-            prompts: vec![],
-            selection: Some(Choice { candidates, min, max }),
-        },
-        found_at: 1_700_000_100_000,
-        channel_id: ChannelId::new(10),
-        card_nonce: "n0nce".into(),
-        message_id: None,
-        card_deleted: false,
-        card_current: false,
-        card_attempted_at: None,
-        decision: None,
-        decided_by: None,
-        decided_at: None,
-        reason: None,
-        claim_token: None,
-        decision_sent: false,
-        progress: Default::default(),
-        picks: None,
-    }
+    let snapshot = ReviewSnapshot {
+        workflow_name: "Variants".into(),
+        run_started_at: None,
+        iteration: None,
+        assets,
+        prompts: vec![],
+        selection: Some(Choice { candidates, min, max }),
+    };
+    pending(ApprovalId::new(7), "pick", snapshot)
 }
 
 fn images(n: usize) -> Vec<Candidate> {
