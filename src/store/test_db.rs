@@ -81,7 +81,10 @@ impl Drop for TempDb {
         let sql = format!("DROP SCHEMA {schema} CASCADE");
         // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test schema");
             runtime.block_on(async {
                 use sqlx::{Connection as _, Executor as _};
                 let mut conn = sqlx::PgConnection::connect(&postgres_url()).await?;
@@ -101,18 +104,21 @@ impl Drop for TempDb {
 pub(crate) async fn temp_store() -> (Store, TempDb) {
     match ENGINE.try_with(|engine| *engine).unwrap_or(Engine::Sqlite) {
         Engine::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
+            let dir = tempfile::tempdir().expect("a temporary directory for the test database");
             let url = format!("sqlite://{}", dir.path().join("test.db").display());
-            (Store::connect(&url).await.unwrap(), TempDb::File(dir))
+            (Store::connect(&url).await.expect("the test database opens"), TempDb::File(dir))
         }
         Engine::Postgres => {
             use sqlx::{Connection as _, Executor as _};
             let schema = format!("store_test_{:016x}", fastrand::u64(..));
-            let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
-            conn.execute(format!("CREATE SCHEMA {schema}").as_str()).await.unwrap();
-            conn.close().await.unwrap();
+            let mut conn =
+                sqlx::PgConnection::connect(&postgres_url()).await.expect("the test PostgreSQL answers");
+            conn.execute(format!("CREATE SCHEMA {schema}").as_str())
+                .await
+                .expect("the test schema is created");
+            conn.close().await.expect("the set-up connection closes");
             let url = format!("{}?options[search_path]={schema}", postgres_url());
-            (Store::connect(&url).await.unwrap(), TempDb::Schema(schema))
+            (Store::connect(&url).await.expect("the test schema opens as a store"), TempDb::Schema(schema))
         }
     }
 }
