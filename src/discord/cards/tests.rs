@@ -57,7 +57,7 @@ fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
 }
 
 /// How each asset is shown when every preview could be made.
-fn views(a: &Approval) -> Vec<AssetView> {
+pub(super) fn views(a: &Approval) -> Vec<AssetView> {
     let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
     a.snapshot
         .assets
@@ -70,7 +70,7 @@ fn views(a: &Approval) -> Vec<AssetView> {
         .collect()
 }
 
-fn card(a: &Approval) -> Value {
+pub(super) fn card(a: &Approval) -> Value {
     serde_json::to_value(new_card(a, &views(a))).unwrap()
 }
 
@@ -79,7 +79,7 @@ fn update(a: &Approval) -> Value {
 }
 
 /// Characters Discord counts towards the 6000 over a message's embeds.
-fn embed_chars(message: &Value) -> usize {
+pub(super) fn embed_chars(message: &Value) -> usize {
     let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
     message["embeds"]
         .as_array()

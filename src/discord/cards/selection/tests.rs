@@ -3,7 +3,10 @@
 use serde_json::Value;
 use serenity::all::UserId;
 
-use super::super::{card_update, new_card, tests::pending};
+use super::super::{
+    card_update,
+    tests::{card, embed_chars, pending, views},
+};
 use super::*;
 use crate::{
     approvals::{
@@ -46,39 +49,9 @@ fn texts(n: usize, chars: usize) -> Vec<Candidate> {
 }
 
 /// Every preview attached, as far as a message shows them.
-fn views(a: &Approval) -> Vec<AssetView> {
-    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
-    names
-        .into_iter()
-        .zip(&a.snapshot.assets)
-        .map(|(name, asset)| match name {
-            Some(filename) => AssetView::Attached { filename },
-            None => AssetView::Linked { link: Some(asset.url.clone()) },
-        })
-        .collect()
-}
-
-fn card(a: &Approval) -> Value {
-    serde_json::to_value(new_card(a, &views(a))).unwrap()
-}
-
 fn menus(message: &Value) -> Vec<Value> {
     let rows = message["components"].as_array().unwrap();
     rows.iter().map(|r| r["components"][0].clone()).filter(|c| c["type"] == 3).collect()
-}
-
-fn embed_chars(message: &Value) -> usize {
-    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    let embeds = message["embeds"].as_array().unwrap();
-    embeds
-        .iter()
-        .map(|e| {
-            let fields: usize = e["fields"]
-                .as_array()
-                .map_or(0, |f| f.iter().map(|f| len(&f["name"]) + len(&f["value"])).sum());
-            len(&e["title"]) + len(&e["description"]) + len(&e["footer"]["text"]) + fields
-        })
-        .sum()
 }
 
 #[test]
