@@ -11,8 +11,10 @@ use std::{
 use serde_json::Value;
 use sqlx::{Connection as _, PgConnection};
 
+use approval_bridge::store::Approval;
+
 use crate::support::{
-    app::button,
+    app::{TestApp, button},
     child::{ChildBridge, bridge_env},
     fake_discord::{FakeDiscord, GuildMember, RecordedRequest, http_delivery},
     fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
@@ -195,15 +197,26 @@ async fn a_claim_of_a_replica_that_still_runs_elsewhere_is_left_to_it_and_taken_
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
 }
 
-#[tokio::test]
-async fn a_route_another_replica_set_applies_to_the_next_click_here() {
-    let Some(schema) = TempSchema::create("reliability::replicas::routes").await else { return };
+/// A bridge taking interactions over HTTP on a schema of its own, with one gate of workflow
+/// "Lighthouse" posted: the schema (kept as long as the test), the app, the workflow and the
+/// gate's row; `None` (the test is skipped) without PostgreSQL.
+async fn one_card_on_postgres(test: &str) -> Option<(TempSchema, TestApp, String, Approval)> {
+    let schema = TempSchema::create(test).await?;
     let app =
         crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     let job = app.scenario.start_parked_run(&workflow);
     app.poll().await;
     let approval = app.approval(&job, "review").await;
+    Some((schema, app, workflow, approval))
+}
+
+#[tokio::test]
+async fn a_route_another_replica_set_applies_to_the_next_click_here() {
+    let Some((schema, app, workflow, approval)) = one_card_on_postgres("reliability::replicas::routes").await
+    else {
+        return;
+    };
 
     // Another replica routes the workflow to a role of its own, in the shared database.
     let leads = app.discord.add_role("Leads", "0");
@@ -229,13 +242,10 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
 
 #[tokio::test]
 async fn a_replica_standing_by_answers_a_click_and_says_the_active_one_polls() {
-    let Some(schema) = TempSchema::create("reliability::replicas::standby").await else { return };
-    let app =
-        crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
-    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
-    let job = app.scenario.start_parked_run(&workflow);
-    app.poll().await;
-    let approval = app.approval(&job, "review").await;
+    let Some((_schema, app, _, approval)) = one_card_on_postgres("reliability::replicas::standby").await
+    else {
+        return;
+    };
 
     let mut settings = app.settings();
     if let Some(endpoint) = settings.interactions.as_mut() {

@@ -50,13 +50,7 @@ async fn a_card_posted_before_a_long_crash_is_found_in_the_channel_not_posted_ag
     let posted = app.approval(&job, "review").await;
     assert!(posted.card_attempted_at.is_some());
     app.stop().await.unwrap();
-    // The crash, ten minutes ago: the post went out, its message id was never stored.
-    let long_ago = approval_bridge::store::now_ms() - 10 * 60 * 1000;
-    app.execute_sql(&format!(
-        "UPDATE approvals SET message_id = NULL, card_attempted_at = {long_ago} WHERE id = {}",
-        posted.id
-    ))
-    .await;
+    app.forget_card_posted_long_ago(posted.id).await;
     app.start().await;
     app.poll().await;
 

@@ -246,13 +246,7 @@ async fn a_selection_card_posted_before_a_long_crash_is_found_by_its_confirm_but
     let mut app = spawn_app_against(config, |_| {}).await;
     let (job, posted) = parked(&app, "Variants", FlowTemplate::image_selection(2, 1, 1)).await;
     app.stop().await.unwrap();
-    // The crash, ten minutes ago: the post went out, its message id was never stored.
-    let long_ago = approval_bridge::store::now_ms() - 10 * 60 * 1000;
-    app.execute_sql(&format!(
-        "UPDATE approvals SET message_id = NULL, card_attempted_at = {long_ago} WHERE id = {}",
-        posted.id
-    ))
-    .await;
+    app.forget_card_posted_long_ago(posted.id).await;
     app.start().await;
     app.poll().await;
 

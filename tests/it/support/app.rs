@@ -243,6 +243,16 @@ impl TestApp {
         conn.close().await.expect("the connection closes");
     }
 
+    /// Leaves the database as a crash ten minutes ago would have: the card of `id` was posted,
+    /// but its message id was never stored.
+    pub async fn forget_card_posted_long_ago(&self, id: impl std::fmt::Display) {
+        let long_ago = approval_bridge::store::now_ms() - 10 * 60 * 1000;
+        self.execute_sql(&format!(
+            "UPDATE approvals SET message_id = NULL, card_attempted_at = {long_ago} WHERE id = {id}"
+        ))
+        .await;
+    }
+
     /// A member holding the reviewer role.
     pub fn reviewer(&self, name: &str) -> GuildMember {
         GuildMember::new(name).with_roles(&[self.reviewer_role])
