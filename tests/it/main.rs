@@ -2,6 +2,7 @@ mod benchmark;
 mod cli;
 mod commands;
 mod discord_connection;
+mod docs_links;
 mod fake_discord;
 mod fake_scenario_schemas;
 mod hostile_input;
