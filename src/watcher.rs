@@ -534,7 +534,8 @@ impl Seen {
     }
 }
 
-/// Brings the cards of one channel up to date, in order; stops at a database error.
+/// Brings the cards of one channel up to date, in order; stops at a database error, and at a
+/// card Discord refuses for want of a permission in the channel.
 async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
     let mut report = PollReport::default();
     for approval in cards {
@@ -543,6 +544,12 @@ async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<P
             Ok(Synced::Updated) => report.cards_updated += 1,
             Ok(Synced::Deleted | Synced::Unchanged) => {}
             Err(CardError::Store(err)) => return Err(err),
+            // Every card of the channel would be refused the same: they wait for the next
+            // pass, named once (the failures are logged when they change, not every pass).
+            Err(CardError::NoPermission { line, .. }) => {
+                report.failures.push(format!("cards wait: {line}"));
+                break;
+            }
             Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
         }
     }

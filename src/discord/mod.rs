@@ -14,6 +14,7 @@ pub mod handler;
 pub mod home;
 pub mod limits;
 mod outsiders;
+pub mod permissions;
 mod picking;
 pub mod previews;
 pub mod publish;

@@ -7,7 +7,7 @@ use std::{
 };
 
 use serenity::{
-    all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId},
+    all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId},
     http::Http,
 };
 use tokio::sync::OwnedMutexGuard;
@@ -17,6 +17,7 @@ use super::{
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
     home::HomeServer,
+    permissions::{self, BotMember},
     previews::Previews,
 };
 use crate::{
@@ -190,7 +191,11 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
                 return Err(CardError::OutsideHome(stranger));
             }
             cards.store.card_attempted(approval.id).await?;
-            let message = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await?;
+            let posted = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await;
+            let message = match posted {
+                Ok(message) => message,
+                Err(err) => return Err(refused(cards, channel, err).await),
+            };
             cards.store.card_posted(approval.id, message.id, approval.state).await?;
             cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
@@ -208,9 +213,28 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
                     cards.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
-                Err(err) => Err(err.into()),
+                Err(err) => Err(refused(cards, approval.channel_id, err).await),
             }
         }
+    }
+}
+
+/// The error of a card Discord refused in `channel`: when for want of a permission, which one,
+/// asked of Discord (so an admin reads what to grant, not "Missing Permissions").
+async fn refused(cards: &CardWriter, channel: ChannelId, err: serenity::Error) -> CardError {
+    if !permissions::is_refusal(&err) {
+        return err.into();
+    }
+    let lacking = match BotMember::load(&cards.discord, cards.home.id()).await {
+        Ok(bot) => match bot.lacking_in(&cards.discord, channel).await {
+            Ok(lacking) => lacking.required_line(&format!("<#{channel}>"), bot.role_name()),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    match lacking {
+        Some(line) => CardError::NoPermission { channel, line },
+        None => err.into(),
     }
 }
 
@@ -295,6 +319,14 @@ pub enum CardError {
     /// The outcome could not be stored.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Discord refused the card for want of a permission in its channel; the gate waits.
+    #[error("{line}")]
+    NoPermission {
+        /// The channel.
+        channel: ChannelId,
+        /// What is missing and what to do, for an admin.
+        line: String,
+    },
     /// The card's route names a channel or role of another server; nothing was posted.
     #[error("not posted: the route's {0}; route the workflow again with /approvals watch")]
     OutsideHome(String),

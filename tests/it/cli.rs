@@ -6,7 +6,7 @@ use approval_bridge::config::SETTINGS;
 use tokio::process::Command;
 
 use crate::support::{
-    fake_discord::FakeDiscord,
+    fake_discord::{FakeDiscord, permission},
     fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, FlowTemplate},
 };
 
@@ -98,6 +98,32 @@ async fn check_names_the_failing_service_and_what_to_fix() {
     assert!(stdout.contains("Discord: FAILED") && stdout.contains("DISCORD_TOKEN"), "{stdout}");
     assert!(stdout.contains("database: ok"));
     assert!(!stdout.contains("not-the-token") && !stdout.contains("wrong)"), "{stdout}");
+}
+
+#[tokio::test]
+async fn check_names_a_permission_missing_in_the_card_channel() {
+    let (discord, _scenario, mut env, _dir) = fakes_env().await;
+    let ok = discord.add_text_channel("approvals");
+    let art = discord.add_text_channel("art-review");
+    discord.deny_bot_role(art, permission::ATTACH_FILES | permission::SEND_MESSAGES);
+    env.insert("APPROVAL_CHANNEL_ID", ok.to_string());
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("permissions: ok (cards can be posted in #approvals"), "{stdout}");
+    assert!(stdout.contains("note: #approvals: missing Mention @everyone, @here, and All Roles"), "{stdout}");
+
+    env.insert("APPROVAL_CHANNEL_ID", art.to_string());
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "permissions: FAILED: #art-review: missing Send Messages, Attach Files — no card can be posted; previews cannot be posted"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("grant them to the approval-bridge role or the channel"), "{stdout}");
 }
 
 #[tokio::test]

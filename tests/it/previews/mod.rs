@@ -4,6 +4,7 @@
 mod failures;
 mod full_size;
 mod lasting;
+mod permissions;
 
 use std::sync::{Arc, OnceLock};
 

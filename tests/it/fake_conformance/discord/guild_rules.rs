@@ -66,7 +66,9 @@ async fn the_bot_is_in_two_guilds_and_each_has_its_own_channels_and_roles() {
     assert!(!home_roles.iter().any(|r| r.id.get() == their_role));
     assert!(other_roles.iter().any(|r| r.id.get() == their_role));
     let member = http.get_member(other, UserId::new(fake.bot_user_id())).await.expect("the bot is there");
-    assert!(member.roles.is_empty(), "its managed role is in the home guild only");
+    assert_eq!(member.roles.len(), 1, "its managed role there, from its invite");
+    assert_ne!(member.roles[0].get(), fake.bot_role(), "not the home guild's role");
+    assert!(other_roles.iter().any(|r| r.id == member.roles[0]));
 
     let (status, code, _) = refusal(http.get_guild_roles(GuildId::new(12345)).await);
     assert_eq!((status, code), (404, 10004), "a guild the bot is not in");

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::state::{Interaction, next_id};
+use super::state::{Interaction, next_id, permission};
 use super::{FakeDiscord, payloads};
 
 /// Everyone's permissions in the fake guild: view channels, send messages, read history, …
@@ -308,11 +308,15 @@ impl FakeDiscord {
         }
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
-        let channel = match member.guild_id {
-            Some(_) => self.shared.channel_json(channel_id, true),
-            None => payloads::dm_channel(channel_id, member),
+        let (channel, app_permissions) = match member.guild_id {
+            Some(_) => self.shared.channel_json(channel_id, &member.permissions),
+            // In a DM the bot may view and send (Discord's DM permissions).
+            None => (
+                payloads::dm_channel(channel_id, member),
+                permission::VIEW_CHANNEL | permission::SEND_MESSAGES,
+            ),
         };
-        let mut payload = payloads::interaction(kind, id, &token, member, &channel, data);
+        let mut payload = payloads::interaction(kind, id, &token, member, &channel, app_permissions, data);
         payloads::merge(&mut payload, extra);
         let record = Interaction {
             id,
