@@ -108,7 +108,7 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
 async fn discord_user(http: &Http, settings: &Settings) -> Result<String, String> {
     match http.get_current_user().await {
         Ok(user) => Ok(format!("logged in as {} ({})", user.name, user.id)),
-        Err(err) if discord::publish::discord_error_code(&err) == Some(0) => {
+        Err(err) if discord::api_error::discord_error_code(&err) == Some(0) => {
             Err("Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
                 .into())
         }

@@ -8,8 +8,8 @@ use serenity::{
 use tracing::{info, warn};
 
 use super::{
+    api_error::is_refusal,
     cards,
-    permissions::is_refusal,
     previews::{CardPreviews, NotShown, Previews},
 };
 use crate::{scenario::ScenarioClient, store::Approval};

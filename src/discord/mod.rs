@@ -2,9 +2,11 @@
 //! commands and the dispatch of interactions, from the gateway or from Discord's POSTs to the
 //! interactions endpoint.
 
+pub mod api_error;
 pub mod attach;
 pub mod bridge;
 pub mod cards;
+mod click;
 pub mod client;
 pub mod commands;
 pub mod custom_id;

@@ -9,7 +9,7 @@
 
 use serenity::all::{Channel, ChannelId, GuildChannel, GuildId, Http, Member, PartialGuild, Permissions};
 
-use super::publish::discord_error_code;
+use super::api_error::is_unseen;
 
 /// One permission the bot asks for, and what fails without it.
 #[derive(Debug)]
@@ -224,21 +224,6 @@ pub struct Survey {
     pub role: String,
     /// Each channel and what the bot lacks there.
     pub channels: Vec<(ChannelId, Result<Lacking, ChannelLookup>)>,
-}
-
-/// Whether Discord answered that the bot cannot see a channel (or it is gone).
-pub fn is_unseen(err: &serenity::Error) -> bool {
-    const UNKNOWN_CHANNEL: isize = 10003;
-    const MISSING_ACCESS: isize = 50001;
-    matches!(discord_error_code(err), Some(UNKNOWN_CHANNEL | MISSING_ACCESS))
-}
-
-/// Whether Discord refused a request for the bot's permissions in its channel (50001 Missing
-/// Access, 50013 Missing Permissions).
-pub fn is_refusal(err: &serenity::Error) -> bool {
-    const MISSING_ACCESS: isize = 50001;
-    const MISSING_PERMISSIONS: isize = 50013;
-    matches!(discord_error_code(err), Some(MISSING_ACCESS | MISSING_PERMISSIONS))
 }
 
 #[cfg(test)]

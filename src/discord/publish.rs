@@ -14,10 +14,11 @@ use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
+    api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
     home::HomeServer,
-    permissions::{self, BotMember},
+    permissions::BotMember,
     previews::Previews,
 };
 use crate::{
@@ -32,10 +33,6 @@ use crate::{
 /// `enforce_nonce`). Discord documents "a few minutes" without a number; past this, the
 /// channel is searched for the card before posting again.
 pub const NONCE_TRUST: Duration = Duration::from_secs(120);
-
-/// Discord's JSON error codes the bridge acts on, <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
-const UNKNOWN_CHANNEL: isize = 10003;
-const UNKNOWN_MESSAGE: isize = 10008;
 
 /// What writing cards takes, built once and shared by the watcher and the handlers: card
 /// writing depends on these alone, not on the rest of the bridge.
@@ -222,7 +219,7 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
 /// The error of a card Discord refused in `channel`: when for want of a permission, which one,
 /// asked of Discord (so an admin reads what to grant, not "Missing Permissions").
 async fn refused(cards: &CardWriter, channel: ChannelId, err: serenity::Error) -> CardError {
-    if !permissions::is_refusal(&err) {
+    if !is_refusal(&err) {
         return err.into();
     }
     let lacking = match BotMember::load(&cards.discord, cards.home.id()).await {
@@ -298,16 +295,6 @@ impl Drop for CardTurn<'_> {
 
 fn is_gone(err: &serenity::Error) -> bool {
     discord_error_code(err).is_some_and(|code| code == UNKNOWN_MESSAGE || code == UNKNOWN_CHANNEL)
-}
-
-/// The JSON error code of a Discord API error, if the error is one.
-pub fn discord_error_code(err: &serenity::Error) -> Option<isize> {
-    match err {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
-            Some(response.error.code)
-        }
-        _ => None,
-    }
 }
 
 /// A card could not be written.

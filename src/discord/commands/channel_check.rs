@@ -4,7 +4,8 @@
 use serenity::all::{Channel, ChannelId, ChannelType, GuildId, Http};
 
 use crate::discord::{
-    permissions::{BotMember, Lacking, is_unseen},
+    api_error::is_unseen,
+    permissions::{BotMember, Lacking},
     reply::{Handled, refuse},
 };
 
