@@ -19,7 +19,7 @@ use super::{
 };
 use crate::approvals::{
     ids::{ApprovalId, WorkflowId},
-    policy::{GateClock, OnDeadline, Policy, millis},
+    policy::{GateClock, Policy, millis},
 };
 
 /// A pending gate as the policy step needs it: which, where its card is, and its clock.
@@ -46,31 +46,6 @@ pub enum Vote {
     Again(Vec<Reviewer>),
     /// The gate is no longer pending; nothing counted.
     Closed,
-}
-
-/// The policy columns of a `watches` row: all set for a route with a policy of its own.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub(super) struct PolicyColumns {
-    approvals_required: Option<i64>,
-    remind_after_ms: Option<i64>,
-    max_reminders: Option<i64>,
-    deadline_ms: Option<i64>,
-    on_deadline: Option<String>,
-}
-
-impl PolicyColumns {
-    /// The route's own policy; `None` when it follows the defaults (or a value is unreadable,
-    /// which the defaults then cover: the columns are only ever written from a valid policy).
-    pub(super) fn policy(&self) -> Option<Policy> {
-        let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
-        Some(Policy {
-            approvals_required: u8::try_from(self.approvals_required?).ok()?,
-            remind_after: duration(self.remind_after_ms),
-            max_reminders: u32::try_from(self.max_reminders?).ok()?,
-            deadline: duration(self.deadline_ms),
-            on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
-        })
-    }
 }
 
 impl Reviewer {
