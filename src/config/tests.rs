@@ -187,3 +187,29 @@ fn the_card_upload_budget_defaults_to_ten_mib_and_is_read_in_whole_mib_within_bo
         assert!(errors[0].problem.contains("from 1 to 100"), "{}", errors[0].problem);
     }
 }
+
+#[test]
+fn the_endpoints_idle_timeout_and_trusted_proxies_are_read_and_each_bad_one_reported() {
+    let mut vars = minimal();
+    vars.insert("INTERACTIONS_ADDR", "127.0.0.1:8443".into());
+    let endpoint = |vars: &HashMap<&'static str, String>| read(vars).map(|s| s.interactions);
+    let key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    vars.insert("DISCORD_PUBLIC_KEY", key.into());
+    let defaults = endpoint(&vars).unwrap().expect("the endpoint is on");
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(75));
+    assert!(defaults.trusted_proxies.is_empty());
+
+    vars.insert("INTERACTIONS_IDLE_SECS", "620".into());
+    vars.insert("INTERACTIONS_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7".into());
+    let set = endpoint(&vars).unwrap().unwrap();
+    assert_eq!(set.idle_timeout, Duration::from_secs(620));
+    assert!(set.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+
+    vars.insert("INTERACTIONS_IDLE_SECS", "0".into());
+    vars.insert("INTERACTIONS_TRUSTED_PROXIES", "10.0.0.0/8, lb.internal".into());
+    vars.insert("LOG_FORMAT", "xml".into());
+    let errors = errors_of(&vars);
+    let names: Vec<_> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["INTERACTIONS_IDLE_SECS", "INTERACTIONS_TRUSTED_PROXIES", "LOG_FORMAT"]);
+    assert!(errors[1].problem.contains("\"lb.internal\""), "{}", errors[1].problem);
+}

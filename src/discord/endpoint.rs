@@ -3,8 +3,8 @@
 //! take any click. <https://discord.com/developers/docs/interactions/receiving-and-responding>
 //!
 //! Each POST is signed with the application's Ed25519 key over the timestamp and the raw body;
-//! one that does not verify, or whose timestamp is stale (a replay), is answered 401, as Discord
-//! requires. A PING is answered PONG. Anything else goes to the same [`dispatch`] as the gateway,
+//! one that does not verify, or whose timestamp is stale (a replay) or in the future, is answered
+//! 401, as Discord requires, and counted (see [`Refusals`]). A PING is answered PONG. Anything else goes to the same [`dispatch`] as the gateway,
 //! and the handler's initial response (a deferral, a modal, a sentence) becomes the body of the
 //! answer to the POST; what follows (the edited answer, follow-ups) goes through the REST API as
 //! in gateway mode.
@@ -12,7 +12,7 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
@@ -24,21 +24,45 @@ use serenity::{
     interactions_endpoint::Verifier,
 };
 use tokio::sync::oneshot;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::{handler::dispatch, reply::answering_in_body};
-use crate::discord::bridge::Bridge;
+use crate::{
+    config::InteractionsEndpoint,
+    discord::bridge::Bridge,
+    ops::{
+        http::{Arrival, Limits},
+        refusals::{Refusal, Refusals},
+    },
+};
 
 /// The path Discord is told to POST to (Developer Portal → General Information → Interactions
 /// Endpoint URL, e.g. `https://bridge.example.com/interactions`).
 pub const PATH: &str = "/interactions";
 
-/// How far a request's signed timestamp may be from this machine's clock: older is a replay.
+/// How old a request's signed timestamp may be by this machine's clock: older is a replay.
 pub const SIGNATURE_WINDOW: Duration = Duration::from_secs(300);
 
-/// How long the POST waits for the handler's initial response. Discord allows 3 s from sending;
-/// the network takes part of that.
+/// How far ahead of this machine's clock a signed timestamp may be (the two clocks' skew):
+/// further ahead, it was not signed by Discord now.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(30);
+
+/// How long the POST waits for the handler's initial response, from the request's first byte.
+/// Discord allows 3 s from sending; the network takes part of that.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
+
+/// The request deadline: from its first byte to the end of its body. Discord sends a POST whole
+/// at once (a few hundred milliseconds at worst across the world); a client that takes longer
+/// holds a connection for nothing.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(1);
+
+/// The largest body accepted. The largest interaction Discord sends is a click on a message at
+/// every limit (content 2,000 characters, embeds 6,000, five select menus of 25 options of three
+/// 100-character texts: 45,000) or a form of five 4,000-character fields (20,000): at most
+/// 53,000 characters, 212 KB if each took four bytes of UTF-8, with ids, user and member around
+/// them a few KB more. 256 KiB leaves a margin above that worst case, and the bridge's own cards
+/// and form (one reason field) stay far below it.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// What the endpoint needs.
 #[derive(Clone)]
@@ -49,6 +73,8 @@ pub struct EndpointState {
     pub http: Arc<Http>,
     /// Checks Discord's signature with the application's public key.
     pub verifier: Verifier,
+    /// Counts and logs what is refused.
+    pub refusals: Refusals,
 }
 
 impl EndpointState {
@@ -56,7 +82,23 @@ impl EndpointState {
     pub fn new(bridge: Arc<Bridge>, http: Arc<Http>, public_key: [u8; 32]) -> anyhow::Result<Self> {
         let verifier =
             Verifier::try_new(public_key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
-        Ok(Self { bridge, http, verifier })
+        let refusals = Refusals::new("interactions", bridge.metrics.clone());
+        Ok(Self { bridge, http, verifier, refusals })
+    }
+}
+
+/// What one client may cost the listener on `INTERACTIONS_ADDR`.
+pub fn limits(settings: &InteractionsEndpoint) -> Limits {
+    Limits {
+        idle_timeout: settings.idle_timeout,
+        request_deadline: REQUEST_DEADLINE,
+        // Discord's POSTs come from many addresses; one of them holding 64 at once would be
+        // 64 clicks in the same instant.
+        max_connections: 512,
+        max_per_peer: 64,
+        max_request_bytes: MAX_BODY_BYTES,
+        trusted_proxies: settings.trusted_proxies.clone(),
+        ..Limits::default()
     }
 }
 
@@ -65,9 +107,14 @@ pub fn router(state: EndpointState) -> Router {
     Router::new().route(PATH, post(receive)).with_state(state)
 }
 
-async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(why) = verify(&state.verifier, &headers, &body, crate::store::now_ms() / 1000) {
-        debug!(why, "interaction POST refused");
+async fn receive(
+    State(state): State<EndpointState>,
+    Extension(arrival): Extension<Arrival>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err((refusal, why)) = verify(&state.verifier, &headers, &body, crate::store::now_ms() / 1000) {
+        state.refusals.refused(refusal, arrival.client);
         return (StatusCode::UNAUTHORIZED, why).into_response();
     }
     let interaction: Interaction = match serde_json::from_slice(&body) {
@@ -87,7 +134,7 @@ async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: B
     // The handler runs on after its initial response (a deferred decision is edited later), so
     // it is a task of its own; the POST waits only for that first response.
     tokio::spawn(answering_in_body(slot, async move { dispatch(&bridge, &http, &interaction).await }));
-    match tokio::time::timeout(ANSWER_WITHIN, answer).await {
+    match tokio::time::timeout_at(arrival.started + ANSWER_WITHIN, answer).await {
         Ok(Ok(response)) => Json(response).into_response(),
         Ok(Err(_)) => {
             warn!(interaction_id, "the interaction's handler ended without answering it");
@@ -100,17 +147,28 @@ async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: B
     }
 }
 
-/// Checks a POST's signature headers over `body`, and that its timestamp is within
-/// [`SIGNATURE_WINDOW`] of `now_secs`; the error says which check failed (for the 401's body).
-fn verify(verifier: &Verifier, headers: &HeaderMap, body: &[u8], now_secs: i64) -> Result<(), &'static str> {
+/// Checks a POST's signature headers over `body`, and that its timestamp is at most
+/// [`SIGNATURE_WINDOW`] before `now_secs` and at most [`CLOCK_SKEW`] after; the error says which
+/// check failed (the text for the 401's body).
+fn verify(
+    verifier: &Verifier,
+    headers: &HeaderMap,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<(), (Refusal, &'static str)> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let signature = header("x-signature-ed25519").ok_or("missing X-Signature-Ed25519")?;
-    let timestamp = header("x-signature-timestamp").ok_or("missing X-Signature-Timestamp")?;
-    verifier.verify(signature, timestamp, body).map_err(|()| "invalid request signature")?;
-    let signed_at: i64 = timestamp.parse().map_err(|_| "X-Signature-Timestamp is not unix seconds")?;
-    let window = i64::try_from(SIGNATURE_WINDOW.as_secs()).unwrap_or(i64::MAX);
-    if (now_secs - signed_at).abs() > window {
-        return Err("stale X-Signature-Timestamp");
+    let bad = |why| (Refusal::BadSignature, why);
+    let signature = header("x-signature-ed25519").ok_or(bad("missing X-Signature-Ed25519"))?;
+    let timestamp = header("x-signature-timestamp").ok_or(bad("missing X-Signature-Timestamp"))?;
+    verifier.verify(signature, timestamp, body).map_err(|()| bad("invalid request signature"))?;
+    let stale = (Refusal::StaleTimestamp, "stale X-Signature-Timestamp");
+    let signed_at: i64 = timestamp.parse().map_err(|_| stale)?;
+    let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    if now_secs.saturating_sub(signed_at) > secs(SIGNATURE_WINDOW) {
+        return Err(stale);
+    }
+    if signed_at.saturating_sub(now_secs) > secs(CLOCK_SKEW) {
+        return Err((Refusal::FutureTimestamp, "X-Signature-Timestamp is in the future"));
     }
     Ok(())
 }

@@ -38,6 +38,8 @@ pub(super) struct Delivery {
     answered: Notify,
     /// Status of every POST answered with something other than a usable response, in order.
     failures: Mutex<Vec<u16>>,
+    /// The `X-Forwarded-For` a load balancer in front of the endpoint adds, if there is one.
+    forwarded_for: Mutex<Option<String>>,
 }
 
 impl Default for Delivery {
@@ -51,6 +53,7 @@ impl Default for Delivery {
             answering: Mutex::default(),
             answered: Notify::new(),
             failures: Mutex::default(),
+            forwarded_for: Mutex::default(),
         }
     }
 }
@@ -108,6 +111,12 @@ impl FakeDiscord {
     /// POST to the next, as a load balancer's retry would.
     pub fn deliver_interactions_to_each(&self, urls: &[String]) {
         *self.shared.delivery.endpoints.lock().expect("endpoints") = urls.to_vec();
+    }
+
+    /// From now on, each POST reaches the endpoint through a load balancer that says it came
+    /// from `addr` (Discord's address), in `X-Forwarded-For`.
+    pub fn deliver_through_a_proxy_for(&self, addr: &str) {
+        *self.shared.delivery.forwarded_for.lock().expect("forwarded_for") = Some(addr.to_owned());
     }
 
     /// The statuses of the POSTs whose answer was not a usable interaction response.
@@ -187,10 +196,12 @@ async fn post(shared: &Shared, raw: String, signed: &str, timestamp: i64) -> (u1
 async fn post_to(shared: &Shared, endpoint: &str, raw: String, signed: &str, timestamp: i64) -> (u16, Value) {
     let timestamp = timestamp.to_string();
     let signature = shared.delivery.key.sign(format!("{timestamp}{signed}").as_bytes());
-    let sent = shared
-        .delivery
-        .client
-        .post(endpoint)
+    let forwarded_for = shared.delivery.forwarded_for.lock().expect("forwarded_for").clone();
+    let mut request = shared.delivery.client.post(endpoint);
+    if let Some(addr) = forwarded_for {
+        request = request.header("x-forwarded-for", addr);
+    }
+    let sent = request
         .header("content-type", "application/json")
         .header("x-signature-ed25519", hex(&signature.to_bytes()))
         .header("x-signature-timestamp", timestamp)
