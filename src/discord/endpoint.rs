@@ -3,11 +3,18 @@
 //! take any click. <https://discord.com/developers/docs/interactions/receiving-and-responding>
 //!
 //! Each POST is signed with the application's Ed25519 key over the timestamp and the raw body;
-//! one that does not verify, or whose timestamp is stale (a replay) or in the future, is answered
-//! 401, as Discord requires, and counted (see [`Refusals`]). A PING is answered PONG. Anything else goes to the same [`dispatch`] as the gateway,
-//! and the handler's initial response (a deferral, a modal, a sentence) becomes the body of the
-//! answer to the POST; what follows (the edited answer, follow-ups) goes through the REST API as
-//! in gateway mode.
+//! one that does not verify, or whose timestamp is stale or in the future, is answered 401, as
+//! Discord requires. A signature stays valid for its whole window, so a captured POST could be
+//! sent again: each interaction's id is recorded in the store, where every replica sees it, and
+//! a repeated id is refused with nothing done (one interaction, one effect). Every refusal is
+//! counted and logged (see [`Refusals`]). The gateway needs no such record: its events come over
+//! one TLS connection the bridge opened to Discord, nobody else can put one there, and a resumed
+//! session replays only events that were never delivered.
+//!
+//! A PING is answered PONG. Anything else goes to the same [`dispatch`] as the gateway, and the
+//! handler's initial response (a deferral, a modal, a sentence) becomes the body of the answer to
+//! the POST; what follows (the edited answer, follow-ups) goes through the REST API as in gateway
+//! mode.
 
 use std::{sync::Arc, time::Duration};
 
@@ -50,6 +57,10 @@ pub const CLOCK_SKEW: Duration = Duration::from_secs(30);
 /// How long the POST waits for the handler's initial response, from the request's first byte.
 /// Discord allows 3 s from sending; the network takes part of that.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
+
+/// How long an interaction's id is kept: longer than any signature is accepted (its window and
+/// the clock skew after it), so a replay finds it while its signature still verifies.
+pub const KEEP_IDS: Duration = Duration::from_secs(600);
 
 /// The request deadline: from its first byte to the end of its body. Discord sends a POST whole
 /// at once (a few hundred milliseconds at worst across the world); a client that takes longer
@@ -124,9 +135,16 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
         }
     };
-    if let Interaction::Ping(_) = interaction {
+    match interaction {
         // Written out: serenity's `Pong` adds `"data": null`.
-        return Json(serde_json::json!({ "type": 1 })).into_response();
+        Interaction::Ping(_) => return Json(serde_json::json!({ "type": 1 })).into_response(),
+        // Suggestions change nothing: a repeated one is harmless, and not worth a write.
+        Interaction::Autocomplete(_) => {}
+        _ => {
+            if let Err(refused) = first_sighting(&state, &interaction, arrival).await {
+                return refused;
+            }
+        }
     }
     let (slot, answer) = oneshot::channel();
     let interaction_id = interaction.id().get();
@@ -143,6 +161,29 @@ async fn receive(
         Err(_) => {
             warn!(interaction_id, "no answer to the interaction within {ANSWER_WITHIN:?}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Records the interaction's id; a replay (an id taken before, by any replica) is refused with
+/// 401 and nothing done. When the id cannot be recorded, nothing is done either.
+async fn first_sighting(
+    state: &EndpointState,
+    interaction: &Interaction,
+    arrival: Arrival,
+) -> Result<(), Response> {
+    let id = interaction.id().get();
+    let now_ms = crate::store::now_ms();
+    let keep_ms = i64::try_from(KEEP_IDS.as_millis()).unwrap_or(i64::MAX);
+    match state.bridge.store.first_sighting(id, now_ms, now_ms - keep_ms).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            state.refusals.refused(Refusal::Replay, arrival.client);
+            Err((StatusCode::UNAUTHORIZED, "interaction already received").into_response())
+        }
+        Err(err) => {
+            warn!(interaction_id = id, error = %err, "the interaction's id could not be recorded; it was not handled");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
 //! the routes admins set (watches) with their review policies, the approvals counted towards a
-//! quorum, and the lease that lets one process at a time poll and post. Every query of the bridge
+//! quorum, the lease that lets one process at a time poll and post, and the ids of interactions
+//! the endpoint has taken. Every query of the bridge
 //! lives in this module.
 //!
 //! Two engines behind one set of queries, through sqlx's `Any` driver: SQLite (the default: one
@@ -18,6 +19,7 @@ mod approvals;
 mod audit;
 mod error;
 mod history;
+mod interactions;
 mod lease;
 mod policy;
 mod repost;
