@@ -150,8 +150,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// How to reach Scenario.
     pub scenario: ScenarioAccess,
-    /// sqlx connection string of the SQLite database.
-    pub database_url: String,
+    /// sqlx connection string of the database.
+    pub database_url: DatabaseUrl,
     /// Time between two polls of Scenario.
     pub poll_interval: Duration,
     /// How long the running bridge's hold on the database lasts without renewal.
@@ -164,6 +164,31 @@ pub struct Settings {
     pub interactions: Option<InteractionsEndpoint>,
     /// Shape of log lines.
     pub log_format: LogFormat,
+}
+
+/// `DATABASE_URL`, which may hold a password: shown (`{}` and `{:?}`) with the password hidden;
+/// the whole URL only through `Deref`, for the driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::store::shown_url(&self.0))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", crate::store::shown_url(&self.0))
+    }
 }
 
 /// Discord's interactions endpoint: Discord POSTs every interaction there, signed, and no
@@ -305,7 +330,7 @@ pub struct ScanSettings {
     /// Channel for every workflow without a route of its own.
     pub approval_channel_id: Option<NonZeroU64>,
     /// The database holding the routes, read if it exists.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
 }
 
 impl ScanSettings {
@@ -418,8 +443,9 @@ impl Reader<'_> {
         addr
     }
 
-    fn database_url(&mut self) -> String {
-        let url = self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    fn database_url(&mut self) -> DatabaseUrl {
+        let url =
+            DatabaseUrl(self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()));
         if !url.starts_with("sqlite:") && !crate::store::is_postgres(&url) {
             self.fail(
                 "DATABASE_URL",

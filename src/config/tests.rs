@@ -23,7 +23,7 @@ fn errors_of(vars: &HashMap<&'static str, String>) -> Vec<SettingError> {
 fn the_three_required_settings_and_a_home_server_are_enough_and_defaults_apply() {
     let settings = read(&minimal()).unwrap();
     assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
-    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(&*settings.database_url, DEFAULT_DATABASE_URL);
     assert_eq!(settings.poll_interval, Duration::from_secs(5));
     assert_eq!(settings.full_sweep, Duration::from_secs(600));
     assert_eq!(settings.log_format, LogFormat::Pretty);
@@ -132,7 +132,7 @@ fn the_scan_needs_only_the_scenario_settings() {
     ]);
     let settings = ScanSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
     assert_eq!(settings.approval_channel_id.map(NonZeroU64::get), Some(42));
-    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(&*settings.database_url, DEFAULT_DATABASE_URL);
 
     let err = ScanSettings::from_lookup(|_| None).unwrap_err();
     let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
@@ -212,4 +212,27 @@ fn the_endpoints_idle_timeout_and_trusted_proxies_are_read_and_each_bad_one_repo
     let names: Vec<_> = errors.iter().map(|e| e.name).collect();
     assert_eq!(names, ["INTERACTIONS_IDLE_SECS", "INTERACTIONS_TRUSTED_PROXIES", "LOG_FORMAT"]);
     assert!(errors[1].problem.contains("\"lb.internal\""), "{}", errors[1].problem);
+}
+
+#[test]
+fn a_database_password_shows_in_neither_debug_nor_a_wrong_scheme_error() {
+    for url in [
+        "postgres://bridge:hunter2@db:5432/bridge",
+        "postgres://bridge@db/bridge?sslmode=require&password=hunter2",
+    ] {
+        let mut vars = minimal();
+        vars.insert("DATABASE_URL", url.into());
+        let settings = read(&vars).unwrap();
+        assert_eq!(&*settings.database_url, url, "the driver gets the whole URL");
+        for shown in [format!("{settings:?}"), settings.database_url.to_string()] {
+            assert!(!shown.contains("hunter2") && shown.contains("[redacted]"), "{shown}");
+        }
+        let scan = ScanSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+        assert!(!format!("{scan:?}").contains("hunter2"));
+
+        vars.insert("DATABASE_URL", url.replace("postgres", "mysql"));
+        let error = read(&vars).unwrap_err().to_string();
+        assert!(error.starts_with("DATABASE_URL must be a SQLite or PostgreSQL URL"), "{error}");
+        assert!(!error.contains("hunter2") && error.contains("mysql://bridge"), "{error}");
+    }
 }

@@ -57,15 +57,10 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// `url` with its password hidden, for messages and logs.
+/// `url` with its password hidden (in the userinfo or a `password=` parameter), for messages
+/// and logs.
 pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
+    crate::redact::redact(url).into_owned()
 }
 
 impl Store {
