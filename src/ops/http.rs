@@ -290,17 +290,24 @@ async fn admit(
 }
 
 async fn healthz(State(state): State<OpsState>) -> impl IntoResponse {
-    let database = match tokio::time::timeout(DATABASE_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => Err(err.to_string()),
-        Err(_) => Err(format!("no answer within {DATABASE_TIMEOUT:?}")),
+    // The caller learns only that the database does not answer; the log says why.
+    let database_answers = match tokio::time::timeout(DATABASE_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(err)) => {
+            warn!(error = ?err, "health: the database does not answer");
+            false
+        }
+        Err(_) => {
+            warn!("health: the database did not answer within {DATABASE_TIMEOUT:?}");
+            false
+        }
     };
     let probe = Probe {
-        database,
+        database_answers,
         gateway_connected: gateway_connected(&state).await,
         serves_interactions: state.shards.is_none(),
         shutting_down: state.shutdown.is_cancelled(),
-        standby: state.standby.borrow().clone(),
+        standing_by: state.standby.borrow().is_some(),
         last_success_ms: state.polls.status().last_success_ms,
         started_ms: state.started_ms,
         now_ms: now_ms(),
