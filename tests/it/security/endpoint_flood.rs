@@ -15,7 +15,7 @@ use tokio::{
 
 use crate::support::{
     app::{PROMPTLY, TestApp, spawn_app_over_http},
-    fake_scenario::{Endpoint, FlowTemplate},
+    fake_scenario::Endpoint,
     wait::wait_until,
 };
 
@@ -67,9 +67,9 @@ async fn click_decides_promptly(app: &TestApp, job: &str) {
     assert!(app.discord.failed_deliveries().is_empty(), "{:?}", app.discord.failed_deliveries());
 }
 
+/// A run parked at its gate, with its card posted.
 async fn parked_run(app: &TestApp) -> String {
-    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
-    let job = app.scenario.start_parked_run(&workflow);
+    let (_, job) = crate::commands::parked(app, "Lighthouse");
     assert_eq!(app.poll().await.cards_posted, 1);
     job
 }

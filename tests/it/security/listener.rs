@@ -51,6 +51,14 @@ async fn fetch(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
+/// Sends `request` on `stream` and returns the first read of the answer.
+async fn answer_to(stream: &mut TcpStream, request: &[u8]) -> String {
+    stream.write_all(request).await.unwrap();
+    let mut buf = vec![0; 1024];
+    let n = tokio::time::timeout(BOUND, stream.read(&mut buf)).await.expect("an answer").unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
 /// Everything the server sends until it closes the connection.
 async fn until_closed(stream: &mut TcpStream) -> String {
     let mut all = Vec::new();
@@ -159,10 +167,7 @@ async fn a_body_trickled_past_the_request_deadline_is_cut_off_and_counted_as_too
     assert_eq!(metrics.http_refusals("ops", "too_slow"), 1);
 
     let mut quick = TcpStream::connect(addr).await.unwrap();
-    quick.write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi").await.unwrap();
-    let mut buf = vec![0; 1024];
-    let n = tokio::time::timeout(BOUND, quick.read(&mut buf)).await.expect("an answer").unwrap();
-    let read = String::from_utf8_lossy(&buf[..n]);
+    let read = answer_to(&mut quick, b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi").await;
     assert!(read.starts_with("HTTP/1.1 200") && read.ends_with("hi"), "{read}");
 }
 
@@ -224,11 +229,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_share() {
     assert!(metrics.http_refusals("ops", "busy") >= 1);
     // Another client through the same proxy is served meanwhile.
     let mut other = TcpStream::connect(addr).await.unwrap();
-    other.write_all(format!("{}ok", head("203.0.113.9", 2)).as_bytes()).await.unwrap();
-    let mut buf = vec![0; 1024];
-    let n = tokio::time::timeout(BOUND, other.read(&mut buf)).await.expect("an answer").unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
-    first.write_all(b"hi").await.unwrap();
-    let n = tokio::time::timeout(BOUND, first.read(&mut buf)).await.expect("an answer").unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let read = answer_to(&mut other, format!("{}ok", head("203.0.113.9", 2)).as_bytes()).await;
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+    let read = answer_to(&mut first, b"hi").await;
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
 }
