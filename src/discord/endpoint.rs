@@ -67,12 +67,13 @@ pub const KEEP_IDS: Duration = Duration::from_secs(600);
 /// holds a connection for nothing.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(1);
 
-/// The largest body accepted. The largest interaction Discord sends is a click on a message at
-/// every limit (content 2,000 characters, embeds 6,000, five select menus of 25 options of three
-/// 100-character texts: 45,000) or a form of five 4,000-character fields (20,000): at most
-/// 53,000 characters, 212 KB if each took four bytes of UTF-8, with ids, user and member around
-/// them a few KB more. 256 KiB leaves a margin above that worst case, and the bridge's own cards
-/// and form (one reason field) stay far below it.
+/// The largest body accepted. The largest interaction this bridge receives is a click on one of
+/// its own cards, which Discord sends with the whole card: content up to 2,000 characters, embeds
+/// up to 6,000, components (five rows of buttons, or a select menu of 25 options of up to 300
+/// characters: 7,500), up to ten attachments with their URLs (about 5 KB), and the member, user
+/// and channel around it (a few KB). At four bytes a character (JSON escapes of quotes add a
+/// little) that stays under 80 KB; the reason form adds at most 500 characters. 256 KiB is three
+/// times that worst case.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// What the endpoint needs.

@@ -11,6 +11,7 @@ use crate::{
         app::{PROMPTLY, TestApp, spawn_app_over_http},
         fake_discord::{OptionValue, http_delivery::now_secs},
         fake_scenario::{Endpoint, FlowTemplate},
+        postgres::TempSchema,
     },
 };
 
@@ -131,6 +132,20 @@ async fn a_signed_click_sent_again_within_the_window_is_refused_and_decides_once
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Approved);
     assert_eq!(app.bridge().metrics.http_refusals("interactions", "replay"), 2);
     app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn on_postgresql_where_replicas_share_the_ids_a_replayed_click_is_refused_too() {
+    let Some(schema) = TempSchema::create("interactions_endpoint::postgresql").await else { return };
+    let url = schema.url();
+    let app = spawn_app_over_http(move |env| _ = env.insert("DATABASE_URL", url)).await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let click = app.click(&app.reviewer("ana"), &approval, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+    assert_eq!(app.discord.post_again(&click).await.status, 401);
+    assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
+    assert_eq!(app.bridge().metrics.http_refusals("interactions", "replay"), 1);
 }
 
 #[tokio::test]
