@@ -27,7 +27,9 @@
 //!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
 //!   commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
-//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
+//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), whose limits the interactions
+//!   endpoint shares (request deadline, per-address caps, trusted proxies, refusals counted),
+//!   and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.

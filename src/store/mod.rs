@@ -1,6 +1,7 @@
 //! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
 //! the routes admins set (watches) with their review policies, the approvals counted towards a
-//! quorum, and the lease that lets one process at a time poll and post. Every query of the bridge
+//! quorum, the lease that lets one process at a time poll and post, and the ids of interactions
+//! the endpoint has taken. Every query of the bridge
 //! lives in this module.
 //!
 //! Two engines behind one set of queries, through sqlx's `Any` driver: SQLite (the default: one
@@ -18,6 +19,7 @@ mod approvals;
 mod audit;
 mod error;
 mod history;
+mod interactions;
 mod lease;
 mod policy;
 mod repost;
@@ -55,15 +57,10 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// `url` with its password hidden, for messages and logs.
+/// `url` with its password hidden (in the userinfo or a `password=` parameter), for messages
+/// and logs.
 pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
+    crate::redact::redact(url).into_owned()
 }
 
 impl Store {

@@ -222,3 +222,36 @@ async fn scan_with_wrong_credentials_says_so_and_fails() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Scenario: FAILED") && stdout.contains("SCENARIO_SDK_API_SECRET"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_database_password_is_printed_by_neither_check_nor_scan_nor_a_settings_error() {
+    let (_discord, scenario, mut env, dir) = fakes_env().await;
+    // The PostgreSQL of the tests answers at once that there is no such database (or role).
+    for url in [
+        "postgres://bridge:hunter2-pw@127.0.0.1:5432/no_such_database",
+        "postgres://bridge@127.0.0.1:5432/no_such_database?password=hunter2-pw",
+    ] {
+        env.insert("DATABASE_URL", url.into());
+        let check = bridge(&["check"], &env).await;
+        assert!(text(&check.stdout).contains("database: FAILED"), "{}", text(&check.stdout));
+        let mut scan = scan_env(&scenario, &dir);
+        scan.insert("DATABASE_URL", url.into());
+        let scan = bridge(&["scan"], &scan).await;
+        assert!(
+            text(&scan.stdout).contains("no routes read from postgres://bridge"),
+            "{}",
+            text(&scan.stdout)
+        );
+        env.insert("DATABASE_URL", url.replace("postgres:", "mysql:"));
+        let wrong_scheme = bridge(&["check"], &env).await;
+        assert!(
+            text(&wrong_scheme.stderr).contains("DATABASE_URL must be"),
+            "{}",
+            text(&wrong_scheme.stderr)
+        );
+        for out in [check, scan, wrong_scheme] {
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"), "{stdout}\n{stderr}");
+        }
+    }
+}
