@@ -2,8 +2,8 @@
 //! reminded, and what happens when its deadline passes. Pure: the watcher asks [`Policy::due`]
 //! what a gate needs now, and cards show a [`Progress`].
 //!
-//! Times are wall-clock unix milliseconds, as the store keeps them: a deadline counts from the
-//! moment the bridge first saw the gate. What fell due while the bridge was down is due once:
+//! Times are unix milliseconds on the shared clock (the database's), as the store keeps them: a
+//! deadline counts from the moment the bridge first saw the gate. What fell due while the bridge was down is due once:
 //! the next reminder counts from the last one sent, not from the missed ones.
 
 use std::{fmt, time::Duration};

@@ -214,7 +214,7 @@ pub async fn resume(
     };
     let outcome = match scenario.read_run(&claimed.job_id).await {
         Ok(job) if gate_state(&job, &claimed.node_id) == GateState::AwaitingDecision => {
-            if claimed.decision_sent && resend == Resend::NotYet {
+            if claimed.decision_sent_at.is_some() && resend == Resend::NotYet {
                 info!(
                     "the gate still waits, and the decision's PUT may still be on its way; checked again later"
                 );

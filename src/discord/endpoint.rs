@@ -66,6 +66,7 @@ pub fn router(state: EndpointState) -> Router {
 }
 
 async fn receive(State(state): State<EndpointState>, headers: HeaderMap, body: Bytes) -> Response {
+    // On the shared clock, the database's: a replica whose own clock is wrong still takes clicks.
     if let Err(why) = verify(&state.verifier, &headers, &body, crate::store::now_ms() / 1000) {
         debug!(why, "interaction POST refused");
         return (StatusCode::UNAUTHORIZED, why).into_response();

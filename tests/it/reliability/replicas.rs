@@ -23,9 +23,9 @@ use crate::support::{
 };
 
 /// The lease: short, so the test would see a takeover by expiry as well.
-const LEASE_SECS: u64 = 3;
+pub(super) const LEASE_SECS: u64 = 3;
 /// How long the test waits for what the replicas do at their pace (polls every 2 s).
-const WITHIN: Duration = Duration::from_secs(30);
+pub(super) const WITHIN: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_from_a_killed_leader() {
@@ -113,37 +113,37 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     assert_eq!(discord.gateway_counts().identifies, 0, "no replica opened a gateway connection");
 }
 
-fn is_registration(r: &RecordedRequest) -> bool {
+pub(super) fn is_registration(r: &RecordedRequest) -> bool {
     r.method == "PUT" && r.path.ends_with("/commands") && r.status == 200
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address").port()
 }
 
 /// Waits until a replica listens on `port`.
-async fn wait_for_listener(port: u16) {
+pub(super) async fn wait_for_listener(port: u16) {
     let connects = async || tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok();
     wait_until(&format!("a replica listening on port {port}"), WITHIN, connects).await;
 }
 
-async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
+pub(super) async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
     wait_until(&format!("{n} cards"), WITHIN, async || discord.messages_in(channel).len() >= n).await;
 }
 
-async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
+pub(super) async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
     let sent = async || scenario.requests_to(Endpoint::UserApproval).len() >= n;
     wait_until(&format!("{n} decisions"), WITHIN, sent).await;
 }
 
 /// The Approve button of `card` while it is offered.
-fn open_button(card: &Value) -> Option<String> {
+pub(super) fn open_button(card: &Value) -> Option<String> {
     button(card, "Approve")
 }
 
 /// Clicks Approve on every card that still offers it.
-async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildMember) {
+pub(super) async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildMember) {
     for card in discord.messages_in(channel) {
         let (Some(custom_id), Some(id)) = (open_button(&card), card["id"].as_str()) else { continue };
         let id: u64 = id.parse().expect("a snowflake");
@@ -152,7 +152,7 @@ async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildM
 }
 
 /// Who holds the lease now.
-async fn lease_holder(schema: &TempSchema) -> String {
+pub(super) async fn lease_holder(schema: &TempSchema) -> String {
     let mut conn = PgConnection::connect(&schema.url()).await.expect("connect");
     let holder: Option<(String,)> = sqlx::query_as("SELECT holder FROM lease WHERE name = 'bridge'")
         .fetch_optional(&mut conn)
