@@ -25,7 +25,7 @@ use std::future::Future;
 use tracing::{info, instrument, warn};
 
 pub use claims::{HeldClaim, LiveClaims, owner_of};
-pub use quorum::{Approved, approve};
+pub use quorum::{Approved, Electorate, approve, counting};
 
 use crate::{
     approvals::{

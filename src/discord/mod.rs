@@ -8,6 +8,7 @@ pub mod cards;
 pub mod client;
 pub mod commands;
 pub mod custom_id;
+pub mod electorate;
 pub mod endpoint;
 pub mod full_size;
 pub mod handler;

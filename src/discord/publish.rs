@@ -16,11 +16,13 @@ use tracing::{info, instrument, warn};
 use super::{
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
+    electorate::Members,
     home::HomeServer,
     previews::Previews,
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
+    decisions::counting,
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
@@ -64,6 +66,12 @@ impl CardWriter {
         let metrics = scenario.metrics().clone();
         let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
         Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
+    }
+
+    /// Who may still decide gates, asked of the same Discord under the same routes: whose
+    /// approvals count.
+    pub fn electorate(&self) -> Members {
+        Members::new(self.discord.clone(), self.home.clone(), self.routes.clone())
     }
 
     /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
@@ -156,7 +164,9 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     let approved_by = if policy.reached(1) {
         Vec::new()
     } else {
-        cards.store.voters(approval.id).await?.into_iter().map(|r| r.id.get()).collect()
+        let voters = cards.store.voters(approval.id).await?;
+        let counting = counting(&cards.electorate(), approval, voters, None).await;
+        counting.into_iter().map(|r| r.id.get()).collect()
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };

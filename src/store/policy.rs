@@ -12,7 +12,6 @@ use serenity::all::{ChannelId, Mentionable, MessageId, UserId};
 
 use super::{
     Reviewer, Snowflake, Store, StoreError,
-    approvals::OPEN,
     audit::{self, AuditAction, NewAudit},
     now_ms,
     watches::Watch,
@@ -160,13 +159,19 @@ impl Store {
     }
 
     /// The pending gates with approvals counted, with their workflow and how many: what a
-    /// lowered quorum may have decided.
+    /// lowered quorum may have decided. A gate whose decision was given back after its last
+    /// approval (the quorum was reached, and sending failed) is left out: its reviewers were told
+    /// that nothing was decided, and it waits for one of them.
     pub async fn pending_tallies(&self) -> Result<Vec<(ApprovalId, WorkflowId, usize)>, StoreError> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT v.approval_id, a.workflow_id, COUNT(*) FROM approval_votes v
-             JOIN approvals a ON a.id = v.approval_id
-             WHERE a.state = 'pending'
-             GROUP BY v.approval_id, a.workflow_id ORDER BY v.approval_id",
+            "SELECT t.approval_id, t.workflow_id, t.n FROM (
+                 SELECT v.approval_id, a.workflow_id, COUNT(*) AS n, MAX(v.at) AS last_at
+                 FROM approval_votes v JOIN approvals a ON a.id = v.approval_id
+                 WHERE a.state = 'pending' GROUP BY v.approval_id, a.workflow_id) t
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM audit r
+                 WHERE r.approval_id = t.approval_id AND r.action = 'released' AND r.at >= t.last_at)
+             ORDER BY t.approval_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -255,8 +260,7 @@ impl Store {
             return Ok(None);
         }
         // Open cards show the tally and the deadline: they are redrawn under the new policy.
-        let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = $1 AND state IN {OPEN}");
-        sqlx::query(&sql).bind(workflow_id.as_str()).execute(&mut *tx).await?;
+        super::watches::redraw_open_cards(&mut tx, workflow_id).await?;
         let watch = Self::watch_in(&mut tx, workflow_id).await?;
         super::watches::audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;
         tx.commit().await?;

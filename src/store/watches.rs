@@ -4,7 +4,7 @@
 use serenity::all::{ChannelId, RoleId, UserId};
 use sqlx::AnyConnection;
 
-use super::{Reviewer, Snowflake, Store, StoreError, now_ms, policy::PolicyColumns};
+use super::{Reviewer, Snowflake, Store, StoreError, approvals::OPEN, now_ms, policy::PolicyColumns};
 use crate::approvals::{ids::WorkflowId, policy::Policy};
 
 /// A route set with `/approvals watch`: the gates of one workflow go to one channel.
@@ -119,6 +119,17 @@ pub(super) async fn audit_route(
     Ok(())
 }
 
+/// Marks the open cards of `workflow_id` stale, so the next pass redraws them (their tally and
+/// deadline follow the route).
+pub(super) async fn redraw_open_cards(
+    conn: &mut AnyConnection,
+    workflow_id: &WorkflowId,
+) -> Result<(), StoreError> {
+    let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = $1 AND state IN {OPEN}");
+    sqlx::query(&sql).bind(workflow_id.as_str()).execute(conn).await?;
+    Ok(())
+}
+
 impl Store {
     /// Every route, by workflow name.
     pub async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
@@ -151,6 +162,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let watch = Watch::from(row);
+        // The tally counts the approvals of the route's reviewers: redrawn under the new ones.
+        redraw_open_cards(&mut tx, &watch.workflow_id).await?;
         audit_route(&mut tx, "watch", &watch, None, by).await?;
         tx.commit().await?;
         Ok(watch)
@@ -171,6 +184,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
+        redraw_open_cards(&mut tx, &removed.workflow_id).await?;
         audit_route(&mut tx, "unwatch", &removed, None, by).await?;
         tx.commit().await?;
         Ok(Some(removed))
