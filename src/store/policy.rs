@@ -68,6 +68,8 @@ impl PolicyColumns {
             max_reminders: u32::try_from(self.max_reminders?).ok()?,
             deadline: duration(self.deadline_ms),
             on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
+            // The route's, whether it has a policy of its own or not: see `Watch`.
+            deadline_from: None,
         })
     }
 }
@@ -232,26 +234,27 @@ impl Store {
     }
 
     /// Gives the route of `workflow_id` its own policy, or back to the defaults with `None`,
-    /// audited as a `watch` of the route (`shown_as`: the policy in words); `None` when the
-    /// workflow has no route.
+    /// audited as a `watch` of the route (`shown_as`: the policy in words), its deadline counting
+    /// from `deadline_from` for gates waiting before; `None` when the workflow has no route.
     pub async fn set_policy(
         &self,
         workflow_id: &WorkflowId,
-        policy: Option<&Policy>,
+        (policy, deadline_from): (Option<&Policy>, Option<i64>),
         shown_as: &str,
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5
-             WHERE workflow_id = $6",
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6
+             WHERE workflow_id = $7",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
         .bind(policy.and_then(|p| ms(p.remind_after)))
         .bind(policy.map(|p| i64::from(p.max_reminders)))
         .bind(policy.and_then(|p| ms(p.deadline)))
         .bind(policy.map(|p| p.on_deadline.as_str()))
+        .bind(deadline_from)
         .bind(workflow_id.as_str())
         .execute(&mut *tx)
         .await?;

@@ -24,6 +24,8 @@ pub struct Watch {
     pub set_by: Reviewer,
     /// When, unix milliseconds.
     pub set_at: i64,
+    /// For gates waiting when its deadline was last set or shortened: the moment it counts from.
+    pub deadline_from: Option<i64>,
 }
 
 /// A route about to be set.
@@ -73,6 +75,7 @@ struct Row {
     set_by: i64,
     set_by_name: String,
     set_at: i64,
+    deadline_from: Option<i64>,
     #[sqlx(flatten)]
     policy: PolicyColumns,
 }
@@ -87,6 +90,7 @@ impl From<Row> for Watch {
             policy: row.policy.policy(),
             set_by: Reviewer { id: UserId::from_column(row.set_by), name: row.set_by_name },
             set_at: row.set_at,
+            deadline_from: row.deadline_from,
         }
     }
 }
