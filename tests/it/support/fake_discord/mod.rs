@@ -48,6 +48,7 @@ pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
 pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
 
+use crate::support::wait::within;
 use gateway::GatewayHub;
 use ratelimit::Limiter;
 use record::RequestLog;
@@ -305,14 +306,7 @@ impl FakeDiscord {
 
     /// Waits until no bot is connected (e.g. after killing its process); `false` on timeout.
     pub async fn wait_for_disconnect(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        while self.connected_bots() > 0 {
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        true
+        within(timeout, async || (self.connected_bots() == 0).then_some(())).await.is_some()
     }
 
     /// Panics, listing them, if any request was refused.

@@ -1,7 +1,7 @@
 //! JSON objects as Discord sends them, with every field serenity's model insists on.
 //!
 //! A frame serenity cannot deserialize becomes `Event::Unknown` and the handler never runs, so
-//! `tests/it/fake_discord.rs` deserializes each factory here with serenity's own types.
+//! `tests/it/fake_conformance/discord.rs` deserializes each factory here with serenity's own types.
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
