@@ -135,6 +135,7 @@ pub(super) struct Row {
     claim_token: Option<String>,
     decision_sent_at: Option<i64>,
     picks: Option<String>,
+    card_writes: i64,
 }
 
 impl TryFrom<Row> for Approval {
@@ -342,13 +343,42 @@ impl Store {
         Ok(())
     }
 
-    /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
-    pub async fn card_updated(&self, id: ApprovalId, rendered: ApprovalState) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = $1 AND state = $2")
-            .bind(id.get())
-            .bind(rendered.as_str())
-            .execute(&self.pool)
-            .await?;
+    /// Begins a write of the card of approval `id`: the row as it stands, and the write's number
+    /// (see [`Store::card_updated`]); `None` when there is no such row.
+    pub async fn begin_card_write(&self, id: ApprovalId) -> Result<Option<(Approval, i64)>, StoreError> {
+        let row: Option<Row> =
+            sqlx::query_as("UPDATE approvals SET card_writes = card_writes + 1 WHERE id = $1 RETURNING *")
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            let write = row.card_writes;
+            Approval::try_from(row).map(|approval| (approval, write))
+        })
+        .transpose()
+    }
+
+    /// Notes that write number `write` of the card shows `rendered`: the card is current if the
+    /// state did not move on and no other write began meanwhile. A write that lost that race
+    /// (its edit may have landed after a newer one) begins another turn of the count, so that no
+    /// write racing it counts as current either, and the next pass writes the card again.
+    pub async fn card_updated(
+        &self,
+        id: ApprovalId,
+        rendered: ApprovalState,
+        write: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE approvals SET
+                 card_current = CASE WHEN state = $1 AND card_writes = $2 THEN 1 ELSE 0 END,
+                 card_writes = CASE WHEN card_writes = $2 THEN card_writes ELSE card_writes + 1 END
+             WHERE id = $3",
+        )
+        .bind(rendered.as_str())
+        .bind(write)
+        .bind(id.get())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -200,7 +200,7 @@ async fn a_claim_of_a_replica_that_still_runs_elsewhere_is_left_to_it_and_taken_
 /// A bridge taking interactions over HTTP on a schema of its own, with one gate of workflow
 /// "Lighthouse" posted: the schema (kept as long as the test), the app, the workflow and the
 /// gate's row; `None` (the test is skipped) without PostgreSQL.
-async fn one_card_on_postgres(test: &str) -> Option<(TempSchema, TestApp, String, Approval)> {
+pub(super) async fn one_card_on_postgres(test: &str) -> Option<(TempSchema, TestApp, String, Approval)> {
     let schema = TempSchema::create(test).await?;
     let app =
         crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
