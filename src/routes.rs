@@ -126,11 +126,9 @@ impl Routes {
     }
 
     /// Reloads the routes when another process sharing the database changed one since they were
-    /// loaded; nothing to check on a database of one process.
+    /// loaded: a replica on PostgreSQL, or, on SQLite, a standby serving the interactions endpoint
+    /// beside the active bridge (one cheap read, on either engine).
     pub async fn refresh(&self) -> Result<(), StoreError> {
-        if !self.store.is_shared() {
-            return Ok(());
-        }
         if self.store.routes_version().await? != self.loaded.load(Ordering::SeqCst) {
             let _one_at_a_time = self.writes.lock().await;
             self.load().await?;

@@ -7,15 +7,15 @@
 use std::path::Path;
 
 use crate::support::{
-    child::{ChildBridge, bridge_env},
-    fake_discord::{FakeDiscord, GuildMember, http_delivery},
+    child::ChildBridge,
+    fake_discord::{FakeDiscord, GuildMember},
     fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, Release},
     postgres::TempSchema,
     wait::wait_until,
 };
 
 use super::replicas::{
-    LEASE_SECS, WITHIN, click_open_cards, free_port, is_registration, lease_holder, wait_for_cards,
+    WITHIN, click_open_cards, free_port, is_registration, lease_holder, replica_env, wait_for_cards,
     wait_for_listener, wait_for_puts,
 };
 
@@ -47,11 +47,7 @@ async fn replicas_with_a_skewed_lease_holder(test: &str, skew: i64, step: Option
     std::fs::write(&skew_file, skew.to_string()).expect("write the skew");
     let ports = [free_port(), free_port()];
     let replica = |dir: &Path, port: u16, skewed: bool| {
-        let mut env = bridge_env(&discord, &scenario, channel, role, &dir.join("unused.db"));
-        env.insert("DATABASE_URL".into(), schema.url());
-        env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
-        env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
-        env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+        let mut env = replica_env((&discord, &scenario), (channel, role), &schema, dir, port);
         // Long enough that a held decision is still in flight while the holder passes.
         env.insert("SCENARIO_TIMEOUT_SECS".into(), "30".into());
         // An hour: a clock compared across replicas, or stepped, would bring it forward.

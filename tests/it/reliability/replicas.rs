@@ -39,11 +39,7 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let ports = [free_port(), free_port()];
     let replica = |dir: &std::path::Path, port: u16| {
-        let mut env = bridge_env(&discord, &scenario, channel, role, &dir.join("unused.db"));
-        env.insert("DATABASE_URL".into(), schema.url());
-        env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
-        env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
-        env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+        let mut env = replica_env((&discord, &scenario), (channel, role), &schema, dir, port);
         env.insert("SCENARIO_TIMEOUT_SECS".into(), "2".into());
         ChildBridge::new(env, dir)
     };
@@ -111,6 +107,23 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     .await;
     assert!(b.log().contains("serving the interactions endpoint"));
     assert_eq!(discord.gateway_counts().identifies, 0, "no replica opened a gateway connection");
+}
+
+/// The settings of a replica of the binary on `schema`, taking interactions by signed POST on
+/// `port`, its cards in `channel` decided by `role`, with a lease of [`LEASE_SECS`].
+pub(super) fn replica_env(
+    (discord, scenario): (&FakeDiscord, &FakeScenario),
+    (channel, role): (u64, u64),
+    schema: &TempSchema,
+    dir: &std::path::Path,
+    port: u16,
+) -> std::collections::BTreeMap<String, String> {
+    let mut env = bridge_env(discord, scenario, channel, role, &dir.join("unused.db"));
+    env.insert("DATABASE_URL".into(), schema.url());
+    env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
+    env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
+    env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+    env
 }
 
 pub(super) fn is_registration(r: &RecordedRequest) -> bool {
@@ -217,13 +230,32 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     else {
         return;
     };
+    a_route_set_elsewhere_applies_to_the_next_click(&app, &schema.url(), &workflow, &approval).await;
+}
 
-    // Another replica routes the workflow to a role of its own, in the shared database.
+#[tokio::test]
+async fn on_sqlite_a_route_another_process_set_applies_to_the_next_click_here() {
+    let app = crate::support::app::spawn_app_over_http(|_| {}).await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+    let url = app.env["DATABASE_URL"].clone();
+    a_route_set_elsewhere_applies_to_the_next_click(&app, &url, &workflow, &approval).await;
+}
+
+/// Another process on the database at `url` routes `workflow` to a role of its own: a member of
+/// that role, who is no default reviewer, clicks on `app`, and the new route applies already.
+async fn a_route_set_elsewhere_applies_to_the_next_click(
+    app: &TestApp,
+    url: &str,
+    workflow: &str,
+    approval: &Approval,
+) {
     let leads = app.discord.add_role("Leads", "0");
-    let other =
-        approval_bridge::store::Store::connect(&schema.url()).await.expect("the other replica's store");
+    let other = approval_bridge::store::Store::connect(url).await.expect("the other process's store");
     let route = approval_bridge::store::NewWatch {
-        workflow_id: workflow.clone().into(),
+        workflow_id: workflow.to_owned().into(),
         workflow_name: "Lighthouse".into(),
         channel_id: app.channel.into(),
         reviewer_role_id: Some(leads.into()),
@@ -232,9 +264,8 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     other.set_watch(&route, &admin).await.expect("the route is set");
     other.close().await;
 
-    // A lead, who is no default reviewer, clicks on this replica: the new route applies already.
     let lead = GuildMember::new("lea").with_roles(&[leads]);
-    let click = app.click(&lead, &approval, "Approve").await;
+    let click = app.click(&lead, approval, "Approve").await;
     let answer = app.answer(&click).await;
     assert!(answer.starts_with("Approved"), "{answer}");
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);
