@@ -7,17 +7,27 @@ use std::time::Duration;
 use approval_bridge::approvals::state::ApprovalState;
 
 use super::{MANAGE_SERVER, admin, approvals, parked, run, text};
-use crate::support::{app::spawn_app, fake_discord::OptionValue, fake_scenario::Endpoint};
+use crate::support::{
+    app::{TestApp, spawn_app},
+    fake_discord::OptionValue,
+    fake_scenario::Endpoint,
+};
 
-#[tokio::test]
-async fn an_admin_who_may_not_approve_cannot_set_a_deadline_that_approves() {
-    let app = spawn_app().await;
-    let (workflow, _job) = parked(&app, "Lighthouse");
+/// A parked run of "Lighthouse", its workflow routed to the reviewer role: the workflow and run.
+async fn routed_to_reviewers(app: &TestApp) -> (String, String) {
+    let (workflow, job) = parked(app, "Lighthouse");
     let watch = approvals("watch")
         .opt("workflow", text(&workflow))
         .opt("channel", OptionValue::Channel(app.channel))
         .opt("reviewer_role", OptionValue::Role(app.reviewer_role));
-    run(&app, &admin(), watch).await;
+    run(app, &admin(), watch).await;
+    (workflow, job)
+}
+
+#[tokio::test]
+async fn an_admin_who_may_not_approve_cannot_set_a_deadline_that_approves() {
+    let app = spawn_app().await;
+    let (workflow, _job) = routed_to_reviewers(&app).await;
     let approving = || {
         approvals("policy")
             .opt("workflow", text(&workflow))
@@ -47,12 +57,7 @@ async fn an_admin_who_may_not_approve_cannot_set_a_deadline_that_approves() {
 #[tokio::test]
 async fn a_one_second_deadline_set_on_a_gate_waiting_for_an_hour_decides_a_second_after_the_change() {
     let app = spawn_app().await;
-    let (workflow, job) = parked(&app, "Lighthouse");
-    let watch = approvals("watch")
-        .opt("workflow", text(&workflow))
-        .opt("channel", OptionValue::Channel(app.channel))
-        .opt("reviewer_role", OptionValue::Role(app.reviewer_role));
-    run(&app, &admin(), watch).await;
+    let (workflow, job) = routed_to_reviewers(&app).await;
     app.poll().await;
     let approval = app.approval(&job, "review").await;
     // The gate has waited an hour.
