@@ -115,8 +115,8 @@ impl App {
         })
     }
 
-    /// Measures reminders and deadlines on `clock` (unix milliseconds) instead of the system's
-    /// wall clock: tests move time forward with it.
+    /// Measures reminders and deadlines on `clock` (unix milliseconds) instead of the shared
+    /// clock (the database's, see [`crate::store::now_ms`]): tests move time forward with it.
     pub fn with_wall_clock(mut self, clock: WallClock) -> Self {
         self.wall_clock = clock;
         self

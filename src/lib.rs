@@ -9,7 +9,8 @@
 //!   selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, quorum votes, watches (routes, their
-//!   policies), reviewers' choices on selection gates, the audit trails, the lease.
+//!   policies), reviewers' choices on selection gates, the audit trails, the lease, and the one
+//!   clock shared time is read on (the database's, carried on the monotonic clock).
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.

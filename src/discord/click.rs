@@ -124,7 +124,8 @@ pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
     Reviewer { id: user.id, name }
 }
 
-fn needed_roles(required: &[RoleId]) -> String {
+/// Who may decide, in words: "the <@&1> role", or "the Manage Server permission".
+pub(super) fn needed_roles(required: &[RoleId]) -> String {
     if required.is_empty() {
         return "the Manage Server permission".into();
     }

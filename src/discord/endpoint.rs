@@ -125,6 +125,7 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // On the shared clock, the database's: a replica whose own clock is wrong still takes clicks.
     if let Err((refusal, why)) = verify(&state.verifier, &headers, &body, crate::store::now_ms() / 1000) {
         state.refusals.refused(refusal, arrival.client);
         return (StatusCode::UNAUTHORIZED, why).into_response();

@@ -10,6 +10,7 @@ mod click;
 pub mod client;
 pub mod commands;
 pub mod custom_id;
+pub mod electorate;
 pub mod endpoint;
 pub mod full_size;
 pub mod handler;

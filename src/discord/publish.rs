@@ -17,12 +17,14 @@ use super::{
     api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
+    electorate::Members,
     home::HomeServer,
     permissions::BotMember,
     previews::Previews,
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
+    decisions::counting,
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
@@ -64,6 +66,12 @@ impl CardWriter {
         Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
     }
 
+    /// Who may still decide gates, asked of the same Discord under the same routes: whose
+    /// approvals count.
+    pub fn electorate(&self) -> Members {
+        Members::new(self.discord.clone(), self.home.clone(), self.routes.clone())
+    }
+
     /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
     /// which it takes its turns on cards shared with other replicas.
     pub fn for_replica(mut self, name: &str) -> Self {
@@ -91,7 +99,11 @@ pub enum Synced {
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
-/// newer one. Replicas sharing a database take turns as well, through a row in the store.
+/// newer one. Replicas sharing a database take turns as well, through a row in the store, renewed
+/// while the write lasts (a write waiting on slow previews or a slow Discord keeps its turn).
+/// Should a turn still be lost mid-write (the database unreachable for longer than a turn), the
+/// write is fenced by its number (`Store::card_updated`): of two writes that raced, neither
+/// counts as current, and the next pass writes the card again from the row.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
     let _turn = cards.turns.take(approval.id).await;
@@ -102,16 +114,20 @@ pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced
         warn!("another replica kept writing this card; it is brought up to date later");
         return Ok(Synced::Unchanged);
     }
-    let written = match cards.store.approval(approval.id).await {
-        Ok(Some(mut current)) => match progress(cards, &current).await {
-            Ok(progress) => {
-                current.progress = progress;
-                write_card(cards, &current).await
-            }
-            Err(err) => Err(err.into()),
-        },
-        Ok(None) => Ok(Synced::Unchanged),
-        Err(err) => Err(err.into()),
+    let write = async {
+        let Some((mut current, write)) = cards.store.begin_card_write(approval.id).await? else {
+            return Ok(Synced::Unchanged);
+        };
+        current.progress = progress(cards, &current).await?;
+        write_card(cards, &current, write).await
+    };
+    let written = if shared {
+        tokio::select! {
+            written = write => written,
+            never = keep_shared_turn(cards, approval.id.get()) => match never {},
+        }
+    } else {
+        write.await
     };
     if shared {
         cards.store.end_card_turn(approval.id.get(), &cards.replica).await?;
@@ -131,8 +147,9 @@ async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError
     let mut dead = None;
     loop {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
-        let Some(holder) = cards.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
+        let Some(holder) =
+            cards.store.take_card_turn(id, owner, now, turn_ends(now), dead.as_deref()).await?
+        else {
             return Ok(true);
         };
         if waited.elapsed() >= SHARED_TURN {
@@ -148,13 +165,36 @@ async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError
     }
 }
 
+/// Renews this replica's turn on the card of approval `id` every third of [`SHARED_TURN`], for
+/// as long as its write lasts (the caller drops this when the write ends).
+async fn keep_shared_turn(cards: &CardWriter, id: i64) -> std::convert::Infallible {
+    loop {
+        tokio::time::sleep(SHARED_TURN / 3).await;
+        let now = now_ms();
+        match cards.store.take_card_turn(id, &cards.replica, now, turn_ends(now), None).await {
+            Ok(None) => {}
+            Ok(Some(holder)) => {
+                warn!(%holder, "this replica's turn on the card was taken; its write is fenced")
+            }
+            Err(err) => warn!(error = %err, "the turn on the card could not be renewed; its write is fenced"),
+        }
+    }
+}
+
+/// When a turn taken or renewed at `now` ends.
+fn turn_ends(now: i64) -> i64 {
+    now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// What the card of `approval` shows of its route's review policy, as it applies now.
 async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
     let policy = cards.routes.policy_for(&approval.workflow_id);
     let approved_by = if policy.reached(1) {
         Vec::new()
     } else {
-        cards.store.voters(approval.id).await?.into_iter().map(|r| r.id.get()).collect()
+        let voters = cards.store.voters(approval.id).await?;
+        let counting = counting(&cards.electorate(), approval, voters, None).await;
+        counting.into_iter().map(|r| r.id.get()).collect()
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
@@ -167,7 +207,8 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     })
 }
 
-async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+/// Writes the card of `approval` as write number `write` (see [`sync_card`]).
+async fn write_card(cards: &CardWriter, approval: &Approval, write: i64) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
@@ -202,7 +243,7 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
             let edit = edit_card(&cards.discord, &cards.scenario, &cards.previews, approval, message_id);
             match edit.await {
                 Ok(_) => {
-                    cards.store.card_updated(approval.id, approval.state).await?;
+                    cards.store.card_updated(approval.id, approval.state, write).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {

@@ -123,7 +123,8 @@ async fn decide(
         Decision::Approve => {
             // The route's policy may want several reviewers: the approval is counted first.
             let policy = bridge.routes.policy_for(&approval.workflow_id);
-            match decisions::approve(store, scenario, claims, &approval, &reviewer, &policy).await? {
+            let (parts, electorate) = ((store, scenario, &**claims), &bridge.cards.electorate());
+            match decisions::approve(parts, electorate, &approval, &reviewer, &policy).await? {
                 Approved::Decided(outcome) => outcome,
                 Approved::Counted(approvers) => {
                     return Ok(quorum::counted(bridge, &approval, &policy, &approvers).await);

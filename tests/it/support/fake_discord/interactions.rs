@@ -68,6 +68,14 @@ impl GuildMember {
     }
 }
 
+impl FakeDiscord {
+    /// Changes a member of the home guild (say, a role taken away), as Discord answers about them
+    /// from now on; their next interaction carries what it is given.
+    pub fn update_member(&self, member: &GuildMember) {
+        self.shared.state.lock().expect("state").members.insert(member.user_id, member.clone());
+    }
+}
+
 /// The id and token of a dispatched interaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InteractionHandle {
@@ -330,7 +338,12 @@ impl FakeDiscord {
             original: None,
             modal: None,
         };
-        self.shared.state.lock().expect("state").interactions.insert(id, record);
+        let mut state = self.shared.state.lock().expect("state");
+        state.interactions.insert(id, record);
+        if member.guild_id == Some(super::GUILD_ID) {
+            state.members.insert(member.user_id, member.clone());
+        }
+        drop(state);
         if by_post {
             super::http_delivery::deliver(&self.shared, id, token.clone(), &payload);
         } else {

@@ -321,6 +321,11 @@ impl FakeDiscord {
         self.requests().into_iter().filter(|r| r.is_rejected() && !r.injected).collect()
     }
 
+    /// How many requests a [`DiscordFault::Hold`] has held so far.
+    pub fn held(&self) -> usize {
+        self.shared.faults.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Answers the next `times` requests `method` `route` (an OpenAPI path template such as
     /// `/channels/{channel_id}/messages`) with `fault` instead of handling them.
     pub fn inject(&self, method: &str, route: &str, fault: DiscordFault, times: usize) {

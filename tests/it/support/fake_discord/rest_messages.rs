@@ -100,12 +100,15 @@ pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
     Ok(Reply::json(state.roles.values().filter(|r| r.guild_id == guild_id).map(payloads::role).collect()))
 }
 
-/// `GET /guilds/{g}/members/{u}`: the fake knows one member by id, the bot (people exist only
-/// in the interactions they make); anyone else is 10007 Unknown Member.
+/// `GET /guilds/{g}/members/{u}`: the bot, and the people of the home guild who interacted (as
+/// they last did, or as a test changed them); anyone else is 10007 Unknown Member.
 pub(super) fn guild_member(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let guild_id = guild(ctx)?;
-    if ctx.id(1)? != BOT_USER_ID {
-        return Err(ApiError::unknown_member());
+    let user_id = ctx.id(1)?;
+    if user_id != BOT_USER_ID {
+        let state = shared.state.lock().expect("state");
+        let member = state.members.get(&user_id).filter(|_| guild_id == GUILD_ID);
+        return member.map(|m| Reply::json(payloads::rest_member(m))).ok_or_else(ApiError::unknown_member);
     }
     let roles = shared.state.lock().expect("state").bot_roles_in(guild_id);
     let mut bot = GuildMember::new(BOT_USERNAME).with_roles(&roles);

@@ -219,6 +219,9 @@ pub(super) struct State {
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,
     pub interactions: HashMap<u64, Interaction>,
+    /// The people of the home guild, as they last interacted (or a test changed them): what
+    /// `GET /guilds/{g}/members/{u}` answers.
+    pub members: HashMap<u64, super::interactions::GuildMember>,
     /// Global commands: an earlier version of the bot may have left some.
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<Value>,
