@@ -84,8 +84,16 @@ impl Store {
         options.connect().await?.close().await?;
         let pool = AnyPoolOptions::new()
             .max_connections(4)
+            // SQLite opens a file it may not write read-only, silently, and such a connection
+            // stays read-only after the file is writable again (found by the read-only database
+            // test, `tests/it/reliability/database.rs`): a connection that cannot take the write
+            // lock once is refused at connect, so the pool opens a writable one later.
             .after_connect(|conn, _| {
-                Box::pin(async move { conn.execute("PRAGMA synchronous = NORMAL").await.map(drop) })
+                Box::pin(async move {
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("BEGIN IMMEDIATE").await?;
+                    conn.execute("ROLLBACK").await.map(drop)
+                })
             })
             // A write that fails with SQLITE_FULL or an I/O error inside a transaction is rolled
             // back by SQLite itself; the connection could then come back from the pool still
