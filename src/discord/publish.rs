@@ -17,7 +17,7 @@ use super::{
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
     home::HomeServer,
-    previews::Previews,
+    previews::{Fetched, Previews},
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
@@ -51,19 +51,23 @@ pub struct CardWriter {
 }
 
 impl CardWriter {
-    /// A writer of cards through `discord`, with previews of up to `upload_budget` bytes a card;
-    /// `routes` and `home` tell where a card may go.
+    /// A writer of cards through `discord`, with `previews`; `routes` and `home` tell where a
+    /// card may go.
     pub fn new(
         store: Store,
         discord: Arc<Http>,
         scenario: ScenarioClient,
         routes: Arc<Routes>,
         home: Arc<HomeServer>,
-        upload_budget: u64,
+        previews: Previews,
     ) -> Self {
-        let metrics = scenario.metrics().clone();
-        let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
+        let (metrics, turns) = (scenario.metrics().clone(), CardTurns::default());
         Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
+    }
+
+    /// What cards' previews and links may come from.
+    pub fn previews(&self) -> &Previews {
+        &self.previews
     }
 
     /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
@@ -88,14 +92,49 @@ pub enum Synced {
 }
 
 /// Brings the card of `approval` in line with its state: posts it when it has none yet, edits it
-/// when it no longer shows the state.
+/// when it no longer shows the state. An open card's missing previews are fetched first, before
+/// its turn (see [`fetch_previews`]).
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
+pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    let fetched = fetch_previews(cards, approval).await;
+    sync_card_with(cards, approval, fetched).await
+}
+
+/// Like [`sync_card`], downloading nothing: for a click's answer, which must not wait for an
+/// image. A missing preview stays missing until the watcher's next edit of the card.
+pub async fn sync_card_now(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    sync_card_with(cards, approval, Fetched::default()).await
+}
+
+/// The previews an open card of `approval` lacks, made within the card's time budget, outside
+/// its turn: a slow image holds neither the card's other writers (a decision) nor other cards.
+/// A decided card fetches nothing, so a decision's card never waits for a download.
+pub async fn fetch_previews(cards: &CardWriter, approval: &Approval) -> Fetched {
+    if approval.state != ApprovalState::Pending || approval.card_deleted {
+        return Fetched::default();
+    }
+    let existing = match approval.message_id {
+        None => Vec::new(),
+        Some(message_id) => match approval.channel_id.message(&cards.discord, message_id).await {
+            Ok(message) => message.attachments,
+            // The write reads the card again and says what is wrong.
+            Err(_) => return Fetched::default(),
+        },
+    };
+    cards.previews.fetch(&cards.scenario, &approval.snapshot, &existing).await
+}
+
+/// Writes the card of `approval` with the previews `fetched` for it.
 ///
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one. Replicas sharing a database take turns as well, through a row in the store.
-#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
-pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+pub async fn sync_card_with(
+    cards: &CardWriter,
+    approval: &Approval,
+    fetched: Fetched,
+) -> Result<Synced, CardError> {
     let _turn = cards.turns.take(approval.id).await;
     let shared = cards.store.is_shared();
     if shared && !take_shared_turn(cards, approval.id.get()).await? {
@@ -108,7 +147,7 @@ pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced
         Ok(Some(mut current)) => match progress(cards, &current).await {
             Ok(progress) => {
                 current.progress = progress;
-                write_card(cards, &current).await
+                write_card(cards, &current, fetched).await
             }
             Err(err) => Err(err.into()),
         },
@@ -169,7 +208,7 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     })
 }
 
-async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+async fn write_card(cards: &CardWriter, approval: &Approval, fetched: Fetched) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
@@ -190,14 +229,14 @@ async fn write_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, C
                 return Err(CardError::OutsideHome(stranger));
             }
             cards.store.card_attempted(approval.id).await?;
-            let message = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await?;
+            let message = post_card(&cards.discord, &cards.previews, approval, fetched).await?;
             cards.store.card_posted(approval.id, message.id, approval.state).await?;
             cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(&cards.discord, &cards.scenario, &cards.previews, approval, message_id);
+            let edit = edit_card(&cards.discord, &cards.previews, approval, message_id, fetched);
             match edit.await {
                 Ok(_) => {
                     cards.store.card_updated(approval.id, approval.state).await?;
