@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::{
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{home::HomeServer, previews::Previews, publish::CardWriter},
+    discord::{full_size::FullSizeLimit, home::HomeServer, previews::Previews, publish::CardWriter},
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::{PollRequest, Polls},
@@ -45,6 +45,8 @@ pub struct Bridge {
     pub routes: Arc<Routes>,
     /// Shutdown's signal and the work it waits for.
     pub lifecycle: Lifecycle,
+    /// Who asked for full-size links lately.
+    pub full_size: FullSizeLimit,
 }
 
 impl Bridge {
@@ -69,6 +71,7 @@ impl Bridge {
         let bridge = Self {
             routes,
             lifecycle: Lifecycle::default(),
+            full_size: FullSizeLimit::default(),
             store,
             metrics: scenario.metrics().clone(),
             scenario,
