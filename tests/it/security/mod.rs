@@ -3,6 +3,7 @@
 
 mod flood;
 mod home;
+mod inert;
 mod listener;
 mod logs;
 mod outsiders;
