@@ -16,7 +16,9 @@ fn post_of<'r>(requests: &'r [RecordedRequest], job: &str) -> Option<&'r Recorde
     requests.iter().find(|r| {
         r.method == "POST"
             && r.path.ends_with("/messages")
-            && r.body.as_ref().is_some_and(|b| b["embeds"][0]["footer"]["text"].as_str().unwrap_or_default().contains(job))
+            && r.body
+                .as_ref()
+                .is_some_and(|b| b["embeds"][0]["footer"]["text"].as_str().unwrap_or_default().contains(job))
     })
 }
 
@@ -59,7 +61,11 @@ async fn an_image_host_that_never_answers_holds_back_only_its_own_card() {
     }
     let reminder = requests
         .iter()
-        .find(|r| r.body.as_ref().is_some_and(|b| b["content"].as_str().unwrap_or_default().contains("Reminder 1 of")))
+        .find(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| b["content"].as_str().unwrap_or_default().contains("Reminder 1 of"))
+        })
         .expect("the reminder of the earlier card");
     assert!(reminder.seq < stuck_post, "the reminder did not wait for the stuck image");
     assert!(answered < stuck_post, "the click's answer did not wait for the stuck image");
