@@ -94,7 +94,6 @@ pub enum Synced {
 /// Brings the card of `approval` in line with its state: posts it when it has none yet, edits it
 /// when it no longer shows the state. An open card's missing previews are fetched first, before
 /// its turn (see [`fetch_previews`]).
-#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
     let fetched = fetch_previews(cards, approval).await;
     sync_card_with(cards, approval, fetched).await
@@ -109,6 +108,7 @@ pub async fn sync_card_now(cards: &CardWriter, approval: &Approval) -> Result<Sy
 /// The previews an open card of `approval` lacks, made within the card's time budget, outside
 /// its turn: a slow image holds neither the card's other writers (a decision) nor other cards.
 /// A decided card fetches nothing, so a decision's card never waits for a download.
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn fetch_previews(cards: &CardWriter, approval: &Approval) -> Fetched {
     if approval.state != ApprovalState::Pending || approval.card_deleted {
         return Fetched::default();
@@ -130,6 +130,7 @@ pub async fn fetch_previews(cards: &CardWriter, approval: &Approval) -> Fetched 
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
 /// newer one. Replicas sharing a database take turns as well, through a row in the store.
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card_with(
     cards: &CardWriter,
     approval: &Approval,
