@@ -34,8 +34,8 @@ enum Front {
     /// A gateway connection (the default), opened by the process holding the lease.
     Gateway(Client),
     /// Discord POSTs them to the interactions endpoint, served by every replica at once; the
-    /// listener until it is served.
-    Endpoint(Option<TcpListener>, Box<EndpointState>),
+    /// listener until it is served, and what one client may cost it.
+    Endpoint(Option<TcpListener>, Box<EndpointState>, ops::http::Limits),
 }
 
 /// A bridge ready to run.
@@ -86,7 +86,8 @@ impl App {
                     Bridge::new(store, scenario, http.clone(), &settings.discord, home);
                 let bridge = Arc::new(bridge);
                 let state = EndpointState::new(bridge.clone(), http, endpoint.public_key)?;
-                (bridge, Front::Endpoint(Some(listener), Box::new(state)), poll_requests)
+                let limits = discord::endpoint::limits(endpoint);
+                (bridge, Front::Endpoint(Some(listener), Box::new(state), limits), poll_requests)
             }
             _ => {
                 let slot = Arc::new(OnceLock::new());
@@ -114,8 +115,8 @@ impl App {
         })
     }
 
-    /// Measures reminders and deadlines on `clock` (unix milliseconds) instead of the system's
-    /// wall clock: tests move time forward with it.
+    /// Measures reminders and deadlines on `clock` (unix milliseconds) instead of the shared
+    /// clock (the database's, see [`crate::store::now_ms`]): tests move time forward with it.
     pub fn with_wall_clock(mut self, clock: WallClock) -> Self {
         self.wall_clock = clock;
         self
@@ -134,7 +135,7 @@ impl App {
     /// Where the interactions endpoint is served, when `INTERACTIONS_ADDR` is set.
     pub fn interactions_addr(&self) -> Option<SocketAddr> {
         match &self.front {
-            Front::Endpoint(listener, _) => listener.as_ref().and_then(|l| l.local_addr().ok()),
+            Front::Endpoint(listener, ..) => listener.as_ref().and_then(|l| l.local_addr().ok()),
             Front::Gateway(_) => None,
         }
     }
@@ -213,7 +214,7 @@ impl App {
                 Front::Gateway(client) => {
                     client.start().await.context("the Discord gateway connection failed")
                 }
-                Front::Endpoint(_, state) => {
+                Front::Endpoint(_, state, _) => {
                     // No gateway connection tells the holder to register: it does so on taking over.
                     discord::handler::register_commands(bridge, &state.http).await;
                     std::future::pending().await
@@ -256,15 +257,15 @@ impl App {
         &mut self,
     ) -> anyhow::Result<(watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>)> {
         let (stop, stopped) = watch::channel(false);
-        let Front::Endpoint(listener, state) = &mut self.front else { return Ok((stop, None)) };
+        let Front::Endpoint(listener, state, limits) = &mut self.front else { return Ok((stop, None)) };
         let Some(listener) = listener.take() else { return Ok((stop, None)) };
         self.bridge.routes.load().await.context("reading the routes")?;
         info!(addr = ?listener.local_addr().ok(), "serving the interactions endpoint");
-        // An interaction carries the message it was made on, with its embeds: far more than a probe.
-        let limits =
-            ops::http::Limits { max_request_bytes: 1 << 20, max_connections: 256, ..Default::default() };
+        let limits = limits.clone();
         let router = discord::endpoint::router((**state).clone());
-        Ok((stop, Some(tokio::spawn(ops::http::serve_with_limits(listener, router, limits, stopped)))))
+        let refusals = state.refusals.clone();
+        let server = ops::http::serve_with_limits(listener, router, limits, refusals, stopped);
+        Ok((stop, Some(tokio::spawn(server))))
     }
 
     /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that

@@ -7,7 +7,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{approvals::policy::Policy, scenario::DEFAULT_BASE_URL};
+use crate::{approvals::policy::Policy, ops::peers::TrustedProxies, scenario::DEFAULT_BASE_URL};
 use url::Url;
 
 pub use preview_hosts::{DEFAULT_PREVIEW_HOSTS, PreviewHosts};
@@ -136,6 +136,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "the application's public key (Developer Portal → General Information), which signs every interaction Discord POSTs",
     },
     SettingDoc {
+        name: "INTERACTIONS_IDLE_SECS",
+        meaning: "seconds a kept-alive connection to the interactions endpoint may wait for its next request (default 75); set it above your load balancer's idle timeout (AWS ALB 60, Google Cloud 600)",
+    },
+    SettingDoc {
+        name: "INTERACTIONS_TRUSTED_PROXIES",
+        meaning: "comma-separated addresses or networks of the load balancers in front of the interactions endpoint, e.g. 10.0.0.0/8, whose X-Forwarded-For names the client (default: none, each connection is its own client)",
+    },
+    SettingDoc {
         name: "LOG_FORMAT",
         meaning: "pretty (default) or json; RUST_LOG filters, e.g. info,approval_bridge=debug",
     },
@@ -148,8 +156,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// How to reach Scenario.
     pub scenario: ScenarioAccess,
-    /// sqlx connection string of the SQLite database.
-    pub database_url: String,
+    /// sqlx connection string of the database.
+    pub database_url: DatabaseUrl,
     /// Time between two polls of Scenario.
     pub poll_interval: Duration,
     /// How long the running bridge's hold on the database lasts without renewal.
@@ -164,6 +172,31 @@ pub struct Settings {
     pub log_format: LogFormat,
 }
 
+/// `DATABASE_URL`, which may hold a password: shown (`{}` and `{:?}`) with the password hidden;
+/// the whole URL only through `Deref`, for the driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::store::shown_url(&self.0))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", crate::store::shown_url(&self.0))
+    }
+}
+
 /// Discord's interactions endpoint: Discord POSTs every interaction there, signed, and no
 /// gateway connection is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +205,10 @@ pub struct InteractionsEndpoint {
     pub addr: SocketAddr,
     /// The application's Ed25519 public key, which verifies each POST.
     pub public_key: [u8; 32],
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
+    /// The load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The Discord side of the settings.
@@ -302,7 +339,7 @@ pub struct ScanSettings {
     /// Channel for every workflow without a route of its own.
     pub approval_channel_id: Option<NonZeroU64>,
     /// The database holding the routes, read if it exists.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
 }
 
 impl ScanSettings {
@@ -403,38 +440,6 @@ impl Reader<'_> {
         }
     }
 
-    fn interactions(&mut self) -> Option<InteractionsEndpoint> {
-        let addr = self.socket_addr("INTERACTIONS_ADDR");
-        let key = self.optional("DISCORD_PUBLIC_KEY");
-        match (addr, key) {
-            (Some(addr), Some(key)) => {
-                let public_key = parse_public_key(&key);
-                if public_key.is_none() {
-                    self.fail(
-                        "DISCORD_PUBLIC_KEY",
-                        "is not an Ed25519 public key: paste the 64 hexadecimal digits of Public Key (Developer Portal → General Information)",
-                    );
-                }
-                Some(InteractionsEndpoint { addr, public_key: public_key? })
-            }
-            (Some(_), None) => {
-                self.fail(
-                    "DISCORD_PUBLIC_KEY",
-                    "is missing: the interactions endpoint (INTERACTIONS_ADDR) verifies each request with it; set it to Public Key (Developer Portal → General Information)",
-                );
-                None
-            }
-            (None, Some(_)) if self.optional("INTERACTIONS_ADDR").is_none() => {
-                self.fail(
-                    "INTERACTIONS_ADDR",
-                    "is missing while DISCORD_PUBLIC_KEY is set: set the address to serve the interactions endpoint on, or unset the key to use the gateway",
-                );
-                None
-            }
-            _ => None,
-        }
-    }
-
     fn socket_addr(&mut self, name: &'static str) -> Option<SocketAddr> {
         let raw = self.optional(name)?;
         let addr = raw.parse().ok();
@@ -447,8 +452,9 @@ impl Reader<'_> {
         addr
     }
 
-    fn database_url(&mut self) -> String {
-        let url = self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    fn database_url(&mut self) -> DatabaseUrl {
+        let url =
+            DatabaseUrl(self.optional("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()));
         if !url.starts_with("sqlite:") && !crate::store::is_postgres(&url) {
             self.fail(
                 "DATABASE_URL",
@@ -524,19 +530,7 @@ impl Reader<'_> {
     }
 }
 
-/// The 32 bytes of a hex-encoded Ed25519 public key, if it is one.
-fn parse_public_key(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 || !hex.is_ascii() {
-        return None;
-    }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    serenity::interactions_endpoint::Verifier::try_new(key).ok()?;
-    Some(key)
-}
-
+mod endpoint;
 mod policy;
 mod preview_hosts;
 #[cfg(test)]

@@ -14,8 +14,11 @@
 //! the lease is: a claim made by a replica whose heartbeat stopped (expired, or its process known
 //! dead) is taken over by the watcher; a claim of a running replica never is.
 //!
-//! Lease times are wall-clock milliseconds, since they are compared across processes; how long
-//! the holder has gone without renewing is measured on the monotonic clock, which cannot jump.
+//! Lease times are read on the shared clock ([`crate::store::now_ms`]: the database's, carried
+//! forward on the monotonic clock), since they are compared across processes: a replica whose
+//! wall clock is wrong neither takes a live lease nor loses its own. Each heartbeat reads the
+//! database's clock again. How long the holder has gone without renewing is measured on the
+//! monotonic clock, which cannot jump.
 
 use std::time::Duration;
 
@@ -130,8 +133,10 @@ impl Lease {
         }
     }
 
-    /// Renews this replica's heartbeat once: `owner` is the name in its claim tokens.
+    /// Renews this replica's heartbeat once (`owner` is the name in its claim tokens), reading
+    /// the database's clock again first.
     pub async fn beat(&self, owner: &str) -> Result<(), StoreError> {
+        self.store.sync_clock().await?;
         let now = now_ms();
         self.store.beat(owner, &self.me, now, now.saturating_add(millis(self.ttl))).await
     }

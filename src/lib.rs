@@ -9,7 +9,8 @@
 //!   selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, quorum votes, watches (routes, their
-//!   policies), reviewers' choices on selection gates, the audit trails, the lease.
+//!   policies), reviewers' choices on selection gates, the audit trails, the lease, and the one
+//!   clock shared time is read on (the database's, carried on the monotonic clock).
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
@@ -27,7 +28,9 @@
 //!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
 //!   commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
-//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`) and the health probe.
+//! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), whose limits the interactions
+//!   endpoint shares (request deadline, per-address caps, trusted proxies, refusals counted),
+//!   and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.
 //! - [`app`]: wires the pieces together and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.

@@ -38,6 +38,15 @@ struct RequestLabels {
     status: String,
 }
 
+/// The labels of a request an HTTP listener refused.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    /// `interactions` or `ops`.
+    listener: &'static str,
+    /// One of [`crate::ops::refusals::Refusal`]'s names.
+    reason: &'static str,
+}
+
 /// The label of a decision's outcome.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -63,6 +72,7 @@ struct Inner {
     gate_wait: Histogram,
     click_to_put: HistogramFamily<OutcomeLabels>,
     open_gates: Gauge,
+    refusals: Family<RefusalLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -97,6 +107,7 @@ impl Metrics {
             gate_wait: Histogram::new(WAIT_BUCKETS),
             click_to_put: Family::new_with_constructor(request_histogram as fn() -> Histogram),
             open_gates: Gauge::default(),
+            refusals: Family::default(),
         };
         let r = &mut inner.registry;
         r.register("polls", "Passes of the watcher over Scenario's workflow runs", inner.polls.clone());
@@ -141,6 +152,11 @@ impl Metrics {
             "open_gates",
             "Gates waiting for a decision (pending or being decided)",
             inner.open_gates.clone(),
+        );
+        r.register(
+            "http_refusals",
+            "Requests an HTTP listener refused, by listener and reason: bad_signature, stale_timestamp, future_timestamp, too_big, too_slow, replay, busy",
+            inner.refusals.clone(),
         );
         // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
         for outcome in OUTCOMES {
@@ -198,6 +214,16 @@ impl Metrics {
         self.inner.click_to_put.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
+    /// Counts a request `listener` refused for `reason`.
+    pub fn http_refusal(&self, listener: &'static str, reason: &'static str) {
+        self.inner.refusals.get_or_create(&RefusalLabels { listener, reason }).inc();
+    }
+
+    /// How many requests `listener` refused for `reason` so far.
+    pub fn http_refusals(&self, listener: &'static str, reason: &'static str) -> u64 {
+        self.inner.refusals.get_or_create(&RefusalLabels { listener, reason }).get()
+    }
+
     /// Sets the number of gates waiting for a decision.
     pub fn set_open_gates(&self, count: i64) {
         self.inner.open_gates.set(count);
@@ -226,6 +252,7 @@ mod tests {
         let metrics = Metrics::new();
         metrics.poll(Some(1_700_000_000_000));
         metrics.scenario_request("GET /jobs", "200".into(), Duration::from_millis(30));
+        metrics.http_refusal("interactions", "replay");
         let text = metrics.render();
         for (name, kind) in [
             ("approval_bridge_polls", "counter"),
@@ -239,6 +266,7 @@ mod tests {
             ("approval_bridge_gate_wait_seconds", "histogram"),
             ("approval_bridge_click_to_put_seconds", "histogram"),
             ("approval_bridge_open_gates", "gauge"),
+            ("approval_bridge_http_refusals", "counter"),
         ] {
             assert!(text.contains(&format!("# TYPE {name} {kind}\n")), "{name} {kind} in\n{text}");
         }

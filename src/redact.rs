@@ -1,10 +1,12 @@
-//! Redaction of interaction tokens and webhook URLs in text that is logged or shown.
+//! Redaction of interaction tokens, webhook URLs and passwords in text that is logged or shown.
 //!
 //! An interaction token lets anyone answer as the bot for 15 minutes, and it travels in the URL
 //! path (`/interactions/{id}/{token}/callback`, `/webhooks/{app}/{token}/…`): serenity's and
 //! reqwest's errors carry that URL, serenity's spans carry the request, and a `{:?}` of an
-//! interaction carries its `token` field. Every log line goes through [`redact`] (the writer in
-//! [`crate::telemetry`]), and so does every error text shown to a person.
+//! interaction carries its `token` field. A database URL carries its password in the userinfo
+//! (`postgres://bridge:pw@db/…`) or as a `password=` parameter. Every log line goes through
+//! [`redact`] (the writer in [`crate::telemetry`]), and so does every error text shown to a
+//! person.
 
 use std::{borrow::Cow, fmt::Display};
 
@@ -19,9 +21,13 @@ pub fn redacted(value: &(impl Display + ?Sized)) -> String {
     redact(&value.to_string()).into_owned()
 }
 
-/// `text` with interaction and webhook tokens replaced by [`REDACTED`]: the token segment of
-/// `/interactions/{id}/{token}` and `/webhooks/{id}/{token}`, and the value of a `token` field
-/// (`token: "…"`, `"token":"…"`, also escaped inside JSON).
+/// Field names whose value is a secret.
+const SECRET_FIELDS: [&str; 2] = ["token", "password"];
+
+/// `text` with secrets replaced by [`REDACTED`]: the token segment of
+/// `/interactions/{id}/{token}` and `/webhooks/{id}/{token}`, the password of a URL's userinfo
+/// (`scheme://user:password@host`), and the value of a `token` or `password` field (`token:
+/// "…"`, `"token":"…"`, `password=…`, also escaped inside JSON).
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for prefix in TOKEN_PATHS {
@@ -34,12 +40,17 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             }
         }
     }
-    for (at, _) in text.match_indices("token") {
-        // A field named `token` exactly, not `has_token` or `tokens`.
-        let named = !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
-        if let Some(span) = field_value(text, at + "token".len()).filter(|_| named) {
-            spans.push(span);
+    for field in SECRET_FIELDS {
+        for (at, _) in text.match_indices(field) {
+            // A field named `token` exactly, not `has_token` or `tokens`.
+            let named = !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+            if let Some(span) = field_value(text, at + field.len()).filter(|_| named) {
+                spans.push(span);
+            }
         }
+    }
+    for (at, _) in text.match_indices("://") {
+        spans.extend(userinfo_password(text, at + "://".len()));
     }
     // Text redacted once (an error shown, then logged) comes out the same.
     spans.retain(|(start, end)| end > start && !text[*start..].starts_with(REDACTED));
@@ -65,6 +76,18 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 /// ASCII, so the cut is always on a character boundary.
 fn segment_len(text: &str) -> usize {
     text.find(|c: char| c.is_whitespace() || "/?#\"'\\)>,;&}]".contains(c)).unwrap_or(text.len())
+}
+
+/// The span of the password in the authority that starts at `start` (`user:password@host`), if
+/// it has one. The authority ends at the first `/`, `?`, `#`, quote or space; its userinfo at its
+/// last `@` (a password may hold an `@` of its own).
+fn userinfo_password(text: &str, start: usize) -> Option<(usize, usize)> {
+    let rest = &text[start..];
+    let authority =
+        &rest[..rest.find(|c: char| c.is_whitespace() || "/?#\"'\\>)]".contains(c)).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    let colon = userinfo.find(':')?;
+    Some((start + colon + 1, start + userinfo.len()))
 }
 
 /// The span of the value of a `token` field whose name ends at `after`: `token: "v"`,
@@ -127,6 +150,30 @@ mod tests {
             let out = redact(&text);
             assert!(!out.contains(TOKEN), "{text} -> {out}");
             assert!(out.contains(REDACTED), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_a_urls_userinfo_or_a_password_parameter_is_redacted() {
+        for (text, shown) in [
+            (
+                "opening postgres://bridge:s3cr%40t@db:5432/bridge failed",
+                "postgres://bridge:[redacted]@db:5432/bridge",
+            ),
+            ("url=\"postgresql://u:p@ss@db/x\"", "postgresql://u:[redacted]@db/x"),
+            (
+                "postgres://db/bridge?user=bridge&password=s3cret&sslmode=require",
+                "password=[redacted]&sslmode",
+            ),
+            ("{\"password\":\"s3cret\"}", "\"password\":\"[redacted]\""),
+        ] {
+            let out = redact(text);
+            assert!(!out.contains("s3cr") && !out.contains("ss@db"), "{text} -> {out}");
+            assert!(out.contains(shown), "{text} -> {out}");
+        }
+        for text in ["postgres://bridge@db/bridge", "https://discord.com/api", "sqlite://approval-bridge.db"]
+        {
+            assert!(matches!(redact(text), Cow::Borrowed(_)), "{text}");
         }
     }
 

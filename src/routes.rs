@@ -21,7 +21,7 @@ use serenity::all::{ChannelId, Permissions, RoleId};
 use crate::{
     approvals::{ids::WorkflowId, policy::Policy},
     config::DiscordSettings,
-    store::{NewWatch, Reviewer, Store, StoreError, Watch},
+    store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
 };
 
 /// Where the gates of one workflow go, and who decides them.
@@ -86,7 +86,8 @@ impl Routes {
     /// The review policy of the gates of `workflow_id`: its route's own, else the defaults.
     pub fn policy_for(&self, workflow_id: &WorkflowId) -> Policy {
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
-        routes.get(workflow_id).and_then(|w| w.policy).unwrap_or(self.default_policy)
+        let Some(route) = routes.get(workflow_id) else { return self.default_policy };
+        Policy { deadline_from: route.deadline_from, ..route.policy.unwrap_or(self.default_policy) }
     }
 
     /// Whether any policy (a route's, or the defaults) has reminders or a deadline.
@@ -125,11 +126,9 @@ impl Routes {
     }
 
     /// Reloads the routes when another process sharing the database changed one since they were
-    /// loaded; nothing to check on a database of one process.
+    /// loaded: a replica on PostgreSQL, or, on SQLite, a standby serving the interactions endpoint
+    /// beside the active bridge (one cheap read, on either engine).
     pub async fn refresh(&self) -> Result<(), StoreError> {
-        if !self.store.is_shared() {
-            return Ok(());
-        }
         if self.store.routes_version().await? != self.loaded.load(Ordering::SeqCst) {
             let _one_at_a_time = self.writes.lock().await;
             self.load().await?;
@@ -164,8 +163,10 @@ impl Routes {
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let _one_at_a_time = self.writes.lock().await;
-        let shown_as = policy.copied().unwrap_or(self.default_policy).to_string();
-        let saved = self.store.set_policy(workflow_id, policy, &shown_as, by).await?;
+        let (current, next) = (self.policy_for(workflow_id), policy.copied().unwrap_or(self.default_policy));
+        // A deadline set or shortened counts from now for the gates already waiting.
+        let from = if current.deadline_restarts(&next) { Some(now_ms()) } else { current.deadline_from };
+        let saved = self.store.set_policy(workflow_id, (policy, from), &next.to_string(), by).await?;
         self.load().await?;
         Ok(saved)
     }

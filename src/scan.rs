@@ -19,7 +19,7 @@ use crate::{
     config::ScanSettings,
     feed::{NON_TERMINAL, sweep_queries},
     scenario::{Job, JobStatus, Node, NodeStatus, NodeType, ScenarioClient, ScenarioError},
-    store::Store,
+    store::{Store, shown_url},
 };
 
 /// A gate the bridge would post a card for.
@@ -122,10 +122,13 @@ async fn read_routes(url: &str) -> (HashMap<WorkflowId, ChannelId>, String) {
     };
     match watches {
         Ok(watches) => {
-            let note = format!("{} route(s) read from {url}", watches.len());
+            let note = format!("{} route(s) read from {}", watches.len(), shown_url(url));
             (watches.into_iter().map(|w| (w.workflow_id, w.channel_id)).collect(), note)
         }
-        Err(err) => (HashMap::new(), format!("no routes read from {url} ({err}); APPROVAL_CHANNEL_ID only")),
+        Err(err) => (
+            HashMap::new(),
+            format!("no routes read from {} ({err}); APPROVAL_CHANNEL_ID only", shown_url(url)),
+        ),
     }
 }
 

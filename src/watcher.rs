@@ -68,8 +68,9 @@ pub enum PollError {
 /// Where the watcher reads the time that schedules full sweeps (tests move it by hand).
 pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
-/// Where the watcher reads the wall-clock time, unix milliseconds, that reminders and deadlines
-/// are measured in (tests move it forward). Sweeps keep to [`Clock`], which never jumps.
+/// Where the watcher reads the time, unix milliseconds, that reminders and deadlines are
+/// measured in: the shared clock ([`now_ms`], the database's), which tests move forward. Sweeps
+/// keep to [`Clock`], this process's own.
 pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The poller, with what it remembers between passes.
@@ -89,9 +90,8 @@ pub struct Watcher {
     recount: bool,
     /// The failures of the last pass, so that a lasting one is logged once, not every pass.
     last_failures: Vec<String>,
-    /// When this process first saw each claim no running decision holds, on a clock that never
-    /// jumps: a PUT such a claim had sent may still be in flight for a request timeout after.
-    orphans_seen: HashMap<ApprovalId, tokio::time::Instant>,
+    /// The claims no running decision holds that this process is finishing (each is logged once).
+    orphans_seen: HashSet<ApprovalId>,
 }
 
 impl Watcher {
@@ -106,7 +106,7 @@ impl Watcher {
             routes_version: 0,
             recount: true,
             last_failures: Vec::new(),
-            orphans_seen: HashMap::new(),
+            orphans_seen: HashSet::new(),
         }
     }
 
@@ -122,7 +122,7 @@ impl Watcher {
         self
     }
 
-    /// Reads the wall-clock time of reminders and deadlines from `clock` instead of the system's.
+    /// Reads the time of reminders and deadlines from `clock` instead of the shared clock.
     pub fn with_wall_clock(mut self, clock: WallClock) -> Self {
         self.wall_clock = clock;
         self
@@ -337,29 +337,24 @@ impl Watcher {
     /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
     /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
     /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
-    /// A claim whose PUT went out is sent again only a request timeout after this process first
-    /// saw it orphaned, so a PUT still in flight from before lands first.
+    /// A claim whose PUT went out is sent again only a request timeout after that PUT was
+    /// recorded as sent (on the shared clock, whichever replica sent it), so a PUT still in
+    /// flight lands first.
     async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
         let parts = self.parts.clone();
         let deciding = parts.store.deciding_approvals().await?;
-        self.orphans_seen.retain(|id, _| deciding.iter().any(|a| a.id == *id));
+        self.orphans_seen.retain(|id| deciding.iter().any(|a| a.id == *id));
+        let timeout = i64::try_from(parts.scenario.request_timeout().as_millis()).unwrap_or(i64::MAX);
         for claimed in deciding {
             if !self.is_orphan(&claimed).await? {
                 self.orphans_seen.remove(&claimed.id);
                 continue;
             }
-            let seen = match self.orphans_seen.get(&claimed.id) {
-                Some(seen) => *seen,
-                None => {
-                    info!(approval_id = claimed.id.get(), job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
-                    *self.orphans_seen.entry(claimed.id).or_insert_with(tokio::time::Instant::now)
-                }
-            };
-            let resend = if seen.elapsed() >= parts.scenario.request_timeout() {
-                Resend::Allowed
-            } else {
-                Resend::NotYet
-            };
+            if self.orphans_seen.insert(claimed.id) {
+                info!(approval_id = claimed.id.get(), job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
+            }
+            let in_flight = claimed.decision_sent_at.is_some_and(|at| now_ms().saturating_sub(at) < timeout);
+            let resend = if in_flight { Resend::NotYet } else { Resend::Allowed };
             let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
             let resumed = decisions::resume(store, scenario, claims, &claimed, resend).await?;
             if let Some(outcome) = resumed {
@@ -543,7 +538,8 @@ impl Seen {
     }
 }
 
-/// Brings the cards of one channel up to date; stops at a database error.
+/// Brings the cards of one channel up to date; stops at a database error, and at a card Discord
+/// refuses for want of a permission in the channel.
 ///
 /// The previews of several cards are fetched at once, and each card is written as soon as its
 /// previews are ready, one write at a time: a card whose image is slow is written when its time
@@ -559,7 +555,7 @@ async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<P
             })
             .buffer_unordered(FETCHING_AHEAD);
         while let Some(card) = cards.next().await {
-            // Fails only once the writing below stopped at a database error.
+            // Fails only once the writing below stopped (a database error, a missing permission).
             if ready.send(card).await.is_err() {
                 break;
             }
@@ -573,6 +569,12 @@ async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<P
                 Ok(Synced::Updated) => report.cards_updated += 1,
                 Ok(Synced::Deleted | Synced::Unchanged) => {}
                 Err(CardError::Store(err)) => return Err(err),
+                // Every card of the channel would be refused the same: they wait for the next
+                // pass, named once (the failures are logged when they change, not every pass).
+                Err(CardError::NoPermission { line, .. }) => {
+                    report.failures.push(format!("cards wait: {line}"));
+                    break;
+                }
                 Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
             }
         }

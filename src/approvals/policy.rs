@@ -2,8 +2,8 @@
 //! reminded, and what happens when its deadline passes. Pure: the watcher asks [`Policy::due`]
 //! what a gate needs now, and cards show a [`Progress`].
 //!
-//! Times are wall-clock unix milliseconds, as the store keeps them: a deadline counts from the
-//! moment the bridge first saw the gate. What fell due while the bridge was down is due once:
+//! Times are unix milliseconds on the shared clock (the database's), as the store keeps them: a
+//! deadline counts from the moment the bridge first saw the gate. What fell due while the bridge was down is due once:
 //! the next reminder counts from the last one sent, not from the missed ones.
 
 use std::{fmt, time::Duration};
@@ -75,6 +75,9 @@ pub struct Policy {
     pub deadline: Option<Duration>,
     /// What happens at the deadline.
     pub on_deadline: OnDeadline,
+    /// For the gates already waiting when the deadline was set or shortened: the moment it
+    /// counts from (the change); `None`: from when each gate was seen.
+    pub deadline_from: Option<i64>,
 }
 
 impl Default for Policy {
@@ -86,6 +89,7 @@ impl Default for Policy {
             max_reminders: DEFAULT_REMINDERS,
             deadline: None,
             on_deadline: OnDeadline::Nothing,
+            deadline_from: None,
         }
     }
 }
@@ -117,9 +121,17 @@ pub enum Due {
 }
 
 impl Policy {
-    /// When the deadline of a gate seen at `found_at` falls, if it has one.
+    /// When the deadline of a gate seen at `found_at` falls, if it has one: counted from when
+    /// the gate was seen, or from the change that set or shortened the deadline, if later.
     pub fn deadline_at(&self, found_at: i64) -> Option<i64> {
-        self.deadline.map(|d| found_at.saturating_add(millis(d)))
+        let from = found_at.max(self.deadline_from.unwrap_or(found_at));
+        self.deadline.map(|d| from.saturating_add(millis(d)))
+    }
+
+    /// Whether going from this policy to `next` sets or shortens the deadline: then, for the
+    /// gates already waiting, it counts from the change, so no change decides a gate at once.
+    pub fn deadline_restarts(&self, next: &Policy) -> bool {
+        next.deadline.is_some_and(|new| self.deadline.is_none_or(|old| new < old))
     }
 
     /// What a pending gate needs at `now`. The deadline comes first; a gate marked overdue gets
@@ -250,6 +262,7 @@ mod tests {
             max_reminders: 2,
             deadline: deadline.map(|m| Duration::from_secs(m * 60)),
             on_deadline,
+            deadline_from: None,
         }
     }
 
@@ -291,6 +304,27 @@ mod tests {
         let p = policy(Some(10), Some(30), OnDeadline::Nothing);
         let overdue = GateClock { overdue_at: Some(30 * MIN), ..gate };
         assert_eq!(p.due(&overdue, 90 * MIN), Due::Nothing, "pinged once, then quiet");
+    }
+
+    #[test]
+    fn a_deadline_set_or_shortened_counts_from_the_change_for_waiting_gates() {
+        let (none, long, short) = (
+            policy(None, None, OnDeadline::Approve),
+            policy(None, Some(60), OnDeadline::Approve),
+            policy(None, Some(1), OnDeadline::Approve),
+        );
+        assert!(none.deadline_restarts(&short), "set");
+        assert!(long.deadline_restarts(&short), "shortened");
+        assert!(!short.deadline_restarts(&long), "lengthened: still from when the gate was seen");
+        assert!(!long.deadline_restarts(&long) && !long.deadline_restarts(&none));
+        // A gate seen at 0, the one-minute deadline set at 100 minutes: due at 101, not at once.
+        let changed = Policy { deadline_from: Some(100 * MIN), ..short };
+        let gate = GateClock { found_at: 0, ..GateClock::default() };
+        assert_eq!(changed.due(&gate, 100 * MIN), Due::Nothing);
+        assert_eq!(changed.due(&gate, 101 * MIN), Due::Decide(Decision::Approve));
+        // A gate seen after the change counts from when it was seen.
+        let later = GateClock { found_at: 200 * MIN, ..gate };
+        assert_eq!(changed.deadline_at(later.found_at), Some(201 * MIN));
     }
 
     #[test]

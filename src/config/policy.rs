@@ -49,6 +49,7 @@ impl Reader<'_> {
             max_reminders,
             deadline: self.duration("DEADLINE"),
             on_deadline,
+            deadline_from: None,
         }
     }
 

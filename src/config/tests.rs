@@ -23,7 +23,7 @@ fn errors_of(vars: &HashMap<&'static str, String>) -> Vec<SettingError> {
 fn the_three_required_settings_and_a_home_server_are_enough_and_defaults_apply() {
     let settings = read(&minimal()).unwrap();
     assert_eq!(settings.scenario.base_url.as_str(), DEFAULT_BASE_URL);
-    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(&*settings.database_url, DEFAULT_DATABASE_URL);
     assert_eq!(settings.poll_interval, Duration::from_secs(5));
     assert_eq!(settings.full_sweep, Duration::from_secs(600));
     assert_eq!(settings.log_format, LogFormat::Pretty);
@@ -132,7 +132,7 @@ fn the_scan_needs_only_the_scenario_settings() {
     ]);
     let settings = ScanSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
     assert_eq!(settings.approval_channel_id.map(NonZeroU64::get), Some(42));
-    assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(&*settings.database_url, DEFAULT_DATABASE_URL);
 
     let err = ScanSettings::from_lookup(|_| None).unwrap_err();
     let names: Vec<_> = err.0.iter().map(|e| e.name).collect();
@@ -185,6 +185,55 @@ fn the_card_upload_budget_defaults_to_ten_mib_and_is_read_in_whole_mib_within_bo
         assert_eq!(errors.len(), 1, "{bad}");
         assert_eq!(errors[0].name, "CARD_UPLOAD_BUDGET_MIB");
         assert!(errors[0].problem.contains("from 1 to 100"), "{}", errors[0].problem);
+    }
+}
+
+#[test]
+fn the_endpoints_idle_timeout_and_trusted_proxies_are_read_and_each_bad_one_reported() {
+    let mut vars = minimal();
+    vars.insert("INTERACTIONS_ADDR", "127.0.0.1:8443".into());
+    let endpoint = |vars: &HashMap<&'static str, String>| read(vars).map(|s| s.interactions);
+    let key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    vars.insert("DISCORD_PUBLIC_KEY", key.into());
+    let defaults = endpoint(&vars).unwrap().expect("the endpoint is on");
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(75));
+    assert!(defaults.trusted_proxies.is_empty());
+
+    vars.insert("INTERACTIONS_IDLE_SECS", "620".into());
+    vars.insert("INTERACTIONS_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7".into());
+    let set = endpoint(&vars).unwrap().unwrap();
+    assert_eq!(set.idle_timeout, Duration::from_secs(620));
+    assert!(set.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+
+    vars.insert("INTERACTIONS_IDLE_SECS", "0".into());
+    vars.insert("INTERACTIONS_TRUSTED_PROXIES", "10.0.0.0/8, lb.internal".into());
+    vars.insert("LOG_FORMAT", "xml".into());
+    let errors = errors_of(&vars);
+    let names: Vec<_> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["INTERACTIONS_IDLE_SECS", "INTERACTIONS_TRUSTED_PROXIES", "LOG_FORMAT"]);
+    assert!(errors[1].problem.contains("\"lb.internal\""), "{}", errors[1].problem);
+}
+
+#[test]
+fn a_database_password_shows_in_neither_debug_nor_a_wrong_scheme_error() {
+    for url in [
+        "postgres://bridge:hunter2@db:5432/bridge",
+        "postgres://bridge@db/bridge?sslmode=require&password=hunter2",
+    ] {
+        let mut vars = minimal();
+        vars.insert("DATABASE_URL", url.into());
+        let settings = read(&vars).unwrap();
+        assert_eq!(&*settings.database_url, url, "the driver gets the whole URL");
+        for shown in [format!("{settings:?}"), settings.database_url.to_string()] {
+            assert!(!shown.contains("hunter2") && shown.contains("[redacted]"), "{shown}");
+        }
+        let scan = ScanSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+        assert!(!format!("{scan:?}").contains("hunter2"));
+
+        vars.insert("DATABASE_URL", url.replace("postgres", "mysql"));
+        let error = read(&vars).unwrap_err().to_string();
+        assert!(error.starts_with("DATABASE_URL must be a SQLite or PostgreSQL URL"), "{error}");
+        assert!(!error.contains("hunter2") && error.contains("mysql://bridge"), "{error}");
     }
 }
 

@@ -25,7 +25,7 @@ use std::future::Future;
 use tracing::{info, instrument, warn};
 
 pub use claims::{HeldClaim, LiveClaims, owner_of};
-pub use quorum::{Approved, approve};
+pub use quorum::{Approved, Electorate, approve, counting};
 
 use crate::{
     approvals::{
@@ -214,7 +214,7 @@ pub async fn resume(
     };
     let outcome = match scenario.read_run(&claimed.job_id).await {
         Ok(job) if gate_state(&job, &claimed.node_id) == GateState::AwaitingDecision => {
-            if claimed.decision_sent && resend == Resend::NotYet {
+            if claimed.decision_sent_at.is_some() && resend == Resend::NotYet {
                 info!(
                     "the gate still waits, and the decision's PUT may still be on its way; checked again later"
                 );

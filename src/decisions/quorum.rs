@@ -3,6 +3,8 @@
 //! arrive together, both see the count reached and both claim: the claim's compare-and-swap
 //! lets one through, so Scenario gets one PUT.
 
+use std::future::Future;
+
 use tracing::{info, instrument};
 
 use super::{Gates, LiveClaims, Outcome, decide, reload};
@@ -10,6 +12,32 @@ use crate::{
     approvals::{policy::Policy, state::Decision},
     store::{Approval, Reviewer, Store, StoreError, Vote},
 };
+
+/// Who may still decide a gate. An approval is recorded when it is cast, but it counts only
+/// while its reviewer may still decide the gate: one whose role was taken away, or who holds only
+/// the old role after the route's reviewer role changed, counts no more.
+pub trait Electorate: Sync {
+    /// Of `voters`, the reviewers who approved `approval`, those who may decide it now, in order.
+    fn still_deciding(
+        &self,
+        approval: &Approval,
+        voters: Vec<Reviewer>,
+    ) -> impl Future<Output = Vec<Reviewer>> + Send;
+}
+
+/// The approvals of `approval` that count now: those of `voters` who may still decide it.
+/// `checked` (a reviewer whose click was checked a moment ago) is not asked about again.
+pub async fn counting(
+    electorate: &impl Electorate,
+    approval: &Approval,
+    voters: Vec<Reviewer>,
+    checked: Option<&Reviewer>,
+) -> Vec<Reviewer> {
+    let is_checked = |voter: &Reviewer| checked.is_some_and(|c| c.id == voter.id);
+    let others = voters.iter().filter(|v| !is_checked(v)).cloned().collect();
+    let still = electorate.still_deciding(approval, others).await;
+    voters.into_iter().filter(|v| is_checked(v) || still.iter().any(|s| s.id == v.id)).collect()
+}
 
 /// How a reviewer's approval under a policy ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,13 +53,13 @@ pub enum Approved {
 }
 
 /// Counts `reviewer`'s approval of `approval` under `policy`, and sends the approval once the
-/// count is reached. An approval already counted is not counted again, but it still sends the
+/// count is reached, counting only the approvals of reviewers who may still decide
+/// (`electorate`). An approval already counted is not counted again, but it still sends the
 /// decision when the count stands reached (after a decision that failed and gave the gate back).
 #[instrument(skip_all, fields(approval_id = approval.id.get(), reviewer = reviewer.id.get(), required = policy.approvals_required))]
 pub async fn approve(
-    store: &Store,
-    scenario: &impl Gates,
-    claims: &LiveClaims,
+    (store, scenario, claims): (&Store, &impl Gates, &LiveClaims),
+    electorate: &impl Electorate,
     approval: &Approval,
     reviewer: &Reviewer,
     policy: &Policy,
@@ -45,6 +73,7 @@ pub async fn approve(
         Vote::Again(approvers) => (approvers, true),
         Vote::Closed => return Ok(Approved::Closed(reload(store, approval).await?)),
     };
+    let approvers = counting(electorate, approval, approvers, Some(reviewer)).await;
     if !policy.reached(approvers.len()) {
         info!(approvals = approvers.len(), again, "approval counted; the quorum is not reached yet");
         return Ok(if again { Approved::Again(approvers) } else { Approved::Counted(approvers) });

@@ -401,14 +401,51 @@ fn two_approvals() -> Policy {
     Policy { approvals_required: 2, ..Policy::default() }
 }
 
+/// Every reviewer may still decide.
+struct Everyone;
+
+impl Electorate for Everyone {
+    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<Reviewer> {
+        voters
+    }
+}
+
+/// Only these reviewers may still decide (the others lost the role).
+struct Only(Vec<Reviewer>);
+
+impl Electorate for Only {
+    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<Reviewer> {
+        voters.into_iter().filter(|v| self.0.contains(v)).collect()
+    }
+}
+
+on_both_engines! {
+    async fn an_approval_whose_reviewer_may_no_longer_decide_does_not_count() {
+        let (store, approval, _dir) = one_gate().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let parts = (&store, &scenario, &claims);
+        let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
+        approve(parts, &Everyone, &approval, &ana, &policy).await.unwrap();
+        // Ana's role is taken away: Ben's approval is the only one that counts.
+        let second = approve(parts, &Only(vec![ben.clone()]), &approval, &ben, &policy).await.unwrap();
+        assert_eq!(second, Approved::Counted(vec![ben.clone()]));
+        assert!(scenario.sent().is_empty(), "no quorum, no PUT");
+        // Ana gets the role back: her approval counts again, and Ben's click reaches the count.
+        let again = approve(parts, &Everyone, &approval, &ben, &policy).await.unwrap();
+        assert!(matches!(again, Approved::Decided(Outcome::Decided(_))), "{again:?}");
+        assert_eq!(scenario.sent(), [Decision::Approve]);
+    }
+}
+
 on_both_engines! {
     async fn under_a_quorum_a_first_approval_is_counted_and_sends_nothing() {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let first = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let first = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
         assert_eq!(first, Approved::Counted(vec![reviewer(1)]));
-        let again = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let again = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
         assert_eq!(again, Approved::Again(vec![reviewer(1)]), "the same reviewer counts once");
         assert!(scenario.sent().is_empty());
         assert_eq!(store.approval(approval.id).await.unwrap().unwrap().state, ApprovalState::Pending);
@@ -420,9 +457,9 @@ on_both_engines! {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
-        approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
         let second =
-            approve(&store, &scenario, &claims, &approval, &reviewer(2), &two_approvals()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(2), &two_approvals()).await.unwrap();
         let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
         assert_eq!(decided.decided_by, Some(reviewer(2)));
         assert_eq!(scenario.sent(), [Decision::Approve]);
@@ -466,8 +503,8 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
         let (a, b) = tokio::join!(
-            approve(&store, &scenario, &claims, &approval, &ana, &policy),
-            approve(&store, &scenario, &claims, &approval, &ben, &policy),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ana, &policy),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ben, &policy),
         );
         let outcomes = [a.unwrap(), b.unwrap()];
         assert_eq!(scenario.sent(), [Decision::Approve], "one PUT: {outcomes:?}");
@@ -488,7 +525,7 @@ on_both_engines! {
         store.settle(approval.id, ApprovalState::Pending, ApprovalState::RunEnded, "canceled").await.unwrap();
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let late = approve(&store, &scenario, &claims, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let late = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
         assert!(matches!(late, Approved::Closed(ref a) if a.state == ApprovalState::RunEnded), "{late:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty());
     }
@@ -500,7 +537,7 @@ on_both_engines! {
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
         let outcome =
-            approve(&store, &scenario, &claims, &approval, &reviewer(1), &Policy::default()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &Policy::default()).await.unwrap();
         assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
     }

@@ -9,8 +9,9 @@ use serenity::{
 use tracing::{info, warn};
 
 use super::{
+    api_error::is_refusal,
     cards,
-    previews::{CardPreviews, Fetched, Previews},
+    previews::{CardPreviews, Fetched, NotShown, Previews},
 };
 use crate::store::Approval;
 
@@ -59,8 +60,10 @@ pub async fn edit_card(
     send_or_shrink(card, edit).await
 }
 
-/// Sends `card`; when Discord refuses its uploads as too large (a server whose limit is below
-/// the budget), sends it again without them, so the card is written all the same.
+/// Sends `card`; when Discord refuses its uploads, as too large (a server whose limit is below
+/// the budget) or for want of Attach Files in the channel, sends it again without them, so the
+/// card is written all the same. A refusal of the message itself (no Send Messages) is left to
+/// the caller.
 async fn send_or_shrink<F, Fut>(card: CardPreviews, send: F) -> serenity::Result<Message>
 where
     F: Fn(CardPreviews) -> Fut,
@@ -70,11 +73,16 @@ where
         return send(card).await;
     }
     // Made before `send` consumes the files.
-    let fallback = card.without_uploads();
+    let (too_large, refused) =
+        (card.without_uploads(NotShown::OverDiscordLimit), card.without_uploads(NotShown::AttachFilesDenied));
     match send(card).await {
         Err(err) if is_too_large(&err) => {
             warn!(error = %err, "Discord refused the previews as too large; the card is sent without them");
-            send(fallback).await
+            send(too_large).await
+        }
+        Err(err) if is_refusal(&err) => {
+            warn!(error = %err, "Discord refused the previews (Attach Files?); the card is sent without them");
+            send(refused).await
         }
         other => other,
     }

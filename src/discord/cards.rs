@@ -15,7 +15,7 @@ use serenity::all::{
 use super::{
     custom_id::{CardAction, CardCustomId},
     inert, limits,
-    previews::{AssetView, plan::may_be_image},
+    previews::{AssetView, NotShown, plan::may_be_image},
 };
 use crate::{
     approvals::{
@@ -87,6 +87,7 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
     let footer = budget.take(&footer, limits::FOOTER);
     let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
+    let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
     let tally = approval.progress.tally().and_then(|text| budget.field("Approvals", &text));
     let no_assets = if snapshot.assets.is_empty() {
         budget.field("Assets", "The nodes before this gate made no asset to show.")
@@ -103,6 +104,9 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = decision {
+        main = main.field(name, value, false);
+    }
+    if let Some((name, value)) = no_files {
         main = main.field(name, value, false);
     }
     const MORE_ASSETS: &str = "More assets";
@@ -216,6 +220,8 @@ fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&
             None => label,
         };
         match why {
+            // Said once for the whole card, by `previews_note`.
+            Some(NotShown::AttachFilesDenied) => {}
             Some(why) => line.push_str(&format!(" ({})", why.on_card())),
             None if url.is_none() => line.push_str(" (no usable link)"),
             None => {}
@@ -223,6 +229,14 @@ fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&
         links.push(line);
     }
     (attached, links)
+}
+
+/// The card's one line about previews Discord refused for want of Attach Files, if it did.
+fn previews_note(views: &[AssetView]) -> Option<&'static str> {
+    let refused = |v: &AssetView| matches!(v, AssetView::NotShown { why: NotShown::AttachFilesDenied, .. });
+    views.iter().any(refused).then_some(
+        "Not shown: approval-bridge may not attach files in this channel. Grant its role Attach Files here (server or channel settings) and the previews appear at the next update.",
+    )
 }
 
 /// What a card calls each asset: images numbered among images ("Image 3"), other kinds among

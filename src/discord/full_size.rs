@@ -15,10 +15,11 @@ use serenity::all::{ComponentInteraction, CreateEmbed, EditInteractionResponse, 
 use tracing::{info, warn};
 
 use super::{
-    cards, inert, limits,
+    cards,
+    click::{Click, check},
+    inert, limits,
     previews::link,
     reply::{Answerable, Handled, refuse},
-    review::{Click, check},
 };
 use crate::{
     approvals::{ids::AssetId, review::ShownAsset},

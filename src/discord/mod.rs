@@ -2,12 +2,15 @@
 //! commands and the dispatch of interactions, from the gateway or from Discord's POSTs to the
 //! interactions endpoint.
 
+pub mod api_error;
 pub mod attach;
 pub mod bridge;
 pub mod cards;
+mod click;
 pub mod client;
 pub mod commands;
 pub mod custom_id;
+pub mod electorate;
 pub mod endpoint;
 pub mod full_size;
 pub mod handler;
@@ -15,6 +18,7 @@ pub mod home;
 pub mod inert;
 pub mod limits;
 mod outsiders;
+pub mod permissions;
 mod picking;
 pub mod previews;
 pub mod publish;

@@ -8,9 +8,9 @@ use serenity::all::{
 use tracing::{debug, info};
 
 use super::{
+    click::reviewer,
     commands,
     reply::{Answerable, respond},
-    review::reviewer,
 };
 use crate::{discord::bridge::Bridge, store::Refusal};
 

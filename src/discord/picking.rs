@@ -7,8 +7,8 @@ use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Http};
 
 use super::{
     cards::selection::MENU_OPTIONS,
+    click::{Click, check, reviewer, settled, tell, words},
     reply::{Answerable, Handled, refuse},
-    review::{Click, check, reviewer, settled, tell, words},
 };
 use crate::{
     approvals::{

@@ -7,20 +7,24 @@ use std::{
 };
 
 use serenity::{
-    all::{ActionRowComponent, ButtonKind, GetMessages, Message, MessageId},
+    all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId},
     http::Http,
 };
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
+    api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
+    electorate::Members,
     home::HomeServer,
+    permissions::BotMember,
     previews::{Fetched, Previews},
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
+    decisions::counting,
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
@@ -31,10 +35,6 @@ use crate::{
 /// `enforce_nonce`). Discord documents "a few minutes" without a number; past this, the
 /// channel is searched for the card before posting again.
 pub const NONCE_TRUST: Duration = Duration::from_secs(120);
-
-/// Discord's JSON error codes the bridge acts on, <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
-const UNKNOWN_CHANNEL: isize = 10003;
-const UNKNOWN_MESSAGE: isize = 10008;
 
 /// What writing cards takes, built once and shared by the watcher and the handlers: card
 /// writing depends on these alone, not on the rest of the bridge.
@@ -68,6 +68,12 @@ impl CardWriter {
     /// What cards' previews and links may come from.
     pub fn previews(&self) -> &Previews {
         &self.previews
+    }
+
+    /// Who may still decide gates, asked of the same Discord under the same routes: whose
+    /// approvals count.
+    pub fn electorate(&self) -> Members {
+        Members::new(self.discord.clone(), self.home.clone(), self.routes.clone())
     }
 
     /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under
@@ -129,7 +135,11 @@ pub async fn fetch_previews(cards: &CardWriter, approval: &Approval) -> Fetched 
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
 /// the row as it stands once its turn comes, so a render of an older row never lands after a
-/// newer one. Replicas sharing a database take turns as well, through a row in the store.
+/// newer one. Replicas sharing a database take turns as well, through a row in the store, renewed
+/// while the write lasts (a write waiting on slow previews or a slow Discord keeps its turn).
+/// Should a turn still be lost mid-write (the database unreachable for longer than a turn), the
+/// write is fenced by its number (`Store::card_updated`): of two writes that raced, neither
+/// counts as current, and the next pass writes the card again from the row.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
 pub async fn sync_card_with(
     cards: &CardWriter,
@@ -144,16 +154,20 @@ pub async fn sync_card_with(
         warn!("another replica kept writing this card; it is brought up to date later");
         return Ok(Synced::Unchanged);
     }
-    let written = match cards.store.approval(approval.id).await {
-        Ok(Some(mut current)) => match progress(cards, &current).await {
-            Ok(progress) => {
-                current.progress = progress;
-                write_card(cards, &current, fetched).await
-            }
-            Err(err) => Err(err.into()),
-        },
-        Ok(None) => Ok(Synced::Unchanged),
-        Err(err) => Err(err.into()),
+    let write = async {
+        let Some((mut current, write)) = cards.store.begin_card_write(approval.id).await? else {
+            return Ok(Synced::Unchanged);
+        };
+        current.progress = progress(cards, &current).await?;
+        write_card(cards, &current, write, fetched).await
+    };
+    let written = if shared {
+        tokio::select! {
+            written = write => written,
+            never = keep_shared_turn(cards, approval.id.get()) => match never {},
+        }
+    } else {
+        write.await
     };
     if shared {
         cards.store.end_card_turn(approval.id.get(), &cards.replica).await?;
@@ -173,8 +187,9 @@ async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError
     let mut dead = None;
     loop {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX));
-        let Some(holder) = cards.store.take_card_turn(id, owner, now, until, dead.as_deref()).await? else {
+        let Some(holder) =
+            cards.store.take_card_turn(id, owner, now, turn_ends(now), dead.as_deref()).await?
+        else {
             return Ok(true);
         };
         if waited.elapsed() >= SHARED_TURN {
@@ -190,13 +205,36 @@ async fn take_shared_turn(cards: &CardWriter, id: i64) -> Result<bool, CardError
     }
 }
 
+/// Renews this replica's turn on the card of approval `id` every third of [`SHARED_TURN`], for
+/// as long as its write lasts (the caller drops this when the write ends).
+async fn keep_shared_turn(cards: &CardWriter, id: i64) -> std::convert::Infallible {
+    loop {
+        tokio::time::sleep(SHARED_TURN / 3).await;
+        let now = now_ms();
+        match cards.store.take_card_turn(id, &cards.replica, now, turn_ends(now), None).await {
+            Ok(None) => {}
+            Ok(Some(holder)) => {
+                warn!(%holder, "this replica's turn on the card was taken; its write is fenced")
+            }
+            Err(err) => warn!(error = %err, "the turn on the card could not be renewed; its write is fenced"),
+        }
+    }
+}
+
+/// When a turn taken or renewed at `now` ends.
+fn turn_ends(now: i64) -> i64 {
+    now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// What the card of `approval` shows of its route's review policy, as it applies now.
 async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
     let policy = cards.routes.policy_for(&approval.workflow_id);
     let approved_by = if policy.reached(1) {
         Vec::new()
     } else {
-        cards.store.voters(approval.id).await?.into_iter().map(|r| r.id.get()).collect()
+        let voters = cards.store.voters(approval.id).await?;
+        let counting = counting(&cards.electorate(), approval, voters, None).await;
+        counting.into_iter().map(|r| r.id.get()).collect()
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
@@ -209,7 +247,14 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     })
 }
 
-async fn write_card(cards: &CardWriter, approval: &Approval, fetched: Fetched) -> Result<Synced, CardError> {
+/// Writes the card of `approval` as write number `write` (see [`sync_card_with`]), with the
+/// previews `fetched` for it.
+async fn write_card(
+    cards: &CardWriter,
+    approval: &Approval,
+    write: i64,
+    fetched: Fetched,
+) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
@@ -230,7 +275,11 @@ async fn write_card(cards: &CardWriter, approval: &Approval, fetched: Fetched) -
                 return Err(CardError::OutsideHome(stranger));
             }
             cards.store.card_attempted(approval.id).await?;
-            let message = post_card(&cards.discord, &cards.previews, approval, fetched).await?;
+            let posted = post_card(&cards.discord, &cards.previews, approval, fetched).await;
+            let message = match posted {
+                Ok(message) => message,
+                Err(err) => return Err(refused(cards, channel, err).await),
+            };
             cards.store.card_posted(approval.id, message.id, approval.state).await?;
             cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
@@ -240,7 +289,7 @@ async fn write_card(cards: &CardWriter, approval: &Approval, fetched: Fetched) -
             let edit = edit_card(&cards.discord, &cards.previews, approval, message_id, fetched);
             match edit.await {
                 Ok(_) => {
-                    cards.store.card_updated(approval.id, approval.state).await?;
+                    cards.store.card_updated(approval.id, approval.state, write).await?;
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
@@ -248,9 +297,28 @@ async fn write_card(cards: &CardWriter, approval: &Approval, fetched: Fetched) -
                     cards.store.card_deleted(approval.id).await?;
                     Ok(Synced::Deleted)
                 }
-                Err(err) => Err(err.into()),
+                Err(err) => Err(refused(cards, approval.channel_id, err).await),
             }
         }
+    }
+}
+
+/// The error of a card Discord refused in `channel`: when for want of a permission, which one,
+/// asked of Discord (so an admin reads what to grant, not "Missing Permissions").
+async fn refused(cards: &CardWriter, channel: ChannelId, err: serenity::Error) -> CardError {
+    if !is_refusal(&err) {
+        return err.into();
+    }
+    let lacking = match BotMember::load(&cards.discord, cards.home.id()).await {
+        Ok(bot) => match bot.lacking_in(&cards.discord, channel).await {
+            Ok(lacking) => lacking.required_line(&format!("<#{channel}>"), bot.role_name()),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    match lacking {
+        Some(line) => CardError::NoPermission { channel, line },
+        None => err.into(),
     }
 }
 
@@ -316,16 +384,6 @@ fn is_gone(err: &serenity::Error) -> bool {
     discord_error_code(err).is_some_and(|code| code == UNKNOWN_MESSAGE || code == UNKNOWN_CHANNEL)
 }
 
-/// The JSON error code of a Discord API error, if the error is one.
-pub fn discord_error_code(err: &serenity::Error) -> Option<isize> {
-    match err {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
-            Some(response.error.code)
-        }
-        _ => None,
-    }
-}
-
 /// A card could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
@@ -335,6 +393,14 @@ pub enum CardError {
     /// The outcome could not be stored.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Discord refused the card for want of a permission in its channel; the gate waits.
+    #[error("{line}")]
+    NoPermission {
+        /// The channel.
+        channel: ChannelId,
+        /// What is missing and what to do, for an admin.
+        line: String,
+    },
     /// The card's route names a channel or role of another server; nothing was posted.
     #[error("not posted: the route's {0}; route the workflow again with /approvals watch")]
     OutsideHome(String),

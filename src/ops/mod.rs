@@ -3,4 +3,7 @@
 
 pub mod health;
 pub mod http;
+pub mod pace;
+pub mod peers;
 pub mod probe;
+pub mod refusals;

@@ -54,8 +54,9 @@ pub struct Approval {
     pub reason: Option<String>,
     /// The claim a decision runs under, while the row is `deciding`.
     pub claim_token: Option<ClaimToken>,
-    /// Whether the claim's PUT was (or was about to be) sent.
-    pub decision_sent: bool,
+    /// When the claim's PUT was recorded as (about to be) sent, on the shared clock; `None`
+    /// while it was not.
+    pub decision_sent_at: Option<i64>,
     /// What the card shows of the route's review policy (the tally, the deadline): filled in by
     /// the card writer, which knows the route; empty as read from the store.
     pub progress: Progress,
@@ -132,8 +133,9 @@ pub(super) struct Row {
     decided_at: Option<i64>,
     reason: Option<String>,
     claim_token: Option<String>,
-    decision_sent: i64,
+    decision_sent_at: Option<i64>,
     picks: Option<String>,
+    card_writes: i64,
 }
 
 impl TryFrom<Row> for Approval {
@@ -178,7 +180,7 @@ impl TryFrom<Row> for Approval {
             decided_at: row.decided_at,
             reason: row.reason,
             claim_token: row.claim_token.map(ClaimToken::from),
-            decision_sent: row.decision_sent != 0,
+            decision_sent_at: row.decision_sent_at,
             progress: Progress::default(),
             picks,
         })
@@ -341,13 +343,42 @@ impl Store {
         Ok(())
     }
 
-    /// Notes that the card shows `rendered`, unless the state moved on meanwhile.
-    pub async fn card_updated(&self, id: ApprovalId, rendered: ApprovalState) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 1 WHERE id = $1 AND state = $2")
-            .bind(id.get())
-            .bind(rendered.as_str())
-            .execute(&self.pool)
-            .await?;
+    /// Begins a write of the card of approval `id`: the row as it stands, and the write's number
+    /// (see [`Store::card_updated`]); `None` when there is no such row.
+    pub async fn begin_card_write(&self, id: ApprovalId) -> Result<Option<(Approval, i64)>, StoreError> {
+        let row: Option<Row> =
+            sqlx::query_as("UPDATE approvals SET card_writes = card_writes + 1 WHERE id = $1 RETURNING *")
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            let write = row.card_writes;
+            Approval::try_from(row).map(|approval| (approval, write))
+        })
+        .transpose()
+    }
+
+    /// Notes that write number `write` of the card shows `rendered`: the card is current if the
+    /// state did not move on and no other write began meanwhile. A write that lost that race
+    /// (its edit may have landed after a newer one) begins another turn of the count, so that no
+    /// write racing it counts as current either, and the next pass writes the card again.
+    pub async fn card_updated(
+        &self,
+        id: ApprovalId,
+        rendered: ApprovalState,
+        write: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE approvals SET
+                 card_current = CASE WHEN state = $1 AND card_writes = $2 THEN 1 ELSE 0 END,
+                 card_writes = CASE WHEN card_writes = $2 THEN card_writes ELSE card_writes + 1 END
+             WHERE id = $3",
+        )
+        .bind(rendered.as_str())
+        .bind(write)
+        .bind(id.get())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -397,7 +428,7 @@ impl Store {
         let picks_json = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
         let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, picks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, claim_token = $7, decision_sent = 0
+            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, picks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, claim_token = $7, decision_sent = 0, decision_sent_at = NULL
              WHERE id = $8 AND state = 'pending' RETURNING *",
         )
         .bind(decision.as_str())
@@ -465,8 +496,10 @@ impl Store {
     /// one given (and then nothing may be sent).
     pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
         let sent = sqlx::query(
-            "UPDATE approvals SET decision_sent = 1 WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
+            "UPDATE approvals SET decision_sent = 1, decision_sent_at = $1
+             WHERE id = $2 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $3",
         )
+        .bind(now_ms())
         .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
         .execute(&self.pool)

@@ -1,6 +1,7 @@
 //! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
 //! the routes admins set (watches) with their review policies, the approvals counted towards a
-//! quorum, and the lease that lets one process at a time poll and post. Every query of the bridge
+//! quorum, the lease that lets one process at a time poll and post, and the ids of interactions
+//! the endpoint has taken. Every query of the bridge
 //! lives in this module.
 //!
 //! Two engines behind one set of queries, through sqlx's `Any` driver: SQLite (the default: one
@@ -16,8 +17,10 @@
 
 mod approvals;
 mod audit;
+mod clock;
 mod error;
 mod history;
+mod interactions;
 mod lease;
 mod policy;
 mod repost;
@@ -37,6 +40,7 @@ use sqlx::{
 
 pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
 pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
+pub use clock::{TEST_CLOCK_SKEW_FILE, now_ms};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
@@ -55,15 +59,10 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// `url` with its password hidden, for messages and logs.
+/// `url` with its password hidden (in the userinfo or a `password=` parameter), for messages
+/// and logs.
 pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
+    crate::redact::redact(url).into_owned()
 }
 
 impl Store {
@@ -74,7 +73,9 @@ impl Store {
         if is_postgres(url) {
             let pool = AnyPoolOptions::new().max_connections(8).connect(url).await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-            return Ok(Self { pool, shared: true });
+            let store = Self { pool, shared: true };
+            store.sync_clock().await?;
+            return Ok(store);
         }
         // `Any` opens SQLite from the URL alone: the file is created, and put in WAL mode (which
         // the file keeps), by one native connection first.
@@ -102,7 +103,9 @@ impl Store {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, shared: false })
+        let store = Self { pool, shared: false };
+        store.sync_clock().await?;
+        Ok(store)
     }
 
     /// Opens an existing SQLite database read-only, creating and migrating nothing: for `scan`,
@@ -131,6 +134,23 @@ impl Store {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Reads the database's clock into the shared time ([`now_ms`]): PostgreSQL's, or on SQLite
+    /// this machine's. Read at the moment halfway through the round trip.
+    pub async fn sync_clock(&self) -> Result<(), StoreError> {
+        let asked = std::time::Instant::now();
+        let shared_ms = if self.shared {
+            let (ms,): (i64,) =
+                sqlx::query_as("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)")
+                    .fetch_one(&self.pool)
+                    .await?;
+            ms
+        } else {
+            clock::wall_ms()
+        };
+        clock::set(shared_ms, asked + asked.elapsed() / 2);
         Ok(())
     }
 
@@ -165,12 +185,6 @@ macro_rules! snowflake {
 }
 
 snowflake!(ChannelId, GuildId, MessageId, RoleId, UserId);
-
-/// The current time as unix milliseconds, the unit of every time column.
-pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
 
 #[cfg(test)]
 mod lease_tests;

@@ -12,14 +12,13 @@ use serenity::all::{ChannelId, Mentionable, MessageId, UserId};
 
 use super::{
     Reviewer, Snowflake, Store, StoreError,
-    approvals::OPEN,
     audit::{self, AuditAction, NewAudit},
     now_ms,
     watches::Watch,
 };
 use crate::approvals::{
     ids::{ApprovalId, WorkflowId},
-    policy::{GateClock, OnDeadline, Policy, millis},
+    policy::{GateClock, Policy, millis},
 };
 
 /// A pending gate as the policy step needs it: which, where its card is, and its clock.
@@ -46,31 +45,6 @@ pub enum Vote {
     Again(Vec<Reviewer>),
     /// The gate is no longer pending; nothing counted.
     Closed,
-}
-
-/// The policy columns of a `watches` row: all set for a route with a policy of its own.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub(super) struct PolicyColumns {
-    approvals_required: Option<i64>,
-    remind_after_ms: Option<i64>,
-    max_reminders: Option<i64>,
-    deadline_ms: Option<i64>,
-    on_deadline: Option<String>,
-}
-
-impl PolicyColumns {
-    /// The route's own policy; `None` when it follows the defaults (or a value is unreadable,
-    /// which the defaults then cover: the columns are only ever written from a valid policy).
-    pub(super) fn policy(&self) -> Option<Policy> {
-        let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
-        Some(Policy {
-            approvals_required: u8::try_from(self.approvals_required?).ok()?,
-            remind_after: duration(self.remind_after_ms),
-            max_reminders: u32::try_from(self.max_reminders?).ok()?,
-            deadline: duration(self.deadline_ms),
-            on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
-        })
-    }
 }
 
 impl Reviewer {
@@ -160,13 +134,19 @@ impl Store {
     }
 
     /// The pending gates with approvals counted, with their workflow and how many: what a
-    /// lowered quorum may have decided.
+    /// lowered quorum may have decided. A gate whose decision was given back after its last
+    /// approval (the quorum was reached, and sending failed) is left out: its reviewers were told
+    /// that nothing was decided, and it waits for one of them.
     pub async fn pending_tallies(&self) -> Result<Vec<(ApprovalId, WorkflowId, usize)>, StoreError> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT v.approval_id, a.workflow_id, COUNT(*) FROM approval_votes v
-             JOIN approvals a ON a.id = v.approval_id
-             WHERE a.state = 'pending'
-             GROUP BY v.approval_id, a.workflow_id ORDER BY v.approval_id",
+            "SELECT t.approval_id, t.workflow_id, t.n FROM (
+                 SELECT v.approval_id, a.workflow_id, COUNT(*) AS n, MAX(v.at) AS last_at
+                 FROM approval_votes v JOIN approvals a ON a.id = v.approval_id
+                 WHERE a.state = 'pending' GROUP BY v.approval_id, a.workflow_id) t
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM audit r
+                 WHERE r.approval_id = t.approval_id AND r.action = 'released' AND r.at >= t.last_at)
+             ORDER BY t.approval_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -227,26 +207,27 @@ impl Store {
     }
 
     /// Gives the route of `workflow_id` its own policy, or back to the defaults with `None`,
-    /// audited as a `watch` of the route (`shown_as`: the policy in words); `None` when the
-    /// workflow has no route.
+    /// audited as a `watch` of the route (`shown_as`: the policy in words), its deadline counting
+    /// from `deadline_from` for gates waiting before; `None` when the workflow has no route.
     pub async fn set_policy(
         &self,
         workflow_id: &WorkflowId,
-        policy: Option<&Policy>,
+        (policy, deadline_from): (Option<&Policy>, Option<i64>),
         shown_as: &str,
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5
-             WHERE workflow_id = $6",
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6
+             WHERE workflow_id = $7",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
         .bind(policy.and_then(|p| ms(p.remind_after)))
         .bind(policy.map(|p| i64::from(p.max_reminders)))
         .bind(policy.and_then(|p| ms(p.deadline)))
         .bind(policy.map(|p| p.on_deadline.as_str()))
+        .bind(deadline_from)
         .bind(workflow_id.as_str())
         .execute(&mut *tx)
         .await?;
@@ -255,8 +236,7 @@ impl Store {
             return Ok(None);
         }
         // Open cards show the tally and the deadline: they are redrawn under the new policy.
-        let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = $1 AND state IN {OPEN}");
-        sqlx::query(&sql).bind(workflow_id.as_str()).execute(&mut *tx).await?;
+        super::watches::redraw_open_cards(&mut tx, workflow_id).await?;
         let watch = Self::watch_in(&mut tx, workflow_id).await?;
         super::watches::audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;
         tx.commit().await?;

@@ -30,6 +30,7 @@ fn strict() -> Policy {
         max_reminders: 2,
         deadline: Some(Duration::from_secs(2 * 86_400)),
         on_deadline: OnDeadline::Reject,
+        deadline_from: None,
     }
 }
 
@@ -38,7 +39,7 @@ on_both_engines! {
         let (store, _dir) = temp_store().await;
         let admin = reviewer(42);
         assert_eq!(
-            store.set_policy(&"wflow_1".into(), Some(&strict()), "strict", &admin).await.unwrap(),
+            store.set_policy(&"wflow_1".into(), (Some(&strict()), None), "strict", &admin).await.unwrap(),
             None,
             "no route"
         );
@@ -47,7 +48,7 @@ on_both_engines! {
         store.card_posted(open.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
 
         let saved =
-            store.set_policy(&"wflow_1".into(), Some(&strict()), "strict", &admin).await.unwrap().unwrap();
+            store.set_policy(&"wflow_1".into(), (Some(&strict()), None), "strict", &admin).await.unwrap().unwrap();
         assert_eq!(saved.policy, Some(strict()));
         assert!(!store.approval(open.id).await.unwrap().unwrap().card_current, "the open card is redrawn");
         let audit = store.route_audit(1).await.unwrap();
@@ -56,7 +57,7 @@ on_both_engines! {
         let again =
             store.set_watch(&NewWatch { channel_id: ChannelId::new(11), ..route() }, &admin).await.unwrap();
         assert_eq!(again.policy, Some(strict()), "a new channel keeps the policy");
-        let reset = store.set_policy(&"wflow_1".into(), None, "defaults", &admin).await.unwrap().unwrap();
+        let reset = store.set_policy(&"wflow_1".into(), (None, None), "defaults", &admin).await.unwrap().unwrap();
         assert_eq!(reset.policy, None);
         assert_eq!(store.watches().await.unwrap()[0].policy, None);
     }

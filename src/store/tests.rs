@@ -180,8 +180,29 @@ on_both_engines! {
         store.settle(row.id, row.state, ApprovalState::RunEnded, "run failed").await.unwrap();
         store.card_posted(row.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
         assert!(!store.approval(row.id).await.unwrap().unwrap().card_current);
-        store.card_updated(row.id, ApprovalState::RunEnded).await.unwrap();
+        store.card_updated(row.id, ApprovalState::RunEnded, 0).await.unwrap();
         assert!(store.approval(row.id).await.unwrap().unwrap().card_current);
+    }
+}
+
+on_both_engines! {
+    async fn a_card_write_that_lost_the_race_to_a_newer_one_leaves_the_card_stale_either_way() {
+        let (store, _dir) = temp_store().await;
+        let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
+        store.card_posted(row.id, MessageId::new(99), ApprovalState::Pending).await.unwrap();
+        let current = async || store.approval(row.id).await.unwrap().unwrap().card_current;
+        for older_recorded_first in [false, true] {
+            let (_, older) = store.begin_card_write(row.id).await.unwrap().unwrap();
+            let (_, newer) = store.begin_card_write(row.id).await.unwrap().unwrap();
+            let order = if older_recorded_first { [older, newer] } else { [newer, older] };
+            for write in order {
+                store.card_updated(row.id, ApprovalState::Pending, write).await.unwrap();
+            }
+            assert!(!current().await, "older recorded first: {older_recorded_first}");
+            let (_, alone) = store.begin_card_write(row.id).await.unwrap().unwrap();
+            store.card_updated(row.id, ApprovalState::Pending, alone).await.unwrap();
+            assert!(current().await, "a write nobody raced is current");
+        }
     }
 }
 

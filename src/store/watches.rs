@@ -1,11 +1,16 @@
 //! The watches table (per-workflow routes set by admins) and its append-only trail,
 //! `route_audit`.
 
+use std::time::Duration;
+
 use serenity::all::{ChannelId, RoleId, UserId};
 use sqlx::AnyConnection;
 
-use super::{Reviewer, Snowflake, Store, StoreError, now_ms, policy::PolicyColumns};
-use crate::approvals::{ids::WorkflowId, policy::Policy};
+use super::{Reviewer, Snowflake, Store, StoreError, approvals::OPEN, now_ms};
+use crate::approvals::{
+    ids::WorkflowId,
+    policy::{OnDeadline, Policy},
+};
 
 /// A route set with `/approvals watch`: the gates of one workflow go to one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +29,8 @@ pub struct Watch {
     pub set_by: Reviewer,
     /// When, unix milliseconds.
     pub set_at: i64,
+    /// For gates waiting when its deadline was last set or shortened: the moment it counts from.
+    pub deadline_from: Option<i64>,
 }
 
 /// A route about to be set.
@@ -73,6 +80,7 @@ struct Row {
     set_by: i64,
     set_by_name: String,
     set_at: i64,
+    deadline_from: Option<i64>,
     #[sqlx(flatten)]
     policy: PolicyColumns,
 }
@@ -87,6 +95,7 @@ impl From<Row> for Watch {
             policy: row.policy.policy(),
             set_by: Reviewer { id: UserId::from_column(row.set_by), name: row.set_by_name },
             set_at: row.set_at,
+            deadline_from: row.deadline_from,
         }
     }
 }
@@ -116,6 +125,17 @@ pub(super) async fn audit_route(
     .bind(policy)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Marks the open cards of `workflow_id` stale, so the next pass redraws them (their tally and
+/// deadline follow the route).
+pub(super) async fn redraw_open_cards(
+    conn: &mut AnyConnection,
+    workflow_id: &WorkflowId,
+) -> Result<(), StoreError> {
+    let sql = format!("UPDATE approvals SET card_current = 0 WHERE workflow_id = $1 AND state IN {OPEN}");
+    sqlx::query(&sql).bind(workflow_id.as_str()).execute(conn).await?;
     Ok(())
 }
 
@@ -151,6 +171,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let watch = Watch::from(row);
+        // The tally counts the approvals of the route's reviewers: redrawn under the new ones.
+        redraw_open_cards(&mut tx, &watch.workflow_id).await?;
         audit_route(&mut tx, "watch", &watch, None, by).await?;
         tx.commit().await?;
         Ok(watch)
@@ -171,6 +193,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
+        redraw_open_cards(&mut tx, &removed.workflow_id).await?;
         audit_route(&mut tx, "unwatch", &removed, None, by).await?;
         tx.commit().await?;
         Ok(Some(removed))
@@ -203,5 +226,32 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         Ok(entries)
+    }
+}
+
+/// The policy columns of a `watches` row: all set for a route with a policy of its own.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub(super) struct PolicyColumns {
+    approvals_required: Option<i64>,
+    remind_after_ms: Option<i64>,
+    max_reminders: Option<i64>,
+    deadline_ms: Option<i64>,
+    on_deadline: Option<String>,
+}
+
+impl PolicyColumns {
+    /// The route's own policy; `None` when it follows the defaults (or a value is unreadable,
+    /// which the defaults then cover: the columns are only ever written from a valid policy).
+    pub(super) fn policy(&self) -> Option<Policy> {
+        let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
+        Some(Policy {
+            approvals_required: u8::try_from(self.approvals_required?).ok()?,
+            remind_after: duration(self.remind_after_ms),
+            max_reminders: u32::try_from(self.max_reminders?).ok()?,
+            deadline: duration(self.deadline_ms),
+            on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
+            // The route's, whether it has a policy of its own or not: see `Watch`.
+            deadline_from: None,
+        })
     }
 }

@@ -16,7 +16,7 @@ use crate::{
         policy::{Due, Policy, words},
         state::Decision,
     },
-    decisions::{self, Outcome},
+    decisions::{self, Outcome, counting},
     discord::{
         publish::sync_card,
         reminders::{card_gone, ping},
@@ -25,7 +25,8 @@ use crate::{
 };
 
 /// Carries out what the policies have due at `now` (unix milliseconds) on every pending gate;
-/// with `recount` (the routes changed), first approves the gates a lowered quorum decided.
+/// with `recount` (at start, or the routes changed), first approves the gates whose counting
+/// approvals reach their quorum.
 pub(super) async fn run(
     parts: &WatcherParts,
     now: i64,
@@ -52,26 +53,28 @@ pub(super) async fn run(
 }
 
 /// Sends the approval of gates whose counted approvals reach their policy's quorum: a route's
-/// policy changed to ask for fewer. The reviewer whose approval came last decides, as if their
-/// click had reached the count. Only after a route change: a click that reached the count but
-/// whose decision failed was told so, and is not sent again behind the reviewer's back.
+/// policy changed to ask for fewer (or its reviewers changed), or the bridge stopped between an
+/// approval and its decision. Only approvals of reviewers who may still decide count; the one
+/// whose approval came last decides, as if their click had reached the count. A gate whose
+/// decision failed after the count was reached is left alone (see `Store::pending_tallies`):
+/// its reviewers were told nothing was decided, and the card waits for one of them.
 async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Result<(), StoreError> {
+    let electorate = parts.cards.electorate();
     for (id, workflow_id, approvals) in parts.store.pending_tallies().await? {
-        if !parts.routes.policy_for(&workflow_id).reached(approvals) {
+        let policy = parts.routes.policy_for(&workflow_id);
+        if !policy.reached(approvals) {
             continue;
         }
-        let (Some(approval), Some(last)) =
-            (parts.store.approval(id).await?, parts.store.voters(id).await?.pop())
-        else {
-            continue;
-        };
+        let Some(approval) = parts.store.approval(id).await? else { continue };
+        let voters = counting(&electorate, &approval, parts.store.voters(id).await?, None).await;
+        let Some(last) = voters.last().filter(|_| policy.reached(voters.len())) else { continue };
         let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
         let outcome =
-            decisions::decide(store, scenario, claims, &approval, &last, Decision::Approve, None).await?;
+            decisions::decide(store, scenario, claims, &approval, last, Decision::Approve, None).await?;
         parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(
             approval_id = id.get(),
-            approvals,
+            approvals = voters.len(),
             outcome = outcome.label(),
             "the quorum is reached under the route's policy"
         );

@@ -6,7 +6,7 @@ use approval_bridge::config::SETTINGS;
 use tokio::process::Command;
 
 use crate::support::{
-    fake_discord::FakeDiscord,
+    fake_discord::{FakeDiscord, permission},
     fake_scenario::{API_KEY, API_SECRET, Endpoint, FakeScenario, FlowTemplate},
 };
 
@@ -98,6 +98,32 @@ async fn check_names_the_failing_service_and_what_to_fix() {
     assert!(stdout.contains("Discord: FAILED") && stdout.contains("DISCORD_TOKEN"), "{stdout}");
     assert!(stdout.contains("database: ok"));
     assert!(!stdout.contains("not-the-token") && !stdout.contains("wrong)"), "{stdout}");
+}
+
+#[tokio::test]
+async fn check_names_a_permission_missing_in_the_card_channel() {
+    let (discord, _scenario, mut env, _dir) = fakes_env().await;
+    let ok = discord.add_text_channel("approvals");
+    let art = discord.add_text_channel("art-review");
+    discord.deny_bot_role(art, permission::ATTACH_FILES | permission::SEND_MESSAGES);
+    env.insert("APPROVAL_CHANNEL_ID", ok.to_string());
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("permissions: ok (cards can be posted in #approvals"), "{stdout}");
+    assert!(stdout.contains("note: #approvals: missing Mention @everyone, @here, and All Roles"), "{stdout}");
+
+    env.insert("APPROVAL_CHANNEL_ID", art.to_string());
+    let out = bridge(&["check"], &env).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "permissions: FAILED: #art-review: missing Send Messages, Attach Files — no card can be posted; previews cannot be posted"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("grant them to the approval-bridge role or the channel"), "{stdout}");
 }
 
 #[tokio::test]
@@ -195,4 +221,37 @@ async fn scan_with_wrong_credentials_says_so_and_fails() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Scenario: FAILED") && stdout.contains("SCENARIO_SDK_API_SECRET"), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_database_password_is_printed_by_neither_check_nor_scan_nor_a_settings_error() {
+    let (_discord, scenario, mut env, dir) = fakes_env().await;
+    // The PostgreSQL of the tests answers at once that there is no such database (or role).
+    for url in [
+        "postgres://bridge:hunter2-pw@127.0.0.1:5432/no_such_database",
+        "postgres://bridge@127.0.0.1:5432/no_such_database?password=hunter2-pw",
+    ] {
+        env.insert("DATABASE_URL", url.into());
+        let check = bridge(&["check"], &env).await;
+        assert!(text(&check.stdout).contains("database: FAILED"), "{}", text(&check.stdout));
+        let mut scan = scan_env(&scenario, &dir);
+        scan.insert("DATABASE_URL", url.into());
+        let scan = bridge(&["scan"], &scan).await;
+        assert!(
+            text(&scan.stdout).contains("no routes read from postgres://bridge"),
+            "{}",
+            text(&scan.stdout)
+        );
+        env.insert("DATABASE_URL", url.replace("postgres:", "mysql:"));
+        let wrong_scheme = bridge(&["check"], &env).await;
+        assert!(
+            text(&wrong_scheme.stderr).contains("DATABASE_URL must be"),
+            "{}",
+            text(&wrong_scheme.stderr)
+        );
+        for out in [check, scan, wrong_scheme] {
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"), "{stdout}\n{stderr}");
+        }
+    }
 }

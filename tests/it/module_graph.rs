@@ -1,5 +1,6 @@
-//! The module graph has no cycles: each `crate::` path in `src/` is an edge from the module that
-//! writes it to the module it names, and following the edges never leads back. A cycle makes two
+//! The module graph has no cycles: each `crate::` or `super::` path in `src/` is an edge from
+//! the module that writes it to the module it names, and following the edges never leads back,
+//! between top-level modules or between the modules inside one, at any depth. A cycle makes two
 //! modules one (neither can be read, tested or changed alone), so a new one fails here with the
 //! modules that form it.
 
@@ -29,31 +30,56 @@ fn code_of(text: &str) -> String {
     code.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
 }
 
-/// The paths a file names through `crate::`, braces expanded to their top-level items:
-/// `crate::{a::b, c}` gives `a::b` and `c`.
-fn crate_paths(code: &str) -> Vec<Vec<String>> {
+/// The paths a file of module `module` names, as paths from the crate's root: `crate::` paths
+/// as written, `super::` paths (repeated or not) from the module's parent. Braces are expanded
+/// to their top-level items: `crate::{a::b, c}` gives `a::b` and `c`.
+fn named_paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
-    for (start, _) in code.match_indices("crate::") {
-        let rest = &code[start + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let (mut depth, mut item) = (0, String::new());
-            for c in group.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => paths.push(segments(&std::mem::take(&mut item))),
-                    _ if depth == 0 => item.push(c),
-                    _ => {}
-                }
-            }
-            paths.push(segments(&item));
+    for (start, _) in code.match_indices("crate::").chain(code.match_indices("super::")) {
+        // `crate::` inside a longer word (`my_crate::`) is not a path of this crate.
+        if code[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let mut rest = &code[start..];
+        let mut base = Vec::new();
+        if let Some(after) = rest.strip_prefix("crate::") {
+            rest = after;
         } else {
-            paths.push(segments(rest));
+            base = module.to_vec();
+            while let Some(after) = rest.strip_prefix("super::") {
+                if base.pop().is_none() {
+                    break;
+                }
+                rest = after;
+            }
+        }
+        for item in braced_items(rest) {
+            let mut path = base.clone();
+            path.extend(segments(&item));
+            if path.len() > base.len() {
+                paths.push(path);
+            }
         }
     }
-    paths.retain(|p| !p.is_empty());
     paths
+}
+
+/// The top-level items of `rest`: those of a `{…}` group, or the path itself.
+fn braced_items(rest: &str) -> Vec<String> {
+    let Some(group) = rest.strip_prefix('{') else { return vec![rest.to_owned()] };
+    let (mut items, mut depth, mut item) = (Vec::new(), 0, String::new());
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => items.push(std::mem::take(&mut item)),
+            _ if depth == 0 => item.push(c),
+            _ => {}
+        }
+    }
+    items.push(item);
+    items
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -76,20 +102,28 @@ fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// The edges between modules: top-level modules, and the modules inside one of them (an edge
-/// between a module and its own parent or child is how Rust nests modules, not a dependency).
+/// The edges between modules of the files in `src/`.
 fn edges() -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     sources(&src, &mut files);
-    let modules: BTreeSet<Vec<String>> =
-        files.iter().filter_map(|f| module_of(f.strip_prefix(&src).expect("under src"))).collect();
+    let read = files.iter().map(|file| {
+        let text = std::fs::read_to_string(file).expect("a readable source");
+        (file.strip_prefix(&src).expect("under src").to_path_buf(), text)
+    });
+    edges_of(read.collect())
+}
+
+/// The edges between modules of `files` (path under `src/`, text): between top-level modules,
+/// and between the modules inside one of them (an edge between a module and its own parent or
+/// child is how Rust nests modules, not a dependency).
+fn edges_of(files: Vec<(std::path::PathBuf, String)>) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let modules: BTreeSet<Vec<String>> = files.iter().filter_map(|(path, _)| module_of(path)).collect();
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
-    for file in &files {
-        let Some(from) = module_of(file.strip_prefix(&src).expect("under src")) else { continue };
-        let code = code_of(&std::fs::read_to_string(file).expect("a readable source"));
-        for path in crate_paths(&code) {
-            let Some(to) = (1..=path.len()).rev().map(|n| path[..n].to_vec()).find(|m| modules.contains(m))
+    for (path, text) in &files {
+        let Some(from) = module_of(path) else { continue };
+        for named in named_paths(&code_of(text), &from) {
+            let Some(to) = (1..=named.len()).rev().map(|n| named[..n].to_vec()).find(|m| modules.contains(m))
             else {
                 continue;
             };
@@ -160,6 +194,33 @@ fn a_cycle_is_found_when_there_is_one() {
 #[test]
 fn paths_in_braces_are_each_an_edge() {
     let code = "use crate::{\n    approvals::{ids::JobId, state::Decision},\n    store::Store,\n};\nlet x = crate::metrics::Metrics::new();";
-    let firsts: Vec<String> = crate_paths(code).into_iter().map(|p| p[0].clone()).collect();
+    let firsts: Vec<String> = named_paths(code, &[]).into_iter().map(|p| p[0].clone()).collect();
     assert_eq!(firsts, ["approvals", "store", "metrics"]);
+}
+
+#[test]
+fn super_paths_are_read_from_the_parent_of_the_module_that_writes_them() {
+    let module = ["discord".to_owned(), "cards".to_owned(), "selection".to_owned()];
+    let code = "use super::{Budget, limits};\nuse super::super::review::Click;";
+    let paths: Vec<String> = named_paths(code, &module).iter().map(|p| p.join("::")).collect();
+    assert_eq!(paths, ["discord::cards::Budget", "discord::cards::limits", "discord::review::Click"]);
+}
+
+#[test]
+fn a_cycle_through_super_paths_deep_inside_a_module_is_found() {
+    let file = |path: &str, text: &str| (std::path::PathBuf::from(path), text.to_owned());
+    let files = vec![
+        file("lib.rs", "pub mod discord;"),
+        file("discord/mod.rs", "mod cards;"),
+        file("discord/cards/mod.rs", "mod a;\nmod b;"),
+        file("discord/cards/a.rs", "use super::b::Thing;"),
+        file("discord/cards/b.rs", "use super::{a::Other, limits};\n"),
+    ];
+    let module = |m: &str| m.split("::").map(str::to_owned).collect::<Vec<_>>();
+    let cycle = a_cycle(&edges_of(files.clone())).expect("a ↔ b");
+    assert_eq!(cycle, [module("discord::cards::a"), module("discord::cards::b")]);
+    // The same tree without b's use of a has no cycle: a child using its parent is nesting.
+    let mut without = files;
+    without[4] = file("discord/cards/b.rs", "use super::limits;\nuse crate::discord::cards::Budget;");
+    assert_eq!(a_cycle(&edges_of(without)), None);
 }

@@ -11,7 +11,9 @@ use serenity::all::{
     CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
-use super::{Budget, colour, cut, inert, kind_label, limits, may_be_image, prompt_fields, summary_lines};
+use super::{
+    Budget, colour, cut, inert, kind_label, limits, may_be_image, previews_note, prompt_fields, summary_lines,
+};
 use crate::{
     approvals::{
         selection::{Candidate, Choice, numbers},
@@ -119,9 +121,10 @@ pub fn embeds(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<
     let footer = format!("selection #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
     let footer = budget.take(&footer, limits::FOOTER);
     let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
+    let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
     let colour = colour(approval.state);
     let mut main = CreateEmbed::new().title(title).colour(colour).description(description);
-    if let Some((name, value)) = decision {
+    for (name, value) in decision.into_iter().chain(no_files) {
         main = main.field(name, value, false);
     }
     for (name, value) in candidate_fields(&lines) {

@@ -45,7 +45,7 @@ pub(super) fn pending(id: ApprovalId, node_id: &str, snapshot: ReviewSnapshot) -
         decided_at: None,
         reason: None,
         claim_token: None,
-        decision_sent: false,
+        decision_sent_at: None,
         progress: Default::default(),
         picks: None,
     }

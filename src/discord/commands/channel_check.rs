@@ -1,22 +1,13 @@
-//! Whether the bot can post cards in a channel, asked of Discord with the bot's own client.
-//!
-//! A resolved channel in a command carries the permissions of the member who typed it, not the
-//! bot's, so the bot's are computed by serenity as Discord does, from the guild (its owner has
-//! every permission, its roles), the bot's roles and the channel's overwrites
-//! (<https://discord.com/developers/docs/topics/permissions#permission-overwrites>).
+//! Whether the bot can post cards in a channel, asked of Discord with the bot's own client
+//! (see [`crate::discord::permissions`] for what it needs and how its permissions are computed).
 
-use serenity::all::{Channel, ChannelId, ChannelType, GuildId, Http, Permissions};
+use serenity::all::{Channel, ChannelId, ChannelType, GuildId, Http};
 
 use crate::discord::{
-    publish::discord_error_code,
+    api_error::is_unseen,
+    permissions::{BotMember, Lacking},
     reply::{Handled, refuse},
 };
-
-/// What a card needs in its channel.
-pub const CARD_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
-    .union(Permissions::SEND_MESSAGES)
-    .union(Permissions::EMBED_LINKS)
-    .union(Permissions::READ_MESSAGE_HISTORY);
 
 /// Whether cards can go to `kind` of channel: text and announcement channels.
 pub fn takes_cards(kind: ChannelType) -> bool {
@@ -25,35 +16,24 @@ pub fn takes_cards(kind: ChannelType) -> bool {
 
 /// `Ok` when the bot can post cards in `channel_id`; else refused, saying what to fix.
 pub async fn check_postable(http: &Http, guild_id: GuildId, channel_id: ChannelId) -> Handled<()> {
-    const UNKNOWN_CHANNEL: isize = 10003;
-    const MISSING_ACCESS: isize = 50001;
-    let channel = match http.get_channel(channel_id).await {
-        Ok(Channel::Guild(channel)) if channel.guild_id == guild_id => channel,
+    let bot = BotMember::load(http, guild_id).await?;
+    let lacking = match http.get_channel(channel_id).await {
+        Ok(Channel::Guild(channel)) if channel.guild_id == guild_id => {
+            if !takes_cards(channel.kind) {
+                return refuse(not_text(channel_id));
+            }
+            Lacking::of(channel_id, bot.permissions_in(&channel))
+        }
         Ok(_) => {
             return refuse(format!("<#{channel_id}> is not a channel of this server; nothing was saved."));
         }
-        Err(err) if matches!(discord_error_code(&err), Some(UNKNOWN_CHANNEL | MISSING_ACCESS)) => {
-            return refuse(format!(
-                "approval-bridge cannot see <#{channel_id}>. Give its role View Channel there, or pick another channel; nothing was saved."
-            ));
-        }
+        Err(err) if is_unseen(&err) => Lacking::hidden(channel_id),
         Err(err) => return Err(err.into()),
     };
-    if !takes_cards(channel.kind) {
-        return refuse(not_text(channel_id));
+    match lacking.required_line(&format!("<#{channel_id}>"), bot.role_name()) {
+        None => Ok(()),
+        Some(line) => refuse(format!("approval-bridge cannot post cards in {line}. Nothing was saved.")),
     }
-    let bot = http.get_current_user().await?;
-    let member = http.get_member(guild_id, bot.id).await?;
-    let guild = http.get_guild(guild_id).await?;
-    let granted = guild.user_permissions_in(&channel, &member);
-    let missing = CARD_PERMISSIONS - granted;
-    if missing.is_empty() {
-        return Ok(());
-    }
-    refuse(format!(
-        "approval-bridge cannot post cards in <#{channel_id}>: it lacks {} there. Give its role those permissions in that channel, or pick another channel; nothing was saved.",
-        missing.get_permission_names().join(", ")
-    ))
 }
 
 /// The sentence for a channel that cannot hold cards.

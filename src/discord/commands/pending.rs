@@ -140,7 +140,7 @@ mod tests {
             decided_at: None,
             reason: None,
             claim_token: None,
-            decision_sent: false,
+            decision_sent_at: None,
             progress: Default::default(),
             picks: None,
         }

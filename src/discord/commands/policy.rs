@@ -12,8 +12,10 @@ use crate::{
     discord::bridge::Bridge,
     discord::{
         cards::cut,
+        click::needed_roles,
         reply::{Answerable, Handled, refuse},
     },
+    routes::{is_admin, may_decide},
     store::Watch,
 };
 
@@ -81,6 +83,18 @@ async fn change(
     };
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
+    let next = wanted.unwrap_or(bridge.routes.default_policy());
+    if approves_anew(&current, &next) {
+        // An automatic approval is an approval: whoever sets it must be able to approve.
+        let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
+        if !(is_admin(caller.permissions) && may_decide(&reviewers, &caller.roles, caller.permissions)) {
+            return refuse(format!(
+                "A deadline that approves is an approval: only a member who may both manage the server and approve the gates of **{}** ({}) may set it; nothing was changed.",
+                name(route),
+                needed_roles(&reviewers)
+            ));
+        }
+    }
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
@@ -100,6 +114,13 @@ async fn change(
     );
     answer.say(http, text).await?;
     Ok(())
+}
+
+/// Whether going from `current` to `next` sets an automatic approval: a deadline that approves,
+/// newly, or sooner than before.
+fn approves_anew(current: &Policy, next: &Policy) -> bool {
+    let approves = |p: &Policy| p.on_deadline == OnDeadline::Approve && p.deadline.is_some();
+    approves(next) && (!approves(current) || current.deadline_restarts(next))
 }
 
 /// `current` with the options given replaced; a refusal names the option at fault.

@@ -5,6 +5,7 @@ use serenity::all::Http;
 
 use crate::{
     discord::bridge::Bridge,
+    discord::permissions::{ChannelLookup, survey},
     discord::{cards::cut, reply::Answerable},
     redact::redacted,
 };
@@ -51,6 +52,49 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
             lines.push("The other servers the bot is in could not be listed.".to_owned());
         }
     }
+    lines.extend(permission_lines(bridge, http).await);
     answer.say(http, cut(&lines.join("\n"), 2000)).await?;
     Ok(())
+}
+
+/// The bot's permissions in every channel cards go to, asked of Discord now: a line per channel
+/// that lacks something, or one line saying all is well.
+async fn permission_lines(bridge: &Bridge, http: &Http) -> Vec<String> {
+    let routed = bridge.routes.all().into_iter().map(|route| route.channel_id);
+    let channels: Vec<_> = bridge.routes.default_channel().into_iter().chain(routed).collect();
+    if channels.is_empty() {
+        return Vec::new();
+    }
+    let survey = match survey(http, bridge.home.id(), channels).await {
+        Ok(survey) => survey,
+        Err(err) => {
+            tracing::warn!(error = %redacted(&err), "the bot's permissions could not be read");
+            return vec!["The bot's permissions could not be read from Discord.".to_owned()];
+        }
+    };
+    let mut lines = Vec::new();
+    for (channel, found) in &survey.channels {
+        let place = format!("<#{channel}>");
+        match found {
+            Ok(lacking) => {
+                lines.extend(lacking.required_line(&place, &survey.role).map(|l| format!("⚠️ {l}.")));
+            }
+            Err(ChannelLookup::Elsewhere) => {
+                lines.push(format!(
+                    "⚠️ {place} is not a channel of this server: route its workflows elsewhere."
+                ));
+            }
+            Err(ChannelLookup::Discord(_)) => {
+                lines.push(format!("The bot's permissions in {place} could not be read."))
+            }
+        }
+    }
+    if lines.is_empty() {
+        let n = survey.channels.len();
+        lines.push(format!(
+            "Permissions: cards can be posted in {n} channel{}.",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    lines
 }

@@ -118,6 +118,10 @@ pub enum NotShown {
     /// Discord refused the upload as too large (a server limit below the budget).
     #[error("over Discord's upload limit")]
     OverDiscordLimit,
+    /// Discord refused the bot's files in the card's channel: it lacks Attach Files there. The
+    /// card says so once, not per image.
+    #[error("no Attach Files permission in this channel")]
+    AttachFilesDenied,
 }
 
 impl NotShown {
@@ -131,6 +135,7 @@ impl NotShown {
             Self::NotWebUrl => "not shown: not a web URL",
             Self::OverBudget => "not shown: over the card's upload budget",
             Self::OverDiscordLimit => "not shown: over Discord's upload limit",
+            Self::AttachFilesDenied => "not shown: no Attach Files permission in this channel",
             Self::GaveUp => "preview unavailable; not tried again",
             Self::LinkExpired
             | Self::DownloadFailed(_)
@@ -177,16 +182,16 @@ impl CardPreviews {
         self.upload.iter().map(|file| file.data.len()).sum()
     }
 
-    /// The same card without its new uploads, each named as over Discord's limit: what is
-    /// sent after Discord refused the upload, so the card is still written.
-    pub fn without_uploads(&self) -> Self {
+    /// The same card without its new uploads, each not shown for `why`: what is sent after
+    /// Discord refused the upload, so the card is still written.
+    pub fn without_uploads(&self, why: NotShown) -> Self {
         let dropped: Vec<&str> = self.upload.iter().map(|file| file.filename.as_str()).collect();
         let views = self
             .views
             .iter()
             .map(|view| match view {
                 AssetView::Attached { filename } if dropped.contains(&filename.as_str()) => {
-                    AssetView::NotShown { why: NotShown::OverDiscordLimit, link: None }
+                    AssetView::NotShown { why, link: None }
                 }
                 other => other.clone(),
             })
@@ -303,7 +308,7 @@ mod tests {
             upload: vec![attachment("image2_b.jpg")],
         };
         assert_eq!(card.upload_bytes(), 10);
-        let card = card.without_uploads();
+        let card = card.without_uploads(NotShown::OverDiscordLimit);
         assert!(card.upload.is_empty());
         assert_eq!(card.views[0], AssetView::Attached { filename: "image1_a.jpg".into() });
         assert_eq!(card.views[1], AssetView::NotShown { why: NotShown::OverDiscordLimit, link: None });

@@ -10,6 +10,7 @@ use crate::support::{
     app::env_for,
     fake_discord::FakeDiscord,
     fake_scenario::{Endpoint, FakeScenario, RecordedRequest},
+    wait::within,
 };
 
 /// Two fakes, a card channel, a reviewer role and a directory for the database and the log.
@@ -71,14 +72,7 @@ impl Rig {
 
     /// Waits until `n` passes have started; `None` after `timeout`.
     pub async fn wait_for_pass(&self, n: usize, timeout: Duration) -> Option<Instant> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if self.passes_started() >= n {
-                return Some(Instant::now());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        None
+        within(timeout, async || (self.passes_started() >= n).then(Instant::now)).await
     }
 
     /// Waits until the fake Discord got `n` card posts in the channel; `false` after `timeout`.

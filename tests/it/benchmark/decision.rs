@@ -18,6 +18,7 @@ use crate::support::{
     fake_discord::{GuildMember, InteractionHandle, http_delivery},
     fake_scenario::{Endpoint, FlowTemplate},
     postgres::TempSchema,
+    wait::within,
 };
 
 const ACK_TARGET: Duration = Duration::from_millis(50);
@@ -99,12 +100,11 @@ async fn replicas(rig: &Rig, schema: &TempSchema) -> Result<(Child, Child), Stri
         env.insert("INTERACTIONS_ADDR", format!("127.0.0.1:{port}"));
         env.insert("DISCORD_PUBLIC_KEY", http_delivery::public_key());
         let mut child = Child::spawn(&env, rig.dir.path());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            if Instant::now() > deadline {
-                return Err(format!("a replica never listened; log:\n{}", child.log_tail()));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let listening = within(Duration::from_secs(30), async || {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()
+        });
+        if listening.await.is_none() {
+            return Err(format!("a replica never listened; log:\n{}", child.log_tail()));
         }
         urls.push(format!("http://127.0.0.1:{port}/interactions"));
         children.push(child);

@@ -94,7 +94,7 @@ fn wanted(part: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark, not a test: run it with the command in README.md"]
+#[ignore = "a benchmark, not a test: run it with the command in docs/benchmarks.md"]
 async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();

@@ -1,7 +1,7 @@
 //! `/approvals repost`, `sync` and `status`.
 
 use super::{admin, approvals, parked, run, stranger, text};
-use crate::support::app::spawn_app;
+use crate::support::{app::spawn_app, fake_discord::permission};
 
 #[tokio::test]
 async fn repost_posts_a_deleted_card_again_with_a_fresh_nonce() {
@@ -52,6 +52,20 @@ async fn status_shows_the_last_poll_open_gates_and_routes_to_reviewers_only() {
     assert!(answer.contains("Last successful poll: <t:"), "{answer}");
     assert!(answer.contains("Open gates: 1."), "{answer}");
     assert!(answer.contains(&format!("Routes: 0; other workflows go to <#{}>.", app.channel)), "{answer}");
+    assert!(answer.contains("Permissions: cards can be posted in 1 channel."), "{answer}");
     let refused = run(&app, &stranger(), approvals("status")).await;
     assert!(refused.contains("is for reviewers and admins"), "{refused}");
+}
+
+#[tokio::test]
+async fn status_names_a_permission_missing_in_a_card_channel_and_what_to_grant() {
+    let app = spawn_app().await;
+    app.discord.deny_bot_role(app.channel, permission::ATTACH_FILES);
+    let answer = run(&app, &app.reviewer("rita"), approvals("status")).await;
+    let expected = format!(
+        "⚠️ <#{}>: missing Attach Files — previews cannot be posted (cards go out without their images); grant it to the approval-bridge role or the channel.",
+        app.channel
+    );
+    assert!(answer.contains(&expected), "{answer}");
+    assert!(!answer.contains("Permissions: cards can be posted"), "{answer}");
 }

@@ -1,6 +1,7 @@
 //! The `/approvals` commands end to end, typed by admins, reviewers and plain members in the
 //! fake Discord, against the real bridge.
 
+mod auto_approval;
 mod autocomplete;
 mod history;
 mod maintenance;

@@ -3,7 +3,7 @@
 use super::{admin, approvals, parked, run, stranger, text};
 use crate::support::{
     app::{spawn_app, spawn_app_with},
-    fake_discord::{ChannelAccess, GuildMember, OptionValue},
+    fake_discord::{ChannelAccess, GuildMember, OptionValue, permission},
     fake_scenario::FlowTemplate,
 };
 
@@ -111,16 +111,37 @@ async fn a_channel_the_bot_cannot_post_in_is_refused_and_nothing_is_saved() {
     let answer = run(&app, &admin(), watch(read_only)).await;
     assert!(
         answer.starts_with(&format!(
-            "approval-bridge cannot post cards in <#{read_only}>: it lacks Send Messages"
+            "approval-bridge cannot post cards in <#{read_only}>: missing Send Messages — no card can be posted; grant it to the approval-bridge role or the channel"
         )),
         "{answer}"
     );
     let answer = run(&app, &admin(), watch(hidden)).await;
-    assert!(answer.starts_with(&format!("approval-bridge cannot see <#{hidden}>")), "{answer}");
+    assert!(
+        answer
+            .starts_with(&format!("approval-bridge cannot post cards in <#{hidden}>: missing View Channel")),
+        "{answer}"
+    );
     assert!(app.store().watches().await.unwrap().is_empty());
     let posts =
         app.discord.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages"));
     assert_eq!(posts.count(), 0, "the check posts nothing");
+}
+
+#[tokio::test]
+async fn a_channel_that_takes_attach_files_from_the_bot_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let art = app.discord.add_text_channel("art-review");
+    app.discord.deny_bot_role(art, permission::ATTACH_FILES);
+    let call = approvals("watch").opt("workflow", text(&workflow)).opt("channel", OptionValue::Channel(art));
+    let answer = run(&app, &admin(), call).await;
+    assert_eq!(
+        answer,
+        format!(
+            "approval-bridge cannot post cards in <#{art}>: missing Attach Files — previews cannot be posted (cards go out without their images); grant it to the approval-bridge role or the channel. Nothing was saved."
+        )
+    );
+    assert!(app.store().watches().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -40,6 +40,22 @@ async fn a_closed_database_makes_health_fail_with_the_reason() {
 }
 
 #[tokio::test]
+async fn the_health_body_holds_no_host_name_pid_or_error_text() {
+    let app = spawn_app_with_ops(|_| {}).await;
+    app.store().close().await;
+    let (status, body) = health(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["reasons"], serde_json::json!(["the database does not answer"]), "{body}");
+    let text = body.to_string();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    assert!(host.trim().is_empty() || !text.contains(host.trim()), "{text}");
+    assert!(!text.contains(&format!("{}", std::process::id())), "{text}");
+    for detail in ["pool", "closed", "database error", "sqlite", ".db"] {
+        assert!(!text.to_lowercase().contains(detail), "{detail} in {text}");
+    }
+}
+
+#[tokio::test]
 async fn health_fails_once_the_last_successful_poll_is_three_intervals_old() {
     // The shortest interval the settings accept is 2 s: three of them pass in about 6 s.
     let app = spawn_app_with_ops(|env| _ = env.insert("POLL_INTERVAL_SECS", "2".into())).await;

@@ -5,6 +5,7 @@ mod edge;
 mod failures;
 mod full_size;
 mod lasting;
+mod permissions;
 mod slow;
 
 use std::sync::{Arc, OnceLock};

@@ -13,6 +13,7 @@ use crate::support::{
     child::{ChildBridge, bridge_env},
     fake_discord::{DiscordFault, FakeDiscord, FakeDiscordConfig},
     fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate},
+    wait::checking_every,
 };
 
 /// The seed when `CRASH_SEED` is unset.
@@ -151,15 +152,12 @@ async fn run(config: CrashConfig) {
     bridge.start();
     let connected = discord.wait_for_identifies(identified + 1, Duration::from_secs(30)).await;
     assert!(connected, "the final bridge never connected:\n{}", bridge.log_tail(40));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    // Each step clicks what is still open, so it is taken only every 200 ms.
+    let settled = checking_every(Duration::from_millis(200), Duration::from_secs(120), async || {
         let every_card_seen = crash_checks::cards_posted(&database).await >= runs.len();
-        if script.settle_step(&discord).await && every_card_seen {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the clicks never all went through:\n{}", bridge.log_tail(60));
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        (script.settle_step(&discord).await && every_card_seen).then_some(())
+    });
+    assert!(settled.await.is_some(), "the clicks never all went through:\n{}", bridge.log_tail(60));
     let at_rest = crash_checks::wait_until_at_rest(&database, Duration::from_secs(60)).await;
     assert!(at_rest, "rows or cards never came to rest:\n{}", bridge.log_tail(60));
     assert!(bridge.is_running(), "the bridge died in its final life:\n{}", bridge.log_tail(60));

@@ -9,6 +9,7 @@ use crate::support::{
     db::{ApprovalRow, AuditRow, read_all},
     fake_discord::{FakeDiscord, InteractionHandle, RecordedRequest},
     fake_scenario::{Endpoint, FakeScenario},
+    wait::checking_every,
 };
 
 /// How many gates have a posted card (0 before the database exists).
@@ -21,22 +22,15 @@ pub async fn cards_posted(database: &Path) -> usize {
 
 /// Waits until no row is `deciding` and every card is posted and shows its row's state.
 pub async fn wait_until_at_rest(database: &Path, timeout: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
+    let restless = |a: &ApprovalRow| {
+        a.state == "deciding" || a.message_id.is_none() || (!a.card_current && a.card_deleted_at.is_none())
+    };
+    // Each check reads the whole database, so not more often than this.
+    let at_rest = checking_every(Duration::from_millis(200), timeout, async || {
         let (approvals, _) = read_all(database).await;
-        let restless = |a: &ApprovalRow| {
-            a.state == "deciding"
-                || a.message_id.is_none()
-                || (!a.card_current && a.card_deleted_at.is_none())
-        };
-        if !approvals.iter().any(restless) {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        (!approvals.iter().any(restless)).then_some(())
+    });
+    at_rest.await.is_some()
 }
 
 /// What a run did, for the report.

@@ -2,6 +2,8 @@
 //! disk, and hostile interactions. Each test checks the same promises: one click is one
 //! decision, never two, never lost, never made by someone without the right.
 
+mod card_fencing;
+mod clock_skew;
 mod crash;
 mod crash_checks;
 mod crash_script;

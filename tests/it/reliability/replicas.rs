@@ -23,9 +23,9 @@ use crate::support::{
 };
 
 /// The lease: short, so the test would see a takeover by expiry as well.
-const LEASE_SECS: u64 = 3;
+pub(super) const LEASE_SECS: u64 = 3;
 /// How long the test waits for what the replicas do at their pace (polls every 2 s).
-const WITHIN: Duration = Duration::from_secs(30);
+pub(super) const WITHIN: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_from_a_killed_leader() {
@@ -39,11 +39,7 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let ports = [free_port(), free_port()];
     let replica = |dir: &std::path::Path, port: u16| {
-        let mut env = bridge_env(&discord, &scenario, channel, role, &dir.join("unused.db"));
-        env.insert("DATABASE_URL".into(), schema.url());
-        env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
-        env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
-        env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+        let mut env = replica_env((&discord, &scenario), (channel, role), &schema, dir, port);
         env.insert("SCENARIO_TIMEOUT_SECS".into(), "2".into());
         ChildBridge::new(env, dir)
     };
@@ -113,37 +109,54 @@ async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_f
     assert_eq!(discord.gateway_counts().identifies, 0, "no replica opened a gateway connection");
 }
 
-fn is_registration(r: &RecordedRequest) -> bool {
+/// The settings of a replica of the binary on `schema`, taking interactions by signed POST on
+/// `port`, its cards in `channel` decided by `role`, with a lease of [`LEASE_SECS`].
+pub(super) fn replica_env(
+    (discord, scenario): (&FakeDiscord, &FakeScenario),
+    (channel, role): (u64, u64),
+    schema: &TempSchema,
+    dir: &std::path::Path,
+    port: u16,
+) -> std::collections::BTreeMap<String, String> {
+    let mut env = bridge_env(discord, scenario, channel, role, &dir.join("unused.db"));
+    env.insert("DATABASE_URL".into(), schema.url());
+    env.insert("INTERACTIONS_ADDR".into(), format!("127.0.0.1:{port}"));
+    env.insert("DISCORD_PUBLIC_KEY".into(), http_delivery::public_key());
+    env.insert("LEASE_SECS".into(), LEASE_SECS.to_string());
+    env
+}
+
+pub(super) fn is_registration(r: &RecordedRequest) -> bool {
     r.method == "PUT" && r.path.ends_with("/commands") && r.status == 200
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address").port()
 }
 
 /// Waits until a replica listens on `port`.
-async fn wait_for_listener(port: u16) {
+pub(super) async fn wait_for_listener(port: u16) {
     let connects = async || tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok();
     wait_until(&format!("a replica listening on port {port}"), WITHIN, connects).await;
 }
 
-async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
+pub(super) async fn wait_for_cards(discord: &FakeDiscord, channel: u64, n: usize) {
     wait_until(&format!("{n} cards"), WITHIN, async || discord.messages_in(channel).len() >= n).await;
 }
 
-async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
+pub(super) async fn wait_for_puts(scenario: &FakeScenario, n: usize) {
     let sent = async || scenario.requests_to(Endpoint::UserApproval).len() >= n;
     wait_until(&format!("{n} decisions"), WITHIN, sent).await;
 }
 
 /// The Approve button of `card` while it is offered.
-fn open_button(card: &Value) -> Option<String> {
+pub(super) fn open_button(card: &Value) -> Option<String> {
     button(card, "Approve")
 }
 
 /// Clicks Approve on every card that still offers it.
-async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildMember) {
+pub(super) async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildMember) {
     for card in discord.messages_in(channel) {
         let (Some(custom_id), Some(id)) = (open_button(&card), card["id"].as_str()) else { continue };
         let id: u64 = id.parse().expect("a snowflake");
@@ -152,7 +165,7 @@ async fn click_open_cards(discord: &FakeDiscord, channel: u64, reviewer: &GuildM
 }
 
 /// Who holds the lease now.
-async fn lease_holder(schema: &TempSchema) -> String {
+pub(super) async fn lease_holder(schema: &TempSchema) -> String {
     let mut conn = PgConnection::connect(&schema.url()).await.expect("connect");
     let holder: Option<(String,)> = sqlx::query_as("SELECT holder FROM lease WHERE name = 'bridge'")
         .fetch_optional(&mut conn)
@@ -200,7 +213,7 @@ async fn a_claim_of_a_replica_that_still_runs_elsewhere_is_left_to_it_and_taken_
 /// A bridge taking interactions over HTTP on a schema of its own, with one gate of workflow
 /// "Lighthouse" posted: the schema (kept as long as the test), the app, the workflow and the
 /// gate's row; `None` (the test is skipped) without PostgreSQL.
-async fn one_card_on_postgres(test: &str) -> Option<(TempSchema, TestApp, String, Approval)> {
+pub(super) async fn one_card_on_postgres(test: &str) -> Option<(TempSchema, TestApp, String, Approval)> {
     let schema = TempSchema::create(test).await?;
     let app =
         crate::support::app::spawn_app_over_http(|env| _ = env.insert("DATABASE_URL", schema.url())).await;
@@ -217,13 +230,32 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     else {
         return;
     };
+    a_route_set_elsewhere_applies_to_the_next_click(&app, &schema.url(), &workflow, &approval).await;
+}
 
-    // Another replica routes the workflow to a role of its own, in the shared database.
+#[tokio::test]
+async fn on_sqlite_a_route_another_process_set_applies_to_the_next_click_here() {
+    let app = crate::support::app::spawn_app_over_http(|_| {}).await;
+    let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    let job = app.scenario.start_parked_run(&workflow);
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+    let url = app.env["DATABASE_URL"].clone();
+    a_route_set_elsewhere_applies_to_the_next_click(&app, &url, &workflow, &approval).await;
+}
+
+/// Another process on the database at `url` routes `workflow` to a role of its own: a member of
+/// that role, who is no default reviewer, clicks on `app`, and the new route applies already.
+async fn a_route_set_elsewhere_applies_to_the_next_click(
+    app: &TestApp,
+    url: &str,
+    workflow: &str,
+    approval: &Approval,
+) {
     let leads = app.discord.add_role("Leads", "0");
-    let other =
-        approval_bridge::store::Store::connect(&schema.url()).await.expect("the other replica's store");
+    let other = approval_bridge::store::Store::connect(url).await.expect("the other process's store");
     let route = approval_bridge::store::NewWatch {
-        workflow_id: workflow.clone().into(),
+        workflow_id: workflow.to_owned().into(),
         workflow_name: "Lighthouse".into(),
         channel_id: app.channel.into(),
         reviewer_role_id: Some(leads.into()),
@@ -232,9 +264,8 @@ async fn a_route_another_replica_set_applies_to_the_next_click_here() {
     other.set_watch(&route, &admin).await.expect("the route is set");
     other.close().await;
 
-    // A lead, who is no default reviewer, clicks on this replica: the new route applies already.
     let lead = GuildMember::new("lea").with_roles(&[leads]);
-    let click = app.click(&lead, &approval, "Approve").await;
+    let click = app.click(&lead, approval, "Approve").await;
     let answer = app.answer(&click).await;
     assert!(answer.starts_with("Approved"), "{answer}");
     assert_eq!(app.scenario.requests_to(Endpoint::UserApproval).len(), 1);

@@ -11,6 +11,7 @@ mod races;
 mod reconcile;
 mod reminders;
 mod restart;
+mod votes;
 
 use approval_bridge::store::Approval;
 use serde_json::Value;

@@ -4,7 +4,10 @@ use approval_bridge::approvals::detect::gates_awaiting;
 use approval_bridge::approvals::ids::{AssetId, JobId, WorkflowId};
 use approval_bridge::scenario::{AssetKind, JobQuery};
 
-use crate::support::fake_scenario::{Endpoint, FakeScenario, FlowTemplate};
+use crate::support::{
+    fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
+    wait::wait_until,
+};
 
 #[tokio::test]
 async fn bulk_assets_are_fetched_in_chunks_of_a_hundred() {
@@ -80,15 +83,11 @@ async fn the_auto_advance_ticker_parks_runs_at_their_gate() {
     let run = fake.start_run(&wf);
     fake.start_auto_advance(Duration::from_millis(10));
     let client = fake.client();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    wait_until("the run to park at its gate", Duration::from_secs(5), async || {
         let job = client.get_job(&JobId::from(run.as_str())).await.unwrap();
-        if !gates_awaiting(&job).is_empty() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run never parked");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        !gates_awaiting(&job).is_empty()
+    })
+    .await;
     fake.stop_auto_advance();
 }
 

@@ -1,6 +1,7 @@
 //! One home server: what comes from elsewhere is refused, routes stay at home, refusals stay
 //! bounded, tokens stay out of logs, and the operations listener keeps its limits.
 
+mod endpoint_flood;
 mod flood;
 mod home;
 mod inert;

@@ -50,6 +50,7 @@ pub struct TestApp {
     /// How far the bridge's wall clock runs ahead of the system's, in milliseconds.
     wall_offset: Arc<AtomicI64>,
     http_addr: Option<SocketAddr>,
+    endpoint_addr: Option<SocketAddr>,
     running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
     _dir: tempfile::TempDir,
 }
@@ -99,6 +100,7 @@ pub async fn spawn_app_against(
         bridge: None,
         wall_offset: Arc::default(),
         http_addr: None,
+        endpoint_addr: None,
         running: None,
         _dir: dir,
     };
@@ -154,6 +156,7 @@ impl TestApp {
         let endpoint = app.interactions_addr();
         self.bridge = Some(app.bridge());
         self.http_addr = app.http_addr();
+        self.endpoint_addr = endpoint;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
@@ -212,6 +215,11 @@ impl TestApp {
     /// Where the running bridge serves `/healthz` and `/metrics` (with `HTTP_ADDR` set).
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr.expect("the bridge was started with HTTP_ADDR")
+    }
+
+    /// Where the running bridge serves its interactions endpoint (with `INTERACTIONS_ADDR` set).
+    pub fn endpoint_addr(&self) -> SocketAddr {
+        self.endpoint_addr.expect("the bridge serves the interactions endpoint")
     }
 
     /// The running bridge's shared state.

@@ -16,13 +16,34 @@ pub async fn wait_until(what: &str, timeout: Duration, mut ready: impl AsyncFnMu
 
 /// Waits until `found` gives a value, for at most `timeout`, and returns it; panics naming `what`
 /// when it never does.
-pub async fn wait_for<T>(what: &str, timeout: Duration, mut found: impl AsyncFnMut() -> Option<T>) -> T {
+pub async fn wait_for<T>(what: &str, timeout: Duration, found: impl AsyncFnMut() -> Option<T>) -> T {
+    match within(timeout, found).await {
+        Some(value) => value,
+        None => panic!("timed out after {timeout:?} waiting for {what}"),
+    }
+}
+
+/// Waits until `found` gives a value, for at most `timeout`; `None` when it never does, for a
+/// caller that says more than a panic would (a log tail) or reports the failure itself.
+pub async fn within<T>(timeout: Duration, found: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    checking_every(EVERY, timeout, found).await
+}
+
+/// [`within`], checking every `every`: for a check that is costly (reading a whole database) or
+/// that acts (a scripted person clicking again), which must not run every few milliseconds.
+pub async fn checking_every<T>(
+    every: Duration,
+    timeout: Duration,
+    mut found: impl AsyncFnMut() -> Option<T>,
+) -> Option<T> {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = found().await {
-            return value;
+            return Some(value);
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(EVERY).await;
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(every).await;
     }
 }

@@ -6,7 +6,7 @@ use super::errors::ApiError;
 use super::interactions::{CommandCall, OptionValue};
 use super::rest::{Ctx, Reply};
 use super::state::next_id;
-use super::{APPLICATION_ID, FakeDiscord, GUILD_ID, Shared, payloads};
+use super::{APPLICATION_ID, FakeDiscord, GUILD_ID, Shared, interactions, payloads};
 
 fn check_scope(ctx: &Ctx, guild: bool) -> Result<(), ApiError> {
     if ctx.id(0)? != APPLICATION_ID {
@@ -165,7 +165,11 @@ impl FakeDiscord {
             OptionValue::String(s) => json!(s),
             OptionValue::Integer(n) => json!(n),
             OptionValue::Boolean(b) => json!(b),
-            OptionValue::Channel(id) => add("channels", *id, self.shared.channel_json(*id, true)),
+            // Resolved channels carry the invoking member's permissions there; the bridge reads
+            // the bot's own instead, so an ordinary member's stand in.
+            OptionValue::Channel(id) => {
+                add("channels", *id, self.shared.channel_json(*id, interactions::MEMBER_PERMISSIONS).0)
+            }
             OptionValue::Role(id) => {
                 let state = self.shared.state.lock().expect("state");
                 let role = state.roles.get(id).unwrap_or_else(|| panic!("no role {id} in the fake"));

@@ -33,6 +33,9 @@ pub enum DiscordFault {
     /// Never handled and never answered, as over a half-open connection: the request is recorded
     /// (status 0) and the connection held until the client gives up.
     NoAnswer,
+    /// Held, not yet handled, until the test releases it; then handled and answered as usual (a
+    /// slow network or a busy Discord): the test decides what happens while it is in flight.
+    Hold(crate::support::fake_scenario::Release),
 }
 
 impl DiscordFault {
@@ -42,7 +45,7 @@ impl DiscordFault {
     /// For [`Self::SlowAnswer`] and [`Self::NoAnswer`], which are not error answers.
     pub(super) fn answer(&self) -> (u16, Value, Vec<(&'static str, String)>) {
         match *self {
-            Self::SlowAnswer(_) | Self::NoAnswer => unreachable!("not an error answer"),
+            Self::SlowAnswer(_) | Self::NoAnswer | Self::Hold(_) => unreachable!("not an error answer"),
             Self::BrokenAnswer => {
                 (500, json!({ "message": "500: Internal Server Error", "code": 0 }), vec![])
             }
@@ -92,6 +95,8 @@ struct Rule {
 #[derive(Default)]
 pub(super) struct Faults {
     rules: Mutex<Vec<Rule>>,
+    /// How many requests a [`DiscordFault::Hold`] has held so far (released or not).
+    pub(super) held: std::sync::atomic::AtomicUsize,
 }
 
 impl Faults {
@@ -100,10 +105,31 @@ impl Faults {
         self.rules.lock().expect("faults").push(rule);
     }
 
-    /// The fault for this request, if one is armed (and counts it down).
+    /// The hold armed for this request, if any (and counts it down).
+    pub(super) fn take_hold(
+        &self,
+        method: &str,
+        route: &str,
+    ) -> Option<crate::support::fake_scenario::Release> {
+        let mut rules = self.rules.lock().expect("faults");
+        let is_hold = |r: &Rule| matches!(r.fault, DiscordFault::Hold(_));
+        let rule = rules
+            .iter_mut()
+            .find(|r| is_hold(r) && r.remaining > 0 && r.method == method && r.route == route)?;
+        rule.remaining -= 1;
+        let DiscordFault::Hold(release) = rule.fault.clone() else { return None };
+        rules.retain(|r| r.remaining > 0);
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(release)
+    }
+
+    /// The fault for this request, if one is armed (and counts it down); holds are taken before.
     pub(super) fn take(&self, method: &str, route: &str) -> Option<DiscordFault> {
         let mut rules = self.rules.lock().expect("faults");
-        let rule = rules.iter_mut().find(|r| r.remaining > 0 && r.method == method && r.route == route)?;
+        let is_hold = |r: &Rule| matches!(r.fault, DiscordFault::Hold(_));
+        let rule = rules
+            .iter_mut()
+            .find(|r| !is_hold(r) && r.remaining > 0 && r.method == method && r.route == route)?;
         rule.remaining -= 1;
         let fault = rule.fault.clone();
         rules.retain(|r| r.remaining > 0);

@@ -8,7 +8,7 @@
 //! interaction's token that arrives while its POST is still being answered waits for that answer,
 //! since the bot can only follow up on a response Discord has.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -38,6 +38,10 @@ pub(super) struct Delivery {
     answered: Notify,
     /// Status of every POST answered with something other than a usable response, in order.
     failures: Mutex<Vec<u16>>,
+    /// The body and signed timestamp of each interaction POSTed, by token: what a replay sends.
+    sent: Mutex<HashMap<String, (String, i64)>>,
+    /// The `X-Forwarded-For` a load balancer in front of the endpoint adds, if there is one.
+    forwarded_for: Mutex<Option<String>>,
 }
 
 impl Default for Delivery {
@@ -51,6 +55,8 @@ impl Default for Delivery {
             answering: Mutex::default(),
             answered: Notify::new(),
             failures: Mutex::default(),
+            forwarded_for: Mutex::default(),
+            sent: Mutex::default(),
         }
     }
 }
@@ -110,6 +116,12 @@ impl FakeDiscord {
         *self.shared.delivery.endpoints.lock().expect("endpoints") = urls.to_vec();
     }
 
+    /// From now on, each POST reaches the endpoint through a load balancer that says it came
+    /// from `addr` (Discord's address), in `X-Forwarded-For`.
+    pub fn deliver_through_a_proxy_for(&self, addr: &str) {
+        *self.shared.delivery.forwarded_for.lock().expect("forwarded_for") = Some(addr.to_owned());
+    }
+
     /// The statuses of the POSTs whose answer was not a usable interaction response.
     pub fn failed_deliveries(&self) -> Vec<u16> {
         self.shared.delivery.failures.lock().expect("failures").clone()
@@ -127,7 +139,21 @@ impl FakeDiscord {
 
     /// Sends the PING Discord sends when the endpoint URL is saved in the Developer Portal.
     pub async fn ping_endpoint(&self) -> EndpointAnswer {
-        self.post_signed(&json!({ "id": "1", "application_id": super::APPLICATION_ID.to_string(), "type": 1, "token": "ping", "version": 1 }), now_secs(), false).await
+        self.ping_endpoint_signed_at(now_secs()).await
+    }
+
+    /// Sends a PING signed at `timestamp` (unix seconds).
+    pub async fn ping_endpoint_signed_at(&self, timestamp: i64) -> EndpointAnswer {
+        self.post_signed(&json!({ "id": "1", "application_id": super::APPLICATION_ID.to_string(), "type": 1, "token": "ping", "version": 1 }), timestamp, false).await
+    }
+
+    /// POSTs the interaction of `handle` again, byte for byte with its signature, as someone who
+    /// captured the request would replay it. For the endpoint's own checks: nothing is recorded.
+    pub async fn post_again(&self, handle: &super::InteractionHandle) -> EndpointAnswer {
+        let sent = self.shared.delivery.sent.lock().expect("sent").get(&handle.token).cloned();
+        let (raw, timestamp) = sent.expect("the interaction was POSTed");
+        let (status, body) = post(&self.shared, raw.clone(), &raw, timestamp).await;
+        EndpointAnswer { status, body }
     }
 }
 
@@ -137,10 +163,12 @@ pub(super) fn deliver(shared: &std::sync::Arc<Shared>, id: u64, token: String, p
     let shared = shared.clone();
     let raw = payload.to_string();
     shared.delivery.answering.lock().expect("answering").insert(token.clone());
+    let signed_at = now_secs();
+    shared.delivery.sent.lock().expect("sent").insert(token.clone(), (raw.clone(), signed_at));
     tokio::spawn(async move {
         let mut answer = (0, Value::Null);
         for endpoint in shared.delivery.in_turn() {
-            answer = post_to(&shared, &endpoint, raw.clone(), &raw, now_secs()).await;
+            answer = post_to(&shared, &endpoint, raw.clone(), &raw, signed_at).await;
             if answer.0 != 0 {
                 break;
             }
@@ -187,10 +215,12 @@ async fn post(shared: &Shared, raw: String, signed: &str, timestamp: i64) -> (u1
 async fn post_to(shared: &Shared, endpoint: &str, raw: String, signed: &str, timestamp: i64) -> (u16, Value) {
     let timestamp = timestamp.to_string();
     let signature = shared.delivery.key.sign(format!("{timestamp}{signed}").as_bytes());
-    let sent = shared
-        .delivery
-        .client
-        .post(endpoint)
+    let forwarded_for = shared.delivery.forwarded_for.lock().expect("forwarded_for").clone();
+    let mut request = shared.delivery.client.post(endpoint);
+    if let Some(addr) = forwarded_for {
+        request = request.header("x-forwarded-for", addr);
+    }
+    let sent = request
         .header("content-type", "application/json")
         .header("x-signature-ed25519", hex(&signature.to_bytes()))
         .header("x-signature-timestamp", timestamp)

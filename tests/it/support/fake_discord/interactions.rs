@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::state::{Interaction, next_id};
+use super::state::{Interaction, next_id, permission};
 use super::{FakeDiscord, payloads};
 
 /// Everyone's permissions in the fake guild: view channels, send messages, read history, …
@@ -65,6 +65,14 @@ impl GuildMember {
     pub fn with_permissions(mut self, permissions: &str) -> Self {
         self.permissions = permissions.to_owned();
         self
+    }
+}
+
+impl FakeDiscord {
+    /// Changes a member of the home guild (say, a role taken away), as Discord answers about them
+    /// from now on; their next interaction carries what it is given.
+    pub fn update_member(&self, member: &GuildMember) {
+        self.shared.state.lock().expect("state").members.insert(member.user_id, member.clone());
     }
 }
 
@@ -308,11 +316,15 @@ impl FakeDiscord {
         }
         let id = next_id();
         let token = format!("fake-interaction-token-{id}-{}", fastrand::u64(..));
-        let channel = match member.guild_id {
-            Some(_) => self.shared.channel_json(channel_id, true),
-            None => payloads::dm_channel(channel_id, member),
+        let (channel, app_permissions) = match member.guild_id {
+            Some(_) => self.shared.channel_json(channel_id, &member.permissions),
+            // In a DM the bot may view and send (Discord's DM permissions).
+            None => (
+                payloads::dm_channel(channel_id, member),
+                permission::VIEW_CHANNEL | permission::SEND_MESSAGES,
+            ),
         };
-        let mut payload = payloads::interaction(kind, id, &token, member, &channel, data);
+        let mut payload = payloads::interaction(kind, id, &token, member, &channel, app_permissions, data);
         payloads::merge(&mut payload, extra);
         let record = Interaction {
             id,
@@ -326,7 +338,12 @@ impl FakeDiscord {
             original: None,
             modal: None,
         };
-        self.shared.state.lock().expect("state").interactions.insert(id, record);
+        let mut state = self.shared.state.lock().expect("state");
+        state.interactions.insert(id, record);
+        if member.guild_id == Some(super::GUILD_ID) {
+            state.members.insert(member.user_id, member.clone());
+        }
+        drop(state);
         if by_post {
             super::http_delivery::deliver(&self.shared, id, token.clone(), &payload);
         } else {

@@ -46,8 +46,11 @@ pub use gateway::GatewayCounts;
 pub use interactions::{ADMINISTRATOR, CommandCall, GuildMember, InteractionHandle, OptionValue};
 pub use ratelimit::RateLimits;
 pub use record::{RecordedFile, RecordedRequest};
-pub use state::{Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Role};
+pub use state::{
+    Channel, ChannelAccess, ChannelKind, FakeDiscordConfig, Overwrite, OverwriteKind, Role, permission,
+};
 
+use crate::support::wait::within;
 use gateway::GatewayHub;
 use ratelimit::Limiter;
 use record::RequestLog;
@@ -92,11 +95,12 @@ impl Shared {
         payloads::current_user(BOT_USER_ID, BOT_USERNAME)
     }
 
-    /// The channel as `GET /channels/{id}` (or an interaction's `channel`) shows it.
-    fn channel_json(&self, id: u64, partial: bool) -> Value {
+    /// The channel as an interaction carries it, with the invoking member's `permissions`
+    /// there, and the bot's permissions there.
+    fn channel_json(&self, id: u64, permissions: &str) -> (Value, u64) {
         let state = self.state.lock().expect("state");
         let channel = state.channels.get(&id).unwrap_or_else(|| panic!("no channel {id} in the fake"));
-        if partial { payloads::partial_channel(channel) } else { payloads::channel(channel) }
+        (payloads::partial_channel(channel, permissions), state.bot_permissions(channel))
     }
 }
 
@@ -141,27 +145,25 @@ impl FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let mut state = State::default();
+        // Servers set up for a private review channel: @everyone may do nothing, and inviting
+        // the bot gave it a managed role holding exactly the README's invite (a test keeps it
+        // equal to the bridge's list).
+        let invite = approval_bridge::discord::permissions::required().bits().to_string();
         for guild_id in [GUILD_ID, FOREIGN_GUILD_ID] {
             let everyone = Role {
                 id: guild_id,
                 guild_id,
                 name: "@everyone".into(),
-                permissions: interactions::MEMBER_PERMISSIONS.into(),
+                permissions: "0".into(),
                 position: 0,
             };
             state.roles.insert(guild_id, everyone);
+            let id = next_id();
+            let bot =
+                Role { id, guild_id, name: BOT_USERNAME.into(), permissions: invite.clone(), position: 1 };
+            state.roles.insert(id, bot);
+            state.bot_roles.insert(guild_id, id);
         }
-        // Inviting a bot with permissions gives it a managed role holding them.
-        let bot_role = next_id();
-        let role = Role {
-            id: bot_role,
-            guild_id: GUILD_ID,
-            name: BOT_USERNAME.into(),
-            permissions: payloads::BOT_PERMISSIONS.into(),
-            position: 1,
-        };
-        state.roles.insert(bot_role, role);
-        state.bot_role = bot_role;
         state.home_owner = OWNER_USER_ID;
         let gateway = GatewayHub::default();
         let (log, limiter, faults) = (RequestLog::default(), Limiter::default(), faults::Faults::default());
@@ -241,9 +243,36 @@ impl FakeDiscord {
         let mut state = self.shared.state.lock().expect("state");
         let id = next_id();
         let position = state.channels.values().filter(|c| c.guild_id == guild_id).count();
-        let channel = Channel { id, guild_id, name: name.to_owned(), kind, access, position };
+        let overwrites = access.overwrite().into_iter().collect();
+        let channel = Channel { id, guild_id, name: name.to_owned(), kind, overwrites, position };
         state.channels.insert(id, channel);
         id
+    }
+
+    /// Sets the overwrite for `overwrite.id` in `channel_id` (replacing one for the same role or
+    /// member), as a server admin editing the channel's permissions would.
+    pub fn set_overwrite(&self, channel_id: u64, overwrite: Overwrite) {
+        let mut state = self.shared.state.lock().expect("state");
+        let channel =
+            state.channels.get_mut(&channel_id).unwrap_or_else(|| panic!("no channel {channel_id}"));
+        channel.overwrites.retain(|o| (o.id, o.kind) != (overwrite.id, overwrite.kind));
+        channel.overwrites.push(overwrite);
+    }
+
+    /// Denies the bot's role `bits` in `channel_id` by a role overwrite.
+    pub fn deny_bot_role(&self, channel_id: u64, bits: u64) {
+        let role = self.bot_role();
+        self.set_overwrite(
+            channel_id,
+            Overwrite { id: role, kind: OverwriteKind::Role, allow: 0, deny: bits },
+        );
+    }
+
+    /// The bot's permissions in `channel_id`, as Discord computes them.
+    pub fn bot_permissions_in(&self, channel_id: u64) -> u64 {
+        let state = self.shared.state.lock().expect("state");
+        let channel = state.channels.get(&channel_id).unwrap_or_else(|| panic!("no channel {channel_id}"));
+        state.bot_permissions(channel)
     }
 
     /// Makes the bot the owner of the home guild (a server created by the bot's account).
@@ -253,7 +282,7 @@ impl FakeDiscord {
 
     /// The bot's own role's id.
     pub fn bot_role(&self) -> u64 {
-        self.shared.state.lock().expect("state").bot_role
+        self.shared.state.lock().expect("state").bot_roles[&GUILD_ID]
     }
 
     /// Adds a role with a permissions bitfield (e.g. `"0"`); returns its id.
@@ -292,6 +321,11 @@ impl FakeDiscord {
         self.requests().into_iter().filter(|r| r.is_rejected() && !r.injected).collect()
     }
 
+    /// How many requests a [`DiscordFault::Hold`] has held so far.
+    pub fn held(&self) -> usize {
+        self.shared.faults.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Answers the next `times` requests `method` `route` (an OpenAPI path template such as
     /// `/channels/{channel_id}/messages`) with `fault` instead of handling them.
     pub fn inject(&self, method: &str, route: &str, fault: DiscordFault, times: usize) {
@@ -305,14 +339,7 @@ impl FakeDiscord {
 
     /// Waits until no bot is connected (e.g. after killing its process); `false` on timeout.
     pub async fn wait_for_disconnect(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        while self.connected_bots() > 0 {
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        true
+        within(timeout, async || (self.connected_bots() == 0).then_some(())).await.is_some()
     }
 
     /// Panics, listing them, if any request was refused.

@@ -1,22 +1,15 @@
 //! JSON objects as Discord sends them, with every field serenity's model insists on.
 //!
 //! A frame serenity cannot deserialize becomes `Event::Unknown` and the handler never runs, so
-//! `tests/it/fake_discord.rs` deserializes each factory here with serenity's own types.
+//! `tests/it/fake_conformance/discord.rs` deserializes each factory here with serenity's own types.
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::interactions::GuildMember;
-use super::state::{Channel, ChannelAccess, Role};
-use super::{APPLICATION_ID, BOT_USER_ID, GUILD_NAMES};
-
-/// Permissions the bot holds in the guild (view, send, embed, attach, read history, …).
-pub const BOT_PERMISSIONS: &str = "277025508416";
-/// The View Channel permission bit, as a bitfield string.
-pub const VIEW_CHANNEL: &str = "1024";
-/// The Send Messages permission bit, as a bitfield string.
-pub const SEND_MESSAGES: &str = "2048";
+use super::state::{Channel, OverwriteKind, Role};
+use super::{APPLICATION_ID, GUILD_NAMES};
 
 /// Now, as Discord writes timestamps (RFC 3339).
 pub fn now() -> String {
@@ -80,17 +73,18 @@ pub fn member_without_user(m: &GuildMember) -> Value {
     })
 }
 
-/// A guild channel (`GET /channels/{id}`). The bot's access is a member overwrite, as a
-/// server admin would set it.
+/// A guild channel (`GET /channels/{id}`) with its permission overwrites.
 pub fn channel(c: &Channel) -> Value {
-    let denied = match c.access {
-        ChannelAccess::Post => None,
-        ChannelAccess::ReadOnly => Some(SEND_MESSAGES),
-        ChannelAccess::Hidden => Some(VIEW_CHANNEL),
-    };
-    let overwrites: Vec<Value> = denied
-        .map(|deny| json!({ "id": BOT_USER_ID.to_string(), "type": 1, "allow": "0", "deny": deny }))
-        .into_iter()
+    let overwrites: Vec<Value> = c
+        .overwrites
+        .iter()
+        .map(|o| {
+            let kind = match o.kind {
+                OverwriteKind::Role => 0,
+                OverwriteKind::Member => 1,
+            };
+            json!({ "id": o.id.to_string(), "type": kind, "allow": o.allow.to_string(), "deny": o.deny.to_string() })
+        })
         .collect();
     json!({
         "id": c.id.to_string(), "type": c.kind.code(), "guild_id": c.guild_id.to_string(), "name": c.name,
@@ -99,10 +93,9 @@ pub fn channel(c: &Channel) -> Value {
     })
 }
 
-/// A channel as interactions carry it (`channel`, `resolved.channels`), with the bot's
-/// permissions there.
-pub fn partial_channel(c: &Channel) -> Value {
-    let permissions = if c.access == ChannelAccess::Post { BOT_PERMISSIONS } else { "1024" };
+/// A channel as interactions carry it (`channel`, `resolved.channels`), with the invoking
+/// member's `permissions` there (a bitfield string).
+pub fn partial_channel(c: &Channel, permissions: &str) -> Value {
     let mut value = channel(c);
     value["permissions"] = json!(permissions);
     value
@@ -144,11 +137,12 @@ pub fn dm_channel(id: u64, who: &GuildMember) -> Value {
     })
 }
 
-/// A guild as `GET /users/@me/guilds` lists it.
-pub fn partial_guild(id: u64, name: &str) -> Value {
+/// A guild as `GET /users/@me/guilds` lists it, with the bot's `permissions` there (its roles'
+/// bits, a bitfield).
+pub fn partial_guild(id: u64, name: &str, permissions: u64) -> Value {
     json!({
         "id": id.to_string(), "name": name, "icon": null, "banner": null, "owner": false,
-        "permissions": BOT_PERMISSIONS, "features": [],
+        "permissions": permissions.to_string(), "features": [],
     })
 }
 
@@ -166,14 +160,22 @@ pub fn ready(bot: &Value, application_id: u64, session: &str, resume: &str) -> V
 }
 
 /// An INTERACTION_CREATE body of type `kind` (2 command, 3 component, 4 autocomplete, 5 modal
-/// submit) by `who` in `channel` (as [`partial_channel`] or [`dm_channel`] makes it). In a guild
-/// it carries `guild_id` and `member`; in a DM (`who.guild_id` is `None`) only `user`, with the
-/// bot DM context (1).
-pub fn interaction(kind: u8, id: u64, token: &str, who: &GuildMember, channel: &Value, data: Value) -> Value {
+/// submit) by `who` in `channel` (as [`partial_channel`] or [`dm_channel`] makes it), where the
+/// bot holds `app_permissions`. In a guild it carries `guild_id` and `member`; in a DM
+/// (`who.guild_id` is `None`) only `user`, with the bot DM context (1).
+pub fn interaction(
+    kind: u8,
+    id: u64,
+    token: &str,
+    who: &GuildMember,
+    channel: &Value,
+    app_permissions: u64,
+    data: Value,
+) -> Value {
     let mut value = json!({
         "id": id.to_string(), "application_id": APPLICATION_ID.to_string(), "type": kind, "data": data,
         "channel_id": channel["id"], "channel": channel, "token": token, "version": 1,
-        "locale": "en-US", "app_permissions": BOT_PERMISSIONS, "entitlements": [],
+        "locale": "en-US", "app_permissions": app_permissions.to_string(), "entitlements": [],
         "attachment_size_limit": 10_485_760,
     });
     let place = match who.guild_id {

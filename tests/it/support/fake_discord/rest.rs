@@ -60,10 +60,14 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     if let Some(token) = parts.uri.path().strip_prefix(webhook.as_str()) {
         shared.delivery.wait_until_answered(token.split('/').next().unwrap_or_default()).await;
     }
-    let at = Instant::now();
     let bytes = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
     let method = parts.method.as_str().to_owned();
     let full_path = parts.uri.path();
+    let template = full_path.strip_prefix("/api/v10").and_then(|path| find(&method, path).ok());
+    if let Some(release) = template.and_then(|(spec, _)| shared.faults.take_hold(&method, spec.template)) {
+        release.released().await;
+    }
+    let at = Instant::now();
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let parsed = multipart::parse_body(&parts.headers, &bytes);
     let (body, files) = match &parsed {

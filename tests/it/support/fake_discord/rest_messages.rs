@@ -8,7 +8,7 @@ use super::interactions::GuildMember;
 use super::payloads::{self, id_text};
 use super::record::RecordedFile;
 use super::rest::{Ctx, Reply};
-use super::state::{Channel, ChannelAccess, ChannelKind, State, StoredMessage, next_id};
+use super::state::{Channel, ChannelKind, State, StoredMessage, next_id, permission};
 use super::{
     APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, replies, rules,
     uploads,
@@ -28,14 +28,18 @@ pub(super) fn current_user(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> 
 }
 
 /// `GET /users/@me/guilds`: the guilds the bot is in, both of them.
-pub(super) fn current_user_guilds(_: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
+pub(super) fn current_user_guilds(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let limit = ctx.query.split('&').find_map(|kv| kv.strip_prefix("limit=")?.parse::<u64>().ok());
     if limit.is_some_and(|l| !(1..=200).contains(&l)) {
         let mut errs = super::errors::FormErrors::default();
         errs.push(vec!["limit".into()], "NUMBER_TYPE_MAX", "int value should be between 1 and 200.");
         errs.into_result()?;
     }
-    Ok(Reply::json(GUILD_NAMES.iter().map(|(id, name)| payloads::partial_guild(*id, name)).collect()))
+    let state = shared.state.lock().expect("state");
+    let guilds = GUILD_NAMES
+        .iter()
+        .map(|(id, name)| payloads::partial_guild(*id, name, state.bot_base_permissions(*id)));
+    Ok(Reply::json(guilds.collect()))
 }
 
 pub(super) fn application(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
@@ -43,13 +47,19 @@ pub(super) fn application(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(payloads::application(APPLICATION_ID, &shared.bot_user(), &owner)))
 }
 
-/// The channel if the bot can see it: 10003 when unknown, 50001 when hidden from the bot.
+/// The channel if the bot can see it: 10003 when unknown, 50001 when the bot lacks View
+/// Channel there.
 fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
     let channel = state.channels.get(&id).ok_or_else(ApiError::unknown_channel)?;
-    if channel.access == ChannelAccess::Hidden {
+    if !state.bot_may(channel, permission::VIEW_CHANNEL) {
         return Err(ApiError::missing_access());
     }
     Ok(channel)
+}
+
+/// 50013 Missing Permissions unless the bot holds `bits` in `channel`.
+fn require(state: &State, channel: &Channel, bits: u64) -> Result<(), ApiError> {
+    if state.bot_may(channel, bits) { Ok(()) } else { Err(ApiError::missing_permissions()) }
 }
 
 /// The guild of the path, if the bot is in it; else 10004 Unknown Guild.
@@ -66,8 +76,10 @@ pub(super) fn get_channel(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
 pub(super) fn guild_channels(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let guild_id = guild(ctx)?;
     let state = shared.state.lock().expect("state");
-    let channels =
-        state.channels.values().filter(|c| c.guild_id == guild_id && c.access != ChannelAccess::Hidden);
+    let channels = state
+        .channels
+        .values()
+        .filter(|c| c.guild_id == guild_id && state.bot_may(c, permission::VIEW_CHANNEL));
     Ok(Reply::json(channels.map(payloads::channel).collect()))
 }
 
@@ -88,16 +100,17 @@ pub(super) fn guild_roles(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
     Ok(Reply::json(state.roles.values().filter(|r| r.guild_id == guild_id).map(payloads::role).collect()))
 }
 
-/// `GET /guilds/{g}/members/{u}`: the fake knows one member by id, the bot (people exist only
-/// in the interactions they make); anyone else is 10007 Unknown Member.
+/// `GET /guilds/{g}/members/{u}`: the bot, and the people of the home guild who interacted (as
+/// they last did, or as a test changed them); anyone else is 10007 Unknown Member.
 pub(super) fn guild_member(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let guild_id = guild(ctx)?;
-    if ctx.id(1)? != BOT_USER_ID {
-        return Err(ApiError::unknown_member());
+    let user_id = ctx.id(1)?;
+    if user_id != BOT_USER_ID {
+        let state = shared.state.lock().expect("state");
+        let member = state.members.get(&user_id).filter(|_| guild_id == GUILD_ID);
+        return member.map(|m| Reply::json(payloads::rest_member(m))).ok_or_else(ApiError::unknown_member);
     }
-    // The bot's managed role is in the home guild; elsewhere it has @everyone only.
-    let bot_role = shared.state.lock().expect("state").bot_role;
-    let roles = if guild_id == GUILD_ID { vec![bot_role] } else { vec![] };
+    let roles = shared.state.lock().expect("state").bot_roles_in(guild_id);
     let mut bot = GuildMember::new(BOT_USERNAME).with_roles(&roles);
     bot.user_id = BOT_USER_ID;
     let mut value = payloads::rest_member(&bot);
@@ -108,7 +121,11 @@ pub(super) fn guild_member(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError
 pub(super) fn list_messages(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let channel_id = ctx.id(0)?;
     let state = shared.state.lock().expect("state");
-    visible(&state, channel_id)?;
+    let channel = visible(&state, channel_id)?;
+    // Discord: without Read Message History "no messages will be returned".
+    if !state.bot_may(channel, permission::READ_MESSAGE_HISTORY) {
+        return Ok(Reply::json(json!([])));
+    }
     let limit = ctx.query.split('&').find_map(|kv| kv.strip_prefix("limit=")?.parse().ok()).unwrap_or(50);
     if !(1..=100).contains(&limit) {
         // Discord: "Max number of messages to return (1-100)".
@@ -124,7 +141,8 @@ pub(super) fn list_messages(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErro
 
 pub(super) fn get_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let state = shared.state.lock().expect("state");
-    visible(&state, ctx.id(0)?)?;
+    let channel = visible(&state, ctx.id(0)?)?;
+    require(&state, channel, permission::READ_MESSAGE_HISTORY)?;
     let message = state.channel_message(ctx.id(0)?, ctx.id(1)?).ok_or_else(ApiError::unknown_message)?;
     Ok(Reply::json(message.value.clone()))
 }
@@ -161,8 +179,13 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     if channel.kind == ChannelKind::Category {
         return Err(ApiError::not_text_channel());
     }
-    if channel.access == ChannelAccess::ReadOnly {
-        return Err(ApiError::missing_permissions());
+    require(&state, channel, permission::SEND_MESSAGES)?;
+    // Files need Attach Files, and a reply Read Message History (Discord's Create Message).
+    if !ctx.files.is_empty() {
+        require(&state, channel, permission::ATTACH_FILES)?;
+    }
+    if !body["message_reference"].is_null() {
+        require(&state, channel, permission::READ_MESSAGE_HISTORY)?;
     }
     rules::check_not_empty(&body, ctx.files.len())?;
     replies::check(&state, channel_id, &body)?;
@@ -212,7 +235,10 @@ pub(super) fn edit_stored(
 pub(super) fn edit_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError> {
     let (channel_id, message_id) = (ctx.id(0)?, ctx.id(1)?);
     let mut state = shared.state.lock().expect("state");
-    visible(&state, channel_id)?;
+    let channel = visible(&state, channel_id)?;
+    if !ctx.files.is_empty() {
+        require(&state, channel, permission::ATTACH_FILES)?;
+    }
     state.channel_message(channel_id, message_id).ok_or_else(ApiError::unknown_message)?;
     let message = state.messages.get_mut(&message_id).expect("checked above");
     if !message.by_bot {

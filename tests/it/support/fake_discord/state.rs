@@ -54,7 +54,7 @@ pub fn next_id() -> u64 {
     }
 }
 
-/// What the bot may do in a channel.
+/// What the bot may do in a channel, as a member overwrite for the bot would set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelAccess {
     /// View and send messages.
@@ -65,6 +65,61 @@ pub enum ChannelAccess {
     /// Not even view (a member overwrite denies the bot View Channel): every call answers
     /// 403/50001 Missing Access.
     Hidden,
+}
+
+impl ChannelAccess {
+    /// The member overwrite for the bot that makes it so, if any.
+    pub fn overwrite(self) -> Option<Overwrite> {
+        let deny = match self {
+            Self::Post => return None,
+            Self::ReadOnly => permission::SEND_MESSAGES,
+            Self::Hidden => permission::VIEW_CHANNEL,
+        };
+        Some(Overwrite { id: super::BOT_USER_ID, kind: OverwriteKind::Member, allow: 0, deny })
+    }
+}
+
+/// Discord's permission bits the fake enforces,
+/// https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
+pub mod permission {
+    /// Administrator: every permission, overwrites ignored.
+    pub const ADMINISTRATOR: u64 = 1 << 3;
+    /// View Channel.
+    pub const VIEW_CHANNEL: u64 = 1 << 10;
+    /// Send Messages.
+    pub const SEND_MESSAGES: u64 = 1 << 11;
+    /// Embed Links.
+    pub const EMBED_LINKS: u64 = 1 << 14;
+    /// Attach Files.
+    pub const ATTACH_FILES: u64 = 1 << 15;
+    /// Read Message History.
+    pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
+    /// Mention @everyone, @here, and All Roles.
+    pub const MENTION_EVERYONE: u64 = 1 << 17;
+    /// Every bit Discord defines today.
+    pub const ALL: u64 = (1 << 51) - 1;
+}
+
+/// Whom a channel overwrite is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverwriteKind {
+    /// A role (the guild's id for @everyone); type 0.
+    Role,
+    /// A member; type 1.
+    Member,
+}
+
+/// A channel permission overwrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overwrite {
+    /// The role's or member's id.
+    pub id: u64,
+    /// Whether `id` is a role or a member.
+    pub kind: OverwriteKind,
+    /// Bits allowed.
+    pub allow: u64,
+    /// Bits denied.
+    pub deny: u64,
 }
 
 /// The type of a guild channel, https://discord.com/developers/docs/resources/channel#channel-object-channel-types
@@ -100,8 +155,8 @@ pub struct Channel {
     pub name: String,
     /// Its type.
     pub kind: ChannelKind,
-    /// What the bot may do there.
-    pub access: ChannelAccess,
+    /// Its permission overwrites.
+    pub overwrites: Vec<Overwrite>,
     /// Its position in the channel list.
     pub position: usize,
 }
@@ -156,20 +211,78 @@ pub(super) struct Interaction {
 pub(super) struct State {
     pub channels: BTreeMap<u64, Channel>,
     pub roles: BTreeMap<u64, Role>,
-    /// The bot's own (managed) role, which grants it [`super::payloads::BOT_PERMISSIONS`].
-    pub bot_role: u64,
+    /// The bot's own (managed) role in each guild, by guild.
+    pub bot_roles: BTreeMap<u64, u64>,
     /// Who owns the home guild: [`super::OWNER_USER_ID`] unless a test hands it to the bot.
     pub home_owner: u64,
     pub messages: HashMap<u64, StoredMessage>,
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,
     pub interactions: HashMap<u64, Interaction>,
+    /// The people of the home guild, as they last interacted (or a test changed them): what
+    /// `GET /guilds/{g}/members/{u}` answers.
+    pub members: HashMap<u64, super::interactions::GuildMember>,
     /// Global commands: an earlier version of the bot may have left some.
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<Value>,
 }
 
 impl State {
+    /// The bot's permissions in `channel`, computed as Discord does
+    /// (https://discord.com/developers/docs/topics/permissions#permission-overwrites): the
+    /// guild's owner and Administrator have every bit; else @everyone's and the bot's roles'
+    /// bits, then the channel's @everyone overwrite, its role overwrites together, its member
+    /// overwrite. Without View Channel nothing else holds, and without Send Messages neither
+    /// do the bits that only qualify a message (embeds, files, mentions).
+    pub fn bot_permissions(&self, channel: &Channel) -> u64 {
+        use permission::*;
+        let guild = channel.guild_id;
+        if guild == super::GUILD_ID && self.home_owner == super::BOT_USER_ID {
+            return ALL;
+        }
+        let mut granted = self.bot_base_permissions(guild);
+        if granted & ADMINISTRATOR != 0 {
+            return ALL;
+        }
+        let roles = self.bot_roles_in(guild);
+        let apply = |granted: u64, (allow, deny): (u64, u64)| (granted & !deny) | allow;
+        // Overwrites of the same level add up: every matching role's denies, then its allows.
+        let level = |wanted: &dyn Fn(&Overwrite) -> bool| {
+            let matching = channel.overwrites.iter().filter(|o| wanted(o));
+            matching.fold((0, 0), |(allow, deny), o| (allow | o.allow, deny | o.deny))
+        };
+        granted = apply(granted, level(&|o| o.kind == OverwriteKind::Role && o.id == guild));
+        granted = apply(
+            granted,
+            level(&|o| o.kind == OverwriteKind::Role && o.id != guild && roles.contains(&o.id)),
+        );
+        granted = apply(granted, level(&|o| o.kind == OverwriteKind::Member && o.id == super::BOT_USER_ID));
+        if granted & VIEW_CHANNEL == 0 {
+            return 0;
+        }
+        if granted & SEND_MESSAGES == 0 {
+            granted &= !(EMBED_LINKS | ATTACH_FILES | MENTION_EVERYONE);
+        }
+        granted
+    }
+
+    /// The bot's roles in `guild`: its managed role.
+    pub fn bot_roles_in(&self, guild: u64) -> Vec<u64> {
+        self.bot_roles.get(&guild).copied().into_iter().collect()
+    }
+
+    /// The bot's permissions in `guild` before any channel's overwrites: @everyone's bits and
+    /// its roles'.
+    pub fn bot_base_permissions(&self, guild: u64) -> u64 {
+        let bits = |id: &u64| self.roles.get(id).and_then(|r| r.permissions.parse::<u64>().ok()).unwrap_or(0);
+        self.bot_roles_in(guild).iter().fold(bits(&guild), |all, id| all | bits(id))
+    }
+
+    /// Whether the bot holds `bits` in `channel`.
+    pub fn bot_may(&self, channel: &Channel, bits: u64) -> bool {
+        self.bot_permissions(channel) & bits == bits
+    }
+
     /// The interaction whose token is `token`.
     pub fn interaction_by_token(&self, token: &str) -> Option<&Interaction> {
         self.interactions.values().find(|i| i.token == token)

@@ -115,6 +115,13 @@ impl Default for Release {
     }
 }
 
+/// The same switch.
+impl PartialEq for Release {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 impl Release {
     /// Lets the requests held by this switch go on, those waiting and those to come.
     pub fn release(&self) {

@@ -1,5 +1,5 @@
 //! The fake's records as the real API writes them (checked against the SDK's JSON Schemas by the
-//! `fake_scenario_schemas` tests).
+//! `fake_conformance::scenario_schemas` tests).
 
 use serde_json::{Map, Value, json};
 

@@ -9,6 +9,8 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     let http = http_for(&fake, fake.bot_token());
     let channel = fake.add_text_channel("approvals");
     let role = fake.add_role("reviewers", "0");
+    // The bot's permissions where the payloads carry them: what the invite grants.
+    let bot_bits = approval_bridge::discord::permissions::required().bits();
     let ana = member("ana").with_roles(&[role]);
     register_commands(&http).await;
 
@@ -23,7 +25,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     ))
     .expect("application");
     serde_json::from_value::<Member>(payloads::member(&ana)).expect("member");
-    let channel_json = payloads::partial_channel(&fake_channel(channel));
+    let channel_json = payloads::partial_channel(&fake_channel(channel), "1024");
     serde_json::from_value::<PartialChannel>(channel_json.clone()).expect("partial channel");
     serde_json::from_value::<GuildChannel>(payloads::channel(&fake_channel(channel))).expect("channel");
     let role_json = payloads::role(&crate::support::fake_discord::Role {
@@ -48,12 +50,12 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     let ready = payloads::ready(&bot, fake.application_id(), "s", &fake.gateway_url());
     let parsed_ready = serde_json::from_value::<Ready>(ready.clone()).expect("ready");
     assert_eq!(parsed_ready.guilds.len(), 2, "the home guild and the other one");
-    let guilds = payloads::partial_guild(fake.foreign_guild_id(), "Elsewhere");
+    let guilds = payloads::partial_guild(fake.foreign_guild_id(), "Elsewhere", bot_bits);
     serde_json::from_value::<GuildInfo>(guilds).expect("guild info");
     assert_dispatch(json!({ "op": 0, "s": 1, "t": "READY", "d": ready }), |e| matches!(e, Event::Ready(_)));
 
     let mut click =
-        payloads::interaction(3, 10, "t", &ana, &channel_json, payloads::button_data("approve:1"));
+        payloads::interaction(3, 10, "t", &ana, &channel_json, bot_bits, payloads::button_data("approve:1"));
     click["message"] = message.clone();
     serde_json::from_value::<ComponentInteraction>(click.clone()).expect("component interaction");
     let mut choice = payloads::interaction(
@@ -62,6 +64,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         "t",
         &ana,
         &channel_json,
+        bot_bits,
         payloads::select_data("ab1:p0:1", &["1", "3"]),
     );
     choice["message"] = message.clone();
@@ -77,6 +80,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         "t",
         &ana,
         &channel_json,
+        bot_bits,
         payloads::modal_submit_data("m", &[("reason", "x")]),
     );
     serde_json::from_value::<ModalInteraction>(modal.clone()).expect("modal interaction");
@@ -86,21 +90,22 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
         .opt("channel", OptionValue::Channel(channel))
         .opt("role", OptionValue::Role(role))
         .opt("user", OptionValue::User(ana.clone()));
-    let command = payloads::interaction(2, 12, "t", &ana, &channel_json, fake.command_data(&call));
+    let command = payloads::interaction(2, 12, "t", &ana, &channel_json, bot_bits, fake.command_data(&call));
     let parsed = serde_json::from_value::<CommandInteraction>(command.clone()).expect("command interaction");
     assert_eq!(parsed.data.resolved.roles.len(), 1);
     assert_eq!(parsed.data.resolved.channels.len(), 1);
     assert_eq!(parsed.data.resolved.members.len(), 1);
     let focus = CommandCall::new("approvals").sub("reject").focus("workflow", "w");
-    let auto = payloads::interaction(4, 13, "t", &ana, &channel_json, fake.command_data(&focus));
+    let auto = payloads::interaction(4, 13, "t", &ana, &channel_json, bot_bits, fake.command_data(&focus));
     serde_json::from_value::<CommandInteraction>(auto.clone()).expect("autocomplete interaction");
     let stranger = member("sam").in_dm();
     let dm = payloads::dm_channel(99, &stranger);
-    let in_dm = payloads::interaction(2, 14, "t", &stranger, &dm, fake.command_data(&call));
+    let in_dm = payloads::interaction(2, 14, "t", &stranger, &dm, bot_bits, fake.command_data(&call));
     let parsed = serde_json::from_value::<CommandInteraction>(in_dm.clone()).expect("DM command interaction");
     assert_eq!((parsed.guild_id, parsed.user.id.get()), (None, stranger.user_id));
     let foreign = member("eve").in_guild(fake.foreign_guild_id());
-    let forged = payloads::interaction(3, 15, "t", &foreign, &channel_json, payloads::button_data("x"));
+    let forged =
+        payloads::interaction(3, 15, "t", &foreign, &channel_json, bot_bits, payloads::button_data("x"));
     let mut forged_click = forged.clone();
     forged_click["message"] = message.clone();
     let parsed = serde_json::from_value::<ComponentInteraction>(forged_click.clone()).expect("foreign click");
@@ -120,7 +125,7 @@ fn fake_channel(id: u64) -> crate::support::fake_discord::Channel {
         guild_id: crate::support::fake_discord::GUILD_ID,
         name: "c".into(),
         kind: ChannelKind::Text,
-        access: ChannelAccess::Post,
+        overwrites: Vec::new(),
         position: 0,
     }
 }

@@ -66,7 +66,9 @@ async fn the_bot_is_in_two_guilds_and_each_has_its_own_channels_and_roles() {
     assert!(!home_roles.iter().any(|r| r.id.get() == their_role));
     assert!(other_roles.iter().any(|r| r.id.get() == their_role));
     let member = http.get_member(other, UserId::new(fake.bot_user_id())).await.expect("the bot is there");
-    assert!(member.roles.is_empty(), "its managed role is in the home guild only");
+    assert_eq!(member.roles.len(), 1, "its managed role there, from its invite");
+    assert_ne!(member.roles[0].get(), fake.bot_role(), "not the home guild's role");
+    assert!(other_roles.iter().any(|r| r.id == member.roles[0]));
 
     let (status, code, _) = refusal(http.get_guild_roles(GuildId::new(12345)).await);
     assert_eq!((status, code), (404, 10004), "a guild the bot is not in");
@@ -75,4 +77,53 @@ async fn the_bot_is_in_two_guilds_and_each_has_its_own_channels_and_roles() {
     let answer =
         too_many.get(url).header("Authorization", format!("Bot {}", fake.bot_token())).send().await.unwrap();
     assert_eq!(answer.status(), 400, "limit is 1–200");
+}
+
+#[tokio::test]
+async fn the_bots_permissions_follow_roles_and_overwrites_and_each_missing_one_is_refused_as_discord_does() {
+    use crate::support::fake_discord::{Overwrite, OverwriteKind, permission};
+    use serenity::all::{CreateAttachment, CreateMessage, GetMessages};
+
+    let fake = FakeDiscord::start().await;
+    let http = http_for(&fake, fake.bot_token());
+    let invite = approval_bridge::discord::permissions::required().bits();
+    let channel = fake.add_text_channel("approvals");
+    assert_eq!(fake.bot_permissions_in(channel), invite, "@everyone may do nothing: the invite alone");
+    let id = ChannelId::new(channel);
+    let with_file =
+        || CreateMessage::new().content("card").add_file(CreateAttachment::bytes(vec![1u8; 10], "a.jpg"));
+    let first = id.send_message(&http, with_file()).await.expect("the invite allows files");
+
+    fake.deny_bot_role(channel, permission::ATTACH_FILES);
+    let (status, code, _) = refusal(id.send_message(&http, with_file()).await);
+    assert_eq!((status, code), (403, 50013), "files without Attach Files");
+    id.send_message(&http, CreateMessage::new().content("no files")).await.expect("text still goes");
+
+    fake.deny_bot_role(channel, permission::READ_MESSAGE_HISTORY);
+    let reply = CreateMessage::new().content("reminder").reference_message(&first);
+    let (status, code, _) = refusal(id.send_message(&http, reply).await);
+    assert_eq!((status, code), (403, 50013), "a reply without Read Message History");
+    let listed = id.messages(&http, GetMessages::new().limit(10)).await.expect("listing answers");
+    assert!(listed.is_empty(), "without Read Message History no message is returned");
+    let (status, code, _) = refusal(id.message(&http, first.id).await);
+    assert_eq!((status, code), (403, 50013));
+
+    // A member overwrite for the bot wins over its role's.
+    let allow = permission::READ_MESSAGE_HISTORY | permission::ATTACH_FILES;
+    let bot = Overwrite { id: fake.bot_user_id(), kind: OverwriteKind::Member, allow, deny: 0 };
+    fake.set_overwrite(channel, bot);
+    assert_eq!(fake.bot_permissions_in(channel), invite);
+    // Without Send Messages, files and embeds go too (Discord's implicit permissions).
+    fake.set_overwrite(channel, Overwrite { deny: permission::SEND_MESSAGES, allow: 0, ..bot });
+    let left = fake.bot_permissions_in(channel);
+    assert_eq!(left & (permission::SEND_MESSAGES | permission::ATTACH_FILES | permission::EMBED_LINKS), 0);
+    // Without View Channel, nothing.
+    fake.set_overwrite(channel, Overwrite { deny: permission::VIEW_CHANNEL, allow: 0, ..bot });
+    assert_eq!(fake.bot_permissions_in(channel), 0);
+    let (status, code, _) = refusal(http.get_channel(id).await);
+    assert_eq!((status, code), (403, 50001));
+
+    // The guild's owner has every permission, overwrites or not.
+    fake.make_bot_the_owner();
+    assert_eq!(fake.bot_permissions_in(channel), permission::ALL);
 }

@@ -1,0 +1,183 @@
+//! What every click on a card goes through, whichever card and button: who clicked, whether they
+//! may act on the gate, what they read afterwards, and the card written after a decision. Review
+//! clicks ([`super::review`]) and picking ([`super::picking`]) both build on it.
+
+use serenity::all::{ChannelId, Http, Member, MessageId, RoleId, User};
+use tracing::{info, warn};
+
+use super::{
+    custom_id::{CardAction, CardCustomId},
+    publish::sync_card,
+    reply::{Answerable, Handled, refuse},
+};
+use crate::{
+    approvals::state::{ApprovalState, Decision},
+    decisions::Outcome,
+    discord::bridge::Bridge,
+    routes::may_decide,
+    store::{Approval, Refusal, Reviewer},
+};
+
+/// How many times the reviewer's answer is tried before the card is left to tell the outcome.
+const ANSWER_TRIES: u32 = 3;
+
+/// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
+/// decision is made, a failed edit is tried again, and never turned into a failure answer: the
+/// generic "nothing was changed" would be false (the card shows the outcome either way).
+pub(super) async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
+    for attempt in 1..=ANSWER_TRIES {
+        match answer.finish(http, words).await {
+            Ok(()) => return,
+            Err(err) => warn!(attempt, error = %err, "the reviewer's answer could not be written"),
+        }
+        if attempt < ANSWER_TRIES {
+            tokio::time::sleep(std::time::Duration::from_millis(250) * attempt).await;
+        }
+    }
+}
+
+/// A click (or modal submit) on a card: what it asks, where it came from, and who made it.
+pub(super) struct Click<'a> {
+    pub(super) id: CardCustomId,
+    pub(super) channel_id: ChannelId,
+    pub(super) message_id: MessageId,
+    pub(super) member: Option<&'a Member>,
+    pub(super) user: &'a User,
+}
+
+/// After a click's decision: counts it, and writes the card when the click closed the gate or
+/// its decision waits for Scenario.
+pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcome: &Outcome) {
+    bridge.metrics.click_decided(outcome.label(), outcome.gate_wait_ms(), started.elapsed());
+    // A click that closed the gate, or whose decision waits for Scenario, writes the card (as the
+    // row stands then: see `sync_card`). A lost claim left the card to its winner, and a released
+    // one to the watcher, which edits every card that does not show its row.
+    if let Outcome::Decided(current) | Outcome::Closed(current) | Outcome::Recorded(current) = &outcome {
+        if let Err(err) = sync_card(&bridge.cards, current).await {
+            // The watcher edits the card on its next pass: the row says it is not current.
+            warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
+        }
+    }
+}
+
+/// Whether the click may act on its approval: the card is the approval's own, the person is a
+/// reviewer, the gate is open.
+pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
+    let (member, user) = (click.member, click.user);
+    // A route another replica changed applies to this click already.
+    bridge.routes.refresh().await?;
+    let approval = bridge.store.approval(click.id.approval_id).await?;
+    // A card is in the channel a moment before its row knows its message id (and longer after
+    // a crash between the post and the write). Discord sends a component interaction only to
+    // the application that posted the message, so a click with the bridge's custom_id in the
+    // approval's own channel is on its card: the message id is recorded from the click, after
+    // the reviewer check.
+    let Some(mut approval) = approval
+        .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
+    else {
+        return refuse("This card is not one approval-bridge knows; nothing was changed.");
+    };
+    let required = bridge.routes.reviewer_roles_for(&approval.workflow_id);
+    let roles = member.map_or(&[][..], |m| &m.roles[..]);
+    if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
+        let needed = needed_roles(&required);
+        let refusal = Refusal {
+            actor: &reviewer(member, user),
+            guild_id: Some(bridge.home.id()),
+            approval_id: Some(approval.id),
+            attempt: attempt(click.id.action),
+            why: &format!("lacks {needed}"),
+        };
+        // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
+        bridge.store.refused(&refusal).await?;
+        info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
+        return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
+    }
+    if approval.message_id.is_none() {
+        bridge.store.card_seen(approval.id, click.message_id).await?;
+        approval.message_id = Some(click.message_id);
+    }
+    if approval.state != ApprovalState::Pending {
+        return refuse(already(&approval));
+    }
+    Ok(approval)
+}
+
+/// What a click tried, as the refusal count names it.
+fn attempt(action: CardAction) -> &'static str {
+    match action {
+        CardAction::Approve => "approve",
+        CardAction::Reject => "reject",
+        CardAction::RejectReason => "reject with reason",
+        CardAction::FullSize => "full size",
+        CardAction::Pick(_) => "pick",
+        CardAction::Confirm => "confirm picks",
+    }
+}
+
+/// Who clicked, as the store records them: their server nickname, else their display name.
+pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Reviewer { id: user.id, name }
+}
+
+/// Who may decide, in words: "the <@&1> role", or "the Manage Server permission".
+pub(super) fn needed_roles(required: &[RoleId]) -> String {
+    if required.is_empty() {
+        return "the Manage Server permission".into();
+    }
+    let roles: Vec<String> = required.iter().map(|r| format!("<@&{r}>")).collect();
+    match roles.as_slice() {
+        [one] => format!("the {one} role"),
+        [rest @ .., last] => format!("the {} or {last} role", rest.join(", ")),
+        [] => unreachable!("handled above"),
+    }
+}
+
+/// What a reviewer reads about a gate they can no longer decide.
+pub(super) fn already(approval: &Approval) -> String {
+    let by = approval.decided_by.as_ref().map(|r| format!(" by {}", r.mention())).unwrap_or_default();
+    let when = approval.decided_at.map(|ms| format!(" <t:{}:R>", ms / 1000)).unwrap_or_default();
+    match approval.state {
+        ApprovalState::Deciding => format!("This gate is being decided{by} right now; nothing was changed."),
+        ApprovalState::Approved if approval.snapshot.selection.is_some() => {
+            format!("Already picked{by}{when}; nothing was changed.")
+        }
+        ApprovalState::Approved => format!("Already approved{by}{when}; nothing was changed."),
+        ApprovalState::Rejected => format!("Already rejected{by}{when}; nothing was changed."),
+        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded | ApprovalState::Pending => {
+            let what = approval.reason.as_deref().unwrap_or("This gate is closed");
+            format!("{what}{when}; nothing was changed.")
+        }
+    }
+}
+
+pub(super) fn words(outcome: &Outcome, decision: Decision) -> String {
+    match outcome {
+        Outcome::Decided(_) if decision == Decision::Approve => "Approved. The run goes on.".into(),
+        Outcome::Decided(_) => "Rejected. Scenario stops the run (or this ForEach iteration).".into(),
+        Outcome::Taken(approval) | Outcome::Closed(approval) => already(approval),
+        Outcome::Failed { why, .. } => format!("{why} The card is still open."),
+        Outcome::Recorded(_) => "Scenario did not answer. Your decision is recorded and is sent as soon as \
+                                 Scenario answers; the card shows the result."
+            .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roles_needed_are_named_as_mentions() {
+        assert_eq!(needed_roles(&[]), "the Manage Server permission");
+        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
+        assert_eq!(
+            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
+            "the <@&1>, <@&2> or <@&3> role"
+        );
+    }
+}
