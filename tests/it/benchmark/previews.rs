@@ -80,8 +80,7 @@ async fn slow_image_row(files: &[Arc<Vec<u8>>], cards: usize) -> Row {
     };
     let (base, slow) = (without.percentile(99.0), with.percentile(99.0));
     let ratio = slow.as_secs_f64() / base.as_secs_f64().max(1e-9);
-    let measured =
-        format!("without {}; with {} (the stuck card excluded): {ratio:.2}×", ms(base), ms(slow));
+    let measured = format!("without {}; with {} (the stuck card excluded): {ratio:.2}×", ms(base), ms(slow));
     Row::new(figure, measured, target, Some(ratio <= 1.2))
 }
 
