@@ -10,6 +10,8 @@ use secrecy::SecretString;
 use crate::{approvals::policy::Policy, ops::peers::TrustedProxies, scenario::DEFAULT_BASE_URL};
 use url::Url;
 
+pub use preview_hosts::{DEFAULT_PREVIEW_HOSTS, PreviewHosts};
+
 /// Where the database lives when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
 /// Seconds between two polls when `POLL_INTERVAL_SECS` is unset: a steady pass is one request
@@ -85,6 +87,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
         meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
+    },
+    SettingDoc {
+        name: "PREVIEW_HOSTS",
+        meaning: "comma-separated hosts previews and Full size links may come from, https unless an entry names http:// (default cdn.cloud.scenario.com,cdn.scenario.com); loopback and private addresses only when named literally, e.g. http://127.0.0.1:9000",
     },
     SettingDoc { name: "SCENARIO_SDK_API_KEY", meaning: "Scenario API key (required)" },
     SettingDoc { name: "SCENARIO_SDK_API_SECRET", meaning: "Scenario API secret (required)" },
@@ -223,6 +229,8 @@ pub struct DiscordSettings {
     pub timeout: Duration,
     /// Bytes of previews attached to one card's message.
     pub card_upload_budget: u64,
+    /// Where previews and Full size links may come from.
+    pub preview_hosts: PreviewHosts,
     /// The review policy of workflows without one of their own.
     pub default_policy: Policy,
 }
@@ -298,6 +306,7 @@ impl Settings {
             reviewer_role_ids: reader.snowflakes("REVIEWER_ROLE_IDS"),
             timeout: reader.seconds("DISCORD_TIMEOUT_SECS", DEFAULT_DISCORD_TIMEOUT_SECS, 1),
             card_upload_budget: reader.upload_budget(),
+            preview_hosts: reader.preview_hosts(),
             default_policy: reader.policy(),
         };
         reader.home_server(&discord);
@@ -523,5 +532,6 @@ impl Reader<'_> {
 
 mod endpoint;
 mod policy;
+mod preview_hosts;
 #[cfg(test)]
 mod tests;

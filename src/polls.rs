@@ -36,6 +36,18 @@ pub struct PollReport {
     pub failures: Vec<String>,
 }
 
+impl PollReport {
+    /// Adds what `other`, a part of the same pass, did.
+    pub fn absorb(&mut self, other: PollReport) {
+        self.cards_posted += other.cards_posted;
+        self.cards_updated += other.cards_updated;
+        self.reminders += other.reminders;
+        self.deadlines += other.deadlines;
+        self.settled += other.settled;
+        self.failures.extend(other.failures);
+    }
+}
+
 /// A request for an immediate pass, answered with its report (or why it failed).
 pub type PollRequest = oneshot::Sender<Result<PollReport, String>>;
 

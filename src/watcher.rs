@@ -18,6 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use futures_util::{StreamExt, stream};
 use serenity::all::ChannelId;
 use time::OffsetDateTime;
 use tokio::{sync::mpsc, task::JoinSet};
@@ -34,7 +35,7 @@ use crate::{
     },
     config::DEFAULT_FULL_SWEEP_SECS,
     decisions::{self, Resend},
-    discord::publish::{CardError, CardWriter, Synced, sync_card},
+    discord::publish::{CardError, CardWriter, Synced, fetch_previews, sync_card_with},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
     polls::{PollReport, PollRequest},
     scenario::{Job, JobQuery, ScenarioError},
@@ -45,6 +46,10 @@ mod due;
 mod parts;
 
 pub use parts::WatcherParts;
+
+/// Cards of one channel whose previews are fetched at once (downloads are bounded across the
+/// bridge by the previews themselves).
+const FETCHING_AHEAD: usize = 8;
 
 /// The longest wait between two polls while they keep failing.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -210,9 +215,17 @@ impl Watcher {
             }
         }
         self.finish_orphaned_claims().await?;
-        self.sync_cards(&mut report).await?;
-        // After the cards: a reminder replies to a posted card.
-        due::run(&self.parts, (self.wall_clock)(), self.recount, &mut report).await?;
+        // Reminders and deadlines run beside the cards, not after them: a card waiting for a
+        // slow image does not hold them back. A reminder of a card not posted yet waits for the
+        // next pass.
+        let mut due_report = PollReport::default();
+        let (cards, due) = tokio::join!(
+            self.sync_cards(&mut report),
+            due::run(&self.parts, (self.wall_clock)(), self.recount, &mut due_report),
+        );
+        cards?;
+        due?;
+        report.absorb(due_report);
         self.recount = false;
         Ok(report)
     }
@@ -481,11 +494,7 @@ impl Watcher {
         let mut store_error = None;
         while let Some(done) = channels.join_next().await {
             match done {
-                Ok(Ok(channel)) => {
-                    report.cards_posted += channel.cards_posted;
-                    report.cards_updated += channel.cards_updated;
-                    report.failures.extend(channel.failures);
-                }
+                Ok(Ok(channel)) => report.absorb(channel),
                 Ok(Err(err)) => store_error = Some(err),
                 Err(panicked) => report.failures.push(format!("card sync task: {panicked}")),
             }
@@ -529,26 +538,49 @@ impl Seen {
     }
 }
 
-/// Brings the cards of one channel up to date, in order; stops at a database error, and at a
-/// card Discord refuses for want of a permission in the channel.
+/// Brings the cards of one channel up to date; stops at a database error, and at a card Discord
+/// refuses for want of a permission in the channel.
+///
+/// The previews of several cards are fetched at once, and each card is written as soon as its
+/// previews are ready, one write at a time: a card whose image is slow is written when its time
+/// budget ends and does not hold back the cards after it (which then come before it).
 async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
-    let mut report = PollReport::default();
-    for approval in cards {
-        match sync_card(&writer, &approval).await {
-            Ok(Synced::Posted) => report.cards_posted += 1,
-            Ok(Synced::Updated) => report.cards_updated += 1,
-            Ok(Synced::Deleted | Synced::Unchanged) => {}
-            Err(CardError::Store(err)) => return Err(err),
-            // Every card of the channel would be refused the same: they wait for the next
-            // pass, named once (the failures are logged when they change, not every pass).
-            Err(CardError::NoPermission { line, .. }) => {
-                report.failures.push(format!("cards wait: {line}"));
+    let (ready, mut fetched) = mpsc::channel(FETCHING_AHEAD);
+    let fetcher = writer.clone();
+    let fetching = async move {
+        let mut cards = stream::iter(cards)
+            .map(|approval| {
+                let fetcher = &fetcher;
+                async move { (fetch_previews(fetcher, &approval).await, approval) }
+            })
+            .buffer_unordered(FETCHING_AHEAD);
+        while let Some(card) = cards.next().await {
+            // Fails only once the writing below stopped (a database error, a missing permission).
+            if ready.send(card).await.is_err() {
                 break;
             }
-            Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
         }
-    }
-    Ok(report)
+    };
+    let writing = async move {
+        let mut report = PollReport::default();
+        while let Some((previews, approval)) = fetched.recv().await {
+            match sync_card_with(&writer, &approval, previews).await {
+                Ok(Synced::Posted) => report.cards_posted += 1,
+                Ok(Synced::Updated) => report.cards_updated += 1,
+                Ok(Synced::Deleted | Synced::Unchanged) => {}
+                Err(CardError::Store(err)) => return Err(err),
+                // Every card of the channel would be refused the same: they wait for the next
+                // pass, named once (the failures are logged when they change, not every pass).
+                Err(CardError::NoPermission { line, .. }) => {
+                    report.failures.push(format!("cards wait: {line}"));
+                    break;
+                }
+                Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
+            }
+        }
+        Ok(report)
+    };
+    tokio::join!(fetching, writing).1
 }
 
 /// The wait after `failures` failed passes in a row: the interval doubled per failure, capped.

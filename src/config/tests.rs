@@ -236,3 +236,17 @@ fn a_database_password_shows_in_neither_debug_nor_a_wrong_scheme_error() {
         assert!(!error.contains("hunter2") && error.contains("mysql://bridge"), "{error}");
     }
 }
+
+#[test]
+fn preview_hosts_default_to_scenarios_cdn_and_a_bad_list_is_reported_with_the_other_errors() {
+    let hosts = read(&minimal()).unwrap().discord.preview_hosts;
+    assert_eq!(hosts, PreviewHosts::parse(DEFAULT_PREVIEW_HOSTS).unwrap());
+    let mut vars = minimal();
+    vars.insert("PREVIEW_HOSTS", "cdn.scenario.com, gopher://x.example".to_owned());
+    vars.insert("LOG_FORMAT", "xml".to_owned());
+    let errors = errors_of(&vars);
+    let names: Vec<_> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["PREVIEW_HOSTS", "LOG_FORMAT"]);
+    assert!(errors[0].problem.contains("\"gopher://x.example\""), "{}", errors[0].problem);
+    assert!(!errors[0].problem.contains("\"cdn.scenario.com\""), "{}", errors[0].problem);
+}

@@ -1,5 +1,6 @@
 //! Writing a card with its previews attached: the post uploads them, an edit keeps what the
-//! message has and adds what is missing.
+//! message has and adds what was fetched. Nothing here downloads: the previews were fetched
+//! before the card's turn ([`super::previews::Previews::fetch`]).
 
 use serenity::{
     all::{Message, MessageId},
@@ -10,22 +11,22 @@ use tracing::{info, warn};
 use super::{
     api_error::is_refusal,
     cards,
-    previews::{CardPreviews, NotShown, Previews},
+    previews::{CardPreviews, Fetched, NotShown, Previews},
 };
-use crate::{scenario::ScenarioClient, store::Approval};
+use crate::store::Approval;
 
 /// Discord's "Request entity too large", <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const TOO_LARGE: isize = 40005;
 
-/// Posts the card of `approval` with its previews.
+/// Posts the card of `approval` with the previews `fetched` for it.
 pub async fn post_card(
     http: &Http,
-    scenario: &ScenarioClient,
     previews: &Previews,
     approval: &Approval,
+    fetched: Fetched,
 ) -> serenity::Result<Message> {
     let channel = approval.channel_id;
-    let card = previews.prepare(scenario, &approval.snapshot, &[]).await;
+    let card = previews.assemble(&approval.snapshot, &[], fetched);
     let send = |card: CardPreviews| {
         let message = cards::new_card(approval, &card.views).add_files(card.upload);
         channel.send_message(http, message)
@@ -37,18 +38,18 @@ pub async fn post_card(
 }
 
 /// Edits the posted card of `approval`: its previews are kept by id (never uploaded again) and
-/// the missing ones (failed before, or a card from before previews) are tried again.
+/// the ones `fetched` since (failed before, or a card from before previews) are added.
 pub async fn edit_card(
     http: &Http,
-    scenario: &ScenarioClient,
     previews: &Previews,
     approval: &Approval,
     message_id: MessageId,
+    fetched: Fetched,
 ) -> serenity::Result<Message> {
     let channel = approval.channel_id;
     let current = channel.message(http, message_id).await?;
     let had = !current.attachments.is_empty();
-    let card = previews.prepare(scenario, &approval.snapshot, &current.attachments).await;
+    let card = previews.assemble(&approval.snapshot, &current.attachments, fetched);
     let edit = |mut card: CardPreviews| {
         let mut edit = cards::card_update(approval, &card.views);
         if let Some(attachments) = card.edit_attachments(had) {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::{
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{home::HomeServer, publish::CardWriter},
+    discord::{full_size::FullSizeLimit, home::HomeServer, previews::Previews, publish::CardWriter},
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::{PollRequest, Polls},
@@ -45,6 +45,8 @@ pub struct Bridge {
     pub routes: Arc<Routes>,
     /// Shutdown's signal and the work it waits for.
     pub lifecycle: Lifecycle,
+    /// Who asked for full-size links lately.
+    pub full_size: FullSizeLimit,
 }
 
 impl Bridge {
@@ -60,14 +62,16 @@ impl Bridge {
         let (polls, requests) = Polls::new(scenario.metrics().clone());
         let routes = Arc::new(Routes::new(store.clone(), settings));
         let home = Arc::new(home);
-        let (budget, writer) = (settings.card_upload_budget, (routes.clone(), home.clone()));
+        let previews = Previews::new(settings.card_upload_budget, settings.preview_hosts.clone());
+        let writer = (routes.clone(), home.clone());
         let claims = Arc::new(LiveClaims::default());
         let cards =
-            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, budget)
+            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, previews)
                 .for_replica(claims.owner());
         let bridge = Self {
             routes,
             lifecycle: Lifecycle::default(),
+            full_size: FullSizeLimit::default(),
             store,
             metrics: scenario.metrics().clone(),
             scenario,

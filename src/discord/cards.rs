@@ -14,7 +14,7 @@ use serenity::all::{
 
 use super::{
     custom_id::{CardAction, CardCustomId},
-    limits,
+    inert, limits,
     previews::{AssetView, NotShown, plan::may_be_image},
 };
 use crate::{
@@ -82,7 +82,7 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     // count too); prompts and links share what is left, so the decision of a card full of
     // prompts still fits.
     let mut budget = Budget::new(limits::EMBED_TOTAL);
-    let title = budget.take(&format!("Review: {}", snapshot.workflow_name), limits::TITLE);
+    let title = budget.take(&format!("Review: {}", inert::text(&snapshot.workflow_name)), limits::TITLE);
     let description = budget.take(&summary(approval), limits::DESCRIPTION);
     let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
     let footer = budget.take(&footer, limits::FOOTER);
@@ -137,7 +137,8 @@ fn summary(approval: &Approval) -> String {
 /// Which run waits at which `gate` (and iteration), since when.
 fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
     let snapshot = &approval.snapshot;
-    let mut lines = vec![format!("Run `{}` is waiting at {gate} `{}`", approval.job_id, approval.node_id)];
+    let (job, node) = (inert::code(approval.job_id.as_str()), inert::code(approval.node_id.as_str()));
+    let mut lines = vec![format!("Run `{job}` is waiting at {gate} `{node}`")];
     if let Some(iteration) = snapshot.iteration {
         lines[0].push_str(&format!(" (ForEach iteration {})", iteration + 1));
     }
@@ -158,7 +159,10 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = prompts
         .iter()
         .take(MAX_PROMPTS)
-        .map(|p| (format!("{} ({})", p.label, p.node_id), cut(&p.value, PROMPT_CHARS)))
+        .map(|p| {
+            let name = format!("{} ({})", inert::text(&p.label), inert::text(p.node_id.as_str()));
+            (name, cut(&inert::text(&p.value), PROMPT_CHARS))
+        })
         .collect();
     if prompts.len() > MAX_PROMPTS {
         fields.push(("More prompts".into(), format!("{} more not shown.", prompts.len() - MAX_PROMPTS)));
@@ -210,15 +214,16 @@ fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&
             AssetView::Linked { link } => (link.as_deref(), None),
             AssetView::NotShown { why, link } => (link.as_deref(), Some(why)),
         };
-        let mut line = match link {
-            Some(url) => format!("[{label}]({url})"),
+        let url = link.and_then(|url| url::Url::parse(url).ok());
+        let mut line = match &url {
+            Some(url) => inert::link(&label, url),
             None => label,
         };
         match why {
             // Said once for the whole card, by `previews_note`.
             Some(NotShown::AttachFilesDenied) => {}
-            Some(why) => line.push_str(&format!(" (not shown: {why})")),
-            None if link.is_none() => line.push_str(" (no usable link)"),
+            Some(why) => line.push_str(&format!(" ({})", why.on_card())),
+            None if url.is_none() => line.push_str(" (no usable link)"),
             None => {}
         }
         links.push(line);

@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod full_size;
 pub mod handler;
 pub mod home;
+pub mod inert;
 pub mod limits;
 mod outsiders;
 pub mod permissions;

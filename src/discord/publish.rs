@@ -20,7 +20,7 @@ use super::{
     electorate::Members,
     home::HomeServer,
     permissions::BotMember,
-    previews::Previews,
+    previews::{Fetched, Previews},
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
@@ -51,19 +51,23 @@ pub struct CardWriter {
 }
 
 impl CardWriter {
-    /// A writer of cards through `discord`, with previews of up to `upload_budget` bytes a card;
-    /// `routes` and `home` tell where a card may go.
+    /// A writer of cards through `discord`, with `previews`; `routes` and `home` tell where a
+    /// card may go.
     pub fn new(
         store: Store,
         discord: Arc<Http>,
         scenario: ScenarioClient,
         routes: Arc<Routes>,
         home: Arc<HomeServer>,
-        upload_budget: u64,
+        previews: Previews,
     ) -> Self {
-        let metrics = scenario.metrics().clone();
-        let (previews, turns) = (Previews::new(upload_budget), CardTurns::default());
+        let (metrics, turns) = (scenario.metrics().clone(), CardTurns::default());
         Self { store, discord, scenario, routes, home, previews, turns, metrics, replica: String::new() }
+    }
+
+    /// What cards' previews and links may come from.
+    pub fn previews(&self) -> &Previews {
+        &self.previews
     }
 
     /// Who may still decide gates, asked of the same Discord under the same routes: whose
@@ -94,7 +98,39 @@ pub enum Synced {
 }
 
 /// Brings the card of `approval` in line with its state: posts it when it has none yet, edits it
-/// when it no longer shows the state.
+/// when it no longer shows the state. An open card's missing previews are fetched first, before
+/// its turn (see [`fetch_previews`]).
+pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    let fetched = fetch_previews(cards, approval).await;
+    sync_card_with(cards, approval, fetched).await
+}
+
+/// Like [`sync_card`], downloading nothing: for a click's answer, which must not wait for an
+/// image. A missing preview stays missing until the watcher's next edit of the card.
+pub async fn sync_card_now(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+    sync_card_with(cards, approval, Fetched::default()).await
+}
+
+/// The previews an open card of `approval` lacks, made within the card's time budget, outside
+/// its turn: a slow image holds neither the card's other writers (a decision) nor other cards.
+/// A decided card fetches nothing, so a decision's card never waits for a download.
+#[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
+pub async fn fetch_previews(cards: &CardWriter, approval: &Approval) -> Fetched {
+    if approval.state != ApprovalState::Pending || approval.card_deleted {
+        return Fetched::default();
+    }
+    let existing = match approval.message_id {
+        None => Vec::new(),
+        Some(message_id) => match approval.channel_id.message(&cards.discord, message_id).await {
+            Ok(message) => message.attachments,
+            // The write reads the card again and says what is wrong.
+            Err(_) => return Fetched::default(),
+        },
+    };
+    cards.previews.fetch(&cards.scenario, &approval.snapshot, &existing).await
+}
+
+/// Writes the card of `approval` with the previews `fetched` for it.
 ///
 /// Cards never go backwards: the watcher's pass and a click's decision both write cards, each
 /// from a copy of the row read a moment before. Writers of one card take turns, and each renders
@@ -105,7 +141,11 @@ pub enum Synced {
 /// write is fenced by its number (`Store::card_updated`): of two writes that raced, neither
 /// counts as current, and the next pass writes the card again from the row.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id))]
-pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced, CardError> {
+pub async fn sync_card_with(
+    cards: &CardWriter,
+    approval: &Approval,
+    fetched: Fetched,
+) -> Result<Synced, CardError> {
     let _turn = cards.turns.take(approval.id).await;
     let shared = cards.store.is_shared();
     if shared && !take_shared_turn(cards, approval.id.get()).await? {
@@ -119,7 +159,7 @@ pub async fn sync_card(cards: &CardWriter, approval: &Approval) -> Result<Synced
             return Ok(Synced::Unchanged);
         };
         current.progress = progress(cards, &current).await?;
-        write_card(cards, &current, write).await
+        write_card(cards, &current, write, fetched).await
     };
     let written = if shared {
         tokio::select! {
@@ -207,8 +247,14 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     })
 }
 
-/// Writes the card of `approval` as write number `write` (see [`sync_card`]).
-async fn write_card(cards: &CardWriter, approval: &Approval, write: i64) -> Result<Synced, CardError> {
+/// Writes the card of `approval` as write number `write` (see [`sync_card_with`]), with the
+/// previews `fetched` for it.
+async fn write_card(
+    cards: &CardWriter,
+    approval: &Approval,
+    write: i64,
+    fetched: Fetched,
+) -> Result<Synced, CardError> {
     if approval.card_deleted {
         return Ok(Synced::Unchanged);
     }
@@ -229,7 +275,7 @@ async fn write_card(cards: &CardWriter, approval: &Approval, write: i64) -> Resu
                 return Err(CardError::OutsideHome(stranger));
             }
             cards.store.card_attempted(approval.id).await?;
-            let posted = post_card(&cards.discord, &cards.scenario, &cards.previews, approval).await;
+            let posted = post_card(&cards.discord, &cards.previews, approval, fetched).await;
             let message = match posted {
                 Ok(message) => message,
                 Err(err) => return Err(refused(cards, channel, err).await),
@@ -240,7 +286,7 @@ async fn write_card(cards: &CardWriter, approval: &Approval, write: i64) -> Resu
             Ok(Synced::Posted)
         }
         Some(message_id) => {
-            let edit = edit_card(&cards.discord, &cards.scenario, &cards.previews, approval, message_id);
+            let edit = edit_card(&cards.discord, &cards.previews, approval, message_id, fetched);
             match edit.await {
                 Ok(_) => {
                     cards.store.card_updated(approval.id, approval.state, write).await?;

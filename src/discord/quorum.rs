@@ -2,21 +2,22 @@
 
 use tracing::warn;
 
-use super::publish::sync_card;
+use super::publish::sync_card_now;
 use crate::{
     approvals::policy::Policy,
     discord::bridge::Bridge,
     store::{Approval, Reviewer},
 };
 
-/// Redraws the card with the new tally and tells the reviewer their approval counts.
+/// Redraws the card with the new tally (downloading nothing: the answer waits for the card)
+/// and tells the reviewer their approval counts.
 pub(super) async fn counted(
     bridge: &Bridge,
     approval: &Approval,
     policy: &Policy,
     approvers: &[Reviewer],
 ) -> String {
-    if let Err(err) = sync_card(&bridge.cards, approval).await {
+    if let Err(err) = sync_card_now(&bridge.cards, approval).await {
         // The vote made the card stale: the watcher's next pass draws the tally.
         warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");
     }

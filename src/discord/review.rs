@@ -43,9 +43,6 @@ async fn clicked(
     let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
-    if id.action == CardAction::FullSize {
-        return Ok(full_size::on_click(bridge, http, click, id).await?);
-    }
     let card = Click {
         id,
         channel_id: click.channel_id,
@@ -54,6 +51,7 @@ async fn clicked(
         user: &click.user,
     };
     match id.action {
+        CardAction::FullSize => return full_size::on_click(bridge, http, click, &card, answer).await,
         CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
         CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
         _ => {}

@@ -12,7 +12,7 @@ use serenity::all::{
 };
 
 use super::{
-    Budget, colour, cut, kind_label, limits, may_be_image, previews_note, prompt_fields, summary_lines,
+    Budget, colour, cut, inert, kind_label, limits, may_be_image, previews_note, prompt_fields, summary_lines,
 };
 use crate::{
     approvals::{
@@ -114,7 +114,7 @@ pub fn embeds(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<
     let mut budget = Budget::new(limits::EMBED_TOTAL);
     let picked = approval.picks.as_deref().filter(|_| shows_picks(approval.state)).unwrap_or_default();
     let (lines, previews) = candidate_lines(choice, views, picked);
-    let title = budget.take(&format!("Pick: {}", snapshot.workflow_name), limits::TITLE);
+    let title = budget.take(&format!("Pick: {}", inert::text(&snapshot.workflow_name)), limits::TITLE);
     let preview_titles: Vec<String> =
         previews.iter().map(|(title, _)| budget.take(title, limits::TITLE)).collect();
     let description = budget.take(&description(approval, choice), limits::DESCRIPTION);
@@ -165,16 +165,24 @@ fn candidate_lines<'v>(
                     "image below".to_owned()
                 }
                 Some(AssetView::Linked { link: Some(url) } | AssetView::NotShown { link: Some(url), .. }) => {
-                    format!("[asset]({url})")
+                    shown_link("asset", url)
                 }
                 _ => "asset (no usable link)".to_owned(),
             },
-            Candidate::Link { url } => format!("[link]({url})"),
-            Candidate::Text { text } => cut(text, LINE_CHARS),
+            Candidate::Link { url } => shown_link("link", url),
+            Candidate::Text { text } => cut(&inert::text(text), LINE_CHARS),
         };
         lines.push(format!("**{number}.** {what}{mark}"));
     }
     (lines, previews)
+}
+
+/// A candidate's link, with its host shown; a URL that is not http(s) is shown as text.
+fn shown_link(label: &str, url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => inert::link(label, &parsed),
+        _ => format!("{label} {}", inert::text(url)),
+    }
 }
 
 /// The candidate lines grouped into fields of at most a field's characters, whole lines each.

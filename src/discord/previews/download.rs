@@ -1,14 +1,19 @@
 //! Downloading an original from Scenario's CDN, with a size cap.
 //!
 //! The CDN URLs are signed, so the request carries no credential: the client is a plain one,
-//! never the Scenario API client (whose requests carry the API key).
+//! never the Scenario API client (whose requests carry the API key). It connects only where
+//! [`super::guard`] lets it: hosts of `PREVIEW_HOSTS`, on every redirect hop, and no internal
+//! address a name resolves to; it ignores proxy settings, so that check is made on the address
+//! actually connected to.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use reqwest::{Client, StatusCode};
+use tracing::warn;
 use url::Url;
 
-use super::NotShown;
+use super::{NotShown, guard};
+use crate::config::PreviewHosts;
 
 /// The largest original downloaded. Scenario's images are a few MiB; an upscale can reach
 /// ~30 MiB. Larger files are named on the card as too large.
@@ -16,18 +21,22 @@ pub const MAX_DOWNLOAD_BYTES: usize = 40 * 1024 * 1024;
 /// How long one download may take, from connecting to the last byte.
 pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A client for the CDN: no default headers, no cookies, bounded time.
-pub fn cdn_client() -> Client {
+/// A client for the CDN on `hosts`: no default headers, no cookies, bounded time.
+pub fn cdn_client(hosts: Arc<PreviewHosts>) -> Client {
     Client::builder()
         .timeout(DOWNLOAD_TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
+        .no_proxy()
+        .dns_resolver(Arc::new(guard::PublicOnly))
+        .redirect(guard::redirects(hosts))
         .build()
         // Building fails only when the TLS backend cannot start; the Scenario client, built
         // first with the same backend, reports that at start-up.
         .unwrap_or_default()
 }
 
-/// The body at `url`, refused past `cap` bytes (announced or streamed).
+/// The body at `url`, refused past `cap` bytes (announced or streamed). The caller checked that
+/// `url` is on the client's hosts.
 pub async fn fetch(client: &Client, url: Url, cap: usize) -> Result<Vec<u8>, NotShown> {
     let mut response = client.get(url).send().await.map_err(|err| failed(&err))?;
     match response.status() {
@@ -50,5 +59,18 @@ pub async fn fetch(client: &Client, url: Url, cap: usize) -> Result<Vec<u8>, Not
 }
 
 fn failed(err: &reqwest::Error) -> NotShown {
-    if err.is_timeout() { NotShown::DownloadTimedOut } else { NotShown::DownloadFailed(None) }
+    if err.is_timeout() {
+        return NotShown::DownloadTimedOut;
+    }
+    // The cause chain names the refused redirect or the internal address; the log keeps it (the
+    // host only: a signed URL is a key to the file).
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let host = err.url().and_then(Url::host_str).unwrap_or_default();
+    warn!(host, error = %causes.join(": "), "preview download failed");
+    NotShown::DownloadFailed(None)
 }

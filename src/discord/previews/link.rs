@@ -29,11 +29,6 @@ pub fn usable(raw: &str) -> Result<Url, NotShown> {
     }
 }
 
-/// `raw` when it can be shown as a link.
-pub fn link(raw: &str) -> Option<String> {
-    usable(raw).ok().map(String::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,7 +50,6 @@ mod tests {
         assert_eq!(usable("ftp://cdn.example/a.png"), Err(NotShown::NotWebUrl));
         assert_eq!(usable("javascript:alert(1)"), Err(NotShown::NotWebUrl));
         assert_eq!(usable("https://"), Err(NotShown::NotWebUrl));
-        assert_eq!(link("/a.png"), None);
     }
 
     #[test]

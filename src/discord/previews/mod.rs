@@ -1,31 +1,46 @@
 //! Card previews: each image of a card downloaded, made small and attached to the message, so
 //! the card stays readable after Scenario's signed URLs expire, before and after the decision.
 //!
-//! At posting, fresh URLs are read in one bulk call, then each image is downloaded (size-capped),
-//! turned into a JPEG of at most [`encode::PREVIEW_SIDE`] pixels a side and attached; the embeds
-//! point at `attachment://` names. An edit keeps the attachments the message has (listed by id,
-//! never uploaded again) and tries again the images that could not be shown, so a card from
-//! before previews (URL embeds) moves to attachments on its next edit.
+//! A card is written in two steps. [`Previews::fetch`] runs before the card's turn to be written:
+//! fresh URLs are read in one bulk call, then each missing image is downloaded (size-capped,
+//! only from `PREVIEW_HOSTS`: [`guard`]), turned into a JPEG of at most
+//! [`encode::PREVIEW_SIDE`] pixels a side; the downloads are held to the card's time budget. Then, in its turn,
+//! [`Previews::assemble`] puts what was fetched on the card without any I/O: an edit keeps the
+//! attachments the message has (listed by id, never uploaded again) and adds the new ones. So
+//! nothing waits for a download while holding a card's turn, and a decision's card (which fetches
+//! nothing) never waits for one.
 //!
-//! Images are handled one at a time across the whole bridge (a semaphore of one), and held to
-//! a download cap and decoder limits, so memory stays bounded in a burst of cards.
+//! Downloads run a few at a time across the bridge, decoding one at a time (memory stays bounded
+//! in a burst of cards); an image that failed is not tried again on every edit ([`retry`]).
 
 mod download;
 pub mod encode;
+mod fetch;
+pub mod guard;
 pub mod link;
 pub mod plan;
+mod retry;
 
-use std::collections::HashMap;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use reqwest::Client;
 use serenity::all::{Attachment, AttachmentId, CreateAttachment, EditAttachments};
 use tokio::sync::Semaphore;
-use tracing::{debug, warn};
 
-use crate::{
-    approvals::{ids::AssetId, review::ReviewSnapshot},
-    scenario::ScenarioClient,
-};
+pub use fetch::Fetched;
+
+use crate::{approvals::review::ReviewSnapshot, config::PreviewHosts};
+
+/// Downloads in flight at once across the bridge: one slow host holds one of them, not the
+/// others' cards. Each holds at most [`download::MAX_DOWNLOAD_BYTES`] until its preview is made.
+const DOWNLOADS_AT_ONCE: usize = 4;
+/// How long the previews of one card may wait for the network, from the fresh URLs to the last
+/// byte downloaded: an image not downloaded by then is named unavailable, and the card is written
+/// without it.
+pub const CARD_PREVIEW_TIME: Duration = Duration::from_secs(10);
 
 /// How one asset of a card is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,9 +85,21 @@ pub enum NotShown {
     /// The download failed, with the HTTP status when there was one.
     #[error("download failed{}", .0.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     DownloadFailed(Option<u16>),
-    /// The download took too long.
+    /// The download took too long, or did not end within the card's time budget.
     #[error("download timed out")]
     DownloadTimedOut,
+    /// The URL's host is not in `PREVIEW_HOSTS`: nothing was requested.
+    #[error("host not in PREVIEW_HOSTS")]
+    HostNotAllowed,
+    /// The image failed lately and is tried again later, not on this write.
+    #[error("failed lately; tried again later")]
+    RetryLater,
+    /// The image failed every try; it is not tried again.
+    #[error("failed every try; not tried again")]
+    GaveUp,
+    /// Not fetched for this write (a decision's card downloads nothing).
+    #[error("not fetched for this write")]
+    NotFetched,
     /// The file or the decoded image is larger than the bridge reads.
     #[error("file too large")]
     TooLarge,
@@ -95,6 +122,47 @@ pub enum NotShown {
     /// card says so once, not per image.
     #[error("no Attach Files permission in this channel")]
     AttachFilesDenied,
+}
+
+impl NotShown {
+    /// What the card says: the URL's shape, which comes from Scenario, or the budget; of a fetch
+    /// only that the preview is unavailable, never a status, a host or an error (the log has them).
+    pub fn on_card(self) -> &'static str {
+        match self {
+            Self::NoUrl => "not shown: no URL",
+            Self::RelativeUrl => "not shown: relative URL",
+            Self::UrlTooLong => "not shown: URL too long",
+            Self::NotWebUrl => "not shown: not a web URL",
+            Self::OverBudget => "not shown: over the card's upload budget",
+            Self::OverDiscordLimit => "not shown: over Discord's upload limit",
+            Self::AttachFilesDenied => "not shown: no Attach Files permission in this channel",
+            Self::GaveUp => "preview unavailable; not tried again",
+            Self::LinkExpired
+            | Self::DownloadFailed(_)
+            | Self::DownloadTimedOut
+            | Self::HostNotAllowed
+            | Self::RetryLater
+            | Self::NotFetched
+            | Self::TooLarge
+            | Self::NotAnImage
+            | Self::UnsupportedFormat
+            | Self::Unreadable => "preview unavailable",
+        }
+    }
+
+    /// Whether the image failed in a way a try soon after would repeat: counted towards giving up.
+    fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Self::LinkExpired
+                | Self::DownloadFailed(_)
+                | Self::DownloadTimedOut
+                | Self::TooLarge
+                | Self::NotAnImage
+                | Self::UnsupportedFormat
+                | Self::Unreadable
+        )
+    }
 }
 
 /// What a card's message shows of its assets, and the attachments that make it so.
@@ -142,98 +210,82 @@ impl CardPreviews {
     }
 }
 
-/// Makes the previews of cards: the CDN client, the upload budget, one image at a time.
+/// Makes the previews of cards: the CDN client, the allowed hosts, the upload budget, the
+/// bounds on downloads, and what failed lately.
 #[derive(Debug)]
 pub struct Previews {
     cdn: Client,
+    hosts: Arc<PreviewHosts>,
     budget: u64,
-    one_at_a_time: Semaphore,
+    card_time: Duration,
+    downloads: Semaphore,
+    encoding: Arc<Semaphore>,
+    retries: Mutex<retry::Retries>,
 }
 
 impl Previews {
-    /// Previews within `budget` bytes per message.
-    pub fn new(budget: u64) -> Self {
-        Self { cdn: download::cdn_client(), budget, one_at_a_time: Semaphore::new(1) }
+    /// Previews from `hosts` within `budget` bytes per message.
+    pub fn new(budget: u64, hosts: PreviewHosts) -> Self {
+        let hosts = Arc::new(hosts);
+        Self {
+            cdn: download::cdn_client(hosts.clone()),
+            hosts,
+            budget,
+            card_time: CARD_PREVIEW_TIME,
+            downloads: Semaphore::new(DOWNLOADS_AT_ONCE),
+            encoding: Arc::new(Semaphore::new(1)),
+            retries: Mutex::default(),
+        }
+    }
+
+    /// The hosts previews and links may come from.
+    pub fn hosts(&self) -> &PreviewHosts {
+        &self.hosts
+    }
+
+    /// `raw` when it may be shown as a link: a URL Discord accepts, on one of the hosts.
+    pub fn link(&self, raw: &str) -> Option<String> {
+        link::usable(raw).ok().filter(|url| self.hosts.allows(url)).map(String::from)
     }
 
     /// The previews of a card whose message has `existing` attachments (none for a new card):
-    /// existing previews are kept, missing ones made, within the budget. Never fails: an image
+    /// existing previews are kept, the fetched ones added within the budget. No I/O: an image
     /// that cannot be shown is named in the views.
-    pub async fn prepare(
+    pub fn assemble(
         &self,
-        scenario: &ScenarioClient,
         snapshot: &ReviewSnapshot,
         existing: &[Attachment],
+        mut fetched: Fetched,
     ) -> CardPreviews {
         let assets = &snapshot.assets;
         let mut card = CardPreviews::default();
         let mut used = plan::PAYLOAD_ROOM;
-        let mut todo = Vec::new();
-        for (n, (asset, name)) in assets.iter().zip(plan::preview_names(assets)).enumerate() {
+        for (asset, name) in assets.iter().zip(plan::preview_names(assets)) {
             let Some(filename) = name else {
-                card.views.push(AssetView::Linked { link: link::link(&asset.url) });
+                card.views.push(AssetView::Linked { link: self.link(&asset.url) });
                 continue;
             };
             if let Some(kept) = existing.iter().find(|a| a.filename == filename) {
                 card.keep.push(kept.id);
                 used += u64::from(kept.size);
                 card.views.push(AssetView::Attached { filename });
-            } else {
-                card.views.push(AssetView::NotShown { why: NotShown::NoUrl, link: None });
-                todo.push((n, filename));
+                continue;
             }
-        }
-        if todo.is_empty() {
-            return card;
-        }
-        let ids: Vec<AssetId> = todo.iter().map(|(n, _)| assets[*n].asset_id.clone()).collect();
-        let fresh = self.fresh_urls(scenario, &ids).await;
-        let remaining = todo.len();
-        for (done, (n, filename)) in todo.into_iter().enumerate() {
-            let asset = &assets[n];
-            let url = fresh.get(&asset.asset_id).unwrap_or(&asset.url);
-            let room = plan::room(self.budget, used, remaining - done);
-            card.views[n] = match self.preview(url, room).await {
-                Ok(jpeg) => {
-                    used = used.saturating_add(u64::try_from(jpeg.len()).unwrap_or(u64::MAX));
+            let (made, url) =
+                fetched.take(&filename).unwrap_or((Err(NotShown::NotFetched), asset.url.clone()));
+            card.views.push(match made {
+                Ok(jpeg) if used + jpeg.len() as u64 <= self.budget => {
+                    used += jpeg.len() as u64;
                     card.upload.push(CreateAttachment::bytes(jpeg, filename.clone()));
                     AssetView::Attached { filename }
                 }
-                Err(why) => {
-                    warn!(asset_id = %asset.asset_id, why = %why, "image not shown on its card");
-                    AssetView::NotShown { why, link: link::link(url) }
-                }
-            };
+                Ok(_) => AssetView::NotShown { why: NotShown::OverBudget, link: self.link(&url) },
+                // Of a fetch that failed, the card says only that the preview is unavailable: no
+                // link either, whose host would say where the bridge tried (Full size has links).
+                Err(why) => AssetView::NotShown { why, link: None },
+            });
         }
         card
-    }
-
-    /// Signed URLs fresh from Scenario; on failure the snapshot's are used (and may have expired).
-    async fn fresh_urls(&self, scenario: &ScenarioClient, ids: &[AssetId]) -> HashMap<AssetId, String> {
-        match scenario.assets(ids).await {
-            Ok(assets) => assets.into_iter().filter(|a| !a.url.is_empty()).map(|a| (a.id, a.url)).collect(),
-            Err(err) => {
-                warn!(error = %err, "fresh asset URLs unavailable; using the card's");
-                HashMap::new()
-            }
-        }
-    }
-
-    /// One preview of at most `room` bytes: download, decode, shrink, encode, one image at a
-    /// time across the bridge.
-    async fn preview(&self, url: &str, room: usize) -> Result<Vec<u8>, NotShown> {
-        let url = link::usable(url)?;
-        if room == 0 {
-            return Err(NotShown::OverBudget);
-        }
-        // Closed never: the semaphore lives as long as `self`.
-        let _turn = self.one_at_a_time.acquire().await.map_err(|_| NotShown::Unreadable)?;
-        let file = download::fetch(&self.cdn, url, download::MAX_DOWNLOAD_BYTES).await?;
-        debug!(bytes = file.len(), "original downloaded");
-        // Decoding is CPU work of tens of milliseconds: off the async workers.
-        tokio::task::spawn_blocking(move || encode::preview(&file, room))
-            .await
-            .unwrap_or(Err(NotShown::Unreadable))
     }
 }
 
@@ -283,9 +335,20 @@ mod tests {
     }
 
     #[test]
-    fn reasons_read_as_short_phrases() {
+    fn reasons_read_as_short_phrases_in_the_log_and_a_fetch_is_only_unavailable_on_the_card() {
         assert_eq!(NotShown::DownloadFailed(Some(404)).to_string(), "download failed (HTTP 404)");
         assert_eq!(NotShown::DownloadFailed(None).to_string(), "download failed");
         assert_eq!(NotShown::LinkExpired.to_string(), "link expired");
+        for why in [
+            NotShown::DownloadFailed(Some(404)),
+            NotShown::DownloadTimedOut,
+            NotShown::HostNotAllowed,
+            NotShown::NotAnImage,
+            NotShown::RetryLater,
+        ] {
+            assert_eq!(why.on_card(), "preview unavailable", "{why}");
+        }
+        assert_eq!(NotShown::GaveUp.on_card(), "preview unavailable; not tried again");
+        assert_eq!(NotShown::NoUrl.on_card(), "not shown: no URL");
     }
 }

@@ -158,6 +158,7 @@ fn settings(
         ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
         ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
         ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("PREVIEW_HOSTS", scenario.cdn_origin()),
         ("DATABASE_URL", format!("sqlite://{}", dir.path().join("bridge.db").display())),
     ]);
     Settings::from_lookup(|name| env.get(name).cloned()).expect("valid settings")

@@ -1,14 +1,20 @@
-//! Card previews: time and bytes uploaded per card with 1 and with 10 images of a few MiB, and
-//! the bridge's peak resident memory in a burst of cards with 10 images each.
+//! Card previews: time and bytes uploaded per card with 1 and with 10 images of a few MiB, the
+//! bridge's peak resident memory in a burst of cards with 10 images each, and the time to post a
+//! card when one card of the pass has an image whose host never answers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Scale, child::Rig, report::Row};
+use super::{
+    Scale,
+    child::{Child, Rig},
+    report::{Row, Samples, ms},
+};
 use crate::support::{
     fake_discord::RecordedRequest,
     fake_scenario::{Endpoint, FlowTemplate, NodeSpec},
     images,
+    listener::Silent,
 };
 
 const RSS_TARGET_MIB: f64 = 128.0;
@@ -57,7 +63,69 @@ pub async fn run(scale: &Scale) -> Vec<Row> {
         }
         Err(why) => Row::failed(figure, why, target),
     });
+    rows.push(slow_image_row(&files, scale.preview_cards * 2).await);
     rows
+}
+
+/// p99 of pass start → card posted, with and without one card whose image never answers.
+async fn slow_image_row(files: &[Arc<Vec<u8>>], cards: usize) -> Row {
+    let figure = format!(
+        "Previews: one image host that never answers among {cards} cards, p99 pass start → card posted"
+    );
+    let target = "the other cards' p99 ≤ 1.2 × without it";
+    let (Ok(without), Ok(with)) =
+        (post_times(files, cards, false).await, post_times(files, cards, true).await)
+    else {
+        return Row::failed(figure, "the cards were not all posted", target);
+    };
+    let (base, slow) = (without.percentile(99.0), with.percentile(99.0));
+    let ratio = slow.as_secs_f64() / base.as_secs_f64().max(1e-9);
+    let measured = format!("without {}; with {} (the stuck card excluded): {ratio:.2}×", ms(base), ms(slow));
+    Row::new(figure, measured, target, Some(ratio <= 1.2))
+}
+
+/// The times from the pass's start to each card's post, leaving out the first card when
+/// `stuck`, whose one image is on a host that accepts the connection and never answers.
+async fn post_times(files: &[Arc<Vec<u8>>], cards: usize, stuck: bool) -> Result<Samples, String> {
+    let rig = Rig::new().await;
+    let silent = Silent::start("127.0.0.1").await;
+    let template = FlowTemplate::new()
+        .node(NodeSpec::producer("gen").with_prompt("benchmark").with_assets(1))
+        .node(NodeSpec::gate("review").after(&["gen"]));
+    let workflow = rig.scenario.add_workflow("Slow image", template);
+    let mut jobs = Vec::new();
+    for n in 0..cards {
+        let job = rig.scenario.start_parked_run(&workflow);
+        let asset = rig.scenario.node_assets(&job, "gen").remove(0);
+        rig.scenario.set_asset_file(&asset, "image/png", files[n % files.len()].clone());
+        if stuck && n == 0 {
+            rig.scenario.set_asset_url(&asset, &format!("http://127.0.0.1:{}/never.png", silent.port()));
+        }
+        jobs.push(job);
+    }
+    let mut env = rig.env(3600);
+    let listed = format!("{},http://127.0.0.1:{}", env["PREVIEW_HOSTS"], silent.port());
+    env.insert("PREVIEW_HOSTS", listed);
+    let mut child = Child::spawn(&env, rig.dir.path());
+    rig.wait_for_ready(&mut child).await;
+    if !rig.wait_for_cards(cards, Duration::from_secs(600)).await {
+        return Err(format!("the cards were not all posted; log:\n{}", child.log_tail()));
+    }
+    let start = rig.scenario.requests_to(Endpoint::ListJobs).first().map(|r| r.at).ok_or("no pass")?;
+    let path = format!("/channels/{}/messages", rig.channel);
+    let posts: Vec<RecordedRequest> =
+        rig.discord.requests().into_iter().filter(|r| r.method == "POST" && r.path == path).collect();
+    let skipped = if stuck { Some(&jobs[0]) } else { None };
+    let times = posts
+        .iter()
+        .filter(|p| {
+            let footer =
+                p.body.as_ref().map(|b| b["embeds"][0]["footer"]["text"].to_string()).unwrap_or_default();
+            skipped.is_none_or(|job| !footer.contains(job.as_str()))
+        })
+        .map(|p| p.at.saturating_duration_since(start))
+        .collect();
+    Ok(Samples::new(times))
 }
 
 struct Measured {

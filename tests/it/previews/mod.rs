@@ -1,10 +1,12 @@
 //! Card previews end to end: images downloaded from the fake CDN, attached to the card's
 //! message, kept through decisions and expiry; what cannot be shown is named.
 
+mod edge;
 mod failures;
 mod full_size;
 mod lasting;
 mod permissions;
+mod slow;
 
 use std::sync::{Arc, OnceLock};
 

@@ -8,6 +8,7 @@ use approval_bridge::{
     approvals::state::{ApprovalState, Decision},
     discord::{
         home::HomeServer,
+        previews::Previews,
         publish::{CardWriter, sync_card},
     },
     routes::Routes,
@@ -80,8 +81,8 @@ async fn replica_b(app: &TestApp, schema: &TempSchema) -> CardWriter {
     let routes = Arc::new(Routes::new(store.clone(), &settings.discord));
     let home = Arc::new(HomeServer::new(app.bridge().home.id()));
     let (discord, scenario) = (app.bridge().discord.clone(), app.bridge().scenario.clone());
-    CardWriter::new(store, discord, scenario, routes, home, settings.discord.card_upload_budget)
-        .for_replica("replica-b")
+    let previews = Previews::new(settings.discord.card_upload_budget, settings.discord.preview_hosts);
+    CardWriter::new(store, discord, scenario, routes, home, previews).for_replica("replica-b")
 }
 
 /// Claims and approves the gate in the store, as a click on another replica would.

@@ -4,6 +4,7 @@
 mod endpoint_flood;
 mod flood;
 mod home;
+mod inert;
 mod listener;
 mod logs;
 mod outsiders;

@@ -126,6 +126,7 @@ pub fn env_for(
         ("SCENARIO_SDK_API_KEY", API_KEY.to_owned()),
         ("SCENARIO_SDK_API_SECRET", API_SECRET.to_owned()),
         ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
+        ("PREVIEW_HOSTS", scenario.cdn_origin()),
         ("DATABASE_URL", format!("sqlite://{}", database.display())),
     ])
 }

@@ -4,5 +4,6 @@ pub mod db;
 pub mod fake_discord;
 pub mod fake_scenario;
 pub mod images;
+pub mod listener;
 pub mod postgres;
 pub mod wait;

@@ -135,15 +135,19 @@ fn a_decided_selection_shows_who_picked_what_and_keeps_the_picked_previews() {
 }
 
 #[test]
-fn text_and_links_are_numbered_lines_and_a_gate_picked_in_scenario_says_so() {
+fn text_and_links_are_numbered_inert_lines_and_a_gate_picked_in_scenario_says_so() {
     let candidates = vec![
         Candidate::Text { text: "a fox in the snow".into() },
         Candidate::Link { url: "https://example.com/a".into() },
+        Candidate::Text { text: "**3.** @everyone [free](https://evil.example)".into() },
     ];
     let mut a = selection(candidates, 1, 1);
     let message = card(&a);
     let lines = message["embeds"][0]["fields"][0]["value"].as_str().unwrap();
-    assert_eq!(lines, "**1.** a fox in the snow\n**2.** [link](https://example.com/a)");
+    assert_eq!(
+        lines,
+        "**1.** a fox in the snow\n**2.** [link](https://example.com/a) (example\\.com)\n**3.** \\*\\*3\\.\\*\\* @\u{200B}everyone \\[free\\]\\(https\\://evil\\.example\\)"
+    );
     assert_eq!(menus(&message)[0]["options"][1]["label"], "2. Link example.com");
     a.state = ApprovalState::DecidedElsewhere;
     a.reason = Some(settle::APPROVED_IN_SCENARIO.into());

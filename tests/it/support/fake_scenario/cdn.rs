@@ -29,6 +29,8 @@ pub enum CdnFile {
     Bytes { content_type: &'static str, bytes: Arc<Vec<u8>> },
     /// This HTTP status, no file.
     Status(u16),
+    /// A redirect (302) to this URL.
+    Redirect(String),
 }
 
 /// The CDN's files and rules.
@@ -98,26 +100,32 @@ impl Cdn {
         self.downloads.get(asset_id).copied().unwrap_or(0)
     }
 
-    /// Answers `GET /cdn/{asset_id}.png?Expires=…&Signature=…`: status, content type, body.
-    pub fn serve(&mut self, file: &str, params: &HashMap<String, String>) -> (u16, &'static str, Vec<u8>) {
+    /// Answers `GET /cdn/{asset_id}.png?Expires=…&Signature=…`: status, content type, body; or
+    /// `Err` with the URL to redirect to.
+    pub fn serve(
+        &mut self,
+        file: &str,
+        params: &HashMap<String, String>,
+    ) -> Result<(u16, &'static str, Vec<u8>), String> {
         let expires = params.get("Expires").and_then(|e| e.parse::<i64>().ok());
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let fresh = expires.is_some_and(|e| e >= now && e > self.expired_through);
         if !fresh || !params.contains_key("Signature") {
-            return (403, "text/xml", b"<Error><Code>AccessDenied</Code></Error>".to_vec());
+            return Ok((403, "text/xml", b"<Error><Code>AccessDenied</Code></Error>".to_vec()));
         }
         let asset_id = file.rsplit_once('.').map_or(file, |(id, _)| id);
         match self.files.get(asset_id) {
             Some(CdnFile::Status(status)) => {
-                (*status, "text/xml", b"<Error><Code>NoSuchKey</Code></Error>".to_vec())
+                Ok((*status, "text/xml", b"<Error><Code>NoSuchKey</Code></Error>".to_vec()))
             }
+            Some(CdnFile::Redirect(to)) => Err(to.clone()),
             Some(CdnFile::Bytes { content_type, bytes }) => {
                 *self.downloads.entry(asset_id.to_owned()).or_default() += 1;
-                (200, content_type, bytes.to_vec())
+                Ok((200, content_type, bytes.to_vec()))
             }
             None => {
                 *self.downloads.entry(asset_id.to_owned()).or_default() += 1;
-                (200, "image/png", default_png().to_vec())
+                Ok((200, "image/png", default_png().to_vec()))
             }
         }
     }
@@ -132,6 +140,11 @@ impl super::FakeScenario {
     /// Answers `status` for the file of `asset_id` (a 404 for a file gone from the bucket).
     pub fn set_asset_status(&self, asset_id: &str, status: u16) {
         self.state().cdn.set_file(asset_id, CdnFile::Status(status));
+    }
+
+    /// Answers the file of `asset_id` with a redirect to `to`.
+    pub fn set_asset_redirect(&self, asset_id: &str, to: &str) {
+        self.state().cdn.set_file(asset_id, CdnFile::Redirect(to.to_owned()));
     }
 
     /// Shows `asset_id` as of `kind` (`video`, `3d`, …) with `mime`.

@@ -105,6 +105,11 @@ impl FakeScenario {
         Url::parse(&format!("http://127.0.0.1:{}/v1", self.shared.port)).expect("a valid URL")
     }
 
+    /// The origin its CDN serves signed asset URLs from, as `PREVIEW_HOSTS` names it.
+    pub fn cdn_origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.shared.port)
+    }
+
     /// Client settings for this fake: right credentials, quick retries (10–40 ms), 5 s timeout.
     pub fn settings(&self) -> ScenarioSettings {
         let mut settings = ScenarioSettings::new(

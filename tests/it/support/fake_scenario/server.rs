@@ -21,6 +21,7 @@ use super::{Options, Shared};
 enum Reply {
     Json(StatusCode, Value),
     Raw(StatusCode, &'static str, Vec<u8>),
+    Redirect(String),
 }
 
 fn error(status: u16, message: impl Into<String>) -> Reply {
@@ -103,9 +104,12 @@ pub async fn handle(
     }
     let required_project = shared.options.lock().unwrap().required_project.clone();
     let answer = if endpoint == Endpoint::Cdn {
-        let (status, content_type, bytes) =
-            shared.state.lock().unwrap().cdn.serve(segs.first().map_or("", String::as_str), &params);
-        Reply::Raw(StatusCode::from_u16(status).unwrap(), content_type, bytes)
+        match shared.state.lock().unwrap().cdn.serve(segs.first().map_or("", String::as_str), &params) {
+            Ok((status, content_type, bytes)) => {
+                Reply::Raw(StatusCode::from_u16(status).unwrap(), content_type, bytes)
+            }
+            Err(location) => Reply::Redirect(location),
+        }
     } else if !auth_ok {
         error(401, "Invalid API key or secret")
     } else if required_project.is_some_and(|p| params.get("projectId") != Some(&p)) {
@@ -136,6 +140,7 @@ fn reply(answer: Reply) -> Response {
         Reply::Raw(status, content_type, bytes) => {
             (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
         }
+        Reply::Redirect(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
     }
 }
 
