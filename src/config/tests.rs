@@ -187,3 +187,27 @@ fn the_card_upload_budget_defaults_to_ten_mib_and_is_read_in_whole_mib_within_bo
         assert!(errors[0].problem.contains("from 1 to 100"), "{}", errors[0].problem);
     }
 }
+
+#[test]
+fn the_request_budget_and_the_idle_cadence_have_defaults_and_bounds() {
+    let settings = read(&minimal()).unwrap();
+    assert_eq!(settings.scenario.requests_per_minute, 60);
+    assert_eq!(settings.poll_idle_interval, Duration::from_secs(30));
+
+    let mut vars = minimal();
+    vars.insert("SCENARIO_REQUESTS_PER_MINUTE", "0".into());
+    vars.insert("POLL_INTERVAL_SECS", "40".into());
+    let settings = read(&vars).unwrap();
+    assert_eq!(settings.scenario.requests_per_minute, 0, "0 turns the budget off");
+    assert_eq!(settings.poll_idle_interval, Duration::from_secs(40), "never faster than in flight");
+
+    vars.insert("POLL_IDLE_INTERVAL_SECS", "10".into());
+    assert_eq!(read(&vars).unwrap().poll_idle_interval, Duration::from_secs(40), "one cadence");
+
+    vars.insert("SCENARIO_REQUESTS_PER_MINUTE", "lots".into());
+    vars.insert("POLL_IDLE_INTERVAL_SECS", "1".into());
+    let errors = errors_of(&vars);
+    let names: Vec<&str> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["SCENARIO_REQUESTS_PER_MINUTE", "POLL_IDLE_INTERVAL_SECS"], "{errors:?}");
+    assert!(errors[1].problem.contains("below the minimum of 2"), "{errors:?}");
+}
