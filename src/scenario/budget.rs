@@ -337,3 +337,56 @@ impl Drop for Queued<'_> {
         self.budget.inner.changed.notify_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(per_minute: u32, burst: u32) -> (Budget, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::default());
+        (Budget::with_clock(BudgetSettings { per_minute, burst }, clock.clone()), clock)
+    }
+
+    #[tokio::test]
+    async fn a_request_that_stops_waiting_leaves_its_place_to_the_next() {
+        let (budget, clock) = budget(60, 1);
+        drop(budget.acquire(Class::Person).await);
+        let given_up = budget.acquire(Class::Decision);
+        // Polled once, it queues; dropped, it must not hold the queue's head for ever.
+        assert!(futures_poll_once(given_up).await);
+        assert_eq!(budget.usage().waiting, [0, 0, 0]);
+        let next = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.acquire(Class::Polling).await.waited }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(budget.usage().waiting, [0, 0, 1]);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(next.await.unwrap(), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_probe_answered_without_a_429_lets_the_rest_go() {
+        let (budget, clock) = budget(600, 10);
+        budget.acquire(Class::Polling).await.rate_limited(Duration::from_secs(2));
+        assert_eq!(budget.usage().paused_for, Some(Duration::from_secs(2)));
+        clock.advance(Duration::from_secs(2));
+        let probe = budget.acquire(Class::Polling).await;
+        let held = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.acquire(Class::Decision).await.waited }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(budget.usage().waiting, [1, 0, 0], "nobody goes beside the probe");
+        drop(probe);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(held.await.unwrap(), Duration::from_secs(1));
+        assert_eq!(budget.usage().paused_for, None);
+    }
+
+    /// Polls `future` once and drops it; whether it was still pending.
+    async fn futures_poll_once(future: impl Future<Output = Permit>) -> bool {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx).is_pending())).await
+    }
+}
