@@ -21,7 +21,7 @@ use crate::{
     metrics::Metrics,
     ops,
     polls::PollRequest,
-    scenario::{ScenarioClient, ScenarioSettings},
+    scenario::{Budget, BudgetSettings, Class, ScenarioClient, ScenarioSettings},
     store::{self, Store},
     watcher::{WallClock, Watcher, WatcherParts},
 };
@@ -43,6 +43,7 @@ pub struct App {
     front: Front,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
+    poll_idle_interval: Duration,
     full_sweep: Duration,
     /// Taken by the watcher when the bridge runs.
     poll_requests: Option<mpsc::Receiver<PollRequest>>,
@@ -106,6 +107,7 @@ impl App {
             front,
             bridge,
             poll_interval: settings.poll_interval,
+            poll_idle_interval: settings.poll_idle_interval,
             full_sweep: settings.full_sweep,
             poll_requests: Some(poll_requests),
             connected,
@@ -201,6 +203,7 @@ impl App {
         };
         let watcher = Watcher::new(watcher_parts(&self.bridge))
             .with_full_sweep(self.full_sweep)
+            .with_idle_interval(self.poll_idle_interval)
             .with_wall_clock(self.wall_clock.clone());
         let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
         let mut watcher = tokio::spawn(watcher);
@@ -285,7 +288,8 @@ impl App {
                 connected: self.connected.clone(),
                 shards,
                 started_ms: crate::store::now_ms(),
-                poll_interval: self.poll_interval,
+                // The longest wait between two passes: health must not call an idle bridge stale.
+                poll_interval: self.poll_idle_interval,
                 standby: self.lease.standby(),
             };
             tokio::spawn(ops::http::serve(listener, state, stopped))
@@ -308,7 +312,8 @@ fn watcher_end(stopped: Result<(), tokio::task::JoinError>) -> anyhow::Error {
 pub fn watcher_parts(bridge: &Bridge) -> WatcherParts {
     WatcherParts {
         store: bridge.store.clone(),
-        scenario: bridge.scenario.clone(),
+        // Passes are polling: they give way to decisions and to what people wait for.
+        scenario: bridge.scenario.with_class(Class::Polling),
         discord: bridge.discord.clone(),
         metrics: bridge.metrics.clone(),
         claims: bridge.claims.clone(),
@@ -324,6 +329,8 @@ pub fn scenario_settings(access: &ScenarioAccess) -> ScenarioSettings {
         ScenarioSettings::new(access.base_url.clone(), access.api_key.clone(), access.api_secret.clone());
     settings.project_id = access.project_id.clone();
     settings.request_timeout = access.request_timeout;
+    settings.budget = (access.requests_per_minute > 0)
+        .then(|| Budget::new(BudgetSettings::per_minute(access.requests_per_minute)));
     settings
 }
 

@@ -19,6 +19,12 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://approval-bridge.db";
 pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 5;
 /// The shortest poll interval accepted: faster polling only spends the team's API rate limit.
 pub const MIN_POLL_INTERVAL_SECS: u64 = 2;
+/// Seconds between two polls while no run is in flight, when `POLL_IDLE_INTERVAL_SECS` is unset:
+/// an idle studio costs a sixth of the requests of the in-flight cadence.
+pub const DEFAULT_POLL_IDLE_INTERVAL_SECS: u64 = 30;
+/// Scenario requests per minute of one process when `SCENARIO_REQUESTS_PER_MINUTE` is unset:
+/// well under Scenario's documented 100 per project, which the team's other tools share.
+pub const DEFAULT_SCENARIO_REQUESTS_PER_MINUTE: u32 = 60;
 /// Seconds a Discord REST call may take when `DISCORD_TIMEOUT_SECS` is unset: far beyond a normal
 /// answer (well under a second), and enough to upload a card's images on a slow link.
 pub const DEFAULT_DISCORD_TIMEOUT_SECS: u64 = 30;
@@ -108,6 +114,10 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "seconds between polls of Scenario (default 5, at least 2)",
     },
     SettingDoc {
+        name: "POLL_IDLE_INTERVAL_SECS",
+        meaning: "seconds between polls while no run is in flight (default 30; at or below POLL_INTERVAL_SECS, one cadence); the first run seen in flight brings back POLL_INTERVAL_SECS",
+    },
+    SettingDoc {
         name: "FULL_SWEEP_SECS",
         meaning: "seconds between full sweeps of every unfinished run, the backstop of the polls (default 600, at least 60)",
     },
@@ -118,6 +128,10 @@ pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
         name: "LEASE_SECS",
         meaning: "seconds the running bridge's hold on the database lasts unrenewed; a second bridge on the same database waits, and takes over that long after the first vanished (default 15, at least 3)",
+    },
+    SettingDoc {
+        name: "SCENARIO_REQUESTS_PER_MINUTE",
+        meaning: "Scenario requests one bridge process may send per minute, decisions first, then what a person waits for, then polling (default 60; 0 turns the budget off); replicas each get a share of the project's limit",
     },
     SettingDoc {
         name: "SCENARIO_TIMEOUT_SECS",
@@ -158,8 +172,10 @@ pub struct Settings {
     pub scenario: ScenarioAccess,
     /// sqlx connection string of the database.
     pub database_url: DatabaseUrl,
-    /// Time between two polls of Scenario.
+    /// Time between two polls of Scenario while runs are in flight.
     pub poll_interval: Duration,
+    /// Time between two polls while no run is in flight.
+    pub poll_idle_interval: Duration,
     /// How long the running bridge's hold on the database lasts without renewal.
     pub lease: Duration,
     /// Time between two full sweeps of every non-terminal run.
@@ -248,6 +264,8 @@ pub struct ScenarioAccess {
     pub project_id: Option<String>,
     /// How long one request to Scenario may take.
     pub request_timeout: Duration,
+    /// Requests per minute this process may send; 0 sends each at once.
+    pub requests_per_minute: u32,
 }
 
 /// Shape of log lines.
@@ -311,15 +329,15 @@ impl Settings {
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();
+        let database_url = reader.database_url();
+        let poll_interval =
+            reader.seconds("POLL_INTERVAL_SECS", DEFAULT_POLL_INTERVAL_SECS, MIN_POLL_INTERVAL_SECS);
         let settings = Settings {
             discord,
             scenario,
-            database_url: reader.database_url(),
-            poll_interval: reader.seconds(
-                "POLL_INTERVAL_SECS",
-                DEFAULT_POLL_INTERVAL_SECS,
-                MIN_POLL_INTERVAL_SECS,
-            ),
+            database_url,
+            poll_interval,
+            poll_idle_interval: reader.idle_interval(poll_interval),
             lease: reader.seconds("LEASE_SECS", DEFAULT_LEASE_SECS, MIN_LEASE_SECS),
             full_sweep: reader.seconds("FULL_SWEEP_SECS", DEFAULT_FULL_SWEEP_SECS, MIN_FULL_SWEEP_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
@@ -479,7 +497,29 @@ impl Reader<'_> {
                 .secret("SCENARIO_SDK_API_SECRET", "the secret shown once when the API key was created"),
             project_id: self.optional("SCENARIO_PROJECT_ID"),
             request_timeout: self.seconds("SCENARIO_TIMEOUT_SECS", DEFAULT_SCENARIO_TIMEOUT_SECS, 1),
+            requests_per_minute: self.requests_per_minute(),
         }
+    }
+
+    fn requests_per_minute(&mut self) -> u32 {
+        const NAME: &str = "SCENARIO_REQUESTS_PER_MINUTE";
+        let Some(raw) = self.optional(NAME) else { return DEFAULT_SCENARIO_REQUESTS_PER_MINUTE };
+        raw.parse::<u32>().unwrap_or_else(|_| {
+            self.fail(
+                NAME,
+                format!(
+                    "is {raw:?}: use a whole number of requests per minute, e.g. 60 (0 turns the budget off)"
+                ),
+            );
+            DEFAULT_SCENARIO_REQUESTS_PER_MINUTE
+        })
+    }
+
+    /// The idle cadence: one at or below the in-flight one means a single cadence.
+    fn idle_interval(&mut self, poll_interval: Duration) -> Duration {
+        let idle =
+            self.seconds("POLL_IDLE_INTERVAL_SECS", DEFAULT_POLL_IDLE_INTERVAL_SECS, MIN_POLL_INTERVAL_SECS);
+        idle.max(poll_interval)
     }
 
     /// A whole number of seconds, at least `min`; `default` when unset (or when wrong, with the

@@ -47,6 +47,13 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
+/// The budget class of a Scenario request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClassLabels {
+    /// `decision`, `person` or `polling`.
+    class: &'static str,
+}
+
 /// The label of a decision's outcome.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -66,6 +73,9 @@ struct Inner {
     last_successful_poll: Gauge,
     scenario_requests: Family<RequestLabels, Counter>,
     scenario_latency: HistogramFamily<RequestLabels>,
+    budget_requests: Family<ClassLabels, Counter>,
+    budget_wait: HistogramFamily<ClassLabels>,
+    rate_limited: Counter,
     gates_found: Counter,
     cards_posted: Counter,
     decisions: Family<OutcomeLabels, Counter>,
@@ -101,6 +111,9 @@ impl Metrics {
             last_successful_poll: Gauge::default(),
             scenario_requests: Family::default(),
             scenario_latency: Family::new_with_constructor(request_histogram as fn() -> Histogram),
+            budget_requests: Family::default(),
+            budget_wait: Family::new_with_constructor(request_histogram as fn() -> Histogram),
+            rate_limited: Counter::default(),
             gates_found: Counter::default(),
             cards_posted: Counter::default(),
             decisions: Family::default(),
@@ -128,6 +141,22 @@ impl Metrics {
             "Time from sending a Scenario request to its whole answer, by endpoint and status",
             Unit::Seconds,
             inner.scenario_latency.clone(),
+        );
+        r.register(
+            "scenario_budget_requests",
+            "Scenario requests (each retry counts) granted by the request budget, by class: decision, person, polling",
+            inner.budget_requests.clone(),
+        );
+        r.register_with_unit(
+            "scenario_budget_wait",
+            "Time a Scenario request waited for its turn in the request budget, by class",
+            Unit::Seconds,
+            inner.budget_wait.clone(),
+        );
+        r.register(
+            "scenario_rate_limited",
+            "Answers HTTP 429 from Scenario, each of which pauses every request for its Retry-After",
+            inner.rate_limited.clone(),
         );
         r.register("gates_found", "Approval gates found and stored", inner.gates_found.clone());
         r.register("cards_posted", "Review cards posted in Discord", inner.cards_posted.clone());
@@ -184,6 +213,18 @@ impl Metrics {
         let labels = RequestLabels { endpoint, status };
         self.inner.scenario_latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
         self.inner.scenario_requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts a request the budget let go as `class`, after waiting `waited`.
+    pub fn scenario_budget_grant(&self, class: &'static str, waited: Duration) {
+        let labels = ClassLabels { class };
+        self.inner.budget_requests.get_or_create(&labels).inc();
+        self.inner.budget_wait.get_or_create(&labels).observe(waited.as_secs_f64());
+    }
+
+    /// Counts a 429 from Scenario.
+    pub fn scenario_rate_limited(&self) {
+        self.inner.rate_limited.inc();
     }
 
     /// Counts a gate stored for the first time.
@@ -253,6 +294,7 @@ mod tests {
         metrics.poll(Some(1_700_000_000_000));
         metrics.scenario_request("GET /jobs", "200".into(), Duration::from_millis(30));
         metrics.http_refusal("interactions", "replay");
+        metrics.scenario_budget_grant("decision", Duration::from_millis(120));
         let text = metrics.render();
         for (name, kind) in [
             ("approval_bridge_polls", "counter"),
@@ -260,6 +302,9 @@ mod tests {
             ("approval_bridge_last_successful_poll_timestamp_seconds", "gauge"),
             ("approval_bridge_scenario_requests", "counter"),
             ("approval_bridge_scenario_request_duration_seconds", "histogram"),
+            ("approval_bridge_scenario_budget_requests", "counter"),
+            ("approval_bridge_scenario_budget_wait_seconds", "histogram"),
+            ("approval_bridge_scenario_rate_limited", "counter"),
             ("approval_bridge_gates_found", "counter"),
             ("approval_bridge_cards_posted", "counter"),
             ("approval_bridge_decisions", "counter"),

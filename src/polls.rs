@@ -2,9 +2,12 @@
 //! (for `/approvals status`, `/healthz` and the metrics). The watcher serves the requests; the
 //! rest of the bridge holds only this handle, so nothing here depends back on the watcher.
 
-use std::sync::{
-    Mutex, PoisonError,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
 use tokio::sync::{mpsc, oneshot};
@@ -60,6 +63,8 @@ pub struct PollStatus {
     pub recent_errors: Vec<(i64, String)>,
     /// Failed passes since the last success.
     pub failing_streak: u32,
+    /// The wait between passes after the last success, and whether runs were in flight then.
+    pub cadence: Option<(Duration, bool)>,
 }
 
 /// How many recent poll errors are kept.
@@ -117,6 +122,12 @@ impl Polls {
         let excess = status.recent_errors.len().saturating_sub(KEPT_ERRORS);
         status.recent_errors.drain(..excess);
         status.failing_streak
+    }
+
+    /// Notes the wait before the next pass, `every`, and whether runs are in flight.
+    pub fn cadence(&self, every: Duration, runs_in_flight: bool) {
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        status.cadence = Some((every, runs_in_flight));
     }
 
     /// How polling has gone lately.

@@ -92,6 +92,8 @@ pub struct Watcher {
     last_failures: Vec<String>,
     /// The claims no running decision holds that this process is finishing (each is logged once).
     orphans_seen: HashSet<ApprovalId>,
+    /// The time between passes while no run is in flight; `None` polls at one cadence.
+    idle_interval: Option<Duration>,
 }
 
 impl Watcher {
@@ -107,6 +109,31 @@ impl Watcher {
             recount: true,
             last_failures: Vec::new(),
             orphans_seen: HashSet::new(),
+            idle_interval: None,
+        }
+    }
+
+    /// Polls every `idle` instead of the interval while no run is in flight
+    /// (`POLL_IDLE_INTERVAL_SECS`).
+    pub fn with_idle_interval(mut self, idle: Duration) -> Self {
+        self.idle_interval = Some(idle);
+        self
+    }
+
+    /// Whether a run was last seen moving on its own: not ended and not parked at a gate. Only
+    /// such a run can park at a new gate without first showing up as changed, so only then is
+    /// the in-flight cadence worth its requests.
+    pub fn runs_in_flight(&self) -> bool {
+        self.seen.values().any(|seen| seen.in_flight)
+    }
+
+    /// The wait before the next pass after a successful one: the interval while runs are in
+    /// flight, the idle interval otherwise. A run seen in flight for the first time brings the
+    /// interval back at the end of the pass that saw it.
+    pub fn cadence(&self, interval: Duration) -> Duration {
+        match self.idle_interval {
+            Some(idle) if !self.runs_in_flight() => idle.max(interval),
+            _ => interval,
         }
     }
 
@@ -163,7 +190,9 @@ impl Watcher {
                         }
                         self.last_failures.clone_from(&report.failures);
                     }
-                    interval
+                    let every = self.cadence(interval);
+                    self.parts.polls.cadence(every, self.runs_in_flight());
+                    every
                 }
                 Err(err) => {
                     let failures = self.parts.polls.failed(err.to_string());
@@ -525,6 +554,8 @@ struct Seen {
     updated_at: Option<OffsetDateTime>,
     fingerprint: u64,
     ended: bool,
+    /// Neither ended nor parked at a gate: it may park at any moment.
+    in_flight: bool,
 }
 
 impl Seen {
@@ -534,7 +565,9 @@ impl Seen {
         for node in &job.metadata.flow {
             (&node.id, &node.status, node.assets.len()).hash(&mut hasher);
         }
-        Self { updated_at: job.updated_at, fingerprint: hasher.finish(), ended: job.status.is_terminal() }
+        let ended = job.status.is_terminal();
+        let in_flight = !ended && Flow::new(job).gates_awaiting().is_empty();
+        Self { updated_at: job.updated_at, fingerprint: hasher.finish(), ended, in_flight }
     }
 }
 

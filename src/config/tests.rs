@@ -250,3 +250,27 @@ fn preview_hosts_default_to_scenarios_cdn_and_a_bad_list_is_reported_with_the_ot
     assert!(errors[0].problem.contains("\"gopher://x.example\""), "{}", errors[0].problem);
     assert!(!errors[0].problem.contains("\"cdn.scenario.com\""), "{}", errors[0].problem);
 }
+
+#[test]
+fn the_request_budget_and_the_idle_cadence_have_defaults_and_bounds() {
+    let settings = read(&minimal()).unwrap();
+    assert_eq!(settings.scenario.requests_per_minute, 60);
+    assert_eq!(settings.poll_idle_interval, Duration::from_secs(30));
+
+    let mut vars = minimal();
+    vars.insert("SCENARIO_REQUESTS_PER_MINUTE", "0".into());
+    vars.insert("POLL_INTERVAL_SECS", "40".into());
+    let settings = read(&vars).unwrap();
+    assert_eq!(settings.scenario.requests_per_minute, 0, "0 turns the budget off");
+    assert_eq!(settings.poll_idle_interval, Duration::from_secs(40), "never faster than in flight");
+
+    vars.insert("POLL_IDLE_INTERVAL_SECS", "10".into());
+    assert_eq!(read(&vars).unwrap().poll_idle_interval, Duration::from_secs(40), "one cadence");
+
+    vars.insert("SCENARIO_REQUESTS_PER_MINUTE", "lots".into());
+    vars.insert("POLL_IDLE_INTERVAL_SECS", "1".into());
+    let errors = errors_of(&vars);
+    let names: Vec<&str> = errors.iter().map(|e| e.name).collect();
+    assert_eq!(names, ["SCENARIO_REQUESTS_PER_MINUTE", "POLL_IDLE_INTERVAL_SECS"], "{errors:?}");
+    assert!(errors[1].problem.contains("below the minimum of 2"), "{errors:?}");
+}

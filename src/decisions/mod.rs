@@ -34,7 +34,7 @@ use crate::{
         settle::{Closure, Settlement, run_gone, settlement},
         state::{ApprovalState, Decision},
     },
-    scenario::{Job, ScenarioClient, ScenarioError},
+    scenario::{Class, Job, ScenarioClient, ScenarioError},
     store::{Approval, Claim, Reviewer, Store, StoreError},
 };
 
@@ -54,7 +54,8 @@ pub trait Gates: Sync {
 
 impl Gates for ScenarioClient {
     async fn read_run(&self, job_id: &JobId) -> Result<Job, ScenarioError> {
-        self.get_job(job_id).await
+        // The reads around a decision go ahead of everything else, like its PUT.
+        self.with_class(Class::Decision).get_job(job_id).await
     }
 
     async fn send_decision(&self, approval: &Approval, decision: Decision) -> Result<(), ScenarioError> {

@@ -1,5 +1,6 @@
-//! The HTTP core of the Scenario client: building URLs, Basic auth, `projectId`, and the retry
-//! loop that turns an answer (or its absence) into JSON or a [`ScenarioError`].
+//! The HTTP core of the Scenario client: building URLs, Basic auth, `projectId`, the request
+//! budget every attempt waits its turn in, and the retry loop that turns an answer (or its
+//! absence) into JSON or a [`ScenarioError`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,17 +13,20 @@ use serde_json::Value;
 use tracing::{debug, warn};
 use url::Url;
 
+use super::budget::{Budget, Class};
 use super::error::{ScenarioError, api_message, excerpt};
 use super::retry::{RetryPolicy, is_retryable_status};
 use super::settings::ScenarioSettings;
 use crate::approvals::ids::WorkflowId;
 use crate::metrics::Metrics;
 
-/// A client of the Scenario API. Cheap to clone: clones share one connection pool and one
-/// workflow-name cache.
+/// A client of the Scenario API. Cheap to clone: clones share one connection pool, one
+/// workflow-name cache and one request budget. Each handle spends the budget as one [`Class`]
+/// ([`Self::with_class`]); decisions always go as [`Class::Decision`].
 #[derive(Clone)]
 pub struct ScenarioClient {
     inner: Arc<Inner>,
+    class: Class,
 }
 
 struct Inner {
@@ -36,6 +40,8 @@ struct Inner {
     name_ttl: Duration,
     names: Mutex<HashMap<WorkflowId, (String, Instant)>>,
     metrics: Metrics,
+    /// `None` when the budget is off: every request goes at once and waits out its own 429s.
+    budget: Option<Budget>,
 }
 
 impl std::fmt::Debug for ScenarioClient {
@@ -43,6 +49,7 @@ impl std::fmt::Debug for ScenarioClient {
         f.debug_struct("ScenarioClient")
             .field("base_url", &self.inner.base_url.as_str())
             .field("project_id", &self.inner.project_id)
+            .field("class", &self.class)
             .finish_non_exhaustive()
     }
 }
@@ -105,8 +112,21 @@ impl ScenarioClient {
                 name_ttl: settings.workflow_name_ttl,
                 names: Mutex::new(HashMap::new()),
                 metrics,
+                budget: settings.budget,
             }),
+            class: Class::Person,
         })
+    }
+
+    /// A handle on the same client whose requests spend the budget as `class` (a new client's
+    /// are [`Class::Person`]'s).
+    pub fn with_class(&self, class: Class) -> Self {
+        Self { inner: self.inner.clone(), class }
+    }
+
+    /// The budget every request waits its turn in, when there is one.
+    pub fn budget(&self) -> Option<&Budget> {
+        self.inner.budget.as_ref()
     }
 
     /// Where this client counts its requests.
@@ -181,27 +201,50 @@ impl ScenarioClient {
     async fn send_with(&self, call: Call<'_>, repeat: Repeat) -> Result<Value, ScenarioError> {
         let url = self.url(&call)?;
         let retry = self.inner.retry;
+        let class = if repeat == Repeat::OnlyUnapplied { Class::Decision } else { self.class };
         let mut attempts = 0;
         // Whether an attempt so far may have been carried out without the bridge hearing so.
         let mut unanswered = false;
         loop {
             attempts += 1;
+            let permit = match &self.inner.budget {
+                Some(budget) => Some(budget.acquire(class).await),
+                None => None,
+            };
+            if let Some(permit) = &permit {
+                self.inner.metrics.scenario_budget_grant(class.as_str(), permit.waited);
+            }
             let started = Instant::now();
             let outcome = self.attempt(&call, &url).await;
             self.inner.metrics.scenario_request(call.endpoint, status_label(&outcome), started.elapsed());
             let headers = outcome.as_ref().ok().map(|body| body.headers.clone());
-            let failure = match outcome {
+            let (failure, delay) = match outcome {
                 Ok(body) if body.status.is_success() => return parse_json(&call, &body.bytes),
                 Ok(body) => {
                     let status = body.status.as_u16();
                     debug!(endpoint = call.endpoint, status, attempts, "Scenario answered an error");
+                    let delay = retry.delay(attempts - 1, headers.as_ref());
+                    if status == 429 {
+                        self.inner.metrics.scenario_rate_limited();
+                        // Every class waits the pause out, this request included.
+                        if let Some(permit) = permit {
+                            permit.rate_limited(delay);
+                        }
+                    }
                     let repeatable = repeat == Repeat::Always || status == 429;
                     if !is_retryable_status(status) || !repeatable || attempts > retry.max_retries {
                         let error = self.status_error(&call, body.status, &body.bytes, attempts, unanswered);
                         return Err(error);
                     }
                     unanswered |= status >= 500;
-                    format!("HTTP {status}")
+                    if status == 429 && self.inner.budget.is_some() {
+                        warn!(
+                            endpoint = call.endpoint,
+                            attempts, "Scenario is rate limiting: every request waits"
+                        );
+                        continue;
+                    }
+                    (format!("HTTP {status}"), delay)
                 }
                 Err(error) => {
                     debug!(endpoint = call.endpoint, attempts, error = %error, "request failed");
@@ -209,10 +252,9 @@ impl ScenarioClient {
                         return Err(self.transport_error(error, attempts));
                     }
                     unanswered = true;
-                    error.to_string()
+                    (error.to_string(), retry.backoff(attempts - 1))
                 }
             };
-            let delay = retry.delay(attempts - 1, headers.as_ref());
             warn!(
                 endpoint = call.endpoint,
                 attempts,

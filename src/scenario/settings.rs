@@ -5,6 +5,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
+use super::budget::Budget;
 use super::retry::RetryPolicy;
 
 /// Scenario's production base URL.
@@ -30,11 +31,13 @@ pub struct ScenarioSettings {
     pub request_timeout: Duration,
     /// How long a workflow's name is cached by `workflow_name`.
     pub workflow_name_ttl: Duration,
+    /// The budget every request waits its turn in; `None` sends each at once.
+    pub budget: Option<Budget>,
 }
 
 impl ScenarioSettings {
     /// Settings with the SDK's defaults: no project, 2 retries, 10 s to connect, 60 s per
-    /// request, workflow names cached 10 minutes.
+    /// request, workflow names cached 10 minutes, no budget.
     pub fn new(base_url: Url, api_key: SecretString, api_secret: SecretString) -> Self {
         Self {
             base_url,
@@ -45,6 +48,7 @@ impl ScenarioSettings {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             workflow_name_ttl: Duration::from_secs(600),
+            budget: None,
         }
     }
 }

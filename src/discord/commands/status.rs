@@ -8,6 +8,7 @@ use crate::{
     discord::permissions::{ChannelLookup, survey},
     discord::{cards::cut, reply::Answerable},
     redact::redacted,
+    scenario::BudgetUsage,
 };
 
 /// Answers with the bridge's state, in a few lines.
@@ -24,6 +25,13 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
     }
     for (at, error) in polls.recent_errors.iter().rev().take(3) {
         lines.push(format!("• <t:{}:R> {}", at / 1000, cut(&redacted(error), 300)));
+    }
+    if let Some((every, in_flight)) = polls.cadence {
+        let why = if in_flight { "runs are in flight" } else { "no run is in flight" };
+        lines.push(format!("Polling every {} s: {why}.", every.as_secs()));
+    }
+    if let Some(budget) = bridge.scenario.budget() {
+        lines.push(budget_line(&budget.usage()));
     }
     let deleted = open.iter().filter(|a| a.card_deleted).count();
     let mut gates = format!("Open gates: {}.", open.len());
@@ -97,4 +105,42 @@ async fn permission_lines(bridge: &Bridge, http: &Http) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// How much of its Scenario budget the bridge spent in the last minute, and who waits.
+fn budget_line(usage: &BudgetUsage) -> String {
+    let [decisions, people, polling] = usage.waiting;
+    let mut line =
+        format!("Scenario requests in the last minute: {} of {}.", usage.last_minute, usage.per_minute);
+    if decisions + people + polling > 0 {
+        line.push_str(&format!(" Waiting: {decisions} decisions, {people} for people, {polling} polling."));
+    }
+    if let Some(paused) = usage.paused_for {
+        line.push_str(&format!(" Scenario asked to wait (HTTP 429): {} s left.", paused.as_secs().max(1)));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_budget_line_names_what_waits_and_a_pause() {
+        let quiet = BudgetUsage { per_minute: 60, last_minute: 12, waiting: [0, 0, 0], paused_for: None };
+        assert_eq!(budget_line(&quiet), "Scenario requests in the last minute: 12 of 60.");
+        let busy = BudgetUsage {
+            per_minute: 60,
+            last_minute: 60,
+            waiting: [1, 2, 3],
+            paused_for: Some(Duration::from_millis(6_500)),
+        };
+        assert_eq!(
+            budget_line(&busy),
+            "Scenario requests in the last minute: 60 of 60. Waiting: 1 decisions, 2 for people, 3 polling. \
+             Scenario asked to wait (HTTP 429): 6 s left."
+        );
+    }
 }

@@ -8,11 +8,12 @@
 //! ```
 //!
 //! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
-//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews` runs some parts; `BENCH_QUICK=1`
+//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews,budget` runs some parts; `BENCH_QUICK=1`
 //! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
 //! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
 //! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
 
+mod budget;
 mod burst;
 mod child;
 mod decision;
@@ -48,6 +49,12 @@ pub struct Scale {
     pub preview_cards: usize,
     /// Cards of 10 images each in the preview burst.
     pub preview_burst_cards: usize,
+    /// Parked runs swept under the request budget.
+    pub budget_runs: usize,
+    /// Decisions sent meanwhile.
+    pub budget_clicks: usize,
+    /// Full size clicks meanwhile.
+    pub budget_full_size: usize,
 }
 
 impl Scale {
@@ -65,6 +72,9 @@ impl Scale {
             start_rows: 100_000,
             preview_cards: 20,
             preview_burst_cards: 100,
+            budget_runs: 1_000,
+            budget_clicks: 200,
+            budget_full_size: 50,
         }
     }
 
@@ -82,6 +92,9 @@ impl Scale {
             start_rows: 10_000,
             preview_cards: 3,
             preview_burst_cards: 10,
+            budget_runs: 100,
+            budget_clicks: 40,
+            budget_full_size: 10,
         }
     }
 }
@@ -99,7 +112,7 @@ async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();
     let mut rows = Vec::new();
-    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews"] {
+    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget"] {
         if !wanted(part) {
             continue;
         }
@@ -111,6 +124,7 @@ async fn benchmark() {
             "burst" => burst::run(&scale).await,
             "memory" => footprint::memory(&scale).await,
             "previews" => previews::run(&scale).await,
+            "budget" => budget::run(&scale).await,
             _ => footprint::start_up(&scale).await,
         };
         eprintln!("benchmark part {part} took {:.0?}", part_started.elapsed());

@@ -128,6 +128,10 @@ pub fn env_for(
         ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
         ("PREVIEW_HOSTS", scenario.cdn_origin()),
         ("DATABASE_URL", format!("sqlite://{}", database.display())),
+        // Far above what any test sends: the tests of the budget set their own.
+        ("SCENARIO_REQUESTS_PER_MINUTE", "60000".to_owned()),
+        // One cadence, POLL_INTERVAL_SECS: the tests of the idle cadence set their own.
+        ("POLL_IDLE_INTERVAL_SECS", "2".to_owned()),
     ])
 }
 

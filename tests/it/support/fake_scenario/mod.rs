@@ -12,6 +12,7 @@ mod cdn;
 mod faults;
 mod flow;
 mod inspect;
+mod limit;
 mod ops;
 mod render;
 mod server;
@@ -54,6 +55,8 @@ struct Shared {
     faults: Mutex<Vec<FaultRule>>,
     log: Mutex<Vec<RecordedRequest>>,
     options: Mutex<Options>,
+    /// The per-project rate limit, when a test switched it on.
+    limit: Mutex<Option<limit::ProjectLimit>>,
     port: u16,
     expected_auth: String,
 }
@@ -90,6 +93,7 @@ impl FakeScenario {
                 refuse_updated_after: false,
                 hidden_from_delta: HashSet::new(),
             }),
+            limit: Mutex::new(None),
             port,
             expected_auth: format!("Basic {}", base64(&format!("{API_KEY}:{API_SECRET}"))),
         });
@@ -224,6 +228,17 @@ impl FakeScenario {
     /// Answer 403 unless `projectId` is this value (`None`: accept any).
     pub fn require_project_id(&self, project_id: Option<&str>) {
         self.shared.options.lock().unwrap().required_project = project_id.map(str::to_owned);
+    }
+
+    /// From now on answers 429 (with `Retry-After`) to API calls beyond `requests` in any
+    /// `window`, as Scenario does beyond a project's limit (100 a minute).
+    pub fn limit_requests(&self, requests: usize, window: Duration) {
+        *self.shared.limit.lock().unwrap() = Some(limit::ProjectLimit::new(requests, window));
+    }
+
+    /// API calls refused by [`Self::limit_requests`]'s limit so far.
+    pub fn refused_by_limit(&self) -> usize {
+        self.shared.limit.lock().unwrap().as_ref().map_or(0, limit::ProjectLimit::refused)
     }
 
     // ---- time passing ------------------------------------------------------------------

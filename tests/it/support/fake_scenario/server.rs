@@ -69,7 +69,14 @@ pub async fn handle(
     let auth_ok = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         == Some(shared.expected_auth.as_str());
     let json_body: Option<Value> = serde_json::from_slice(&body).ok();
-    let fault = take(&mut shared.faults.lock().unwrap(), endpoint);
+    let over_limit = match shared.limit.lock().unwrap().as_mut() {
+        Some(limit) if endpoint != Endpoint::Cdn => limit.arrive(at),
+        _ => None,
+    };
+    let fault = match over_limit {
+        Some(seconds) => Some(Fault::status(429).with_retry_after(&seconds.to_string())),
+        None => take(&mut shared.faults.lock().unwrap(), endpoint),
+    };
     let index = {
         let mut log = shared.log.lock().unwrap();
         log.push(RecordedRequest {
