@@ -42,8 +42,11 @@ use crate::{
     store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
 };
 
+mod cards;
 mod due;
+mod orphans;
 mod parts;
+mod runs;
 
 pub use parts::WatcherParts;
 
@@ -362,174 +365,6 @@ impl Watcher {
             Err(err) => report.failures.push(format!("run {job_id}: {err}")),
         }
     }
-
-    /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
-    /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
-    /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
-    /// A claim whose PUT went out is sent again only a request timeout after that PUT was
-    /// recorded as sent (on the shared clock, whichever replica sent it), so a PUT still in
-    /// flight lands first.
-    async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
-        let parts = self.parts.clone();
-        let deciding = parts.store.deciding_approvals().await?;
-        self.orphans_seen.retain(|id| deciding.iter().any(|a| a.id == *id));
-        let timeout = i64::try_from(parts.scenario.request_timeout().as_millis()).unwrap_or(i64::MAX);
-        for claimed in deciding {
-            if !self.is_orphan(&claimed).await? {
-                self.orphans_seen.remove(&claimed.id);
-                continue;
-            }
-            if self.orphans_seen.insert(claimed.id) {
-                info!(approval_id = claimed.id.get(), job_id = %claimed.job_id, node_id = %claimed.node_id, "finishing a recorded decision");
-            }
-            let in_flight = claimed.decision_sent_at.is_some_and(|at| now_ms().saturating_sub(at) < timeout);
-            let resend = if in_flight { Resend::NotYet } else { Resend::Allowed };
-            let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
-            let resumed = decisions::resume(store, scenario, claims, &claimed, resend).await?;
-            if let Some(outcome) = resumed {
-                parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether no running decision holds the claim of `claimed`: not one of this process, nor
-    /// (for a token another replica made) one of a replica that still runs.
-    async fn is_orphan(&self, claimed: &Approval) -> Result<bool, StoreError> {
-        let Some(token) = &claimed.claim_token else { return Ok(true) };
-        let claims = &self.parts.claims;
-        if claims.is_held(token) {
-            return Ok(false);
-        }
-        match decisions::owner_of(token) {
-            Some(owner) if owner != claims.owner() => {
-                Ok(!crate::lease::replica_runs(&self.parts.store, owner).await?)
-            }
-            _ => Ok(true),
-        }
-    }
-
-    /// Stores the new gates of a changed run and settles its open gates that are closed.
-    async fn inspect(&self, job: Job, open: &[OpenGate], report: &mut PollReport) -> Result<(), PollError> {
-        // The list may leave a run's flow out: then read the run itself.
-        let job =
-            if job.metadata.flow.is_empty() { self.parts.scenario.get_job(&job.job_id).await? } else { job };
-        for gate in Flow::new(&job).gates_awaiting() {
-            if open.iter().any(|a| a.node_id == gate.node_id) {
-                continue;
-            }
-            if self.record(&job, &gate).await? {
-                report.new_gates += 1;
-            }
-        }
-        report.settled += self.settle_closed(&job, open).await?;
-        Ok(())
-    }
-
-    /// Stores a gate seen for the first time, if its workflow is routed somewhere.
-    async fn record(&self, job: &Job, gate: &Gate) -> Result<bool, PollError> {
-        let Some(route) = self.parts.routes.route_for(&gate.workflow_id) else {
-            debug!(workflow_id = %gate.workflow_id, "gate of a workflow with no route; not posted");
-            return Ok(false);
-        };
-        if self.parts.store.approval_by_gate(&gate.job_id, &gate.node_id).await?.is_some() {
-            return Ok(false);
-        }
-        let scenario = &self.parts.scenario;
-        let workflow_name = match scenario.workflow_name(&gate.workflow_id).await {
-            Ok(name) if !name.is_empty() => name,
-            Ok(_) => gate.workflow_id.to_string(),
-            Err(err) => {
-                warn!(job_id = %gate.job_id, node_id = %gate.node_id, workflow_id = %gate.workflow_id, error = %err, "workflow name unavailable; showing its id");
-                gate.workflow_id.to_string()
-            }
-        };
-        let ids: Vec<AssetId> = gate.assets.iter().map(|a| a.asset_id.clone()).collect();
-        let fresh = if ids.is_empty() { Ok(Vec::new()) } else { scenario.assets(&ids).await };
-        let fresh = fresh.unwrap_or_else(|err| {
-            warn!(job_id = %gate.job_id, node_id = %gate.node_id, error = %err, "fresh asset URLs unavailable; using the run's");
-            Vec::new()
-        });
-        let started = job.created_at.map(OffsetDateTime::unix_timestamp);
-        let snapshot = ReviewSnapshot::new(gate, workflow_name, started, &fresh);
-        let new = NewApproval {
-            workflow_id: gate.workflow_id.clone(),
-            job_id: gate.job_id.clone(),
-            node_id: gate.node_id.clone(),
-            snapshot,
-            channel_id: route.channel_id,
-        };
-        let stored = self.parts.store.insert_approval(&new).await?;
-        if let Some(approval) = &stored {
-            self.parts.metrics.gate_found();
-            // The job status is logged because which one Scenario shows for a parked run is not
-            // documented: operators learn it here.
-            info!(approval_id = approval.id.get(), job_id = %gate.job_id, node_id = %gate.node_id, status = %gate.node_status, job_status = %job.status, "gate found");
-        }
-        Ok(stored.is_some())
-    }
-
-    /// Settles the pending gates of `job` that Scenario shows as decided or ended. Gates being
-    /// decided are left to their decision, which reads the run itself.
-    async fn settle_closed(&self, job: &Job, open: &[OpenGate]) -> Result<usize, StoreError> {
-        let (flow, mut settled) = (Flow::new(job), 0);
-        for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-            let Settlement::Closed(Closure { to, what }) =
-                settlement(&flow.gate_state(&approval.node_id), None)
-            else {
-                continue;
-            };
-            if self.parts.store.settle(approval.id, approval.state, to, &what).await? {
-                info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, state = %to, what, "gate closed outside the bridge");
-                settled += 1;
-            }
-        }
-        Ok(settled)
-    }
-
-    /// Open gates of a run no sweep listed: read it once to learn how it ended.
-    async fn reconcile_ended(
-        &self,
-        job_id: &JobId,
-        open: &[OpenGate],
-        report: &mut PollReport,
-    ) -> Result<(), PollError> {
-        match self.parts.scenario.get_job(job_id).await {
-            Ok(job) => report.settled += self.settle_closed(&job, open).await?,
-            Err(ScenarioError::NotFound { .. }) => {
-                let Closure { to, what } = run_gone();
-                for approval in open.iter().filter(|a| a.state == ApprovalState::Pending) {
-                    let settled = self.parts.store.settle(approval.id, approval.state, to, &what);
-                    report.settled += usize::from(settled.await?);
-                }
-            }
-            Err(err) => return Err(err.into()),
-        }
-        Ok(())
-    }
-
-    /// Posts the cards not yet posted and edits those that do not show their state: one task per
-    /// channel, in row order within a channel, so a channel waiting out Discord's per-channel
-    /// rate limit does not hold back the cards of the others.
-    async fn sync_cards(&self, report: &mut PollReport) -> Result<(), StoreError> {
-        let mut by_channel: HashMap<ChannelId, Vec<Approval>> = HashMap::new();
-        for approval in self.parts.store.cards_to_sync().await? {
-            by_channel.entry(approval.channel_id).or_default().push(approval);
-        }
-        let mut channels = JoinSet::new();
-        for cards in by_channel.into_values() {
-            channels.spawn(sync_channel(self.parts.cards.clone(), cards));
-        }
-        let mut store_error = None;
-        while let Some(done) = channels.join_next().await {
-            match done {
-                Ok(Ok(channel)) => report.absorb(channel),
-                Ok(Err(err)) => store_error = Some(err),
-                Err(panicked) => report.failures.push(format!("card sync task: {panicked}")),
-            }
-        }
-        store_error.map_or(Ok(()), Err)
-    }
 }
 
 /// Why a delta pass could not be completed.
@@ -569,51 +404,6 @@ impl Seen {
         let in_flight = !ended && Flow::new(job).gates_awaiting().is_empty();
         Self { updated_at: job.updated_at, fingerprint: hasher.finish(), ended, in_flight }
     }
-}
-
-/// Brings the cards of one channel up to date; stops at a database error, and at a card Discord
-/// refuses for want of a permission in the channel.
-///
-/// The previews of several cards are fetched at once, and each card is written as soon as its
-/// previews are ready, one write at a time: a card whose image is slow is written when its time
-/// budget ends and does not hold back the cards after it (which then come before it).
-async fn sync_channel(writer: Arc<CardWriter>, cards: Vec<Approval>) -> Result<PollReport, StoreError> {
-    let (ready, mut fetched) = mpsc::channel(FETCHING_AHEAD);
-    let fetcher = writer.clone();
-    let fetching = async move {
-        let mut cards = stream::iter(cards)
-            .map(|approval| {
-                let fetcher = &fetcher;
-                async move { (fetch_previews(fetcher, &approval).await, approval) }
-            })
-            .buffer_unordered(FETCHING_AHEAD);
-        while let Some(card) = cards.next().await {
-            // Fails only once the writing below stopped (a database error, a missing permission).
-            if ready.send(card).await.is_err() {
-                break;
-            }
-        }
-    };
-    let writing = async move {
-        let mut report = PollReport::default();
-        while let Some((previews, approval)) = fetched.recv().await {
-            match sync_card_with(&writer, &approval, previews).await {
-                Ok(Synced::Posted) => report.cards_posted += 1,
-                Ok(Synced::Updated) => report.cards_updated += 1,
-                Ok(Synced::Deleted | Synced::Unchanged) => {}
-                Err(CardError::Store(err)) => return Err(err),
-                // Every card of the channel would be refused the same: they wait for the next
-                // pass, named once (the failures are logged when they change, not every pass).
-                Err(CardError::NoPermission { line, .. }) => {
-                    report.failures.push(format!("cards wait: {line}"));
-                    break;
-                }
-                Err(err) => report.failures.push(format!("card of approval {}: {err}", approval.id)),
-            }
-        }
-        Ok(report)
-    };
-    tokio::join!(fetching, writing).1
 }
 
 /// The wait after `failures` failed passes in a row: the interval doubled per failure, capped.
