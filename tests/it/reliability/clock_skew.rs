@@ -8,14 +8,13 @@ use std::path::Path;
 
 use crate::support::{
     child::ChildBridge,
-    fake_discord::{FakeDiscord, GuildMember},
-    fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, Release},
+    fake_scenario::{Endpoint, FakeScenario, Fault, Release},
     postgres::TempSchema,
     wait::wait_until,
 };
 
 use super::replicas::{
-    WITHIN, click_open_cards, free_port, is_registration, lease_holder, replica_env, wait_for_cards,
+    Fakes, WITHIN, click_open_cards, free_port, is_registration, lease_holder, replica_env, wait_for_cards,
     wait_for_listener, wait_for_puts,
 };
 
@@ -36,12 +35,7 @@ async fn a_lease_holder_an_hour_behind_keeps_its_lease_and_nothing_flaps() {
 /// click's decision is in flight, stepped by `step` more.
 async fn replicas_with_a_skewed_lease_holder(test: &str, skew: i64, step: Option<i64>) {
     let Some(schema) = TempSchema::create(test).await else { return };
-    let discord = FakeDiscord::start().await;
-    let scenario = FakeScenario::start().await;
-    let channel = discord.add_text_channel("approvals");
-    let role = discord.add_role("Reviewers", "0");
-    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
-    let reviewer = GuildMember::new("ana").with_roles(&[role]);
+    let Fakes { discord, scenario, channel, role, workflow, reviewer } = Fakes::start().await;
     let (dir_s, dir_n) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let skew_file = dir_s.path().join("clock-skew");
     std::fs::write(&skew_file, skew.to_string()).expect("write the skew");

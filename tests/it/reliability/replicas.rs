@@ -22,6 +22,29 @@ use crate::support::{
     wait::wait_until,
 };
 
+/// What replicas run against: both fakes, a card channel, a reviewer role and a workflow with
+/// one gate, and a reviewer.
+pub(super) struct Fakes {
+    pub(super) discord: FakeDiscord,
+    pub(super) scenario: FakeScenario,
+    pub(super) channel: u64,
+    pub(super) role: u64,
+    pub(super) workflow: String,
+    pub(super) reviewer: GuildMember,
+}
+
+impl Fakes {
+    pub(super) async fn start() -> Self {
+        let discord = FakeDiscord::start().await;
+        let scenario = FakeScenario::start().await;
+        let channel = discord.add_text_channel("approvals");
+        let role = discord.add_role("Reviewers", "0");
+        let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+        let reviewer = GuildMember::new("ana").with_roles(&[role]);
+        Self { discord, scenario, channel, role, workflow, reviewer }
+    }
+}
+
 /// The lease: short, so the test would see a takeover by expiry as well.
 pub(super) const LEASE_SECS: u64 = 3;
 /// How long the test waits for what the replicas do at their pace (polls every 2 s).
@@ -30,12 +53,7 @@ pub(super) const WITHIN: Duration = Duration::from_secs(30);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_postgres_split_the_clicks_and_the_survivor_takes_over_from_a_killed_leader() {
     let Some(schema) = TempSchema::create("reliability::replicas").await else { return };
-    let discord = FakeDiscord::start().await;
-    let scenario = FakeScenario::start().await;
-    let channel = discord.add_text_channel("approvals");
-    let role = discord.add_role("Reviewers", "0");
-    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
-    let reviewer = GuildMember::new("ana").with_roles(&[role]);
+    let Fakes { discord, scenario, channel, role, workflow, reviewer } = Fakes::start().await;
     let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let ports = [free_port(), free_port()];
     let replica = |dir: &std::path::Path, port: u16| {
