@@ -75,17 +75,36 @@ const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
-    /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer.
-    pub async fn vote(&self, id: ApprovalId, reviewer: &Reviewer) -> Result<Vote, StoreError> {
+    /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer. On a selection
+    /// gate the approval confirms `picks` (the proposal): confirming other picks than the votes
+    /// counted so far starts a new proposal, and drops those votes (the reviewer's own included).
+    pub async fn vote(
+        &self,
+        id: ApprovalId,
+        reviewer: &Reviewer,
+        picks: Option<&[u32]>,
+    ) -> Result<Vote, StoreError> {
+        let picks = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
+        if let Some(picks) = &picks {
+            sqlx::query(
+                "DELETE FROM approval_votes WHERE approval_id = $1 AND picks IS DISTINCT FROM $2
+                 AND EXISTS (SELECT 1 FROM approvals WHERE id = $1 AND state = 'pending')",
+            )
+            .bind(id.get())
+            .bind(picks)
+            .execute(&mut *tx)
+            .await?;
+        }
         let counted = sqlx::query(
-            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at)
-             SELECT id, $1, $2, $3 FROM approvals WHERE id = $4 AND state = 'pending'
+            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks)
+             SELECT id, $1, $2, $3, $4 FROM approvals WHERE id = $5 AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
         .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
+        .bind(&picks)
         .bind(id.get())
         .execute(&mut *tx)
         .await?
@@ -97,7 +116,9 @@ impl Store {
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
-            audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Counted)).await?;
+            let entry = NewAudit::by(id, reviewer, AuditAction::Counted);
+            let entry = match picks { Some(picks) => entry.detail(picks), None => entry };
+            audit::insert(&mut tx, &entry).await?;
         }
         tx.commit().await?;
         let voters = self.voters(id).await?;
@@ -122,6 +143,20 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, name)| Reviewer { id: UserId::from_column(id), name }).collect())
+    }
+
+    /// The picks the counted votes of selection gate `id` confirm (its proposal), if any.
+    pub async fn proposal(&self, id: ApprovalId) -> Result<Option<Vec<u32>>, StoreError> {
+        let picks: Option<String> = sqlx::query_scalar(
+            "SELECT picks FROM approval_votes WHERE approval_id = $1 AND picks IS NOT NULL LIMIT 1",
+        )
+        .bind(id.get())
+        .fetch_optional(&self.pool)
+        .await?;
+        picks
+            .map(|p| serde_json::from_str(&p))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt { id, what: format!("proposed picks ({e})") })
     }
 
     /// When the deadline of gate `id` was found passed with nothing decided, if it was.
