@@ -5,9 +5,13 @@ use approval_bridge::approvals::state::ApprovalState;
 use serde_json::json;
 
 use super::{card_of, choose, confirm, field, is_open, parked, sent};
-use crate::support::{
-    app::{PROMPTLY, TestApp, spawn_app_with},
-    fake_scenario::{Endpoint, FlowTemplate},
+use crate::{
+    commands::{admin, approvals, run, text},
+    support::{
+        app::{PROMPTLY, TestApp, spawn_app, spawn_app_with},
+        fake_discord::OptionValue,
+        fake_scenario::{Endpoint, FlowTemplate},
+    },
 };
 
 async fn two_key_app() -> TestApp {
@@ -79,4 +83,29 @@ async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_th
     assert_eq!(rejected.state, ApprovalState::Rejected, "{rejected:?}");
     assert_eq!(app.scenario.count(Endpoint::UserSelection), 1, "one PUT: the rejection");
     app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_routes_quorum_lowered_to_one_sends_the_proposed_picks_at_the_next_pass() {
+    let app = spawn_app().await;
+    let (job, approval) = parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
+    let workflow = approval.workflow_id.to_string();
+    let watch = approvals("watch")
+        .opt("workflow", text(&workflow))
+        .opt("channel", OptionValue::Channel(app.channel))
+        .opt("reviewer_role", OptionValue::Role(app.reviewer_role));
+    run(&app, &admin(), watch).await;
+    let policy = |n: i64| approvals("policy").opt("workflow", text(&workflow)).opt("approvals", OptionValue::Integer(n));
+    assert!(run(&app, &admin(), policy(2)).await.contains("now has its own policy"));
+    let ana = app.reviewer("ana");
+    choose(&app, &ana, &approval, 0, &[3]).await;
+    let answer = confirm(&app, &ana, &approval).await;
+    assert!(answer.starts_with("You proposed picks 3: 1 of 2."), "{answer}");
+    assert_eq!(app.scenario.count(Endpoint::UserSelection), 0);
+
+    run(&app, &admin(), policy(1)).await;
+    app.poll().await;
+    assert_eq!(sent(&app), [json!([2])], "the proposal's picks, once");
+    let decided = app.approval(&job, "pick").await;
+    assert_eq!((decided.state, decided.decided_by.map(|r| r.id.get())), (ApprovalState::Approved, Some(ana.user_id)));
 }
