@@ -219,9 +219,7 @@ impl Progress {
         }
         let required = self.required;
         let Some(picks) = self.proposal.as_deref().filter(|_| !self.approved_by.is_empty()) else {
-            return Some(format!(
-                "No picks proposed yet: {required} reviewers must confirm the same picks."
-            ));
+            return Some(format!("No picks proposed yet: {required} reviewers must confirm the same picks."));
         };
         let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
         Some(format!(

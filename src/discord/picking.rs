@@ -98,7 +98,8 @@ pub(super) async fn on_confirm(
     }
     // The route's policy may want several reviewers to confirm the same picks.
     let policy = bridge.routes.policy_for(&approval.workflow_id);
-    let (parts, electorate) = ((&bridge.store, &bridge.scenario, &*bridge.claims), &bridge.cards.electorate());
+    let (parts, electorate) =
+        ((&bridge.store, &bridge.scenario, &*bridge.claims), &bridge.cards.electorate());
     let outcome = match decisions::confirm(parts, electorate, &approval, &reviewer, &policy, &picks).await? {
         Approved::Decided(outcome) => outcome,
         Approved::Counted(confirmers) => {

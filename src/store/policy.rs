@@ -117,7 +117,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let entry = NewAudit::by(id, reviewer, AuditAction::Counted);
-            let entry = match picks { Some(picks) => entry.detail(picks), None => entry };
+            let entry = match picks {
+                Some(picks) => entry.detail(picks),
+                None => entry,
+            };
             audit::insert(&mut tx, &entry).await?;
         }
         tx.commit().await?;

@@ -72,7 +72,9 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
         // A selection gate's votes confirm one proposal: its picks are sent.
         let outcome = match store.proposal(id).await? {
             Some(picks) => decisions::select(store, scenario, claims, &approval, last, &picks).await?,
-            None => decisions::decide(store, scenario, claims, &approval, last, Decision::Approve, None).await?,
+            None => {
+                decisions::decide(store, scenario, claims, &approval, last, Decision::Approve, None).await?
+            }
         };
         parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(

@@ -36,7 +36,10 @@ async fn with_a_quorum_of_two_two_reviewers_confirming_the_same_picks_send_one_p
     let card = card_of(&app, &approval);
     assert!(is_open(&card), "{card}");
     let shown = field(&card, "Confirmations").unwrap();
-    assert!(shown.starts_with(&format!("Proposed picks 2, 4: confirmed 1 of 2 by <@{}>.", ana.user_id)), "{shown}");
+    assert!(
+        shown.starts_with(&format!("Proposed picks 2, 4: confirmed 1 of 2 by <@{}>.", ana.user_id)),
+        "{shown}"
+    );
 
     let again = confirm(&app, &ana, &approval).await;
     assert!(again.starts_with("You have confirmed picks 2, 4 already (1 of 2 so far)"), "{again}");
@@ -58,7 +61,8 @@ async fn with_a_quorum_of_two_two_reviewers_confirming_the_same_picks_send_one_p
 #[tokio::test]
 async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_the_new_proposal() {
     let app = two_key_app().await;
-    let (job, approval) = parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
+    let (job, approval) =
+        parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
     let (ana, ben) = (app.reviewer("ana"), app.reviewer("ben"));
 
     choose(&app, &ana, &approval, 0, &[1]).await;
@@ -71,7 +75,10 @@ async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_th
     let card = card_of(&app, &approval);
     assert!(is_open(&card));
     let shown = field(&card, "Confirmations").unwrap();
-    assert!(shown.starts_with(&format!("Proposed picks 3: confirmed 1 of 2 by <@{}>.", ben.user_id)), "{shown}");
+    assert!(
+        shown.starts_with(&format!("Proposed picks 3: confirmed 1 of 2 by <@{}>.", ben.user_id)),
+        "{shown}"
+    );
     assert!(!shown.contains(&ana.user_id.to_string()), "Ana confirmed other picks: {shown}");
 
     // One Reject still rejects at once.
@@ -88,14 +95,17 @@ async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_th
 #[tokio::test]
 async fn a_routes_quorum_lowered_to_one_sends_the_proposed_picks_at_the_next_pass() {
     let app = spawn_app().await;
-    let (job, approval) = parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
+    let (job, approval) =
+        parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
     let workflow = approval.workflow_id.to_string();
     let watch = approvals("watch")
         .opt("workflow", text(&workflow))
         .opt("channel", OptionValue::Channel(app.channel))
         .opt("reviewer_role", OptionValue::Role(app.reviewer_role));
     run(&app, &admin(), watch).await;
-    let policy = |n: i64| approvals("policy").opt("workflow", text(&workflow)).opt("approvals", OptionValue::Integer(n));
+    let policy = |n: i64| {
+        approvals("policy").opt("workflow", text(&workflow)).opt("approvals", OptionValue::Integer(n))
+    };
     assert!(run(&app, &admin(), policy(2)).await.contains("now has its own policy"));
     let ana = app.reviewer("ana");
     choose(&app, &ana, &approval, 0, &[3]).await;
@@ -107,5 +117,8 @@ async fn a_routes_quorum_lowered_to_one_sends_the_proposed_picks_at_the_next_pas
     app.poll().await;
     assert_eq!(sent(&app), [json!([2])], "the proposal's picks, once");
     let decided = app.approval(&job, "pick").await;
-    assert_eq!((decided.state, decided.decided_by.map(|r| r.id.get())), (ApprovalState::Approved, Some(ana.user_id)));
+    assert_eq!(
+        (decided.state, decided.decided_by.map(|r| r.id.get())),
+        (ApprovalState::Approved, Some(ana.user_id))
+    );
 }
