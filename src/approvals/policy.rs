@@ -8,7 +8,7 @@
 
 use std::{fmt, time::Duration};
 
-use super::state::Decision;
+use super::{selection::numbers, state::Decision};
 
 /// The most approvals a policy may require.
 pub const MAX_APPROVALS: u8 = 5;
@@ -193,6 +193,8 @@ pub struct Progress {
     pub on_deadline: Option<OnDeadline>,
     /// When the deadline was found passed with nothing decided.
     pub overdue_at: Option<i64>,
+    /// On a selection gate, the picks the approvals so far confirm (its proposal).
+    pub proposal: Option<Vec<u32>>,
 }
 
 impl Progress {
@@ -207,6 +209,25 @@ impl Progress {
         }
         let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
         Some(format!("Approved {count} of {required}: {}", who.join(", ")))
+    }
+
+    /// The live tally of a selection gate, e.g. "Proposed picks 1, 3: confirmed 1 of 2 by
+    /// <@7>"; `None` when one confirmation decides.
+    pub fn proposal_tally(&self) -> Option<String> {
+        if self.required <= 1 {
+            return None;
+        }
+        let required = self.required;
+        let Some(picks) = self.proposal.as_deref().filter(|_| !self.approved_by.is_empty()) else {
+            return Some(format!("No picks proposed yet: {required} reviewers must confirm the same picks."));
+        };
+        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
+        Some(format!(
+            "Proposed picks {}: confirmed {} of {required} by {}. Confirming other picks starts a new proposal.",
+            numbers(picks),
+            self.approved_by.len(),
+            who.join(", ")
+        ))
     }
 
     /// The deadline line, e.g. "Deadline <t:…:R> (<t:…:f>), then rejected.", or how it passed.
@@ -365,5 +386,19 @@ mod tests {
         progress.overdue_at = Some(120_000);
         assert!(progress.deadline().unwrap().starts_with("⏰ Overdue"));
         assert_eq!(Progress { required: 1, ..Progress::default() }.tally(), None);
+    }
+
+    #[test]
+    fn a_selection_tally_shows_the_proposed_picks_and_who_confirmed_them() {
+        let mut progress = Progress { required: 2, ..Progress::default() };
+        assert_eq!(
+            progress.proposal_tally().as_deref(),
+            Some("No picks proposed yet: 2 reviewers must confirm the same picks.")
+        );
+        progress.approved_by = vec![7];
+        progress.proposal = Some(vec![0, 2]);
+        let tally = progress.proposal_tally().unwrap();
+        assert!(tally.starts_with("Proposed picks 1, 3: confirmed 1 of 2 by <@7>."), "{tally}");
+        assert_eq!(Progress { required: 1, ..Progress::default() }.proposal_tally(), None);
     }
 }

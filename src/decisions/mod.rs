@@ -13,7 +13,8 @@
 //! ([`approve`]).
 //!
 //! A selection gate goes the same way: its claim records the picks (an approval's "approve" is
-//! a selection's "select"), and a selection claim without picks sends nothing.
+//! a selection's "select"), and a selection claim without picks sends nothing. Under a quorum,
+//! confirmations of the same picks are counted like approvals ([`confirm`]).
 
 mod claims;
 mod quorum;
@@ -25,7 +26,7 @@ use std::future::Future;
 use tracing::{info, instrument, warn};
 
 pub use claims::{HeldClaim, LiveClaims, owner_of};
-pub use quorum::{Approved, Electorate, approve, counting};
+pub use quorum::{Approved, Electorate, approve, confirm, counting};
 
 use crate::{
     approvals::{

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use tracing::{info, instrument};
 
-use super::{Gates, LiveClaims, Outcome, decide, reload};
+use super::{Gates, LiveClaims, Outcome, decide, reload, select};
 use crate::{
     approvals::{policy::Policy, state::Decision},
     store::{Approval, Reviewer, Store, StoreError, Vote},
@@ -58,17 +58,47 @@ pub enum Approved {
 /// decision when the count stands reached (after a decision that failed and gave the gate back).
 #[instrument(skip_all, fields(approval_id = approval.id.get(), reviewer = reviewer.id.get(), required = policy.approvals_required))]
 pub async fn approve(
-    (store, scenario, claims): (&Store, &impl Gates, &LiveClaims),
+    parts: (&Store, &impl Gates, &LiveClaims),
     electorate: &impl Electorate,
     approval: &Approval,
     reviewer: &Reviewer,
     policy: &Policy,
 ) -> Result<Approved, StoreError> {
+    count(parts, electorate, (approval, reviewer, None), policy).await
+}
+
+/// Two-key picking: counts `reviewer`'s confirmation of `picks` (checked by the caller) on the
+/// selection gate `approval` under `policy`, the way [`approve`] counts approvals, and sends the
+/// picks once enough reviewers who may still decide confirmed the same picks. Confirming other
+/// picks starts a new proposal: the confirmations of the earlier one no longer count.
+#[instrument(skip_all, fields(approval_id = approval.id.get(), reviewer = reviewer.id.get(), required = policy.approvals_required, picks = ?picks))]
+pub async fn confirm(
+    parts: (&Store, &impl Gates, &LiveClaims),
+    electorate: &impl Electorate,
+    approval: &Approval,
+    reviewer: &Reviewer,
+    policy: &Policy,
+    picks: &[u32],
+) -> Result<Approved, StoreError> {
+    count(parts, electorate, (approval, reviewer, Some(picks)), policy).await
+}
+
+async fn count(
+    (store, scenario, claims): (&Store, &impl Gates, &LiveClaims),
+    electorate: &impl Electorate,
+    (approval, reviewer, picks): (&Approval, &Reviewer, Option<&[u32]>),
+    policy: &Policy,
+) -> Result<Approved, StoreError> {
+    let send = || async {
+        Ok(Approved::Decided(match picks {
+            Some(picks) => select(store, scenario, claims, approval, reviewer, picks).await?,
+            None => decide(store, scenario, claims, approval, reviewer, Decision::Approve, None).await?,
+        }))
+    };
     if policy.reached(1) {
-        let outcome = decide(store, scenario, claims, approval, reviewer, Decision::Approve, None).await?;
-        return Ok(Approved::Decided(outcome));
+        return send().await;
     }
-    let (approvers, again) = match store.vote(approval.id, reviewer).await? {
+    let (approvers, again) = match store.vote(approval.id, reviewer, picks).await? {
         Vote::Counted(approvers) => (approvers, false),
         Vote::Again(approvers) => (approvers, true),
         Vote::Closed => return Ok(Approved::Closed(reload(store, approval).await?)),
@@ -78,6 +108,5 @@ pub async fn approve(
         info!(approvals = approvers.len(), again, "approval counted; the quorum is not reached yet");
         return Ok(if again { Approved::Again(approvers) } else { Approved::Counted(approvers) });
     }
-    let outcome = decide(store, scenario, claims, approval, reviewer, Decision::Approve, None).await?;
-    Ok(Approved::Decided(outcome))
+    send().await
 }

@@ -497,8 +497,8 @@ on_both_engines! {
     async fn two_approvals_that_both_see_the_quorum_reached_send_one_put() {
         let (store, approval, _dir) = one_gate().await;
         // Both approvals are counted before either looks at the count: both see it reached.
-        store.vote(approval.id, &reviewer(1)).await.unwrap();
-        store.vote(approval.id, &reviewer(2)).await.unwrap();
+        store.vote(approval.id, &reviewer(1), None).await.unwrap();
+        store.vote(approval.id, &reviewer(2), None).await.unwrap();
         let scenario = Scripted::new(&[], &[Put::Taken, Put::Taken]);
         let claims = LiveClaims::default();
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
@@ -577,5 +577,84 @@ on_both_engines! {
         assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Decided(_))).count(), 1, "{outcomes:?}");
         assert_eq!(outcomes.iter().filter(|o| matches!(o, Outcome::Taken(_))).count(), 1, "{outcomes:?}");
         assert_eq!(scenario.sent().len(), 1);
+    }
+}
+
+on_both_engines! {
+    async fn under_a_quorum_two_reviewers_confirming_the_same_picks_send_them_once() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
+        let first = confirm(parts, &Everyone, &approval, &ana, &policy, &[2, 0]).await.unwrap();
+        assert_eq!(first, Approved::Counted(vec![ana.clone()]));
+        assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![2, 0]));
+        let again = confirm(parts, &Everyone, &approval, &ana, &policy, &[2, 0]).await.unwrap();
+        assert_eq!(again, Approved::Again(vec![ana.clone()]), "the same reviewer confirms once");
+        assert!(scenario.sent().is_empty(), "one confirmation sends nothing");
+        let second = confirm(parts, &Everyone, &approval, &bo, &policy, &[2, 0]).await.unwrap();
+        let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
+        assert_eq!((decided.decided_by, decided.picks), (Some(bo), Some(vec![2, 0])));
+        assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![2, 0])], "one PUT, the proposed picks");
+    }
+}
+
+on_both_engines! {
+    async fn under_a_quorum_other_picks_start_a_new_proposal_and_send_nothing() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
+        confirm(parts, &Everyone, &approval, &ana, &policy, &[0]).await.unwrap();
+        let other = confirm(parts, &Everyone, &approval, &bo, &policy, &[1]).await.unwrap();
+        assert_eq!(other, Approved::Counted(vec![bo.clone()]), "Ana's confirmation was of other picks");
+        assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![1]));
+        assert!(scenario.sent().is_empty(), "no two reviewers confirmed the same picks");
+        // The same picks in another order are other picks: the order is sent too.
+        let reordered = confirm(parts, &Everyone, &approval, &ana, &policy, &[1, 3]).await.unwrap();
+        assert_eq!(reordered, Approved::Counted(vec![ana.clone()]));
+        let agreed = confirm(parts, &Everyone, &approval, &bo, &policy, &[1, 3]).await.unwrap();
+        assert!(matches!(agreed, Approved::Decided(Outcome::Decided(_))), "{agreed:?}");
+        assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![1, 3])]);
+    }
+}
+
+on_both_engines! {
+    async fn a_confirmation_whose_reviewer_may_no_longer_decide_does_not_count() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[]);
+        let claims = LiveClaims::default();
+        let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
+        confirm(parts, &Everyone, &approval, &ana, &policy, &[0]).await.unwrap();
+        let second = confirm(parts, &Only(vec![bo.clone()]), &approval, &bo, &policy, &[0]).await.unwrap();
+        assert_eq!(second, Approved::Counted(vec![bo]), "Ana lost the role");
+        assert!(scenario.sent().is_empty());
+    }
+}
+
+on_both_engines! {
+    async fn with_one_approval_required_a_confirmation_sends_its_picks_at_once() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let parts = (&store, &scenario, &claims);
+        let outcome = confirm(parts, &Everyone, &approval, &reviewer(1), &Policy::default(), &[3]).await.unwrap();
+        assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
+        assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
+        assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![3])]);
+    }
+}
+
+on_both_engines! {
+    async fn a_confirmation_after_the_gate_closed_counts_nothing_and_keeps_the_proposal() {
+        let (store, approval, _dir) = one_selection().await;
+        let scenario = Scripted::new(&[], &[Put::Taken]);
+        let claims = LiveClaims::default();
+        let (parts, policy) = ((&store, &scenario, &claims), two_approvals());
+        confirm(parts, &Everyone, &approval, &reviewer(1), &policy, &[0]).await.unwrap();
+        decide(&store, &scenario, &claims, &approval, &reviewer(2), Decision::Reject, None).await.unwrap();
+        let late = confirm(parts, &Everyone, &approval, &reviewer(3), &policy, &[1]).await.unwrap();
+        assert!(matches!(late, Approved::Closed(_)), "{late:?}");
+        assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![0]), "a closed gate's votes stay");
     }
 }

@@ -1,13 +1,16 @@
 //! Picking on selection cards, in two steps so that a slip of the finger decides nothing: a
 //! choice in a menu is only remembered (per reviewer and gate, in the database, so a restart
 //! loses none) and echoed to the reviewer alone; Confirm sends that reviewer's current picks,
-//! once they are checked against the gate's candidates and bounds.
+//! once they are checked against the gate's candidates and bounds. Under a route's quorum
+//! (two-key picking), Confirm counts towards the picks' proposal, and the picks are sent once
+//! enough reviewers confirmed the same picks.
 
 use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Http};
 
 use super::{
     cards::selection::MENU_OPTIONS,
-    click::{Click, check, reviewer, settled, tell, words},
+    click::{Click, already, check, reviewer, settled, tell, words},
+    quorum,
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
@@ -15,7 +18,7 @@ use crate::{
         selection::{Choice, combine, numbers},
         state::Decision,
     },
-    decisions::{self, Outcome},
+    decisions::{self, Approved, Outcome},
     discord::bridge::Bridge,
     store::Approval,
 };
@@ -93,8 +96,20 @@ pub(super) async fn on_confirm(
             numbers(&picks)
         ));
     }
-    let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
-    let outcome = decisions::select(store, scenario, claims, &approval, &reviewer, &picks).await?;
+    // The route's policy may want several reviewers to confirm the same picks.
+    let policy = bridge.routes.policy_for(&approval.workflow_id);
+    let (parts, electorate) =
+        ((&bridge.store, &bridge.scenario, &*bridge.claims), &bridge.cards.electorate());
+    let outcome = match decisions::confirm(parts, electorate, &approval, &reviewer, &policy, &picks).await? {
+        Approved::Decided(outcome) => outcome,
+        Approved::Counted(confirmers) => {
+            let words = quorum::confirmed(bridge, &approval, &policy, &confirmers, &picks).await;
+            tell(http, answer, &words).await;
+            return Ok(());
+        }
+        Approved::Again(confirmers) => return refuse(quorum::confirmed_again(&policy, &confirmers, &picks)),
+        Approved::Closed(now) => return refuse(already(&now)),
+    };
     settled(bridge, started, &outcome).await;
     let words = match &outcome {
         Outcome::Decided(_) => format!("Picked {}. The run goes on with them.", numbers(&picks)),

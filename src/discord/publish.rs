@@ -238,12 +238,18 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
+    let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
+        cards.store.proposal(approval.id).await?
+    } else {
+        None
+    };
     Ok(Progress {
         required: policy.approvals_required,
         approved_by,
         deadline_at: policy.deadline_at(approval.found_at),
         on_deadline: policy.deadline.map(|_| policy.on_deadline),
         overdue_at,
+        proposal,
     })
 }
 

@@ -1,10 +1,11 @@
-//! What a reviewer reads after an approval that counts towards a quorum without reaching it.
+//! What a reviewer reads after an approval (or, on a selection card, a confirmation of picks)
+//! that counts towards a quorum without reaching it.
 
 use tracing::warn;
 
 use super::publish::sync_card_now;
 use crate::{
-    approvals::policy::Policy,
+    approvals::{policy::Policy, selection::numbers},
     discord::bridge::Bridge,
     store::{Approval, Reviewer},
 };
@@ -17,10 +18,7 @@ pub(super) async fn counted(
     policy: &Policy,
     approvers: &[Reviewer],
 ) -> String {
-    if let Err(err) = sync_card_now(&bridge.cards, approval).await {
-        // The vote made the card stale: the watcher's next pass draws the tally.
-        warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");
-    }
+    redraw(bridge, approval).await;
     format!(
         "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
         approvers.len(),
@@ -28,6 +26,46 @@ pub(super) async fn counted(
         more(policy, approvers),
         if missing(policy, approvers) == 1 { "s" } else { "" },
     )
+}
+
+/// Redraws the selection card with the proposal and who confirmed it, and tells the reviewer
+/// their confirmation of `picks` counts: the first one (only theirs counts) starts a proposal.
+pub(super) async fn confirmed(
+    bridge: &Bridge,
+    approval: &Approval,
+    policy: &Policy,
+    confirmers: &[Reviewer],
+    picks: &[u32],
+) -> String {
+    redraw(bridge, approval).await;
+    let what = if confirmers.len() == 1 { "proposed" } else { "confirmed" };
+    format!(
+        "You {what} picks {}: {} of {}. They are sent once {} confirm{} the same picks; other picks \
+         start a new proposal.",
+        numbers(picks),
+        confirmers.len(),
+        policy.approvals_required,
+        more(policy, confirmers),
+        if missing(policy, confirmers) == 1 { "s" } else { "" },
+    )
+}
+
+/// The answer to a reviewer who confirmed the proposed picks already.
+pub(super) fn confirmed_again(policy: &Policy, confirmers: &[Reviewer], picks: &[u32]) -> String {
+    format!(
+        "You have confirmed picks {} already ({} of {} so far); they wait for {}. Nothing was changed.",
+        numbers(picks),
+        confirmers.len(),
+        policy.approvals_required,
+        more(policy, confirmers),
+    )
+}
+
+async fn redraw(bridge: &Bridge, approval: &Approval) {
+    if let Err(err) = sync_card_now(&bridge.cards, approval).await {
+        // The vote made the card stale: the watcher's next pass draws the tally.
+        warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");
+    }
 }
 
 /// The answer to a reviewer who approved already.

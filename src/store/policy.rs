@@ -75,17 +75,36 @@ const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
-    /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer.
-    pub async fn vote(&self, id: ApprovalId, reviewer: &Reviewer) -> Result<Vote, StoreError> {
+    /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer. On a selection
+    /// gate the approval confirms `picks` (the proposal): confirming other picks than the votes
+    /// counted so far starts a new proposal, and drops those votes (the reviewer's own included).
+    pub async fn vote(
+        &self,
+        id: ApprovalId,
+        reviewer: &Reviewer,
+        picks: Option<&[u32]>,
+    ) -> Result<Vote, StoreError> {
+        let picks = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
+        if let Some(picks) = &picks {
+            sqlx::query(
+                "DELETE FROM approval_votes WHERE approval_id = $1 AND picks IS DISTINCT FROM $2
+                 AND EXISTS (SELECT 1 FROM approvals WHERE id = $1 AND state = 'pending')",
+            )
+            .bind(id.get())
+            .bind(picks)
+            .execute(&mut *tx)
+            .await?;
+        }
         let counted = sqlx::query(
-            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at)
-             SELECT id, $1, $2, $3 FROM approvals WHERE id = $4 AND state = 'pending'
+            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks)
+             SELECT id, $1, $2, $3, $4 FROM approvals WHERE id = $5 AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
         .bind(reviewer.id.column())
         .bind(&reviewer.name)
         .bind(now_ms())
+        .bind(&picks)
         .bind(id.get())
         .execute(&mut *tx)
         .await?
@@ -97,10 +116,15 @@ impl Store {
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
-            audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Counted)).await?;
+            let entry = NewAudit::by(id, reviewer, AuditAction::Counted);
+            let entry = match &picks {
+                Some(picks) => entry.detail(picks.as_str()),
+                None => entry,
+            };
+            audit::insert(&mut tx, &entry).await?;
         }
         tx.commit().await?;
-        let voters = self.voters(id).await?;
+        let voters = self.voters_of(id, picks.as_deref()).await?;
         let pending: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM approvals WHERE id = $1 AND state = 'pending'")
                 .bind(id.get())
@@ -113,15 +137,43 @@ impl Store {
         })
     }
 
-    /// The reviewers whose approvals of gate `id` are counted, in the order they came.
+    /// The reviewers whose approvals of gate `id` are counted, in the order they came; on a
+    /// selection gate, those who confirmed its proposal (the picks of the latest vote).
     pub async fn voters(&self, id: ApprovalId) -> Result<Vec<Reviewer>, StoreError> {
+        self.voters_of(id, None).await
+    }
+
+    /// The voters of gate `id` who confirmed `picks` (a JSON array), or with `None`, its proposal.
+    /// Two confirmations of different picks made at the same moment may both be stored (neither
+    /// transaction saw the other's vote to drop it): each counts only towards its own picks.
+    async fn voters_of(&self, id: ApprovalId, picks: Option<&str>) -> Result<Vec<Reviewer>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = $1 ORDER BY at, reviewer_id",
+            "SELECT reviewer_id, reviewer_name FROM approval_votes WHERE approval_id = $1
+             AND picks IS NOT DISTINCT FROM COALESCE($2, (SELECT p.picks FROM approval_votes p
+                 WHERE p.approval_id = $1 ORDER BY p.at DESC, p.reviewer_id DESC LIMIT 1))
+             ORDER BY at, reviewer_id",
         )
         .bind(id.get())
+        .bind(picks)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, name)| Reviewer { id: UserId::from_column(id), name }).collect())
+    }
+
+    /// The picks the counted votes of selection gate `id` confirm (its proposal), if any.
+    pub async fn proposal(&self, id: ApprovalId) -> Result<Option<Vec<u32>>, StoreError> {
+        let picks: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT picks FROM approval_votes WHERE approval_id = $1
+             ORDER BY at DESC, reviewer_id DESC LIMIT 1",
+        )
+        .bind(id.get())
+        .fetch_optional(&self.pool)
+        .await?;
+        picks
+            .flatten()
+            .map(|p| serde_json::from_str(&p))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt { id, what: format!("proposed picks ({e})") })
     }
 
     /// When the deadline of gate `id` was found passed with nothing decided, if it was.

@@ -55,7 +55,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::tests::{gate, on_both_engines, reviewer, temp_store};
+    use crate::store::{
+        Vote,
+        tests::{gate, on_both_engines, reviewer, temp_store},
+    };
 
     on_both_engines! {
         async fn each_reviewer_has_one_current_choice_per_gate_and_every_choice_is_audited() {
@@ -81,6 +84,28 @@ mod tests {
                 .collect();
             let expected = [(1, "[3,1]"), (2, "[0]"), (1, "[1,3,2]")];
             assert_eq!(picked, expected.map(|(who, what)| (Some(who), Some(what.to_owned()))));
+        }
+    }
+
+    on_both_engines! {
+        async fn confirmations_of_different_picks_stored_together_count_only_towards_their_own() {
+            let (store, _dir) = temp_store().await;
+            let id = store.insert_approval(&gate("job_1", "pick")).await.unwrap().unwrap().id;
+            store.vote(id, &reviewer(1), Some(&[0])).await.unwrap();
+            // As a confirmation of other picks committed at the same moment leaves it: reviewer 1's
+            // vote was not seen, so not dropped.
+            sqlx::query("INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks) VALUES ($1, 2, 'reviewer2', $2, '[1]')")
+                .bind(id.get())
+                .bind(crate::store::now_ms())
+                .execute(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(store.proposal(id).await.unwrap(), Some(vec![1]), "the latest vote's picks");
+            assert_eq!(store.voters(id).await.unwrap(), [reviewer(2)], "the proposal's voters only");
+            let Vote::Counted(voters) = store.vote(id, &reviewer(3), Some(&[1])).await.unwrap() else {
+                panic!("counted")
+            };
+            assert_eq!(voters, [reviewer(2), reviewer(3)], "two confirmed the same picks");
         }
     }
 }

@@ -69,8 +69,13 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
         let voters = counting(&electorate, &approval, parts.store.voters(id).await?, None).await;
         let Some(last) = voters.last().filter(|_| policy.reached(voters.len())) else { continue };
         let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
-        let outcome =
-            decisions::decide(store, scenario, claims, &approval, last, Decision::Approve, None).await?;
+        // A selection gate's votes confirm one proposal: its picks are sent.
+        let outcome = match store.proposal(id).await? {
+            Some(picks) => decisions::select(store, scenario, claims, &approval, last, &picks).await?,
+            None => {
+                decisions::decide(store, scenario, claims, &approval, last, Decision::Approve, None).await?
+            }
+        };
         parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(
             approval_id = id.get(),

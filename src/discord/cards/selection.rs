@@ -122,9 +122,13 @@ pub fn embeds(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<
     let footer = budget.take(&footer, limits::FOOTER);
     let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
     let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
+    let tally = (approval.state == ApprovalState::Pending)
+        .then(|| approval.progress.proposal_tally())
+        .flatten()
+        .and_then(|text| budget.field("Confirmations", &text));
     let colour = colour(approval.state);
     let mut main = CreateEmbed::new().title(title).colour(colour).description(description);
-    for (name, value) in decision.into_iter().chain(no_files) {
+    for (name, value) in decision.into_iter().chain(tally).chain(no_files) {
         main = main.field(name, value, false);
     }
     for (name, value) in candidate_fields(&lines) {

@@ -3,6 +3,7 @@
 
 mod guarantees;
 mod picking;
+mod two_key;
 
 use approval_bridge::store::Approval;
 use serde_json::Value;
