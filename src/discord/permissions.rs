@@ -7,7 +7,9 @@
 //! A resolved channel in a command carries the permissions of the member who typed it, not the
 //! bot's, so they are asked of Discord with the bot's own client.
 
-use serenity::all::{Channel, ChannelId, GuildChannel, GuildId, Http, Member, PartialGuild, Permissions};
+use serenity::all::{
+    Channel, ChannelId, ChannelType, GuildChannel, GuildId, Http, Member, PartialGuild, Permissions,
+};
 
 use super::api_error::is_unseen;
 
@@ -74,6 +76,8 @@ pub struct Lacking {
     pub channel: ChannelId,
     /// Its name, when the bot could read it.
     pub name: Option<String>,
+    /// Its type, when the bot could read it.
+    pub kind: Option<ChannelType>,
     /// Required permissions missing there, in [`NEEDS`] order.
     pub required: Vec<Permissions>,
     /// Optional permissions missing there.
@@ -88,6 +92,7 @@ impl Lacking {
             return Self {
                 channel,
                 name: None,
+                kind: None,
                 required: vec![Permissions::VIEW_CHANNEL],
                 optional: Vec::new(),
             };
@@ -99,7 +104,7 @@ impl Lacking {
                 .map(|n| n.permission)
                 .collect()
         };
-        Self { channel, name: None, required: missing(false), optional: missing(true) }
+        Self { channel, name: None, kind: None, required: missing(false), optional: missing(true) }
     }
 
     /// The channel as a terminal shows it: `#name`, or its id when the bot cannot read it.
@@ -182,7 +187,7 @@ impl BotMember {
     }
 
     /// The bot's effective permissions in `channel`.
-    pub fn permissions_in(&self, channel: &GuildChannel) -> Permissions {
+    fn permissions_in(&self, channel: &GuildChannel) -> Permissions {
         self.guild.user_permissions_in(channel, &self.member)
     }
 
@@ -192,7 +197,7 @@ impl BotMember {
         match http.get_channel(channel_id).await {
             Ok(Channel::Guild(channel)) if channel.guild_id == self.guild.id => {
                 let lacking = Lacking::of(channel_id, self.permissions_in(&channel));
-                Ok(Lacking { name: Some(channel.name), ..lacking })
+                Ok(Lacking { name: Some(channel.name), kind: Some(channel.kind), ..lacking })
             }
             Ok(_) => Err(ChannelLookup::Elsewhere),
             Err(err) if is_unseen(&err) => Ok(Lacking::hidden(channel_id)),

@@ -1,11 +1,10 @@
 //! Whether the bot can post cards in a channel, asked of Discord with the bot's own client
 //! (see [`crate::discord::permissions`] for what it needs and how its permissions are computed).
 
-use serenity::all::{Channel, ChannelId, ChannelType, GuildId, Http};
+use serenity::all::{ChannelId, ChannelType, GuildId, Http};
 
 use crate::discord::{
-    api_error::is_unseen,
-    permissions::{BotMember, Lacking},
+    permissions::{BotMember, ChannelLookup},
     reply::{Handled, refuse},
 };
 
@@ -17,19 +16,16 @@ pub fn takes_cards(kind: ChannelType) -> bool {
 /// `Ok` when the bot can post cards in `channel_id`; else refused, saying what to fix.
 pub async fn check_postable(http: &Http, guild_id: GuildId, channel_id: ChannelId) -> Handled<()> {
     let bot = BotMember::load(http, guild_id).await?;
-    let lacking = match http.get_channel(channel_id).await {
-        Ok(Channel::Guild(channel)) if channel.guild_id == guild_id => {
-            if !takes_cards(channel.kind) {
-                return refuse(not_text(channel_id));
-            }
-            Lacking::of(channel_id, bot.permissions_in(&channel))
-        }
-        Ok(_) => {
+    let lacking = match bot.lacking_in(http, channel_id).await {
+        Ok(lacking) => lacking,
+        Err(ChannelLookup::Elsewhere) => {
             return refuse(format!("<#{channel_id}> is not a channel of this server; nothing was saved."));
         }
-        Err(err) if is_unseen(&err) => Lacking::hidden(channel_id),
-        Err(err) => return Err(err.into()),
+        Err(ChannelLookup::Discord(err)) => return Err(err.into()),
     };
+    if lacking.kind.is_some_and(|kind| !takes_cards(kind)) {
+        return refuse(not_text(channel_id));
+    }
     match lacking.required_line(&format!("<#{channel_id}>"), bot.role_name()) {
         None => Ok(()),
         Some(line) => refuse(format!("approval-bridge cannot post cards in {line}. Nothing was saved.")),
