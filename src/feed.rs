@@ -17,13 +17,9 @@
 //! is learnt from the feed and swept from then on.
 //!
 //! Everything here is pure: the watcher asks [`Feed::next_pass`], reads what it says, and reports
-//! back; time comes in as an argument.
+//! back; time comes in as an argument, read on the watcher's [monotonic clock](crate::monotonic).
 
-use std::{
-    cmp::Ordering,
-    collections::BTreeSet,
-    time::{Duration, Instant},
-};
+use std::{cmp::Ordering, collections::BTreeSet, time::Duration};
 
 use time::OffsetDateTime;
 
@@ -76,11 +72,11 @@ pub enum SweepReason {
 #[derive(Debug, Clone)]
 pub struct Feed {
     every: Duration,
-    last_sweep: Option<Instant>,
+    last_sweep: Option<Duration>,
     sweep_requested: bool,
     cursor: Option<OffsetDateTime>,
     /// When the cursor last moved (local, monotonic): only to close the overlap.
-    cursor_moved: Option<Instant>,
+    cursor_moved: Option<Duration>,
     fallback: Option<String>,
     learnt: BTreeSet<String>,
 }
@@ -105,16 +101,16 @@ impl Feed {
     }
 
     /// What the pass starting at `now` should read.
-    pub fn next_pass(&self, now: Instant) -> Pass {
+    pub fn next_pass(&self, now: Duration) -> Pass {
         let reason = match (self.last_sweep, self.cursor) {
             _ if self.fallback.is_some() => SweepReason::Fallback,
             (None, _) => SweepReason::Start,
             _ if self.sweep_requested => SweepReason::RoutesChanged,
-            (Some(last), _) if now.saturating_duration_since(last) >= self.every => SweepReason::Due,
+            (Some(last), _) if now.saturating_sub(last) >= self.every => SweepReason::Due,
             (Some(_), None) => SweepReason::NoCursor,
             (Some(_), Some(cursor)) => {
                 let settled = self.cursor_moved.is_some_and(|moved| {
-                    now.saturating_duration_since(moved) >= DELTA_OVERLAP.unsigned_abs()
+                    now.saturating_sub(moved) >= DELTA_OVERLAP.unsigned_abs()
                 });
                 let after = if settled { cursor } else { cursor - DELTA_OVERLAP };
                 return Pass::Delta { after };
@@ -146,7 +142,7 @@ impl Feed {
     /// A sweep started at `at` has been read; `newest` is the newest `updatedAt` it listed. The
     /// cursor starts there when there was none; otherwise it stays where the feed left it, so
     /// the delta passes go on from the last change they read.
-    pub fn swept(&mut self, at: Instant, newest: Option<OffsetDateTime>) {
+    pub fn swept(&mut self, at: Duration, newest: Option<OffsetDateTime>) {
         self.last_sweep = Some(at);
         self.sweep_requested = false;
         if self.cursor.is_none() {
@@ -155,7 +151,7 @@ impl Feed {
     }
 
     /// A delta pass started at `at` has been read; `newest` is the newest `updatedAt` it listed.
-    pub fn advanced(&mut self, at: Instant, newest: Option<OffsetDateTime>) {
+    pub fn advanced(&mut self, at: Duration, newest: Option<OffsetDateTime>) {
         if newest > self.cursor {
             self.cursor = newest;
             self.cursor_moved = Some(at);

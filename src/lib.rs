@@ -13,6 +13,8 @@
 //!   clock shared time is read on (the database's, carried on the monotonic clock).
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
+//! - [`monotonic`]: the process's own monotonic clock, injectable: the request budget's and the
+//!   watcher's cadence's (tokio's in production, moved by hand in tests).
 //! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
 //! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`, which also sends the
@@ -46,6 +48,7 @@ pub mod feed;
 pub mod lease;
 pub mod lifecycle;
 pub mod metrics;
+pub mod monotonic;
 pub mod ops;
 pub mod polls;
 pub mod redact;

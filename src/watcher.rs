@@ -15,7 +15,7 @@ use std::{
     collections::{HashMap, HashSet},
     hash::{DefaultHasher, Hash, Hasher},
     sync::Arc,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use futures_util::{StreamExt, stream};
@@ -37,8 +37,9 @@ use crate::{
     decisions::{self, Resend},
     discord::publish::{CardError, CardWriter, Synced, fetch_previews, sync_card_with},
     feed::{DeltaCheck, Feed, Pass, refuses_delta, sweep_queries},
+    monotonic::{MonotonicClock, TokioClock},
     polls::{PollReport, PollRequest},
-    scenario::{Job, JobQuery, ScenarioError},
+    scenario::{Class, Job, JobQuery, ScenarioClient, ScenarioError},
     store::{Approval, NewApproval, OpenGate, StoreError, now_ms},
 };
 
@@ -68,12 +69,9 @@ pub enum PollError {
     Store(#[from] StoreError),
 }
 
-/// Where the watcher reads the time that schedules full sweeps (tests move it by hand).
-pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
-
 /// Where the watcher reads the time, unix milliseconds, that reminders and deadlines are
-/// measured in: the shared clock ([`now_ms`], the database's), which tests move forward. Sweeps
-/// keep to [`Clock`], this process's own.
+/// measured in: the shared clock ([`now_ms`], the database's), which tests move forward. Its
+/// cadence and sweeps keep to a [`MonotonicClock`], this process's own.
 pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The poller, with what it remembers between passes.
@@ -83,7 +81,8 @@ pub struct Watcher {
     seen: HashMap<JobId, Seen>,
     /// Which runs the next pass reads.
     feed: Feed,
-    clock: Clock,
+    /// What the cadence is waited on and sweeps are scheduled by.
+    clock: Arc<dyn MonotonicClock>,
     wall_clock: WallClock,
     /// The routes' version when `seen` was filled: a run skipped for lack of a route is looked
     /// at again once routes change.
@@ -97,6 +96,9 @@ pub struct Watcher {
     orphans_seen: HashSet<ApprovalId>,
     /// The time between passes while no run is in flight; `None` polls at one cadence.
     idle_interval: Option<Duration>,
+    /// Whom this pass's Scenario requests are for: polling, or a person who asked for the pass
+    /// (`/approvals sync`) and waits for its report.
+    pass_class: Class,
 }
 
 impl Watcher {
@@ -106,13 +108,14 @@ impl Watcher {
             parts: Arc::new(parts),
             seen: HashMap::new(),
             feed: Feed::new(Duration::from_secs(DEFAULT_FULL_SWEEP_SECS)),
-            clock: Arc::new(Instant::now),
+            clock: Arc::new(TokioClock::default()),
             wall_clock: Arc::new(now_ms),
             routes_version: 0,
             recount: true,
             last_failures: Vec::new(),
             orphans_seen: HashSet::new(),
             idle_interval: None,
+            pass_class: Class::Polling,
         }
     }
 
@@ -146,8 +149,8 @@ impl Watcher {
         self
     }
 
-    /// Reads the time from `clock` instead of the system's monotonic clock.
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    /// Waits its cadence and schedules sweeps on `clock` instead of tokio's.
+    pub fn with_clock(mut self, clock: Arc<dyn MonotonicClock>) -> Self {
         self.clock = clock;
         self
     }
@@ -172,6 +175,7 @@ impl Watcher {
         let mut reply: Option<PollRequest> = None;
         self.parts.polls.watching();
         while !shutdown.is_cancelled() {
+            self.pass_class = if reply.is_some() { Class::Person } else { Class::Polling };
             let outcome = tokio::select! {
                 outcome = self.try_poll_once() => outcome,
                 () = shutdown.cancelled() => break,
@@ -208,8 +212,9 @@ impl Watcher {
             if let Some(reply) = reply.take() {
                 let _ = reply.send(outcome.map_err(|err| err.to_string()));
             }
+            let wake = self.clock.alarm(self.clock.now() + delay);
             tokio::select! {
-                () = tokio::time::sleep(delay) => {}
+                () = wake => {}
                 request = requests.recv() => reply = request,
                 () = shutdown.cancelled() => {}
             }
@@ -229,7 +234,7 @@ impl Watcher {
             self.recount = true;
         }
         let mut report = PollReport::default();
-        let started = (self.clock)();
+        let started = self.clock.now();
         match self.feed.next_pass(started) {
             Pass::Delta { after } => match self.read_delta(after, &mut report).await {
                 Ok(newest) => self.feed.advanced(started, newest),
@@ -270,9 +275,9 @@ impl Watcher {
     ) -> Result<Option<OffsetDateTime>, DeltaFailure> {
         // Read only once some run changed: a quiet pass then costs no work per open gate.
         let mut open_by_job = None;
-        let parts = self.parts.clone();
+        let scenario = self.scenario();
         let query = JobQuery::workflow_runs_updated_after(after);
-        let mut pages = parts.scenario.job_pages(&query);
+        let mut pages = scenario.job_pages(&query);
         let mut check = DeltaCheck::new(after);
         loop {
             let page = match pages.next().await {
@@ -304,15 +309,15 @@ impl Watcher {
 
     /// Reads every run in a non-terminal status, then learns how the runs with open gates that
     /// none of them listed ended.
-    async fn sweep(&mut self, started: Instant, report: &mut PollReport) -> Result<(), PollError> {
+    async fn sweep(&mut self, started: Duration, report: &mut PollReport) -> Result<(), PollError> {
         let mut open_by_job = self.open_gates_by_job().await?;
-        let parts = self.parts.clone();
+        let scenario = self.scenario();
         let mut listed: HashSet<JobId> = HashSet::new();
         let mut newest = None;
         for query in sweep_queries(&self.feed.sweep_statuses()) {
             // Page by page: each page's runs are handled before the next is fetched, so memory
             // holds one page of runs, not the whole listing.
-            let mut pages = parts.scenario.job_pages(&query);
+            let mut pages = scenario.job_pages(&query);
             while let Some(page) = pages.next().await? {
                 report.runs += page.jobs.len();
                 report.unreadable += page.unreadable.len();
@@ -332,6 +337,11 @@ impl Watcher {
         }
         self.feed.swept(started, newest);
         Ok(())
+    }
+
+    /// The Scenario client, spending the budget as this pass's class.
+    fn scenario(&self) -> ScenarioClient {
+        self.parts.scenario.with_class(self.pass_class)
     }
 
     /// The open gates, by run.

@@ -5,11 +5,11 @@
 //! refilled evenly with a small burst) in [`Class`] order: a reviewer's decision first, then
 //! what a person is waiting for, then polling and sweeps. Polling keeps a minimum share (one
 //! grant in [`POLLING_EVERY`] while it waits) so that a flood of clicks cannot stop gates from
-//! being found. A 429 pauses every class for its `Retry-After`; when the pause ends, one request
+//! being found. Outside that share, polling leaves [`BudgetSettings::reserve`] tokens in the
+//! bucket: a sweep's pages go at the refill rate, spread, never in one burst that empties it, and
+//! a decision arriving in the middle of a sweep finds a token at once. A 429 pauses every class for its `Retry-After`; when the pause ends, one request
 //! (the most urgent waiting) goes alone as a probe, and the rest follow only once it was not
 //! refused again. The pause is the budget's, not each request's: nothing retries in between.
-
-mod clock;
 
 use std::{
     collections::VecDeque,
@@ -19,7 +19,7 @@ use std::{
 
 use tokio::sync::Notify;
 
-pub use clock::{Alarm, BudgetClock, ManualClock, TokioClock};
+use crate::monotonic::{MonotonicClock, TokioClock};
 
 /// Who is waiting on a Scenario request, most urgent first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,6 +67,12 @@ impl BudgetSettings {
     pub fn per_minute(per_minute: u32) -> Self {
         Self { per_minute: per_minute.max(1), burst: (per_minute / 10).max(1) }
     }
+
+    /// The tokens polling leaves for the other classes, outside its minimum share: half the
+    /// burst (none with a burst of one, where polling would otherwise never go).
+    pub fn reserve(&self) -> u32 {
+        self.burst / 2
+    }
 }
 
 /// What the budget is doing, for `/approvals status`.
@@ -96,7 +102,7 @@ impl std::fmt::Debug for Budget {
 
 struct Inner {
     settings: BudgetSettings,
-    clock: Arc<dyn BudgetClock>,
+    clock: Arc<dyn MonotonicClock>,
     state: Mutex<State>,
     /// Rung on every change a waiter may be waiting for: a grant, a pause, a probe answered.
     changed: Notify,
@@ -141,7 +147,7 @@ impl Budget {
     }
 
     /// A budget reading the time from `clock`.
-    pub fn with_clock(settings: BudgetSettings, clock: Arc<dyn BudgetClock>) -> Self {
+    pub fn with_clock(settings: BudgetSettings, clock: Arc<dyn MonotonicClock>) -> Self {
         let state = State {
             tokens: f64::from(settings.burst),
             refilled_at: clock.now(),
@@ -218,11 +224,15 @@ impl Budget {
         if state.probe == Probe::Out {
             return Err(None);
         }
-        if state.next_class() != Some(class) || state.queues[class.index()].front() != Some(&ticket) {
+        let needed = match state.next_turn(f64::from(settings.reserve())) {
+            Some((next, needed)) if next == class => needed,
+            _ => return Err(None),
+        };
+        if state.queues[class.index()].front() != Some(&ticket) {
             return Err(None);
         }
-        if state.tokens < 1.0 {
-            let missing = 1.0 - state.tokens;
+        if state.tokens < needed {
+            let missing = needed - state.tokens;
             let rate = f64::from(settings.per_minute) / 60.0;
             return Err(Some(now + Duration::from_secs_f64(missing / rate)));
         }
@@ -285,14 +295,17 @@ impl State {
         }
     }
 
-    /// The class whose first request goes next: the most urgent waiting, except that polling
-    /// goes once every [`POLLING_EVERY`] grants while it waits.
-    fn next_class(&self) -> Option<Class> {
+    /// The class whose first request goes next, and the tokens the bucket must hold for it: the
+    /// most urgent waiting, with one token; polling, which nobody watches, only while `reserve`
+    /// more are left for the others, except once every [`POLLING_EVERY`] grants while it waits
+    /// (its share, with one token).
+    fn next_turn(&self, reserve: f64) -> Option<(Class, f64)> {
         let polling_waits = !self.queues[Class::Polling.index()].is_empty();
         if polling_waits && self.since_polling + 1 >= POLLING_EVERY {
-            return Some(Class::Polling);
+            return Some((Class::Polling, 1.0));
         }
-        Class::ALL.into_iter().find(|class| !self.queues[class.index()].is_empty())
+        let class = Class::ALL.into_iter().find(|class| !self.queues[class.index()].is_empty())?;
+        Some((class, if class == Class::Polling { 1.0 + reserve } else { 1.0 }))
     }
 }
 
@@ -341,6 +354,7 @@ impl Drop for Queued<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::monotonic::ManualClock;
 
     fn budget(per_minute: u32, burst: u32) -> (Budget, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::default());

@@ -16,10 +16,7 @@ mod retry;
 mod settings;
 mod workflows;
 
-pub use budget::{
-    Alarm, Budget, BudgetClock, BudgetSettings, BudgetUsage, Class, ManualClock, POLLING_EVERY, Permit,
-    TokioClock,
-};
+pub use budget::{Budget, BudgetSettings, BudgetUsage, Class, POLLING_EVERY, Permit};
 pub use catalog::{CATALOG_TTL, WorkflowCatalog};
 pub use client::ScenarioClient;
 pub use error::{EXCERPT_CHARS, ScenarioError};

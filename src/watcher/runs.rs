@@ -14,7 +14,7 @@ impl Watcher {
     ) -> Result<(), PollError> {
         // The list may leave a run's flow out: then read the run itself.
         let job =
-            if job.metadata.flow.is_empty() { self.parts.scenario.get_job(&job.job_id).await? } else { job };
+            if job.metadata.flow.is_empty() { self.scenario().get_job(&job.job_id).await? } else { job };
         for gate in Flow::new(&job).gates_awaiting() {
             if open.iter().any(|a| a.node_id == gate.node_id) {
                 continue;
@@ -36,7 +36,8 @@ impl Watcher {
         if self.parts.store.approval_by_gate(&gate.job_id, &gate.node_id).await?.is_some() {
             return Ok(false);
         }
-        let scenario = &self.parts.scenario;
+        // What the card of a gate just found shows is what a person waits for, not polling.
+        let scenario = &self.parts.scenario.with_class(Class::Person);
         let workflow_name = match scenario.workflow_name(&gate.workflow_id).await {
             Ok(name) if !name.is_empty() => name,
             Ok(_) => gate.workflow_id.to_string(),
@@ -95,7 +96,7 @@ impl Watcher {
         open: &[OpenGate],
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        match self.parts.scenario.get_job(job_id).await {
+        match self.scenario().get_job(job_id).await {
             Ok(job) => report.settled += self.settle_closed(&job, open).await?,
             Err(ScenarioError::NotFound { .. }) => {
                 let Closure { to, what } = run_gone();

@@ -2,27 +2,16 @@
 //! Scenario's own `updatedAt`, the full sweep behind it, and the fallback when the feed cannot
 //! be used.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use approval_bridge::{
-    app::watcher_parts,
-    approvals::state::ApprovalState,
-    config::Settings,
-    discord,
-    discord::bridge::Bridge,
-    scenario::ScenarioClient,
-    store::Store,
-    watcher::{Clock, Watcher},
-};
+use approval_bridge::approvals::state::ApprovalState;
 use serde_json::json;
-use serenity::all::GuildId;
 
 use super::{card_of, has_buttons, parked_run};
 use crate::support::{
-    app::{env_for, spawn_app},
-    fake_discord::FakeDiscord,
+    app::spawn_app,
     fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, RecordedRequest},
+    watcher::WatcherRig,
 };
 
 /// Whether a listing asked for runs updated after a cursor.
@@ -199,62 +188,30 @@ async fn an_inconsistent_delta_listing_makes_the_bridge_fall_back_to_full_sweeps
     assert!(lists[1..].iter().all(|r| r.param("status").is_some()), "{lists:?}");
 }
 
-/// A watcher of its own (not the app's), with a clock the test moves.
-struct ClockedWatcher {
-    watcher: Watcher,
-    now: Arc<Mutex<Instant>>,
-    _discord: FakeDiscord,
-    _dir: tempfile::TempDir,
-}
-
-impl ClockedWatcher {
-    async fn new(scenario: &FakeScenario, full_sweep: Duration) -> Self {
-        let discord = FakeDiscord::start().await;
-        let channel = discord.add_text_channel("approvals");
-        let role = discord.add_role("Reviewers", "0");
-        let dir = tempfile::tempdir().unwrap();
-        let env = env_for(&discord, scenario, channel, role, &dir.path().join("bridge.db"));
-        let settings = Settings::from_lookup(|name| env.get(name).cloned()).unwrap();
-        let store = Store::connect(&settings.database_url).await.unwrap();
-        let client = ScenarioClient::new(scenario.settings()).unwrap();
-        let http = Arc::new(discord::client::http(&settings.discord).unwrap());
-        let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
-        let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
-        let now = Arc::new(Mutex::new(Instant::now()));
-        let read = now.clone();
-        let clock: Clock = Arc::new(move || *read.lock().unwrap());
-        let watcher = Watcher::new(watcher_parts(&bridge)).with_full_sweep(full_sweep).with_clock(clock);
-        Self { watcher, now, _discord: discord, _dir: dir }
-    }
-
-    fn advance(&self, by: Duration) {
-        *self.now.lock().unwrap() += by;
-    }
-}
-
 #[tokio::test]
 async fn a_change_hidden_from_the_delta_feed_is_caught_by_the_next_full_sweep() {
     let scenario = FakeScenario::start().await;
     let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     scenario.start_parked_run(&workflow);
-    let mut rig = ClockedWatcher::new(&scenario, Duration::from_secs(600)).await;
-    let start = rig.watcher.try_poll_once().await.unwrap();
+    let rig = WatcherRig::new(&scenario, None).await;
+    let mut watcher = rig.watcher(Duration::from_secs(600));
+    let start = watcher.try_poll_once().await.unwrap();
     assert_eq!(start.new_gates, 1, "{start:?}");
 
     let hidden = scenario.start_run(&workflow);
     scenario.hide_from_delta(&hidden);
     scenario.settle_run(&hidden);
     rig.advance(Duration::from_secs(599));
-    let delta = rig.watcher.try_poll_once().await.unwrap();
+    let delta = watcher.try_poll_once().await.unwrap();
     rig.advance(Duration::from_secs(1));
     scenario.clear_requests();
-    let sweep = rig.watcher.try_poll_once().await.unwrap();
+    let sweep = watcher.try_poll_once().await.unwrap();
 
     assert_eq!(delta.new_gates, 0, "the delta feed never shows it: {delta:?}");
     assert_eq!((sweep.new_gates, sweep.cards_posted), (1, 1), "{sweep:?}");
     let lists = scenario.requests_to(Endpoint::ListJobs);
     assert!(lists.iter().all(|r| !is_delta(r) && r.param("status").is_some()), "{lists:?}");
-    let after = rig.watcher.try_poll_once().await.unwrap();
+    let after = watcher.try_poll_once().await.unwrap();
     assert_eq!(after.new_gates, 0, "{after:?}");
     assert!(scenario.requests_to(Endpoint::ListJobs).last().is_some_and(is_delta), "back to deltas");
 }

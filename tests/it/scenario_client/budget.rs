@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use approval_bridge::approvals::ids::JobId;
+use approval_bridge::monotonic::ManualClock;
 use approval_bridge::scenario::{
-    Budget, BudgetSettings, Class, JobQuery, ManualClock, RetryPolicy, ScenarioClient, ScenarioError,
+    Budget, BudgetSettings, Class, JobQuery, RetryPolicy, ScenarioClient, ScenarioError,
 };
 
 use crate::support::fake_scenario::{Endpoint, FakeScenario, Fault, FlowTemplate, Release};

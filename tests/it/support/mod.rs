@@ -7,3 +7,4 @@ pub mod images;
 pub mod listener;
 pub mod postgres;
 pub mod wait;
+pub mod watcher;
