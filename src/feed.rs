@@ -109,9 +109,9 @@ impl Feed {
             (Some(last), _) if now.saturating_sub(last) >= self.every => SweepReason::Due,
             (Some(_), None) => SweepReason::NoCursor,
             (Some(_), Some(cursor)) => {
-                let settled = self.cursor_moved.is_some_and(|moved| {
-                    now.saturating_sub(moved) >= DELTA_OVERLAP.unsigned_abs()
-                });
+                let settled = self
+                    .cursor_moved
+                    .is_some_and(|moved| now.saturating_sub(moved) >= DELTA_OVERLAP.unsigned_abs());
                 let after = if settled { cursor } else { cursor - DELTA_OVERLAP };
                 return Pass::Delta { after };
             }

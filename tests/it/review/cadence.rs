@@ -3,9 +3,19 @@
 
 use std::time::Duration;
 
-use approval_bridge::{app::watcher_parts, watcher::Watcher};
+use approval_bridge::{
+    app::watcher_parts,
+    approvals::ids::{JobId, NodeId},
+    watcher::Watcher,
+};
+use tokio_util::sync::CancellationToken;
 
-use crate::support::{app::spawn_app, fake_scenario::FlowTemplate};
+use crate::support::{
+    app::spawn_app,
+    fake_scenario::{Endpoint, FakeScenario, FlowTemplate},
+    wait::wait_until,
+    watcher::WatcherRig,
+};
 
 const INTERVAL: Duration = Duration::from_secs(5);
 const IDLE: Duration = Duration::from_secs(30);
@@ -46,4 +56,48 @@ async fn without_an_idle_interval_the_cadence_never_changes() {
     let mut watcher = Watcher::new(watcher_parts(app.bridge()));
     watcher.try_poll_once().await.unwrap();
     assert_eq!(watcher.cadence(INTERVAL), INTERVAL);
+}
+
+#[tokio::test]
+async fn the_poll_loop_sleeps_its_cadence_on_the_injected_clock() {
+    let scenario = FakeScenario::start().await;
+    let workflow = scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
+    scenario.start_parked_run(&workflow);
+    let mut rig = WatcherRig::new(&scenario, None).await;
+    let watcher = rig.watcher(Duration::from_secs(600)).with_idle_interval(IDLE);
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(watcher.run(INTERVAL, rig.poll_requests(), shutdown.clone()));
+    let asleep_until = async |at: Duration| {
+        let what = format!("the loop asleep until {at:?}");
+        wait_until(&what, Duration::from_secs(10), async || rig.clock.next_alarm() == Some(at)).await;
+    };
+
+    // The start-up sweep sees only a parked run: the next pass is an idle interval later.
+    asleep_until(IDLE).await;
+    let sweep = scenario.count(Endpoint::ListJobs);
+    let moving = scenario.start_run(&workflow);
+    rig.advance(IDLE - Duration::from_millis(1));
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(scenario.count(Endpoint::ListJobs), sweep, "no pass before the idle interval is over");
+    assert_eq!(rig.clock.next_alarm(), Some(IDLE));
+
+    // The pass at 30 s sees a run in flight: the next one comes an interval later, and finds the
+    // gate it parks at.
+    rig.advance(Duration::from_millis(1));
+    asleep_until(IDLE + INTERVAL).await;
+    assert_eq!(scenario.count(Endpoint::ListJobs), sweep + 1, "one delta pass");
+    scenario.settle_run(&moving);
+    rig.advance(INTERVAL);
+    asleep_until(IDLE + INTERVAL + IDLE).await;
+    let found = rig
+        .bridge
+        .store
+        .approval_by_gate(&JobId::from(moving.as_str()), &NodeId::from("review"))
+        .await
+        .unwrap();
+    assert!(found.is_some(), "the gate was found at {:?}", IDLE + INTERVAL);
+    shutdown.cancel();
+    running.await.unwrap();
 }

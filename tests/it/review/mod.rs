@@ -1,5 +1,6 @@
 //! Review cards end to end: from a parked gate to a card, and from a click to one decision.
 
+mod budget;
 mod cadence;
 mod deadlines;
 mod deciding;

@@ -78,10 +78,14 @@ async fn a_429_with_retry_after_7_pauses_every_class_for_7_seconds_and_nothing_r
     assert_eq!(fake.requests()[1].endpoint, Endpoint::GetJob);
 
     release.release();
-    // The probe spent the one token the pause left; the rest go as the budget refills.
+    // The probe spent the one token the pause left; the rest go as the budget refills, polling
+    // once the bucket holds its reserve for the others again (31 tokens at 10 a second).
     clock.advance(Duration::from_secs(1));
     decision.await.unwrap().expect("the decision's read succeeds");
     person.await.unwrap().expect("the person's read succeeds after the pause");
+    let_woken_tasks_run().await;
+    assert_eq!(budget.usage().waiting, [0, 0, 1], "the listing waits for the reserve");
+    clock.advance(Duration::from_secs(3));
     polling.await.unwrap().expect("the listing succeeds after the pause");
     let endpoints: Vec<Endpoint> = fake.requests().iter().map(|r| r.endpoint).collect();
     assert_eq!(endpoints, [Endpoint::GetJob, Endpoint::GetJob, Endpoint::GetJob, Endpoint::ListJobs]);
