@@ -24,11 +24,10 @@ pub struct WatcherRig {
     pub bridge: Bridge,
     /// The clock the watcher and the budget read.
     pub clock: ManualClock,
-    /// The fake Discord the cards go to.
-    pub discord: FakeDiscord,
     /// The budget every Scenario request of the rig waits its turn in, when it has one.
     pub budget: Option<Budget>,
     requests: Option<mpsc::Receiver<PollRequest>>,
+    _discord: FakeDiscord,
     _dir: tempfile::TempDir,
 }
 
@@ -51,7 +50,7 @@ impl WatcherRig {
         let http = Arc::new(discord::client::http(&settings.discord).expect("a Discord client"));
         let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
         let (bridge, requests) = Bridge::new(store, client, http, &settings.discord, home);
-        Self { bridge, clock, discord, budget, requests: Some(requests), _dir: dir }
+        Self { bridge, clock, budget, requests: Some(requests), _discord: discord, _dir: dir }
     }
 
     /// A watcher over the rig's bridge, on its clock, sweeping every `full_sweep`.
