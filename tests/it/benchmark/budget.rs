@@ -2,8 +2,8 @@
 //! minute, with time compressed ten times (100 in any 6 s; the client's budget at 600 a minute
 //! with a burst of 6 stands for the default 60 a minute with its burst). In one such minute a
 //! sweep lists the parked runs (polling) and fetches fresh asset URLs for each gate (as a pass
-//! carding new gates does, a person's), reviewers send decisions (a read of the run and the PUT, each) and Full size
-//! clicks fetch asset URLs. Once with the budget, once without it (each request waits out its
+//! carding new gates does, a person's), reviewers send decisions (a read of the run and the PUT,
+//! each) and Full size clicks fetch asset URLs. Once with the budget, once without it (each request waits out its
 //! own 429s with the SDK's retries).
 
 use std::time::{Duration, Instant};
