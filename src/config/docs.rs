@@ -74,7 +74,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     },
     SettingDoc {
         name: "FULL_SWEEP_SECS",
-        meaning: "seconds between full sweeps of every unfinished run, the backstop of the polls (default 600, at least 60)",
+        meaning: "seconds between full sweeps of every unfinished run, the backstop of the polls (default 600, at least 60); a sweep's pages go at the request budget's pace",
     },
     SettingDoc {
         name: "DISCORD_TIMEOUT_SECS",
@@ -86,7 +86,7 @@ pub const SETTINGS: &[SettingDoc] = &[
     },
     SettingDoc {
         name: "SCENARIO_REQUESTS_PER_MINUTE",
-        meaning: "Scenario requests one bridge process may send per minute, decisions first, then what a person waits for, then polling (default 60; 0 turns the budget off); replicas each get a share of the project's limit",
+        meaning: "Scenario requests one bridge process may send per minute, decisions first, then what a person waits for, then polling (default 60; 0 turns the budget off); each replica has a budget of its own, so N replicas may send N times this: give each its share of the project's limit",
     },
     SettingDoc {
         name: "SCENARIO_TIMEOUT_SECS",

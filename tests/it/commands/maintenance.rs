@@ -51,6 +51,12 @@ async fn status_shows_the_last_poll_open_gates_and_routes_to_reviewers_only() {
     assert!(answer.starts_with(&format!("**approval-bridge {}**", env!("CARGO_PKG_VERSION"))), "{answer}");
     assert!(answer.contains("Last successful poll: <t:"), "{answer}");
     assert!(answer.contains("Open gates: 1."), "{answer}");
+    // The test bridge polls at one cadence, POLL_INTERVAL_SECS=3600, its budget at 60000.
+    assert!(answer.contains("Polling every 3600 s: no run is in flight."), "{answer}");
+    assert!(
+        answer.contains("Scenario requests in the last minute: ") && answer.contains(" of 60000."),
+        "{answer}"
+    );
     assert!(answer.contains(&format!("Routes: 0; other workflows go to <#{}>.", app.channel)), "{answer}");
     assert!(answer.contains("Permissions: cards can be posted in 1 channel."), "{answer}");
     let refused = run(&app, &stranger(), approvals("status")).await;
