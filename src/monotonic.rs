@@ -62,8 +62,7 @@ struct Manual {
     moved: watch::Sender<Duration>,
     /// The alarms being waited for, by number: a time each.
     alarms: Mutex<BTreeMap<u64, Duration>>,
-    /// Counts the alarms that started being waited for (and so rings at each).
-    waiting: watch::Sender<u64>,
+    /// The number the next alarm waited for gets.
     numbers: AtomicU64,
 }
 
@@ -73,7 +72,6 @@ impl Default for ManualClock {
             now: Mutex::new(Duration::ZERO),
             moved: watch::channel(Duration::ZERO).0,
             alarms: Mutex::new(BTreeMap::new()),
-            waiting: watch::channel(0).0,
             numbers: AtomicU64::new(0),
         };
         Self { inner: Arc::new(inner) }
@@ -103,11 +101,6 @@ impl ManualClock {
     pub fn next_alarm(&self) -> Option<Duration> {
         lock(&self.inner.alarms).values().min().copied()
     }
-
-    /// How many times an alarm started being waited for; [`watch`] it to hear of the next.
-    pub fn alarms_set(&self) -> watch::Receiver<u64> {
-        self.inner.waiting.subscribe()
-    }
 }
 
 impl MonotonicClock for ManualClock {
@@ -124,7 +117,6 @@ impl MonotonicClock for ManualClock {
             }
             let number = inner.numbers.fetch_add(1, Ordering::Relaxed);
             lock(&inner.alarms).insert(number, at);
-            inner.waiting.send_modify(|set| *set += 1);
             // Forgotten when rung, and when the waiter stops waiting.
             let _waiting = Forget { inner: &inner, number };
             // The sender lives as long as the clock; if it is gone, nothing will move time again.
