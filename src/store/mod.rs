@@ -39,7 +39,7 @@ use sqlx::{
 };
 
 pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
-pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
+pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, RefusalCount, RefusedAttempt};
 pub use clock::{TEST_CLOCK_SKEW_FILE, now_ms};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};

@@ -229,8 +229,8 @@ on_both_engines! {
     }
 }
 
-fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> Refusal<'a> {
-    Refusal { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "no reviewer role" }
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> RefusedAttempt<'a> {
+    RefusedAttempt { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "not_reviewer" }
 }
 
 on_both_engines! {

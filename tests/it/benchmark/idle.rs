@@ -75,7 +75,7 @@ impl Sim {
     async fn until_a_pass_ended(&self, cadence: impl Fn((Duration, bool)) -> bool) {
         loop {
             let next = self.settle().await;
-            if self.rig.bridge.polls.status().cadence.is_some_and(&cadence) {
+            if self.rig.services.polls().status().cadence.is_some_and(&cadence) {
                 return;
             }
             self.rig.clock.advance_to(next);
@@ -146,7 +146,7 @@ async fn parking(samples: usize) -> Parking {
         loop {
             let next = sim.settle().await;
             let found =
-                sim.rig.bridge.store.approval_by_gate(&gate.0, &gate.1).await.expect("the store reads");
+                sim.rig.services.store().approval_by_gate(&gate.0, &gate.1).await.expect("the store reads");
             if found.is_some() {
                 found_after.push(clock.now() - parked_at + parked_real.elapsed());
                 break;

@@ -44,7 +44,7 @@ async fn a_sweep_under_a_small_budget_leaves_room_for_decisions_and_a_backlogged
     // 60 a minute, a burst of 6: polling leaves 3 tokens to the others.
     let rig = WatcherRig::new(&scenario, Some(BudgetSettings { per_minute: 60, burst: 6 })).await;
     let budget = rig.budget.clone().expect("a budget");
-    let decisions = rig.bridge.scenario.with_class(Class::Decision);
+    let decisions = rig.scenario.with_class(Class::Decision);
     let lists = || scenario.count(Endpoint::ListJobs);
 
     let mut watcher = rig.watcher(FULL_SWEEP);
@@ -93,7 +93,7 @@ async fn a_sweep_under_a_small_budget_leaves_room_for_decisions_and_a_backlogged
     }
     let runs_listed = pass.await.unwrap().expect("the sweep ends");
     assert_eq!(runs_listed, 450);
-    let metrics = &rig.bridge.metrics;
+    let metrics = rig.services.metrics();
     assert_eq!((granted(metrics, Class::Decision), granted(metrics, Class::Polling)), (4, 9));
 }
 
@@ -112,7 +112,7 @@ async fn a_pass_lists_as_polling_and_reads_what_a_new_gates_card_shows_as_a_pers
     assert!(scenario.count(Endpoint::GetWorkflow) == 1 && card_reads >= 2, "{:?}", scenario.requests());
     let api_calls = scenario.requests().iter().filter(|r| r.endpoint != Endpoint::Cdn).count();
     assert_eq!(api_calls, lists + card_reads, "{:?}", scenario.requests());
-    let metrics = &rig.bridge.metrics;
+    let metrics = rig.services.metrics();
     assert_eq!(granted(metrics, Class::Polling), lists as u64, "the listing is polling");
     assert_eq!(granted(metrics, Class::Person), card_reads as u64, "the new gate's card is a person's");
 }
@@ -125,14 +125,14 @@ async fn a_pass_asked_for_with_sync_spends_the_budget_as_a_person() {
     let watcher = rig.watcher(FULL_SWEEP);
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(watcher.run(Duration::from_secs(5), rig.poll_requests(), shutdown.clone()));
-    let metrics = rig.bridge.metrics.clone();
+    let metrics = rig.services.metrics().clone();
     // The loop's own first pass (the start-up sweep) is polling.
     wait_until("the start-up sweep", WAIT, async || rig.clock.next_alarm().is_some()).await;
     let polling = granted(&metrics, Class::Polling);
     assert_eq!(polling, scenario.count(Endpoint::ListJobs) as u64);
     assert_eq!(granted(&metrics, Class::Person), 0);
 
-    let report = rig.bridge.polls.now().await.expect("the pass runs");
+    let report = rig.services.polls().now().await.expect("the pass runs");
 
     assert_eq!(report.runs, 0, "{report:?}");
     let listed = scenario.count(Endpoint::ListJobs) as u64 - polling;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use approval_bridge::{
-    app::watcher_parts,
     approvals::ids::{JobId, NodeId},
     watcher::Watcher,
 };
@@ -25,7 +24,7 @@ async fn polling_slows_while_nothing_is_in_flight_and_speeds_up_at_the_first_run
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     app.scenario.start_parked_run(&workflow);
-    let mut watcher = Watcher::new(watcher_parts(app.bridge())).with_idle_interval(IDLE);
+    let mut watcher = Watcher::new(app.watcher_parts()).with_idle_interval(IDLE);
 
     watcher.try_poll_once().await.unwrap();
     assert!(!watcher.runs_in_flight(), "a parked run is not in flight");
@@ -53,7 +52,7 @@ async fn without_an_idle_interval_the_cadence_never_changes() {
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     app.scenario.start_parked_run(&workflow);
-    let mut watcher = Watcher::new(watcher_parts(app.bridge()));
+    let mut watcher = Watcher::new(app.watcher_parts());
     watcher.try_poll_once().await.unwrap();
     assert_eq!(watcher.cadence(INTERVAL), INTERVAL);
 }
@@ -91,12 +90,8 @@ async fn the_poll_loop_sleeps_its_cadence_on_the_injected_clock() {
     scenario.settle_run(&moving);
     rig.advance(INTERVAL);
     asleep_until(IDLE + INTERVAL + IDLE).await;
-    let found = rig
-        .bridge
-        .store
-        .approval_by_gate(&JobId::from(moving.as_str()), &NodeId::from("review"))
-        .await
-        .unwrap();
+    let gate = (JobId::from(moving.as_str()), NodeId::from("review"));
+    let found = rig.services.store().approval_by_gate(&gate.0, &gate.1).await.unwrap();
     assert!(found.is_some(), "the gate was found at {:?}", IDLE + INTERVAL);
     shutdown.cancel();
     running.await.unwrap();

@@ -1,12 +1,12 @@
-//! A watcher of its own (not the app's) over a bridge built as the app builds it against the
+//! A watcher of its own (not the app's) over services built as the app builds them against the
 //! fakes, its cadence, sweeps and (optionally) request budget on one clock the test moves.
 
 use std::{sync::Arc, time::Duration};
 
 use approval_bridge::{
-    app::watcher_parts,
+    app::Services,
     config::Settings,
-    discord::{self, bridge::Bridge},
+    discord,
     monotonic::ManualClock,
     polls::PollRequest,
     scenario::{Budget, BudgetSettings, ScenarioClient},
@@ -20,8 +20,10 @@ use super::{app::env_for, fake_discord::FakeDiscord, fake_scenario::FakeScenario
 
 /// The bridge a watcher runs over, and the clock it keeps time on.
 pub struct WatcherRig {
-    /// The bridge's shared state, as the handlers would hold it.
-    pub bridge: Bridge,
+    /// The bridge's services, built as the app builds them.
+    pub services: Services,
+    /// The Scenario client the services were built with (its requests are a person's).
+    pub scenario: ScenarioClient,
     /// The clock the watcher and the budget read.
     pub clock: ManualClock,
     /// The budget every Scenario request of the rig waits its turn in, when it has one.
@@ -49,13 +51,14 @@ impl WatcherRig {
         let client = ScenarioClient::new(client_settings).expect("valid settings");
         let http = Arc::new(discord::client::http(&settings.discord).expect("a Discord client"));
         let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
-        let (bridge, requests) = Bridge::new(store, client, http, &settings.discord, home);
-        Self { bridge, clock, budget, requests: Some(requests), _discord: discord, _dir: dir }
+        let (services, requests) = Services::build(store, client.clone(), http, &settings.discord, home);
+        let requests = Some(requests);
+        Self { services, scenario: client, clock, budget, requests, _discord: discord, _dir: dir }
     }
 
     /// A watcher over the rig's bridge, on its clock, sweeping every `full_sweep`.
     pub fn watcher(&self, full_sweep: Duration) -> Watcher {
-        Watcher::new(watcher_parts(&self.bridge))
+        Watcher::new(self.services.watcher())
             .with_full_sweep(full_sweep)
             .with_clock(Arc::new(self.clock.clone()))
     }
