@@ -195,12 +195,4 @@ macro_rules! snowflake {
 snowflake!(ChannelId, GuildId, MessageId, RoleId, UserId);
 
 #[cfg(test)]
-mod lease_tests;
-#[cfg(test)]
-mod policy_tests;
-#[cfg(test)]
-mod route_tests;
-#[cfg(test)]
-pub(crate) mod test_db;
-#[cfg(test)]
 pub(crate) mod tests;
