@@ -361,7 +361,7 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let new_owner = claims.hold();
         store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
-        assert!(!store.decided(&claimed).await.unwrap());
+        assert!(store.decided(&claimed).await.unwrap().is_none());
         assert!(!store.release(&claimed, "too late").await.unwrap());
         assert!(!store.settle_claim(&claimed, ApprovalState::RunEnded, "too late").await.unwrap());
         assert_eq!(store.approval(claimed.id).await.unwrap().unwrap().state, ApprovalState::Deciding);
