@@ -37,6 +37,9 @@ pub enum AuditAction {
     Overdue,
     /// A reviewer chose candidates in a selection card's menu (which decides nothing).
     Picked,
+    /// A reviewer's confirmation of other picks replaced a gate's proposal; the detail names
+    /// the picks replaced and who had confirmed them, as JSON.
+    Replaced,
 }
 
 impl AuditAction {
@@ -56,6 +59,7 @@ impl AuditAction {
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
             Self::Picked => "picked",
+            Self::Replaced => "proposal_replaced",
         }
     }
 }
