@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::*;
 use crate::store::{
     now_ms,
-    round_trips::Counts,
-    test_db::counted_postgres_store,
-    tests::{gate, reviewer},
+    tests::{db::counted_postgres_store, gate, reviewer, round_trips::Counts},
 };
 
 /// A Scenario that takes every decision, noting what the store had sent when the PUT left.
