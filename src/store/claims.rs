@@ -68,8 +68,11 @@ impl Store {
         .bind(now)
         .bind(token.as_str())
         .bind(id.get())
-        .fetch_optional(&self.pool)
-        .await?;
+        // Stepped to its end, not stopped at the row: a write SQLite cannot commit (a full disk)
+        // fails there, and must fail the claim.
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         match won {
             Some(row) => Ok(Claim::Won(Approval::try_from(row)?)),
             None => {
@@ -141,8 +144,9 @@ impl Store {
         .bind(now_ms())
         .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         row.map(Approval::try_from).transpose()
     }
 
