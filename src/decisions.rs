@@ -19,6 +19,8 @@
 mod claims;
 mod quorum;
 #[cfg(test)]
+mod round_trips;
+#[cfg(test)]
 mod tests;
 
 use std::future::Future;
@@ -130,8 +132,9 @@ impl Outcome {
 /// Where the claim being sent comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Origin {
-    /// A click just now, whose reviewer waits for the answer: a gate still waiting after a failed
-    /// PUT is given back for another click, and the reviewer is told why.
+    /// A claim just made (a click, whose reviewer waits for the answer), which recorded its PUT
+    /// as sent: a gate still waiting after a failed PUT is given back for another click, and the
+    /// reviewer is told why.
     Click,
     /// A claim finished later, whose reviewer is gone: the claim is kept until Scenario takes
     /// the decision or shows the gate closed.
@@ -245,7 +248,9 @@ async fn send(
     if claimed.snapshot.selection.is_some() && decision == Decision::Approve && claimed.picks.is_none() {
         return release(store, claimed, "The claim recorded no picks; nothing was decided.".into()).await;
     }
-    if !store.sending(&claimed).await? {
+    // A click's claim recorded its PUT as sent already (one statement on the click's path); a
+    // claim taken over records the new PUT now, still under its token.
+    if origin == Origin::Resume && !store.sending(&claimed).await? {
         return Ok(Outcome::Taken(reload(store, &claimed).await?));
     }
     match scenario.send_decision(&claimed, decision).await {
@@ -312,11 +317,9 @@ async fn follow_read(
 }
 
 async fn finish(store: &Store, claimed: &Approval) -> Result<Outcome, StoreError> {
-    let decided = store.decided(claimed).await?;
-    let now = reload(store, claimed).await?;
-    if !decided {
-        return Ok(Outcome::Taken(now));
-    }
+    let Some(now) = store.decided(claimed).await? else {
+        return Ok(Outcome::Taken(reload(store, claimed).await?));
+    };
     info!(state = %now.state, "decision sent");
     Ok(Outcome::Decided(now))
 }

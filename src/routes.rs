@@ -129,7 +129,14 @@ impl Routes {
     /// loaded: a replica on PostgreSQL, or, on SQLite, a standby serving the interactions endpoint
     /// beside the active bridge (one cheap read, on either engine).
     pub async fn refresh(&self) -> Result<(), StoreError> {
-        if self.store.routes_version().await? != self.loaded.load(Ordering::SeqCst) {
+        self.catch_up(self.store.routes_version().await?).await
+    }
+
+    /// Reloads the routes when `version` (a route version just read, see
+    /// [`Store::routes_version`]) is not the one last loaded: for a click, which reads it with
+    /// its approval.
+    pub async fn catch_up(&self, version: i64) -> Result<(), StoreError> {
+        if version != self.loaded.load(Ordering::SeqCst) {
             let _one_at_a_time = self.writes.lock().await;
             self.load().await?;
         }

@@ -17,6 +17,7 @@
 
 mod approvals;
 mod audit;
+mod claims;
 mod clock;
 mod error;
 mod history;
@@ -47,6 +48,9 @@ pub use lease::LeaseHeld;
 pub use policy::{PendingGate, Vote};
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
+/// How long a PostgreSQL connection may sit in the pool before it is checked again when taken.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The bridge's database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -71,7 +75,22 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         if is_postgres(url) {
-            let pool = AnyPoolOptions::new().max_connections(8).connect(url).await?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                // sqlx checks a connection with a round trip every time it is taken from the
+                // pool; a click takes one per statement, so only a connection idle for a while
+                // (which a server restart or a firewall may have cut) is checked.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= IDLE_CHECK {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
+                .connect(url)
+                .await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
             let store = Self { pool, shared: true };
             store.sync_clock().await?;

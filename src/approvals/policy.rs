@@ -8,7 +8,10 @@
 
 use std::{fmt, time::Duration};
 
-use super::{selection::numbers, state::Decision};
+use super::{
+    selection::{Replaced, numbers},
+    state::Decision,
+};
 
 /// The most approvals a policy may require.
 pub const MAX_APPROVALS: u8 = 5;
@@ -195,6 +198,8 @@ pub struct Progress {
     pub overdue_at: Option<i64>,
     /// On a selection gate, the picks the approvals so far confirm (its proposal).
     pub proposal: Option<Vec<u32>>,
+    /// On a selection gate, the latest proposal that other picks replaced.
+    pub replaced: Option<Replaced>,
 }
 
 impl Progress {
@@ -218,12 +223,15 @@ impl Progress {
             return None;
         }
         let required = self.required;
+        let replaced = self.replaced.as_ref().map(|r| format!(" {}", r.sentence())).unwrap_or_default();
         let Some(picks) = self.proposal.as_deref().filter(|_| !self.approved_by.is_empty()) else {
-            return Some(format!("No picks proposed yet: {required} reviewers must confirm the same picks."));
+            return Some(format!(
+                "No picks proposed yet: {required} reviewers must confirm the same picks.{replaced}"
+            ));
         };
         let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
         Some(format!(
-            "Proposed picks {}: confirmed {} of {required} by {}. Confirming other picks starts a new proposal.",
+            "Proposed picks {}: confirmed {} of {required} by {}. Confirming other picks starts a new proposal.{replaced}",
             numbers(picks),
             self.approved_by.len(),
             who.join(", ")
@@ -400,5 +408,8 @@ mod tests {
         let tally = progress.proposal_tally().unwrap();
         assert!(tally.starts_with("Proposed picks 1, 3: confirmed 1 of 2 by <@7>."), "{tally}");
         assert_eq!(Progress { required: 1, ..Progress::default() }.proposal_tally(), None);
+        progress.replaced = Some(Replaced { picks: vec![1], confirmed_by: vec![8, 9] });
+        let tally = progress.proposal_tally().unwrap();
+        assert!(tally.ends_with(" Replaced: picks 2, confirmed by <@8>, <@9>, no longer count."), "{tally}");
     }
 }

@@ -186,6 +186,24 @@ pub fn numbers(picks: &[u32]) -> String {
     numbers.join(", ")
 }
 
+/// A proposal of picks that a confirmation of other picks replaced (two-key picking): its
+/// confirmations no longer count, and the card says so to those who made them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replaced {
+    /// The picks that were proposed.
+    pub picks: Vec<u32>,
+    /// The Discord user ids of the reviewers who had confirmed them, in order.
+    pub confirmed_by: Vec<u64>,
+}
+
+impl Replaced {
+    /// The sentence on the card, e.g. "Replaced: picks 1, 3, confirmed by <@7>, no longer count."
+    pub fn sentence(&self) -> String {
+        let who: Vec<String> = self.confirmed_by.iter().map(|id| format!("<@{id}>")).collect();
+        format!("Replaced: picks {}, confirmed by {}, no longer count.", numbers(&self.picks), who.join(", "))
+    }
+}
+
 /// A reviewer's picks after choosing `chosen` in the menu that lists the candidates `menu`:
 /// the picks of other menus stay, in their order, and this menu's choice replaces its own.
 pub fn combine(current: &[u32], menu: std::ops::Range<u32>, chosen: &[u32]) -> Vec<u32> {

@@ -6,7 +6,7 @@ use std::{collections::VecDeque, sync::Mutex};
 use serde_json::json;
 
 use super::*;
-use crate::approvals::policy::Policy;
+use crate::approvals::{policy::Policy, selection::Replaced};
 use crate::store::tests::{TempDb, gate, on_both_engines, reviewer, temp_store};
 
 /// What the scripted Scenario answers to a read of the run.
@@ -361,7 +361,7 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let new_owner = claims.hold();
         store.take_over(&claimed, new_owner.token()).await.unwrap().expect("the claim is taken over");
-        assert!(!store.decided(&claimed).await.unwrap());
+        assert!(store.decided(&claimed).await.unwrap().is_none());
         assert!(!store.release(&claimed, "too late").await.unwrap());
         assert!(!store.settle_claim(&claimed, ApprovalState::RunEnded, "too late").await.unwrap());
         assert_eq!(store.approval(claimed.id).await.unwrap().unwrap().state, ApprovalState::Deciding);
@@ -609,6 +609,8 @@ on_both_engines! {
         let other = confirm(parts, &Everyone, &approval, &bo, &policy, &[1]).await.unwrap();
         assert_eq!(other, Approved::Counted(vec![bo.clone()]), "Ana's confirmation was of other picks");
         assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![1]));
+        let replaced = Replaced { picks: vec![0], confirmed_by: vec![ana.id.get()] };
+        assert_eq!(store.replaced_proposal(approval.id).await.unwrap(), Some(replaced), "kept for the card");
         assert!(scenario.sent().is_empty(), "no two reviewers confirmed the same picks");
         // The same picks in another order are other picks: the order is sent too.
         let reordered = confirm(parts, &Everyone, &approval, &ana, &policy, &[1, 3]).await.unwrap();

@@ -65,9 +65,10 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
 /// reviewer, the gate is open.
 pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approval> {
     let (member, user) = (click.member, click.user);
-    // A route another replica changed applies to this click already.
-    bridge.routes.refresh().await?;
-    let approval = bridge.store.approval(click.id.approval_id).await?;
+    // A route another process changed applies to this click already (its version is read with
+    // the approval, in one round trip).
+    let (approval, routes_version) = bridge.store.approval_and_routes_version(click.id.approval_id).await?;
+    bridge.routes.catch_up(routes_version).await?;
     // A card is in the channel a moment before its row knows its message id (and longer after
     // a crash between the post and the write). Discord sends a component interaction only to
     // the application that posted the message, so a click with the bridge's custom_id in the

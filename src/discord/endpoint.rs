@@ -16,7 +16,13 @@
 //! the POST; what follows (the edited answer, follow-ups) goes through the REST API as in gateway
 //! mode.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     Extension, Json, Router,
@@ -59,6 +65,10 @@ pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
 /// the clock skew after it), so a replay finds it while its signature still verifies.
 pub const KEEP_IDS: Duration = Duration::from_secs(600);
 
+/// How often a process forgets the ids older than [`KEEP_IDS`]: apart from the clicks, which
+/// record theirs in one statement, so an id may be kept up to this much longer.
+const FORGET_EVERY: Duration = Duration::from_secs(60);
+
 /// The request deadline: from its first byte to the end of its body. Discord sends a POST whole
 /// at once (a few hundred milliseconds at worst across the world); a client that takes longer
 /// holds a connection for nothing.
@@ -82,6 +92,8 @@ pub struct EndpointState {
     pub verifier: Verifier,
     /// Counts and logs what is refused.
     pub refusals: Refusals,
+    /// When this process last forgot old interaction ids, on the shared clock.
+    forgotten_at: Arc<AtomicI64>,
 }
 
 impl EndpointState {
@@ -90,7 +102,7 @@ impl EndpointState {
         let verifier =
             Verifier::try_new(public_key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
         let refusals = Refusals::new("interactions", bridge.metrics.clone());
-        Ok(Self { bridge, verifier, refusals })
+        Ok(Self { bridge, verifier, refusals, forgotten_at: Arc::default() })
     }
 }
 
@@ -171,9 +183,11 @@ async fn first_sighting(
 ) -> Result<(), Response> {
     let id = interaction.id().get();
     let now_ms = crate::store::now_ms();
-    let keep_ms = i64::try_from(KEEP_IDS.as_millis()).unwrap_or(i64::MAX);
-    match state.bridge.store.first_sighting(id, now_ms, now_ms - keep_ms).await {
-        Ok(true) => Ok(()),
+    match state.bridge.store.first_sighting(id, now_ms).await {
+        Ok(true) => {
+            forget_old_ids(state, now_ms);
+            Ok(())
+        }
         Ok(false) => {
             state.refusals.refused(Refusal::Replay, arrival.client);
             Err((StatusCode::UNAUTHORIZED, "interaction already received").into_response())
@@ -183,6 +197,25 @@ async fn first_sighting(
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
         }
     }
+}
+
+/// Forgets the ids older than [`KEEP_IDS`], at most every [`FORGET_EVERY`] in this process, in
+/// a task of its own: the interaction does not wait for it.
+fn forget_old_ids(state: &EndpointState, now_ms: i64) {
+    let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let last = state.forgotten_at.load(Ordering::Relaxed);
+    let due = now_ms.saturating_sub(last) >= millis(FORGET_EVERY);
+    if !due
+        || state.forgotten_at.compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed).is_err()
+    {
+        return;
+    }
+    let store = state.bridge.store.clone();
+    tokio::spawn(async move {
+        if let Err(err) = store.forget_interactions(now_ms.saturating_sub(millis(KEEP_IDS))).await {
+            warn!(error = %err, "old interaction ids could not be forgotten; tried again later");
+        }
+    });
 }
 
 /// Checks a POST's signature headers over `body`, and that its timestamp is at most

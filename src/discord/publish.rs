@@ -238,11 +238,10 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
-    let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
-        cards.store.proposal(approval.id).await?
-    } else {
-        None
-    };
+    let two_key = approval.snapshot.selection.is_some() && !policy.reached(1);
+    let proposal =
+        if two_key && !approved_by.is_empty() { cards.store.proposal(approval.id).await? } else { None };
+    let replaced = if two_key { cards.store.replaced_proposal(approval.id).await? } else { None };
     Ok(Progress {
         required: policy.approvals_required,
         approved_by,
@@ -250,6 +249,7 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
         on_deadline: policy.deadline.map(|_| policy.on_deadline),
         overdue_at,
         proposal,
+        replaced,
     })
 }
 

@@ -242,6 +242,31 @@ impl Store {
         row.map(Approval::try_from).transpose()
     }
 
+    /// One approval by row id, and the route version ([`Store::routes_version`]) read in the
+    /// same statement: what a click needs before it claims, in one round trip.
+    pub async fn approval_and_routes_version(
+        &self,
+        id: ApprovalId,
+    ) -> Result<(Option<Approval>, i64), StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Versioned {
+            #[sqlx(flatten)]
+            row: Row,
+            routes_version: i64,
+        }
+        let found: Option<Versioned> = sqlx::query_as(
+            "SELECT *, (SELECT COALESCE(MAX(id), 0) FROM route_audit) AS routes_version
+             FROM approvals WHERE id = $1",
+        )
+        .bind(id.get())
+        .fetch_optional(&self.pool)
+        .await?;
+        match found {
+            Some(Versioned { row, routes_version }) => Ok((Some(Approval::try_from(row)?), routes_version)),
+            None => Ok((None, self.routes_version().await?)),
+        }
+    }
+
     /// One approval by the gate's identity.
     pub async fn approval_by_gate(
         &self,
@@ -393,163 +418,6 @@ impl Store {
         Ok(())
     }
 
-    /// Claims a pending gate for `reviewer` under `token` (compare-and-swap from `pending`),
-    /// recording what they chose and why.
-    pub async fn claim(
-        &self,
-        id: ApprovalId,
-        reviewer: &Reviewer,
-        decision: Decision,
-        reason: Option<&str>,
-        token: &ClaimToken,
-    ) -> Result<Claim, StoreError> {
-        self.claim_with(id, reviewer, (decision, reason, None), token).await
-    }
-
-    /// Claims a pending selection gate for `reviewer` under `token`, to send `picks`.
-    pub async fn claim_picks(
-        &self,
-        id: ApprovalId,
-        reviewer: &Reviewer,
-        picks: &[u32],
-        token: &ClaimToken,
-    ) -> Result<Claim, StoreError> {
-        self.claim_with(id, reviewer, (Decision::Approve, None, Some(picks)), token).await
-    }
-
-    /// The claim itself: what is claimed is a decision, its reason, and for a selection its picks.
-    async fn claim_with(
-        &self,
-        id: ApprovalId,
-        reviewer: &Reviewer,
-        (decision, reason, picks): (Decision, Option<&str>, Option<&[u32]>),
-        token: &ClaimToken,
-    ) -> Result<Claim, StoreError> {
-        let picks_json = picks.map(|p| serde_json::json!(p).to_string());
-        let mut tx = self.pool.begin().await?;
-        let won: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET state = 'deciding', decision = $1, reason = $2, picks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, claim_token = $7, decision_sent = 0, decision_sent_at = NULL
-             WHERE id = $8 AND state = 'pending' RETURNING *",
-        )
-        .bind(decision.as_str())
-        .bind(reason)
-        .bind(&picks_json)
-        .bind(reviewer.id.column())
-        .bind(&reviewer.name)
-        .bind(now_ms())
-        .bind(token.as_str())
-        .bind(id.get())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = won else {
-            tx.rollback().await?;
-            let current = self
-                .approval(id)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt { id, what: "row vanished".into() })?;
-            return Ok(Claim::Lost(current));
-        };
-        let detail = match picks {
-            Some(picks) => format!("select {}", serde_json::json!(picks)),
-            None => decision.as_str().to_owned(),
-        };
-        let entry = NewAudit::by(id, reviewer, AuditAction::Claimed)
-            .from(ApprovalState::Pending)
-            .to(ApprovalState::Deciding)
-            .detail(detail)
-            .reason(reason);
-        audit::insert(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(Claim::Won(Approval::try_from(row)?))
-    }
-
-    /// Hands a claim that no decision holds any more (interrupted by a stop, or left waiting for
-    /// Scenario) to a new decision under `token`; `None` when the claim moved on meanwhile.
-    pub async fn take_over(
-        &self,
-        claimed: &Approval,
-        token: &ClaimToken,
-    ) -> Result<Option<Approval>, StoreError> {
-        let row: Option<Row> = sqlx::query_as(
-            "UPDATE approvals SET claim_token = $1
-             WHERE id = $2 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $3 RETURNING *",
-        )
-        .bind(token.as_str())
-        .bind(claimed.id.get())
-        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(Approval::try_from).transpose()
-    }
-
-    /// Notes that a claim is kept while Scenario cannot be reached, so its card is edited to say
-    /// the decision is being sent.
-    pub async fn card_shows_sending(&self, id: ApprovalId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1 AND state = 'deciding'")
-            .bind(id.get())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Notes that the claim's PUT is about to be sent; `false` when the claim is no longer the
-    /// one given (and then nothing may be sent).
-    pub async fn sending(&self, claimed: &Approval) -> Result<bool, StoreError> {
-        let sent = sqlx::query(
-            "UPDATE approvals SET decision_sent = 1, decision_sent_at = $1
-             WHERE id = $2 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $3",
-        )
-        .bind(now_ms())
-        .bind(claimed.id.get())
-        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
-        .execute(&self.pool)
-        .await?;
-        Ok(sent.rows_affected() == 1)
-    }
-
-    /// Completes a claimed decision that Scenario accepted; `false` when the claim is no longer
-    /// the one given.
-    pub async fn decided(&self, claimed: &Approval) -> Result<bool, StoreError> {
-        let (Some(decision), Some(reviewer)) = (claimed.decision, claimed.decided_by.as_ref()) else {
-            return Ok(false);
-        };
-        let (id, reason) = (claimed.id, claimed.reason.as_deref());
-        let to = ApprovalState::from(decision);
-        let update = sqlx::query(
-            "UPDATE approvals SET state = $1, decided_at = $2, card_current = 0, claim_token = NULL
-             WHERE id = $3 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $4",
-        )
-        .bind(to.as_str())
-        .bind(now_ms())
-        .bind(id.get())
-        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
-        let entry = NewAudit::by(id, reviewer, AuditAction::Decided)
-            .from(ApprovalState::Deciding)
-            .to(to)
-            .reason(reason);
-        self.transition(update, entry).await
-    }
-
-    /// Gives a claimed gate back (the decision could not be sent); the card stays live. `false`
-    /// when the claim is no longer the one given.
-    pub async fn release(&self, claimed: &Approval, why: &str) -> Result<bool, StoreError> {
-        let id = claimed.id;
-        let update = sqlx::query(
-            "UPDATE approvals
-             SET state = 'pending', decision = NULL, reason = NULL, decided_by = NULL, decided_by_name = NULL, decided_at = NULL, claim_token = NULL,
-                 card_current = 0
-             WHERE id = $1 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $2",
-        )
-        .bind(id.get())
-        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
-        let entry = match &claimed.decided_by {
-            Some(reviewer) => NewAudit::by(id, reviewer, AuditAction::Released),
-            None => NewAudit::by_bridge(id, AuditAction::Released),
-        };
-        let entry = entry.from(ApprovalState::Deciding).to(ApprovalState::Pending).detail(why);
-        self.transition(update, entry).await
-    }
-
     /// Moves an open gate from `from` to the state Scenario shows (decided elsewhere, run ended,
     /// or the outcome of a decision interrupted by a crash). `detail` says what the bridge saw.
     /// `false` when the gate was no longer in state `from`.
@@ -575,31 +443,6 @@ impl Store {
         .bind(id.get())
         .bind(from.as_str());
         let entry = NewAudit::by_bridge(id, AuditAction::Settled).from(from).to(to).detail(detail);
-        self.transition(update, entry).await
-    }
-
-    /// Moves a claimed gate to the state Scenario shows (closed by someone else, or its run
-    /// ended); `false` when the claim is no longer the one given.
-    pub async fn settle_claim(
-        &self,
-        claimed: &Approval,
-        to: ApprovalState,
-        detail: &str,
-    ) -> Result<bool, StoreError> {
-        let id = claimed.id;
-        let update = sqlx::query(
-            "UPDATE approvals
-             SET state = $1, reason = $2, decided_at = $3, card_current = 0,
-                 decision = NULL, decided_by = NULL, decided_by_name = NULL, claim_token = NULL
-             WHERE id = $4 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $5",
-        )
-        .bind(to.as_str())
-        .bind(detail)
-        .bind(now_ms())
-        .bind(id.get())
-        .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str));
-        let entry =
-            NewAudit::by_bridge(id, AuditAction::Settled).from(ApprovalState::Deciding).to(to).detail(detail);
         self.transition(update, entry).await
     }
 

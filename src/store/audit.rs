@@ -19,9 +19,9 @@ pub enum AuditAction {
     CardDeleted,
     /// An admin had its deleted card posted again.
     CardReposted,
-    /// A reviewer claimed it.
+    /// A reviewer claimed it (written by the claim's own statement: migration 0020).
     Claimed,
-    /// Scenario accepted the reviewer's decision.
+    /// Scenario accepted the reviewer's decision (written by the transition's own statement).
     Decided,
     /// The claim was given back because the decision could not be sent.
     Released,
@@ -37,6 +37,9 @@ pub enum AuditAction {
     Overdue,
     /// A reviewer chose candidates in a selection card's menu (which decides nothing).
     Picked,
+    /// A reviewer's confirmation of other picks replaced a gate's proposal; the detail names
+    /// the picks replaced and who had confirmed them, as JSON.
+    Replaced,
 }
 
 impl AuditAction {
@@ -56,6 +59,7 @@ impl AuditAction {
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
             Self::Picked => "picked",
+            Self::Replaced => "proposal_replaced",
         }
     }
 }
@@ -92,21 +96,12 @@ pub(super) struct NewAudit {
     action: AuditAction,
     from_state: Option<ApprovalState>,
     to_state: Option<ApprovalState>,
-    reason: Option<String>,
     detail: Option<String>,
 }
 
 impl NewAudit {
     pub(super) fn by_bridge(approval_id: ApprovalId, action: AuditAction) -> Self {
-        Self {
-            approval_id,
-            actor: None,
-            action,
-            from_state: None,
-            to_state: None,
-            reason: None,
-            detail: None,
-        }
+        Self { approval_id, actor: None, action, from_state: None, to_state: None, detail: None }
     }
 
     pub(super) fn by(approval_id: ApprovalId, reviewer: &Reviewer, action: AuditAction) -> Self {
@@ -121,16 +116,13 @@ impl NewAudit {
         Self { to_state: Some(state), ..self }
     }
 
-    pub(super) fn reason(self, reason: Option<&str>) -> Self {
-        Self { reason: reason.map(|r| bounded(r.to_owned())), ..self }
-    }
-
     pub(super) fn detail(self, detail: impl Into<String>) -> Self {
         Self { detail: Some(bounded(detail.into())), ..self }
     }
 }
 
-/// The most characters of outside text (an error's words, a reason) one audit entry keeps.
+/// The most characters of outside text (an error's words, a reason) one audit entry keeps; the
+/// triggers of migration 0020 cut a claimed reason to the same.
 pub const MAX_AUDIT_TEXT: usize = 1_000;
 
 /// `text` cut to [`MAX_AUDIT_TEXT`] characters, never inside a character.
@@ -143,8 +135,8 @@ fn bounded(mut text: String) -> String {
 
 pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, reason, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(entry.approval_id.get())
     .bind(now_ms())
@@ -153,7 +145,6 @@ pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result
     .bind(entry.action.as_str())
     .bind(entry.from_state.map(ApprovalState::as_str))
     .bind(entry.to_state.map(ApprovalState::as_str))
-    .bind(entry.reason.as_deref())
     .bind(entry.detail.as_deref())
     .execute(conn)
     .await?;

@@ -19,6 +19,7 @@ use super::{
 use crate::approvals::{
     ids::{ApprovalId, WorkflowId},
     policy::{GateClock, Policy, millis},
+    selection::Replaced,
 };
 
 /// A pending gate as the policy step needs it: which, where its card is, and its clock.
@@ -68,6 +69,21 @@ impl Reviewer {
     }
 }
 
+/// The proposal that `dropped` votes (reviewer, picks, time) stood for: the picks of the latest
+/// of them, confirmed by those who voted for the same picks, in order. Two proposals dropped at
+/// once (confirmed at the same moment, see `voters_of`) are shown as the later one.
+fn replaced(mut dropped: Vec<(i64, Option<String>, i64)>) -> Option<Replaced> {
+    dropped.sort_by_key(|&(reviewer, _, at)| (at, reviewer));
+    let (_, latest, _) = dropped.last()?.clone();
+    let picks = serde_json::from_str(latest.as_deref()?).ok()?;
+    let confirmed_by = dropped
+        .into_iter()
+        .filter(|(_, picks, _)| *picks == latest)
+        .map(|(reviewer, ..)| UserId::from_column(reviewer).get())
+        .collect();
+    Some(Replaced { picks, confirmed_by })
+}
+
 // A card a person deleted has no message to reply to: reminders and pings skip it.
 const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
          CASE WHEN card_deleted_at IS NULL THEN message_id END AS message_id,
@@ -87,14 +103,20 @@ impl Store {
         let picks = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
         if let Some(picks) = &picks {
-            sqlx::query(
+            let dropped: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
                 "DELETE FROM approval_votes WHERE approval_id = $1 AND picks IS DISTINCT FROM $2
-                 AND EXISTS (SELECT 1 FROM approvals WHERE id = $1 AND state = 'pending')",
+                 AND EXISTS (SELECT 1 FROM approvals WHERE id = $1 AND state = 'pending')
+                 RETURNING reviewer_id, picks, at",
             )
             .bind(id.get())
             .bind(picks)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            if let Some(replaced) = replaced(dropped) {
+                let detail = serde_json::json!(replaced).to_string();
+                audit::insert(&mut tx, &NewAudit::by(id, reviewer, AuditAction::Replaced).detail(detail))
+                    .await?;
+            }
         }
         let counted = sqlx::query(
             "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks)
@@ -174,6 +196,22 @@ impl Store {
             .map(|p| serde_json::from_str(&p))
             .transpose()
             .map_err(|e| StoreError::Corrupt { id, what: format!("proposed picks ({e})") })
+    }
+
+    /// The latest proposal of selection gate `id` that a confirmation of other picks replaced.
+    pub async fn replaced_proposal(&self, id: ApprovalId) -> Result<Option<Replaced>, StoreError> {
+        let detail: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT detail FROM audit WHERE approval_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id.get())
+        .bind(AuditAction::Replaced.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        detail
+            .flatten()
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt { id, what: format!("replaced proposal ({e})") })
     }
 
     /// When the deadline of gate `id` was found passed with nothing decided, if it was.

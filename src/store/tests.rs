@@ -6,6 +6,7 @@ use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 pub(crate) mod db;
 mod lease;
 mod policy;
+pub(crate) mod round_trips;
 mod routes;
 
 use super::*;
@@ -107,9 +108,9 @@ on_both_engines! {
         };
         let mut impostor = claimed.clone();
         impostor.claim_token = Some(token());
-        assert!(!store.decided(&impostor).await.unwrap());
+        assert!(store.decided(&impostor).await.unwrap().is_none());
         assert!(!store.release(&impostor, "not theirs").await.unwrap());
-        assert!(store.decided(&claimed).await.unwrap());
+        assert!(store.decided(&claimed).await.unwrap().is_some());
         let row = store.approval(id).await.unwrap().unwrap();
         assert_eq!(row.state, ApprovalState::Rejected);
         assert_eq!(row.reason.as_deref(), Some("wrong colours"));

@@ -8,9 +8,9 @@ impl Watcher {
     /// Finishes the decisions whose claim no running decision holds: those a stop interrupted
     /// (the first pass after a start finds them) and those left waiting for Scenario to answer.
     /// A failing pass is retried with backoff, so a long outage is retried as long as it lasts.
-    /// A claim whose PUT went out is sent again only a request timeout after that PUT was
-    /// recorded as sent (on the shared clock, whichever replica sent it), so a PUT still in
-    /// flight lands first.
+    /// A claim is sent again only a request timeout after its PUT was recorded as sent (with the
+    /// claim itself, or by the last resend; on the shared clock, whichever replica sent it), so a
+    /// PUT still in flight lands first.
     pub(super) async fn finish_orphaned_claims(&mut self) -> Result<(), StoreError> {
         let parts = self.parts.clone();
         let deciding = parts.store.deciding_approvals().await?;

@@ -108,17 +108,32 @@ pub(crate) async fn temp_store() -> (Store, TempDb) {
             let url = format!("sqlite://{}", dir.path().join("test.db").display());
             (Store::connect(&url).await.expect("the test database opens"), TempDb::File(dir))
         }
-        Engine::Postgres => {
-            use sqlx::{Connection as _, Executor as _};
-            let schema = format!("store_test_{:016x}", fastrand::u64(..));
-            let mut conn =
-                sqlx::PgConnection::connect(&postgres_url()).await.expect("the test PostgreSQL answers");
-            conn.execute(format!("CREATE SCHEMA {schema}").as_str())
-                .await
-                .expect("the test schema is created");
-            conn.close().await.expect("the set-up connection closes");
-            let url = format!("{}?options[search_path]={schema}", postgres_url());
-            (Store::connect(&url).await.expect("the test schema opens as a store"), TempDb::Schema(schema))
-        }
+        Engine::Postgres => temp_schema(&postgres_url()).await,
     }
+}
+
+/// A store on a schema of its own on the test PostgreSQL, reached through a proxy that counts
+/// its round trips (see [`super::round_trips`]); `None` (and a note on the terminal) where no
+/// PostgreSQL answers.
+pub(crate) async fn counted_postgres_store(
+    test: &str,
+) -> Option<(Store, TempDb, std::sync::Arc<super::round_trips::Counts>)> {
+    if !postgres_reachable(test).await {
+        return None;
+    }
+    let (url, counts) = super::round_trips::counting_proxy(&postgres_url()).await;
+    let (store, db) = temp_schema(&url).await;
+    Some((store, db, counts))
+}
+
+/// A store on a fresh schema of the PostgreSQL at `url`.
+async fn temp_schema(url: &str) -> (Store, TempDb) {
+    use sqlx::{Connection as _, Executor as _};
+    let schema = format!("store_test_{:016x}", fastrand::u64(..));
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("the test PostgreSQL answers");
+    conn.execute(format!("CREATE SCHEMA {schema}").as_str()).await.expect("the test schema is created");
+    conn.close().await.expect("the set-up connection closes");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{separator}options[search_path]={schema}");
+    (Store::connect(&url).await.expect("the test schema opens as a store"), TempDb::Schema(schema))
 }

@@ -1,6 +1,7 @@
 //! An automatic approval is an approval: a deadline that approves may be set only by a member
 //! who may both manage the server and approve the route's gates, and a deadline set or shortened
-//! counts, for the gates already waiting, from the moment the policy changed.
+//! counts, for the gates already waiting, from the moment the policy changed (a route reset to a
+//! shorter default deadline too).
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use approval_bridge::approvals::state::ApprovalState;
 
 use super::{MANAGE_SERVER, admin, approvals, parked, run, text};
 use crate::support::{
-    app::{TestApp, spawn_app},
+    app::{TestApp, spawn_app, spawn_app_with},
     fake_discord::OptionValue,
     fake_scenario::Endpoint,
 };
@@ -79,4 +80,37 @@ async fn a_one_second_deadline_set_on_a_gate_waiting_for_an_hour_decides_a_secon
     let report = app.poll().await;
     assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (1, 1), "{report:?}");
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Approved);
+}
+
+#[tokio::test]
+async fn a_route_reset_to_a_shorter_default_deadline_counts_it_from_the_reset() {
+    let app = spawn_app_with(|env| {
+        env.insert("DEADLINE", "1s".into());
+        env.insert("ON_DEADLINE", "reject".into());
+    })
+    .await;
+    let (workflow, job) = routed_to_reviewers(&app).await;
+    let own = approvals("policy")
+        .opt("workflow", text(&workflow))
+        .opt("deadline", text("2h"))
+        .opt("on_deadline", text("reject"));
+    assert!(run(&app, &admin(), own).await.contains("now has its own policy"));
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+    // The gate has waited an hour, well within the route's own deadline of two hours.
+    let an_hour_ago = approval.found_at - 3_600_000;
+    app.execute_sql(&format!("UPDATE approvals SET found_at = {an_hour_ago} WHERE id = {}", approval.id))
+        .await;
+
+    // Back to the defaults: a deadline of one second, which the gate passed an hour ago.
+    let reset = approvals("policy").opt("workflow", text(&workflow)).opt("reset", OptionValue::Boolean(true));
+    assert!(run(&app, &admin(), reset).await.contains("now has the default policy"));
+    let report = app.poll().await;
+    assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (0, 0), "{report:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);
+
+    app.advance_wall_clock(Duration::from_millis(1500));
+    let report = app.poll().await;
+    assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (1, 1), "{report:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
 }

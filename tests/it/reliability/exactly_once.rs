@@ -47,6 +47,7 @@ async fn a_restart_while_scenario_is_down_past_the_retry_budget_sends_one_put_on
     let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None, &stopped).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
     app.stop().await.unwrap();
+    app.claim_sent_long_ago(approval.id).await;
 
     // Scenario cannot show the run, through every retry of every pass.
     app.scenario.inject(Endpoint::GetJob, Fault::status(503), usize::MAX);

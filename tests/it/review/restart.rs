@@ -1,21 +1,25 @@
-//! Crashes: a card posted but not recorded, a decision claimed but not finished.
+//! Crashes: a card posted but not recorded, a card edited but not recorded, a decision claimed
+//! but not finished.
 
 use approval_bridge::{
     approvals::{
         ids::ClaimToken,
         state::{ApprovalState, Decision},
     },
+    discord::publish::sync_card,
     store::{Claim, Reviewer},
 };
 
-use super::{card_of, field, has_buttons, parked_run};
+use super::{card_of, edits_of, field, has_buttons, parked_run};
 use crate::support::{
-    app::{spawn_app, spawn_app_against},
-    fake_discord::FakeDiscordConfig,
+    app::{PROMPTLY, spawn_app, spawn_app_against},
+    fake_discord::{DiscordFault, FakeDiscordConfig},
     fake_scenario::Endpoint,
+    wait::wait_until,
 };
 
 const POST_MESSAGE: &str = "/channels/{channel_id}/messages";
+const EDIT_MESSAGE: &str = "/channels/{channel_id}/messages/{message_id}";
 
 #[tokio::test]
 async fn a_card_posted_just_before_a_crash_is_found_again_not_posted_twice() {
@@ -71,7 +75,7 @@ async fn a_card_posted_before_a_long_crash_is_found_in_the_channel_not_posted_ag
 }
 
 #[tokio::test]
-async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start() {
+async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start_once_its_put_can_no_longer_land() {
     let mut app = spawn_app().await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
@@ -82,6 +86,9 @@ async fn a_decision_claimed_before_a_stop_is_sent_at_the_next_start() {
 
     app.stop().await.unwrap();
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 0);
+    // A claim counts as sent from the moment it is made (its PUT follows at once): the stop
+    // outlasted a request timeout, so a PUT it might have sent was answered or lost by now.
+    app.claim_sent_long_ago(approval.id).await;
     app.start().await;
 
     let puts = app.scenario.requests_to(Endpoint::UserApproval);
@@ -137,6 +144,7 @@ async fn a_claim_no_running_decision_holds_is_finished_by_the_next_pass_once() {
     let reviewer =
         Reviewer { id: serenity::all::UserId::new(app.reviewer("ana").user_id), name: "ana".into() };
     app.store().claim(approval.id, &reviewer, Decision::Approve, None, &gone()).await.unwrap();
+    app.claim_sent_long_ago(approval.id).await;
 
     app.poll().await;
     app.poll().await;
@@ -164,11 +172,51 @@ async fn a_claim_held_by_a_running_decision_is_left_alone_however_far_the_wall_c
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "the decision in flight sends, nobody else");
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Deciding);
 
-    // The decision ends without finishing its claim (say, the database failed after the claim):
-    // the next pass finishes it, once.
+    // The decision ends without finishing its claim (say, the database failed after the claim),
+    // a request timeout ago: the next pass finishes it, once.
     drop(held);
+    app.claim_sent_long_ago(approval.id).await;
     app.poll().await;
     app.poll().await;
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 1);
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Approved);
+}
+
+#[tokio::test]
+async fn a_card_edit_that_landed_just_before_a_crash_is_written_over_from_the_row_after_the_restart() {
+    let mut app = spawn_app().await;
+    let job = parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    // A write of the card begins (say, its tally changed): it renders the gate open, and its
+    // edit lands at Discord, whose answer is slow to come back.
+    app.execute_sql(&format!("UPDATE approvals SET card_current = 0 WHERE id = {}", approval.id)).await;
+    let answer_late = DiscordFault::SlowAnswer(std::time::Duration::from_secs(60));
+    app.discord.inject("PATCH", EDIT_MESSAGE, answer_late, 1);
+    let write = tokio::spawn({
+        let (cards, approval) = (app.bridge().cards.clone(), approval.clone());
+        async move { sync_card(&cards, &approval).await.map(drop).map_err(|e| e.to_string()) }
+    });
+    let edited = async || !card_of(&app, &approval)["edited_timestamp"].is_null();
+    wait_until("the edit landed at Discord", PROMPTLY, edited).await;
+    assert!(edits_of(&app, &approval).is_empty(), "its answer has not come back");
+    // Meanwhile the gate is decided; then the process dies before the edit is recorded.
+    let ana = app.reviewer("ana");
+    let reviewer = Reviewer { id: serenity::all::UserId::new(ana.user_id), name: "ana".into() };
+    let held = app.bridge().claims.hold();
+    let claim = app.store().claim(approval.id, &reviewer, Decision::Approve, None, held.token()).await;
+    let Ok(Claim::Won(claimed)) = claim else { panic!("the only claim wins: {claim:?}") };
+    app.store().decided(&claimed).await.unwrap().expect("the claim is this decision's");
+    write.abort();
+    drop(held);
+    assert!(has_buttons(&card_of(&app, &approval)), "the card shows the gate open, older than its row");
+
+    app.stop().await.unwrap();
+    app.start().await;
+
+    let row = app.approval(&job, "review").await;
+    assert_eq!((row.state, row.card_current), (ApprovalState::Approved, true));
+    let card = card_of(&app, &row);
+    assert!(!has_buttons(&card), "{card}");
+    let decision = field(&card, "Decision").unwrap();
+    assert!(decision.contains(&format!("Approved by <@{}>", ana.user_id)), "{decision}");
 }

@@ -155,11 +155,13 @@ async fn a_selection_claimed_before_a_crash_is_sent_once_after_the_restart() {
     let (job, approval) = parked(&app, "Variants", FlowTemplate::image_selection(4, 1, 2)).await;
     let ana = app.reviewer("ana");
     let reviewer = Reviewer { id: UserId::new(ana.user_id), name: "ana".into() };
-    // The crash: the claim was written, its PUT never went out.
+    // The crash: the claim was written, its PUT never went out; the restart comes a request
+    // timeout later.
     let gone = ClaimToken::from("claim-of-a-stopped-process");
     let claim = app.store().claim_picks(approval.id, &reviewer, &[1, 3], &gone).await;
     assert!(matches!(claim, Ok(Claim::Won(_))), "{claim:?}");
     app.stop().await.unwrap();
+    app.claim_sent_long_ago(approval.id).await;
     assert_eq!(app.scenario.count(Endpoint::UserSelection), 0);
     app.start().await;
     app.poll().await;

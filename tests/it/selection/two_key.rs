@@ -59,7 +59,8 @@ async fn with_a_quorum_of_two_two_reviewers_confirming_the_same_picks_send_one_p
 }
 
 #[tokio::test]
-async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_the_new_proposal() {
+async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_the_new_proposal_and_the_replaced_one()
+ {
     let app = two_key_app().await;
     let (job, approval) =
         parked(&app, "Ideas", FlowTemplate::text_selection(&["red", "green", "blue"])).await;
@@ -79,7 +80,10 @@ async fn with_a_quorum_of_two_different_picks_send_nothing_and_the_card_shows_th
         shown.starts_with(&format!("Proposed picks 3: confirmed 1 of 2 by <@{}>.", ben.user_id)),
         "{shown}"
     );
-    assert!(!shown.contains(&ana.user_id.to_string()), "Ana confirmed other picks: {shown}");
+    // Ana's confirmation of other picks no longer counts, and the card tells her so.
+    let (proposal, replaced) = shown.split_once(" Replaced: ").expect("the replaced proposal is shown");
+    assert!(!proposal.contains(&ana.user_id.to_string()), "Ana confirmed other picks: {shown}");
+    assert_eq!(replaced, format!("picks 1, confirmed by <@{}>, no longer count.", ana.user_id));
 
     // One Reject still rejects at once.
     let reject = app.click(&ana, &approval, "Reject").await;

@@ -265,6 +265,15 @@ impl TestApp {
         conn.close().await.expect("the connection closes");
     }
 
+    /// Leaves the claim of approval `id` as a stop that outlasted a request timeout would: the PUT
+    /// its claim recorded as sent, had it gone out, was answered or lost long ago, so the claim
+    /// may be sent again once a fresh read shows the gate waiting.
+    pub async fn claim_sent_long_ago(&self, id: impl std::fmt::Display) {
+        let long_ago = approval_bridge::store::now_ms() - 3_600_000;
+        self.execute_sql(&format!("UPDATE approvals SET decision_sent_at = {long_ago} WHERE id = {id}"))
+            .await;
+    }
+
     /// Leaves the database as a crash ten minutes ago would have: the card of `id` was posted,
     /// but its message id was never stored.
     pub async fn forget_card_posted_long_ago(&self, id: impl std::fmt::Display) {
