@@ -47,6 +47,9 @@ pub struct Bridge {
     pub lifecycle: Lifecycle,
     /// Who asked for full-size links lately.
     pub full_size: FullSizeLimit,
+    /// Bytes one message may upload in the home server (`CARD_UPLOAD_BUDGET_MIB`): what an
+    /// export's file may weigh.
+    pub upload_limit: u64,
 }
 
 impl Bridge {
@@ -72,6 +75,7 @@ impl Bridge {
             routes,
             lifecycle: Lifecycle::default(),
             full_size: FullSizeLimit::default(),
+            upload_limit: settings.card_upload_budget,
             store,
             metrics: scenario.metrics().clone(),
             scenario,

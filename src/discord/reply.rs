@@ -8,7 +8,7 @@ use std::sync::{
 
 use serenity::{
     all::{
-        CommandInteraction, ComponentInteraction, CreateInteractionResponse,
+        CommandInteraction, ComponentInteraction, CreateAttachment, CreateInteractionResponse,
         CreateInteractionResponseMessage, EditInteractionResponse, Http, Interaction, InteractionId,
         ModalInteraction,
     },
@@ -185,9 +185,22 @@ impl<'a> Answerable<'a> {
         Ok(())
     }
 
+    /// Replaces the deferred answer with `text` and `file` attached.
+    pub async fn finish_with_file(
+        &self,
+        http: &Http,
+        text: impl Into<String>,
+        file: CreateAttachment,
+    ) -> serenity::Result<()> {
+        self.edit(http, EditInteractionResponse::new().content(text).new_attachment(file)).await
+    }
+
     /// Replaces the deferred answer with `text`.
     pub async fn finish(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
-        let edit = EditInteractionResponse::new().content(text);
+        self.edit(http, EditInteractionResponse::new().content(text)).await
+    }
+
+    async fn edit(&self, http: &Http, edit: EditInteractionResponse) -> serenity::Result<()> {
         match self.kind {
             Kind::Component(i) => i.edit_response(http, edit).await.map(drop),
             Kind::Modal(i) => i.edit_response(http, edit).await.map(drop),

@@ -9,6 +9,7 @@ use crate::{
     discord::{cards::cut, reply::Answerable},
     redact::redacted,
     scenario::BudgetUsage,
+    store::OutboxCounts,
 };
 
 /// Answers with the bridge's state, in a few lines.
@@ -39,6 +40,9 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
         gates.push_str(&format!(" {deleted} of their cards were deleted (`/approvals repost`)."));
     }
     lines.push(gates);
+    if let Some(events) = bridge.store.outbox_counts().await? {
+        lines.push(events_line(events));
+    }
     let routes = bridge.routes.all().len();
     lines.push(match bridge.routes.default_channel() {
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
@@ -63,6 +67,18 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
     lines.extend(permission_lines(bridge, http).await);
     answer.say(http, cut(&lines.join("\n"), 2000)).await?;
     Ok(())
+}
+
+/// How the delivery of events to `EVENTS_URL` stands.
+fn events_line(events: OutboxCounts) -> String {
+    match (events.waiting, events.parked) {
+        (0, _) => "Events: all delivered.".to_owned(),
+        (waiting, 0) => format!("Events: {waiting} waiting to be delivered."),
+        (waiting, parked) => format!(
+            "Events: {waiting} waiting to be delivered, {parked} of them parked after failing for EVENTS_PARK_AFTER_SECS \
+             (the log says why; they are tried again at the next start)."
+        ),
+    }
 }
 
 /// The bot's permissions in every channel cards go to, asked of Discord now: a line per channel
