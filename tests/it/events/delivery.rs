@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use approval_bridge::events::Filter;
+use approval_bridge::{events::Filter, store::Store};
 
 use super::{parked, reject};
 use crate::{
@@ -28,10 +28,10 @@ async fn app_delivering_to(receiver: &FakeReceiver, park_after_secs: u64) -> Tes
     .await
 }
 
-/// Asserts that `receiver` took every event the store holds, at least once, and each gate's in
-/// the order they happened.
-pub async fn assert_all_delivered_in_order(app: &TestApp, receiver: &FakeReceiver) {
-    let events = app.store().events(&Filter::default()).await.unwrap();
+/// Asserts that `receiver` took every event `store` holds, at least once, and each gate's in the
+/// order they happened.
+pub async fn assert_all_delivered_in_order(store: &Store, receiver: &FakeReceiver) {
+    let events = store.events(&Filter::default()).await.unwrap();
     let received = receiver.received();
     let mut per_gate: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
@@ -79,7 +79,7 @@ async fn each_decision_arrives_signed_verifiable_and_with_its_id() {
         (Some("reject"), Some("too dark"))
     );
     assert_eq!(decisions[1].body["actor_id"], ana.user_id.to_string());
-    assert_all_delivered_in_order(&app, &receiver).await;
+    assert_all_delivered_in_order(app.store(), &receiver).await;
     let metrics = app.bridge().metrics.render();
     assert!(metrics.contains("approval_bridge_events_delivered_total 4"), "{metrics}");
 }
@@ -112,7 +112,7 @@ async fn a_receiver_failing_for_a_while_then_back_gets_every_event_in_order_per_
 
     receiver.set_mode(Mode::Up);
     delivered_all(&app, Duration::from_secs(20)).await;
-    assert_all_delivered_in_order(&app, &receiver).await;
+    assert_all_delivered_in_order(app.store(), &receiver).await;
     let metrics = app.bridge().metrics.render();
     assert!(metrics.contains("approval_bridge_events_parked_total 0"), "{metrics}");
 }
@@ -140,7 +140,7 @@ async fn an_event_failing_past_the_park_limit_is_parked_counted_shown_and_retrie
     app.stop().await.unwrap();
     app.start().await;
     delivered_all(&app, PROMPTLY).await;
-    assert_all_delivered_in_order(&app, &receiver).await;
+    assert_all_delivered_in_order(app.store(), &receiver).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Events: exported by `approval-bridge export` and `/approvals export`, and delivered to a
 //! receiver (`EVENTS_URL`) signed, at least once, in order per gate.
 
-mod delivery;
+pub mod delivery;
 mod export;
 
 use std::process::Output;

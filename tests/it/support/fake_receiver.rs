@@ -54,6 +54,7 @@ struct Inner {
     refused: Mutex<Vec<String>>,
     failed: AtomicUsize,
     hung: AtomicUsize,
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 /// The running receiver.
@@ -82,6 +83,12 @@ impl FakeReceiver {
     /// Answers as `mode` from now on.
     pub fn set_mode(&self, mode: Mode) {
         self.inner.mode.store(mode as u8, Ordering::SeqCst);
+    }
+
+    /// Answers each event taken `delay` after recording it, as a slow receiver would: a sender
+    /// stopped meanwhile never learns that it was taken.
+    pub fn set_delay(&self, delay: Duration) {
+        self.inner.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Every event taken, in the order taken (repeats included).
@@ -120,6 +127,10 @@ async fn take(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) 
     match check(&headers, &body) {
         Ok(received) => {
             inner.received.lock().expect("received").push(received);
+            let delay = inner.delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
             StatusCode::NO_CONTENT
         }
         Err(why) => {
