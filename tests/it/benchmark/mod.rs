@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
-//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews,budget` runs some parts; `BENCH_QUICK=1`
+//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews,budget,events` runs some parts; `BENCH_QUICK=1`
 //! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
 //! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
 //! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
@@ -18,6 +18,7 @@ mod burst;
 mod child;
 mod decision;
 mod discovery;
+mod events;
 mod footprint;
 mod poll_cost;
 mod previews;
@@ -55,6 +56,8 @@ pub struct Scale {
     pub budget_clicks: usize,
     /// Full size clicks meanwhile.
     pub budget_full_size: usize,
+    /// Gates whose events are delivered after an outage of the receiver.
+    pub event_gates: usize,
 }
 
 impl Scale {
@@ -75,6 +78,7 @@ impl Scale {
             budget_runs: 1_000,
             budget_clicks: 200,
             budget_full_size: 50,
+            event_gates: 1_000,
         }
     }
 
@@ -95,6 +99,7 @@ impl Scale {
             budget_runs: 100,
             budget_clicks: 40,
             budget_full_size: 10,
+            event_gates: 100,
         }
     }
 }
@@ -112,7 +117,8 @@ async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();
     let mut rows = Vec::new();
-    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget"] {
+    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget", "events"]
+    {
         if !wanted(part) {
             continue;
         }
@@ -125,6 +131,7 @@ async fn benchmark() {
             "memory" => footprint::memory(&scale).await,
             "previews" => previews::run(&scale).await,
             "budget" => budget::run(&scale).await,
+            "events" => events::run(&scale).await,
             _ => footprint::start_up(&scale).await,
         };
         eprintln!("benchmark part {part} took {:.0?}", part_started.elapsed());

@@ -83,6 +83,7 @@ async fn a_bridge_sigkilled_while_delivering_and_started_again_loses_no_event() 
     outbox_drained(&url, &bridge).await;
     let store = Store::open_read_only(&url).await.unwrap();
     assert_all_delivered_in_order(&store, &receiver).await;
+    assert!(!bridge.log().contains(SECRET), "the signing secret is never logged");
     let events = store.events(&Default::default()).await.unwrap();
     eprintln!(
         "events: {} recorded, {} deliveries over {} kills ({} repeats)",

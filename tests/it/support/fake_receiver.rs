@@ -45,6 +45,8 @@ pub struct Received {
     pub id: String,
     /// The event as JSON.
     pub body: Value,
+    /// When it was taken.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -164,5 +166,5 @@ fn check(headers: &HeaderMap, body: &[u8]) -> Result<Received, String> {
     if id.is_empty() || header(EVENT_ID_HEADER) != id {
         return Err(format!("the id header {:?} is not the body's {id:?}", header(EVENT_ID_HEADER)));
     }
-    Ok(Received { id, body })
+    Ok(Received { id, body, at: std::time::Instant::now() })
 }
