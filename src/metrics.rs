@@ -47,6 +47,13 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
+/// The kind of a refused interaction.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    /// A [`crate::discord::refusal::Refusal`]'s code: `not_reviewer`, `closed`, …
+    kind: &'static str,
+}
+
 /// The budget class of a Scenario request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ClassLabels {
@@ -87,6 +94,7 @@ struct Inner {
     event_attempts_failed: Counter,
     events_parked: Counter,
     events_waiting: Gauge,
+    refused: Family<KindLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -129,6 +137,7 @@ impl Metrics {
             event_attempts_failed: Counter::default(),
             events_parked: Counter::default(),
             events_waiting: Gauge::default(),
+            refused: Family::default(),
         };
         let r = &mut inner.registry;
         r.register("polls", "Passes of the watcher over Scenario's workflow runs", inner.polls.clone());
@@ -215,6 +224,11 @@ impl Metrics {
             "Events in the outbox, not delivered yet (parked ones included)",
             inner.events_waiting.clone(),
         );
+        r.register(
+            "interactions_refused",
+            "Clicks, forms and commands the bridge turned down, by kind: not_reviewer, closed, not_admin, outside_home, …",
+            inner.refused.clone(),
+        );
         // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
         for outcome in OUTCOMES {
             let _ = inner.decisions.get_or_create(&OutcomeLabels { outcome });
@@ -281,6 +295,16 @@ impl Metrics {
         self.decision(outcome, gate_wait_ms);
         let labels = OutcomeLabels { outcome };
         self.inner.click_to_put.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts an interaction refused as `kind` (a [`crate::discord::refusal::Refusal`]'s code).
+    pub fn refused(&self, kind: &'static str) {
+        self.inner.refused.get_or_create(&KindLabels { kind }).inc();
+    }
+
+    /// How many interactions were refused as `kind` so far.
+    pub fn refusals_of(&self, kind: &'static str) -> u64 {
+        self.inner.refused.get_or_create(&KindLabels { kind }).get()
     }
 
     /// Counts a request `listener` refused for `reason`.

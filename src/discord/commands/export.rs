@@ -1,12 +1,16 @@
 //! `/approvals export [since] [until] [workflow] [decision] [reviewer] [format]`: the events of
 //! `approval-bridge export`, as a file attached to a private answer, within the upload limit.
 
-use serenity::all::{CommandOptionType, CreateAttachment, CreateCommandOption, Http};
+use serenity::all::{CommandOptionType, CreateAttachment, CreateCommandOption, EditInteractionResponse};
 
 use super::args::Args;
 use crate::{
     approvals::ids::WorkflowId,
-    discord::{bridge::Bridge, reply::Answerable},
+    discord::{
+        bridge::Bridge,
+        refusal::Refusal,
+        reply::{Answerable, Handled, refuse},
+    },
     events::{DecisionKind, Filter, format::Format, parse_instant},
 };
 
@@ -30,24 +34,16 @@ pub fn options() -> Vec<CreateCommandOption> {
 }
 
 /// Answers with the events as a file, or says why there is none.
-pub async fn run(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, args: Args<'_>) -> Handled<()> {
     let (filter, format) = match read(bridge, &args) {
         Ok(asked) => asked,
-        Err(sentence) => {
-            answer.say(http, sentence).await?;
-            return Ok(());
-        }
+        Err(refusal) => return refuse(refusal),
     };
     // Reading a long history may take longer than Discord's three seconds.
-    answer.defer(http).await?;
+    answer.defer().await?;
     let events = bridge.store.events(&filter).await?;
     if events.is_empty() {
-        answer.finish(http, "No event recorded for that choice.").await?;
+        answer.finish("No event recorded for that choice.").await?;
         return Ok(());
     }
     let mut file = format.header();
@@ -55,24 +51,24 @@ pub async fn run(
         file.push_str(&format.record(event));
     }
     if file.len() as u64 > bridge.upload_limit {
-        answer.finish(http, too_large(events.len(), file.len() as u64, bridge.upload_limit)).await?;
+        answer.finish(too_large(events.len(), file.len() as u64, bridge.upload_limit)).await?;
         return Ok(());
     }
     let name = format!("approval-bridge-events.{}", format.extension());
     let text = format!("{} event{}.", events.len(), if events.len() == 1 { "" } else { "s" });
-    answer.finish_with_file(http, text, CreateAttachment::bytes(file.into_bytes(), name)).await?;
+    let file = CreateAttachment::bytes(file.into_bytes(), name);
+    answer.edit(EditInteractionResponse::new().content(text).new_attachment(file)).await?;
     Ok(())
 }
 
-/// The filter and format asked for, or the sentence saying which option is wrong.
-fn read(bridge: &Bridge, args: &Args<'_>) -> Result<(Filter, Format), String> {
-    let instant = |name: &str| {
-        match args.string(name) {
+/// The filter and format asked for, or which option is wrong.
+fn read(bridge: &Bridge, args: &Args<'_>) -> Result<(Filter, Format), Refusal> {
+    let instant = |option: &'static str| match args.string(option) {
         None => Ok(None),
-        Some(text) => parse_instant(text).map(Some).ok_or_else(|| {
-            format!("`{name}` must be a date like 2026-11-01 or an instant like 2026-11-01T09:00:00Z; nothing was exported.")
+        Some(text) => parse_instant(text).map(Some).ok_or_else(|| Refusal::BadOption {
+            option,
+            why: "use a date like 2026-11-01 or an instant like 2026-11-01T09:00:00Z (UTC)".into(),
         }),
-    }
     };
     // A name typed by hand (not picked from the list) is matched against the routes.
     let workflow_id = args.string("workflow").map(|typed| {

@@ -170,7 +170,7 @@ async fn approvals_export_attaches_the_file_to_a_private_answer_for_admins_only(
     assert!(refused.contains("Only members with the Manage Server permission"), "{refused}");
     let wrong =
         run(&app, &admin(), approvals("export").opt("since", OptionValue::String("soon".into()))).await;
-    assert!(wrong.contains("`since` must be a date like 2026-11-01"), "{wrong}");
+    assert!(wrong.contains("since: use a date like 2026-11-01"), "{wrong}");
     app.discord.assert_no_rejections();
 }
 

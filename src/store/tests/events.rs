@@ -1,7 +1,9 @@
+//! Unit tests of events: the outbox written with its audit entry, what is due, parked, exported.
+
 use serenity::all::{GuildId, MessageId};
 
-use super::tests::{gate, on_both_engines, reviewer, temp_store, token};
-use super::*;
+use super::{gate, on_both_engines, reviewer, temp_store, token};
+use crate::store::*;
 use crate::{
     approvals::state::{ApprovalState, Decision},
     events::{DecisionKind, EventKind, Filter},
@@ -78,7 +80,7 @@ on_both_engines! {
         let row = store.insert_approval(&gate("job_1", "gate")).await.unwrap().unwrap();
         let eve = reviewer(66);
         let refusal =
-            Refusal { actor: &eve, guild_id: Some(GuildId::new(42)), approval_id: Some(row.id), attempt: "approve", why: "no role" };
+            RefusedAttempt { actor: &eve, guild_id: Some(GuildId::new(42)), approval_id: Some(row.id), attempt: "approve", why: "no role" };
         for _ in 0..3 {
             store.refused(&refusal).await.unwrap();
         }
