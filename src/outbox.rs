@@ -114,22 +114,26 @@ impl Deliverer {
             .collect()
             .await;
         let mut pass = DeliveryPass::default();
-        for (event, outcome) in sent {
+        let mut delivered = Vec::new();
+        for (event, outcome) in &sent {
             match outcome {
-                Ok(()) => {
-                    self.store.event_delivered(event.id).await?;
-                    self.metrics.event_delivered();
-                    pass.delivered += 1;
-                }
+                Ok(()) => delivered.push(event.id),
                 Err(why) => {
-                    let parked = self.failed(&event, &why).await?;
+                    let parked = self.failed(event, why).await?;
                     pass.failed += 1;
                     pass.parked += usize::from(parked);
                 }
             }
         }
-        if let Some(counts) = self.store.outbox_counts().await? {
-            self.metrics.set_events_waiting(counts.waiting);
+        self.store.events_delivered(&delivered).await?;
+        for _ in &delivered {
+            self.metrics.event_delivered();
+        }
+        pass.delivered = delivered.len();
+        if !sent.is_empty() {
+            if let Some(counts) = self.store.outbox_counts().await? {
+                self.metrics.set_events_waiting(counts.waiting);
+            }
         }
         Ok(pass)
     }

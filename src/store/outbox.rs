@@ -45,9 +45,19 @@ impl Store {
         Ok(rows)
     }
 
-    /// Forgets an event its receiver took.
-    pub async fn event_delivered(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM event_outbox WHERE id = $1").bind(id).execute(&self.pool).await?;
+    /// Forgets the events their receiver took (outbox rows `ids`), in one statement: one write
+    /// per pass, however many were delivered, so deliveries hold SQLite's write lock briefly.
+    pub async fn events_delivered(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("DELETE FROM event_outbox WHERE id IN ({})", placeholders.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 

@@ -36,7 +36,7 @@ on_both_engines! {
         let body: serde_json::Value = serde_json::from_str(&due[0].body).unwrap();
         assert_eq!((body["type"].as_str(), body["approval"].as_i64()), (Some("gate_posted"), Some(id)));
         assert_eq!(body["card"].as_str(), Some("https://discord.com/channels/42/10/900"));
-        store.event_delivered(due[0].id).await.unwrap();
+        store.events_delivered(&[due[0].id]).await.unwrap();
         let next = store.due_events(100).await.unwrap();
         let body: serde_json::Value = serde_json::from_str(&next[0].body).unwrap();
         assert_eq!((body["type"].as_str(), body["decision"].as_str()), (Some("decision"), Some("approve")));
