@@ -18,11 +18,12 @@ use tracing::{info, warn};
 
 pub use self::services::Services;
 use crate::{
-    config::{ScenarioAccess, Settings},
+    config::{EventsSettings, ScenarioAccess, Settings},
     discord::{self, bridge::Bridge, endpoint::EndpointState},
     lease::Lease,
     metrics::Metrics,
     ops,
+    outbox::Deliverer,
     polls::PollRequest,
     scenario::{Budget, BudgetSettings, ScenarioClient, ScenarioSettings},
     store::{self, Store},
@@ -55,6 +56,7 @@ pub struct App {
     ops_listener: Option<TcpListener>,
     lease: Lease,
     wall_clock: WallClock,
+    events: Option<EventsSettings>,
 }
 
 impl App {
@@ -79,6 +81,11 @@ impl App {
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
         let home = discord::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
+        // From here on, every event is written to the outbox with its audit entry, or none is.
+        store
+            .set_event_setup(settings.events.is_some(), home.id().get() as i64)
+            .await
+            .context("recording whether events are delivered")?;
         // Answers to interactions are edited through the application's webhook: its id is
         // needed before the first interaction, whichever way interactions come.
         let application = http.get_current_application_info().await.context("reading the application")?;
@@ -112,6 +119,7 @@ impl App {
             ops_listener,
             lease,
             wall_clock: Arc::new(crate::store::now_ms),
+            events: settings.events.clone(),
         })
     }
 
@@ -210,6 +218,17 @@ impl App {
             .with_wall_clock(self.wall_clock.clone());
         let watcher = watcher.run(self.poll_interval, poll_requests, self.services.lifecycle().token());
         let mut watcher = tokio::spawn(watcher);
+        // Events are delivered by the lease holder alone, in a task of their own: a receiver
+        // that hangs never holds up the watcher or a click.
+        let deliverer = match &self.events {
+            Some(events) => {
+                let bridge = &self.bridge;
+                let deliverer = Deliverer::new(bridge.store.clone(), events, bridge.metrics.clone())
+                    .context("building the events client")?;
+                Some(tokio::spawn(deliverer.run(bridge.lifecycle.token())))
+            }
+            None => None,
+        };
         let (front, lease, bridge) = (&mut self.front, &self.lease, &self.bridge);
         let shard_manager = match front {
             Front::Gateway(client) => Some(client.shard_manager.clone()),
@@ -241,6 +260,11 @@ impl App {
         if !watcher_ended {
             if let Err(panicked) = watcher.await {
                 ended = ended.and(Err(watcher_end(Err(panicked))));
+            }
+        }
+        if let Some(deliverer) = deliverer {
+            if let Err(panicked) = deliverer.await {
+                ended = ended.and(Err(anyhow::anyhow!("the event delivery panicked: {panicked}")));
             }
         }
         if let Some(shard_manager) = shard_manager {

@@ -48,6 +48,15 @@ pub const DEFAULT_UPLOAD_BUDGET: u64 = 10 * 1024 * 1024;
 /// The largest upload budget accepted: Discord's limit in a server at the highest boost level.
 pub const MAX_UPLOAD_BUDGET_MIB: u64 = 100;
 
+/// The longest wait between two attempts to deliver an event when `EVENTS_RETRY_MAX_SECS` is
+/// unset.
+pub const DEFAULT_EVENTS_RETRY_MAX_SECS: u64 = 300;
+/// How long an event's attempts may fail before it is parked, when `EVENTS_PARK_AFTER_SECS` is
+/// unset: a day, far beyond a receiver's usual outage.
+pub const DEFAULT_EVENTS_PARK_AFTER_SECS: u64 = 86_400;
+/// The shortest `EVENTS_SECRET` accepted: a guessable key would let anyone sign events.
+pub const MIN_EVENTS_SECRET_CHARS: usize = 16;
+
 /// All settings of one bridge.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -69,8 +78,35 @@ pub struct Settings {
     pub http_addr: Option<SocketAddr>,
     /// Discord's interactions endpoint, when served instead of the gateway.
     pub interactions: Option<InteractionsEndpoint>,
+    /// Where events are POSTed, if anywhere.
+    pub events: Option<EventsSettings>,
     /// Shape of log lines.
     pub log_format: LogFormat,
+}
+
+/// The receiver of events (`EVENTS_URL`) and how deliveries are retried.
+#[derive(Clone)]
+pub struct EventsSettings {
+    /// Where each event is POSTed.
+    pub url: Url,
+    /// The key each event is signed with.
+    pub secret: SecretString,
+    /// The longest wait between two attempts of one event.
+    pub retry_max: Duration,
+    /// How long an event's attempts may fail before it is parked.
+    pub park_after: Duration,
+}
+
+impl fmt::Debug for EventsSettings {
+    /// The URL's origin only: its path or query may hold a receiver's token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventsSettings")
+            .field("url", &self.url.origin().ascii_serialization())
+            .field("secret", &self.secret)
+            .field("retry_max", &self.retry_max)
+            .field("park_after", &self.park_after)
+            .finish()
+    }
 }
 
 /// `DATABASE_URL`, which may hold a password: shown (`{}` and `{:?}`) with the password hidden;
@@ -227,10 +263,19 @@ impl Settings {
             full_sweep: reader.seconds("FULL_SWEEP_SECS", DEFAULT_FULL_SWEEP_SECS, MIN_FULL_SWEEP_SECS),
             http_addr: reader.socket_addr("HTTP_ADDR"),
             interactions: reader.interactions(),
+            events: reader.events(),
             log_format: reader.log_format(),
         };
         if reader.errors.is_empty() { Ok(settings) } else { Err(ConfigError(reader.errors)) }
     }
+}
+
+/// `DATABASE_URL` alone, from the process environment: what `approval-bridge export` reads.
+pub fn database_url_from_env() -> Result<DatabaseUrl, ConfigError> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let mut reader = Reader { lookup: &lookup, errors: Vec::new() };
+    let url = reader.database_url();
+    if reader.errors.is_empty() { Ok(url) } else { Err(ConfigError(reader.errors)) }
 }
 
 /// What `approval-bridge scan` reads: Scenario's settings, and where cards would go. No
@@ -265,6 +310,7 @@ impl ScanSettings {
 
 mod docs;
 mod endpoint;
+mod events;
 mod policy;
 mod preview_hosts;
 mod reader;

@@ -30,6 +30,11 @@
 //!   (images downloaded, made small and attached to the card's message), picking, the card writer
 //!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
 //!   commands.
+//! - [`events`]: what happened to the gates as records (gate posted, vote, decision, …): one enum
+//!   of types, one mapping from the store's facts, JSON Lines and CSV, the HMAC signature.
+//! - [`export`]: `approval-bridge export`, the events read from the database opened read-only.
+//! - [`outbox`]: events POSTed to `EVENTS_URL`, signed, at least once and in order per gate, by
+//!   the lease holder.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), whose limits the interactions
 //!   endpoint shares (request deadline, per-address caps, trusted proxies, refusals counted),
@@ -46,12 +51,15 @@ pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
+pub mod events;
+pub mod export;
 pub mod feed;
 pub mod lease;
 pub mod lifecycle;
 pub mod metrics;
 pub mod monotonic;
 pub mod ops;
+pub mod outbox;
 pub mod polls;
 pub mod redact;
 pub mod routes;

@@ -6,6 +6,7 @@ use approval_bridge::{
     app::App,
     check, config,
     config::{ScanSettings, Settings},
+    export::{self, ExportArgs},
     ops::probe,
     scan, telemetry,
 };
@@ -21,7 +22,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Subcommand, Clone, Copy)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Run the bridge (the default).
     Run,
@@ -32,6 +33,9 @@ enum Command {
     Scan,
     /// Ask the running bridge's /healthz (at HTTP_ADDR); exit 0 when healthy, 1 otherwise.
     Health,
+    /// Write the events the database holds (gates posted, votes, decisions, reminders, deadlines,
+    /// refused attempts…) to standard output, as JSON Lines or CSV; the database is only read.
+    Export(ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Export(args) = &command {
+        // The export reads only the database.
+        return match config::database_url_from_env() {
+            Ok(url) => runtime.block_on(export_events(&url, args)),
+            Err(err) => settings_error(&err),
+        };
+    }
     if let Command::Scan = command {
         // The scan reads only Scenario's settings: no Discord token is needed.
         return match ScanSettings::from_env() {
@@ -72,7 +83,9 @@ fn main() -> ExitCode {
     match command {
         Command::Run => runtime.block_on(run(settings)),
         Command::Check => runtime.block_on(check(settings)),
-        Command::Health | Command::Scan => unreachable!("answered before the settings are read"),
+        Command::Health | Command::Scan | Command::Export(_) => {
+            unreachable!("answered before the settings are read")
+        }
     }
 }
 
@@ -129,6 +142,21 @@ async fn scan_once(settings: ScanSettings) -> ExitCode {
         }
         Err(err) => {
             println!("Scenario: FAILED: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `approval-bridge export`: 0 when every event was written, 1 otherwise.
+async fn export_events(database_url: &str, args: &ExportArgs) -> ExitCode {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match export::run(database_url, args, &mut out).await {
+        Ok(count) => {
+            eprintln!("{count} events exported");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{}", approval_bridge::redact::redacted(&err));
             ExitCode::FAILURE
         }
     }

@@ -90,6 +90,10 @@ struct Inner {
     click_to_put: HistogramFamily<OutcomeLabels>,
     open_gates: Gauge,
     refusals: Family<RefusalLabels, Counter>,
+    events_delivered: Counter,
+    event_attempts_failed: Counter,
+    events_parked: Counter,
+    events_waiting: Gauge,
     refused: Family<KindLabels, Counter>,
 }
 
@@ -129,6 +133,10 @@ impl Metrics {
             click_to_put: Family::new_with_constructor(request_histogram as fn() -> Histogram),
             open_gates: Gauge::default(),
             refusals: Family::default(),
+            events_delivered: Counter::default(),
+            event_attempts_failed: Counter::default(),
+            events_parked: Counter::default(),
+            events_waiting: Gauge::default(),
             refused: Family::default(),
         };
         let r = &mut inner.registry;
@@ -195,6 +203,26 @@ impl Metrics {
             "http_refusals",
             "Requests an HTTP listener refused, by listener and reason: bad_signature, stale_timestamp, future_timestamp, too_big, too_slow, replay, busy",
             inner.refusals.clone(),
+        );
+        r.register(
+            "events_delivered",
+            "Events the receiver at EVENTS_URL took (2xx)",
+            inner.events_delivered.clone(),
+        );
+        r.register(
+            "event_attempts_failed",
+            "Attempts to deliver an event that failed (an answer other than 2xx, a timeout, no connection)",
+            inner.event_attempts_failed.clone(),
+        );
+        r.register(
+            "events_parked",
+            "Events parked after failing for EVENTS_PARK_AFTER_SECS: retried no more until the next start",
+            inner.events_parked.clone(),
+        );
+        r.register(
+            "events_waiting",
+            "Events in the outbox, not delivered yet (parked ones included)",
+            inner.events_waiting.clone(),
         );
         r.register(
             "interactions_refused",
@@ -287,6 +315,29 @@ impl Metrics {
     /// How many requests `listener` refused for `reason` so far.
     pub fn http_refusals(&self, listener: &'static str, reason: &'static str) -> u64 {
         self.inner.refusals.get_or_create(&RefusalLabels { listener, reason }).get()
+    }
+
+    /// Counts an event delivered.
+    pub fn event_delivered(&self) {
+        self.inner.events_delivered.inc();
+    }
+
+    /// Counts a failed attempt to deliver an event, and whether it parked the event.
+    pub fn event_failed(&self, parked: bool) {
+        self.inner.event_attempts_failed.inc();
+        if parked {
+            self.inner.events_parked.inc();
+        }
+    }
+
+    /// Events delivered so far.
+    pub fn events_delivered(&self) -> u64 {
+        self.inner.events_delivered.get()
+    }
+
+    /// Sets the number of events in the outbox.
+    pub fn set_events_waiting(&self, count: i64) {
+        self.inner.events_waiting.set(count);
     }
 
     /// Sets the number of gates waiting for a decision.

@@ -20,9 +20,11 @@ mod audit;
 mod claims;
 mod clock;
 mod error;
+mod events;
 mod history;
 mod interactions;
 mod lease;
+mod outbox;
 mod policy;
 mod repost;
 mod selections;
@@ -45,6 +47,7 @@ pub use clock::{TEST_CLOCK_SKEW_FILE, now_ms};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
+pub use outbox::{OutboxCounts, OutboxEvent};
 pub use policy::{PendingGate, Vote};
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
@@ -135,9 +138,9 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing SQLite database read-only, creating and migrating nothing: for `scan`,
-    /// which only looks (and may run beside a bridge that owns the file). A PostgreSQL database is
-    /// opened as usual, without migrating: its server keeps readers and writers apart.
+    /// Opens an existing database read-only, creating and migrating nothing: for `scan` and
+    /// `export`, which only look (and may run beside a bridge that owns the file). A PostgreSQL
+    /// session is made read-only, so a write would be refused by the server.
     pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let url = if is_postgres(url) {
@@ -148,7 +151,18 @@ impl Store {
             format!("{url}{separator}mode=ro")
         };
         let shared = is_postgres(&url);
-        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if shared {
+                        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
         Ok(Self { pool, shared })
     }
 

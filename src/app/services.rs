@@ -35,6 +35,7 @@ pub struct Services {
     polls: Arc<Polls>,
     routes: Arc<Routes>,
     lifecycle: Arc<Lifecycle>,
+    upload_limit: u64,
 }
 
 impl Services {
@@ -75,6 +76,7 @@ impl Services {
             polls: Arc::new(polls),
             routes,
             lifecycle: Arc::new(Lifecycle::default()),
+            upload_limit: settings.card_upload_budget,
         };
         (services, requests)
     }
@@ -94,6 +96,7 @@ impl Services {
             routes: self.routes.clone(),
             lifecycle: self.lifecycle.clone(),
             full_size: FullSizeLimit::default(),
+            upload_limit: self.upload_limit,
         }
     }
 

@@ -113,6 +113,22 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "comma-separated addresses or networks of the load balancers in front of the interactions endpoint, e.g. 10.0.0.0/8, whose X-Forwarded-For names the client (default: none, each connection is its own client)",
     },
     SettingDoc {
+        name: "EVENTS_URL",
+        meaning: "where each event (gate posted, vote, decision, reminder, deadline, refused attempts…) is POSTed as signed JSON, at least once and in order per gate (off when unset; needs EVENTS_SECRET)",
+    },
+    SettingDoc {
+        name: "EVENTS_SECRET",
+        meaning: "the key events are signed with (HMAC-SHA256, header X-Approval-Bridge-Signature), at least 16 characters, e.g. from openssl rand -hex 32",
+    },
+    SettingDoc {
+        name: "EVENTS_RETRY_MAX_SECS",
+        meaning: "the longest wait between two attempts to deliver an event; attempts back off from 1 s with jitter up to it (default 300)",
+    },
+    SettingDoc {
+        name: "EVENTS_PARK_AFTER_SECS",
+        meaning: "seconds an event's attempts may fail before it is parked (counted, shown by /approvals status, tried again at the next start) (default 86400, a day)",
+    },
+    SettingDoc {
         name: "LOG_FORMAT",
         meaning: "pretty (default) or json; RUST_LOG filters, e.g. info,approval_bridge=debug",
     },

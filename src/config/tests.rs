@@ -274,3 +274,30 @@ fn the_request_budget_and_the_idle_cadence_have_defaults_and_bounds() {
     assert_eq!(names, ["SCENARIO_REQUESTS_PER_MINUTE", "POLL_IDLE_INTERVAL_SECS"], "{errors:?}");
     assert!(errors[1].problem.contains("below the minimum of 2"), "{errors:?}");
 }
+
+#[test]
+fn events_need_a_url_and_a_long_secret_and_neither_shows_in_debug() {
+    assert!(read(&minimal()).unwrap().events.is_none());
+    let mut vars = minimal();
+    vars.insert("EVENTS_URL", "https://tracker.example.com/hooks/approvals?token=abc123".into());
+    let names: Vec<_> = errors_of(&vars).iter().map(|e| e.name).collect();
+    assert_eq!(names, ["EVENTS_SECRET"], "a URL without a secret");
+    vars.insert("EVENTS_SECRET", "short".into());
+    let errors = errors_of(&vars);
+    assert!(errors[0].problem.contains("at least 16 characters"), "{errors:?}");
+    vars.insert("EVENTS_SECRET", "a-long-enough-signing-secret".into());
+    vars.insert("EVENTS_RETRY_MAX_SECS", "2".into());
+    let settings = read(&vars).unwrap();
+    let events = settings.events.as_ref().unwrap();
+    assert_eq!((events.retry_max, events.park_after), (Duration::from_secs(2), Duration::from_secs(86_400)));
+    let shown = format!("{settings:?}");
+    assert!(shown.contains("https://tracker.example.com"), "{shown}");
+    assert!(!shown.contains("abc123") && !shown.contains("a-long-enough-signing-secret"), "{shown}");
+
+    vars.insert("EVENTS_URL", "https://user:pw@tracker.example.com/".into());
+    let errors = errors_of(&vars);
+    assert!(errors[0].problem.contains("carries a user or password") && !errors[0].problem.contains("pw"));
+    let mut vars = minimal();
+    vars.insert("EVENTS_SECRET", "a-long-enough-signing-secret".into());
+    assert!(errors_of(&vars)[0].problem.contains("EVENTS_URL is not"));
+}

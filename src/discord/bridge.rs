@@ -45,4 +45,7 @@ pub struct Bridge {
     pub lifecycle: Arc<Lifecycle>,
     /// Who asked for full-size links lately.
     pub full_size: FullSizeLimit,
+    /// Bytes one message may upload in the home server (`CARD_UPLOAD_BUDGET_MIB`): what an
+    /// export's file may weigh.
+    pub upload_limit: u64,
 }

@@ -8,6 +8,7 @@
 mod args;
 mod autocomplete;
 mod channel_check;
+mod export;
 mod history;
 mod pending;
 mod policy;
@@ -47,7 +48,7 @@ pub enum Access {
 /// Who may use the subcommand `name`; `None` for a name the bridge does not know.
 pub fn access(name: &str) -> Option<Access> {
     match name {
-        "watch" | "unwatch" | "policy" | "repost" | "sync" => Some(Access::Admin),
+        "watch" | "unwatch" | "policy" | "repost" | "sync" | "export" => Some(Access::Admin),
         "watches" | "pending" | "history" | "status" => Some(Access::Reader),
         _ => None,
     }
@@ -128,6 +129,10 @@ pub fn definitions() -> Vec<CreateCommand> {
         )
         .add_option(sub("repost", "Post again a card deleted by mistake (Manage Server)").add_sub_option(job))
         .add_option(sub("sync", "Look at Scenario now (Manage Server)"))
+        .add_option(
+            sub("export", "Every event (posted, votes, decisions, reminders…) as a file (Manage Server)")
+                .set_sub_options(std::iter::once(workflow(false)).chain(export::options())),
+        )
         .add_option(sub("status", "How the bridge is doing: last poll, errors, open gates"));
     vec![group]
 }
@@ -163,6 +168,7 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
         "history" => history::run(bridge, answer, args).await,
         "repost" => repost::run(bridge, answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, answer).await,
+        "export" => export::run(bridge, answer, args).await,
         _ => status::run(bridge, answer).await,
     }
 }
@@ -187,7 +193,7 @@ mod tests {
     fn every_registered_subcommand_has_an_access_rule() {
         let json = serde_json::to_value(&definitions()[0]).expect("serializes");
         let subs = json["options"].as_array().expect("subcommands");
-        assert_eq!(subs.len(), 9);
+        assert_eq!(subs.len(), 10);
         for sub in subs {
             let name = sub["name"].as_str().unwrap_or_default();
             assert!(access(name).is_some(), "{name} has no access rule");
@@ -197,7 +203,7 @@ mod tests {
 
     #[test]
     fn changing_subcommands_take_manage_server() {
-        for name in ["watch", "unwatch", "policy", "repost", "sync"] {
+        for name in ["watch", "unwatch", "policy", "repost", "sync", "export"] {
             assert_eq!(access(name), Some(Access::Admin), "{name}");
         }
         for name in ["watches", "pending", "history", "status"] {

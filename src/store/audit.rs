@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use serenity::all::GuildId;
 
-use super::{Reviewer, Snowflake, Store, StoreError, now_ms};
+use super::{Reviewer, Snowflake, Store, StoreError, events, now_ms};
 use crate::approvals::{ids::ApprovalId, state::ApprovalState};
 
 /// What happened to an approval.
@@ -133,10 +133,12 @@ fn bounded(mut text: String) -> String {
     text
 }
 
+/// Writes `entry`, and the event it is (if it is one) to the outbox, in the caller's transaction:
+/// the one place audit entries and events are written.
 pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result<(), StoreError> {
-    sqlx::query(
+    let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(entry.approval_id.get())
     .bind(now_ms())
@@ -146,9 +148,9 @@ pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result
     .bind(entry.from_state.map(ApprovalState::as_str))
     .bind(entry.to_state.map(ApprovalState::as_str))
     .bind(entry.detail.as_deref())
-    .execute(conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    events::audited(conn, id, entry.action.as_str()).await
 }
 
 /// A refused attempt, about to be counted.
@@ -199,13 +201,13 @@ impl Store {
     pub async fn refused(&self, refusal: &RefusedAttempt<'_>) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let (attempts,): (i64,) = sqlx::query_as(
+        let (refusal_id, attempts): (i64, i64) = sqlx::query_as(
             "INSERT INTO refusals (minute, actor_id, actor_name, guild_id, approval_id, attempt, why, first_at, last_at, attempts)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)
              ON CONFLICT (minute, actor_id, guild_id, approval_id, attempt)
              DO UPDATE SET attempts = refusals.attempts + 1,
                  last_at = CASE WHEN excluded.last_at > refusals.last_at THEN excluded.last_at ELSE refusals.last_at END
-             RETURNING attempts",
+             RETURNING id, attempts",
         )
         .bind(now / 60_000)
         .bind(refusal.actor.id.column())
@@ -222,6 +224,9 @@ impl Store {
         if let (true, Some(approval_id)) = (first, refusal.approval_id) {
             let entry = NewAudit::by(approval_id, refusal.actor, AuditAction::Refused).detail(refusal.why);
             insert(&mut tx, &entry).await?;
+        }
+        if first {
+            events::refused(&mut tx, refusal_id).await?;
         }
         tx.commit().await?;
         Ok(first)

@@ -11,6 +11,7 @@ use super::{
     Store, StoreError,
     approvals::{Approval, Claim, Reviewer, Row},
     audit::{AuditAction, NewAudit},
+    events,
     now_ms,
 };
 use crate::approvals::{
@@ -130,12 +131,13 @@ impl Store {
     }
 
     /// Completes a claimed decision that Scenario accepted (its audit entry written by the same
-    /// statement, migration 0020): the row as it then stands, or `None` when the claim is no
-    /// longer the one given.
+    /// statement, migration 0020, and its event by the same transaction): the row as it then
+    /// stands, or `None` when the claim is no longer the one given.
     pub async fn decided(&self, claimed: &Approval) -> Result<Option<Approval>, StoreError> {
         let (Some(decision), Some(_)) = (claimed.decision, claimed.decided_by.as_ref()) else {
             return Ok(None);
         };
+        let mut tx = self.pool.begin().await?;
         let row: Option<Row> = sqlx::query_as(
             "UPDATE approvals SET state = $1, decided_at = $2, card_current = 0, claim_token = NULL
              WHERE id = $3 AND state = 'deciding' AND claim_token IS NOT DISTINCT FROM $4 RETURNING *",
@@ -144,9 +146,13 @@ impl Store {
         .bind(now_ms())
         .bind(claimed.id.get())
         .bind(claimed.claim_token.as_ref().map(ClaimToken::as_str))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?
         .pop();
+        if row.is_some() {
+            events::audited_by_trigger(&mut tx, claimed.id, AuditAction::Decided).await?;
+        }
+        tx.commit().await?;
         row.map(Approval::try_from).transpose()
     }
 

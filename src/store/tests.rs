@@ -1,9 +1,10 @@
 //! Unit tests of the store, on both engines: here the approvals and audit, and in `tests/` the
-//! leases, policies and routes; `tests/db.rs` the databases they run on.
+//! events, leases, policies and routes; `tests/db.rs` the databases they run on.
 
 use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 
 pub(crate) mod db;
+mod events;
 mod lease;
 mod policy;
 pub(crate) mod round_trips;

@@ -3,6 +3,7 @@ mod cli;
 mod commands;
 mod discord_connection;
 mod docs_links;
+mod events;
 mod fake_conformance;
 mod hostile_input;
 mod interactions_endpoint;

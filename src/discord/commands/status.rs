@@ -10,6 +10,7 @@ use crate::{
     },
     redact::redacted,
     scenario::BudgetUsage,
+    store::OutboxCounts,
 };
 
 /// Answers with the bridge's state, in a few lines.
@@ -40,6 +41,9 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>) -> Handled<()> {
         gates.push_str(&format!(" {deleted} of their cards were deleted (`/approvals repost`)."));
     }
     lines.push(gates);
+    if let Some(events) = bridge.store.outbox_counts().await? {
+        lines.push(events_line(events));
+    }
     let routes = bridge.routes.all().len();
     lines.push(match bridge.routes.default_channel() {
         Some(channel) => format!("Routes: {routes}; other workflows go to <#{channel}>."),
@@ -64,6 +68,18 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>) -> Handled<()> {
     lines.extend(permission_lines(bridge).await);
     answer.say(cut(&lines.join("\n"), 2000)).await?;
     Ok(())
+}
+
+/// How the delivery of events to `EVENTS_URL` stands.
+fn events_line(events: OutboxCounts) -> String {
+    match (events.waiting, events.parked) {
+        (0, _) => "Events: all delivered.".to_owned(),
+        (waiting, 0) => format!("Events: {waiting} waiting to be delivered."),
+        (waiting, parked) => format!(
+            "Events: {waiting} waiting to be delivered, {parked} of them parked after failing for EVENTS_PARK_AFTER_SECS \
+             (the log says why; they are tried again at the next start)."
+        ),
+    }
 }
 
 /// The bot's permissions in every channel cards go to, asked of Discord now: a line per channel

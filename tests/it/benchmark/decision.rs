@@ -16,6 +16,7 @@ use super::{
 use crate::support::{
     app::button,
     fake_discord::{GuildMember, InteractionHandle, http_delivery},
+    fake_receiver::{FakeReceiver, SECRET},
     fake_scenario::{Endpoint, FlowTemplate},
     postgres::TempSchema,
     wait::within,
@@ -34,21 +35,28 @@ struct Card {
 /// The rows: acknowledgement and PUT, sequential and concurrent, for one process on SQLite and
 /// for two replicas on PostgreSQL.
 pub async fn run(scale: &Scale) -> Vec<Row> {
-    let mut rows = match measure(scale.decision_clicks, None).await {
+    let mut rows = match measure(scale.decision_clicks, None, false).await {
         Ok(rows) => rows,
         Err(why) => vec![Row::failed("Decision latency", why, "")],
     };
+    // The same clicks with every event POSTed to a local receiver meanwhile.
+    match measure(scale.decision_clicks, None, true).await {
+        Ok(with_events) => rows.extend(with_events),
+        Err(why) => rows.push(Row::failed("Decision latency, events on", why, "")),
+    }
     let Some(schema) = TempSchema::create("benchmark: decisions on two replicas").await else { return rows };
-    match measure(scale.decision_clicks, Some(&schema)).await {
+    match measure(scale.decision_clicks, Some(&schema), false).await {
         Ok(replicas) => rows.extend(replicas),
         Err(why) => rows.push(Row::failed("Decision latency, 2 replicas on PostgreSQL", why, "")),
     }
     rows
 }
 
-/// Measures one bridge on SQLite, or two replicas on `postgres` behind the endpoint.
-async fn measure(clicks: usize, postgres: Option<&TempSchema>) -> Result<Vec<Row>, String> {
+/// Measures one bridge on SQLite, or two replicas on `postgres` behind the endpoint; with
+/// `events`, the bridge on SQLite POSTs every event to a local receiver.
+async fn measure(clicks: usize, postgres: Option<&TempSchema>, events: bool) -> Result<Vec<Row>, String> {
     let rig = Rig::new().await;
+    let receiver = FakeReceiver::start().await;
     let workflow = rig.scenario.add_workflow("Benchmark", FlowTemplate::single_gate());
     // One more card than measured: its click warms the fake up (schema validators compile on
     // first use), which would otherwise count against the bridge.
@@ -56,7 +64,12 @@ async fn measure(clicks: usize, postgres: Option<&TempSchema>) -> Result<Vec<Row
     // One pass at start-up posts every card; no other pass runs while clicks are measured.
     let (mut child, _replica) = match postgres {
         None => {
-            let mut child = rig.spawn(3600);
+            let mut env = rig.env(3600);
+            if events {
+                env.insert("EVENTS_URL", receiver.url());
+                env.insert("EVENTS_SECRET", SECRET.to_owned());
+            }
+            let mut child = Child::spawn(&env, rig.dir.path());
             rig.wait_for_ready(&mut child).await;
             (child, None)
         }
@@ -65,7 +78,11 @@ async fn measure(clicks: usize, postgres: Option<&TempSchema>) -> Result<Vec<Row
             (leader, Some(replica))
         }
     };
-    let setup = if postgres.is_some() { ", 2 replicas on PostgreSQL" } else { "" };
+    let setup = match (postgres.is_some(), events) {
+        (true, _) => ", 2 replicas on PostgreSQL",
+        (false, true) => ", events on",
+        (false, false) => "",
+    };
     if !rig.wait_for_cards(clicks * 2 + 1, Duration::from_secs(300)).await {
         return Err(format!("the cards were not posted; log:\n{}", child.log_tail()));
     }

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Every figure comes from one run, as ratios and percentiles, since machines are noisy.
-//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews,budget,idle` runs some parts; `BENCH_QUICK=1`
+//! `BENCH_ONLY=poll,discovery,decision,burst,memory,start,previews,budget,idle,events` runs some parts; `BENCH_QUICK=1`
 //! uses small sizes (for working on the benchmark itself); `BENCH_RUST_LOG` sets the child's
 //! `RUST_LOG`; glibc's `MALLOC_*` variables pass through to it. The bridge runs as a child process (the binary) except for the burst, which
 //! needs serenity's ratelimiter and so a reqwest client handed in (see [`burst`]).
@@ -18,6 +18,7 @@ mod burst;
 mod child;
 mod decision;
 mod discovery;
+mod events;
 mod footprint;
 mod idle;
 mod poll_cost;
@@ -58,6 +59,8 @@ pub struct Scale {
     pub budget_full_size: usize,
     /// Runs parking one after another in the simulated hours of polling by activity.
     pub idle_parking_samples: usize,
+    /// Gates whose events are delivered after an outage of the receiver.
+    pub event_gates: usize,
 }
 
 impl Scale {
@@ -79,6 +82,7 @@ impl Scale {
             budget_clicks: 200,
             budget_full_size: 50,
             idle_parking_samples: 100,
+            event_gates: 1_000,
         }
     }
 
@@ -100,6 +104,7 @@ impl Scale {
             budget_clicks: 40,
             budget_full_size: 10,
             idle_parking_samples: 10,
+            event_gates: 100,
         }
     }
 }
@@ -117,7 +122,8 @@ async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();
     let mut rows = Vec::new();
-    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget", "idle"] {
+    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget", "idle", "events"]
+    {
         if !wanted(part) {
             continue;
         }
@@ -131,6 +137,7 @@ async fn benchmark() {
             "previews" => previews::run(&scale).await,
             "budget" => budget::run(&scale).await,
             "idle" => idle::run(&scale).await,
+            "events" => events::run(&scale).await,
             _ => footprint::start_up(&scale).await,
         };
         eprintln!("benchmark part {part} took {:.0?}", part_started.elapsed());

@@ -10,6 +10,7 @@ mod crash_script;
 mod database;
 mod discord_faults;
 mod discord_hangs;
+mod events;
 mod exactly_once;
 mod hostile_clicks;
 mod one_active_bridge;

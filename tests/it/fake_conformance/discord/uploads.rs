@@ -105,3 +105,25 @@ async fn an_edit_without_an_attachments_list_keeps_every_attachment() {
     );
     fake.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn an_interaction_answer_over_the_upload_limit_is_refused_with_413_as_a_message_is() {
+    let config = FakeDiscordConfig { upload_limit: 2_000, ..FakeDiscordConfig::default() };
+    let (fake, http, channel) = fake_with(config).await;
+    let card = post_card(&fake, &http, channel.get()).await;
+    start_bot(&fake, false).await;
+    let click = fake.click_button(&member("ana"), channel.get(), card.id.get(), "approve:1").await;
+    let defer = json!({ "type": 5, "data": { "flags": 64 } });
+    http.create_interaction_response(click.id.into(), &click.token, &defer, vec![]).await.expect("deferred");
+    let edit = json!({ "content": "Your export." });
+    let over =
+        http.edit_original_interaction_response(&click.token, &edit, vec![file("a.jsonl", 2_001)]).await;
+    assert_eq!(refusal(over).0, 413);
+    let followup = json!({ "content": "x", "flags": 64 });
+    let over = http.create_followup_message(&click.token, &followup, vec![file("a.jsonl", 2_001)]).await;
+    assert_eq!(refusal(over).0, 413);
+    http.edit_original_interaction_response(&click.token, &edit, vec![file("a.jsonl", 2_000)])
+        .await
+        .expect("exactly the limit passes");
+    assert_eq!(fake.rejections().len(), 2);
+}

@@ -7,7 +7,7 @@ use super::errors::{ApiError, FormErrors, path};
 use super::rest::{Ctx, Reply};
 use super::rest_messages::{add_uploads, edit_stored};
 use super::state::{Interaction, State, StoredMessage, next_id};
-use super::{APPLICATION_ID, GUILD_ID, Shared, payloads, rules};
+use super::{APPLICATION_ID, GUILD_ID, Shared, payloads, rules, uploads};
 
 const EPHEMERAL: u64 = 1 << 6;
 const LOADING: u64 = 1 << 7;
@@ -79,6 +79,7 @@ pub(super) fn respond(
         errs.push(path(&[], &["type"]), "INTERACTION_RESPONSE_TYPE_INVALID", msg);
     }
     errs.into_result()?;
+    uploads::check(data, files, &[], shared.config.upload_limit)?;
     match response {
         4 => {
             rules::check_not_empty(data, files.len())?;
@@ -125,6 +126,7 @@ pub(super) fn create_followup(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiEr
     }
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
     rules::check_not_empty(&body, ctx.files.len())?;
+    uploads::check(&body, ctx.files, &[], shared.config.upload_limit)?;
     Ok(Reply::json(webhook_message(shared, &mut state, &i, &body, ctx.files).1))
 }
 
@@ -150,6 +152,8 @@ fn edit(shared: &Shared, ctx: &Ctx, which: &str) -> Result<Reply, ApiError> {
     let id = target(&state, &i, which)?;
     let message = state.messages.get_mut(&id).expect("target() found it");
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
+    let existing = message.value["attachments"].as_array().cloned().unwrap_or_default();
+    uploads::check(&body, ctx.files, &existing, shared.config.upload_limit)?;
     let mut value = edit_stored(message, &body, ctx.files)?;
     // Editing a deferred ("thinking…") response turns it into a real one.
     let flags = value["flags"].as_u64().unwrap_or(0) & !LOADING;
