@@ -195,6 +195,8 @@ pub struct Progress {
     pub overdue_at: Option<i64>,
     /// On a selection gate, the picks the approvals so far confirm (its proposal).
     pub proposal: Option<Vec<u32>>,
+    /// The re-run asked from this gate, and the run this one re-runs.
+    pub rerun: super::rerun::RerunShown,
 }
 
 impl Progress {

@@ -21,14 +21,14 @@ use super::{
     home::HomeServer,
     permissions::BotMember,
     previews::{Fetched, Previews},
+    progress::progress,
 };
 use crate::{
-    approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
-    decisions::counting,
+    approvals::{ids::ApprovalId, state::ApprovalState},
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
-    store::{Approval, Store, StoreError, now_ms},
+    store::{Approval, Store, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -39,11 +39,11 @@ pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 /// What writing cards takes, built once and shared by the watcher and the handlers: card
 /// writing depends on these alone, not on the rest of the bridge.
 pub struct CardWriter {
-    store: Store,
+    pub(super) store: Store,
     discord: Arc<Http>,
     scenario: ScenarioClient,
-    routes: Arc<Routes>,
-    home: Arc<HomeServer>,
+    pub(super) routes: Arc<Routes>,
+    pub(super) home: Arc<HomeServer>,
     previews: Previews,
     turns: CardTurns,
     metrics: Metrics,
@@ -224,33 +224,6 @@ async fn keep_shared_turn(cards: &CardWriter, id: i64) -> std::convert::Infallib
 /// When a turn taken or renewed at `now` ends.
 fn turn_ends(now: i64) -> i64 {
     now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// What the card of `approval` shows of its route's review policy, as it applies now.
-async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
-    let policy = cards.routes.policy_for(&approval.workflow_id);
-    let approved_by = if policy.reached(1) {
-        Vec::new()
-    } else {
-        let voters = cards.store.voters(approval.id).await?;
-        let counting = counting(&cards.electorate(), approval, voters, None).await;
-        counting.into_iter().map(|r| r.id.get()).collect()
-    };
-    let overdue_at =
-        if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
-    let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
-        cards.store.proposal(approval.id).await?
-    } else {
-        None
-    };
-    Ok(Progress {
-        required: policy.approvals_required,
-        approved_by,
-        deadline_at: policy.deadline_at(approval.found_at),
-        on_deadline: policy.deadline.map(|_| policy.on_deadline),
-        overdue_at,
-        proposal,
-    })
 }
 
 /// Writes the card of `approval` as write number `write` (see [`sync_card_with`]), with the

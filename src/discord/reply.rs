@@ -185,6 +185,21 @@ impl<'a> Answerable<'a> {
         Ok(())
     }
 
+    /// Replaces the deferred answer with `text` and these components (e.g. Start and Cancel).
+    pub async fn finish_with(
+        &self,
+        http: &Http,
+        text: impl Into<String>,
+        components: Vec<serenity::all::CreateActionRow>,
+    ) -> serenity::Result<()> {
+        let edit = EditInteractionResponse::new().content(text).components(components);
+        match self.kind {
+            Kind::Component(i) => i.edit_response(http, edit).await.map(drop),
+            Kind::Modal(i) => i.edit_response(http, edit).await.map(drop),
+            Kind::Command(i) => i.edit_response(http, edit).await.map(drop),
+        }
+    }
+
     /// Replaces the deferred answer with `text`.
     pub async fn finish(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
         let edit = EditInteractionResponse::new().content(text);

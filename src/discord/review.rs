@@ -1,5 +1,6 @@
 //! Clicks on review cards: Approve, Reject (which asks for a reason), and the reason's modal.
-//! The menus and Confirm of selection cards go on in [`super::picking`].
+//! The menus and Confirm of selection cards go on in [`super::picking`], Re-run, its form and its
+//! Start and Cancel in [`super::rerun`] and [`super::rerun_start`].
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText, CreateInteractionResponse,
@@ -11,6 +12,7 @@ use super::{
     custom_id::{CardAction, CardCustomId},
     full_size, picking, quorum,
     reply::{Answerable, Handled, RESTARTING, refuse},
+    rerun, rerun_start,
 };
 use crate::{
     approvals::state::Decision,
@@ -35,9 +37,8 @@ async fn clicked(
     click: &ComponentInteraction,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
-    let Some(id) =
-        CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
-    else {
+    let forms = [CardAction::RejectReason, CardAction::RerunForm];
+    let Some(id) = CardCustomId::parse(&click.data.custom_id).filter(|id| !forms.contains(&id.action)) else {
         return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
@@ -54,6 +55,9 @@ async fn clicked(
         CardAction::FullSize => return full_size::on_click(bridge, http, click, &card, answer).await,
         CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
         CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
+        CardAction::Rerun => return rerun::on_click(bridge, http, click, &card).await,
+        CardAction::RerunStart => return rerun_start::on_start(bridge, http, click, id, answer).await,
+        CardAction::RerunCancel => return rerun_start::on_cancel(bridge, http, click, id, answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {
@@ -79,13 +83,24 @@ async fn submitted(
     modal: &ModalInteraction,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
-    let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
+    let forms = [CardAction::RejectReason, CardAction::RerunForm];
+    let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| forms.contains(&id.action));
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
         return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
+    if id.action == CardAction::RerunForm {
+        let form = Click {
+            id,
+            channel_id: modal.channel_id,
+            message_id: card.id,
+            member: modal.member.as_ref(),
+            user: &modal.user,
+        };
+        return rerun::on_submit(bridge, http, modal, &form, answer).await;
+    }
     let reason = reason_of(modal);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
         return refuse(format!(

@@ -37,6 +37,10 @@ pub enum AuditAction {
     Overdue,
     /// A reviewer chose candidates in a selection card's menu (which decides nothing).
     Picked,
+    /// A reviewer pressed Start in a re-run form: the request is recorded, its run not asked yet.
+    RerunRequested,
+    /// A re-run request ended: its run started, nothing was started, or that is not known yet.
+    Rerun,
 }
 
 impl AuditAction {
@@ -56,6 +60,8 @@ impl AuditAction {
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
             Self::Picked => "picked",
+            Self::RerunRequested => "rerun_requested",
+            Self::Rerun => "rerun",
         }
     }
 }

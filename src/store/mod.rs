@@ -1,6 +1,6 @@
 //! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
 //! the routes admins set (watches) with their review policies, the approvals counted towards a
-//! quorum, the lease that lets one process at a time poll and post, and the ids of interactions
+//! quorum, re-run requests and the forms they come from, the lease that lets one process at a time poll and post, and the ids of interactions
 //! the endpoint has taken. Every query of the bridge
 //! lives in this module.
 //!
@@ -24,6 +24,7 @@ mod interactions;
 mod lease;
 mod policy;
 mod repost;
+mod reruns;
 mod selections;
 mod stats;
 mod watches;
@@ -45,6 +46,7 @@ pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
 pub use policy::{PendingGate, Vote};
+pub use reruns::{Rerun, RerunDraft, RerunEnd, RerunRequest};
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// The bridge's database.

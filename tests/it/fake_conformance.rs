@@ -1,7 +1,8 @@
 //! Tests of the fakes themselves, beside the fakes in `support/`: the fake Discord's payloads and
 //! rules (`discord`) and the fake Scenario's records against the SDK's schemas
-//! (`scenario_schemas`). A fake kinder than the real service hides bugs, so each rule a fake
+//! (`scenario_schemas`), and its run endpoint (`scenario_runs`). A fake kinder than the real service hides bugs, so each rule a fake
 //! enforces is shown firing here, and the valid version of the same request going through.
 
 mod discord;
+mod scenario_runs;
 mod scenario_schemas;

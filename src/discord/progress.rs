@@ -1,0 +1,81 @@
+//! What a card shows beyond its row, read when it is written: its route's review policy as it
+//! applies now (the tally, the deadline, the proposal), and re-runs (whether the card offers one,
+//! the one asked from it, the run it follows), with links between the two cards.
+
+use serenity::all::{ChannelId, MessageId};
+
+use super::publish::CardWriter;
+use crate::{
+    approvals::{
+        policy::Progress,
+        rerun::{AskedRerun, FollowedRun, RerunShown},
+    },
+    decisions::counting,
+    store::{Approval, StoreError},
+};
+
+/// What the card of `approval` shows of its route's review policy, as it applies now.
+pub(super) async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
+    let policy = cards.routes.policy_for(&approval.workflow_id);
+    let approved_by = if policy.reached(1) {
+        Vec::new()
+    } else {
+        let voters = cards.store.voters(approval.id).await?;
+        let counting = counting(&cards.electorate(), approval, voters, None).await;
+        counting.into_iter().map(|r| r.id.get()).collect()
+    };
+    let overdue_at =
+        if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
+    let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
+        cards.store.proposal(approval.id).await?
+    } else {
+        None
+    };
+    Ok(Progress {
+        required: policy.approvals_required,
+        approved_by,
+        deadline_at: policy.deadline_at(approval.found_at),
+        on_deadline: policy.deadline.map(|_| policy.on_deadline),
+        overdue_at,
+        proposal,
+        rerun: rerun_shown(cards, approval).await?,
+    })
+}
+
+/// What the card of `approval` shows of re-runs: whether it offers one, the one asked from it,
+/// and the run its run re-runs, each with a link to the other card once it exists.
+async fn rerun_shown(cards: &CardWriter, approval: &Approval) -> Result<RerunShown, StoreError> {
+    let link = |channel: ChannelId, message: MessageId| {
+        format!("https://discord.com/channels/{}/{channel}/{message}", cards.home.id())
+    };
+    let asked = match cards.store.rerun_of(approval.id).await? {
+        Some(rerun) => {
+            let card = match &rerun.job_id {
+                Some(job) => cards.store.card_of_run(job).await?.map(|(c, m)| link(c, m)),
+                None => None,
+            };
+            Some(AskedRerun {
+                by: rerun.requested_by.id.get(),
+                state: rerun.state,
+                job_id: rerun.job_id,
+                changed: rerun.draft.changed,
+                why: rerun.why,
+                card,
+            })
+        }
+        None => None,
+    };
+    let follows = match cards.store.rerun_started_as(&approval.job_id).await? {
+        Some(rerun) => {
+            let old = cards.store.approval(rerun.approval_id).await?;
+            old.map(|old| FollowedRun {
+                round: rerun.round,
+                card: old.message_id.map(|m| link(old.channel_id, m)),
+                job_id: old.job_id,
+            })
+        }
+        None => None,
+    };
+    let offer = cards.routes.rerun_policy_for(&approval.workflow_id).on;
+    Ok(RerunShown { asked, follows, offer })
+}
