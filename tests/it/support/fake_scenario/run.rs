@@ -44,7 +44,7 @@ pub fn run(
         let status = StatusCode::from_u16(DRY_RUN_STATUS).expect("269 is a valid status");
         return Ok((status, json!({ "creativeUnitsCost": workflow.cost })));
     }
-    let workflow_json = render::workflow(workflow, false);
+    let workflow_json = render::workflow(workflow, true);
     let job_id = state.start_run_with(workflow_id, input).expect("the workflow exists");
     let job = job_json(state, &state.jobs[state.job_index[&job_id]]);
     Ok((StatusCode::OK, json!({ "job": job, "workflow": workflow_json })))
