@@ -54,17 +54,11 @@ async fn submit_form(
     (submit, answer)
 }
 
-/// Presses `label` (Start or Cancel) under the priced answer of `submit`, as `member`.
-async fn press(
-    app: &TestApp,
-    member: &GuildMember,
-    submit: &InteractionHandle,
-    label: &str,
-) -> InteractionHandle {
+/// Presses `label` (Start or Cancel) under the priced answer of `submit`, as its reviewer.
+async fn press(app: &TestApp, submit: &InteractionHandle, label: &str) -> InteractionHandle {
     let answer = app.discord.original_response(submit).expect("the priced answer");
     let custom_id = button(&answer, label).unwrap_or_else(|| panic!("no {label} under {answer}"));
-    let id = answer["id"].as_str().and_then(|id| id.parse().ok()).expect("a message id");
-    app.discord.click_button(member, app.channel, id, &custom_id).await
+    app.discord.click_ephemeral_button(submit, &custom_id).await
 }
 
 /// The run PUTs that were not dry runs.

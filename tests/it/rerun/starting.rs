@@ -23,7 +23,7 @@ async fn editing_the_prompt_and_starting_rejects_the_gate_and_starts_one_run_wit
     assert!(priced.contains("Estimated cost: 10 creative units."), "{priced}");
     assert!(run_puts(&app).is_empty(), "a dry run only, so far");
 
-    let start = press(&app, &ana, &submit, "Start").await;
+    let start = press(&app, &submit, "Start").await;
     let answer = app.answer(&start).await;
     assert!(answer.starts_with("Started run `job_"), "{answer}");
     assert!(answer.contains("(round 2)"), "{answer}");
@@ -77,10 +77,10 @@ async fn a_double_start_and_two_reviewers_starting_at_once_make_one_run() {
     // The first run PUT waits at Scenario while the other Starts arrive.
     let release = Release::default();
     app.scenario.inject(Endpoint::RunWorkflow, Fault::Hold(release.clone()), 1);
-    let first = press(&app, &ana, &ana_form, "Start").await;
+    let first = press(&app, &ana_form, "Start").await;
     wait_until("the first run PUT", PROMPTLY, async || run_puts(&app).len() == 1).await;
-    let again = press(&app, &ana, &ana_form, "Start").await;
-    let other = press(&app, &ben, &ben_form, "Start").await;
+    let again = press(&app, &ana_form, "Start").await;
+    let other = press(&app, &ben_form, "Start").await;
     for late in [&again, &other] {
         let answer = app.answer(late).await;
         assert!(answer.contains("already requested by <@"), "{answer}");
@@ -103,7 +103,7 @@ async fn a_run_put_applied_whose_answer_is_lost_is_found_and_never_sent_again() 
     let ana = app.reviewer("ana");
     let (form, _) = submit_form(&app, &ana, &approval, &[("i0", "a lighthouse at dawn")]).await;
     app.scenario.inject(Endpoint::RunWorkflow, Fault::ApplyThenClose, 1);
-    let start = press(&app, &ana, &form, "Start").await;
+    let start = press(&app, &form, "Start").await;
     let answer = app.answer(&start).await;
     let runs = app.scenario.runs_of(&workflow);
     assert_eq!(runs.len(), 2, "the PUT was applied once");
@@ -138,7 +138,7 @@ async fn a_selection_cards_re_run_works_the_same_way() {
     let ana = app.reviewer("ana");
     let (form, priced) = submit_form(&app, &ana, &approval, &[("i1", "watercolour")]).await;
     assert!(priced.contains("• style: “ink” → “watercolour”"), "{priced}");
-    let answer = app.answer(&press(&app, &ana, &form, "Start").await).await;
+    let answer = app.answer(&press(&app, &form, "Start").await).await;
     assert!(answer.starts_with("Started run"), "{answer}");
     assert_eq!(run_puts(&app).len(), 1);
     assert_eq!(app.scenario.runs_of(&workflow)[1].1["style"], "watercolour");
