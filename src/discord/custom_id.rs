@@ -69,7 +69,7 @@ impl CardCustomId {
             "e" => CardAction::Rerun,
             "n" => CardAction::RerunForm,
             "s" => CardAction::RerunStart,
-            "x" => CardAction::RerunCancel,
+            "q" => CardAction::RerunCancel,
             menu => CardAction::Pick(menu.strip_prefix('p').filter(|n| n.len() == 1)?.parse().ok()?),
         };
         let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
@@ -88,7 +88,7 @@ impl fmt::Display for CardCustomId {
             CardAction::Rerun => "e",
             CardAction::RerunForm => "n",
             CardAction::RerunStart => "s",
-            CardAction::RerunCancel => "x",
+            CardAction::RerunCancel => "q",
             CardAction::Pick(menu) => return write!(f, "{PREFIX}:p{menu}:{}", self.approval_id),
         };
         write!(f, "{PREFIX}:{action}:{}", self.approval_id)

@@ -4,24 +4,35 @@
 
 use serenity::all::{ChannelId, MessageId};
 
-use super::publish::CardWriter;
+use super::electorate::Members;
 use crate::{
     approvals::{
         policy::Progress,
         rerun::{AskedRerun, FollowedRun, RerunShown},
     },
     decisions::counting,
+    routes::Routes,
+    store::Store,
     store::{Approval, StoreError},
 };
 
+/// What a card's writer reads with: the store, the routes, the home server's id (for links to
+/// cards) and who may still decide.
+pub(super) struct Sources<'a> {
+    pub(super) store: &'a Store,
+    pub(super) routes: &'a Routes,
+    pub(super) home: serenity::all::GuildId,
+    pub(super) electorate: Members,
+}
+
 /// What the card of `approval` shows of its route's review policy, as it applies now.
-pub(super) async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
+pub(super) async fn progress(cards: &Sources<'_>, approval: &Approval) -> Result<Progress, StoreError> {
     let policy = cards.routes.policy_for(&approval.workflow_id);
     let approved_by = if policy.reached(1) {
         Vec::new()
     } else {
         let voters = cards.store.voters(approval.id).await?;
-        let counting = counting(&cards.electorate(), approval, voters, None).await;
+        let counting = counting(&cards.electorate, approval, voters, None).await;
         counting.into_iter().map(|r| r.id.get()).collect()
     };
     let overdue_at =
@@ -44,9 +55,9 @@ pub(super) async fn progress(cards: &CardWriter, approval: &Approval) -> Result<
 
 /// What the card of `approval` shows of re-runs: whether it offers one, the one asked from it,
 /// and the run its run re-runs, each with a link to the other card once it exists.
-async fn rerun_shown(cards: &CardWriter, approval: &Approval) -> Result<RerunShown, StoreError> {
+async fn rerun_shown(cards: &Sources<'_>, approval: &Approval) -> Result<RerunShown, StoreError> {
     let link = |channel: ChannelId, message: MessageId| {
-        format!("https://discord.com/channels/{}/{channel}/{message}", cards.home.id())
+        format!("https://discord.com/channels/{}/{channel}/{message}", cards.home)
     };
     let asked = match cards.store.rerun_of(approval.id).await? {
         Some(rerun) => {

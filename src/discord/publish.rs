@@ -21,7 +21,7 @@ use super::{
     home::HomeServer,
     permissions::BotMember,
     previews::{Fetched, Previews},
-    progress::progress,
+    progress::{Sources, progress},
 };
 use crate::{
     approvals::{ids::ApprovalId, state::ApprovalState},
@@ -39,11 +39,11 @@ pub const NONCE_TRUST: Duration = Duration::from_secs(120);
 /// What writing cards takes, built once and shared by the watcher and the handlers: card
 /// writing depends on these alone, not on the rest of the bridge.
 pub struct CardWriter {
-    pub(super) store: Store,
+    store: Store,
     discord: Arc<Http>,
     scenario: ScenarioClient,
-    pub(super) routes: Arc<Routes>,
-    pub(super) home: Arc<HomeServer>,
+    routes: Arc<Routes>,
+    home: Arc<HomeServer>,
     previews: Previews,
     turns: CardTurns,
     metrics: Metrics,
@@ -158,7 +158,13 @@ pub async fn sync_card_with(
         let Some((mut current, write)) = cards.store.begin_card_write(approval.id).await? else {
             return Ok(Synced::Unchanged);
         };
-        current.progress = progress(cards, &current).await?;
+        let sources = Sources {
+            store: &cards.store,
+            routes: &cards.routes,
+            home: cards.home.id(),
+            electorate: cards.electorate(),
+        };
+        current.progress = progress(&sources, &current).await?;
         write_card(cards, &current, write, fetched).await
     };
     let written = if shared {

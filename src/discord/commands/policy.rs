@@ -123,17 +123,18 @@ async fn change(
         ));
     };
     let mut said = String::new();
-    if let Some(settings) = rerun_settings(route, args)? {
+    let rerun_change = rerun_settings(route, args)?.filter(|s| *s != (route.reruns, route.rerun_max_cost));
+    if let Some(settings) = rerun_change {
         if bridge.routes.set_rerun_policy(&route.workflow_id, settings, &caller.who).await?.is_none() {
             return refuse("The route was removed meanwhile; nothing was changed.");
         }
         let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
         info!(workflow_id = %route.workflow_id, %reruns, by = caller.who.id.get(), "route re-run policy set");
         said = format!("**{}** now has {reruns}. ", name(route));
-        if !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
-            answer.say(http, said.trim_end()).await?;
-            return Ok(());
-        }
+    }
+    if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
+        answer.say(http, said.trim_end()).await?;
+        return Ok(());
     }
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };

@@ -87,3 +87,36 @@ async fn scenario_refusing_the_run_with_429_starts_nothing_and_the_gate_stays_op
     assert!(field(&card, "Re-run").unwrap().contains("was not started: Scenario is busy"), "{card}");
     assert!(button(&card, "Approve").is_some(), "the card stays open");
 }
+
+#[tokio::test]
+async fn a_route_turned_off_refuses_a_start_already_priced_and_its_cards_lose_re_run() {
+    use crate::commands::{admin, approvals, run, text};
+    use crate::support::fake_discord::OptionValue;
+
+    let app = spawn_app().await;
+    let (workflow, job, approval) = parked(&app, FlowTemplate::single_gate(), "review").await;
+    let watch =
+        approvals("watch").opt("workflow", text(&workflow)).opt("channel", OptionValue::Channel(app.channel));
+    run(&app, &admin(), watch).await;
+    let (form, _) = submit_form(&app, &app.reviewer("ana"), &approval, &[("i0", "a fox")]).await;
+    let off = approvals("policy").opt("workflow", text(&workflow)).opt("reruns", text("off"));
+    assert_eq!(run(&app, &admin(), off).await, "**Lighthouse** now has re-runs off.");
+
+    let answer = app.answer(&press(&app, &form, "Start").await).await;
+    assert_eq!(answer, "Re-runs are off for this workflow; nothing was started.");
+    assert!(run_puts(&app).is_empty());
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);
+    app.poll().await;
+    assert_eq!(button(&card_of(&app, &approval), "Re-run"), None, "redrawn without Re-run");
+
+    let capped = approvals("policy")
+        .opt("workflow", text(&workflow))
+        .opt("reruns", text("on"))
+        .opt("rerun_max_cost", OptionValue::Integer(50));
+    assert_eq!(
+        run(&app, &admin(), capped).await,
+        "**Lighthouse** now has re-runs on, at most 50 creative units each."
+    );
+    app.poll().await;
+    assert!(button(&card_of(&app, &approval), "Re-run").is_some());
+}

@@ -63,6 +63,15 @@ async fn editing_the_prompt_and_starting_rejects_the_gate_and_starts_one_run_wit
     let line = field(&card_of(&app, &old), "Re-run").unwrap();
     assert!(line.contains(&format!("[Its card](https://discord.com{new_link})")), "{line}");
     assert_eq!(run_puts(&app).len(), 1, "still one run");
+
+    app.answer(&app.click(&ana, &new, "Approve").await).await;
+    let history = crate::commands::run(&app, &ana, crate::commands::approvals("history")).await;
+    let lines: Vec<&str> = history.lines().skip(1).collect();
+    assert!(lines[0].contains(&format!("run `{new_job}` (round 2, re-run of `{job}`)")), "{history}");
+    assert!(
+        lines[1].contains(&format!("run `{job}`")) && lines[1].ends_with(&format!("🔁 re-run → `{new_job}`")),
+        "{history}"
+    );
     app.discord.assert_no_rejections();
 }
 
