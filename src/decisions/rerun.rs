@@ -34,7 +34,7 @@ const CLOCK_MARGIN: time::Duration = time::Duration::minutes(2);
 pub enum Started {
     /// This Start's run started (or was found started after a lost answer: `found`); the old
     /// gate's rejection ended as `rejected` (`None` when it was not tried: the gate was closed).
-    Started { rerun: Rerun, found: bool, rejected: Option<Outcome> },
+    Started { rerun: Rerun, found: bool, rejected: Option<Box<Outcome>> },
     /// Another Start of this gate was recorded first; its request as it stands.
     Taken(Rerun),
     /// Nothing was started; `why` in words for the reviewer.
@@ -82,7 +82,7 @@ pub async fn start(
     let rerun = reload(store, rerun.approval_id).await?;
     Ok(match end {
         RerunEnd::Started(_) => {
-            let rejected = reject_old_gate(store, scenario, claims, &rerun).await?;
+            let rejected = reject_old_gate(store, scenario, claims, &rerun).await?.map(Box::new);
             Started::Started { rerun, found, rejected }
         }
         RerunEnd::NotStarted(why) => Started::NotStarted { rerun, why },

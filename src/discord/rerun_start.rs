@@ -124,7 +124,7 @@ fn words(outcome: &Started) -> String {
                 format!("Started run `{job}` (round {}).", rerun.round)
             };
             text.push(' ');
-            text.push_str(&match rejected {
+            text.push_str(&match rejected.as_deref() {
                 Some(Outcome::Decided(_)) => {
                     "This run's gate is rejected; its card links to the new run's card once that is posted."
                         .to_owned()

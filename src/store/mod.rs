@@ -24,6 +24,7 @@ mod interactions;
 mod lease;
 mod policy;
 mod repost;
+mod rerun_drafts;
 mod reruns;
 mod selections;
 mod stats;
@@ -200,6 +201,8 @@ snowflake!(ChannelId, GuildId, MessageId, RoleId, UserId);
 mod lease_tests;
 #[cfg(test)]
 mod policy_tests;
+#[cfg(test)]
+mod rerun_tests;
 #[cfg(test)]
 mod route_tests;
 #[cfg(test)]
