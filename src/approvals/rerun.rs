@@ -84,18 +84,22 @@ impl RerunPolicy {
     }
 
     /// Why a run costing `cost` creative units may not start under this policy, if it may not.
-    pub fn refusal(&self, cost: f64) -> Option<String> {
+    pub fn refusal(&self, cost: f64) -> Option<RerunBlock> {
         if !self.on {
-            return Some("Re-runs are off for this workflow; nothing was started.".into());
+            return Some(RerunBlock::Off);
         }
         let cap = self.max_cost?;
-        (cost > f64::from(cap)).then(|| {
-            format!(
-                "This re-run would cost {} creative units, above this workflow's cap of {cap}; nothing was started.",
-                units(cost)
-            )
-        })
+        (cost > f64::from(cap)).then_some(RerunBlock::OverCap { cost, cap })
     }
+}
+
+/// Why a route's policy refuses a re-run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RerunBlock {
+    /// Re-runs are off for the route.
+    Off,
+    /// The dry run's cost is above the route's cap (creative units).
+    OverCap { cost: f64, cap: u32 },
 }
 
 impl std::fmt::Display for RerunPolicy {
@@ -270,13 +274,9 @@ mod tests {
         assert_eq!(RerunPolicy::default().refusal(1e9), None);
         let capped = RerunPolicy { on: true, max_cost: Some(20) };
         assert_eq!(capped.refusal(20.0), None);
-        assert!(
-            capped
-                .refusal(20.5)
-                .unwrap()
-                .contains("cost 20.5 creative units, above this workflow's cap of 20")
-        );
-        assert!(RerunPolicy { on: false, max_cost: None }.refusal(0.0).unwrap().contains("off"));
+        assert_eq!(capped.refusal(20.5), Some(RerunBlock::OverCap { cost: 20.5, cap: 20 }));
+        assert_eq!(RerunPolicy { on: false, max_cost: None }.refusal(0.0), Some(RerunBlock::Off));
+        assert_eq!((units(12.0), units(2.5)), ("12".to_owned(), "2.5".to_owned()));
         for state in ["requested", "sending", "started", "not_started", "unsettled"] {
             assert_eq!(RerunState::parse(state).map(RerunState::as_str), Some(state));
         }

@@ -10,8 +10,8 @@
 
 use serde_json::{Map, Value};
 use serenity::all::{
-    ActionRowComponent, ButtonStyle, ComponentInteraction, CreateActionRow, CreateButton, CreateInputText,
-    CreateInteractionResponse, CreateModal, Http, InputTextStyle, ModalInteraction,
+    ActionRowComponent, ButtonStyle, CreateActionRow, CreateButton, CreateInputText,
+    CreateInteractionResponse, CreateModal, EditInteractionResponse, InputTextStyle, ModalInteraction,
 };
 use tracing::warn;
 
@@ -20,16 +20,18 @@ use super::{
     click::{Click, check, reviewer},
     custom_id::{CardAction, CardCustomId},
     inert,
-    reply::{Answerable, Handled, refuse, respond},
+    refusal::Refusal,
+    reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::{
         enums::WorkflowStatus,
-        rerun::{Editable, MAX_EDITABLE, changed, edited, form_fields, units},
+        rerun::{Editable, MAX_EDITABLE, RerunBlock, changed, edited, form_fields, units},
         wire::Workflow,
     },
     decisions::rerun::{run_inputs, started_nothing},
     discord::bridge::Bridge,
+    scenario::ScenarioError,
     store::{Approval, RerunDraft},
 };
 
@@ -44,32 +46,26 @@ const VALUE_CHARS: u16 = 4000;
 const SHOWN_CHARS: usize = 300;
 
 /// Opens the re-run form of the card's gate.
-pub(super) async fn on_click(
-    bridge: &Bridge,
-    http: &Http,
-    click: &ComponentInteraction,
-    card: &Click<'_>,
-) -> Handled<()> {
+pub(super) async fn on_click(bridge: &Bridge, card: &Click<'_>, answer: &Answerable<'_>) -> Handled<()> {
     let approval = check(bridge, card).await?;
     let (workflow, run_input) = what_runs(bridge, &approval).await?;
     let (editable, kept) = form_fields(&workflow.inputs, &run_input);
-    respond(http, click.id, &click.token, form(&approval, &editable, &kept)).await?;
+    answer.respond(form(&approval, &editable, &kept)).await?;
     Ok(())
 }
 
 /// Prices a submitted re-run form and answers with the changes, the cost, Start and Cancel.
 pub(super) async fn on_submit(
     bridge: &Bridge,
-    http: &Http,
     modal: &ModalInteraction,
     card: &Click<'_>,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
     let note = typed(modal, NOTE_INPUT).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > usize::from(MAX_NOTE_CHARS)) {
-        return refuse(format!("The note is longer than {MAX_NOTE_CHARS} characters; nothing was started."));
+        return refuse(Refusal::NoteTooLong { max: MAX_NOTE_CHARS });
     }
-    answer.defer(http).await?;
+    answer.defer().await?;
     let approval = check(bridge, card).await?;
     let (workflow, run_input) = what_runs(bridge, &approval).await?;
     let (editable, kept) = form_fields(&workflow.inputs, &run_input);
@@ -82,31 +78,33 @@ pub(super) async fn on_submit(
     let changes = changed(&run_input, &inputs);
     let cost = match bridge.scenario.run_cost(&approval.workflow_id, &inputs).await {
         Ok(cost) => cost,
-        Err(err) if started_nothing(&err) => {
-            return refuse(format!("Scenario refused these inputs: {err}. Nothing was started."));
-        }
         Err(err) => {
             warn!(error = %err, approval_id = approval.id.get(), "the re-run could not be priced");
-            return refuse(
-                "Scenario did not answer the price check; nothing was started. Try again in a minute.",
-            );
+            let refused = match err {
+                ScenarioError::Rejected { message, .. } => Some(message),
+                other if started_nothing(&other) => Some(other.to_string()),
+                _ => None,
+            };
+            return refuse(Refusal::NotPriced { refused });
         }
     };
-    if let Some(why) = bridge.routes.rerun_policy_for(&approval.workflow_id).refusal(cost) {
-        return refuse(why);
+    if let Some(block) = bridge.routes.rerun_policy_for(&approval.workflow_id).refusal(cost) {
+        return refuse(Refusal::Rerun(block));
     }
     let text = summary(&approval, &run_input, (&inputs, &changes), &kept, cost);
     let reviewer = reviewer(card.member, card.user);
     let draft = RerunDraft { inputs, changed: changes, note, cost };
     bridge.store.save_rerun_draft(approval.id, reviewer.id, &draft).await?;
-    answer.finish_with(http, text, vec![start_or_cancel(&approval)]).await?;
+    answer
+        .edit(EditInteractionResponse::new().content(text).components(vec![start_or_cancel(&approval)]))
+        .await?;
     Ok(())
 }
 
 /// The workflow of `approval` and the inputs its run was started with, when it may re-run.
 async fn what_runs(bridge: &Bridge, approval: &Approval) -> Handled<(Workflow, Map<String, Value>)> {
     if !bridge.routes.rerun_policy_for(&approval.workflow_id).on {
-        return refuse("Re-runs are off for this workflow; nothing was started.");
+        return refuse(Refusal::Rerun(RerunBlock::Off));
     }
     let read = async {
         let workflow = bridge.scenario.workflow(&approval.workflow_id).await?;
@@ -117,17 +115,12 @@ async fn what_runs(bridge: &Bridge, approval: &Approval) -> Handled<(Workflow, M
         Ok(read) => read,
         Err(err) => {
             warn!(error = %err, approval_id = approval.id.get(), "the run to re-run could not be read");
-            return refuse(
-                "Scenario could not be read just now; nothing was started. Try again in a minute.",
-            );
+            return refuse(Refusal::RunUnread);
         }
     };
     if workflow.status != Some(WorkflowStatus::Ready) {
         let status = workflow.status.as_ref().map_or("not ready".to_owned(), ToString::to_string);
-        return refuse(format!(
-            "Only a ready workflow can re-run, and **{}** is {status} in Scenario; nothing was started.",
-            inert::text(&cut(&workflow.name, 100))
-        ));
+        return refuse(Refusal::NotReady { workflow: inert::text(&cut(&workflow.name, 100)), status });
     }
     Ok((workflow, run_input))
 }

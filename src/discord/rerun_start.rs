@@ -3,14 +3,15 @@
 //! [`decisions::rerun::start`]: one new run, then the gate rejected. The reviewer reads which run
 //! started (or why none did, or that it is not known yet), and the card shows it.
 
-use serenity::all::{ComponentInteraction, Http};
+use serenity::all::ComponentInteraction;
 use tracing::warn;
 
 use super::{
-    click::{Click, already, check, reviewer, settled, tell},
+    click::{Click, check, reviewer, settled, tell},
     custom_id::CardCustomId,
     inert,
     publish::sync_card,
+    refusal::{Refusal, already},
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
@@ -26,12 +27,11 @@ use crate::{
 /// Start: one new run of the reviewer's form, then the gate rejected.
 pub(super) async fn on_start(
     bridge: &Bridge,
-    http: &Http,
     click: &ComponentInteraction,
     id: CardCustomId,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
-    answer.defer(http).await?;
+    answer.defer().await?;
     let started = std::time::Instant::now();
     let card = on_card(bridge, click, id).await?;
     let approval = check(bridge, &card).await?;
@@ -42,13 +42,10 @@ pub(super) async fn on_start(
         return refuse(taken(&asked));
     }
     let Some(draft) = bridge.store.rerun_draft(approval.id, reviewer.id).await? else {
-        return refuse(
-            "This re-run form is no longer there (started, cancelled, or replaced by a newer one); nothing was \
-             started. Press Re-run on the card to begin again.",
-        );
+        return refuse(Refusal::RerunFormGone);
     };
-    if let Some(why) = bridge.routes.rerun_policy_for(&approval.workflow_id).refusal(draft.cost) {
-        return refuse(why);
+    if let Some(block) = bridge.routes.rerun_policy_for(&approval.workflow_id).refusal(draft.cost) {
+        return refuse(Refusal::Rerun(block));
     }
     let round = bridge.store.rerun_started_as(&approval.job_id).await?.map_or(1, |r| r.round) + 1;
     let (store, scenario, claims) = (&bridge.store, &bridge.scenario, &bridge.claims);
@@ -57,14 +54,13 @@ pub(super) async fn on_start(
         Started::Started { rejected: Some(rejected), .. } => settled(bridge, started, rejected).await,
         _ => redraw(bridge, &approval).await,
     }
-    tell(http, answer, &words(&outcome)).await;
+    tell(answer, &words(&outcome)).await;
     Ok(())
 }
 
 /// Cancel: the reviewer's form is dropped; nothing is started.
 pub(super) async fn on_cancel(
     bridge: &Bridge,
-    http: &Http,
     click: &ComponentInteraction,
     id: CardCustomId,
     answer: &Answerable<'_>,
@@ -72,7 +68,7 @@ pub(super) async fn on_cancel(
     let card = on_card(bridge, click, id).await?;
     let approval = check(bridge, &card).await?;
     bridge.store.drop_rerun_draft(approval.id, reviewer(card.member, card.user).id).await?;
-    answer.say(http, "Cancelled; nothing was started.").await?;
+    answer.say("Cancelled; nothing was started.").await?;
     Ok(())
 }
 
@@ -138,19 +134,19 @@ fn words(outcome: &Started) -> String {
             });
             text
         }
-        Started::Taken(asked) => taken(asked),
+        Started::Taken(asked) => taken(asked).to_string(),
         Started::NotStarted { why, .. } => why.clone(),
         Started::Unsettled(_) => UNSETTLED.to_owned(),
     }
 }
 
-/// What a reviewer reads when a re-run of the gate was requested already.
-fn taken(asked: &Rerun) -> String {
+/// Why a Start is turned down when a re-run of the gate was requested already.
+fn taken(asked: &Rerun) -> Refusal {
     let by = asked.requested_by.mention();
     let what = match (asked.state, &asked.job_id) {
         (RerunState::Started, Some(job)) => format!("it started run `{}`", inert::code(job.as_str())),
         (RerunState::Unsettled, _) => "whether its run started is not known yet".to_owned(),
         _ => "it is being started".to_owned(),
     };
-    format!("A re-run of this gate was already requested by {by}, and {what}; nothing more was started.")
+    Refusal::RerunAsked { by, what }
 }

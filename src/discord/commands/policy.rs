@@ -3,7 +3,7 @@
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
-use serenity::all::{CommandOptionType, CreateCommandOption, Http};
+use serenity::all::{CommandOptionType, CreateCommandOption};
 use tracing::info;
 
 use super::args::{Args, Caller};
@@ -12,7 +12,7 @@ use crate::{
     discord::bridge::Bridge,
     discord::{
         cards::cut,
-        click::needed_roles,
+        refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },
     routes::{is_admin, may_decide},
@@ -74,13 +74,20 @@ fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>
         Some("on") => Some(Some(true)),
         Some("off") => Some(Some(false)),
         Some("default") => Some(None),
-        Some(_) => return refuse("reruns must be on, off or default; nothing was changed."),
+        Some(_) => {
+            return refuse(Refusal::BadOption { option: "reruns", why: "use on, off or default".into() });
+        }
     };
     let cap = match args.integer("rerun_max_cost") {
         None => None,
         Some(n) => match u32::try_from(n) {
             Ok(n) => Some(n),
-            Err(_) => return refuse("rerun_max_cost must be 0 (no cap) or more; nothing was changed."),
+            Err(_) => {
+                return refuse(Refusal::BadOption {
+                    option: "rerun_max_cost",
+                    why: "use 0 (no cap) or more".into(),
+                });
+            }
         },
     };
     if on.is_none() && cap.is_none() {
@@ -90,25 +97,9 @@ fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>
 }
 
 /// Shows or changes the policy of a routed workflow.
-pub async fn run(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    caller: &Caller,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
-    answer.render(http, change(bridge, http, answer, caller, args).await).await
-}
-
-async fn change(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    caller: &Caller,
-    args: Args<'_>,
-) -> Handled<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args: Args<'_>) -> Handled<()> {
     let Some(typed) = args.string("workflow") else {
-        return refuse("Give the workflow whose policy to set; nothing was changed.");
+        return refuse(Refusal::Missing(Missing::Workflow));
     };
     let routes = bridge.routes.all();
     let found = routes
@@ -116,24 +107,21 @@ async fn change(
         .find(|w| w.workflow_id.as_str() == typed)
         .or_else(|| routes.iter().find(|w| w.workflow_name.eq_ignore_ascii_case(typed)));
     let Some(route) = found else {
-        return refuse(format!(
-            "`{}` has no route of its own, so it follows the default policy ({}). Route it with `/approvals watch` first; nothing was changed.",
-            cut(typed, 100),
-            bridge.routes.default_policy()
-        ));
+        let default_policy = bridge.routes.default_policy().to_string();
+        return refuse(Refusal::NoRoute { typed: typed.to_owned(), default_policy });
     };
     let mut said = String::new();
     let rerun_change = rerun_settings(route, args)?.filter(|s| *s != (route.reruns, route.rerun_max_cost));
     if let Some(settings) = rerun_change {
         if bridge.routes.set_rerun_policy(&route.workflow_id, settings, &caller.who).await?.is_none() {
-            return refuse("The route was removed meanwhile; nothing was changed.");
+            return refuse(Refusal::RouteRemoved);
         }
         let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
         info!(workflow_id = %route.workflow_id, %reruns, by = caller.who.id.get(), "route re-run policy set");
         said = format!("**{}** now has {reruns}. ", name(route));
     }
     if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
-        answer.say(http, said.trim_end()).await?;
+        answer.say(said.trim_end()).await?;
         return Ok(());
     }
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
@@ -143,11 +131,7 @@ async fn change(
         // An automatic approval is an approval: whoever sets it must be able to approve.
         let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
         if !(is_admin(caller.permissions) && may_decide(&reviewers, &caller.roles, caller.permissions)) {
-            return refuse(format!(
-                "A deadline that approves is an approval: only a member who may both manage the server and approve the gates of **{}** ({}) may set it; nothing was changed.",
-                name(route),
-                needed_roles(&reviewers)
-            ));
+            return refuse(Refusal::DeadlineApproves { workflow: name(route), needed: reviewers });
         }
     }
     // Values equal to the defaults on a route that follows them change nothing either.
@@ -156,12 +140,12 @@ async fn change(
         let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
         let text = format!("{said}**{}**: {current}; {reruns}. Nothing else was changed.", name(route));
         let text = if said.is_empty() { text.replace("Nothing else was", "Nothing was") } else { text };
-        answer.say(http, text).await?;
+        answer.say(text).await?;
         return Ok(());
     }
     let Some(saved) = bridge.routes.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await?
     else {
-        return refuse("The route was removed meanwhile; nothing was changed.");
+        return refuse(Refusal::RouteRemoved);
     };
     let policy = saved.policy.unwrap_or(bridge.routes.default_policy());
     info!(workflow_id = %saved.workflow_id, %policy, by = caller.who.id.get(), "route policy set");
@@ -170,7 +154,7 @@ async fn change(
         "{said}**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",
         name(&saved)
     );
-    answer.say(http, text).await?;
+    answer.say(text).await?;
     Ok(())
 }
 
@@ -185,18 +169,16 @@ fn approves_anew(current: &Policy, next: &Policy) -> bool {
 fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
     let mut policy = current;
     if let Some(n) = args.integer("approvals") {
-        policy.approvals_required =
-            u8::try_from(n).ok().filter(|n| (1..=MAX_APPROVALS).contains(n)).map_or_else(
-                || refuse(format!("approvals must be 1 to {MAX_APPROVALS}; nothing was changed.")),
-                Ok,
-            )?;
+        policy.approvals_required = u8::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_APPROVALS).contains(n))
+            .map_or_else(|| bad("approvals", format!("must be 1 to {MAX_APPROVALS}")), Ok)?;
     }
     if let Some(n) = args.integer("reminders") {
-        policy.max_reminders =
-            u32::try_from(n).ok().filter(|n| (1..=MAX_REMINDERS).contains(n)).map_or_else(
-                || refuse(format!("reminders must be 1 to {MAX_REMINDERS}; nothing was changed.")),
-                Ok,
-            )?;
+        policy.max_reminders = u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_REMINDERS).contains(n))
+            .map_or_else(|| bad("reminders", format!("must be 1 to {MAX_REMINDERS}")), Ok)?;
     }
     if let Some(text) = args.string("remind_after") {
         policy.remind_after = duration("remind_after", text)?;
@@ -206,7 +188,7 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
     }
     if let Some(text) = args.string("on_deadline") {
         let Some(on) = OnDeadline::parse(text) else {
-            return refuse("on_deadline must be reject, approve or nothing; nothing was changed.");
+            return bad("on_deadline", "must be reject, approve or nothing".into());
         };
         policy.on_deadline = on;
     }
@@ -214,14 +196,19 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
 }
 
 /// A duration option: `off`, or a duration such as `4h`.
-fn duration(option: &str, text: &str) -> Handled<Option<std::time::Duration>> {
+fn duration(option: &'static str, text: &str) -> Handled<Option<std::time::Duration>> {
     if text.eq_ignore_ascii_case(OFF) {
         return Ok(None);
     }
     match parse_duration(text) {
         Ok(duration) => Ok(Some(duration)),
-        Err(why) => refuse(format!("{option}: {why}, or {OFF}; nothing was changed.")),
+        Err(why) => bad(option, format!("{why}, or {OFF}")),
     }
+}
+
+/// Refuses the value given for `option`, saying `why`.
+fn bad<T>(option: &'static str, why: String) -> Handled<T> {
+    refuse(Refusal::BadOption { option, why })
 }
 
 fn name(route: &Watch) -> String {

@@ -24,6 +24,7 @@ pub mod previews;
 mod progress;
 pub mod publish;
 mod quorum;
+pub mod refusal;
 pub mod reminders;
 pub mod reply;
 mod rerun;

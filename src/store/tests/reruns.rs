@@ -1,10 +1,10 @@
-//! Tests of the re-run requests' store, on both engines.
+//! The re-run requests and forms, on both engines.
 
 use serde_json::json;
 
-use super::{Rerun, RerunDraft, RerunEnd, RerunRequest};
 use crate::approvals::{ids::JobId, rerun::RerunState};
 use crate::store::tests::{gate, on_both_engines, reviewer, temp_store, token};
+use crate::store::{Rerun, RerunDraft, RerunEnd, RerunRequest};
 
 fn draft(prompt: &str) -> RerunDraft {
     let inputs = json!({ "prompt": prompt }).as_object().unwrap().clone();
