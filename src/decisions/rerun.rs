@@ -124,8 +124,9 @@ fn reject_reason(rerun: &Rerun) -> String {
 }
 
 /// Looks for the run a request whose answer was lost may have started: a run of its workflow
-/// created since the request (within the clocks' margin), with exactly the inputs sent, that no
-/// request took as its own already.
+/// created since the request (within the clocks' margin), with exactly the inputs sent, that is
+/// neither the run re-run (a re-run with nothing changed has its inputs) nor one a request took
+/// as its own already.
 pub async fn look_for_run(
     store: &Store,
     scenario: &ScenarioClient,
@@ -134,10 +135,18 @@ pub async fn look_for_run(
     let requested = OffsetDateTime::from_unix_timestamp_nanos(i128::from(rerun.requested_at) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let since = requested - CLOCK_MARGIN;
+    let re_run = match store.approval(rerun.approval_id).await {
+        Ok(approval) => approval.map(|a| a.job_id),
+        Err(err) => {
+            warn!(error = %err, "could not read the gate re-run");
+            return Ok(None);
+        }
+    };
     let runs = scenario.runs_since(&rerun.workflow_id, since).await?;
     for job in runs {
         let recent = job.created_at.is_none_or(|at| at >= since);
-        if recent && same_inputs(job.metadata.input.as_ref(), &rerun.draft.inputs) {
+        let other = re_run.as_ref() != Some(&job.job_id);
+        if recent && other && same_inputs(job.metadata.input.as_ref(), &rerun.draft.inputs) {
             match store.rerun_adopted(&job.job_id).await {
                 Ok(true) => continue,
                 Ok(false) => return Ok(Some(job.job_id)),

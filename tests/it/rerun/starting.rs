@@ -158,3 +158,20 @@ async fn a_selection_cards_re_run_works_the_same_way() {
     assert_eq!(old.state, ApprovalState::Rejected);
     assert!(field(&card_of(&app, &old), "Re-run").unwrap().contains("(changed: style)"));
 }
+
+#[tokio::test]
+async fn a_lost_answer_of_a_re_run_with_nothing_changed_is_never_taken_for_the_run_re_run() {
+    let app = spawn_app().await;
+    let (workflow, job, approval) = parked(&app, FlowTemplate::single_gate(), "review").await;
+    let (form, priced) = submit_form(&app, &app.reviewer("ana"), &approval, &[]).await;
+    assert!(priced.contains("No input changed: the run starts again with the same inputs."), "{priced}");
+    app.scenario.inject(Endpoint::RunWorkflow, Fault::ApplyThenClose, 1);
+    let answer = app.answer(&press(&app, &form, "Start").await).await;
+    let runs = app.scenario.runs_of(&workflow);
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].1, runs[1].1, "the same inputs");
+    let made = &runs[1].0;
+    assert!(answer.contains(&format!("the run was found: run `{made}` started")), "{answer}");
+    assert!(!answer.contains(&job), "{answer}");
+    assert_eq!(run_puts(&app).len(), 1);
+}
