@@ -7,7 +7,11 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::{approvals::policy::Policy, ops::peers::TrustedProxies, scenario::DEFAULT_BASE_URL};
+use crate::{
+    approvals::{policy::Policy, rerun::RerunPolicy},
+    ops::peers::TrustedProxies,
+    scenario::DEFAULT_BASE_URL,
+};
 use url::Url;
 
 pub use docs::{SETTINGS, SettingDoc};
@@ -170,6 +174,8 @@ pub struct DiscordSettings {
     pub preview_hosts: PreviewHosts,
     /// The review policy of workflows without one of their own.
     pub default_policy: Policy,
+    /// The re-run policy of workflows without one of their own.
+    pub default_reruns: RerunPolicy,
 }
 
 /// The Scenario side of the settings.
@@ -247,6 +253,7 @@ impl Settings {
             card_upload_budget: reader.upload_budget(),
             preview_hosts: reader.preview_hosts(),
             default_policy: reader.policy(),
+            default_reruns: reader.rerun_policy(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();

@@ -15,9 +15,13 @@
 //! A selection gate goes the same way: its claim records the picks (an approval's "approve" is
 //! a selection's "select"), and a selection claim without picks sends nothing. Under a quorum,
 //! confirmations of the same picks are counted like approvals ([`confirm`]).
+//!
+//! A re-run ([`rerun`]) is a decision too: one new run of the gate's workflow, then the gate
+//! rejected through the same claim.
 
 mod claims;
 mod quorum;
+pub mod rerun;
 #[cfg(test)]
 mod round_trips;
 #[cfg(test)]

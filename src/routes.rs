@@ -19,7 +19,7 @@ use std::{
 use serenity::all::{ChannelId, Permissions, RoleId};
 
 use crate::{
-    approvals::{ids::WorkflowId, policy::Policy},
+    approvals::{ids::WorkflowId, policy::Policy, rerun::RerunPolicy},
     config::DiscordSettings,
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
 };
@@ -39,6 +39,7 @@ pub struct Routes {
     default_channel: Option<ChannelId>,
     default_reviewer_roles: Vec<RoleId>,
     default_policy: Policy,
+    default_reruns: RerunPolicy,
     by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
     version: AtomicU64,
     loaded: AtomicI64,
@@ -53,6 +54,7 @@ impl Routes {
             default_channel: settings.approval_channel_id.map(ChannelId::from),
             default_reviewer_roles: settings.reviewer_role_ids.iter().copied().map(RoleId::from).collect(),
             default_policy: settings.default_policy,
+            default_reruns: settings.default_reruns,
             by_workflow: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
             loaded: AtomicI64::new(-1),
@@ -88,6 +90,29 @@ impl Routes {
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
         let Some(route) = routes.get(workflow_id) else { return self.default_policy };
         Policy { deadline_from: route.deadline_from, ..route.policy.unwrap_or(self.default_policy) }
+    }
+
+    /// The re-run policy of the gates of `workflow_id`: its route's own settings over the
+    /// defaults (`RERUNS`, `RERUN_MAX_COST`).
+    pub fn rerun_policy_for(&self, workflow_id: &WorkflowId) -> RerunPolicy {
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(route) = routes.get(workflow_id) else { return self.default_reruns };
+        self.default_reruns.overridden(route.reruns, route.rerun_max_cost)
+    }
+
+    /// Gives the route of `workflow_id` its re-run setting and cost cap (see
+    /// [`Store::set_rerun_policy`]); `None` when it has no route.
+    pub async fn set_rerun_policy(
+        &self,
+        workflow_id: &WorkflowId,
+        (reruns, max_cost): (Option<bool>, Option<u32>),
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.writes.lock().await;
+        let shown = self.default_reruns.overridden(reruns, max_cost).to_string();
+        let saved = self.store.set_rerun_policy(workflow_id, (reruns, max_cost), &shown, by).await?;
+        self.load().await?;
+        Ok(saved)
     }
 
     /// Whether any policy (a route's, or the defaults) has reminders or a deadline.

@@ -3,7 +3,7 @@
 //!
 //! Everything the bridge asks of Scenario goes through [`ScenarioClient`], and every request of
 //! a process through its one [`Budget`], decisions first: list workflow runs,
-//! read one, approve or reject a gate, fetch fresh asset URLs, list workflows by name (cached
+//! read one, approve or reject a gate, start a run (and price it first), fetch fresh asset URLs, list workflows by name (cached
 //! for autocomplete in [`WorkflowCatalog`]).
 
 mod assets;
@@ -13,6 +13,7 @@ mod client;
 mod error;
 mod jobs;
 mod retry;
+mod runs;
 mod settings;
 mod workflows;
 

@@ -1,6 +1,6 @@
 //! The database through sqlx: approvals, their audit trail, reviewers' choices on selection gates,
 //! the routes admins set (watches) with their review policies, the approvals counted towards a
-//! quorum, the lease that lets one process at a time poll and post, and the ids of interactions
+//! quorum, re-run requests and the forms they come from, the lease that lets one process at a time poll and post, and the ids of interactions
 //! the endpoint has taken. Every query of the bridge
 //! lives in this module.
 //!
@@ -27,6 +27,8 @@ mod lease;
 mod outbox;
 mod policy;
 mod repost;
+mod rerun_drafts;
+mod reruns;
 mod selections;
 mod stats;
 mod watches;
@@ -49,6 +51,7 @@ pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
 pub use outbox::{OutboxCounts, OutboxEvent};
 pub use policy::{PendingGate, Vote};
+pub use reruns::{Rerun, RerunDraft, RerunEnd, RerunRequest};
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// How long a PostgreSQL connection may sit in the pool before it is checked again when taken.

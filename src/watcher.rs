@@ -28,7 +28,7 @@ use tracing::{debug, info, instrument, warn};
 use crate::{
     approvals::{
         detect::{Flow, Gate},
-        ids::{ApprovalId, AssetId, JobId},
+        ids::{ApprovalId, AssetId, ClaimToken, JobId},
         review::ReviewSnapshot,
         settle::{Closure, Settlement, run_gone, settlement},
         state::ApprovalState,
@@ -48,6 +48,7 @@ mod cards;
 mod due;
 mod orphans;
 mod parts;
+mod reruns;
 mod runs;
 
 pub use cadence::MAX_BACKOFF;
@@ -174,6 +175,7 @@ impl Watcher {
             }
         }
         self.finish_orphaned_claims().await?;
+        self.finish_reruns().await?;
         // Reminders and deadlines run beside the cards, not after them: a card waiting for a
         // slow image does not hold them back. A reminder of a card not posted yet waits for the
         // next pass.

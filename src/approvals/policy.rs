@@ -200,6 +200,8 @@ pub struct Progress {
     pub proposal: Option<Vec<u32>>,
     /// On a selection gate, the latest proposal that other picks replaced.
     pub replaced: Option<Replaced>,
+    /// The re-run asked from this gate, and the run this one re-runs.
+    pub rerun: super::rerun::RerunShown,
 }
 
 impl Progress {

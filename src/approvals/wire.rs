@@ -190,6 +190,9 @@ pub struct Workflow {
     /// The template flow (no statuses).
     #[serde(default, deserialize_with = "null_as_default")]
     pub flow: Vec<Node>,
+    /// The inputs a run takes (`name`, `type`, label): what `PUT /workflows/{id}/run` is keyed by.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub inputs: Vec<NodeInput>,
     /// Its thumbnail, if any.
     #[serde(default)]
     pub thumbnail: Option<NodeAsset>,

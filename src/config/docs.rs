@@ -46,6 +46,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "what the bridge does when the deadline passes: reject, approve or nothing (default: nothing, the card is marked overdue and the reviewers pinged once)",
     },
     SettingDoc {
+        name: "RERUNS",
+        meaning: "on or off: whether cards of workflows without a re-run policy of their own offer Re-run (default on)",
+    },
+    SettingDoc {
+        name: "RERUN_MAX_COST",
+        meaning: "the most creative units one re-run may cost, from its dry run, for workflows without a cap of their own (default: no cap)",
+    },
+    SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
         meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },

@@ -1,11 +1,13 @@
 //! The default review policy: `APPROVALS_REQUIRED`, `REMIND_AFTER`, `MAX_REMINDERS`, `DEADLINE`
-//! and `ON_DEADLINE`, for workflows whose route has no policy of its own.
+//! and `ON_DEADLINE`, for workflows whose route has no policy of its own; and the default re-run
+//! policy, `RERUNS` and `RERUN_MAX_COST`.
 
 use std::time::Duration;
 
 use super::Reader;
-use crate::approvals::policy::{
-    DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration,
+use crate::approvals::{
+    policy::{DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    rerun::RerunPolicy,
 };
 
 impl Reader<'_> {
@@ -53,6 +55,31 @@ impl Reader<'_> {
         }
     }
 
+    pub(super) fn rerun_policy(&mut self) -> RerunPolicy {
+        let on = match self.optional("RERUNS") {
+            None => true,
+            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    self.fail("RERUNS", format!("is {raw:?}: use on or off"));
+                    true
+                }
+            },
+        };
+        let max_cost = self.optional("RERUN_MAX_COST").and_then(|raw| match raw.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.fail(
+                    "RERUN_MAX_COST",
+                    format!("is {raw:?}: use a whole number of creative units above 0, e.g. 50"),
+                );
+                None
+            }
+        });
+        RerunPolicy { on, max_cost }
+    }
+
     fn duration(&mut self, name: &'static str) -> Option<Duration> {
         let raw = self.optional(name)?;
         parse_duration(&raw).map_err(|why| self.fail(name, format!("is wrong: {why}"))).ok()
@@ -95,6 +122,26 @@ mod tests {
         assert_eq!(
             policy.to_string(),
             "2 approvals · a reminder every 4h (at most 5) · deadline 2days, then reject"
+        );
+    }
+
+    #[test]
+    fn re_runs_are_on_without_a_cap_unless_set_and_a_wrong_value_is_named() {
+        let read = |vars: HashMap<&'static str, String>| {
+            Settings::from_lookup(|name| vars.get(name).cloned()).map(|s| s.discord.default_reruns)
+        };
+        assert_eq!(read(with(&[])).unwrap(), RerunPolicy { on: true, max_cost: None });
+        let set = read(with(&[("RERUNS", "Off"), ("RERUN_MAX_COST", "50")])).unwrap();
+        assert_eq!(set, RerunPolicy { on: false, max_cost: Some(50) });
+        let vars = with(&[("RERUNS", "maybe"), ("RERUN_MAX_COST", "0")]);
+        let errors = Settings::from_lookup(|name| vars.get(name).cloned()).expect_err("refused").0;
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "RERUNS is \"maybe\": use on or off",
+                "RERUN_MAX_COST is \"0\": use a whole number of creative units above 0, e.g. 50",
+            ]
         );
     }
 

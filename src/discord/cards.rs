@@ -72,6 +72,9 @@ fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
     if !approval.snapshot.assets.is_empty() {
         row.push(button(CardAction::FullSize, "Full size", ButtonStyle::Secondary));
     }
+    if approval.progress.rerun.offer {
+        row.push(button(CardAction::Rerun, "Re-run", ButtonStyle::Secondary));
+    }
     vec![CreateActionRow::Buttons(row)]
 }
 
@@ -89,6 +92,10 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
     let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
     let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
     let tally = approval.progress.tally().and_then(|text| budget.field("Approvals", &text));
+    let reruns: Vec<_> = rerun::fields(&approval.progress.rerun)
+        .into_iter()
+        .filter_map(|(name, text)| budget.field(name, &text))
+        .collect();
     let no_assets = if snapshot.assets.is_empty() {
         budget.field("Assets", "The nodes before this gate made no asset to show.")
     } else {
@@ -104,6 +111,9 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = decision {
+        main = main.field(name, value, false);
+    }
+    for (name, value) in reruns {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = no_files {
@@ -350,6 +360,7 @@ impl Budget {
     }
 }
 
+pub mod rerun;
 pub mod selection;
 #[cfg(test)]
 mod tests;

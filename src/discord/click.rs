@@ -114,6 +114,9 @@ fn attempt(action: CardAction) -> &'static str {
         CardAction::FullSize => "full size",
         CardAction::Pick(_) => "pick",
         CardAction::Confirm => "confirm picks",
+        CardAction::Rerun | CardAction::RerunForm => "re-run",
+        CardAction::RerunStart => "start a re-run",
+        CardAction::RerunCancel => "cancel a re-run",
     }
 }
 

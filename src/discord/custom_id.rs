@@ -1,4 +1,5 @@
-//! The `custom_id`s of a card's buttons, of a selection card's menus, and of the reject modal.
+//! The `custom_id`s of a card's buttons, of a selection card's menus, of the reject and re-run
+//! modals, and of the Start and Cancel buttons under a re-run form's answer.
 //!
 //! They are short (well under Discord's 100 characters), carry only the approval's row id and
 //! what to do, and no secret or URL: everything else is looked up in the store, and the click is
@@ -26,6 +27,14 @@ pub enum CardAction {
     Pick(u8),
     /// A selection card's Confirm button: sends the clicker's current picks.
     Confirm,
+    /// The Re-run button, which opens the re-run form.
+    Rerun,
+    /// The re-run form, submitted: priced by a dry run, answered with Start and Cancel.
+    RerunForm,
+    /// Start, under a priced re-run form: one new run, then the gate rejected.
+    RerunStart,
+    /// Cancel, under a priced re-run form: nothing is started.
+    RerunCancel,
 }
 
 /// A parsed `custom_id`: an action on one approval.
@@ -57,6 +66,10 @@ impl CardCustomId {
             "m" => CardAction::RejectReason,
             "f" => CardAction::FullSize,
             "c" => CardAction::Confirm,
+            "e" => CardAction::Rerun,
+            "n" => CardAction::RerunForm,
+            "s" => CardAction::RerunStart,
+            "q" => CardAction::RerunCancel,
             menu => CardAction::Pick(menu.strip_prefix('p').filter(|n| n.len() == 1)?.parse().ok()?),
         };
         let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
@@ -72,6 +85,10 @@ impl fmt::Display for CardCustomId {
             CardAction::RejectReason => "m",
             CardAction::FullSize => "f",
             CardAction::Confirm => "c",
+            CardAction::Rerun => "e",
+            CardAction::RerunForm => "n",
+            CardAction::RerunStart => "s",
+            CardAction::RerunCancel => "q",
             CardAction::Pick(menu) => return write!(f, "{PREFIX}:p{menu}:{}", self.approval_id),
         };
         write!(f, "{PREFIX}:{action}:{}", self.approval_id)
@@ -90,6 +107,10 @@ mod tests {
             CardAction::RejectReason,
             CardAction::FullSize,
             CardAction::Confirm,
+            CardAction::Rerun,
+            CardAction::RerunForm,
+            CardAction::RerunStart,
+            CardAction::RerunCancel,
             CardAction::Pick(0),
             CardAction::Pick(9),
         ] {

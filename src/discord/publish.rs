@@ -21,14 +21,14 @@ use super::{
     home::HomeServer,
     permissions::BotMember,
     previews::{Fetched, Previews},
+    progress::{Sources, progress},
 };
 use crate::{
-    approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
-    decisions::counting,
+    approvals::{ids::ApprovalId, state::ApprovalState},
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
-    store::{Approval, Store, StoreError, now_ms},
+    store::{Approval, Store, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -158,7 +158,13 @@ pub async fn sync_card_with(
         let Some((mut current, write)) = cards.store.begin_card_write(approval.id).await? else {
             return Ok(Synced::Unchanged);
         };
-        current.progress = progress(cards, &current).await?;
+        let sources = Sources {
+            store: &cards.store,
+            routes: &cards.routes,
+            home: cards.home.id(),
+            electorate: cards.electorate(),
+        };
+        current.progress = progress(&sources, &current).await?;
         write_card(cards, &current, write, fetched).await
     };
     let written = if shared {
@@ -224,33 +230,6 @@ async fn keep_shared_turn(cards: &CardWriter, id: i64) -> std::convert::Infallib
 /// When a turn taken or renewed at `now` ends.
 fn turn_ends(now: i64) -> i64 {
     now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// What the card of `approval` shows of its route's review policy, as it applies now.
-async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
-    let policy = cards.routes.policy_for(&approval.workflow_id);
-    let approved_by = if policy.reached(1) {
-        Vec::new()
-    } else {
-        let voters = cards.store.voters(approval.id).await?;
-        let counting = counting(&cards.electorate(), approval, voters, None).await;
-        counting.into_iter().map(|r| r.id.get()).collect()
-    };
-    let overdue_at =
-        if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
-    let two_key = approval.snapshot.selection.is_some() && !policy.reached(1);
-    let proposal =
-        if two_key && !approved_by.is_empty() { cards.store.proposal(approval.id).await? } else { None };
-    let replaced = if two_key { cards.store.replaced_proposal(approval.id).await? } else { None };
-    Ok(Progress {
-        required: policy.approvals_required,
-        approved_by,
-        deadline_at: policy.deadline_at(approval.found_at),
-        on_deadline: policy.deadline.map(|_| policy.on_deadline),
-        overdue_at,
-        proposal,
-        replaced,
-    })
 }
 
 /// Writes the card of `approval` as write number `write` (see [`sync_card_with`]), with the

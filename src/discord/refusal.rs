@@ -10,7 +10,11 @@ use serenity::all::{ChannelId, RoleId};
 
 use super::cards::cut;
 use crate::{
-    approvals::{selection::numbers, state::ApprovalState},
+    approvals::{
+        rerun::{RerunBlock, units},
+        selection::numbers,
+        state::ApprovalState,
+    },
     store::Approval,
 };
 
@@ -101,6 +105,20 @@ pub enum Refusal {
     RouteRemoved,
     /// An option's value out of its range or unreadable: the option and what is wrong.
     BadOption { option: &'static str, why: String },
+    /// The route's re-run policy refuses the re-run (off, or over its cost cap).
+    Rerun(RerunBlock),
+    /// Only a `ready` workflow runs: its name and the status Scenario shows.
+    NotReady { workflow: String, status: String },
+    /// Scenario could not be read to prepare a re-run.
+    RunUnread,
+    /// The dry run was refused (Scenario's message) or not answered (`None`).
+    NotPriced { refused: Option<String> },
+    /// Start without the reviewer's priced form (used, cancelled, or replaced).
+    RerunFormGone,
+    /// A re-run of the gate was requested already: by whom, and where it stands.
+    RerunAsked { by: String, what: String },
+    /// A note longer than the form allows.
+    NoteTooLong { max: u16 },
 }
 
 impl Refusal {
@@ -137,6 +155,14 @@ impl Refusal {
             Self::DeadlineApproves { .. } => "deadline_approves",
             Self::RouteRemoved => "route_removed",
             Self::BadOption { .. } => "bad_option",
+            Self::Rerun(RerunBlock::Off) => "reruns_off",
+            Self::Rerun(RerunBlock::OverCap { .. }) => "rerun_over_cap",
+            Self::NotReady { .. } => "workflow_not_ready",
+            Self::RunUnread => "run_unread",
+            Self::NotPriced { .. } => "not_priced",
+            Self::RerunFormGone => "rerun_form_gone",
+            Self::RerunAsked { .. } => "rerun_asked",
+            Self::NoteTooLong { .. } => "note_too_long",
         }
     }
 }
@@ -254,6 +280,35 @@ impl fmt::Display for Refusal {
             ),
             Self::RouteRemoved => f.write_str("The route was removed meanwhile; nothing was changed."),
             Self::BadOption { option, why } => write!(f, "{option}: {why}; nothing was changed."),
+            Self::Rerun(RerunBlock::Off) => f.write_str("Re-runs are off for this workflow; nothing was started."),
+            Self::Rerun(RerunBlock::OverCap { cost, cap }) => write!(
+                f,
+                "This re-run would cost {} creative units, above this workflow's cap of {cap}; nothing was started.",
+                units(*cost)
+            ),
+            Self::NotReady { workflow, status } => write!(
+                f,
+                "Only a ready workflow can re-run, and **{workflow}** is {status} in Scenario; nothing was started."
+            ),
+            Self::RunUnread => {
+                f.write_str("Scenario could not be read just now; nothing was started. Try again in a minute.")
+            }
+            Self::NotPriced { refused: Some(message) } => {
+                write!(f, "Scenario refused these inputs: {message}. Nothing was started.")
+            }
+            Self::NotPriced { refused: None } => f.write_str(
+                "Scenario did not answer the price check; nothing was started. Try again in a minute.",
+            ),
+            Self::RerunFormGone => f.write_str(
+                "This re-run form is no longer there (started, cancelled, or replaced by a newer one); nothing was started. Press Re-run on the card to begin again.",
+            ),
+            Self::RerunAsked { by, what } => write!(
+                f,
+                "A re-run of this gate was already requested by {by}, and {what}; nothing more was started."
+            ),
+            Self::NoteTooLong { max } => {
+                write!(f, "The note is longer than {max} characters; nothing was started.")
+            }
         }
     }
 }

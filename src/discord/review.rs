@@ -1,5 +1,6 @@
 //! Clicks on review cards: Approve, Reject (which asks for a reason), and the reason's modal.
-//! The menus and Confirm of selection cards go on in [`super::picking`].
+//! The menus and Confirm of selection cards go on in [`super::picking`], Re-run, its form and its
+//! Start and Cancel in [`super::rerun`] and [`super::rerun_start`].
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText, CreateInteractionResponse,
@@ -12,6 +13,7 @@ use super::{
     full_size, picking, quorum,
     refusal::{Control, Refusal},
     reply::{Answerable, Handled, refuse},
+    rerun, rerun_start,
 };
 use crate::{
     approvals::state::Decision,
@@ -26,9 +28,8 @@ const REASON_INPUT: &str = "reason";
 
 /// Handles a click on a card's button (or a choice in its menu).
 pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &Answerable<'_>) -> Handled<()> {
-    let Some(id) =
-        CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
-    else {
+    let forms = [CardAction::RejectReason, CardAction::RerunForm];
+    let Some(id) = CardCustomId::parse(&click.data.custom_id).filter(|id| !forms.contains(&id.action)) else {
         return refuse(Refusal::Unknown(Control::Button));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
@@ -45,6 +46,9 @@ pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &An
         CardAction::FullSize => return full_size::on_click(bridge, &card, answer).await,
         CardAction::Pick(menu) => return picking::on_choice(bridge, click, &card, menu, answer).await,
         CardAction::Confirm => return picking::on_confirm(bridge, &card, answer).await,
+        CardAction::Rerun => return rerun::on_click(bridge, &card, answer).await,
+        CardAction::RerunStart => return rerun_start::on_start(bridge, click, id, answer).await,
+        CardAction::RerunCancel => return rerun_start::on_cancel(bridge, click, id, answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {
@@ -60,13 +64,24 @@ pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &An
 
 /// Handles the submitted reason of a rejection.
 pub async fn on_modal(bridge: &Bridge, modal: &ModalInteraction, answer: &Answerable<'_>) -> Handled<()> {
-    let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
+    let forms = [CardAction::RejectReason, CardAction::RerunForm];
+    let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| forms.contains(&id.action));
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
         return refuse(Refusal::Unknown(Control::Form));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(Refusal::Restarting);
     };
+    if id.action == CardAction::RerunForm {
+        let form = Click {
+            id,
+            channel_id: modal.channel_id,
+            message_id: card.id,
+            member: modal.member.as_ref(),
+            user: &modal.user,
+        };
+        return rerun::on_submit(bridge, modal, &form, answer).await;
+    }
     let reason = reason_of(modal);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
         return refuse(Refusal::ReasonTooLong { max: MAX_REASON_CHARS });

@@ -40,6 +40,10 @@ pub enum AuditAction {
     /// A reviewer's confirmation of other picks replaced a gate's proposal; the detail names
     /// the picks replaced and who had confirmed them, as JSON.
     Replaced,
+    /// A reviewer pressed Start in a re-run form: the request is recorded, its run not asked yet.
+    RerunRequested,
+    /// A re-run request ended: its run started, nothing was started, or that is not known yet.
+    Rerun,
 }
 
 impl AuditAction {
@@ -60,6 +64,8 @@ impl AuditAction {
             Self::Overdue => "overdue",
             Self::Picked => "picked",
             Self::Replaced => "proposal_replaced",
+            Self::RerunRequested => "rerun_requested",
+            Self::Rerun => "rerun",
         }
     }
 }

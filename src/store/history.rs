@@ -1,4 +1,5 @@
-//! Recent decisions, read from the audit trail for `/approvals history`.
+//! Recent decisions, read from the audit trail for `/approvals history`, with the chain of
+//! re-runs: the run a gate's re-run started, and the run a re-run follows.
 
 use serenity::all::UserId;
 
@@ -28,6 +29,10 @@ pub struct PastDecision {
     pub node_id: NodeId,
     /// For a selection gate a reviewer picked: the picks sent (zero-based, in pick order).
     pub picks: Option<Vec<u32>>,
+    /// The run a re-run asked from this gate started.
+    pub rerun: Option<JobId>,
+    /// When this run is a re-run: its round, and the run it re-runs.
+    pub follows: Option<(u32, JobId)>,
 }
 
 /// What to look for.
@@ -54,6 +59,9 @@ struct Row {
     job_id: String,
     node_id: String,
     picks: Option<String>,
+    rerun_job: Option<String>,
+    round: Option<i64>,
+    follows_job: Option<String>,
 }
 
 impl Store {
@@ -62,8 +70,12 @@ impl Store {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT au.at, au.actor_id, au.actor_name, au.to_state, au.reason, au.detail,
                     ap.workflow_id, ap.gate_json,
-                    ap.job_id, ap.node_id, CASE WHEN au.action = 'decided' THEN ap.picks END AS picks
+                    ap.job_id, ap.node_id, CASE WHEN au.action = 'decided' THEN ap.picks END AS picks,
+                    asked.new_job_id AS rerun_job, followed.round, earlier.job_id AS follows_job
              FROM audit au JOIN approvals ap ON ap.id = au.approval_id
+             LEFT JOIN reruns asked ON asked.approval_id = ap.id AND asked.state = 'started'
+             LEFT JOIN reruns followed ON followed.new_job_id = ap.job_id AND followed.state = 'started'
+             LEFT JOIN approvals earlier ON earlier.id = followed.approval_id
              WHERE (au.action = 'decided' OR (au.action = 'settled' AND au.to_state = 'decided_elsewhere'))
                AND ($1 IS NULL OR ap.workflow_id = $1)
                AND ($2 IS NULL OR au.actor_id = $2)
@@ -95,6 +107,10 @@ impl From<Row> for PastDecision {
             node_id: row.node_id.into(),
             // Written by the bridge from a `Vec<u32>`; unreadable picks are left out, not fatal.
             picks: row.picks.and_then(|p| serde_json::from_str(&p).ok()),
+            rerun: row.rerun_job.map(JobId::from),
+            follows: row
+                .follows_job
+                .map(|job| (row.round.and_then(|r| u32::try_from(r).ok()).unwrap_or(2), JobId::from(job))),
         }
     }
 }

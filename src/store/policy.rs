@@ -332,4 +332,35 @@ impl Store {
         tx.commit().await?;
         Ok(Some(watch))
     }
+
+    /// Gives the route of `workflow_id` its re-run setting (`reruns`: on or off, `None` the
+    /// default) and cost cap (`max_cost`: creative units, 0 none, `None` the default), audited as
+    /// a `watch` of the route (`shown_as`: the re-run policy in words); `None` when the workflow
+    /// has no route.
+    pub async fn set_rerun_policy(
+        &self,
+        workflow_id: &WorkflowId,
+        (reruns, max_cost): (Option<bool>, Option<u32>),
+        shown_as: &str,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated =
+            sqlx::query("UPDATE watches SET reruns = $1, rerun_max_cost = $2 WHERE workflow_id = $3")
+                .bind(reruns.map(i64::from))
+                .bind(max_cost.map(i64::from))
+                .bind(workflow_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        // Open cards offer Re-run, or not, by the route's setting.
+        super::watches::redraw_open_cards(&mut tx, workflow_id).await?;
+        let watch = Self::watch_in(&mut tx, workflow_id).await?;
+        super::watches::audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;
+        tx.commit().await?;
+        Ok(Some(watch))
+    }
 }

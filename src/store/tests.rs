@@ -8,6 +8,7 @@ mod events;
 mod lease;
 mod policy;
 pub(crate) mod round_trips;
+mod reruns;
 mod routes;
 
 use super::*;

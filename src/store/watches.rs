@@ -31,6 +31,11 @@ pub struct Watch {
     pub set_at: i64,
     /// For gates waiting when its deadline was last set or shortened: the moment it counts from.
     pub deadline_from: Option<i64>,
+    /// Its own re-run setting: on or off; `None`: the default (`RERUNS`).
+    pub reruns: Option<bool>,
+    /// Its own cap on one re-run's cost, creative units, 0 for none; `None`: the default
+    /// (`RERUN_MAX_COST`).
+    pub rerun_max_cost: Option<u32>,
 }
 
 /// A route about to be set.
@@ -81,6 +86,8 @@ struct Row {
     set_by_name: String,
     set_at: i64,
     deadline_from: Option<i64>,
+    reruns: Option<i64>,
+    rerun_max_cost: Option<i64>,
     #[sqlx(flatten)]
     policy: PolicyColumns,
 }
@@ -96,6 +103,8 @@ impl From<Row> for Watch {
             set_by: Reviewer { id: UserId::from_column(row.set_by), name: row.set_by_name },
             set_at: row.set_at,
             deadline_from: row.deadline_from,
+            reruns: row.reruns.map(|on| on != 0),
+            rerun_max_cost: row.rerun_max_cost.and_then(|cap| u32::try_from(cap).ok()),
         }
     }
 }

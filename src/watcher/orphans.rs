@@ -38,7 +38,13 @@ impl Watcher {
     /// Whether no running decision holds the claim of `claimed`: not one of this process, nor
     /// (for a token another replica made) one of a replica that still runs.
     async fn is_orphan(&self, claimed: &Approval) -> Result<bool, StoreError> {
-        let Some(token) = &claimed.claim_token else { return Ok(true) };
+        self.token_orphaned(claimed.claim_token.as_ref()).await
+    }
+
+    /// Whether no running decision or re-run holds `token`: not one of this process, nor (for a
+    /// token another replica made) one of a replica that still runs.
+    pub(super) async fn token_orphaned(&self, token: Option<&ClaimToken>) -> Result<bool, StoreError> {
+        let Some(token) = token else { return Ok(true) };
         let claims = &self.parts.claims;
         if claims.is_held(token) {
             return Ok(false);

@@ -11,6 +11,7 @@ mod module_graph;
 mod operations;
 mod previews;
 mod reliability;
+mod rerun;
 mod review;
 mod scenario_client;
 mod security;

@@ -75,6 +75,9 @@ pub fn components(approval: &Approval, choice: &Choice) -> Vec<CreateActionRow> 
     if !approval.snapshot.assets.is_empty() {
         buttons.push(button(CardAction::FullSize, "Full size", ButtonStyle::Secondary));
     }
+    if approval.progress.rerun.offer {
+        buttons.push(button(CardAction::Rerun, "Re-run", ButtonStyle::Secondary));
+    }
     rows.push(CreateActionRow::Buttons(buttons));
     rows
 }
@@ -126,9 +129,13 @@ pub fn embeds(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<
         .then(|| approval.progress.proposal_tally())
         .flatten()
         .and_then(|text| budget.field("Confirmations", &text));
+    let reruns: Vec<_> = super::rerun::fields(&approval.progress.rerun)
+        .into_iter()
+        .filter_map(|(name, text)| budget.field(name, &text))
+        .collect();
     let colour = colour(approval.state);
     let mut main = CreateEmbed::new().title(title).colour(colour).description(description);
-    for (name, value) in decision.into_iter().chain(tally).chain(no_files) {
+    for (name, value) in decision.into_iter().chain(reruns).chain(tally).chain(no_files) {
         main = main.field(name, value, false);
     }
     for (name, value) in candidate_fields(&lines) {

@@ -22,6 +22,11 @@ impl<'a> Args<'a> {
         self.options.iter().find(|o| o.name == name).map(|o| &o.value)
     }
 
+    /// Whether the option `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.value(name).is_some()
+    }
+
     /// A string option, trimmed; `None` when absent or blank.
     pub fn string(&self, name: &str) -> Option<&'a str> {
         match self.value(name)? {

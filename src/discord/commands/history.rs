@@ -57,8 +57,15 @@ fn line(d: &PastDecision) -> String {
         (_, _) => d.detail.clone().unwrap_or_else(|| "Decided in Scenario".into()),
     };
     let reason = d.reason.as_deref().map(|r| format!(" · “{}”", cut(r, 120))).unwrap_or_default();
+    let follows = d
+        .follows
+        .as_ref()
+        .map(|(round, job)| format!(" (round {round}, re-run of `{}`)", cut(job.as_str(), 40)))
+        .unwrap_or_default();
+    let rerun =
+        d.rerun.as_ref().map(|job| format!(" · 🔁 re-run → `{}`", cut(job.as_str(), 40))).unwrap_or_default();
     format!(
-        "• <t:{}:R> {} · **{}** · run `{}`{reason}",
+        "• <t:{}:R> {} · **{}** · run `{}`{follows}{reason}{rerun}",
         d.at / 1000,
         cut(&what, 60),
         cut(&d.workflow_name, 40),

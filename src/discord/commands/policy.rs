@@ -1,5 +1,5 @@
 //! `/approvals policy`: a routed workflow's review policy: approvals required, reminders, the
-//! deadline and what happens at it. Options left out keep their current value; `reset` brings
+//! deadline and what happens at it; and its re-run policy (Re-run on cards, and a cost cap). Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
@@ -44,8 +44,56 @@ pub fn options() -> Vec<CreateCommandOption> {
             .add_string_choice("reject", "reject")
             .add_string_choice("approve", "approve")
             .add_string_choice("nothing (mark overdue, ping once)", "nothing"),
+        option(CommandOptionType::String, "reruns", "Whether cards offer Re-run")
+            .add_string_choice("on", "on")
+            .add_string_choice("off", "off")
+            .add_string_choice("the default (RERUNS)", "default"),
+        option(
+            CommandOptionType::Integer,
+            "rerun_max_cost",
+            "The most creative units one re-run may cost (0: no cap)",
+        )
+        .min_int_value(0)
+        .max_int_value(u64::from(u32::MAX)),
         option(CommandOptionType::Boolean, "reset", "Back to the defaults"),
     ]
+}
+
+/// The options of the review policy proper (not the re-run ones).
+const REVIEW_OPTIONS: [&str; 6] =
+    ["approvals", "remind_after", "reminders", "deadline", "on_deadline", "reset"];
+
+/// The route's re-run settings the options ask for, over its current ones; `None` when no
+/// re-run option (nor `reset`) was given.
+fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>, Option<u32>)>> {
+    if args.boolean("reset") == Some(true) {
+        return Ok(Some((None, None)));
+    }
+    let on = match args.string("reruns") {
+        None => None,
+        Some("on") => Some(Some(true)),
+        Some("off") => Some(Some(false)),
+        Some("default") => Some(None),
+        Some(_) => {
+            return refuse(Refusal::BadOption { option: "reruns", why: "use on, off or default".into() });
+        }
+    };
+    let cap = match args.integer("rerun_max_cost") {
+        None => None,
+        Some(n) => match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return refuse(Refusal::BadOption {
+                    option: "rerun_max_cost",
+                    why: "use 0 (no cap) or more".into(),
+                });
+            }
+        },
+    };
+    if on.is_none() && cap.is_none() {
+        return Ok(None);
+    }
+    Ok(Some((on.unwrap_or(route.reruns), cap.or(route.rerun_max_cost))))
 }
 
 /// Shows or changes the policy of a routed workflow.
@@ -62,6 +110,20 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args
         let default_policy = bridge.routes.default_policy().to_string();
         return refuse(Refusal::NoRoute { typed: typed.to_owned(), default_policy });
     };
+    let mut said = String::new();
+    let rerun_change = rerun_settings(route, args)?.filter(|s| *s != (route.reruns, route.rerun_max_cost));
+    if let Some(settings) = rerun_change {
+        if bridge.routes.set_rerun_policy(&route.workflow_id, settings, &caller.who).await?.is_none() {
+            return refuse(Refusal::RouteRemoved);
+        }
+        let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
+        info!(workflow_id = %route.workflow_id, %reruns, by = caller.who.id.get(), "route re-run policy set");
+        said = format!("**{}** now has {reruns}. ", name(route));
+    }
+    if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
+        answer.say(said.trim_end()).await?;
+        return Ok(());
+    }
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
     let next = wanted.unwrap_or(bridge.routes.default_policy());
@@ -75,7 +137,10 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
-        answer.say(format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
+        let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
+        let text = format!("{said}**{}**: {current}; {reruns}. Nothing else was changed.", name(route));
+        let text = if said.is_empty() { text.replace("Nothing else was", "Nothing was") } else { text };
+        answer.say(text).await?;
         return Ok(());
     }
     let Some(saved) = bridge.routes.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await?
@@ -86,7 +151,7 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args
     info!(workflow_id = %saved.workflow_id, %policy, by = caller.who.id.get(), "route policy set");
     let whose = if saved.policy.is_some() { "its own policy" } else { "the default policy" };
     let text = format!(
-        "**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",
+        "{said}**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",
         name(&saved)
     );
     answer.say(text).await?;

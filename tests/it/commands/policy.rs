@@ -105,7 +105,10 @@ async fn a_policy_needs_a_route_and_a_well_written_duration_and_only_admins_set_
     let by_reviewer = run(&app, &app.reviewer("rita"), call).await;
     assert!(by_reviewer.starts_with("Only members with the Manage Server permission"), "{by_reviewer}");
     let shown = run(&app, &admin(), approvals("policy").opt("workflow", text(&workflow))).await;
-    assert_eq!(shown, "**Lighthouse**: 1 approval · no reminders · no deadline. Nothing was changed.");
+    assert_eq!(
+        shown,
+        "**Lighthouse**: 1 approval · no reminders · no deadline; re-runs on, no cost cap. Nothing was changed."
+    );
     assert_eq!(app.store().route_audit(10).await.unwrap().len(), 1, "only the watch");
 }
 

@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 
 use crate::support::fake_scenario::{API_KEY, API_SECRET, FakeScenario, FlowTemplate};
 
-fn schema(file: &str) -> jsonschema::Validator {
+pub(super) fn schema(file: &str) -> jsonschema::Validator {
     let path: PathBuf =
         [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/scenario-schemas", file].iter().collect();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
-fn assert_valid(file: &str, instance: &Value) {
+pub(super) fn assert_valid(file: &str, instance: &Value) {
     let validator = schema(file);
     let errors: Vec<String> =
         validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();

@@ -196,6 +196,39 @@ impl FakeDiscord {
         Some(self.dispatch_interaction(3, member, channel_id, data, extra, Some(message_id)).await)
     }
 
+    /// Dispatches a click on the button `custom_id` of the ephemeral original response to
+    /// `answered`, by the person who caused it: the only one who sees that message.
+    ///
+    /// # Panics
+    /// If `answered` has no original response, or no enabled button `custom_id` on it.
+    pub async fn click_ephemeral_button(
+        &self,
+        answered: &InteractionHandle,
+        custom_id: &str,
+    ) -> InteractionHandle {
+        let (member, message_id, message) = {
+            let state = self.shared.state.lock().expect("state");
+            let i = &state.interactions[&answered.id];
+            let id = i.original.unwrap_or_else(|| panic!("interaction {} has no answer to click on", i.id));
+            (i.member.clone(), id, state.messages[&id].value.clone())
+        };
+        assert!(
+            message["flags"].as_u64().unwrap_or(0) & (1 << 6) != 0,
+            "not an ephemeral answer (click it in its channel): {message}"
+        );
+        let clickable = message["components"].as_array().into_iter().flatten().any(|row| {
+            row["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true)
+        });
+        assert!(clickable, "no enabled button {custom_id:?} on the answer: {message}");
+        let data = payloads::button_data(custom_id);
+        let extra = json!({ "message": message });
+        self.dispatch_interaction(3, &member, answered.channel_id, data, extra, Some(message_id)).await
+    }
+
     /// Dispatches a choice of `values` in the string select `custom_id` of a message the bot
     /// posted in `channel_id`, as a person's Discord client sends it.
     ///

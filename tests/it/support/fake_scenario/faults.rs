@@ -22,6 +22,8 @@ pub enum Endpoint {
     UserApproval,
     /// `PUT /workflows/{id}/user-selection`
     UserSelection,
+    /// `PUT /workflows/{id}/run` (a dry run too)
+    RunWorkflow,
     /// `GET /assets/{id}`
     GetAsset,
     /// `POST /assets/get-bulk`

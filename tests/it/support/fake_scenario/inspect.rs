@@ -72,6 +72,16 @@ impl FakeScenario {
         render::job(entry, &|id| state.assets.get(id).map(|a| a.url.clone()))
     }
 
+    /// The runs of a workflow, oldest first, with the inputs each was started with.
+    pub fn runs_of(&self, workflow_id: &str) -> Vec<(String, Value)> {
+        let state = self.state();
+        let runs = state.jobs.iter().filter_map(|entry| match entry {
+            super::state::JobEntry::Run(run) if run.workflow_id == workflow_id => Some(run),
+            _ => None,
+        });
+        runs.map(|run| (run.id.clone(), Value::Object(run.input.clone()))).collect()
+    }
+
     /// A run's status.
     pub fn job_status(&self, job_id: &str) -> String {
         self.state().run(job_id).expect("a known run").status.clone()

@@ -15,6 +15,7 @@ mod inspect;
 mod limit;
 mod ops;
 mod render;
+mod run;
 mod server;
 mod state;
 
@@ -161,6 +162,37 @@ impl FakeScenario {
     /// Starts a run of a workflow (status `pending`); returns its `job_…` id.
     pub fn start_run(&self, workflow_id: &str) -> String {
         self.state().start_run(workflow_id).expect("a known workflow")
+    }
+
+    /// Starts a run with these inputs (`metadata.input`, keyed by input name; a node input of
+    /// the same name shows the value) and moves it until it parks at a gate (or ends).
+    pub fn start_parked_run_with(&self, workflow_id: &str, input: Value) -> String {
+        let Value::Object(input) = input else { panic!("inputs are an object keyed by input name") };
+        let id = self.state().start_run_with(workflow_id, input).expect("a known workflow");
+        self.settle_run(&id);
+        id
+    }
+
+    /// Sets a workflow's input definitions (`name`, `type`, `required`, `label`, …).
+    pub fn set_workflow_inputs(&self, workflow_id: &str, inputs: Value) {
+        let Value::Array(inputs) = inputs else { panic!("input definitions are an array") };
+        let mut state = self.state();
+        let index = state.workflow_index[workflow_id];
+        state.workflows[index].inputs = inputs;
+    }
+
+    /// Puts a workflow in `status` (`draft`, `ready`, `deleted`): only a ready one runs.
+    pub fn set_workflow_status(&self, workflow_id: &str, status: &str) {
+        let mut state = self.state();
+        let index = state.workflow_index[workflow_id];
+        state.workflows[index].status = status.to_owned();
+    }
+
+    /// Sets what one run of a workflow costs, in creative units (10 unless set).
+    pub fn set_run_cost(&self, workflow_id: &str, cost: u32) {
+        let mut state = self.state();
+        let index = state.workflow_index[workflow_id];
+        state.workflows[index].cost = cost;
     }
 
     /// Starts a run and moves it until it parks at a gate (or ends).

@@ -1,6 +1,6 @@
 //! Operations on the whole state: make runs, step them, decide gates, mint ids and signed URLs.
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -31,13 +31,29 @@ impl State {
             name: name.to_owned(),
             template,
             created_at: now(),
+            status: "ready".into(),
+            inputs: vec![json!({ "name": "prompt", "type": "string", "prompt": true, "label": "Prompt" })],
+            cost: 10,
         });
         id
     }
 
     /// Starts a run (status `pending`); `None` for an unknown workflow.
     pub fn start_run(&mut self, workflow_id: &str) -> Option<String> {
+        self.start_run_with(workflow_id, Map::new())
+    }
+
+    /// Starts a run with these inputs (`metadata.input`); a node input of the same name takes
+    /// its value, so a prompt given to the run is the prompt its nodes show.
+    pub fn start_run_with(&mut self, workflow_id: &str, input: Map<String, Value>) -> Option<String> {
         let wf = &self.workflows[*self.workflow_index.get(workflow_id)?];
+        let mut nodes = nodes_from(&wf.template);
+        for node_input in nodes.iter_mut().flat_map(|n| n.inputs.iter_mut()) {
+            let name = node_input.get("name").and_then(Value::as_str).map(str::to_owned);
+            if let Some(value) = name.and_then(|name| input.get(&name)) {
+                node_input["value"] = value.clone();
+            }
+        }
         let at = now();
         let run = Run {
             id: new_id("job"),
@@ -46,8 +62,9 @@ impl State {
             history: vec![(at.clone(), "pending".into())],
             created_at: at.clone(),
             updated_at: at,
-            nodes: nodes_from(&wf.template),
+            nodes,
             error: None,
+            input,
         };
         let id = run.id.clone();
         self.push_job(id.clone(), JobEntry::Run(Box::new(run)));

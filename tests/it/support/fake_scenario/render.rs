@@ -38,7 +38,7 @@ fn run_json(run: &Run, url_of: &dyn Fn(&str) -> Option<String>) -> Value {
             "workflowId": run.workflow_id,
             "flow": run.nodes.iter().map(|n| node_json(n, url_of)).collect::<Vec<_>>(),
             "assetIds": asset_ids,
-            "input": {},
+            "input": run.input,
             "error": run.error,
             "hint": run.error.as_ref().map(|_| "Try running the workflow again."),
         }
@@ -98,9 +98,9 @@ pub fn workflow(wf: &WorkflowRec, full: bool) -> Value {
         "description": format!("{} (fake)", wf.name),
         "shortDescription": wf.name,
         "hasFlow": true,
-        "inputs": [{ "name": "prompt", "type": "string", "prompt": true, "label": "Prompt" }],
+        "inputs": wf.inputs,
         "privacy": "private",
-        "status": "ready",
+        "status": wf.status,
         "tagSet": [],
         "thumbnail": null,
     });

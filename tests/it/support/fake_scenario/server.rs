@@ -46,6 +46,7 @@ fn classify(method: &Method, path: &str) -> (Endpoint, Vec<String>) {
         ("GET", ["workflows", _]) => Endpoint::GetWorkflow,
         ("PUT", ["workflows", _, "user-approval"]) => Endpoint::UserApproval,
         ("PUT", ["workflows", _, "user-selection"]) => Endpoint::UserSelection,
+        ("PUT", ["workflows", _, "run"]) => Endpoint::RunWorkflow,
         ("POST", ["assets", "get-bulk"]) => Endpoint::GetBulkAssets,
         ("GET", ["assets", _]) => Endpoint::GetAsset,
         _ => Endpoint::Other,
@@ -189,6 +190,10 @@ impl Shared {
             },
             Endpoint::UserApproval => decide(&mut state, &segs[1], body),
             Endpoint::UserSelection => select(&mut state, &segs[1], body),
+            Endpoint::RunWorkflow => match super::run::run(&mut state, &segs[1], params, body) {
+                Ok((status, value)) => Reply::Json(status, value),
+                Err((status, message)) => error(status, message),
+            },
             Endpoint::GetAsset => match state.assets.get(&segs[1]) {
                 Some(a) => {
                     let mut asset = render::asset(a, &state.cdn.sign(port, &a.id));
@@ -203,7 +208,7 @@ impl Shared {
     }
 }
 
-fn job_json(state: &State, entry: &JobEntry) -> Value {
+pub(super) fn job_json(state: &State, entry: &JobEntry) -> Value {
     render::job(entry, &|id| state.assets.get(id).map(|a| state.cdn.url_of(id, a.url.clone())))
 }
 

@@ -25,6 +25,12 @@ pub struct WorkflowRec {
     pub name: String,
     pub template: FlowTemplate,
     pub created_at: String,
+    /// `draft`, `ready` or `deleted`: only a ready workflow runs.
+    pub status: String,
+    /// Its input definitions (`name`, `type`, `required`, …), as `GET /workflows/{id}` shows them.
+    pub inputs: Vec<Value>,
+    /// What one run costs, in creative units (the dry run's answer).
+    pub cost: u32,
 }
 
 /// A node of a run.
@@ -63,6 +69,8 @@ pub struct Run {
     pub updated_at: String,
     pub nodes: Vec<RunNode>,
     pub error: Option<String>,
+    /// The inputs it was started with (`metadata.input`), keyed by input name.
+    pub input: serde_json::Map<String, Value>,
 }
 
 /// A job in the listing: a run the engine moves, or raw JSON served verbatim.
@@ -220,6 +228,7 @@ impl Run {
             updated_at: String::new(),
             nodes: Vec::new(),
             error: None,
+            input: serde_json::Map::new(),
         }
     }
 

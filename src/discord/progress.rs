@@ -1,0 +1,92 @@
+//! What a card shows beyond its row, read when it is written: its route's review policy as it
+//! applies now (the tally, the deadline, the proposal), and re-runs (whether the card offers one,
+//! the one asked from it, the run it follows), with links between the two cards.
+
+use serenity::all::{ChannelId, MessageId};
+
+use super::electorate::Members;
+use crate::{
+    approvals::{
+        policy::Progress,
+        rerun::{AskedRerun, FollowedRun, RerunShown},
+    },
+    decisions::counting,
+    routes::Routes,
+    store::Store,
+    store::{Approval, StoreError},
+};
+
+/// What a card's writer reads with: the store, the routes, the home server's id (for links to
+/// cards) and who may still decide.
+pub(super) struct Sources<'a> {
+    pub(super) store: &'a Store,
+    pub(super) routes: &'a Routes,
+    pub(super) home: serenity::all::GuildId,
+    pub(super) electorate: Members,
+}
+
+/// What the card of `approval` shows of its route's review policy, as it applies now.
+pub(super) async fn progress(cards: &Sources<'_>, approval: &Approval) -> Result<Progress, StoreError> {
+    let policy = cards.routes.policy_for(&approval.workflow_id);
+    let approved_by = if policy.reached(1) {
+        Vec::new()
+    } else {
+        let voters = cards.store.voters(approval.id).await?;
+        let counting = counting(&cards.electorate, approval, voters, None).await;
+        counting.into_iter().map(|r| r.id.get()).collect()
+    };
+    let overdue_at =
+        if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
+    let two_key = approval.snapshot.selection.is_some() && !policy.reached(1);
+    let proposal =
+        if two_key && !approved_by.is_empty() { cards.store.proposal(approval.id).await? } else { None };
+    let replaced = if two_key { cards.store.replaced_proposal(approval.id).await? } else { None };
+    Ok(Progress {
+        required: policy.approvals_required,
+        approved_by,
+        deadline_at: policy.deadline_at(approval.found_at),
+        on_deadline: policy.deadline.map(|_| policy.on_deadline),
+        overdue_at,
+        proposal,
+        replaced,
+        rerun: rerun_shown(cards, approval).await?,
+    })
+}
+
+/// What the card of `approval` shows of re-runs: whether it offers one, the one asked from it,
+/// and the run its run re-runs, each with a link to the other card once it exists.
+async fn rerun_shown(cards: &Sources<'_>, approval: &Approval) -> Result<RerunShown, StoreError> {
+    let link = |channel: ChannelId, message: MessageId| {
+        format!("https://discord.com/channels/{}/{channel}/{message}", cards.home)
+    };
+    let asked = match cards.store.rerun_of(approval.id).await? {
+        Some(rerun) => {
+            let card = match &rerun.job_id {
+                Some(job) => cards.store.card_of_run(job).await?.map(|(c, m)| link(c, m)),
+                None => None,
+            };
+            Some(AskedRerun {
+                by: rerun.requested_by.id.get(),
+                state: rerun.state,
+                job_id: rerun.job_id,
+                changed: rerun.draft.changed,
+                why: rerun.why,
+                card,
+            })
+        }
+        None => None,
+    };
+    let follows = match cards.store.rerun_started_as(&approval.job_id).await? {
+        Some(rerun) => {
+            let old = cards.store.approval(rerun.approval_id).await?;
+            old.map(|old| FollowedRun {
+                round: rerun.round,
+                card: old.message_id.map(|m| link(old.channel_id, m)),
+                job_id: old.job_id,
+            })
+        }
+        None => None,
+    };
+    let offer = cards.routes.rerun_policy_for(&approval.workflow_id).on;
+    Ok(RerunShown { asked, follows, offer })
+}
