@@ -195,6 +195,8 @@ pub struct Progress {
     pub overdue_at: Option<i64>,
     /// On a selection gate, the picks the approvals so far confirm (its proposal).
     pub proposal: Option<Vec<u32>>,
+    /// The notes given with the approvals counted so far: Discord user id and note, in order.
+    pub notes: Vec<(u64, String)>,
 }
 
 impl Progress {

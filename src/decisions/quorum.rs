@@ -56,6 +56,8 @@ pub enum Approved {
 /// count is reached, counting only the approvals of reviewers who may still decide
 /// (`electorate`). An approval already counted is not counted again, but it still sends the
 /// decision when the count stands reached (after a decision that failed and gave the gate back).
+/// A `note` goes with the approval: with its vote under a quorum, and with the claim of the
+/// approval that decides.
 #[instrument(skip_all, fields(approval_id = approval.id.get(), reviewer = reviewer.id.get(), required = policy.approvals_required))]
 pub async fn approve(
     parts: (&Store, &impl Gates, &LiveClaims),
@@ -63,8 +65,9 @@ pub async fn approve(
     approval: &Approval,
     reviewer: &Reviewer,
     policy: &Policy,
+    note: Option<&str>,
 ) -> Result<Approved, StoreError> {
-    count(parts, electorate, (approval, reviewer, None), policy).await
+    count(parts, electorate, (approval, reviewer, None, note), policy).await
 }
 
 /// Two-key picking: counts `reviewer`'s confirmation of `picks` (checked by the caller) on the
@@ -80,25 +83,25 @@ pub async fn confirm(
     policy: &Policy,
     picks: &[u32],
 ) -> Result<Approved, StoreError> {
-    count(parts, electorate, (approval, reviewer, Some(picks)), policy).await
+    count(parts, electorate, (approval, reviewer, Some(picks), None), policy).await
 }
 
 async fn count(
     (store, scenario, claims): (&Store, &impl Gates, &LiveClaims),
     electorate: &impl Electorate,
-    (approval, reviewer, picks): (&Approval, &Reviewer, Option<&[u32]>),
+    (approval, reviewer, picks, note): (&Approval, &Reviewer, Option<&[u32]>, Option<&str>),
     policy: &Policy,
 ) -> Result<Approved, StoreError> {
     let send = || async {
         Ok(Approved::Decided(match picks {
             Some(picks) => select(store, scenario, claims, approval, reviewer, picks).await?,
-            None => decide(store, scenario, claims, approval, reviewer, Decision::Approve, None).await?,
+            None => decide(store, scenario, claims, approval, reviewer, Decision::Approve, note).await?,
         }))
     };
     if policy.reached(1) {
         return send().await;
     }
-    let (approvers, again) = match store.vote(approval.id, reviewer, picks).await? {
+    let (approvers, again) = match store.vote(approval.id, reviewer, picks, note).await? {
         Vote::Counted(approvers) => (approvers, false),
         Vote::Again(approvers) => (approvers, true),
         Vote::Closed => return Ok(Approved::Closed(reload(store, approval).await?)),

@@ -426,13 +426,13 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let parts = (&store, &scenario, &claims);
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
-        approve(parts, &Everyone, &approval, &ana, &policy).await.unwrap();
+        approve(parts, &Everyone, &approval, &ana, &policy, None).await.unwrap();
         // Ana's role is taken away: Ben's approval is the only one that counts.
-        let second = approve(parts, &Only(vec![ben.clone()]), &approval, &ben, &policy).await.unwrap();
+        let second = approve(parts, &Only(vec![ben.clone()]), &approval, &ben, &policy, None).await.unwrap();
         assert_eq!(second, Approved::Counted(vec![ben.clone()]));
         assert!(scenario.sent().is_empty(), "no quorum, no PUT");
         // Ana gets the role back: her approval counts again, and Ben's click reaches the count.
-        let again = approve(parts, &Everyone, &approval, &ben, &policy).await.unwrap();
+        let again = approve(parts, &Everyone, &approval, &ben, &policy, None).await.unwrap();
         assert!(matches!(again, Approved::Decided(Outcome::Decided(_))), "{again:?}");
         assert_eq!(scenario.sent(), [Decision::Approve]);
     }
@@ -443,9 +443,9 @@ on_both_engines! {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let first = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let first = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         assert_eq!(first, Approved::Counted(vec![reviewer(1)]));
-        let again = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let again = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         assert_eq!(again, Approved::Again(vec![reviewer(1)]), "the same reviewer counts once");
         assert!(scenario.sent().is_empty());
         assert_eq!(store.approval(approval.id).await.unwrap().unwrap().state, ApprovalState::Pending);
@@ -457,9 +457,9 @@ on_both_engines! {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
-        approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         let second =
-            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(2), &two_approvals()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(2), &two_approvals(), None).await.unwrap();
         let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
         assert_eq!(decided.decided_by, Some(reviewer(2)));
         assert_eq!(scenario.sent(), [Decision::Approve]);
@@ -497,14 +497,14 @@ on_both_engines! {
     async fn two_approvals_that_both_see_the_quorum_reached_send_one_put() {
         let (store, approval, _dir) = one_gate().await;
         // Both approvals are counted before either looks at the count: both see it reached.
-        store.vote(approval.id, &reviewer(1), None).await.unwrap();
-        store.vote(approval.id, &reviewer(2), None).await.unwrap();
+        store.vote(approval.id, &reviewer(1), None, None).await.unwrap();
+        store.vote(approval.id, &reviewer(2), None, None).await.unwrap();
         let scenario = Scripted::new(&[], &[Put::Taken, Put::Taken]);
         let claims = LiveClaims::default();
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
         let (a, b) = tokio::join!(
-            approve((&store, &scenario, &claims), &Everyone, &approval, &ana, &policy),
-            approve((&store, &scenario, &claims), &Everyone, &approval, &ben, &policy),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ana, &policy, None),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ben, &policy, None),
         );
         let outcomes = [a.unwrap(), b.unwrap()];
         assert_eq!(scenario.sent(), [Decision::Approve], "one PUT: {outcomes:?}");
@@ -525,7 +525,7 @@ on_both_engines! {
         store.settle(approval.id, ApprovalState::Pending, ApprovalState::RunEnded, "canceled").await.unwrap();
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let late = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let late = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         assert!(matches!(late, Approved::Closed(ref a) if a.state == ApprovalState::RunEnded), "{late:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty());
     }
@@ -537,7 +537,7 @@ on_both_engines! {
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
         let outcome =
-            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &Policy::default()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &Policy::default(), None).await.unwrap();
         assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
     }

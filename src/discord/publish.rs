@@ -238,6 +238,12 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     };
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
+    let notes = if approved_by.is_empty() {
+        Vec::new()
+    } else {
+        let notes = cards.store.vote_notes(approval.id).await?.into_iter();
+        notes.map(|(id, note)| (id.get(), note)).filter(|(id, _)| approved_by.contains(id)).collect()
+    };
     let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
         cards.store.proposal(approval.id).await?
     } else {
@@ -250,6 +256,7 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
         on_deadline: policy.deadline.map(|_| policy.on_deadline),
         overdue_at,
         proposal,
+        notes,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Clicks on review cards: Approve, Reject (which asks for a reason), and the reason's modal.
+//! Clicks on review cards: Approve, Approve with note and Reject (each of these two opens a
+//! form), and the forms submitted.
 //! The menus and Confirm of selection cards go on in [`super::picking`].
 
 use serenity::all::{
@@ -19,9 +20,48 @@ use crate::{
     store::Approval,
 };
 
-/// The longest reason a reviewer may give for a rejection.
+/// The longest reason a reviewer may give for a rejection, or note for an approval.
 pub const MAX_REASON_CHARS: u16 = 500;
-const REASON_INPUT: &str = "reason";
+
+/// A form a button opens: the reason of a rejection, or the note of an approval.
+struct Form {
+    /// What its submission does.
+    action: CardAction,
+    decision: Decision,
+    /// Its text input's `custom_id`, and what the text is called in answers.
+    input: &'static str,
+    title: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    required: bool,
+}
+
+const REASON_FORM: Form = Form {
+    action: CardAction::RejectReason,
+    decision: Decision::Reject,
+    input: "reason",
+    title: "Reject this gate",
+    label: "Reason (optional)",
+    placeholder: "What should change? The card shows it.",
+    required: false,
+};
+
+const NOTE_FORM: Form = Form {
+    action: CardAction::ApprovalNote,
+    decision: Decision::Approve,
+    input: "note",
+    title: "Approve this gate",
+    label: "Note",
+    placeholder: "Approved, but… The card, the history and the audit show it.",
+    required: true,
+};
+
+impl Form {
+    /// The form submitted as `action`, if it is one.
+    fn submitted_as(action: CardAction) -> Option<&'static Form> {
+        [&REASON_FORM, &NOTE_FORM].into_iter().find(|form| form.action == action)
+    }
+}
 
 /// Handles a click on a card's button.
 pub async fn on_click(bridge: &Bridge, http: &Http, click: &ComponentInteraction) -> anyhow::Result<()> {
@@ -36,7 +76,7 @@ async fn clicked(
     answer: &Answerable<'_>,
 ) -> Handled<()> {
     let Some(id) =
-        CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
+        CardCustomId::parse(&click.data.custom_id).filter(|id| Form::submitted_as(id.action).is_none())
     else {
         return refuse("This button is not one approval-bridge knows; nothing was changed.");
     };
@@ -62,12 +102,13 @@ async fn clicked(
         tell(http, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
+    let form = if id.action == CardAction::ApproveWithNote { &NOTE_FORM } else { &REASON_FORM };
     let approval = check(bridge, &card).await?;
-    super::reply::respond(http, click.id, &click.token, reason_modal(&approval)).await?;
+    super::reply::respond(http, click.id, &click.token, form_for(&approval, form)).await?;
     Ok(())
 }
 
-/// Handles the submitted reason of a rejection.
+/// Handles a submitted form: the reason of a rejection, or the note of an approval.
 pub async fn on_modal(bridge: &Bridge, http: &Http, modal: &ModalInteraction) -> anyhow::Result<()> {
     let answer = Answerable::modal(modal);
     answer.render(http, submitted(bridge, http, modal, &answer).await).await
@@ -79,17 +120,19 @@ async fn submitted(
     modal: &ModalInteraction,
     answer: &Answerable<'_>,
 ) -> Handled<()> {
-    let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
-    let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
+    let id = CardCustomId::parse(&modal.data.custom_id);
+    let form = id.and_then(|id| Form::submitted_as(id.action));
+    let (Some(id), Some(form), Some(card)) = (id, form, modal.message.as_ref()) else {
         return refuse("This form is not one approval-bridge knows; nothing was changed.");
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
         return refuse(RESTARTING);
     };
-    let reason = reason_of(modal);
+    let reason = text_of(modal, form.input);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
         return refuse(format!(
-            "The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed."
+            "The {} is longer than {MAX_REASON_CHARS} characters; nothing was changed.",
+            form.input
         ));
     }
     answer.defer(http).await?;
@@ -101,12 +144,12 @@ async fn submitted(
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    tell(http, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
+    tell(http, answer, &decide(bridge, &card, form.decision, reason.as_deref()).await?).await;
     Ok(())
 }
 
 /// Checks the click, claims the gate, sends the decision, updates the card, and returns what the
-/// reviewer reads.
+/// reviewer reads. `reason` is a rejection's reason or an approval's note.
 async fn decide(
     bridge: &Bridge,
     click: &Click<'_>,
@@ -122,7 +165,7 @@ async fn decide(
             // The route's policy may want several reviewers: the approval is counted first.
             let policy = bridge.routes.policy_for(&approval.workflow_id);
             let (parts, electorate) = ((store, scenario, &**claims), &bridge.cards.electorate());
-            match decisions::approve(parts, electorate, &approval, &reviewer, &policy).await? {
+            match decisions::approve(parts, electorate, &approval, &reviewer, &policy, reason).await? {
                 Approved::Decided(outcome) => outcome,
                 Approved::Counted(approvers) => {
                     return Ok(quorum::counted(bridge, &approval, &policy, &approvers).await);
@@ -139,21 +182,20 @@ async fn decide(
     Ok(words(&outcome, decision))
 }
 
-fn reason_modal(approval: &Approval) -> CreateInteractionResponse {
-    let input = CreateInputText::new(InputTextStyle::Paragraph, "Reason (optional)", REASON_INPUT)
-        .required(false)
+fn form_for(approval: &Approval, form: &Form) -> CreateInteractionResponse {
+    let input = CreateInputText::new(InputTextStyle::Paragraph, form.label, form.input)
+        .required(form.required)
         .max_length(MAX_REASON_CHARS)
-        .placeholder("What should change? The card shows it.");
-    let custom_id = CardCustomId::new(CardAction::RejectReason, approval.id).to_string();
-    let modal =
-        CreateModal::new(custom_id, "Reject this gate").components(vec![CreateActionRow::InputText(input)]);
+        .placeholder(form.placeholder);
+    let custom_id = CardCustomId::new(form.action, approval.id).to_string();
+    let modal = CreateModal::new(custom_id, form.title).components(vec![CreateActionRow::InputText(input)]);
     CreateInteractionResponse::Modal(modal)
 }
 
-fn reason_of(modal: &ModalInteraction) -> String {
+fn text_of(modal: &ModalInteraction, input: &str) -> String {
     let inputs = modal.data.components.iter().flat_map(|row| &row.components);
     let mut value = inputs.filter_map(|c| match c {
-        ActionRowComponent::InputText(text) if text.custom_id == REASON_INPUT => text.value.clone(),
+        ActionRowComponent::InputText(text) if text.custom_id == input => text.value.clone(),
         _ => None,
     });
     value.next_back().unwrap_or_default().trim().to_owned()

@@ -78,11 +78,13 @@ impl Store {
     /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer. On a selection
     /// gate the approval confirms `picks` (the proposal): confirming other picks than the votes
     /// counted so far starts a new proposal, and drops those votes (the reviewer's own included).
+    /// A `note` goes with the vote: the card's tally and the audit show it.
     pub async fn vote(
         &self,
         id: ApprovalId,
         reviewer: &Reviewer,
         picks: Option<&[u32]>,
+        note: Option<&str>,
     ) -> Result<Vote, StoreError> {
         let picks = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
@@ -97,8 +99,8 @@ impl Store {
             .await?;
         }
         let counted = sqlx::query(
-            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks)
-             SELECT id, $1, $2, $3, $4 FROM approvals WHERE id = $5 AND state = 'pending'
+            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks, note)
+             SELECT id, $1, $2, $3, $4, $6 FROM approvals WHERE id = $5 AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
         .bind(reviewer.id.column())
@@ -106,6 +108,7 @@ impl Store {
         .bind(now_ms())
         .bind(&picks)
         .bind(id.get())
+        .bind(note)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -116,7 +119,7 @@ impl Store {
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
-            let entry = NewAudit::by(id, reviewer, AuditAction::Counted);
+            let entry = NewAudit::by(id, reviewer, AuditAction::Counted).reason(note);
             let entry = match &picks {
                 Some(picks) => entry.detail(picks.as_str()),
                 None => entry,
@@ -158,6 +161,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, name)| Reviewer { id: UserId::from_column(id), name }).collect())
+    }
+
+    /// The notes that came with the approvals counted towards gate `id`, by reviewer, in order.
+    pub async fn vote_notes(&self, id: ApprovalId) -> Result<Vec<(UserId, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT reviewer_id, note FROM approval_votes WHERE approval_id = $1 AND note IS NOT NULL
+             ORDER BY at, reviewer_id",
+        )
+        .bind(id.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, note)| (UserId::from_column(id), note)).collect())
     }
 
     /// The picks the counted votes of selection gate `id` confirm (its proposal), if any.

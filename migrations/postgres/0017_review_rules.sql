@@ -1,0 +1,2 @@
+-- PostgreSQL twin of ../0017_review_rules.sql.
+ALTER TABLE approval_votes ADD COLUMN note TEXT;
