@@ -1,3 +1,6 @@
 -- Review rules. A reviewer's note with an approval: under a quorum it is kept with the vote
 -- (the card's tally shows it); the approval that decides carries it as the claim's reason.
 ALTER TABLE approval_votes ADD COLUMN note TEXT;
+-- Sign-off from each of several groups: a route's policy may name roles (Discord role ids,
+-- separated by commas) of which each must approve; NULL for none.
+ALTER TABLE watches ADD COLUMN each_of TEXT;

@@ -1,2 +1,3 @@
 -- PostgreSQL twin of ../0017_review_rules.sql.
 ALTER TABLE approval_votes ADD COLUMN note TEXT;
+ALTER TABLE watches ADD COLUMN each_of TEXT;

@@ -4,9 +4,11 @@
 
 pub mod detect;
 pub mod enums;
+pub mod groups;
 pub mod ids;
 mod lenient;
 pub mod policy;
+pub mod progress;
 pub mod review;
 pub mod selection;
 pub mod settle;

@@ -1,4 +1,4 @@
-//! Review policies: how many distinct reviewers must approve a gate, when its reviewers are
+//! Review policies: how many distinct reviewers must approve a gate (and from which groups), when its reviewers are
 //! reminded, and what happens when its deadline passes. Pure: the watcher asks [`Policy::due`]
 //! what a gate needs now, and cards show a [`Progress`].
 //!
@@ -8,7 +8,7 @@
 
 use std::{fmt, time::Duration};
 
-use super::{selection::numbers, state::Decision};
+use super::{groups::Groups, state::Decision};
 
 /// The most approvals a policy may require.
 pub const MAX_APPROVALS: u8 = 5;
@@ -67,6 +67,9 @@ impl OnDeadline {
 pub struct Policy {
     /// Distinct reviewers who must approve, 1 to [`MAX_APPROVALS`]; one reject rejects at once.
     pub approvals_required: u8,
+    /// Roles of which each must sign with an approval (see [`super::groups`]); with or instead
+    /// of a count.
+    pub each_of: Groups,
     /// Time between reminders; `None`: no reminders.
     pub remind_after: Option<Duration>,
     /// The most reminders sent for one gate.
@@ -85,6 +88,7 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             approvals_required: 1,
+            each_of: Groups::default(),
             remind_after: None,
             max_reminders: DEFAULT_REMINDERS,
             deadline: None,
@@ -152,9 +156,22 @@ impl Policy {
         if now >= since.saturating_add(millis(every)) { Due::Remind } else { Due::Nothing }
     }
 
-    /// Whether `approvals` distinct approvals decide the gate.
+    /// Distinct approvals needed: the count, or as many as there are groups if that is more
+    /// (each approval signs for one group).
+    pub fn required(&self) -> u8 {
+        let groups = u8::try_from(self.each_of.len()).unwrap_or(u8::MAX);
+        self.approvals_required.max(groups).max(1)
+    }
+
+    /// Whether one approval decides: no count above one, no group to sign.
+    pub fn decides_alone(&self) -> bool {
+        self.approvals_required <= 1 && self.each_of.is_empty()
+    }
+
+    /// Whether `approvals` distinct approvals are enough by number (the groups, if any, must
+    /// still all have signed).
     pub fn reached(&self, approvals: usize) -> bool {
-        approvals >= usize::from(self.approvals_required.max(1))
+        approvals >= usize::from(self.required())
     }
 }
 
@@ -164,6 +181,9 @@ impl fmt::Display for Policy {
         match self.approvals_required {
             0 | 1 => f.write_str("1 approval")?,
             n => write!(f, "{n} approvals")?,
+        }
+        if !self.each_of.is_empty() {
+            write!(f, " · each of {}", self.each_of)?;
         }
         match self.remind_after {
             Some(every) => {
@@ -177,76 +197,6 @@ impl fmt::Display for Policy {
             }
             None => f.write_str(" · no deadline"),
         }
-    }
-}
-
-/// What a card shows of its gate's policy: the tally, the deadline, whether it passed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Distinct approvals required; the tally shows only when more than one is.
-    pub required: u8,
-    /// The Discord user ids of the reviewers who approved so far, in order.
-    pub approved_by: Vec<u64>,
-    /// When the deadline falls, unix milliseconds.
-    pub deadline_at: Option<i64>,
-    /// What happens then.
-    pub on_deadline: Option<OnDeadline>,
-    /// When the deadline was found passed with nothing decided.
-    pub overdue_at: Option<i64>,
-    /// On a selection gate, the picks the approvals so far confirm (its proposal).
-    pub proposal: Option<Vec<u32>>,
-    /// The notes given with the approvals counted so far: Discord user id and note, in order.
-    pub notes: Vec<(u64, String)>,
-}
-
-impl Progress {
-    /// The live tally, e.g. "Approved 1 of 2: <@7>"; `None` when one approval decides.
-    pub fn tally(&self) -> Option<String> {
-        if self.required <= 1 {
-            return None;
-        }
-        let (count, required) = (self.approved_by.len(), self.required);
-        if count == 0 {
-            return Some(format!("Approved 0 of {required}: no approval yet."));
-        }
-        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
-        Some(format!("Approved {count} of {required}: {}", who.join(", ")))
-    }
-
-    /// The live tally of a selection gate, e.g. "Proposed picks 1, 3: confirmed 1 of 2 by
-    /// <@7>"; `None` when one confirmation decides.
-    pub fn proposal_tally(&self) -> Option<String> {
-        if self.required <= 1 {
-            return None;
-        }
-        let required = self.required;
-        let Some(picks) = self.proposal.as_deref().filter(|_| !self.approved_by.is_empty()) else {
-            return Some(format!("No picks proposed yet: {required} reviewers must confirm the same picks."));
-        };
-        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
-        Some(format!(
-            "Proposed picks {}: confirmed {} of {required} by {}. Confirming other picks starts a new proposal.",
-            numbers(picks),
-            self.approved_by.len(),
-            who.join(", ")
-        ))
-    }
-
-    /// The deadline line, e.g. "Deadline <t:…:R> (<t:…:f>), then rejected.", or how it passed.
-    pub fn deadline(&self) -> Option<String> {
-        if let Some(at) = self.overdue_at {
-            return Some(format!(
-                "⏰ Overdue: the deadline passed <t:{}:R> and nobody has decided.",
-                at / 1000
-            ));
-        }
-        let at = self.deadline_at? / 1000;
-        let then = match self.on_deadline? {
-            OnDeadline::Reject => "then the bridge rejects it",
-            OnDeadline::Approve => "then the bridge approves it",
-            OnDeadline::Nothing => "then the card is marked overdue",
-        };
-        Some(format!("Deadline <t:{at}:R> (<t:{at}:f>); {then}."))
     }
 }
 
@@ -281,6 +231,7 @@ mod tests {
     fn policy(remind: Option<u64>, deadline: Option<u64>, on_deadline: OnDeadline) -> Policy {
         Policy {
             approvals_required: 2,
+            each_of: Groups::default(),
             remind_after: remind.map(|m| Duration::from_secs(m * 60)),
             max_reminders: 2,
             deadline: deadline.map(|m| Duration::from_secs(m * 60)),
@@ -370,37 +321,15 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_and_its_progress_read_as_words() {
+    fn a_policy_reads_as_words() {
         let p = policy(Some(240), Some(2 * 1440), OnDeadline::Reject);
         assert_eq!(
             p.to_string(),
             "2 approvals · a reminder every 4h (at most 2) · deadline 2days, then reject"
         );
         assert_eq!(Policy::default().to_string(), "1 approval · no reminders · no deadline");
-        let mut progress = Progress { required: 2, approved_by: vec![7], ..Progress::default() };
-        assert_eq!(progress.tally().as_deref(), Some("Approved 1 of 2: <@7>"));
-        progress.deadline_at = Some(90_000);
-        progress.on_deadline = Some(OnDeadline::Reject);
-        assert_eq!(
-            progress.deadline().as_deref(),
-            Some("Deadline <t:90:R> (<t:90:f>); then the bridge rejects it.")
-        );
-        progress.overdue_at = Some(120_000);
-        assert!(progress.deadline().unwrap().starts_with("⏰ Overdue"));
-        assert_eq!(Progress { required: 1, ..Progress::default() }.tally(), None);
-    }
-
-    #[test]
-    fn a_selection_tally_shows_the_proposed_picks_and_who_confirmed_them() {
-        let mut progress = Progress { required: 2, ..Progress::default() };
-        assert_eq!(
-            progress.proposal_tally().as_deref(),
-            Some("No picks proposed yet: 2 reviewers must confirm the same picks.")
-        );
-        progress.approved_by = vec![7];
-        progress.proposal = Some(vec![0, 2]);
-        let tally = progress.proposal_tally().unwrap();
-        assert!(tally.starts_with("Proposed picks 1, 3: confirmed 1 of 2 by <@7>."), "{tally}");
-        assert_eq!(Progress { required: 1, ..Progress::default() }.proposal_tally(), None);
+        let groups = Policy { each_of: Groups::new(&[11, 12]).unwrap(), ..Policy::default() };
+        assert_eq!(groups.to_string(), "1 approval · each of <@&11>, <@&12> · no reminders · no deadline");
+        assert!(!groups.decides_alone() && !groups.reached(1) && groups.reached(2));
     }
 }

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use super::Reader;
-use crate::approvals::policy::{
-    DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration,
+use crate::approvals::{
+    groups::Groups,
+    policy::{DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
 };
 
 impl Reader<'_> {
@@ -45,6 +46,8 @@ impl Reader<'_> {
         };
         Policy {
             approvals_required,
+            // Groups are a route's own: no setting names them for every workflow.
+            each_of: Groups::default(),
             remind_after: self.duration("REMIND_AFTER"),
             max_reminders,
             deadline: self.duration("DEADLINE"),

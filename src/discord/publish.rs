@@ -23,8 +23,8 @@ use super::{
     previews::{Fetched, Previews},
 };
 use crate::{
-    approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
-    decisions::counting,
+    approvals::{ids::ApprovalId, progress::Progress, state::ApprovalState},
+    decisions::{Tally, counting},
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
@@ -229,13 +229,13 @@ fn turn_ends(now: i64) -> i64 {
 /// What the card of `approval` shows of its route's review policy, as it applies now.
 async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
     let policy = cards.routes.policy_for(&approval.workflow_id);
-    let approved_by = if policy.reached(1) {
-        Vec::new()
+    let tally = if policy.decides_alone() {
+        Tally::default()
     } else {
         let voters = cards.store.voters(approval.id).await?;
-        let counting = counting(&cards.electorate(), approval, voters, None).await;
-        counting.into_iter().map(|r| r.id.get()).collect()
+        counting(&cards.electorate(), approval, voters, None, &policy).await
     };
+    let approved_by: Vec<u64> = tally.approvers.iter().map(|r| r.id.get()).collect();
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
     let notes = if approved_by.is_empty() {
@@ -250,13 +250,14 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
         None
     };
     Ok(Progress {
-        required: policy.approvals_required,
+        required: policy.required(),
         approved_by,
         deadline_at: policy.deadline_at(approval.found_at),
         on_deadline: policy.deadline.map(|_| policy.on_deadline),
         overdue_at,
         proposal,
         notes,
+        groups: tally.groups,
     })
 }
 

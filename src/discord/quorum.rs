@@ -6,25 +6,22 @@ use tracing::warn;
 use super::publish::sync_card_now;
 use crate::{
     approvals::{policy::Policy, selection::numbers},
+    decisions::Tally,
     discord::bridge::Bridge,
-    store::{Approval, Reviewer},
+    store::Approval,
 };
 
 /// Redraws the card with the new tally (downloading nothing: the answer waits for the card)
 /// and tells the reviewer their approval counts.
-pub(super) async fn counted(
-    bridge: &Bridge,
-    approval: &Approval,
-    policy: &Policy,
-    approvers: &[Reviewer],
-) -> String {
+pub(super) async fn counted(bridge: &Bridge, approval: &Approval, policy: &Policy, tally: &Tally) -> String {
     redraw(bridge, approval).await;
     format!(
-        "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
-        approvers.len(),
-        policy.approvals_required,
-        more(policy, approvers),
-        if missing(policy, approvers) == 1 { "s" } else { "" },
+        "Your approval is counted: {} of {}. The gate is approved once {} approve{}{}.",
+        tally.approvers.len(),
+        policy.required(),
+        more(policy, tally),
+        if missing(policy, tally) == 1 { "s" } else { "" },
+        groups_missing(tally),
     )
 }
 
@@ -34,30 +31,32 @@ pub(super) async fn confirmed(
     bridge: &Bridge,
     approval: &Approval,
     policy: &Policy,
-    confirmers: &[Reviewer],
+    confirmers: &Tally,
     picks: &[u32],
 ) -> String {
     redraw(bridge, approval).await;
-    let what = if confirmers.len() == 1 { "proposed" } else { "confirmed" };
+    let what = if confirmers.approvers.len() == 1 { "proposed" } else { "confirmed" };
     format!(
-        "You {what} picks {}: {} of {}. They are sent once {} confirm{} the same picks; other picks \
-         start a new proposal.",
+        "You {what} picks {}: {} of {}. They are sent once {} confirm{} the same picks{}; other \
+         picks start a new proposal.",
         numbers(picks),
-        confirmers.len(),
-        policy.approvals_required,
+        confirmers.approvers.len(),
+        policy.required(),
         more(policy, confirmers),
         if missing(policy, confirmers) == 1 { "s" } else { "" },
+        groups_missing(confirmers),
     )
 }
 
 /// The answer to a reviewer who confirmed the proposed picks already.
-pub(super) fn confirmed_again(policy: &Policy, confirmers: &[Reviewer], picks: &[u32]) -> String {
+pub(super) fn confirmed_again(policy: &Policy, confirmers: &Tally, picks: &[u32]) -> String {
     format!(
-        "You have confirmed picks {} already ({} of {} so far); they wait for {}. Nothing was changed.",
+        "You have confirmed picks {} already ({} of {} so far); they wait for {}{}. Nothing was changed.",
         numbers(picks),
-        confirmers.len(),
-        policy.approvals_required,
+        confirmers.approvers.len(),
+        policy.required(),
         more(policy, confirmers),
+        groups_missing(confirmers),
     )
 }
 
@@ -69,21 +68,31 @@ async fn redraw(bridge: &Bridge, approval: &Approval) {
 }
 
 /// The answer to a reviewer who approved already.
-pub(super) fn again(policy: &Policy, approvers: &[Reviewer]) -> String {
+pub(super) fn again(policy: &Policy, tally: &Tally) -> String {
     format!(
-        "You have approved this gate already ({} of {} so far); it waits for {}. Nothing was changed.",
-        approvers.len(),
-        policy.approvals_required,
-        more(policy, approvers),
+        "You have approved this gate already ({} of {} so far); it waits for {}{}. Nothing was changed.",
+        tally.approvers.len(),
+        policy.required(),
+        more(policy, tally),
+        groups_missing(tally),
     )
 }
 
-fn missing(policy: &Policy, approvers: &[Reviewer]) -> usize {
-    usize::from(policy.approvals_required).saturating_sub(approvers.len())
+/// How many more approvals are needed: for the count, or for the groups still missing (a
+/// member signs for one group), whichever is more.
+fn missing(policy: &Policy, tally: &Tally) -> usize {
+    let count = usize::from(policy.required()).saturating_sub(tally.approvers.len());
+    count.max(tally.missing().count())
 }
 
-fn more(policy: &Policy, approvers: &[Reviewer]) -> String {
-    match missing(policy, approvers) {
+/// The groups still missing, as a clause: " (still to sign: <@&1>, <@&2>)".
+fn groups_missing(tally: &Tally) -> String {
+    let missing: Vec<String> = tally.missing().map(|role| format!("<@&{role}>")).collect();
+    if missing.is_empty() { String::new() } else { format!(" (still to sign: {})", missing.join(", ")) }
+}
+
+fn more(policy: &Policy, tally: &Tally) -> String {
+    match missing(policy, tally) {
         1 => "1 more reviewer".to_owned(),
         n => format!("{n} more reviewers"),
     }
@@ -96,10 +105,16 @@ mod tests {
     #[test]
     fn a_second_click_says_how_many_approvals_are_still_missing() {
         let policy = Policy { approvals_required: 3, ..Policy::default() };
-        let ana = Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
+        let ana = crate::store::Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
+        let tally = Tally { approvers: vec![ana], groups: Vec::new() };
         assert_eq!(
-            again(&policy, &[ana]),
+            again(&policy, &tally),
             "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
+        );
+        let groups = Tally { groups: vec![(11, Some(7)), (12, None), (13, None)], ..tally };
+        assert_eq!(
+            again(&policy, &groups),
+            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers (still to sign: <@&12>, <@&13>). Nothing was changed."
         );
     }
 }

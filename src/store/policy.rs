@@ -286,7 +286,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6, each_of = $8
              WHERE workflow_id = $7",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
@@ -296,6 +296,7 @@ impl Store {
         .bind(policy.map(|p| p.on_deadline.as_str()))
         .bind(deadline_from)
         .bind(workflow_id.as_str())
+        .bind(policy.and_then(|p| p.each_of.to_column()))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {

@@ -10,6 +10,7 @@ use super::{
     *,
 };
 use crate::approvals::{
+    groups::Groups,
     policy::{OnDeadline, Policy},
     state::ApprovalState,
 };
@@ -26,6 +27,7 @@ fn route() -> NewWatch {
 fn strict() -> Policy {
     Policy {
         approvals_required: 2,
+        each_of: Groups::new(&[11, 12]).expect("two groups"),
         remind_after: Some(Duration::from_secs(4 * 3600)),
         max_reminders: 2,
         deadline: Some(Duration::from_secs(2 * 86_400)),

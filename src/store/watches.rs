@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 
 use super::{Reviewer, Snowflake, Store, StoreError, approvals::OPEN, now_ms};
 use crate::approvals::{
+    groups::Groups,
     ids::WorkflowId,
     policy::{OnDeadline, Policy},
 };
@@ -237,6 +238,7 @@ pub(super) struct PolicyColumns {
     max_reminders: Option<i64>,
     deadline_ms: Option<i64>,
     on_deadline: Option<String>,
+    each_of: Option<String>,
 }
 
 impl PolicyColumns {
@@ -246,6 +248,7 @@ impl PolicyColumns {
         let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
         Some(Policy {
             approvals_required: u8::try_from(self.approvals_required?).ok()?,
+            each_of: Groups::from_column(self.each_of.as_deref())?,
             remind_after: duration(self.remind_after_ms),
             max_reminders: u32::try_from(self.max_reminders?).ok()?,
             deadline: duration(self.deadline_ms),

@@ -66,8 +66,8 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
             continue;
         }
         let Some(approval) = parts.store.approval(id).await? else { continue };
-        let voters = counting(&electorate, &approval, parts.store.voters(id).await?, None).await;
-        let Some(last) = voters.last().filter(|_| policy.reached(voters.len())) else { continue };
+        let tally = counting(&electorate, &approval, parts.store.voters(id).await?, None, &policy).await;
+        let Some(last) = tally.approvers.last().filter(|_| tally.reached(&policy)) else { continue };
         let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
         // A selection gate's votes confirm one proposal: its picks are sent.
         let outcome = match store.proposal(id).await? {
@@ -79,7 +79,7 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
         parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(
             approval_id = id.get(),
-            approvals = voters.len(),
+            approvals = tally.approvers.len(),
             outcome = outcome.label(),
             "the quorum is reached under the route's policy"
         );

@@ -157,7 +157,7 @@ pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> 
     match name {
         "watch" => watch::watch(bridge, http, command, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, http, &answer, &caller, args).await,
-        "policy" => policy::run(bridge, http, &answer, &caller, args).await,
+        "policy" => policy::run(bridge, http, &answer, &caller, guild_id, args).await,
         "watches" => watches::run(bridge, http, &answer).await,
         "pending" => pending::run(bridge, http, &answer, guild_id, args).await,
         "history" => history::run(bridge, http, &answer, args).await,

@@ -1,14 +1,17 @@
-//! `/approvals policy`: a routed workflow's review policy: approvals required, reminders, the
-//! deadline and what happens at it. Options left out keep their current value; `reset` brings
+//! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
+//! which each must sign (`each_of`), reminders, the deadline and what happens at it. Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
-use serenity::all::{CommandOptionType, CreateCommandOption, Http};
+use serenity::all::{CommandOptionType, CreateCommandOption, GuildId, Http};
 use tracing::info;
 
 use super::args::{Args, Caller};
 use crate::{
-    approvals::policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    approvals::{
+        groups::{Groups, MAX_GROUPS},
+        policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    },
     discord::bridge::Bridge,
     discord::{
         cards::cut,
@@ -29,6 +32,12 @@ pub fn options() -> Vec<CreateCommandOption> {
         option(CommandOptionType::Integer, "approvals", "Distinct reviewers who must approve (1–5)")
             .min_int_value(1)
             .max_int_value(u64::from(MAX_APPROVALS)),
+        option(
+            CommandOptionType::String,
+            "each_of",
+            "Roles of which each must approve, e.g. @art-lead @legal (off: none)",
+        )
+        .max_length(200),
         option(
             CommandOptionType::String,
             "remind_after",
@@ -54,16 +63,17 @@ pub async fn run(
     http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
+    guild_id: GuildId,
     args: Args<'_>,
 ) -> anyhow::Result<()> {
-    answer.render(http, change(bridge, http, answer, caller, args).await).await
+    answer.render(http, change(bridge, http, answer, (caller, guild_id), args).await).await
 }
 
 async fn change(
     bridge: &Bridge,
     http: &Http,
     answer: &Answerable<'_>,
-    caller: &Caller,
+    (caller, guild_id): (&Caller, GuildId),
     args: Args<'_>,
 ) -> Handled<()> {
     let Some(typed) = args.string("workflow") else {
@@ -84,6 +94,9 @@ async fn change(
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
     let next = wanted.unwrap_or(bridge.routes.default_policy());
+    if next.each_of != current.each_of {
+        groups_exist(http, guild_id, &next.each_of).await?;
+    }
     if approves_anew(&current, &next) {
         // An automatic approval is an approval: whoever sets it must be able to approve.
         let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
@@ -133,6 +146,9 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
                 Ok,
             )?;
     }
+    if let Some(text) = args.string("each_of") {
+        policy.each_of = groups(text)?;
+    }
     if let Some(n) = args.integer("reminders") {
         policy.max_reminders =
             u32::try_from(n).ok().filter(|n| (1..=MAX_REMINDERS).contains(n)).map_or_else(
@@ -153,6 +169,39 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
         policy.on_deadline = on;
     }
     Ok(policy)
+}
+
+/// The `each_of` option: `off`, or role mentions (or ids) separated by spaces or commas.
+fn groups(text: &str) -> Handled<Groups> {
+    if text.trim().eq_ignore_ascii_case(OFF) {
+        return Ok(Groups::default());
+    }
+    let words = text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
+    let ids: Option<Vec<u64>> = words
+        .map(|w| w.strip_prefix("<@&").and_then(|w| w.strip_suffix('>')).unwrap_or(w).parse().ok())
+        .collect();
+    let Some(groups) = ids.filter(|ids| !ids.is_empty()).and_then(|ids| Groups::new(&ids)) else {
+        return refuse(format!(
+            "each_of takes 1 to {MAX_GROUPS} roles, as mentions (@art-lead @legal) or ids, or {OFF}; nothing was changed."
+        ));
+    };
+    Ok(groups)
+}
+
+/// Refuses groups that are not roles of this server, or @everyone (everyone would sign).
+async fn groups_exist(http: &Http, guild_id: GuildId, groups: &Groups) -> Handled<()> {
+    if groups.roles().contains(&guild_id.get()) {
+        return refuse(
+            "@everyone cannot be a group of each_of: everyone could sign. Name roles; nothing was changed.",
+        );
+    }
+    let roles = http.get_guild_roles(guild_id).await?;
+    if let Some(stranger) = groups.roles().iter().find(|&&g| !roles.iter().any(|r| r.id.get() == g)) {
+        return refuse(format!(
+            "The role {stranger} of each_of does not exist in this server. Name existing roles; nothing was changed."
+        ));
+    }
+    Ok(())
 }
 
 /// A duration option: `off`, or a duration such as `4h`.

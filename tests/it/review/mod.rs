@@ -5,6 +5,7 @@ mod deadlines;
 mod deciding;
 mod failures;
 mod feed;
+mod groups;
 mod notes;
 mod permissions;
 mod posting;
