@@ -101,7 +101,7 @@ impl Routes {
 
     /// Whether any policy (a route's, or the defaults) has reminders or a deadline.
     pub fn policies_are_timed(&self) -> bool {
-        let timed = |p: &Policy| p.remind_after.is_some() || p.deadline.is_some();
+        let timed = |p: &Policy| p.remind_after.is_some() || p.deadline.is_some() || p.escalation.is_some();
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
         timed(&self.default_policy) || routes.values().filter_map(|w| w.policy.as_ref()).any(timed)
     }

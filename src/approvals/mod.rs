@@ -4,6 +4,7 @@
 
 pub mod detect;
 pub mod enums;
+pub mod escalation;
 pub mod groups;
 pub mod ids;
 mod lenient;

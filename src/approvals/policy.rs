@@ -8,7 +8,7 @@
 
 use std::{fmt, time::Duration};
 
-use super::{groups::Groups, state::Decision};
+use super::{escalation::Escalation, groups::Groups, state::Decision};
 
 /// The most approvals a policy may require.
 pub const MAX_APPROVALS: u8 = 5;
@@ -78,6 +78,8 @@ pub struct Policy {
     pub deadline: Option<Duration>,
     /// What happens at the deadline.
     pub on_deadline: OnDeadline,
+    /// Whom an undecided gate escalates to, and when; `None`: it does not.
+    pub escalation: Option<Escalation>,
     /// For the gates already waiting when the deadline was set or shortened: the moment it
     /// counts from (the change); `None`: from when each gate was seen.
     pub deadline_from: Option<i64>,
@@ -93,6 +95,7 @@ impl Default for Policy {
             max_reminders: DEFAULT_REMINDERS,
             deadline: None,
             on_deadline: OnDeadline::Nothing,
+            escalation: None,
             deadline_from: None,
         }
     }
@@ -109,6 +112,8 @@ pub struct GateClock {
     pub last_reminded_at: Option<i64>,
     /// When the deadline was found passed with nothing decided (`on_deadline = nothing`).
     pub overdue_at: Option<i64>,
+    /// When the gate escalated.
+    pub escalated_at: Option<i64>,
 }
 
 /// What an open gate needs now.
@@ -122,6 +127,8 @@ pub enum Due {
     Decide(Decision),
     /// The deadline passed and the policy decides nothing: mark the card overdue, ping once.
     Overdue,
+    /// Its reviewers left it undecided: ping the escalation role, once.
+    Escalate,
 }
 
 impl Policy {
@@ -139,7 +146,8 @@ impl Policy {
     }
 
     /// What a pending gate needs at `now`. The deadline comes first; a gate marked overdue gets
-    /// no more reminders (its overdue ping was the last word).
+    /// no more reminders nor an escalation (its overdue ping was the last word). A reminder due
+    /// goes before an escalation due (the next pass escalates).
     pub fn due(&self, gate: &GateClock, now: i64) -> Due {
         if self.deadline_at(gate.found_at).is_some_and(|at| now >= at) {
             return match (self.on_deadline.decision(), gate.overdue_at) {
@@ -148,12 +156,17 @@ impl Policy {
                 (None, Some(_)) => Due::Nothing,
             };
         }
-        let Some(every) = self.remind_after else { return Due::Nothing };
-        if gate.overdue_at.is_some() || gate.reminders_sent >= self.max_reminders {
+        if gate.overdue_at.is_some() {
             return Due::Nothing;
         }
-        let since = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
-        if now >= since.saturating_add(millis(every)) { Due::Remind } else { Due::Nothing }
+        if let Some(every) = self.remind_after.filter(|_| gate.reminders_sent < self.max_reminders) {
+            let since = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
+            if now >= since.saturating_add(millis(every)) {
+                return Due::Remind;
+            }
+        }
+        let escalates = self.escalation.and_then(|e| e.at(self.remind_after, self.max_reminders, gate));
+        if escalates.is_some_and(|at| now >= at) { Due::Escalate } else { Due::Nothing }
     }
 
     /// Distinct approvals needed: the count, or as many as there are groups if that is more
@@ -193,9 +206,13 @@ impl fmt::Display for Policy {
         }
         match self.deadline {
             Some(deadline) => {
-                write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str())
+                write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str())?
             }
-            None => f.write_str(" · no deadline"),
+            None => f.write_str(" · no deadline")?,
+        }
+        match self.escalation {
+            Some(escalation) => write!(f, " · {escalation}"),
+            None => Ok(()),
         }
     }
 }
@@ -236,6 +253,7 @@ mod tests {
             max_reminders: 2,
             deadline: deadline.map(|m| Duration::from_secs(m * 60)),
             on_deadline,
+            escalation: None,
             deadline_from: None,
         }
     }

@@ -22,6 +22,8 @@ pub struct Progress {
     pub notes: Vec<(u64, String)>,
     /// The groups of which each must sign (role id), with who signed for each so far.
     pub groups: Vec<(u64, Option<u64>)>,
+    /// The role the gate escalated to, and when (unix milliseconds).
+    pub escalated: Option<(u64, i64)>,
 }
 
 impl Progress {
@@ -82,6 +84,12 @@ impl Progress {
         format!("{head}\nSigned: {signed}. Missing: {missing}.")
     }
 
+    /// The escalation line, e.g. "Escalated to <@&5> <t:…:R>.", once the gate escalated.
+    pub fn escalation(&self) -> Option<String> {
+        let (role, at) = self.escalated?;
+        Some(format!("⬆️ Escalated to <@&{role}> <t:{}:R>.", at / 1000))
+    }
+
     /// The deadline line, e.g. "Deadline <t:…:R> (<t:…:f>), then rejected.", or how it passed.
     pub fn deadline(&self) -> Option<String> {
         if let Some(at) = self.overdue_at {
@@ -117,6 +125,9 @@ mod tests {
         progress.overdue_at = Some(120_000);
         assert!(progress.deadline().unwrap().starts_with("⏰ Overdue"));
         assert_eq!(Progress { required: 1, ..Progress::default() }.tally(), None);
+        assert_eq!(progress.escalation(), None);
+        progress.escalated = Some((5, 60_000));
+        assert_eq!(progress.escalation().as_deref(), Some("⬆️ Escalated to <@&5> <t:60:R>."));
     }
 
     #[test]

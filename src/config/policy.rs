@@ -46,12 +46,13 @@ impl Reader<'_> {
         };
         Policy {
             approvals_required,
-            // Groups are a route's own: no setting names them for every workflow.
             each_of: Groups::default(),
             remind_after: self.duration("REMIND_AFTER"),
             max_reminders,
             deadline: self.duration("DEADLINE"),
             on_deadline,
+            // Groups and escalation are a route's own: no setting names roles for every workflow.
+            escalation: None,
             deadline_from: None,
         }
     }

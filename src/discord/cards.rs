@@ -154,9 +154,9 @@ fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
         lines.push(format!("Run started <t:{started}:f>."));
     }
     lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
-    if let Some(deadline) = approval.progress.deadline().filter(|_| approval.state == ApprovalState::Pending)
-    {
-        lines.push(deadline);
+    if approval.state == ApprovalState::Pending {
+        lines.extend(approval.progress.deadline());
+        lines.extend(approval.progress.escalation());
     }
     lines
 }

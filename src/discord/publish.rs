@@ -238,6 +238,10 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
     let approved_by: Vec<u64> = tally.approvers.iter().map(|r| r.id.get()).collect();
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
+    let escalated = match policy.escalation {
+        Some(escalation) => cards.store.escalated_since(approval.id).await?.map(|at| (escalation.role, at)),
+        None => None,
+    };
     let notes = if approved_by.is_empty() {
         Vec::new()
     } else {
@@ -258,6 +262,7 @@ async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, S
         proposal,
         notes,
         groups: tally.groups,
+        escalated,
     })
 }
 

@@ -35,6 +35,8 @@ pub enum AuditAction {
     Reminded,
     /// The deadline passed with nothing decided (route policy `on_deadline = nothing`).
     Overdue,
+    /// The gate escalated to its route's escalation role.
+    Escalated,
     /// A reviewer chose candidates in a selection card's menu (which decides nothing).
     Picked,
 }
@@ -55,6 +57,7 @@ impl AuditAction {
             Self::Counted => "approval_counted",
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
+            Self::Escalated => "escalated",
             Self::Picked => "picked",
         }
     }

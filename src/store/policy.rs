@@ -71,7 +71,7 @@ impl Reviewer {
 // A card a person deleted has no message to reply to: reminders and pings skip it.
 const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
          CASE WHEN card_deleted_at IS NULL THEN message_id END AS message_id,
-         found_at, reminders_sent, last_reminded_at, overdue_at
+         found_at, reminders_sent, last_reminded_at, overdue_at, escalated_at
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
@@ -226,20 +226,23 @@ impl Store {
 
     /// Every pending gate with its clock, oldest first.
     pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
-        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>);
+        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>, Option<i64>);
         let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
         let gates = rows.into_iter().map(
-            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| PendingGate {
-                id: ApprovalId::new(id),
-                workflow_id: workflow_id.into(),
-                channel_id: ChannelId::from_column(channel_id),
-                message_id: message_id.map(MessageId::from_column),
-                clock: GateClock {
-                    found_at,
-                    reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
-                    last_reminded_at: last,
-                    overdue_at: overdue,
-                },
+            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue, escalated)| {
+                PendingGate {
+                    id: ApprovalId::new(id),
+                    workflow_id: workflow_id.into(),
+                    channel_id: ChannelId::from_column(channel_id),
+                    message_id: message_id.map(MessageId::from_column),
+                    clock: GateClock {
+                        found_at,
+                        reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
+                        last_reminded_at: last,
+                        overdue_at: overdue,
+                        escalated_at: escalated,
+                    },
+                }
             },
         );
         Ok(gates.collect())
@@ -273,6 +276,28 @@ impl Store {
         self.transition(update, entry).await
     }
 
+    /// Records that a pending gate escalated (pinged its escalation role); `false` when it had
+    /// already, or closed.
+    pub async fn escalating(&self, gate: &PendingGate, role: u64, now: i64) -> Result<bool, StoreError> {
+        let update = sqlx::query(
+            "UPDATE approvals SET escalated_at = $1, card_current = 0
+             WHERE id = $2 AND state = 'pending' AND escalated_at IS NULL",
+        )
+        .bind(now)
+        .bind(gate.id.get());
+        let entry = NewAudit::by_bridge(gate.id, AuditAction::Escalated).detail(format!("to role {role}"));
+        self.transition(update, entry).await
+    }
+
+    /// When gate `id` escalated, if it did.
+    pub async fn escalated_since(&self, id: ApprovalId) -> Result<Option<i64>, StoreError> {
+        let at: Option<Option<i64>> = sqlx::query_scalar("SELECT escalated_at FROM approvals WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(at.flatten())
+    }
+
     /// Gives the route of `workflow_id` its own policy, or back to the defaults with `None`,
     /// audited as a `watch` of the route (`shown_as`: the policy in words), its deadline counting
     /// from `deadline_from` for gates waiting before; `None` when the workflow has no route.
@@ -286,7 +311,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6, each_of = $8
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6, each_of = $8,
+                 escalate_to = $9, escalate_after_ms = $10
              WHERE workflow_id = $7",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
@@ -297,6 +323,8 @@ impl Store {
         .bind(deadline_from)
         .bind(workflow_id.as_str())
         .bind(policy.and_then(|p| p.each_of.to_column()))
+        .bind(policy.and_then(|p| p.escalation).and_then(|e| i64::try_from(e.role).ok()))
+        .bind(policy.and_then(|p| p.escalation).and_then(|e| ms(e.after)))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {

@@ -10,6 +10,7 @@ use super::{
     *,
 };
 use crate::approvals::{
+    escalation::Escalation,
     groups::Groups,
     policy::{OnDeadline, Policy},
     state::ApprovalState,
@@ -32,6 +33,7 @@ fn strict() -> Policy {
         max_reminders: 2,
         deadline: Some(Duration::from_secs(2 * 86_400)),
         on_deadline: OnDeadline::Reject,
+        escalation: Some(Escalation { role: 13, after: Some(Duration::from_secs(3600)) }),
         deadline_from: None,
     }
 }

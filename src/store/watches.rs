@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 
 use super::{Reviewer, Snowflake, Store, StoreError, approvals::OPEN, now_ms};
 use crate::approvals::{
+    escalation::Escalation,
     groups::Groups,
     ids::WorkflowId,
     policy::{OnDeadline, Policy},
@@ -239,6 +240,8 @@ pub(super) struct PolicyColumns {
     deadline_ms: Option<i64>,
     on_deadline: Option<String>,
     each_of: Option<String>,
+    escalate_to: Option<i64>,
+    escalate_after_ms: Option<i64>,
 }
 
 impl PolicyColumns {
@@ -253,6 +256,13 @@ impl PolicyColumns {
             max_reminders: u32::try_from(self.max_reminders?).ok()?,
             deadline: duration(self.deadline_ms),
             on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
+            escalation: match self.escalate_to {
+                Some(role) => Some(Escalation {
+                    role: u64::try_from(role).ok()?,
+                    after: duration(self.escalate_after_ms),
+                }),
+                None => None,
+            },
             // The route's, whether it has a policy of its own or not: see `Watch`.
             deadline_from: None,
         })

@@ -1,5 +1,6 @@
 //! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
-//! which each must sign (`each_of`), reminders, the deadline and what happens at it. Options left out keep their current value; `reset` brings
+//! which each must sign (`each_of`), reminders, the deadline and what happens at it, and whom
+//! an undecided gate escalates to. Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
@@ -9,6 +10,7 @@ use tracing::info;
 use super::args::{Args, Caller};
 use crate::{
     approvals::{
+        escalation::Escalation,
         groups::{Groups, MAX_GROUPS},
         policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     },
@@ -53,6 +55,18 @@ pub fn options() -> Vec<CreateCommandOption> {
             .add_string_choice("reject", "reject")
             .add_string_choice("approve", "approve")
             .add_string_choice("nothing (mark overdue, ping once)", "nothing"),
+        option(
+            CommandOptionType::String,
+            "escalate_to",
+            "A role pinged once when a gate stays undecided past its reminders (off: none)",
+        )
+        .max_length(40),
+        option(
+            CommandOptionType::String,
+            "escalate_after",
+            "Escalate this long after the gate is seen, e.g. 1d (off: after the last reminder)",
+        )
+        .max_length(40),
         option(CommandOptionType::Boolean, "reset", "Back to the defaults"),
     ]
 }
@@ -95,7 +109,10 @@ async fn change(
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
     let next = wanted.unwrap_or(bridge.routes.default_policy());
     if next.each_of != current.each_of {
-        groups_exist(http, guild_id, &next.each_of).await?;
+        roles_exist(http, guild_id, "each_of", next.each_of.roles()).await?;
+    }
+    if let Some(escalation) = next.escalation.filter(|e| Some(*e) != current.escalation) {
+        roles_exist(http, guild_id, "escalate_to", &[escalation.role]).await?;
     }
     if approves_anew(&current, &next) {
         // An automatic approval is an approval: whoever sets it must be able to approve.
@@ -149,6 +166,25 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
     if let Some(text) = args.string("each_of") {
         policy.each_of = groups(text)?;
     }
+    if let Some(text) = args.string("escalate_to") {
+        policy.escalation = match roles_in(text) {
+            _ if text.trim().eq_ignore_ascii_case(OFF) => None,
+            Some(role) if role.len() == 1 => Some(Escalation { role: role[0], after: None }),
+            _ => {
+                return refuse(format!(
+                    "escalate_to takes one role, as a mention or an id, or {OFF}; nothing was changed."
+                ));
+            }
+        };
+    }
+    if let Some(text) = args.string("escalate_after") {
+        let Some(escalation) = policy.escalation.as_mut() else {
+            return refuse(
+                "escalate_after needs a role to escalate to: give escalate_to too; nothing was changed.",
+            );
+        };
+        escalation.after = duration("escalate_after", text)?;
+    }
     if let Some(n) = args.integer("reminders") {
         policy.max_reminders =
             u32::try_from(n).ok().filter(|n| (1..=MAX_REMINDERS).contains(n)).map_or_else(
@@ -176,11 +212,7 @@ fn groups(text: &str) -> Handled<Groups> {
     if text.trim().eq_ignore_ascii_case(OFF) {
         return Ok(Groups::default());
     }
-    let words = text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
-    let ids: Option<Vec<u64>> = words
-        .map(|w| w.strip_prefix("<@&").and_then(|w| w.strip_suffix('>')).unwrap_or(w).parse().ok())
-        .collect();
-    let Some(groups) = ids.filter(|ids| !ids.is_empty()).and_then(|ids| Groups::new(&ids)) else {
+    let Some(groups) = roles_in(text).and_then(|ids| Groups::new(&ids)) else {
         return refuse(format!(
             "each_of takes 1 to {MAX_GROUPS} roles, as mentions (@art-lead @legal) or ids, or {OFF}; nothing was changed."
         ));
@@ -188,17 +220,25 @@ fn groups(text: &str) -> Handled<Groups> {
     Ok(groups)
 }
 
-/// Refuses groups that are not roles of this server, or @everyone (everyone would sign).
-async fn groups_exist(http: &Http, guild_id: GuildId, groups: &Groups) -> Handled<()> {
-    if groups.roles().contains(&guild_id.get()) {
-        return refuse(
-            "@everyone cannot be a group of each_of: everyone could sign. Name roles; nothing was changed.",
-        );
+/// The role ids of role mentions (or bare ids) separated by spaces or commas; `None` when a word
+/// is neither, or there is none.
+fn roles_in(text: &str) -> Option<Vec<u64>> {
+    let words = text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
+    let ids: Option<Vec<u64>> = words
+        .map(|w| w.strip_prefix("<@&").and_then(|w| w.strip_suffix('>')).unwrap_or(w).parse().ok())
+        .collect();
+    ids.filter(|ids| !ids.is_empty())
+}
+
+/// Refuses roles (of the option `option`) that are not roles of this server, or @everyone.
+async fn roles_exist(http: &Http, guild_id: GuildId, option: &str, wanted: &[u64]) -> Handled<()> {
+    if wanted.contains(&guild_id.get()) {
+        return refuse(format!("@everyone cannot be a role of {option}: name roles; nothing was changed."));
     }
     let roles = http.get_guild_roles(guild_id).await?;
-    if let Some(stranger) = groups.roles().iter().find(|&&g| !roles.iter().any(|r| r.id.get() == g)) {
+    if let Some(stranger) = wanted.iter().find(|&&g| !roles.iter().any(|r| r.id.get() == g)) {
         return refuse(format!(
-            "The role {stranger} of each_of does not exist in this server. Name existing roles; nothing was changed."
+            "The role {stranger} of {option} does not exist in this server. Name existing roles; nothing was changed."
         ));
     }
     Ok(())

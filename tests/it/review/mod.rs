@@ -3,6 +3,7 @@
 mod cadence;
 mod deadlines;
 mod deciding;
+mod escalation;
 mod failures;
 mod feed;
 mod groups;
