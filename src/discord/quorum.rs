@@ -3,7 +3,10 @@
 
 use tracing::warn;
 
-use super::publish::sync_card_now;
+use super::{
+    publish::sync_card_now,
+    refusal::{Refusal, groups_missing, more},
+};
 use crate::{
     approvals::{policy::Policy, selection::numbers},
     decisions::Tally,
@@ -19,9 +22,9 @@ pub(super) async fn counted(bridge: &Bridge, approval: &Approval, policy: &Polic
         "Your approval is counted: {} of {}. The gate is approved once {} approve{}{}.",
         tally.approvers.len(),
         policy.required(),
-        more(policy, tally),
+        more(tally.approvers.len(), needed(policy, tally)),
         if missing(policy, tally) == 1 { "s" } else { "" },
-        groups_missing(tally),
+        groups_missing(&missing_groups(tally)),
     )
 }
 
@@ -42,22 +45,20 @@ pub(super) async fn confirmed(
         numbers(picks),
         confirmers.approvers.len(),
         policy.required(),
-        more(policy, confirmers),
+        more(confirmers.approvers.len(), needed(policy, confirmers)),
         if missing(policy, confirmers) == 1 { "s" } else { "" },
-        groups_missing(confirmers),
+        groups_missing(&missing_groups(confirmers)),
     )
 }
 
 /// The answer to a reviewer who confirmed the proposed picks already.
-pub(super) fn confirmed_again(policy: &Policy, confirmers: &Tally, picks: &[u32]) -> String {
-    format!(
-        "You have confirmed picks {} already ({} of {} so far); they wait for {}{}. Nothing was changed.",
-        numbers(picks),
-        confirmers.approvers.len(),
-        policy.required(),
-        more(policy, confirmers),
-        groups_missing(confirmers),
-    )
+pub(super) fn confirmed_again(policy: &Policy, confirmers: &Tally, picks: &[u32]) -> Refusal {
+    Refusal::ConfirmedAgain {
+        picks: picks.to_vec(),
+        counted: confirmers.approvers.len(),
+        required: policy.required(),
+        groups: missing_groups(confirmers),
+    }
 }
 
 async fn redraw(bridge: &Bridge, approval: &Approval) {
@@ -68,34 +69,30 @@ async fn redraw(bridge: &Bridge, approval: &Approval) {
 }
 
 /// The answer to a reviewer who approved already.
-pub(super) fn again(policy: &Policy, tally: &Tally) -> String {
-    format!(
-        "You have approved this gate already ({} of {} so far); it waits for {}{}. Nothing was changed.",
-        tally.approvers.len(),
-        policy.required(),
-        more(policy, tally),
-        groups_missing(tally),
-    )
+pub(super) fn again(policy: &Policy, tally: &Tally) -> Refusal {
+    Refusal::ApprovedAgain {
+        counted: tally.approvers.len(),
+        required: policy.required(),
+        groups: missing_groups(tally),
+    }
 }
 
-/// How many more approvals are needed: for the count, or for the groups still missing (a
-/// member signs for one group), whichever is more.
+/// How many approvals the gate needs in all: the count, or more when groups are still missing
+/// (a member signs for one group).
+fn needed(policy: &Policy, tally: &Tally) -> u8 {
+    let count = tally.approvers.len() + missing(policy, tally);
+    u8::try_from(count).unwrap_or(u8::MAX)
+}
+
+/// How many more approvals are needed: for the count, or for the groups still missing,
+/// whichever is more.
 fn missing(policy: &Policy, tally: &Tally) -> usize {
     let count = usize::from(policy.required()).saturating_sub(tally.approvers.len());
     count.max(tally.missing().count())
 }
 
-/// The groups still missing, as a clause: " (still to sign: <@&1>, <@&2>)".
-fn groups_missing(tally: &Tally) -> String {
-    let missing: Vec<String> = tally.missing().map(|role| format!("<@&{role}>")).collect();
-    if missing.is_empty() { String::new() } else { format!(" (still to sign: {})", missing.join(", ")) }
-}
-
-fn more(policy: &Policy, tally: &Tally) -> String {
-    match missing(policy, tally) {
-        1 => "1 more reviewer".to_owned(),
-        n => format!("{n} more reviewers"),
-    }
+fn missing_groups(tally: &Tally) -> Vec<u64> {
+    tally.missing().collect()
 }
 
 #[cfg(test)]
@@ -103,17 +100,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_click_says_how_many_approvals_are_still_missing() {
+    fn a_second_click_is_refused_with_the_tally_and_the_groups_missing() {
         let policy = Policy { approvals_required: 3, ..Policy::default() };
         let ana = crate::store::Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
         let tally = Tally { approvers: vec![ana], groups: Vec::new() };
-        assert_eq!(
-            again(&policy, &tally),
-            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
-        );
+        assert!(matches!(again(&policy, &tally), Refusal::ApprovedAgain { counted: 1, required: 3, .. }));
         let groups = Tally { groups: vec![(11, Some(7)), (12, None), (13, None)], ..tally };
         assert_eq!(
-            again(&policy, &groups),
+            again(&policy, &groups).to_string(),
             "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers (still to sign: <@&12>, <@&13>). Nothing was changed."
         );
     }

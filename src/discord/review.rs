@@ -4,14 +4,15 @@
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText, CreateInteractionResponse,
-    CreateModal, Http, InputTextStyle, ModalInteraction,
+    CreateModal, InputTextStyle, ModalInteraction,
 };
 
 use super::{
-    click::{Click, already, check, reviewer, settled, tell, words},
+    click::{Click, check, reviewer, settled, tell, words},
     custom_id::{CardAction, CardCustomId},
     full_size, picking, quorum,
-    reply::{Answerable, Handled, RESTARTING, refuse},
+    refusal::{Control, Refusal},
+    reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::state::Decision,
@@ -63,25 +64,15 @@ impl Form {
     }
 }
 
-/// Handles a click on a card's button.
-pub async fn on_click(bridge: &Bridge, http: &Http, click: &ComponentInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::component(click);
-    answer.render(http, clicked(bridge, http, click, &answer).await).await
-}
-
-async fn clicked(
-    bridge: &Bridge,
-    http: &Http,
-    click: &ComponentInteraction,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+/// Handles a click on a card's button (or a choice in its menu).
+pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &Answerable<'_>) -> Handled<()> {
     let Some(id) =
         CardCustomId::parse(&click.data.custom_id).filter(|id| Form::submitted_as(id.action).is_none())
     else {
-        return refuse("This button is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Button));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
-        return refuse(RESTARTING);
+        return refuse(Refusal::Restarting);
     };
     let card = Click {
         id,
@@ -91,51 +82,38 @@ async fn clicked(
         user: &click.user,
     };
     match id.action {
-        CardAction::FullSize => return full_size::on_click(bridge, http, click, &card, answer).await,
-        CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
-        CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
+        CardAction::FullSize => return full_size::on_click(bridge, &card, answer).await,
+        CardAction::Pick(menu) => return picking::on_choice(bridge, click, &card, menu, answer).await,
+        CardAction::Confirm => return picking::on_confirm(bridge, &card, answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-        answer.defer(http).await?;
-        tell(http, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
+        answer.defer().await?;
+        tell(answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
     let form = if id.action == CardAction::ApproveWithNote { &NOTE_FORM } else { &REASON_FORM };
     let approval = check(bridge, &card).await?;
-    super::reply::respond(http, click.id, &click.token, form_for(&approval, form)).await?;
+    answer.respond(form_for(&approval, form)).await?;
     Ok(())
 }
 
 /// Handles a submitted form: the reason of a rejection, or the note of an approval.
-pub async fn on_modal(bridge: &Bridge, http: &Http, modal: &ModalInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::modal(modal);
-    answer.render(http, submitted(bridge, http, modal, &answer).await).await
-}
-
-async fn submitted(
-    bridge: &Bridge,
-    http: &Http,
-    modal: &ModalInteraction,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+pub async fn on_modal(bridge: &Bridge, modal: &ModalInteraction, answer: &Answerable<'_>) -> Handled<()> {
     let id = CardCustomId::parse(&modal.data.custom_id);
     let form = id.and_then(|id| Form::submitted_as(id.action));
     let (Some(id), Some(form), Some(card)) = (id, form, modal.message.as_ref()) else {
-        return refuse("This form is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Form));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
-        return refuse(RESTARTING);
+        return refuse(Refusal::Restarting);
     };
     let reason = text_of(modal, form.input);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
-        return refuse(format!(
-            "The {} is longer than {MAX_REASON_CHARS} characters; nothing was changed.",
-            form.input
-        ));
+        return refuse(Refusal::ReasonTooLong { what: form.input, max: MAX_REASON_CHARS });
     }
-    answer.defer(http).await?;
+    answer.defer().await?;
     let reason = Some(reason).filter(|r| !r.is_empty());
     let card = Click {
         id,
@@ -144,7 +122,7 @@ async fn submitted(
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    tell(http, answer, &decide(bridge, &card, form.decision, reason.as_deref()).await?).await;
+    tell(answer, &decide(bridge, &card, form.decision, reason.as_deref()).await?).await;
     Ok(())
 }
 
@@ -171,7 +149,7 @@ async fn decide(
                     return Ok(quorum::counted(bridge, &approval, &policy, &approvers).await);
                 }
                 Approved::Again(approvers) => return refuse(quorum::again(&policy, &approvers)),
-                Approved::Closed(now) => return refuse(already(&now)),
+                Approved::Closed(now) => return refuse(Refusal::Closed(Box::new(now))),
             }
         }
         Decision::Reject => {

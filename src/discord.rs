@@ -23,6 +23,7 @@ mod picking;
 pub mod previews;
 pub mod publish;
 mod quorum;
+pub mod refusal;
 pub mod reminders;
 pub mod reply;
 pub mod review;
