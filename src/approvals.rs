@@ -3,6 +3,7 @@
 //! gates.
 
 pub mod detect;
+pub mod durations;
 pub mod enums;
 pub mod escalation;
 pub mod groups;

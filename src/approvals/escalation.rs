@@ -1,10 +1,10 @@
 //! Escalation: a gate its reviewers left undecided through their reminders (or for a set time)
-//! pings another role, once, in a reply to its card. Pure: [`super::policy::Policy::due`] asks
-//! [`Escalation::at`] when it falls due.
+//! pings another role, once, in a reply to its card. Pure: the policy's `due` asks
+//! [`Escalation::at`] when it falls due, for a gate that has not escalated yet.
 
 use std::{fmt, time::Duration};
 
-use super::policy::{GateClock, millis, words};
+use super::durations::{millis, words};
 
 /// Whom a gate escalates to, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,21 +17,23 @@ pub struct Escalation {
 }
 
 impl Escalation {
-    /// When the gate escalates, unix milliseconds, under reminders every `remind_after` up to
-    /// `max_reminders`; `None` when it escalated already, or when it never does (no set time and
-    /// no reminders, or reminders still to come).
-    pub fn at(&self, remind_after: Option<Duration>, max_reminders: u32, gate: &GateClock) -> Option<i64> {
-        if gate.escalated_at.is_some() {
-            return None;
-        }
+    /// When a gate seen at `found_at`, reminded `sent` times (the last at `last`), escalates,
+    /// unix milliseconds, under reminders every `remind_after` up to `max_reminders`; `None` when
+    /// it never does (no set time and no reminders, or reminders still to come).
+    pub fn at(
+        &self,
+        remind_after: Option<Duration>,
+        max_reminders: u32,
+        (found_at, sent, last): (i64, u32, Option<i64>),
+    ) -> Option<i64> {
         if let Some(after) = self.after {
-            return Some(gate.found_at.saturating_add(millis(after)));
+            return Some(found_at.saturating_add(millis(after)));
         }
         let every = remind_after?;
-        if gate.reminders_sent < max_reminders {
+        if sent < max_reminders {
             return None;
         }
-        let last = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
+        let last = last.unwrap_or(found_at).max(found_at);
         Some(last.saturating_add(millis(every)))
     }
 }
@@ -53,29 +55,18 @@ mod tests {
     const MIN: i64 = 60_000;
 
     #[test]
-    fn after_the_last_reminder_it_escalates_one_interval_later_once() {
+    fn after_the_last_reminder_it_escalates_one_interval_later() {
         let e = Escalation { role: 5, after: None };
         let every = Some(Duration::from_secs(600));
-        let mut gate = GateClock {
-            found_at: 0,
-            reminders_sent: 1,
-            last_reminded_at: Some(10 * MIN),
-            ..GateClock::default()
-        };
-        assert_eq!(e.at(every, 2, &gate), None, "a reminder is still to come");
-        gate.reminders_sent = 2;
-        gate.last_reminded_at = Some(20 * MIN);
-        assert_eq!(e.at(every, 2, &gate), Some(30 * MIN));
-        assert_eq!(e.at(None, 2, &gate), None, "without reminders nor a set time, never");
-        gate.escalated_at = Some(30 * MIN);
-        assert_eq!(e.at(every, 2, &gate), None, "once");
+        assert_eq!(e.at(every, 2, (0, 1, Some(10 * MIN))), None, "a reminder is still to come");
+        assert_eq!(e.at(every, 2, (0, 2, Some(20 * MIN))), Some(30 * MIN));
+        assert_eq!(e.at(None, 2, (0, 2, Some(20 * MIN))), None, "without reminders nor a set time, never");
     }
 
     #[test]
     fn a_set_time_counts_from_when_the_gate_was_seen() {
         let e = Escalation { role: 5, after: Some(Duration::from_secs(3600)) };
-        let gate = GateClock { found_at: 5 * MIN, ..GateClock::default() };
-        assert_eq!(e.at(None, 3, &gate), Some(65 * MIN));
+        assert_eq!(e.at(None, 3, (5 * MIN, 0, None)), Some(65 * MIN));
         assert_eq!(e.to_string(), "escalated to <@&5> after 1h");
         assert_eq!(Escalation { after: None, ..e }.to_string(), "escalated to <@&5> after the last reminder");
     }

@@ -8,6 +8,7 @@
 
 use std::{fmt, time::Duration};
 
+pub use super::durations::{MAX_DURATION, MIN_DURATION, millis, parse_duration, words};
 use super::{escalation::Escalation, groups::Groups, state::Decision};
 
 /// The most approvals a policy may require.
@@ -16,10 +17,6 @@ pub const MAX_APPROVALS: u8 = 5;
 pub const MAX_REMINDERS: u32 = 10;
 /// Reminders sent for one gate when no number is set.
 pub const DEFAULT_REMINDERS: u32 = 3;
-/// The shortest reminder interval or deadline: a second (tests use a few).
-pub const MIN_DURATION: Duration = Duration::from_secs(1);
-/// The longest reminder interval or deadline: a year.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// What the bridge does when a gate's deadline passes undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,7 +162,9 @@ impl Policy {
                 return Due::Remind;
             }
         }
-        let escalates = self.escalation.and_then(|e| e.at(self.remind_after, self.max_reminders, gate));
+        let reminded = (gate.found_at, gate.reminders_sent, gate.last_reminded_at);
+        let escalation = self.escalation.filter(|_| gate.escalated_at.is_none());
+        let escalates = escalation.and_then(|e| e.at(self.remind_after, self.max_reminders, reminded));
         if escalates.is_some_and(|at| now >= at) { Due::Escalate } else { Due::Nothing }
     }
 
@@ -215,28 +214,6 @@ impl fmt::Display for Policy {
             None => Ok(()),
         }
     }
-}
-
-/// Parses a duration as people write it (`90s`, `4h`, `2d`, `1h 30m`), between
-/// [`MIN_DURATION`] and [`MAX_DURATION`]; the error says what to write instead.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let parsed = humantime::parse_duration(text)
-        .map_err(|_| format!("`{text}` is not a duration: write it like 90s, 30m, 4h or 2d"))?;
-    if !(MIN_DURATION..=MAX_DURATION).contains(&parsed) {
-        return Err(format!("`{text}` is out of range: use from 1s to 365d"));
-    }
-    Ok(Duration::from_millis(millis(parsed).unsigned_abs()))
-}
-
-/// A duration in words, e.g. `4h` or `1day 2h`.
-pub fn words(duration: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
-}
-
-/// A duration in whole milliseconds, the unit of every time column.
-pub fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -328,14 +305,23 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_read_as_people_write_them_within_bounds() {
-        assert_eq!(parse_duration("4h"), Ok(Duration::from_secs(4 * 3600)));
-        assert_eq!(parse_duration(" 2d "), Ok(Duration::from_secs(2 * 86_400)));
-        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
-        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
-        assert!(parse_duration("0s").unwrap_err().contains("out of range"));
-        assert!(parse_duration("400d").unwrap_err().contains("out of range"));
-        assert_eq!(words(Duration::from_secs(4 * 3600)), "4h");
+    fn an_escalation_falls_due_after_the_last_reminder_once_and_not_after_an_overdue_ping() {
+        let escalation = Some(Escalation { role: 5, after: None });
+        let p = Policy { escalation, ..policy(Some(10), None, OnDeadline::Nothing) };
+        let gate = GateClock {
+            found_at: 0,
+            reminders_sent: 2,
+            last_reminded_at: Some(20 * MIN),
+            ..GateClock::default()
+        };
+        assert_eq!(p.due(&gate, 29 * MIN), Due::Nothing);
+        assert_eq!(p.due(&gate, 30 * MIN), Due::Escalate);
+        assert_eq!(
+            p.due(&GateClock { escalated_at: Some(30 * MIN), ..gate }, 90 * MIN),
+            Due::Nothing,
+            "once"
+        );
+        assert_eq!(p.due(&GateClock { overdue_at: Some(25 * MIN), ..gate }, 90 * MIN), Due::Nothing);
     }
 
     #[test]

@@ -121,9 +121,9 @@ async fn each_of_refuses_roles_of_no_server_and_more_than_five() {
     let unknown = run(&app, &admin(), set("<@&123456>")).await;
     assert_eq!(
         unknown,
-        "The role 123456 of each_of does not exist in this server. Name existing roles; nothing was changed."
+        "The role 123456 does not exist in this server. Pick an existing role; nothing was saved."
     );
     let many = run(&app, &admin(), set("1 2 3 4 5 6")).await;
-    assert!(many.starts_with("each_of takes 1 to 5 roles"), "{many}");
+    assert!(many.starts_with("each_of: give 1 to 5 roles"), "{many}");
     assert!(app.store().watches().await.unwrap()[0].policy.is_none(), "nothing saved");
 }
