@@ -13,6 +13,10 @@ use serenity::{
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
+mod progress;
+
+use progress::progress;
+
 use super::{
     api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
@@ -23,12 +27,11 @@ use super::{
     previews::{Fetched, Previews},
 };
 use crate::{
-    approvals::{ids::ApprovalId, progress::Progress, state::ApprovalState},
-    decisions::{Tally, counting},
+    approvals::{ids::ApprovalId, state::ApprovalState},
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
-    store::{Approval, Store, StoreError, now_ms},
+    store::{Approval, Store, now_ms},
 };
 
 /// How long Discord is trusted to answer a repeated post with the first message (nonce with
@@ -224,46 +227,6 @@ async fn keep_shared_turn(cards: &CardWriter, id: i64) -> std::convert::Infallib
 /// When a turn taken or renewed at `now` ends.
 fn turn_ends(now: i64) -> i64 {
     now.saturating_add(i64::try_from(SHARED_TURN.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// What the card of `approval` shows of its route's review policy, as it applies now.
-async fn progress(cards: &CardWriter, approval: &Approval) -> Result<Progress, StoreError> {
-    let policy = cards.routes.policy_for(&approval.workflow_id);
-    let tally = if policy.decides_alone() {
-        Tally::default()
-    } else {
-        let voters = cards.store.voters(approval.id).await?;
-        counting(&cards.electorate(), approval, voters, None, &policy).await
-    };
-    let approved_by: Vec<u64> = tally.approvers.iter().map(|r| r.id.get()).collect();
-    let overdue_at =
-        if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
-    let escalated = match policy.escalation {
-        Some(escalation) => cards.store.escalated_since(approval.id).await?.map(|at| (escalation.role, at)),
-        None => None,
-    };
-    let notes = if approved_by.is_empty() {
-        Vec::new()
-    } else {
-        let notes = cards.store.vote_notes(approval.id).await?.into_iter();
-        notes.map(|(id, note)| (id.get(), note)).filter(|(id, _)| approved_by.contains(id)).collect()
-    };
-    let proposal = if approval.snapshot.selection.is_some() && !approved_by.is_empty() {
-        cards.store.proposal(approval.id).await?
-    } else {
-        None
-    };
-    Ok(Progress {
-        required: policy.required(),
-        approved_by,
-        deadline_at: policy.deadline_at(approval.found_at),
-        on_deadline: policy.deadline.map(|_| policy.on_deadline),
-        overdue_at,
-        proposal,
-        notes,
-        groups: tally.groups,
-        escalated,
-    })
 }
 
 /// Writes the card of `approval` as write number `write` (see [`sync_card_with`]), with the
