@@ -3,10 +3,14 @@
 //! gates, and re-runs.
 
 pub mod detect;
+pub mod durations;
 pub mod enums;
+pub mod escalation;
+pub mod groups;
 pub mod ids;
 mod lenient;
 pub mod policy;
+pub mod progress;
 pub mod rerun;
 pub mod review;
 pub mod selection;

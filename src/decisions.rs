@@ -32,7 +32,7 @@ use std::future::Future;
 use tracing::{info, instrument, warn};
 
 pub use claims::{HeldClaim, LiveClaims, owner_of};
-pub use quorum::{Approved, Electorate, approve, confirm, counting};
+pub use quorum::{Approved, Electorate, Tally, approve, confirm, counting};
 
 use crate::{
     approvals::{

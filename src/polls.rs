@@ -35,6 +35,8 @@ pub struct PollReport {
     pub reminders: usize,
     /// Deadlines handled: the policy's decision sent, or the card marked overdue.
     pub deadlines: usize,
+    /// Gates escalated (route policies' `escalate_to`).
+    pub escalations: usize,
     /// Cards or runs that could not be handled this pass, with the reason; retried next pass.
     pub failures: Vec<String>,
 }
@@ -46,6 +48,7 @@ impl PollReport {
         self.cards_updated += other.cards_updated;
         self.reminders += other.reminders;
         self.deadlines += other.deadlines;
+        self.escalations += other.escalations;
         self.settled += other.settled;
         self.failures.extend(other.failures);
     }

@@ -29,7 +29,8 @@ use crate::{
 pub struct Route {
     /// The channel of the cards.
     pub channel_id: ChannelId,
-    /// The roles whose members may decide; empty means members with Manage Server.
+    /// The roles whose members may decide (the route's reviewer role or the default ones, and
+    /// the groups of its policy's `each_of`); empty means members with Manage Server.
     pub reviewer_roles: Vec<RoleId>,
 }
 
@@ -67,10 +68,18 @@ impl Routes {
     pub fn route_for(&self, workflow_id: &WorkflowId) -> Option<Route> {
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(watch) = routes.get(workflow_id) {
-            let reviewer_roles = match watch.reviewer_role_id {
+            let mut reviewer_roles = match watch.reviewer_role_id {
                 Some(role) => vec![role],
                 None => self.default_reviewer_roles.clone(),
             };
+            // The groups that must each sign may decide too (and where the route names no role,
+            // they, not Manage Server, decide).
+            let groups = watch.policy.iter().flat_map(|p| p.each_of.roles().to_vec());
+            for group in groups.map(RoleId::new) {
+                if !reviewer_roles.contains(&group) {
+                    reviewer_roles.push(group);
+                }
+            }
             return Some(Route { channel_id: watch.channel_id, reviewer_roles });
         }
         let channel_id = self.default_channel?;
@@ -117,7 +126,7 @@ impl Routes {
 
     /// Whether any policy (a route's, or the defaults) has reminders or a deadline.
     pub fn policies_are_timed(&self) -> bool {
-        let timed = |p: &Policy| p.remind_after.is_some() || p.deadline.is_some();
+        let timed = |p: &Policy| p.remind_after.is_some() || p.deadline.is_some() || p.escalation.is_some();
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
         timed(&self.default_policy) || routes.values().filter_map(|w| w.policy.as_ref()).any(timed)
     }
@@ -223,7 +232,11 @@ impl Routes {
             return true;
         }
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
-        routes.values().filter_map(|w| w.reviewer_role_id).any(|role| roles.contains(&role))
+        let holds = |role: RoleId| roles.contains(&role);
+        routes.values().any(|w| {
+            w.reviewer_role_id.is_some_and(holds)
+                || w.policy.is_some_and(|p| p.each_of.roles().iter().any(|&g| holds(RoleId::new(g))))
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! Review policies: how many distinct reviewers must approve a gate, when its reviewers are
+//! Review policies: how many distinct reviewers must approve a gate (and from which groups), when its reviewers are
 //! reminded, and what happens when its deadline passes. Pure: the watcher asks [`Policy::due`]
 //! what a gate needs now, and cards show a [`Progress`].
 //!
@@ -8,10 +8,8 @@
 
 use std::{fmt, time::Duration};
 
-use super::{
-    selection::{Replaced, numbers},
-    state::Decision,
-};
+pub use super::durations::{MAX_DURATION, MIN_DURATION, millis, parse_duration, words};
+use super::{escalation::Escalation, groups::Groups, state::Decision};
 
 /// The most approvals a policy may require.
 pub const MAX_APPROVALS: u8 = 5;
@@ -19,10 +17,6 @@ pub const MAX_APPROVALS: u8 = 5;
 pub const MAX_REMINDERS: u32 = 10;
 /// Reminders sent for one gate when no number is set.
 pub const DEFAULT_REMINDERS: u32 = 3;
-/// The shortest reminder interval or deadline: a second (tests use a few).
-pub const MIN_DURATION: Duration = Duration::from_secs(1);
-/// The longest reminder interval or deadline: a year.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// What the bridge does when a gate's deadline passes undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +64,9 @@ impl OnDeadline {
 pub struct Policy {
     /// Distinct reviewers who must approve, 1 to [`MAX_APPROVALS`]; one reject rejects at once.
     pub approvals_required: u8,
+    /// Roles of which each must sign with an approval (see [`super::groups`]); with or instead
+    /// of a count.
+    pub each_of: Groups,
     /// Time between reminders; `None`: no reminders.
     pub remind_after: Option<Duration>,
     /// The most reminders sent for one gate.
@@ -78,6 +75,8 @@ pub struct Policy {
     pub deadline: Option<Duration>,
     /// What happens at the deadline.
     pub on_deadline: OnDeadline,
+    /// Whom an undecided gate escalates to, and when; `None`: it does not.
+    pub escalation: Option<Escalation>,
     /// For the gates already waiting when the deadline was set or shortened: the moment it
     /// counts from (the change); `None`: from when each gate was seen.
     pub deadline_from: Option<i64>,
@@ -88,10 +87,12 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             approvals_required: 1,
+            each_of: Groups::default(),
             remind_after: None,
             max_reminders: DEFAULT_REMINDERS,
             deadline: None,
             on_deadline: OnDeadline::Nothing,
+            escalation: None,
             deadline_from: None,
         }
     }
@@ -108,6 +109,8 @@ pub struct GateClock {
     pub last_reminded_at: Option<i64>,
     /// When the deadline was found passed with nothing decided (`on_deadline = nothing`).
     pub overdue_at: Option<i64>,
+    /// When the gate escalated.
+    pub escalated_at: Option<i64>,
 }
 
 /// What an open gate needs now.
@@ -121,6 +124,8 @@ pub enum Due {
     Decide(Decision),
     /// The deadline passed and the policy decides nothing: mark the card overdue, ping once.
     Overdue,
+    /// Its reviewers left it undecided: ping the escalation role, once.
+    Escalate,
 }
 
 impl Policy {
@@ -138,7 +143,8 @@ impl Policy {
     }
 
     /// What a pending gate needs at `now`. The deadline comes first; a gate marked overdue gets
-    /// no more reminders (its overdue ping was the last word).
+    /// no more reminders nor an escalation (its overdue ping was the last word). A reminder due
+    /// goes before an escalation due (the next pass escalates).
     pub fn due(&self, gate: &GateClock, now: i64) -> Due {
         if self.deadline_at(gate.found_at).is_some_and(|at| now >= at) {
             return match (self.on_deadline.decision(), gate.overdue_at) {
@@ -147,17 +153,37 @@ impl Policy {
                 (None, Some(_)) => Due::Nothing,
             };
         }
-        let Some(every) = self.remind_after else { return Due::Nothing };
-        if gate.overdue_at.is_some() || gate.reminders_sent >= self.max_reminders {
+        if gate.overdue_at.is_some() {
             return Due::Nothing;
         }
-        let since = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
-        if now >= since.saturating_add(millis(every)) { Due::Remind } else { Due::Nothing }
+        if let Some(every) = self.remind_after.filter(|_| gate.reminders_sent < self.max_reminders) {
+            let since = gate.last_reminded_at.unwrap_or(gate.found_at).max(gate.found_at);
+            if now >= since.saturating_add(millis(every)) {
+                return Due::Remind;
+            }
+        }
+        let reminded = (gate.found_at, gate.reminders_sent, gate.last_reminded_at);
+        let escalation = self.escalation.filter(|_| gate.escalated_at.is_none());
+        let escalates = escalation.and_then(|e| e.at(self.remind_after, self.max_reminders, reminded));
+        if escalates.is_some_and(|at| now >= at) { Due::Escalate } else { Due::Nothing }
     }
 
-    /// Whether `approvals` distinct approvals decide the gate.
+    /// Distinct approvals needed: the count, or as many as there are groups if that is more
+    /// (each approval signs for one group).
+    pub fn required(&self) -> u8 {
+        let groups = u8::try_from(self.each_of.len()).unwrap_or(u8::MAX);
+        self.approvals_required.max(groups).max(1)
+    }
+
+    /// Whether one approval decides: no count above one, no group to sign.
+    pub fn decides_alone(&self) -> bool {
+        self.approvals_required <= 1 && self.each_of.is_empty()
+    }
+
+    /// Whether `approvals` distinct approvals are enough by number (the groups, if any, must
+    /// still all have signed).
     pub fn reached(&self, approvals: usize) -> bool {
-        approvals >= usize::from(self.approvals_required.max(1))
+        approvals >= usize::from(self.required())
     }
 }
 
@@ -168,6 +194,9 @@ impl fmt::Display for Policy {
             0 | 1 => f.write_str("1 approval")?,
             n => write!(f, "{n} approvals")?,
         }
+        if !self.each_of.is_empty() {
+            write!(f, " · each of {}", self.each_of)?;
+        }
         match self.remind_after {
             Some(every) => {
                 write!(f, " · a reminder every {} (at most {})", words(every), self.max_reminders)?
@@ -176,108 +205,15 @@ impl fmt::Display for Policy {
         }
         match self.deadline {
             Some(deadline) => {
-                write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str())
+                write!(f, " · deadline {}, then {}", words(deadline), self.on_deadline.as_str())?
             }
-            None => f.write_str(" · no deadline"),
+            None => f.write_str(" · no deadline")?,
+        }
+        match self.escalation {
+            Some(escalation) => write!(f, " · {escalation}"),
+            None => Ok(()),
         }
     }
-}
-
-/// What a card shows of its gate's policy: the tally, the deadline, whether it passed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Distinct approvals required; the tally shows only when more than one is.
-    pub required: u8,
-    /// The Discord user ids of the reviewers who approved so far, in order.
-    pub approved_by: Vec<u64>,
-    /// When the deadline falls, unix milliseconds.
-    pub deadline_at: Option<i64>,
-    /// What happens then.
-    pub on_deadline: Option<OnDeadline>,
-    /// When the deadline was found passed with nothing decided.
-    pub overdue_at: Option<i64>,
-    /// On a selection gate, the picks the approvals so far confirm (its proposal).
-    pub proposal: Option<Vec<u32>>,
-    /// On a selection gate, the latest proposal that other picks replaced.
-    pub replaced: Option<Replaced>,
-    /// The re-run asked from this gate, and the run this one re-runs.
-    pub rerun: super::rerun::RerunShown,
-}
-
-impl Progress {
-    /// The live tally, e.g. "Approved 1 of 2: <@7>"; `None` when one approval decides.
-    pub fn tally(&self) -> Option<String> {
-        if self.required <= 1 {
-            return None;
-        }
-        let (count, required) = (self.approved_by.len(), self.required);
-        if count == 0 {
-            return Some(format!("Approved 0 of {required}: no approval yet."));
-        }
-        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
-        Some(format!("Approved {count} of {required}: {}", who.join(", ")))
-    }
-
-    /// The live tally of a selection gate, e.g. "Proposed picks 1, 3: confirmed 1 of 2 by
-    /// <@7>"; `None` when one confirmation decides.
-    pub fn proposal_tally(&self) -> Option<String> {
-        if self.required <= 1 {
-            return None;
-        }
-        let required = self.required;
-        let replaced = self.replaced.as_ref().map(|r| format!(" {}", r.sentence())).unwrap_or_default();
-        let Some(picks) = self.proposal.as_deref().filter(|_| !self.approved_by.is_empty()) else {
-            return Some(format!(
-                "No picks proposed yet: {required} reviewers must confirm the same picks.{replaced}"
-            ));
-        };
-        let who: Vec<String> = self.approved_by.iter().map(|id| format!("<@{id}>")).collect();
-        Some(format!(
-            "Proposed picks {}: confirmed {} of {required} by {}. Confirming other picks starts a new proposal.{replaced}",
-            numbers(picks),
-            self.approved_by.len(),
-            who.join(", ")
-        ))
-    }
-
-    /// The deadline line, e.g. "Deadline <t:…:R> (<t:…:f>), then rejected.", or how it passed.
-    pub fn deadline(&self) -> Option<String> {
-        if let Some(at) = self.overdue_at {
-            return Some(format!(
-                "⏰ Overdue: the deadline passed <t:{}:R> and nobody has decided.",
-                at / 1000
-            ));
-        }
-        let at = self.deadline_at? / 1000;
-        let then = match self.on_deadline? {
-            OnDeadline::Reject => "then the bridge rejects it",
-            OnDeadline::Approve => "then the bridge approves it",
-            OnDeadline::Nothing => "then the card is marked overdue",
-        };
-        Some(format!("Deadline <t:{at}:R> (<t:{at}:f>); {then}."))
-    }
-}
-
-/// Parses a duration as people write it (`90s`, `4h`, `2d`, `1h 30m`), between
-/// [`MIN_DURATION`] and [`MAX_DURATION`]; the error says what to write instead.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let parsed = humantime::parse_duration(text)
-        .map_err(|_| format!("`{text}` is not a duration: write it like 90s, 30m, 4h or 2d"))?;
-    if !(MIN_DURATION..=MAX_DURATION).contains(&parsed) {
-        return Err(format!("`{text}` is out of range: use from 1s to 365d"));
-    }
-    Ok(Duration::from_millis(millis(parsed).unsigned_abs()))
-}
-
-/// A duration in words, e.g. `4h` or `1day 2h`.
-pub fn words(duration: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
-}
-
-/// A duration in whole milliseconds, the unit of every time column.
-pub fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -289,10 +225,12 @@ mod tests {
     fn policy(remind: Option<u64>, deadline: Option<u64>, on_deadline: OnDeadline) -> Policy {
         Policy {
             approvals_required: 2,
+            each_of: Groups::default(),
             remind_after: remind.map(|m| Duration::from_secs(m * 60)),
             max_reminders: 2,
             deadline: deadline.map(|m| Duration::from_secs(m * 60)),
             on_deadline,
+            escalation: None,
             deadline_from: None,
         }
     }
@@ -367,51 +305,35 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_read_as_people_write_them_within_bounds() {
-        assert_eq!(parse_duration("4h"), Ok(Duration::from_secs(4 * 3600)));
-        assert_eq!(parse_duration(" 2d "), Ok(Duration::from_secs(2 * 86_400)));
-        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
-        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
-        assert!(parse_duration("0s").unwrap_err().contains("out of range"));
-        assert!(parse_duration("400d").unwrap_err().contains("out of range"));
-        assert_eq!(words(Duration::from_secs(4 * 3600)), "4h");
+    fn an_escalation_falls_due_after_the_last_reminder_once_and_not_after_an_overdue_ping() {
+        let escalation = Some(Escalation { role: 5, after: None });
+        let p = Policy { escalation, ..policy(Some(10), None, OnDeadline::Nothing) };
+        let gate = GateClock {
+            found_at: 0,
+            reminders_sent: 2,
+            last_reminded_at: Some(20 * MIN),
+            ..GateClock::default()
+        };
+        assert_eq!(p.due(&gate, 29 * MIN), Due::Nothing);
+        assert_eq!(p.due(&gate, 30 * MIN), Due::Escalate);
+        assert_eq!(
+            p.due(&GateClock { escalated_at: Some(30 * MIN), ..gate }, 90 * MIN),
+            Due::Nothing,
+            "once"
+        );
+        assert_eq!(p.due(&GateClock { overdue_at: Some(25 * MIN), ..gate }, 90 * MIN), Due::Nothing);
     }
 
     #[test]
-    fn a_policy_and_its_progress_read_as_words() {
+    fn a_policy_reads_as_words() {
         let p = policy(Some(240), Some(2 * 1440), OnDeadline::Reject);
         assert_eq!(
             p.to_string(),
             "2 approvals · a reminder every 4h (at most 2) · deadline 2days, then reject"
         );
         assert_eq!(Policy::default().to_string(), "1 approval · no reminders · no deadline");
-        let mut progress = Progress { required: 2, approved_by: vec![7], ..Progress::default() };
-        assert_eq!(progress.tally().as_deref(), Some("Approved 1 of 2: <@7>"));
-        progress.deadline_at = Some(90_000);
-        progress.on_deadline = Some(OnDeadline::Reject);
-        assert_eq!(
-            progress.deadline().as_deref(),
-            Some("Deadline <t:90:R> (<t:90:f>); then the bridge rejects it.")
-        );
-        progress.overdue_at = Some(120_000);
-        assert!(progress.deadline().unwrap().starts_with("⏰ Overdue"));
-        assert_eq!(Progress { required: 1, ..Progress::default() }.tally(), None);
-    }
-
-    #[test]
-    fn a_selection_tally_shows_the_proposed_picks_and_who_confirmed_them() {
-        let mut progress = Progress { required: 2, ..Progress::default() };
-        assert_eq!(
-            progress.proposal_tally().as_deref(),
-            Some("No picks proposed yet: 2 reviewers must confirm the same picks.")
-        );
-        progress.approved_by = vec![7];
-        progress.proposal = Some(vec![0, 2]);
-        let tally = progress.proposal_tally().unwrap();
-        assert!(tally.starts_with("Proposed picks 1, 3: confirmed 1 of 2 by <@7>."), "{tally}");
-        assert_eq!(Progress { required: 1, ..Progress::default() }.proposal_tally(), None);
-        progress.replaced = Some(Replaced { picks: vec![1], confirmed_by: vec![8, 9] });
-        let tally = progress.proposal_tally().unwrap();
-        assert!(tally.ends_with(" Replaced: picks 2, confirmed by <@8>, <@9>, no longer count."), "{tally}");
+        let groups = Policy { each_of: Groups::new(&[11, 12]).unwrap(), ..Policy::default() };
+        assert_eq!(groups.to_string(), "1 approval · each of <@&11>, <@&12> · no reminders · no deadline");
+        assert!(!groups.decides_alone() && !groups.reached(1) && groups.reached(2));
     }
 }

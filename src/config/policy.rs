@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::Reader;
 use crate::approvals::{
+    groups::Groups,
     policy::{DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     rerun::RerunPolicy,
 };
@@ -47,10 +48,13 @@ impl Reader<'_> {
         };
         Policy {
             approvals_required,
+            each_of: Groups::default(),
             remind_after: self.duration("REMIND_AFTER"),
             max_reminders,
             deadline: self.duration("DEADLINE"),
             on_deadline,
+            // Groups and escalation are a route's own: no setting names roles for every workflow.
+            escalation: None,
             deadline_from: None,
         }
     }

@@ -4,6 +4,7 @@
 use std::{collections::VecDeque, sync::Mutex};
 
 use serde_json::json;
+use serenity::all::RoleId;
 
 use super::*;
 use crate::approvals::{policy::Policy, selection::Replaced};
@@ -401,12 +402,17 @@ fn two_approvals() -> Policy {
     Policy { approvals_required: 2, ..Policy::default() }
 }
 
+/// A tally without groups: these approvers.
+fn tally(approvers: Vec<Reviewer>) -> Tally {
+    Tally { approvers, groups: Vec::new() }
+}
+
 /// Every reviewer may still decide.
 struct Everyone;
 
 impl Electorate for Everyone {
-    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<Reviewer> {
-        voters
+    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<(Reviewer, Vec<RoleId>)> {
+        voters.into_iter().map(|v| (v, Vec::new())).collect()
     }
 }
 
@@ -414,8 +420,8 @@ impl Electorate for Everyone {
 struct Only(Vec<Reviewer>);
 
 impl Electorate for Only {
-    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<Reviewer> {
-        voters.into_iter().filter(|v| self.0.contains(v)).collect()
+    async fn still_deciding(&self, _: &Approval, voters: Vec<Reviewer>) -> Vec<(Reviewer, Vec<RoleId>)> {
+        voters.into_iter().filter(|v| self.0.contains(v)).map(|v| (v, Vec::new())).collect()
     }
 }
 
@@ -426,13 +432,13 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let parts = (&store, &scenario, &claims);
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
-        approve(parts, &Everyone, &approval, &ana, &policy).await.unwrap();
+        approve(parts, &Everyone, &approval, &ana, &policy, None).await.unwrap();
         // Ana's role is taken away: Ben's approval is the only one that counts.
-        let second = approve(parts, &Only(vec![ben.clone()]), &approval, &ben, &policy).await.unwrap();
-        assert_eq!(second, Approved::Counted(vec![ben.clone()]));
+        let second = approve(parts, &Only(vec![ben.clone()]), &approval, &ben, &policy, None).await.unwrap();
+        assert_eq!(second, Approved::Counted(tally(vec![ben.clone()])));
         assert!(scenario.sent().is_empty(), "no quorum, no PUT");
         // Ana gets the role back: her approval counts again, and Ben's click reaches the count.
-        let again = approve(parts, &Everyone, &approval, &ben, &policy).await.unwrap();
+        let again = approve(parts, &Everyone, &approval, &ben, &policy, None).await.unwrap();
         assert!(matches!(again, Approved::Decided(Outcome::Decided(_))), "{again:?}");
         assert_eq!(scenario.sent(), [Decision::Approve]);
     }
@@ -443,10 +449,10 @@ on_both_engines! {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let first = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
-        assert_eq!(first, Approved::Counted(vec![reviewer(1)]));
-        let again = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
-        assert_eq!(again, Approved::Again(vec![reviewer(1)]), "the same reviewer counts once");
+        let first = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
+        assert_eq!(first, Approved::Counted(tally(vec![reviewer(1)])));
+        let again = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
+        assert_eq!(again, Approved::Again(tally(vec![reviewer(1)])), "the same reviewer counts once");
         assert!(scenario.sent().is_empty());
         assert_eq!(store.approval(approval.id).await.unwrap().unwrap().state, ApprovalState::Pending);
     }
@@ -457,9 +463,9 @@ on_both_engines! {
         let (store, approval, _dir) = one_gate().await;
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
-        approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         let second =
-            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(2), &two_approvals()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(2), &two_approvals(), None).await.unwrap();
         let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
         assert_eq!(decided.decided_by, Some(reviewer(2)));
         assert_eq!(scenario.sent(), [Decision::Approve]);
@@ -497,14 +503,14 @@ on_both_engines! {
     async fn two_approvals_that_both_see_the_quorum_reached_send_one_put() {
         let (store, approval, _dir) = one_gate().await;
         // Both approvals are counted before either looks at the count: both see it reached.
-        store.vote(approval.id, &reviewer(1), None).await.unwrap();
-        store.vote(approval.id, &reviewer(2), None).await.unwrap();
+        store.vote(approval.id, &reviewer(1), None, None).await.unwrap();
+        store.vote(approval.id, &reviewer(2), None, None).await.unwrap();
         let scenario = Scripted::new(&[], &[Put::Taken, Put::Taken]);
         let claims = LiveClaims::default();
         let (policy, ana, ben) = (two_approvals(), reviewer(1), reviewer(2));
         let (a, b) = tokio::join!(
-            approve((&store, &scenario, &claims), &Everyone, &approval, &ana, &policy),
-            approve((&store, &scenario, &claims), &Everyone, &approval, &ben, &policy),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ana, &policy, None),
+            approve((&store, &scenario, &claims), &Everyone, &approval, &ben, &policy, None),
         );
         let outcomes = [a.unwrap(), b.unwrap()];
         assert_eq!(scenario.sent(), [Decision::Approve], "one PUT: {outcomes:?}");
@@ -525,7 +531,7 @@ on_both_engines! {
         store.settle(approval.id, ApprovalState::Pending, ApprovalState::RunEnded, "canceled").await.unwrap();
         let scenario = Scripted::new(&[], &[]);
         let claims = LiveClaims::default();
-        let late = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals()).await.unwrap();
+        let late = approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &two_approvals(), None).await.unwrap();
         assert!(matches!(late, Approved::Closed(ref a) if a.state == ApprovalState::RunEnded), "{late:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty());
     }
@@ -537,7 +543,7 @@ on_both_engines! {
         let scenario = Scripted::new(&[], &[Put::Taken]);
         let claims = LiveClaims::default();
         let outcome =
-            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &Policy::default()).await.unwrap();
+            approve((&store, &scenario, &claims), &Everyone, &approval, &reviewer(1), &Policy::default(), None).await.unwrap();
         assert!(matches!(outcome, Approved::Decided(Outcome::Decided(_))), "{outcome:?}");
         assert!(store.voters(approval.id).await.unwrap().is_empty(), "nothing to count");
     }
@@ -587,10 +593,10 @@ on_both_engines! {
         let claims = LiveClaims::default();
         let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
         let first = confirm(parts, &Everyone, &approval, &ana, &policy, &[2, 0]).await.unwrap();
-        assert_eq!(first, Approved::Counted(vec![ana.clone()]));
+        assert_eq!(first, Approved::Counted(tally(vec![ana.clone()])));
         assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![2, 0]));
         let again = confirm(parts, &Everyone, &approval, &ana, &policy, &[2, 0]).await.unwrap();
-        assert_eq!(again, Approved::Again(vec![ana.clone()]), "the same reviewer confirms once");
+        assert_eq!(again, Approved::Again(tally(vec![ana.clone()])), "the same reviewer confirms once");
         assert!(scenario.sent().is_empty(), "one confirmation sends nothing");
         let second = confirm(parts, &Everyone, &approval, &bo, &policy, &[2, 0]).await.unwrap();
         let Approved::Decided(Outcome::Decided(decided)) = second else { panic!("{second:?}") };
@@ -607,14 +613,14 @@ on_both_engines! {
         let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
         confirm(parts, &Everyone, &approval, &ana, &policy, &[0]).await.unwrap();
         let other = confirm(parts, &Everyone, &approval, &bo, &policy, &[1]).await.unwrap();
-        assert_eq!(other, Approved::Counted(vec![bo.clone()]), "Ana's confirmation was of other picks");
+        assert_eq!(other, Approved::Counted(tally(vec![bo.clone()])), "Ana's confirmation was of other picks");
         assert_eq!(store.proposal(approval.id).await.unwrap(), Some(vec![1]));
         let replaced = Replaced { picks: vec![0], confirmed_by: vec![ana.id.get()] };
         assert_eq!(store.replaced_proposal(approval.id).await.unwrap(), Some(replaced), "kept for the card");
         assert!(scenario.sent().is_empty(), "no two reviewers confirmed the same picks");
         // The same picks in another order are other picks: the order is sent too.
         let reordered = confirm(parts, &Everyone, &approval, &ana, &policy, &[1, 3]).await.unwrap();
-        assert_eq!(reordered, Approved::Counted(vec![ana.clone()]));
+        assert_eq!(reordered, Approved::Counted(tally(vec![ana.clone()])));
         let agreed = confirm(parts, &Everyone, &approval, &bo, &policy, &[1, 3]).await.unwrap();
         assert!(matches!(agreed, Approved::Decided(Outcome::Decided(_))), "{agreed:?}");
         assert_eq!(*scenario.picks_sent.lock().unwrap(), [Some(vec![1, 3])]);
@@ -629,7 +635,7 @@ on_both_engines! {
         let (parts, policy, ana, bo) = ((&store, &scenario, &claims), two_approvals(), reviewer(1), reviewer(2));
         confirm(parts, &Everyone, &approval, &ana, &policy, &[0]).await.unwrap();
         let second = confirm(parts, &Only(vec![bo.clone()]), &approval, &bo, &policy, &[0]).await.unwrap();
-        assert_eq!(second, Approved::Counted(vec![bo]), "Ana lost the role");
+        assert_eq!(second, Approved::Counted(tally(vec![bo])), "Ana lost the role");
         assert!(scenario.sent().is_empty());
     }
 }

@@ -29,6 +29,8 @@ use crate::{
 const MAX_PROMPTS: usize = 5;
 /// Characters a prompt may take (below a field's 1024, so a card stays readable on a phone).
 const PROMPT_CHARS: usize = 900;
+/// Characters one approval's note takes in the tally's notes (all of it is in the audit).
+const NOTE_CHARS: usize = 180;
 
 const PENDING: Colour = Colour(0xF1C40F);
 const APPROVED: Colour = Colour(0x2ECC71);
@@ -67,6 +69,7 @@ fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
     };
     let mut row = vec![
         button(CardAction::Approve, "Approve", ButtonStyle::Success),
+        button(CardAction::ApproveWithNote, "Approve with note", ButtonStyle::Success),
         button(CardAction::Reject, "Reject", ButtonStyle::Danger),
     ];
     if !approval.snapshot.assets.is_empty() {
@@ -96,6 +99,7 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
         .into_iter()
         .filter_map(|(name, text)| budget.field(name, &text))
         .collect();
+    let notes = notes(approval).and_then(|text| budget.field("Notes", &text));
     let no_assets = if snapshot.assets.is_empty() {
         budget.field("Assets", "The nodes before this gate made no asset to show.")
     } else {
@@ -108,6 +112,9 @@ fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = tally {
+        main = main.field(name, value, false);
+    }
+    if let Some((name, value)) = notes {
         main = main.field(name, value, false);
     }
     if let Some((name, value)) = decision {
@@ -157,9 +164,9 @@ fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
         lines.push(format!("Run started <t:{started}:f>."));
     }
     lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
-    if let Some(deadline) = approval.progress.deadline().filter(|_| approval.state == ApprovalState::Pending)
-    {
-        lines.push(deadline);
+    if approval.state == ApprovalState::Pending {
+        lines.extend(approval.progress.deadline());
+        lines.extend(approval.progress.escalation());
     }
     lines
 }
@@ -180,10 +187,22 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     fields
 }
 
+/// The notes that came with the approvals counted so far, one line each, shown as written.
+fn notes(approval: &Approval) -> Option<String> {
+    let lines: Vec<String> = approval
+        .progress
+        .notes
+        .iter()
+        .map(|(id, note)| format!("<@{id}>: {}", cut(&inert::text(note), NOTE_CHARS)))
+        .collect();
+    Some(lines.join("\n")).filter(|text| !text.is_empty())
+}
+
 fn outcome(approval: &Approval) -> Option<String> {
     let who = approval.decided_by.as_ref().map(Reviewer::mention).unwrap_or_else(|| "someone".into());
     let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
     let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
+    let by_bridge = approval.decided_by.as_ref().is_some_and(|r| r.id == Reviewer::BRIDGE_ID);
     let text = match approval.state {
         ApprovalState::Pending => return None,
         ApprovalState::Deciding => {
@@ -194,8 +213,10 @@ fn outcome(approval: &Approval) -> Option<String> {
             format!("⏳ {what} by {who}{when} is being sent to Scenario.")
         }
         ApprovalState::Approved => match reason {
-            // Only the bridge gives a reason for an approval: the route's deadline passed.
-            Some(reason) => format!("✅ Approved by {who}{when}.\nReason: {reason}"),
+            // The bridge gives a reason for an approval (the route's deadline passed); a
+            // reviewer, a note.
+            Some(reason) if by_bridge => format!("✅ Approved by {who}{when}.\nReason: {reason}"),
+            Some(note) => format!("✅ Approved by {who}{when}.\nNote: {}", inert::text(note)),
             None => format!("✅ Approved by {who}{when}."),
         },
         ApprovalState::Rejected => match reason {

@@ -109,6 +109,8 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
 fn attempt(action: CardAction) -> &'static str {
     match action {
         CardAction::Approve => "approve",
+        CardAction::ApproveWithNote => "approve with note",
+        CardAction::ApprovalNote => "approve with note",
         CardAction::Reject => "reject",
         CardAction::RejectReason => "reject with reason",
         CardAction::FullSize => "full size",

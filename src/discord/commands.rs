@@ -162,7 +162,7 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
     match name {
         "watch" => watch::watch(bridge, command, answer, &caller, args).await,
         "unwatch" => watch::unwatch(bridge, answer, &caller, args).await,
-        "policy" => policy::run(bridge, answer, &caller, args).await,
+        "policy" => policy::run(bridge, answer, &caller, guild_id, args).await,
         "watches" => watches::run(bridge, answer).await,
         "pending" => pending::run(bridge, answer, guild_id, args).await,
         "history" => history::run(bridge, answer, args).await,

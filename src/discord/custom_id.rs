@@ -1,5 +1,5 @@
-//! The `custom_id`s of a card's buttons, of a selection card's menus, of the reject and re-run
-//! modals, and of the Start and Cancel buttons under a re-run form's answer.
+//! The `custom_id`s of a card's buttons, of a selection card's menus, of the reject, note and
+//! re-run modals, and of the Start and Cancel buttons under a re-run form's answer.
 //!
 //! They are short (well under Discord's 100 characters), carry only the approval's row id and
 //! what to do, and no secret or URL: everything else is looked up in the store, and the click is
@@ -16,6 +16,10 @@ const PREFIX: &str = "ab1";
 pub enum CardAction {
     /// The Approve button.
     Approve,
+    /// The Approve with note button, which opens the note modal.
+    ApproveWithNote,
+    /// The note modal, submitted: an approval with its note.
+    ApprovalNote,
     /// The Reject button, which opens the reason modal.
     Reject,
     /// The reason modal, submitted.
@@ -62,6 +66,8 @@ impl CardCustomId {
         };
         let action = match action {
             "a" => CardAction::Approve,
+            "w" => CardAction::ApproveWithNote,
+            "o" => CardAction::ApprovalNote,
             "r" => CardAction::Reject,
             "m" => CardAction::RejectReason,
             "f" => CardAction::FullSize,
@@ -81,6 +87,8 @@ impl fmt::Display for CardCustomId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let action = match self.action {
             CardAction::Approve => "a",
+            CardAction::ApproveWithNote => "w",
+            CardAction::ApprovalNote => "o",
             CardAction::Reject => "r",
             CardAction::RejectReason => "m",
             CardAction::FullSize => "f",
@@ -103,6 +111,8 @@ mod tests {
     fn every_action_round_trips_and_stays_short() {
         for action in [
             CardAction::Approve,
+            CardAction::ApproveWithNote,
+            CardAction::ApprovalNote,
             CardAction::Reject,
             CardAction::RejectReason,
             CardAction::FullSize,

@@ -35,9 +35,13 @@ impl Members {
 impl Electorate for Members {
     /// A voter who left the server, or who could not be looked up (Discord failing), does not
     /// count now; looked up again at the next count.
-    async fn still_deciding(&self, approval: &Approval, voters: Vec<Reviewer>) -> Vec<Reviewer> {
+    async fn still_deciding(
+        &self,
+        approval: &Approval,
+        voters: Vec<Reviewer>,
+    ) -> Vec<(Reviewer, Vec<RoleId>)> {
         if voters.is_empty() {
-            return voters;
+            return Vec::new();
         }
         let required = self.routes.reviewer_roles_for(&approval.workflow_id);
         let guild = if required.is_empty() {
@@ -57,7 +61,7 @@ impl Electorate for Members {
                 Ok(member) => {
                     let permissions = guild.as_ref().map(|guild| permissions_of(guild, &member));
                     if may_decide(&required, &member.roles, permissions) {
-                        still.push(voter);
+                        still.push((voter, member.roles.clone()));
                     } else {
                         info!(
                             approval_id = approval.id.get(),

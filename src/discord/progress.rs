@@ -1,5 +1,6 @@
 //! What a card shows beyond its row, read when it is written: its route's review policy as it
-//! applies now (the tally, the deadline, the proposal), and re-runs (whether the card offers one,
+//! applies now (the tally and the groups signed, the notes, the proposal, the deadline, the
+//! escalation), and re-runs (whether the card offers one,
 //! the one asked from it, the run it follows), with links between the two cards.
 
 use serenity::all::{ChannelId, MessageId};
@@ -7,10 +8,10 @@ use serenity::all::{ChannelId, MessageId};
 use super::electorate::Members;
 use crate::{
     approvals::{
-        policy::Progress,
+        progress::Progress,
         rerun::{AskedRerun, FollowedRun, RerunShown},
     },
-    decisions::counting,
+    decisions::{Tally, counting},
     routes::Routes,
     store::Store,
     store::{Approval, StoreError},
@@ -28,27 +29,40 @@ pub(super) struct Sources<'a> {
 /// What the card of `approval` shows of its route's review policy, as it applies now.
 pub(super) async fn progress(cards: &Sources<'_>, approval: &Approval) -> Result<Progress, StoreError> {
     let policy = cards.routes.policy_for(&approval.workflow_id);
-    let approved_by = if policy.reached(1) {
-        Vec::new()
+    let tally = if policy.decides_alone() {
+        Tally::default()
     } else {
         let voters = cards.store.voters(approval.id).await?;
-        let counting = counting(&cards.electorate, approval, voters, None).await;
-        counting.into_iter().map(|r| r.id.get()).collect()
+        counting(&cards.electorate, approval, voters, None, &policy).await
     };
+    let approved_by: Vec<u64> = tally.approvers.iter().map(|r| r.id.get()).collect();
     let overdue_at =
         if policy.deadline.is_some() { cards.store.overdue_since(approval.id).await? } else { None };
-    let two_key = approval.snapshot.selection.is_some() && !policy.reached(1);
+    let escalated = match policy.escalation {
+        Some(escalation) => cards.store.escalated_since(approval.id).await?.map(|at| (escalation.role, at)),
+        None => None,
+    };
+    let notes = if approved_by.is_empty() {
+        Vec::new()
+    } else {
+        let notes = cards.store.vote_notes(approval.id).await?.into_iter();
+        notes.map(|(id, note)| (id.get(), note)).filter(|(id, _)| approved_by.contains(id)).collect()
+    };
+    let two_key = approval.snapshot.selection.is_some() && !policy.decides_alone();
     let proposal =
         if two_key && !approved_by.is_empty() { cards.store.proposal(approval.id).await? } else { None };
     let replaced = if two_key { cards.store.replaced_proposal(approval.id).await? } else { None };
     Ok(Progress {
-        required: policy.approvals_required,
+        required: policy.required(),
         approved_by,
         deadline_at: policy.deadline_at(approval.found_at),
         on_deadline: policy.deadline.map(|_| policy.on_deadline),
         overdue_at,
         proposal,
         replaced,
+        notes,
+        groups: tally.groups,
+        escalated,
         rerun: rerun_shown(cards, approval).await?,
     })
 }

@@ -5,29 +5,26 @@ use tracing::warn;
 
 use super::{
     publish::sync_card_now,
-    refusal::{Refusal, more},
+    refusal::{Refusal, groups_missing, more},
 };
 use crate::{
     approvals::{policy::Policy, selection::numbers},
+    decisions::Tally,
     discord::bridge::Bridge,
-    store::{Approval, Reviewer},
+    store::Approval,
 };
 
 /// Redraws the card with the new tally (downloading nothing: the answer waits for the card)
 /// and tells the reviewer their approval counts.
-pub(super) async fn counted(
-    bridge: &Bridge,
-    approval: &Approval,
-    policy: &Policy,
-    approvers: &[Reviewer],
-) -> String {
+pub(super) async fn counted(bridge: &Bridge, approval: &Approval, policy: &Policy, tally: &Tally) -> String {
     redraw(bridge, approval).await;
     format!(
-        "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
-        approvers.len(),
-        policy.approvals_required,
-        more(approvers.len(), policy.approvals_required),
-        if missing(policy, approvers) == 1 { "s" } else { "" },
+        "Your approval is counted: {} of {}. The gate is approved once {} approve{}{}.",
+        tally.approvers.len(),
+        policy.required(),
+        more(tally.approvers.len(), needed(policy, tally)),
+        if missing(policy, tally) == 1 { "s" } else { "" },
+        groups_missing(&missing_groups(tally)),
     )
 }
 
@@ -37,28 +34,30 @@ pub(super) async fn confirmed(
     bridge: &Bridge,
     approval: &Approval,
     policy: &Policy,
-    confirmers: &[Reviewer],
+    confirmers: &Tally,
     picks: &[u32],
 ) -> String {
     redraw(bridge, approval).await;
-    let what = if confirmers.len() == 1 { "proposed" } else { "confirmed" };
+    let what = if confirmers.approvers.len() == 1 { "proposed" } else { "confirmed" };
     format!(
-        "You {what} picks {}: {} of {}. They are sent once {} confirm{} the same picks; other picks \
-         start a new proposal.",
+        "You {what} picks {}: {} of {}. They are sent once {} confirm{} the same picks{}; other \
+         picks start a new proposal.",
         numbers(picks),
-        confirmers.len(),
-        policy.approvals_required,
-        more(confirmers.len(), policy.approvals_required),
+        confirmers.approvers.len(),
+        policy.required(),
+        more(confirmers.approvers.len(), needed(policy, confirmers)),
         if missing(policy, confirmers) == 1 { "s" } else { "" },
+        groups_missing(&missing_groups(confirmers)),
     )
 }
 
 /// The answer to a reviewer who confirmed the proposed picks already.
-pub(super) fn confirmed_again(policy: &Policy, confirmers: &[Reviewer], picks: &[u32]) -> Refusal {
+pub(super) fn confirmed_again(policy: &Policy, confirmers: &Tally, picks: &[u32]) -> Refusal {
     Refusal::ConfirmedAgain {
         picks: picks.to_vec(),
-        counted: confirmers.len(),
-        required: policy.approvals_required,
+        counted: confirmers.approvers.len(),
+        required: policy.required(),
+        groups: missing_groups(confirmers),
     }
 }
 
@@ -70,12 +69,30 @@ async fn redraw(bridge: &Bridge, approval: &Approval) {
 }
 
 /// The answer to a reviewer who approved already.
-pub(super) fn again(policy: &Policy, approvers: &[Reviewer]) -> Refusal {
-    Refusal::ApprovedAgain { counted: approvers.len(), required: policy.approvals_required }
+pub(super) fn again(policy: &Policy, tally: &Tally) -> Refusal {
+    Refusal::ApprovedAgain {
+        counted: tally.approvers.len(),
+        required: policy.required(),
+        groups: missing_groups(tally),
+    }
 }
 
-fn missing(policy: &Policy, approvers: &[Reviewer]) -> usize {
-    usize::from(policy.approvals_required).saturating_sub(approvers.len())
+/// How many approvals the gate needs in all: the count, or more when groups are still missing
+/// (a member signs for one group).
+fn needed(policy: &Policy, tally: &Tally) -> u8 {
+    let count = tally.approvers.len() + missing(policy, tally);
+    u8::try_from(count).unwrap_or(u8::MAX)
+}
+
+/// How many more approvals are needed: for the count, or for the groups still missing,
+/// whichever is more.
+fn missing(policy: &Policy, tally: &Tally) -> usize {
+    let count = usize::from(policy.required()).saturating_sub(tally.approvers.len());
+    count.max(tally.missing().count())
+}
+
+fn missing_groups(tally: &Tally) -> Vec<u64> {
+    tally.missing().collect()
 }
 
 #[cfg(test)]
@@ -83,9 +100,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_click_is_refused_with_the_tally() {
+    fn a_second_click_is_refused_with_the_tally_and_the_groups_missing() {
         let policy = Policy { approvals_required: 3, ..Policy::default() };
-        let ana = Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
-        assert!(matches!(again(&policy, &[ana]), Refusal::ApprovedAgain { counted: 1, required: 3 }));
+        let ana = crate::store::Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
+        let tally = Tally { approvers: vec![ana], groups: Vec::new() };
+        assert!(matches!(again(&policy, &tally), Refusal::ApprovedAgain { counted: 1, required: 3, .. }));
+        let groups = Tally { groups: vec![(11, Some(7)), (12, None), (13, None)], ..tally };
+        assert_eq!(
+            again(&policy, &groups).to_string(),
+            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers (still to sign: <@&12>, <@&13>). Nothing was changed."
+        );
     }
 }

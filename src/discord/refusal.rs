@@ -63,10 +63,12 @@ pub enum Refusal {
     NotInServer,
     /// The gate is closed, or being decided: the approval as it stands.
     Closed(Box<Approval>),
-    /// The reviewer's approval is counted already: how many count, how many are needed.
-    ApprovedAgain { counted: usize, required: u8 },
-    /// The reviewer confirmed these picks already: how many confirmed them, how many are needed.
-    ConfirmedAgain { picks: Vec<u32>, counted: usize, required: u8 },
+    /// The reviewer's approval is counted already: how many count, how many are needed, the
+    /// groups (role ids) still to sign.
+    ApprovedAgain { counted: usize, required: u8, groups: Vec<u64> },
+    /// The reviewer confirmed these picks already: how many confirmed them, how many are needed,
+    /// the groups still to sign.
+    ConfirmedAgain { picks: Vec<u32>, counted: usize, required: u8, groups: Vec<u64> },
     /// A menu choice that is not one of the menu's candidates.
     NotACandidate,
     /// Confirm on a card with nothing to pick.
@@ -75,8 +77,8 @@ pub enum Refusal {
     NoPicks { bounds: String },
     /// Confirm with picks the gate does not take.
     PicksRefused { picks: Vec<u32>, why: String },
-    /// A reason longer than the form allows.
-    ReasonTooLong { max: u16 },
+    /// A reason (or note: `what`) longer than the form allows.
+    ReasonTooLong { what: &'static str, max: u16 },
     /// Full-size links asked for too often.
     FullSizeTooOften { per_minute: u32 },
     /// Scenario did not give fresh asset links.
@@ -207,16 +209,18 @@ impl fmt::Display for Refusal {
             }
             Self::NotInServer => f.write_str("Use `/approvals` in the server the bridge serves."),
             Self::Closed(approval) => f.write_str(&already(approval)),
-            Self::ApprovedAgain { counted, required } => write!(
+            Self::ApprovedAgain { counted, required, groups } => write!(
                 f,
-                "You have approved this gate already ({counted} of {required} so far); it waits for {}. Nothing was changed.",
-                more(*counted, *required)
+                "You have approved this gate already ({counted} of {required} so far); it waits for {}{}. Nothing was changed.",
+                more(*counted, needed(*counted, *required, groups)),
+                groups_missing(groups)
             ),
-            Self::ConfirmedAgain { picks, counted, required } => write!(
+            Self::ConfirmedAgain { picks, counted, required, groups } => write!(
                 f,
-                "You have confirmed picks {} already ({counted} of {required} so far); they wait for {}. Nothing was changed.",
+                "You have confirmed picks {} already ({counted} of {required} so far); they wait for {}{}. Nothing was changed.",
                 numbers(picks),
-                more(*counted, *required)
+                more(*counted, needed(*counted, *required, groups)),
+                groups_missing(groups)
             ),
             Self::NotACandidate => {
                 f.write_str("That choice is not a candidate of this menu; nothing was changed.")
@@ -230,8 +234,8 @@ impl fmt::Display for Refusal {
                 "Your picks ({}) cannot be sent: {why}. Change them in the menu and press Confirm again; nothing was sent.",
                 numbers(picks)
             ),
-            Self::ReasonTooLong { max } => {
-                write!(f, "The reason is longer than {max} characters; nothing was changed.")
+            Self::ReasonTooLong { what, max } => {
+                write!(f, "The {what} is longer than {max} characters; nothing was changed.")
             }
             Self::FullSizeTooOften { per_minute } => write!(
                 f,
@@ -341,6 +345,19 @@ pub fn already(approval: &Approval) -> String {
     }
 }
 
+/// The groups (role ids) still to sign, as a clause: " (still to sign: <@&1>, <@&2>)".
+pub fn groups_missing(groups: &[u64]) -> String {
+    let missing: Vec<String> = groups.iter().map(|role| format!("<@&{role}>")).collect();
+    if missing.is_empty() { String::new() } else { format!(" (still to sign: {})", missing.join(", ")) }
+}
+
+/// How many approvals a tally of `counted` needs in all, when `groups` are still to sign and a
+/// member signs for one group.
+fn needed(counted: usize, required: u8, groups: &[u64]) -> u8 {
+    let more = usize::from(required).saturating_sub(counted).max(groups.len());
+    u8::try_from(counted + more).unwrap_or(u8::MAX)
+}
+
 /// "1 more reviewer", "2 more reviewers": what a tally of `counted` of `required` waits for.
 pub fn more(counted: usize, required: u8) -> String {
     match usize::from(required).saturating_sub(counted) {
@@ -368,8 +385,8 @@ mod tests {
         let refusals = [
             Refusal::Unknown(Control::Menu),
             Refusal::NotReviewer { needed: vec![RoleId::new(7)] },
-            Refusal::ApprovedAgain { counted: 1, required: 3 },
-            Refusal::ConfirmedAgain { picks: vec![0, 2], counted: 1, required: 2 },
+            Refusal::ApprovedAgain { counted: 1, required: 3, groups: Vec::new() },
+            Refusal::ConfirmedAgain { picks: vec![0, 2], counted: 1, required: 2, groups: Vec::new() },
             Refusal::NoPicks { bounds: "2 to 3".into() },
             Refusal::Missing(Missing::Run),
             Refusal::BadOption { option: "approvals", why: "must be 1 to 5".into() },
@@ -382,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_tally_names_how_many_more_it_waits_for() {
-        let again = Refusal::ApprovedAgain { counted: 1, required: 3 }.to_string();
+        let again = Refusal::ApprovedAgain { counted: 1, required: 3, groups: Vec::new() }.to_string();
         assert_eq!(
             again,
             "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::approvals::{
     ids::{ApprovalId, ClaimToken, JobId, NodeId, WorkflowId},
-    policy::Progress,
+    progress::Progress,
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };

@@ -35,6 +35,8 @@ pub enum AuditAction {
     Reminded,
     /// The deadline passed with nothing decided (route policy `on_deadline = nothing`).
     Overdue,
+    /// The gate escalated to its route's escalation role.
+    Escalated,
     /// A reviewer chose candidates in a selection card's menu (which decides nothing).
     Picked,
     /// A reviewer's confirmation of other picks replaced a gate's proposal; the detail names
@@ -62,6 +64,7 @@ impl AuditAction {
             Self::Counted => "approval_counted",
             Self::Reminded => "reminded",
             Self::Overdue => "overdue",
+            Self::Escalated => "escalated",
             Self::Picked => "picked",
             Self::Replaced => "proposal_replaced",
             Self::RerunRequested => "rerun_requested",

@@ -87,18 +87,20 @@ fn replaced(mut dropped: Vec<(i64, Option<String>, i64)>) -> Option<Replaced> {
 // A card a person deleted has no message to reply to: reminders and pings skip it.
 const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
          CASE WHEN card_deleted_at IS NULL THEN message_id END AS message_id,
-         found_at, reminders_sent, last_reminded_at, overdue_at
+         found_at, reminders_sent, last_reminded_at, overdue_at, escalated_at
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
     /// Counts `reviewer`'s approval of the pending gate `id`, once per reviewer. On a selection
     /// gate the approval confirms `picks` (the proposal): confirming other picks than the votes
     /// counted so far starts a new proposal, and drops those votes (the reviewer's own included).
+    /// A `note` goes with the vote: the card's tally and the audit show it.
     pub async fn vote(
         &self,
         id: ApprovalId,
         reviewer: &Reviewer,
         picks: Option<&[u32]>,
+        note: Option<&str>,
     ) -> Result<Vote, StoreError> {
         let picks = picks.map(|p| serde_json::json!(p).to_string());
         let mut tx = self.pool.begin().await?;
@@ -119,8 +121,8 @@ impl Store {
             }
         }
         let counted = sqlx::query(
-            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks)
-             SELECT id, $1, $2, $3, $4 FROM approvals WHERE id = $5 AND state = 'pending'
+            "INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks, note)
+             SELECT id, $1, $2, $3, $4, $6 FROM approvals WHERE id = $5 AND state = 'pending'
              ON CONFLICT (approval_id, reviewer_id) DO NOTHING",
         )
         .bind(reviewer.id.column())
@@ -128,6 +130,7 @@ impl Store {
         .bind(now_ms())
         .bind(&picks)
         .bind(id.get())
+        .bind(note)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -138,7 +141,7 @@ impl Store {
                 .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
-            let entry = NewAudit::by(id, reviewer, AuditAction::Counted);
+            let entry = NewAudit::by(id, reviewer, AuditAction::Counted).reason(note);
             let entry = match &picks {
                 Some(picks) => entry.detail(picks.as_str()),
                 None => entry,
@@ -180,6 +183,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(id, name)| Reviewer { id: UserId::from_column(id), name }).collect())
+    }
+
+    /// The notes that came with the approvals counted towards gate `id`, by reviewer, in order.
+    pub async fn vote_notes(&self, id: ApprovalId) -> Result<Vec<(UserId, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT reviewer_id, note FROM approval_votes WHERE approval_id = $1 AND note IS NOT NULL
+             ORDER BY at, reviewer_id",
+        )
+        .bind(id.get())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id, note)| (UserId::from_column(id), note)).collect())
     }
 
     /// The picks the counted votes of selection gate `id` confirm (its proposal), if any.
@@ -249,20 +264,23 @@ impl Store {
 
     /// Every pending gate with its clock, oldest first.
     pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
-        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>);
+        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>, Option<i64>);
         let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
         let gates = rows.into_iter().map(
-            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue)| PendingGate {
-                id: ApprovalId::new(id),
-                workflow_id: workflow_id.into(),
-                channel_id: ChannelId::from_column(channel_id),
-                message_id: message_id.map(MessageId::from_column),
-                clock: GateClock {
-                    found_at,
-                    reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
-                    last_reminded_at: last,
-                    overdue_at: overdue,
-                },
+            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue, escalated)| {
+                PendingGate {
+                    id: ApprovalId::new(id),
+                    workflow_id: workflow_id.into(),
+                    channel_id: ChannelId::from_column(channel_id),
+                    message_id: message_id.map(MessageId::from_column),
+                    clock: GateClock {
+                        found_at,
+                        reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),
+                        last_reminded_at: last,
+                        overdue_at: overdue,
+                        escalated_at: escalated,
+                    },
+                }
             },
         );
         Ok(gates.collect())
@@ -296,6 +314,28 @@ impl Store {
         self.transition(update, entry).await
     }
 
+    /// Records that a pending gate escalated (pinged its escalation role); `false` when it had
+    /// already, or closed.
+    pub async fn escalating(&self, gate: &PendingGate, role: u64, now: i64) -> Result<bool, StoreError> {
+        let update = sqlx::query(
+            "UPDATE approvals SET escalated_at = $1, card_current = 0
+             WHERE id = $2 AND state = 'pending' AND escalated_at IS NULL",
+        )
+        .bind(now)
+        .bind(gate.id.get());
+        let entry = NewAudit::by_bridge(gate.id, AuditAction::Escalated).detail(format!("to role {role}"));
+        self.transition(update, entry).await
+    }
+
+    /// When gate `id` escalated, if it did.
+    pub async fn escalated_since(&self, id: ApprovalId) -> Result<Option<i64>, StoreError> {
+        let at: Option<Option<i64>> = sqlx::query_scalar("SELECT escalated_at FROM approvals WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(at.flatten())
+    }
+
     /// Gives the route of `workflow_id` its own policy, or back to the defaults with `None`,
     /// audited as a `watch` of the route (`shown_as`: the policy in words), its deadline counting
     /// from `deadline_from` for gates waiting before; `None` when the workflow has no route.
@@ -309,7 +349,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let ms = |d: Option<Duration>| d.map(millis);
         let updated = sqlx::query(
-            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6
+            "UPDATE watches SET approvals_required = $1, remind_after_ms = $2, max_reminders = $3, deadline_ms = $4, on_deadline = $5, deadline_from = $6, each_of = $8,
+                 escalate_to = $9, escalate_after_ms = $10
              WHERE workflow_id = $7",
         )
         .bind(policy.map(|p| i64::from(p.approvals_required)))
@@ -319,6 +360,9 @@ impl Store {
         .bind(policy.map(|p| p.on_deadline.as_str()))
         .bind(deadline_from)
         .bind(workflow_id.as_str())
+        .bind(policy.and_then(|p| p.each_of.to_column()))
+        .bind(policy.and_then(|p| p.escalation).and_then(|e| i64::try_from(e.role).ok()))
+        .bind(policy.and_then(|p| p.escalation).and_then(|e| ms(e.after)))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {

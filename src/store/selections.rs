@@ -91,7 +91,7 @@ mod tests {
         async fn confirmations_of_different_picks_stored_together_count_only_towards_their_own() {
             let (store, _dir) = temp_store().await;
             let id = store.insert_approval(&gate("job_1", "pick")).await.unwrap().unwrap().id;
-            store.vote(id, &reviewer(1), Some(&[0])).await.unwrap();
+            store.vote(id, &reviewer(1), Some(&[0]), None).await.unwrap();
             // As a confirmation of other picks committed at the same moment leaves it: reviewer 1's
             // vote was not seen, so not dropped.
             sqlx::query("INSERT INTO approval_votes (approval_id, reviewer_id, reviewer_name, at, picks) VALUES ($1, 2, 'reviewer2', $2, '[1]')")
@@ -102,7 +102,7 @@ mod tests {
                 .unwrap();
             assert_eq!(store.proposal(id).await.unwrap(), Some(vec![1]), "the latest vote's picks");
             assert_eq!(store.voters(id).await.unwrap(), [reviewer(2)], "the proposal's voters only");
-            let Vote::Counted(voters) = store.vote(id, &reviewer(3), Some(&[1])).await.unwrap() else {
+            let Vote::Counted(voters) = store.vote(id, &reviewer(3), Some(&[1]), None).await.unwrap() else {
                 panic!("counted")
             };
             assert_eq!(voters, [reviewer(2), reviewer(3)], "two confirmed the same picks");

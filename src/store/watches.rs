@@ -8,6 +8,8 @@ use sqlx::AnyConnection;
 
 use super::{Reviewer, Snowflake, Store, StoreError, approvals::OPEN, now_ms};
 use crate::approvals::{
+    escalation::Escalation,
+    groups::Groups,
     ids::WorkflowId,
     policy::{OnDeadline, Policy},
 };
@@ -246,6 +248,9 @@ pub(super) struct PolicyColumns {
     max_reminders: Option<i64>,
     deadline_ms: Option<i64>,
     on_deadline: Option<String>,
+    each_of: Option<String>,
+    escalate_to: Option<i64>,
+    escalate_after_ms: Option<i64>,
 }
 
 impl PolicyColumns {
@@ -255,10 +260,18 @@ impl PolicyColumns {
         let duration = |ms: Option<i64>| ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis);
         Some(Policy {
             approvals_required: u8::try_from(self.approvals_required?).ok()?,
+            each_of: Groups::from_column(self.each_of.as_deref())?,
             remind_after: duration(self.remind_after_ms),
             max_reminders: u32::try_from(self.max_reminders?).ok()?,
             deadline: duration(self.deadline_ms),
             on_deadline: OnDeadline::parse(self.on_deadline.as_deref()?)?,
+            escalation: match self.escalate_to {
+                Some(role) => Some(Escalation {
+                    role: u64::try_from(role).ok()?,
+                    after: duration(self.escalate_after_ms),
+                }),
+                None => None,
+            },
             // The route's, whether it has a policy of its own or not: see `Watch`.
             deadline_from: None,
         })

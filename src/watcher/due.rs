@@ -47,6 +47,7 @@ pub(super) async fn run(
             Due::Remind => remind(parts, &gate, &policy, now, report).await?,
             Due::Decide(decision) => decide(parts, &gate, &policy, decision, now, report).await?,
             Due::Overdue => overdue(parts, &gate, &policy, now, report).await?,
+            Due::Escalate => escalate(parts, &gate, &policy, now, report).await?,
         }
     }
     Ok(())
@@ -66,8 +67,8 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
             continue;
         }
         let Some(approval) = parts.store.approval(id).await? else { continue };
-        let voters = counting(&electorate, &approval, parts.store.voters(id).await?, None).await;
-        let Some(last) = voters.last().filter(|_| policy.reached(voters.len())) else { continue };
+        let tally = counting(&electorate, &approval, parts.store.voters(id).await?, None, &policy).await;
+        let Some(last) = tally.approvers.last().filter(|_| tally.reached(&policy)) else { continue };
         let (store, scenario, claims) = (&parts.store, &parts.scenario, &parts.claims);
         // A selection gate's votes confirm one proposal: its picks are sent.
         let outcome = match store.proposal(id).await? {
@@ -79,7 +80,7 @@ async fn approve_reached(parts: &WatcherParts, report: &mut PollReport) -> Resul
         parts.metrics.decision(outcome.label(), outcome.gate_wait_ms());
         info!(
             approval_id = id.get(),
-            approvals = voters.len(),
+            approvals = tally.approvers.len(),
             outcome = outcome.label(),
             "the quorum is reached under the route's policy"
         );
@@ -188,6 +189,37 @@ async fn overdue(
     let roles = parts.routes.reviewer_roles_for(&gate.workflow_id);
     if let Err(err) = ping(&parts.discord, gate.channel_id, message_id, &roles, text).await {
         not_pinged(parts, gate, &err, report).await?;
+    }
+    Ok(())
+}
+
+/// Pings the escalation role in a reply to the card, once, and shows it on the card.
+async fn escalate(
+    parts: &WatcherParts,
+    gate: &PendingGate,
+    policy: &Policy,
+    now: i64,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    // A card not posted yet escalates once it is; an escalation is recorded before its ping.
+    let (Some(message_id), Some(escalation)) = (gate.message_id, policy.escalation) else { return Ok(()) };
+    if !parts.store.escalating(gate, escalation.role, now).await? {
+        return Ok(());
+    }
+    report.escalations += 1;
+    if let Some(approval) = parts.store.approval(gate.id).await? {
+        if let Err(err) = sync_card(&parts.cards, &approval).await {
+            warn!(approval_id = gate.id.get(), error = %err, "card not marked escalated yet; the next pass edits it");
+        }
+    }
+    let text = format!(
+        "This gate has been waiting for a decision since <t:{}:R>, past its reminders; escalated.",
+        gate.clock.found_at / 1000
+    );
+    let role = [serenity::all::RoleId::new(escalation.role)];
+    match ping(&parts.discord, gate.channel_id, message_id, &role, &text).await {
+        Ok(_) => info!(approval_id = gate.id.get(), role = escalation.role, "gate escalated"),
+        Err(err) => not_pinged(parts, gate, &err, report).await?,
     }
     Ok(())
 }

@@ -103,11 +103,12 @@ fn a_pending_card_offers_approve_and_reject_leading_back_to_its_row() {
     let message = card(&approval(vec![asset(1, "image", 10)], vec![]));
     let buttons = message["components"][0]["components"].as_array().unwrap();
     let labels: Vec<_> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["Approve", "Reject", "Full size"]);
+    assert_eq!(labels, ["Approve", "Approve with note", "Reject", "Full size"]);
     let ids: Vec<_> =
         buttons.iter().map(|b| CardCustomId::parse(b["custom_id"].as_str().unwrap()).unwrap()).collect();
-    let expected = [CardAction::Approve, CardAction::Reject, CardAction::FullSize]
-        .map(|a| CardCustomId::new(a, ApprovalId::new(42)));
+    let expected =
+        [CardAction::Approve, CardAction::ApproveWithNote, CardAction::Reject, CardAction::FullSize]
+            .map(|a| CardCustomId::new(a, ApprovalId::new(42)));
     assert_eq!(ids, expected);
     assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
     assert_eq!(message["embeds"][0]["image"]["url"], "attachment://image1_asset_1.jpg");
@@ -161,7 +162,7 @@ fn another_kind_without_a_usable_url_is_listed_without_a_link() {
 fn a_card_without_assets_offers_no_full_size_button() {
     let message = card(&approval(vec![], vec![]));
     let buttons = message["components"][0]["components"].as_array().unwrap();
-    assert_eq!(buttons.len(), 2);
+    assert_eq!(buttons.len(), 3);
 }
 
 #[test]

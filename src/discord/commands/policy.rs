@@ -1,14 +1,20 @@
-//! `/approvals policy`: a routed workflow's review policy: approvals required, reminders, the
-//! deadline and what happens at it; and its re-run policy (Re-run on cards, and a cost cap). Options left out keep their current value; `reset` brings
+//! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
+//! which each must sign (`each_of`), reminders, the deadline and what happens at it, and whom
+//! an undecided gate escalates to; and its re-run policy (Re-run on cards, and a cost cap).
+//! Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
-use serenity::all::{CommandOptionType, CreateCommandOption};
+use serenity::all::{CommandOptionType, CreateCommandOption, GuildId, RoleId};
 use tracing::info;
 
 use super::args::{Args, Caller};
 use crate::{
-    approvals::policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    approvals::{
+        escalation::Escalation,
+        groups::{Groups, MAX_GROUPS},
+        policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    },
     discord::bridge::Bridge,
     discord::{
         cards::cut,
@@ -31,6 +37,12 @@ pub fn options() -> Vec<CreateCommandOption> {
             .max_int_value(u64::from(MAX_APPROVALS)),
         option(
             CommandOptionType::String,
+            "each_of",
+            "Roles of which each must approve, e.g. @art-lead @legal (off: none)",
+        )
+        .max_length(200),
+        option(
+            CommandOptionType::String,
             "remind_after",
             "Remind reviewers after this long, e.g. 4h (off: never)",
         )
@@ -44,6 +56,18 @@ pub fn options() -> Vec<CreateCommandOption> {
             .add_string_choice("reject", "reject")
             .add_string_choice("approve", "approve")
             .add_string_choice("nothing (mark overdue, ping once)", "nothing"),
+        option(
+            CommandOptionType::String,
+            "escalate_to",
+            "A role pinged once when a gate stays undecided past its reminders (off: none)",
+        )
+        .max_length(40),
+        option(
+            CommandOptionType::String,
+            "escalate_after",
+            "Escalate this long after the gate is seen, e.g. 1d (off: after the last reminder)",
+        )
+        .max_length(40),
         option(CommandOptionType::String, "reruns", "Whether cards offer Re-run")
             .add_string_choice("on", "on")
             .add_string_choice("off", "off")
@@ -60,8 +84,17 @@ pub fn options() -> Vec<CreateCommandOption> {
 }
 
 /// The options of the review policy proper (not the re-run ones).
-const REVIEW_OPTIONS: [&str; 6] =
-    ["approvals", "remind_after", "reminders", "deadline", "on_deadline", "reset"];
+const REVIEW_OPTIONS: [&str; 9] = [
+    "approvals",
+    "each_of",
+    "remind_after",
+    "reminders",
+    "deadline",
+    "on_deadline",
+    "escalate_to",
+    "escalate_after",
+    "reset",
+];
 
 /// The route's re-run settings the options ask for, over its current ones; `None` when no
 /// re-run option (nor `reset`) was given.
@@ -97,7 +130,13 @@ fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>
 }
 
 /// Shows or changes the policy of a routed workflow.
-pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args: Args<'_>) -> Handled<()> {
+pub async fn run(
+    bridge: &Bridge,
+    answer: &Answerable<'_>,
+    caller: &Caller,
+    guild_id: GuildId,
+    args: Args<'_>,
+) -> Handled<()> {
     let Some(typed) = args.string("workflow") else {
         return refuse(Refusal::Missing(Missing::Workflow));
     };
@@ -127,6 +166,12 @@ pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
     let next = wanted.unwrap_or(bridge.routes.default_policy());
+    if next.each_of != current.each_of {
+        roles_exist(bridge, guild_id, "each_of", next.each_of.roles()).await?;
+    }
+    if let Some(escalation) = next.escalation.filter(|e| Some(*e) != current.escalation) {
+        roles_exist(bridge, guild_id, "escalate_to", &[escalation.role]).await?;
+    }
     if approves_anew(&current, &next) {
         // An automatic approval is an approval: whoever sets it must be able to approve.
         let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
@@ -174,6 +219,22 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
             .filter(|n| (1..=MAX_APPROVALS).contains(n))
             .map_or_else(|| bad("approvals", format!("must be 1 to {MAX_APPROVALS}")), Ok)?;
     }
+    if let Some(text) = args.string("each_of") {
+        policy.each_of = groups(text)?;
+    }
+    if let Some(text) = args.string("escalate_to") {
+        policy.escalation = match roles_in(text) {
+            _ if text.trim().eq_ignore_ascii_case(OFF) => None,
+            Some(role) if role.len() == 1 => Some(Escalation { role: role[0], after: None }),
+            _ => return bad("escalate_to", format!("give one role, as a mention or an id, or {OFF}")),
+        };
+    }
+    if let Some(text) = args.string("escalate_after") {
+        let Some(escalation) = policy.escalation.as_mut() else {
+            return bad("escalate_after", "it needs a role to escalate to: give escalate_to too".into());
+        };
+        escalation.after = duration("escalate_after", text)?;
+    }
     if let Some(n) = args.integer("reminders") {
         policy.max_reminders = u32::try_from(n)
             .ok()
@@ -193,6 +254,47 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
         policy.on_deadline = on;
     }
     Ok(policy)
+}
+
+/// The `each_of` option: `off`, or role mentions (or ids) separated by spaces or commas.
+fn groups(text: &str) -> Handled<Groups> {
+    if text.trim().eq_ignore_ascii_case(OFF) {
+        return Ok(Groups::default());
+    }
+    let Some(groups) = roles_in(text).and_then(|ids| Groups::new(&ids)) else {
+        return bad(
+            "each_of",
+            format!("give 1 to {MAX_GROUPS} roles, as mentions (@art-lead @legal) or ids, or {OFF}"),
+        );
+    };
+    Ok(groups)
+}
+
+/// The role ids of role mentions (or bare ids) separated by spaces or commas; `None` when a word
+/// is neither, or there is none.
+fn roles_in(text: &str) -> Option<Vec<u64>> {
+    let words = text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
+    let ids: Option<Vec<u64>> = words
+        .map(|w| w.strip_prefix("<@&").and_then(|w| w.strip_suffix('>')).unwrap_or(w).parse().ok())
+        .collect();
+    ids.filter(|ids| !ids.is_empty())
+}
+
+/// Refuses roles (of the option `option`) that are not roles of this server, or @everyone.
+async fn roles_exist(
+    bridge: &Bridge,
+    guild_id: GuildId,
+    option: &'static str,
+    wanted: &[u64],
+) -> Handled<()> {
+    if wanted.contains(&guild_id.get()) {
+        return bad(option, "@everyone cannot be one: name roles".into());
+    }
+    let roles = bridge.discord.get_guild_roles(guild_id).await?;
+    if let Some(&stranger) = wanted.iter().find(|&&g| !roles.iter().any(|r| r.id.get() == g)) {
+        return refuse(Refusal::UnknownRole(RoleId::new(stranger)));
+    }
+    Ok(())
 }
 
 /// A duration option: `off`, or a duration such as `4h`.

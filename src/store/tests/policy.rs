@@ -7,6 +7,8 @@ use serenity::all::{ChannelId, MessageId};
 
 use super::{gate, on_both_engines, reviewer, temp_store};
 use crate::approvals::{
+    escalation::Escalation,
+    groups::Groups,
     policy::{OnDeadline, Policy},
     state::ApprovalState,
 };
@@ -24,10 +26,12 @@ fn route() -> NewWatch {
 fn strict() -> Policy {
     Policy {
         approvals_required: 2,
+        each_of: Groups::new(&[11, 12]).expect("two groups"),
         remind_after: Some(Duration::from_secs(4 * 3600)),
         max_reminders: 2,
         deadline: Some(Duration::from_secs(2 * 86_400)),
         on_deadline: OnDeadline::Reject,
+        escalation: Some(Escalation { role: 13, after: Some(Duration::from_secs(3600)) }),
         deadline_from: None,
     }
 }

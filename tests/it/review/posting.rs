@@ -40,7 +40,8 @@ async fn a_card_shows_the_workflow_the_run_the_prompt_and_the_image() {
     assert!(embed["image"]["url"].as_str().unwrap().contains(asset.as_str()), "{card}");
     assert_eq!(card["embeds"].as_array().unwrap().len(), 1);
     assert_eq!(card["components"][0]["components"][0]["label"], "Approve");
-    assert_eq!(card["components"][0]["components"][1]["label"], "Reject");
+    assert_eq!(card["components"][0]["components"][1]["label"], "Approve with note");
+    assert_eq!(card["components"][0]["components"][2]["label"], "Reject");
     app.discord.assert_no_rejections();
 }
 
