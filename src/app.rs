@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::{
     config::{ScenarioAccess, Settings},
     discord::{self, bridge::Bridge, endpoint::EndpointState},
+    guild,
     lease::Lease,
     metrics::Metrics,
     ops,
@@ -73,7 +74,7 @@ impl App {
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
-        let home = discord::home::resolve(&http, &settings.discord).await?;
+        let home = guild::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
         let lease = Lease::new(store.clone(), settings.lease);
         let (bridge, front, poll_requests) = match (&settings.interactions, endpoint_listener) {

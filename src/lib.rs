@@ -21,12 +21,17 @@
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click (or a quorum reached) to exactly one decision in Scenario,
 //!   and its settling.
+//! - [`guild`]: what the bridge knows of its Discord server: the home server, the bot's member
+//!   and the one list of permissions it needs, the members who may decide, Discord's error codes.
+//! - [`cards`]: review and selection cards: drawn as pure functions of an approval, their
+//!   previews (images downloaded, made small and attached to the card's message), the
+//!   `custom_id`s of their components, the card writer (`cards::publish::CardWriter`: all that
+//!   posting and editing a card takes), reminders' replies. The watcher and the handlers both
+//!   write cards through it.
 //! - [`discord`]: the serenity adapter: the state its handlers share (`discord::bridge`: store,
-//!   clients, routes, card writer, lifecycle), interaction dispatch
-//!   (gateway, or the HTTP interactions endpoint), review and selection cards and their previews
-//!   (images downloaded, made small and attached to the card's message), picking, the card writer
-//!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
-//!   commands.
+//!   clients, routes, card writer, lifecycle), interaction dispatch (gateway, or the HTTP
+//!   interactions endpoint), the click flows on cards (review, picking, Full size), replies, the
+//!   `/approvals` commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), whose limits the interactions
 //!   endpoint shares (request deadline, per-address caps, trusted proxies, refusals counted),
@@ -38,11 +43,13 @@
 
 pub mod app;
 pub mod approvals;
+pub mod cards;
 pub mod check;
 pub mod config;
 pub mod decisions;
 pub mod discord;
 pub mod feed;
+pub mod guild;
 pub mod lease;
 pub mod lifecycle;
 pub mod metrics;

@@ -1,6 +1,6 @@
 //! What the interaction handlers share: the store, the two API clients, and the bridge's parts
 //! that each own one concern: the routes ([`crate::routes`]), the card writer
-//! ([`super::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
+//! ([`crate::cards::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
 //! ([`crate::lifecycle`]). Steps that need only a part take only that part; the watcher takes
 //! only the parts it uses (`crate::watcher::WatcherParts`, built from these in `crate::app`).
 
@@ -10,9 +10,11 @@ use serenity::http::Http;
 use tokio::sync::mpsc;
 
 use crate::{
+    cards::{previews::Previews, publish::CardWriter},
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{full_size::FullSizeLimit, home::HomeServer, previews::Previews, publish::CardWriter},
+    discord::full_size::limit::FullSizeLimit,
+    guild::home::HomeServer,
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::{PollRequest, Polls},

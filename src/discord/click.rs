@@ -5,13 +5,13 @@
 use serenity::all::{ChannelId, Http, Member, MessageId, RoleId, User};
 use tracing::{info, warn};
 
-use super::{
-    custom_id::{CardAction, CardCustomId},
-    publish::sync_card,
-    reply::{Answerable, Handled, refuse},
-};
+use super::reply::{Answerable, Handled, refuse};
 use crate::{
     approvals::state::{ApprovalState, Decision},
+    cards::{
+        custom_id::{CardAction, CardCustomId},
+        publish::sync_card,
+    },
     decisions::Outcome,
     discord::bridge::Bridge,
     routes::may_decide,

@@ -8,7 +8,6 @@
 use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Http};
 
 use super::{
-    cards::selection::MENU_OPTIONS,
     click::{Click, already, check, reviewer, settled, tell, words},
     quorum,
     reply::{Answerable, Handled, refuse},
@@ -18,6 +17,7 @@ use crate::{
         selection::{Choice, combine, numbers},
         state::Decision,
     },
+    cards::render::selection::MENU_OPTIONS,
     decisions::{self, Approved, Outcome},
     discord::bridge::Bridge,
     store::Approval,

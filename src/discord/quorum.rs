@@ -3,9 +3,9 @@
 
 use tracing::warn;
 
-use super::publish::sync_card_now;
 use crate::{
     approvals::{policy::Policy, selection::numbers},
+    cards::publish::sync_card_now,
     discord::bridge::Bridge,
     store::{Approval, Reviewer},
 };

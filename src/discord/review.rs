@@ -8,12 +8,12 @@ use serenity::all::{
 
 use super::{
     click::{Click, already, check, reviewer, settled, tell, words},
-    custom_id::{CardAction, CardCustomId},
     full_size, picking, quorum,
     reply::{Answerable, Handled, RESTARTING, refuse},
 };
 use crate::{
     approvals::state::Decision,
+    cards::custom_id::{CardAction, CardCustomId},
     decisions::{self, Approved},
     discord::bridge::Bridge,
     store::Approval,

@@ -1,11 +1,11 @@
 //! Whether the bot can post cards in a channel, asked of Discord with the bot's own client
-//! (see [`crate::discord::permissions`] for what it needs and how its permissions are computed).
+//! (see [`crate::guild::permissions`] for what it needs and how its permissions are computed).
 
 use serenity::all::{ChannelId, ChannelType, GuildId, Http};
 
-use crate::discord::{
-    permissions::{BotMember, ChannelLookup},
-    reply::{Handled, refuse},
+use crate::{
+    discord::reply::{Handled, refuse},
+    guild::permissions::{BotMember, ChannelLookup},
 };
 
 /// Whether cards can go to `kind` of channel: text and announcement channels.

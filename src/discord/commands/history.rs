@@ -5,8 +5,9 @@ use serenity::all::Http;
 use super::{args::Args, text::fit};
 use crate::{
     approvals::{ids::WorkflowId, selection::numbers},
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{cards::cut, reply::Answerable},
+    discord::reply::Answerable,
     store::{HistoryQuery, PastDecision},
 };
 

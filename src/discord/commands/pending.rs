@@ -4,11 +4,7 @@
 use serenity::all::{GuildId, Http};
 
 use super::{args::Args, text::fit};
-use crate::{
-    discord::bridge::Bridge,
-    discord::{cards::cut, reply::Answerable},
-    store::Approval,
-};
+use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable, store::Approval};
 
 /// Gates on one page. A gate's line takes at most about 290 characters (its link alone about
 /// 100), so a page always fits in one answer.

@@ -9,9 +9,9 @@ use tracing::info;
 use super::args::{Args, Caller};
 use crate::{
     approvals::policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
+    cards::render::cut,
     discord::bridge::Bridge,
     discord::{
-        cards::cut,
         click::needed_roles,
         reply::{Answerable, Handled, refuse},
     },

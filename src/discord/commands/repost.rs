@@ -9,12 +9,12 @@ use tracing::{info, warn};
 use super::args::{Args, Caller};
 use crate::{
     approvals::ids::JobId,
-    discord::bridge::Bridge,
-    discord::{
-        cards::cut,
+    cards::{
         publish::{Synced, sync_card},
-        reply::Answerable,
+        render::cut,
     },
+    discord::bridge::Bridge,
+    discord::reply::Answerable,
 };
 
 /// Reposts the deleted cards of a run's open gates.

@@ -4,9 +4,10 @@
 use serenity::all::Http;
 
 use crate::{
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::permissions::{ChannelLookup, survey},
-    discord::{cards::cut, reply::Answerable},
+    discord::reply::Answerable,
+    guild::permissions::{ChannelLookup, survey},
     redact::redacted,
     scenario::BudgetUsage,
 };

@@ -2,11 +2,7 @@
 
 use serenity::all::Http;
 
-use crate::{
-    discord::bridge::Bridge,
-    discord::{cards::cut, reply::Answerable},
-    polls::PollReport,
-};
+use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable, polls::PollReport};
 
 /// Asks the watcher for a pass and answers with its report.
 pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {

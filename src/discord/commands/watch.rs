@@ -14,11 +14,9 @@ use super::{
 };
 use crate::{
     approvals::ids::WorkflowId,
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled, refuse},
-    },
+    discord::reply::{Answerable, Handled, refuse},
     scenario::ScenarioError,
     store::NewWatch,
 };

@@ -4,10 +4,7 @@
 use serenity::all::Http;
 
 use super::text::{deciders, fit};
-use crate::{
-    discord::bridge::Bridge,
-    discord::{cards::cut, reply::Answerable},
-};
+use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable};
 
 /// Answers with the routes.
 pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {

@@ -19,6 +19,7 @@ use approval_bridge::{
     config::Settings,
     discord,
     discord::bridge::Bridge,
+    guild,
     scenario::{JobQuery, ScenarioClient},
     store::{NewApproval, Store},
     watcher::Watcher,
@@ -78,7 +79,7 @@ async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row
     let client =
         ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
     let http = Arc::new(discord::client::http_with(tls.client(), &settings.discord));
-    let home = discord::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
+    let home = guild::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
     let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
     let bridge = Arc::new(bridge);
     store_gates(&bridge, &channels, order).await?;

@@ -11,6 +11,7 @@ use approval_bridge::{
     config::Settings,
     discord,
     discord::bridge::Bridge,
+    guild,
     scenario::ScenarioClient,
     store::Store,
     watcher::{Clock, Watcher},
@@ -218,7 +219,7 @@ impl ClockedWatcher {
         let store = Store::connect(&settings.database_url).await.unwrap();
         let client = ScenarioClient::new(scenario.settings()).unwrap();
         let http = Arc::new(discord::client::http(&settings.discord).unwrap());
-        let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
+        let home = guild::home::HomeServer::new(GuildId::new(discord.guild_id()));
         let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
         let now = Arc::new(Mutex::new(Instant::now()));
         let read = now.clone();

@@ -14,17 +14,19 @@ use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
-    api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
-    electorate::Members,
-    home::HomeServer,
-    permissions::BotMember,
     previews::{Fetched, Previews},
 };
 use crate::{
     approvals::{ids::ApprovalId, policy::Progress, state::ApprovalState},
     decisions::counting,
+    guild::{
+        api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
+        electorate::Members,
+        home::HomeServer,
+        permissions::BotMember,
+    },
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,

@@ -9,11 +9,10 @@ use serenity::{
 use tracing::{info, warn};
 
 use super::{
-    api_error::is_refusal,
-    cards,
     previews::{CardPreviews, Fetched, NotShown, Previews},
+    render as cards,
 };
-use crate::store::Approval;
+use crate::{guild::api_error::is_refusal, store::Approval};
 
 /// Discord's "Request entity too large", <https://discord.com/developers/docs/topics/opcodes-and-status-codes#json>
 const TOO_LARGE: isize = 40005;

@@ -20,8 +20,8 @@ use crate::{
         settle,
         state::ApprovalState,
     },
-    discord::custom_id::{CardAction, CardCustomId},
-    discord::previews::AssetView,
+    cards::custom_id::{CardAction, CardCustomId},
+    cards::previews::AssetView,
     store::Approval,
 };
 

@@ -2,7 +2,7 @@ use serde_json::Value;
 use serenity::all::{ChannelId, UserId};
 
 use super::*;
-use crate::discord::previews::NotShown;
+use crate::cards::previews::NotShown;
 use crate::{
     approvals::{
         ids::ApprovalId,
@@ -58,7 +58,7 @@ fn asset(n: usize, kind: &str, url_len: usize) -> ShownAsset {
 
 /// How each asset is shown when every preview could be made.
 pub(super) fn views(a: &Approval) -> Vec<AssetView> {
-    let names = crate::discord::previews::plan::preview_names(&a.snapshot.assets);
+    let names = crate::cards::previews::plan::preview_names(&a.snapshot.assets);
     a.snapshot
         .assets
         .iter()

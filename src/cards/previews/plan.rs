@@ -1,7 +1,7 @@
 //! Which assets of a card get a preview, under which file name, and how much room each has.
 //! Pure: the card writer decides with these, the tests check them without I/O.
 
-use crate::{approvals::review::ShownAsset, discord::limits};
+use crate::{approvals::review::ShownAsset, cards::limits};
 
 /// Bytes of a message kept for its `payload_json` (embeds, components) within the budget.
 pub const PAYLOAD_ROOM: u64 = 64 * 1024;
