@@ -7,6 +7,7 @@
 pub mod attach;
 pub mod custom_id;
 pub mod inert;
+pub mod layout;
 pub mod limits;
 pub mod previews;
 pub mod publish;

@@ -1,20 +1,24 @@
-//! Review cards as pure functions from an approval to serenity message builders.
+//! Review cards as pure functions from an approval to a message in Discord's component layout
+//! (see [`super::layout`]): one container whose accent colour says the state, the text (workflow,
+//! run, gate, prompts, tally, deadline, decision), the previews as one media gallery, other
+//! assets as links, and the buttons below. Selection cards ([`selection`]) share the frame.
 //!
-//! Discord's limits are kept by construction: at most 10 embeds (the first carries the text and
-//! the first image, each further one image), every text cut to its field's limit with an
-//! ellipsis, links that do not fit the 6000-character budget counted instead of sent.
+//! Discord's limits are kept by construction: a fixed, small number of components (see
+//! [`MOST_COMPONENTS`]), at most [`limits::GALLERY_ITEMS`] pictures, and the text within
+//! [`limits::TEXT_TOTAL`] characters ([`text::Budget`]): what must show is measured first, and
+//! what does not fit is counted, with where to see it.
 //!
-//! Images are shown from the message's own attachments (`attachment://` names), as
-//! [`super::previews`] decides; a card never embeds a signed URL, which would expire.
+//! Pictures are the message's own attachments (`attachment://` names), as [`super::previews`]
+//! decides; a card never shows a signed URL, which would expire.
 
-use serenity::all::{
-    ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
-    EditMessage, Nonce,
-};
+use serde_json::{Value, json};
+use serenity::all::{CreateActionRow, CreateAllowedMentions, CreateButton, CreateMessage, Nonce};
 
 use super::{
     custom_id::{CardAction, CardCustomId},
-    inert, limits,
+    inert,
+    layout::{self, IS_COMPONENTS_V2, Style},
+    limits,
     previews::{AssetView, NotShown, plan::may_be_image},
 };
 use crate::{
@@ -25,113 +29,177 @@ use crate::{
     store::{Approval, Reviewer},
 };
 
+pub use text::cut;
+use text::Budget;
+
 /// Prompts shown on a card; the rest are counted.
 const MAX_PROMPTS: usize = 5;
-/// Characters a prompt may take (below a field's 1024, so a card stays readable on a phone).
+/// Characters a prompt may take, so a card stays readable on a phone.
 const PROMPT_CHARS: usize = 900;
+/// Characters of a prompt's name (its label and node).
+const PROMPT_NAME_CHARS: usize = 200;
+/// Characters of the title line's workflow name.
+const TITLE_CHARS: usize = 200;
+/// Characters of the text kept for the links to assets not in the gallery, whatever the prompts.
+const LINKS_ROOM: usize = 600;
+/// Characters kept for a line counting what did not fit.
+const REST_ROOM: usize = 60;
+/// Characters of the decision's text (a reason is at most 500).
+const DECISION_CHARS: usize = 700;
 
-const PENDING: Colour = Colour(0xF1C40F);
-const APPROVED: Colour = Colour(0x2ECC71);
-const REJECTED: Colour = Colour(0xE74C3C);
-const CLOSED: Colour = Colour(0x95A5A6);
+/// The most components a card holds, nested ones counted: the container, up to 12 text
+/// displays (title, decision, tally, previews note, prompts and the line counting the rest,
+/// candidates or links, footer), a separator, a gallery, and up to five action rows holding four
+/// menus and three buttons. Within Discord's 40.
+pub const MOST_COMPONENTS: usize = 1 + 12 + 1 + 1 + 5 + 4 + 3;
+const _: () = assert!(MOST_COMPONENTS <= limits::COMPONENTS);
 
-/// The message that posts a new card: idempotent through the approval's nonce. `views` says how
+const WAITING: u32 = 0xF1C40F;
+const OVERDUE: u32 = 0xE67E22;
+const APPROVED: u32 = 0x2ECC71;
+const REJECTED: u32 = 0xE74C3C;
+const ENDED: u32 = 0x95A5A6;
+
+/// The body that posts a new card: idempotent through the approval's nonce. `views` says how
 /// each asset is shown (its files are added by the caller).
-pub fn new_card(approval: &Approval, views: &[AssetView]) -> CreateMessage {
-    let nonce = Nonce::String(approval.card_nonce.clone());
-    let (embeds, components) = content(approval, views);
-    CreateMessage::new().embeds(embeds).components(components).nonce(nonce).enforce_nonce(true)
+pub fn new_card(approval: &Approval, views: &[AssetView]) -> Value {
+    json!({
+        "flags": IS_COMPONENTS_V2,
+        "components": components(approval, views),
+        "nonce": approval.card_nonce,
+        "enforce_nonce": true,
+        "allowed_mentions": { "parse": [] },
+    })
 }
 
-/// The edit that brings a posted card up to date with its approval.
-pub fn card_update(approval: &Approval, views: &[AssetView]) -> EditMessage {
-    let (embeds, components) = content(approval, views);
-    EditMessage::new().embeds(embeds).components(components)
+/// The message a card's previews are uploaded with, drawn as the card by the edit that follows
+/// (see [`super::attach`]): the nonce makes it idempotent, its line names the gate, and its one
+/// button carries the `custom_id` a card is found by in its channel.
+pub fn placeholder(approval: &Approval) -> CreateMessage {
+    let (first, label) = match approval.snapshot.selection {
+        Some(_) => (CardAction::Confirm, "Confirm"),
+        None => (CardAction::Approve, "Approve"),
+    };
+    let button = CreateButton::new(CardCustomId::new(first, approval.id).to_string()).label(label);
+    CreateMessage::new()
+        .content(footer("approval", approval))
+        .components(vec![CreateActionRow::Buttons(vec![button])])
+        .nonce(Nonce::String(approval.card_nonce.clone()))
+        .enforce_nonce(true)
+        .allowed_mentions(CreateAllowedMentions::new())
 }
 
-/// A card's embeds and components: a review card, or a selection card for a selection gate.
-fn content(approval: &Approval, views: &[AssetView]) -> (Vec<CreateEmbed>, Vec<CreateActionRow>) {
-    match &approval.snapshot.selection {
-        Some(choice) => (selection::embeds(approval, choice, views), selection::components(approval, choice)),
-        None => (embeds(approval, views), buttons(approval)),
-    }
+/// The edit that brings a posted card up to date with its approval. A card posted with embeds
+/// before the component layout is moved over by the same edit: its text and embeds are cleared,
+/// which the layout requires (its attachments are kept by the caller).
+pub fn card_update(approval: &Approval, views: &[AssetView]) -> Value {
+    json!({
+        "flags": IS_COMPONENTS_V2,
+        "content": null,
+        "embeds": [],
+        "components": components(approval, views),
+        "allowed_mentions": { "parse": [] },
+    })
 }
 
-fn buttons(approval: &Approval) -> Vec<CreateActionRow> {
+/// A card's one container: a review card, or a selection card for a selection gate.
+fn components(approval: &Approval, views: &[AssetView]) -> Vec<Value> {
+    let inner = match &approval.snapshot.selection {
+        Some(choice) => selection::body(approval, choice, views),
+        None => body(approval, views),
+    };
+    vec![layout::container(accent(approval), inner)]
+}
+
+/// What a review card shows, top to bottom.
+fn body(approval: &Approval, views: &[AssetView]) -> Vec<Value> {
+    let snapshot = &approval.snapshot;
+    let (pictures, links) = shown_and_linked(&snapshot.assets, views);
+    let mut budget = Budget::new(limits::TEXT_TOTAL);
+    // What every card must show is measured first; prompts and links share what is left.
+    let title = budget.text(&title("Review", approval), usize::MAX);
+    let footer = budget.text(&footer("approval", approval), usize::MAX);
+    let decision = outcome(approval).and_then(|text| budget.section("Decision", &text, DECISION_CHARS));
+    let tally = approval.progress.tally().and_then(|text| budget.section("Approvals", &text, usize::MAX));
+    let note = previews_note(views).and_then(|text| budget.section("Previews", text, usize::MAX));
+    let no_assets = snapshot.assets.is_empty().then(|| {
+        budget.section("Assets", "The nodes before this gate made no asset to show.", usize::MAX)
+    });
+    // Prompts leave room for some links: a card full of prompts still says where its assets are.
+    let held = budget.hold(if links.is_empty() { 0 } else { LINKS_ROOM });
+    let prompts = prompts(approval, &mut budget);
+    budget.give_back(held);
+    let links = (!links.is_empty()).then(|| budget.lines("More assets", &links, elsewhere(approval))).flatten();
+    let mut out: Vec<Value> = [title, decision, tally].into_iter().flatten().collect();
+    out.extend(prompts);
+    out.extend(gallery(&pictures));
+    out.extend([note, links, no_assets.flatten()].into_iter().flatten());
+    out.push(layout::separator());
+    out.extend(footer);
+    out.extend(buttons(approval, CardAction::Approve, "Approve"));
+    out
+}
+
+/// The title line and the summary below it: `kind` ("Review", "Pick") and the workflow.
+fn title(kind: &str, approval: &Approval) -> String {
+    let gate = if approval.snapshot.selection.is_some() { "selection gate" } else { "gate" };
+    let name = cut(&inert::text(&approval.snapshot.workflow_name), TITLE_CHARS);
+    let mut lines = vec![format!("## {kind}: {name}")];
+    lines.extend(summary_lines(approval, gate));
+    lines.join("\n")
+}
+
+/// The small print at the bottom: the row, gate and run, for an admin looking it up.
+fn footer(kind: &str, approval: &Approval) -> String {
+    format!("-# {kind} #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id)
+}
+
+/// Where the assets that did not fit are seen: Full size while the card is open.
+fn elsewhere(approval: &Approval) -> &'static str {
+    if approval.state == ApprovalState::Pending { "(Full size lists them all)" } else { "in Scenario" }
+}
+
+/// The previews as one gallery, each described by its label; none without previews.
+fn gallery(pictures: &[(String, &str)]) -> Option<Value> {
+    let items: Vec<Value> = pictures
+        .iter()
+        .take(limits::GALLERY_ITEMS)
+        .map(|(label, filename)| layout::gallery_item(filename, &cut(label, limits::GALLERY_DESCRIPTION)))
+        .collect();
+    (!items.is_empty()).then(|| layout::gallery(items))
+}
+
+/// The buttons of an open card: `first` (Approve, or Confirm on a selection card), Reject, and
+/// Full size when there are assets; none once the gate is no longer pending.
+fn buttons(approval: &Approval, first: CardAction, label: &str) -> Option<Value> {
     // A decision being sent is the reviewer's: nobody else may take the gate meanwhile.
     if approval.state != ApprovalState::Pending {
-        return Vec::new();
+        return None;
     }
-    let button = |action, label, style| {
-        CreateButton::new(CardCustomId::new(action, approval.id).to_string()).label(label).style(style)
-    };
-    let mut row = vec![
-        button(CardAction::Approve, "Approve", ButtonStyle::Success),
-        button(CardAction::Reject, "Reject", ButtonStyle::Danger),
-    ];
+    let button = |action, label, style| layout::button(&CardCustomId::new(action, approval.id).to_string(), label, style);
+    let mut row = vec![button(first, label, Style::Success), button(CardAction::Reject, "Reject", Style::Danger)];
     if !approval.snapshot.assets.is_empty() {
-        row.push(button(CardAction::FullSize, "Full size", ButtonStyle::Secondary));
+        row.push(button(CardAction::FullSize, "Full size", Style::Secondary));
     }
-    vec![CreateActionRow::Buttons(row)]
+    Some(layout::row(row))
 }
 
-fn embeds(approval: &Approval, views: &[AssetView]) -> Vec<CreateEmbed> {
-    let snapshot = &approval.snapshot;
-    let (attached, links) = shown_and_linked(&snapshot.assets, views);
-    // What every card must show takes its share of the 6000 characters first (field names
-    // count too); prompts and links share what is left, so the decision of a card full of
-    // prompts still fits.
-    let mut budget = Budget::new(limits::EMBED_TOTAL);
-    let title = budget.take(&format!("Review: {}", inert::text(&snapshot.workflow_name)), limits::TITLE);
-    let description = budget.take(&summary(approval), limits::DESCRIPTION);
-    let footer = format!("approval #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
-    let footer = budget.take(&footer, limits::FOOTER);
-    let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
-    let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
-    let tally = approval.progress.tally().and_then(|text| budget.field("Approvals", &text));
-    let no_assets = if snapshot.assets.is_empty() {
-        budget.field("Assets", "The nodes before this gate made no asset to show.")
-    } else {
-        None
-    };
-    let mut main = CreateEmbed::new().title(title).colour(colour(approval.state)).description(description);
-    // Prompts that no longer fit are left out.
-    for (name, value) in prompt_fields(approval) {
-        let Some((name, value)) = budget.field(&name, &value) else { break };
-        main = main.field(name, value, false);
+/// The prompts as sections, as many as the budget leaves room for, and a line counting the rest.
+fn prompts(approval: &Approval, budget: &mut Budget) -> Vec<Value> {
+    let fields = prompt_fields(approval);
+    // Room for the line that counts what did not fit, whatever the prompts take.
+    let held = budget.hold(REST_ROOM);
+    let mut out = Vec::new();
+    for (name, value) in &fields {
+        let Some(section) = budget.section(name, value, PROMPT_CHARS) else { break };
+        out.push(section);
     }
-    if let Some((name, value)) = tally {
-        main = main.field(name, value, false);
+    budget.give_back(held);
+    if out.len() < fields.len() {
+        let rest = format!("-# {} more prompts: see the run in Scenario.", fields.len() - out.len());
+        out.extend(budget.text(&rest, usize::MAX));
     }
-    if let Some((name, value)) = decision {
-        main = main.field(name, value, false);
-    }
-    if let Some((name, value)) = no_files {
-        main = main.field(name, value, false);
-    }
-    const MORE_ASSETS: &str = "More assets";
-    if !links.is_empty() && budget.left >= MORE_ASSETS.len() + Budget::TAIL_ROOM {
-        budget.spend(MORE_ASSETS);
-        main = main.field(MORE_ASSETS, budget.links(&links, limits::FIELD_VALUE), false);
-    }
-    if let Some((name, value)) = no_assets {
-        main = main.field(name, value, false);
-    }
-    main = main.footer(CreateEmbedFooter::new(footer));
-    let mut embeds = vec![main];
-    for (n, filename) in attached.iter().enumerate() {
-        let url = format!("attachment://{filename}");
-        if n == 0 {
-            embeds[0] = embeds[0].clone().image(url);
-        } else {
-            embeds.push(CreateEmbed::new().colour(colour(approval.state)).image(url));
-        }
-    }
-    embeds
-}
-
-fn summary(approval: &Approval) -> String {
-    summary_lines(approval, "gate").join("\n")
+    out
 }
 
 /// Which run waits at which `gate` (and iteration), since when.
@@ -154,6 +222,7 @@ fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
     lines
 }
 
+/// The prompts as (name, value), at most [`MAX_PROMPTS`], then one counting the rest.
 fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     let prompts = &approval.snapshot.prompts;
     let mut fields: Vec<(String, String)> = prompts
@@ -161,11 +230,12 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
         .take(MAX_PROMPTS)
         .map(|p| {
             let name = format!("{} ({})", inert::text(&p.label), inert::text(p.node_id.as_str()));
+            let name = cut(&name, PROMPT_NAME_CHARS);
             (name, cut(&inert::text(&p.value), PROMPT_CHARS))
         })
         .collect();
     if prompts.len() > MAX_PROMPTS {
-        fields.push(("More prompts".into(), format!("{} more not shown.", prompts.len() - MAX_PROMPTS)));
+        fields.push(("More prompts".into(), format!("{} more: see the run in Scenario.", prompts.len() - MAX_PROMPTS)));
     }
     fields
 }
@@ -199,15 +269,15 @@ fn outcome(approval: &Approval) -> Option<String> {
     Some(text)
 }
 
-/// The file names of the attached previews (at most one per embed), and one line for every other
-/// asset, with the reason it is not shown when it should have been, linked when its URL is one
-/// Discord accepts.
-fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&'v str>, Vec<String>) {
-    let (mut attached, mut links) = (Vec::new(), Vec::new());
+/// The (label, file name) of each attached preview, and one line for every other asset, with
+/// the reason it is not shown when it should have been, linked when its URL is one Discord
+/// accepts.
+fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<(String, &'v str)>, Vec<String>) {
+    let (mut pictures, mut links) = (Vec::new(), Vec::new());
     for (label, view) in labels(assets).into_iter().zip(views) {
         let (link, why) = match view {
-            AssetView::Attached { filename } if attached.len() < limits::EMBEDS => {
-                attached.push(filename.as_str());
+            AssetView::Attached { filename } if pictures.len() < limits::GALLERY_ITEMS => {
+                pictures.push((label, filename.as_str()));
                 continue;
             }
             AssetView::Attached { .. } => (None, None),
@@ -228,7 +298,7 @@ fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<&
         }
         links.push(line);
     }
-    (attached, links)
+    (pictures, links)
 }
 
 /// The card's one line about previews Discord refused for want of Attach Files, if it did.
@@ -269,87 +339,18 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-fn colour(state: ApprovalState) -> Colour {
-    match state {
-        ApprovalState::Pending | ApprovalState::Deciding => PENDING,
+/// The accent colour of the card: waiting, overdue, approved, rejected or ended.
+fn accent(approval: &Approval) -> u32 {
+    match approval.state {
+        ApprovalState::Pending | ApprovalState::Deciding if approval.progress.overdue_at.is_some() => OVERDUE,
+        ApprovalState::Pending | ApprovalState::Deciding => WAITING,
         ApprovalState::Approved => APPROVED,
         ApprovalState::Rejected => REJECTED,
-        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => CLOSED,
-    }
-}
-
-/// Cuts `text` to at most `max` characters, ending with an ellipsis when cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// The characters left for a message's embeds.
-struct Budget {
-    left: usize,
-}
-
-impl Budget {
-    /// Room kept for "…and N more" after links.
-    const TAIL_ROOM: usize = 24;
-    /// The least of a field's value worth showing.
-    const MIN_VALUE: usize = 16;
-
-    fn new(total: usize) -> Self {
-        Self { left: total }
-    }
-
-    /// `text` cut to its field's limit and to what is left of the budget.
-    fn take(&mut self, text: &str, field_max: usize) -> String {
-        let out = cut(text, field_max.min(self.left));
-        self.left = self.left.saturating_sub(out.chars().count());
-        out
-    }
-
-    /// Counts `text`, which is sent whole (a fixed field name).
-    fn spend(&mut self, text: &str) {
-        self.left = self.left.saturating_sub(text.chars().count());
-    }
-
-    /// A field's name and value, cut to their limits and the budget; `None` when too little is
-    /// left to show some of its value (Discord refuses an empty one).
-    fn field(&mut self, name: &str, value: &str) -> Option<(String, String)> {
-        let name_chars = name.chars().count().min(limits::FIELD_NAME);
-        let least = name_chars + value.chars().count().min(Self::MIN_VALUE);
-        if value.is_empty() || self.left < least {
-            return None;
-        }
-        let name = self.take(name, limits::FIELD_NAME);
-        Some((name, self.take(value, limits::FIELD_VALUE)))
-    }
-
-    /// As many whole links as fit, one per line, then how many did not.
-    fn links(&mut self, links: &[String], field_max: usize) -> String {
-        const TAIL_ROOM: usize = Budget::TAIL_ROOM;
-        let room = field_max.min(self.left);
-        let mut out = String::new();
-        for (shown, link) in links.iter().enumerate() {
-            let reserve = if shown + 1 == links.len() { 0 } else { TAIL_ROOM };
-            if out.chars().count() + link.chars().count() + 1 + reserve > room {
-                out.push_str(&format!("…and {} more", links.len() - shown));
-                break;
-            }
-            out.push_str(link);
-            out.push('\n');
-        }
-        let out = cut(out.trim_end(), room);
-        self.left = self.left.saturating_sub(out.chars().count());
-        out
+        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => ENDED,
     }
 }
 
 pub mod selection;
 #[cfg(test)]
 mod tests;
+mod text;

@@ -15,6 +15,7 @@ pub mod faults;
 pub mod gateway;
 pub mod http_delivery;
 pub mod interactions;
+pub mod layout;
 mod multipart;
 pub mod openapi;
 pub mod payloads;

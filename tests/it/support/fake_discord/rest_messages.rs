@@ -147,7 +147,8 @@ pub(super) fn get_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
     Ok(Reply::json(message.value.clone()))
 }
 
-/// Adds uploaded files as attachments, and points `attachment://name` embed images at them.
+/// Adds uploaded files as attachments, and points `attachment://name` embed images and
+/// component media (gallery pictures, thumbnails, files) at them.
 pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[RecordedFile]) {
     for file in files {
         let attachment =
@@ -157,6 +158,8 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
         }
     }
     let attachments = message["attachments"].clone();
+    let find = |name: &str| attachments.as_array().into_iter().flatten().find(|a| a["filename"] == name).cloned();
+    resolve_media(&mut message["components"], &find);
     for embed in message["embeds"].as_array_mut().into_iter().flatten() {
         for key in ["image", "thumbnail"] {
             let Some(name) = embed[key]["url"].as_str().and_then(|u| u.strip_prefix("attachment://")) else {
@@ -167,6 +170,32 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
                 embed[key]["url"] = found["url"].clone();
                 embed[key]["proxy_url"] = found["proxy_url"].clone();
             }
+        }
+    }
+}
+
+/// Points every `attachment://name` media of `components` (nested ones included) at the
+/// attachment of that name, as Discord shows it.
+fn resolve_media(components: &mut Value, find: &dyn Fn(&str) -> Option<Value>) {
+    let point = |m: &mut Value| {
+        let name = m["url"].as_str().and_then(|u| u.strip_prefix("attachment://")).map(str::to_owned);
+        if let Some(found) = name.and_then(|name| find(&name)) {
+            m["url"] = found["url"].clone();
+            m["proxy_url"] = found["proxy_url"].clone();
+            m["attachment_id"] = found["id"].clone();
+        }
+    };
+    for c in components.as_array_mut().into_iter().flatten() {
+        for item in c["items"].as_array_mut().into_iter().flatten() {
+            point(&mut item["media"]);
+        }
+        for key in ["media", "file"] {
+            if let Some(m) = c.get_mut(key) {
+                point(m);
+            }
+        }
+        if c.get("components").is_some() {
+            resolve_media(&mut c["components"], find);
         }
     }
 }
@@ -222,6 +251,12 @@ pub(super) fn edit_stored(
     body: &Value,
     files: &[RecordedFile],
 ) -> Result<Value, ApiError> {
+    super::layout::check_flags_kept(&message.value["flags"], body)?;
+    if super::layout::is_v2(&message.value["flags"]) && !super::layout::is_v2(&body["flags"]) {
+        let mut errs = super::errors::FormErrors::default();
+        super::layout::check(body, &[], &mut errs);
+        errs.into_result()?;
+    }
     let mut value = message.value.clone();
     payloads::apply_edit(&mut value, body);
     add_uploads(&mut value, message.channel_id, files);
