@@ -4,6 +4,7 @@
 
 mod client;
 mod guild_rules;
+mod layout_rules;
 mod interaction_rules;
 mod message_rules;
 mod payload_shapes;

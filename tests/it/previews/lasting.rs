@@ -147,3 +147,47 @@ async fn ten_four_mib_pngs_make_one_message_within_the_upload_limit() {
     assert_images_are_attachments(&app, &card(&app, &job).await, 10);
     app.discord.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn an_embed_card_of_an_older_bridge_moves_to_the_new_layout_on_its_next_edit_keeping_its_attachments() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 3);
+    real_files(&app, &assets);
+    post(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let posted = assert_images_are_attachments(&app, &card(&app, &job).await, 3);
+    // As the bridge posted cards before the component layout: embeds showing the attachments.
+    app.discord.rewrite_message(approval.message_id.unwrap().get(), |message| {
+        card_view::as_embed_card(message, &[]);
+    });
+    let old = card(&app, &job).await;
+    assert!(!card_view::is_v2(&old) && old["embeds"].as_array().unwrap().len() == 4, "{old}");
+    app.execute_sql(&format!("UPDATE approvals SET card_current = 0 WHERE id = {}", approval.id)).await;
+
+    let report = app.poll().await;
+    assert_eq!(report.cards_updated, 1, "{report:?}");
+    let card = card(&app, &job).await;
+    assert!(card_view::is_v2(&card), "moved over: {card}");
+    assert_eq!(assert_images_are_attachments(&app, &card, 3), posted, "the same attachments, kept");
+    let path = format!("/channels/{}/messages/{}", approval.channel_id, approval.message_id.unwrap().get());
+    let edit = app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).last().unwrap();
+    assert!(edit.files.is_empty(), "nothing uploaded again");
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_ten_image_card_is_one_message_with_one_gallery_of_ten_attachments_and_no_embeds() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 10);
+    real_files(&app, &assets);
+    post(&app).await;
+    let card = card(&app, &job).await;
+    assert!(card_view::is_v2(&card), "{card}");
+    let galleries =
+        crate::support::fake_discord::layout::flatten(&card["components"]).into_iter().filter(|c| c["type"] == 12).count();
+    assert_eq!(galleries, 1, "one gallery: {card}");
+    assert_images_are_attachments(&app, &card, 10);
+    let cards_in_channel = app.discord.messages_in(app.approval(&job, "review").await.channel_id.get()).len();
+    assert_eq!(cards_in_channel, 1, "one message");
+    app.discord.assert_no_rejections();
+}

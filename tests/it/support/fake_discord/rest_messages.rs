@@ -252,13 +252,15 @@ pub(super) fn edit_stored(
     files: &[RecordedFile],
 ) -> Result<Value, ApiError> {
     super::layout::check_flags_kept(&message.value["flags"], body)?;
-    if super::layout::is_v2(&message.value["flags"]) && !super::layout::is_v2(&body["flags"]) {
-        let mut errs = super::errors::FormErrors::default();
-        super::layout::check(body, &[], &mut errs);
-        errs.into_result()?;
-    }
     let mut value = message.value.clone();
     payloads::apply_edit(&mut value, body);
+    // The message as the edit leaves it keeps the layout's rules: an older message moved over
+    // must have its text and embeds cleared by the same edit.
+    if super::layout::is_v2(&value["flags"]) {
+        let mut errs = super::errors::FormErrors::default();
+        super::layout::check(&value, &[], &mut errs);
+        errs.into_result()?;
+    }
     add_uploads(&mut value, message.channel_id, files);
     let attachments = value["attachments"].as_array().map_or(0, Vec::len);
     rules::check_not_empty(&value, attachments)?;
