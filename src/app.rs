@@ -1,19 +1,22 @@
-//! Wires the pieces together and runs them until shutdown.
+//! Wires the pieces together and runs them until shutdown: [`App::build`] opens what the bridge
+//! talks to and builds every shared service once ([`Services`]); [`App::run_until_stopped`]
+//! runs the parts and stops them in order along one shutdown tree ([`crate::lifecycle`]).
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, OnceLock},
-    time::Duration,
-};
+mod services;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use serenity::Client;
 use tokio::{
     net::TcpListener,
     sync::{mpsc, watch},
+    task::JoinHandle,
 };
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+pub use self::services::Services;
 use crate::{
     config::{ScenarioAccess, Settings},
     discord::{self, bridge::Bridge, endpoint::EndpointState},
@@ -22,9 +25,9 @@ use crate::{
     metrics::Metrics,
     ops,
     polls::PollRequest,
-    scenario::{Budget, BudgetSettings, Class, ScenarioClient, ScenarioSettings},
+    scenario::{Budget, BudgetSettings, ScenarioClient, ScenarioSettings},
     store::{self, Store},
-    watcher::{WallClock, Watcher, WatcherParts},
+    watcher::{WallClock, Watcher},
 };
 
 /// How long shutdown waits for decisions in flight.
@@ -42,6 +45,7 @@ enum Front {
 /// A bridge ready to run.
 pub struct App {
     front: Front,
+    services: Services,
     bridge: Arc<Bridge>,
     poll_interval: Duration,
     poll_idle_interval: Duration,
@@ -76,36 +80,30 @@ impl App {
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
         let home = guild::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
+        // Answers to interactions are edited through the application's webhook: its id is
+        // needed before the first interaction, whichever way interactions come.
+        let application = http.get_current_application_info().await.context("reading the application")?;
+        http.set_application_id(application.id);
         let lease = Lease::new(store.clone(), settings.lease);
-        let (bridge, front, poll_requests) = match (&settings.interactions, endpoint_listener) {
+        let (services, poll_requests) =
+            Services::build(store, scenario, Arc::new(http), &settings.discord, home);
+        let bridge = Arc::new(services.bridge());
+        let front = match (&settings.interactions, endpoint_listener) {
             (Some(endpoint), Some(listener)) => {
-                // The gateway's READY names the application; without a gateway, it is asked.
-                let application =
-                    http.get_current_application_info().await.context("reading the application")?;
-                http.set_application_id(application.id);
-                let http = Arc::new(http);
-                let (bridge, poll_requests) =
-                    Bridge::new(store, scenario, http.clone(), &settings.discord, home);
-                let bridge = Arc::new(bridge);
-                let state = EndpointState::new(bridge.clone(), http, endpoint.public_key)?;
+                let state = EndpointState::new(bridge.clone(), endpoint.public_key)?;
                 let limits = discord::endpoint::limits(endpoint);
-                (bridge, Front::Endpoint(Some(listener), Box::new(state), limits), poll_requests)
+                Front::Endpoint(Some(listener), Box::new(state), limits)
             }
             _ => {
-                let slot = Arc::new(OnceLock::new());
-                let client = discord::client::gateway(http, slot.clone(), connected_tx)
+                let client = discord::client::gateway(&settings.discord, bridge.clone(), connected_tx)
                     .await
                     .context("connecting to Discord")?;
-                let (bridge, poll_requests) =
-                    Bridge::new(store, scenario, client.http.clone(), &settings.discord, home);
-                let bridge = Arc::new(bridge);
-                // Set before the client starts, so no interaction can arrive first.
-                let _ = slot.set(bridge.clone());
-                (bridge, Front::Gateway(client), poll_requests)
+                Front::Gateway(client)
             }
         };
         Ok(Self {
             front,
+            services,
             bridge,
             poll_interval: settings.poll_interval,
             poll_idle_interval: settings.poll_idle_interval,
@@ -130,9 +128,14 @@ impl App {
         self.ops_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
-    /// The shared state, for tests and for the health endpoint.
+    /// The interaction handlers' state.
     pub fn bridge(&self) -> Arc<Bridge> {
         self.bridge.clone()
+    }
+
+    /// The shared services, built once: tests run a watcher of their own on them.
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// Where the interactions endpoint is served, when `INTERACTIONS_ADDR` is set.
@@ -150,19 +153,22 @@ impl App {
 
     /// Runs until `shutdown` completes (or the gateway fails for good, or another process takes
     /// the database over), then stops in order: new clicks are turned away, decisions in flight
-    /// finish, the poller and the gateway stop, the database lease is given up, the database
-    /// closes. Nothing polls or posts before this process holds its lease (see [`crate::lease`]):
-    /// a second bridge on the same database waits here. With the interactions endpoint, every
-    /// replica serves clicks and commands while it waits.
+    /// finish, the poller and the gateway stop, the interactions endpoint stops, the database
+    /// lease is given up, the database closes, and health and metrics stop last. Nothing polls
+    /// or posts before this process holds its lease (see [`crate::lease`]): a second bridge on
+    /// the same database waits here. With the interactions endpoint, every replica serves clicks
+    /// and commands while it waits.
     pub async fn run_until_stopped(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let (ops_stop, ops_server) = self.serve_ops();
+        let lifecycle = self.services.lifecycle().clone();
+        let (ops_stop, endpoint_stop) = (lifecycle.listener(), lifecycle.listener());
+        let ops_server = self.serve_ops(ops_stop.clone());
         tokio::pin!(shutdown);
         // From before the first click until the stop: this replica's claims are its own.
-        let owner = self.bridge.claims.owner().to_owned();
+        let owner = self.services.claims().owner().to_owned();
         if let Err(err) = self.lease.beat(&owner).await {
             warn!(error = %err, "this replica's heartbeat could not be written; trying again");
         }
-        let (endpoint_stop, endpoint) = self.serve_endpoint().await?;
+        let endpoint = self.serve_endpoint(endpoint_stop.clone()).await?;
         let held = tokio::select! {
             () = self.lease.acquire() => true,
             () = &mut shutdown => false,
@@ -174,16 +180,13 @@ impl App {
             self.drain().await;
             Ok(())
         };
-        let _ = endpoint_stop.send(true);
-        if let Some(endpoint) = endpoint {
-            let _ = endpoint.await;
-        }
+        endpoint_stop.cancel();
+        finish(endpoint).await;
         self.lease.stop_beating(&owner).await;
-        self.bridge.store.close().await;
-        let _ = ops_stop.send(true);
-        if let Some(server) = ops_server {
-            let _ = server.await;
-        }
+        self.services.store().close().await;
+        ops_stop.cancel();
+        finish(ops_server).await;
+        lifecycle.end();
         info!("stopped");
         ended
     }
@@ -193,8 +196,8 @@ impl App {
         shutdown: impl Future<Output = ()>,
         owner: &str,
     ) -> anyhow::Result<()> {
-        let routes = self.bridge.routes.load().await.context("reading the routes")?;
-        if self.bridge.routes.default_channel().is_none() && routes == 0 {
+        let routes = self.services.routes().load().await.context("reading the routes")?;
+        if self.services.routes().default_channel().is_none() && routes == 0 {
             warn!(
                 "no channel to post cards in: set APPROVAL_CHANNEL_ID, or route workflows with /approvals watch"
             );
@@ -202,11 +205,11 @@ impl App {
         let Some(poll_requests) = self.poll_requests.take() else {
             anyhow::bail!("the bridge was already run once")
         };
-        let watcher = Watcher::new(watcher_parts(&self.bridge))
+        let watcher = Watcher::new(self.services.watcher())
             .with_full_sweep(self.full_sweep)
             .with_idle_interval(self.poll_idle_interval)
             .with_wall_clock(self.wall_clock.clone());
-        let watcher = watcher.run(self.poll_interval, poll_requests, self.bridge.lifecycle.token());
+        let watcher = watcher.run(self.poll_interval, poll_requests, self.services.lifecycle().token());
         let mut watcher = tokio::spawn(watcher);
         let (front, lease, bridge) = (&mut self.front, &self.lease, &self.bridge);
         let shard_manager = match front {
@@ -218,9 +221,9 @@ impl App {
                 Front::Gateway(client) => {
                     client.start().await.context("the Discord gateway connection failed")
                 }
-                Front::Endpoint(_, state, _) => {
+                Front::Endpoint(..) => {
                     // No gateway connection tells the holder to register: it does so on taking over.
-                    discord::handler::register_commands(bridge, &state.http).await;
+                    discord::handler::register_commands(bridge).await;
                     std::future::pending().await
                 }
             }
@@ -250,42 +253,38 @@ impl App {
 
     /// Turns new work away and lets decisions in flight finish.
     async fn drain(&self) {
-        if !self.bridge.lifecycle.drain(SHUTDOWN_GRACE).await {
+        if !self.services.lifecycle().drain(SHUTDOWN_GRACE).await {
             warn!("decisions still running after {SHUTDOWN_GRACE:?}; they resume at the next start");
         }
     }
 
-    /// Starts serving the interactions endpoint when there is one, with the routes loaded first;
-    /// returns the switch that stops it and its task.
-    async fn serve_endpoint(
-        &mut self,
-    ) -> anyhow::Result<(watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>)> {
-        let (stop, stopped) = watch::channel(false);
-        let Front::Endpoint(listener, state, limits) = &mut self.front else { return Ok((stop, None)) };
-        let Some(listener) = listener.take() else { return Ok((stop, None)) };
-        self.bridge.routes.load().await.context("reading the routes")?;
+    /// Starts serving the interactions endpoint when there is one, with the routes loaded first,
+    /// until `stop` is cancelled.
+    async fn serve_endpoint(&mut self, stop: CancellationToken) -> anyhow::Result<Option<JoinHandle<()>>> {
+        let Front::Endpoint(listener, state, limits) = &mut self.front else { return Ok(None) };
+        let Some(listener) = listener.take() else { return Ok(None) };
+        self.services.routes().load().await.context("reading the routes")?;
         info!(addr = ?listener.local_addr().ok(), "serving the interactions endpoint");
         let limits = limits.clone();
         let router = discord::endpoint::router((**state).clone());
         let refusals = state.refusals.clone();
-        let server = ops::http::serve_with_limits(listener, router, limits, refusals, stopped);
-        Ok((stop, Some(tokio::spawn(server))))
+        let server = ops::http::serve_with_limits(listener, router, limits, refusals, stop);
+        Ok(Some(tokio::spawn(server)))
     }
 
-    /// Starts serving `/healthz` and `/metrics` if a listener was opened; returns the switch that
-    /// stops it and its task.
-    fn serve_ops(&mut self) -> (watch::Sender<bool>, Option<tokio::task::JoinHandle<()>>) {
-        let (stop, stopped) = watch::channel(false);
+    /// Starts serving `/healthz` and `/metrics` if a listener was opened, until `stop` is
+    /// cancelled.
+    fn serve_ops(&mut self, stop: CancellationToken) -> Option<JoinHandle<()>> {
         let shards = match &self.front {
             Front::Gateway(client) => Some(client.shard_manager.clone()),
             Front::Endpoint(..) => None,
         };
-        let server = self.ops_listener.take().map(|listener| {
+        self.ops_listener.take().map(|listener| {
             let state = ops::http::OpsState {
-                store: self.bridge.store.clone(),
-                metrics: self.bridge.metrics.clone(),
-                polls: self.bridge.polls.clone(),
-                shutdown: self.bridge.lifecycle.token(),
+                store: self.services.store().clone(),
+                metrics: self.services.metrics().clone(),
+                polls: self.services.polls().clone(),
+                shutdown: self.services.lifecycle().token(),
                 connected: self.connected.clone(),
                 shards,
                 started_ms: crate::store::now_ms(),
@@ -293,9 +292,15 @@ impl App {
                 poll_interval: self.poll_idle_interval,
                 standby: self.lease.standby(),
             };
-            tokio::spawn(ops::http::serve(listener, state, stopped))
-        });
-        (stop, server)
+            tokio::spawn(ops::http::serve(listener, state, stop))
+        })
+    }
+}
+
+/// Waits for a listener's task to end, if it was started.
+async fn finish(task: Option<JoinHandle<()>>) {
+    if let Some(task) = task {
+        let _ = task.await;
     }
 }
 
@@ -305,22 +310,6 @@ fn watcher_end(stopped: Result<(), tokio::task::JoinError>) -> anyhow::Error {
         Err(err) if err.is_panic() => anyhow::anyhow!("the watcher panicked: {err}"),
         Err(err) => anyhow::anyhow!("the watcher was stopped: {err}"),
         Ok(()) => anyhow::anyhow!("the watcher stopped before shutdown"),
-    }
-}
-
-/// The parts of `bridge` the watcher uses: the same store, clients, claims, card writer, handle
-/// and routes the interaction handlers use, so both see one state.
-pub fn watcher_parts(bridge: &Bridge) -> WatcherParts {
-    WatcherParts {
-        store: bridge.store.clone(),
-        // Passes are polling: they give way to decisions and to what people wait for.
-        scenario: bridge.scenario.with_class(Class::Polling),
-        discord: bridge.discord.clone(),
-        metrics: bridge.metrics.clone(),
-        claims: bridge.claims.clone(),
-        cards: bridge.cards.clone(),
-        polls: bridge.polls.clone(),
-        routes: bridge.routes.clone(),
     }
 }
 

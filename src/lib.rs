@@ -13,7 +13,7 @@
 //!   clock shared time is read on (the database's, carried on the monotonic clock).
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
-//! - [`lifecycle`]: the one shutdown token and the work in flight that shutdown waits for.
+//! - [`lifecycle`]: the one shutdown tree and the work in flight that shutdown waits for.
 //! - [`polls`]: the watcher's handle: a pass on request, `PollReport`, how passes have gone.
 //! - [`watcher`]: the poll loop around one public step, `try_poll_once`, which also sends the
 //!   reminders and deadline outcomes that fell due; it holds only the parts it uses
@@ -30,14 +30,15 @@
 //!   write cards through it.
 //! - [`discord`]: the serenity adapter: the state its handlers share (`discord::bridge`: store,
 //!   clients, routes, card writer, lifecycle), interaction dispatch (gateway, or the HTTP
-//!   interactions endpoint), the click flows on cards (review, picking, Full size), replies, the
-//!   `/approvals` commands.
+//!   interactions endpoint), typed refusals (`discord::refusal`), the click flows on cards
+//!   (review, picking, Full size), replies, the `/approvals` commands.
 //! - [`metrics`]: the Prometheus registry one running bridge counts into.
 //! - [`ops`]: the health and metrics listener (`HTTP_ADDR`), whose limits the interactions
 //!   endpoint shares (request deadline, per-address caps, trusted proxies, refusals counted),
 //!   and the health probe.
 //! - [`lease`]: one active bridge per database: the lease a second process waits for, and each replica's heartbeat.
-//! - [`app`]: wires the pieces together and runs them until shutdown.
+//! - [`app`]: builds every shared service once (`app::Services`), hands each part what it uses,
+//!   and runs them until shutdown.
 //! - [`check`]: `approval-bridge check`, each outside service tried once.
 //! - [`scan`]: `approval-bridge scan`, one read-only sweep: the gates the bridge would post, the runs it skips.
 

@@ -47,6 +47,13 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
+/// The kind of a refused interaction.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    /// A [`crate::discord::refusal::Refusal`]'s code: `not_reviewer`, `closed`, …
+    kind: &'static str,
+}
+
 /// The budget class of a Scenario request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ClassLabels {
@@ -83,6 +90,7 @@ struct Inner {
     click_to_put: HistogramFamily<OutcomeLabels>,
     open_gates: Gauge,
     refusals: Family<RefusalLabels, Counter>,
+    refused: Family<KindLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -121,6 +129,7 @@ impl Metrics {
             click_to_put: Family::new_with_constructor(request_histogram as fn() -> Histogram),
             open_gates: Gauge::default(),
             refusals: Family::default(),
+            refused: Family::default(),
         };
         let r = &mut inner.registry;
         r.register("polls", "Passes of the watcher over Scenario's workflow runs", inner.polls.clone());
@@ -186,6 +195,11 @@ impl Metrics {
             "http_refusals",
             "Requests an HTTP listener refused, by listener and reason: bad_signature, stale_timestamp, future_timestamp, too_big, too_slow, replay, busy",
             inner.refusals.clone(),
+        );
+        r.register(
+            "interactions_refused",
+            "Clicks, forms and commands the bridge turned down, by kind: not_reviewer, closed, not_admin, outside_home, …",
+            inner.refused.clone(),
         );
         // Every outcome is shown from the start, at zero, so `increase()` sees its first one.
         for outcome in OUTCOMES {
@@ -253,6 +267,16 @@ impl Metrics {
         self.decision(outcome, gate_wait_ms);
         let labels = OutcomeLabels { outcome };
         self.inner.click_to_put.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts an interaction refused as `kind` (a [`crate::discord::refusal::Refusal`]'s code).
+    pub fn refused(&self, kind: &'static str) {
+        self.inner.refused.get_or_create(&KindLabels { kind }).inc();
+    }
+
+    /// How many interactions were refused as `kind` so far.
+    pub fn refusals_of(&self, kind: &'static str) -> u64 {
+        self.inner.refused.get_or_create(&KindLabels { kind }).get()
     }
 
     /// Counts a request `listener` refused for `reason`.

@@ -87,7 +87,8 @@ pub async fn edit_card(
         if card.upload.len() > 1 {
             let kept = card.keep.iter().fold(EditAttachments::new(), |all, id| all.keep(*id));
             let attachments = card.upload.into_iter().fold(kept, EditAttachments::add);
-            let uploaded = channel.edit_message(http, message_id, EditMessage::new().attachments(attachments)).await?;
+            let uploaded =
+                channel.edit_message(http, message_id, EditMessage::new().attachments(attachments)).await?;
             body["attachments"] = keep_all(&uploaded);
             return http.edit_message(channel, message_id, &body, Vec::new()).await;
         }

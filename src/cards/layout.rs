@@ -91,7 +91,8 @@ pub mod measure {
     pub fn text_chars(list: &[Value]) -> usize {
         list.iter()
             .map(|c| {
-                let own = if c["type"] == 10 { c["content"].as_str().map_or(0, |s| s.chars().count()) } else { 0 };
+                let own =
+                    if c["type"] == 10 { c["content"].as_str().map_or(0, |s| s.chars().count()) } else { 0 };
                 own + c["components"].as_array().map_or(0, |inner| text_chars(inner))
             })
             .sum()

@@ -29,8 +29,8 @@ use crate::{
     store::{Approval, Reviewer},
 };
 
-pub use text::cut;
 use text::Budget;
+pub use text::cut;
 
 /// Prompts shown on a card; the rest are counted.
 const MAX_PROMPTS: usize = 5;
@@ -122,14 +122,16 @@ fn body(approval: &Approval, views: &[AssetView]) -> Vec<Value> {
     let decision = outcome(approval).and_then(|text| budget.section("Decision", &text, DECISION_CHARS));
     let tally = approval.progress.tally().and_then(|text| budget.section("Approvals", &text, usize::MAX));
     let note = previews_note(views).and_then(|text| budget.section("Previews", text, usize::MAX));
-    let no_assets = snapshot.assets.is_empty().then(|| {
-        budget.section("Assets", "The nodes before this gate made no asset to show.", usize::MAX)
-    });
+    let no_assets = snapshot
+        .assets
+        .is_empty()
+        .then(|| budget.section("Assets", "The nodes before this gate made no asset to show.", usize::MAX));
     // Prompts leave room for some links: a card full of prompts still says where its assets are.
     let held = budget.hold(if links.is_empty() { 0 } else { LINKS_ROOM });
     let prompts = prompts(approval, &mut budget);
     budget.give_back(held);
-    let links = (!links.is_empty()).then(|| budget.lines("More assets", &links, elsewhere(approval))).flatten();
+    let links =
+        (!links.is_empty()).then(|| budget.lines("More assets", &links, elsewhere(approval))).flatten();
     let mut out: Vec<Value> = [title, decision, tally].into_iter().flatten().collect();
     out.extend(prompts);
     out.extend(gallery(&pictures));
@@ -176,8 +178,11 @@ fn buttons(approval: &Approval, first: CardAction, label: &str) -> Option<Value>
     if approval.state != ApprovalState::Pending {
         return None;
     }
-    let button = |action, label, style| layout::button(&CardCustomId::new(action, approval.id).to_string(), label, style);
-    let mut row = vec![button(first, label, Style::Success), button(CardAction::Reject, "Reject", Style::Danger)];
+    let button = |action, label, style| {
+        layout::button(&CardCustomId::new(action, approval.id).to_string(), label, style)
+    };
+    let mut row =
+        vec![button(first, label, Style::Success), button(CardAction::Reject, "Reject", Style::Danger)];
     if !approval.snapshot.assets.is_empty() {
         row.push(button(CardAction::FullSize, "Full size", Style::Secondary));
     }
@@ -235,7 +240,10 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
         })
         .collect();
     if prompts.len() > MAX_PROMPTS {
-        fields.push(("More prompts".into(), format!("{} more: see the run in Scenario.", prompts.len() - MAX_PROMPTS)));
+        fields.push((
+            "More prompts".into(),
+            format!("{} more: see the run in Scenario.", prompts.len() - MAX_PROMPTS),
+        ));
     }
     fields
 }
@@ -272,7 +280,10 @@ fn outcome(approval: &Approval) -> Option<String> {
 /// The (label, file name) of each attached preview, and one line for every other asset, with
 /// the reason it is not shown when it should have been, linked when its URL is one Discord
 /// accepts.
-fn shown_and_linked<'v>(assets: &[ShownAsset], views: &'v [AssetView]) -> (Vec<(String, &'v str)>, Vec<String>) {
+fn shown_and_linked<'v>(
+    assets: &[ShownAsset],
+    views: &'v [AssetView],
+) -> (Vec<(String, &'v str)>, Vec<String>) {
     let (mut pictures, mut links) = (Vec::new(), Vec::new());
     for (label, view) in labels(assets).into_iter().zip(views) {
         let (link, why) = match view {

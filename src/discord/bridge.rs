@@ -1,23 +1,21 @@
 //! What the interaction handlers share: the store, the two API clients, and the bridge's parts
 //! that each own one concern: the routes ([`crate::routes`]), the card writer
 //! ([`crate::cards::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
-//! ([`crate::lifecycle`]). Steps that need only a part take only that part; the watcher takes
-//! only the parts it uses (`crate::watcher::WatcherParts`, built from these in `crate::app`).
+//! ([`crate::lifecycle`]). Steps that need only a part take only that part. The services are
+//! built once, in `crate::app::Services`, which hands the watcher the parts it uses.
 
 use std::sync::Arc;
 
 use serenity::http::Http;
-use tokio::sync::mpsc;
 
 use crate::{
-    cards::{previews::Previews, publish::CardWriter},
-    config::DiscordSettings,
+    cards::publish::CardWriter,
     decisions::LiveClaims,
     discord::full_size::limit::FullSizeLimit,
     guild::home::HomeServer,
     lifecycle::Lifecycle,
     metrics::Metrics,
-    polls::{PollRequest, Polls},
+    polls::Polls,
     routes::Routes,
     scenario::{ScenarioClient, WorkflowCatalog},
     store::Store,
@@ -29,7 +27,7 @@ pub struct Bridge {
     pub store: Store,
     /// The Scenario API.
     pub scenario: ScenarioClient,
-    /// Discord's REST API.
+    /// Discord's REST API: the one client every handler answers and calls through.
     pub discord: Arc<Http>,
     /// The team's workflows, cached for autocomplete.
     pub workflows: WorkflowCatalog,
@@ -45,45 +43,8 @@ pub struct Bridge {
     pub polls: Arc<Polls>,
     /// Where gates go and who decides them; the only way to change the routes.
     pub routes: Arc<Routes>,
-    /// Shutdown's signal and the work it waits for.
-    pub lifecycle: Lifecycle,
+    /// Shutdown's tree and the work it waits for.
+    pub lifecycle: Arc<Lifecycle>,
     /// Who asked for full-size links lately.
     pub full_size: FullSizeLimit,
-}
-
-impl Bridge {
-    /// Assembles the shared state for the server `home`; the watcher serves the returned
-    /// receiver's poll requests.
-    pub fn new(
-        store: Store,
-        scenario: ScenarioClient,
-        discord: Arc<Http>,
-        settings: &DiscordSettings,
-        home: HomeServer,
-    ) -> (Self, mpsc::Receiver<PollRequest>) {
-        let (polls, requests) = Polls::new(scenario.metrics().clone());
-        let routes = Arc::new(Routes::new(store.clone(), settings));
-        let home = Arc::new(home);
-        let previews = Previews::new(settings.card_upload_budget, settings.preview_hosts.clone());
-        let writer = (routes.clone(), home.clone());
-        let claims = Arc::new(LiveClaims::default());
-        let cards =
-            CardWriter::new(store.clone(), discord.clone(), scenario.clone(), writer.0, writer.1, previews)
-                .for_replica(claims.owner());
-        let bridge = Self {
-            routes,
-            lifecycle: Lifecycle::default(),
-            full_size: FullSizeLimit::default(),
-            store,
-            metrics: scenario.metrics().clone(),
-            scenario,
-            discord,
-            workflows: WorkflowCatalog::default(),
-            home,
-            claims,
-            cards: Arc::new(cards),
-            polls: Arc::new(polls),
-        };
-        (bridge, requests)
-    }
 }

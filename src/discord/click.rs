@@ -2,10 +2,13 @@
 //! may act on the gate, what they read afterwards, and the card written after a decision. Review
 //! clicks ([`super::review`]) and picking ([`super::picking`]) both build on it.
 
-use serenity::all::{ChannelId, Http, Member, MessageId, RoleId, User};
+use serenity::all::{ChannelId, Member, MessageId, User};
 use tracing::{info, warn};
 
-use super::reply::{Answerable, Handled, refuse};
+use super::{
+    refusal::{Control, Refusal, already},
+    reply::{Answerable, Handled, refuse},
+};
 use crate::{
     approvals::state::{ApprovalState, Decision},
     cards::{
@@ -15,7 +18,7 @@ use crate::{
     decisions::Outcome,
     discord::bridge::Bridge,
     routes::may_decide,
-    store::{Approval, Refusal, Reviewer},
+    store::{Approval, RefusedAttempt, Reviewer},
 };
 
 /// How many times the reviewer's answer is tried before the card is left to tell the outcome.
@@ -24,9 +27,9 @@ const ANSWER_TRIES: u32 = 3;
 /// Gives the reviewer the outcome of their decision in place of the deferred answer. Once the
 /// decision is made, a failed edit is tried again, and never turned into a failure answer: the
 /// generic "nothing was changed" would be false (the card shows the outcome either way).
-pub(super) async fn tell(http: &Http, answer: &Answerable<'_>, words: &str) {
+pub(super) async fn tell(answer: &Answerable<'_>, words: &str) {
     for attempt in 1..=ANSWER_TRIES {
-        match answer.finish(http, words).await {
+        match answer.finish(words).await {
             Ok(()) => return,
             Err(err) => warn!(attempt, error = %err, "the reviewer's answer could not be written"),
         }
@@ -75,30 +78,30 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
     let Some(mut approval) = approval
         .filter(|a| a.channel_id == click.channel_id && a.message_id.is_none_or(|m| m == click.message_id))
     else {
-        return refuse("This card is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Card));
     };
     let required = bridge.routes.reviewer_roles_for(&approval.workflow_id);
     let roles = member.map_or(&[][..], |m| &m.roles[..]);
     if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
-        let needed = needed_roles(&required);
-        let refusal = Refusal {
+        let refusal = Refusal::NotReviewer { needed: required };
+        let attempt = RefusedAttempt {
             actor: &reviewer(member, user),
             guild_id: Some(bridge.home.id()),
             approval_id: Some(approval.id),
             attempt: attempt(click.id.action),
-            why: &format!("lacks {needed}"),
+            why: refusal.code(),
         };
         // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
-        bridge.store.refused(&refusal).await?;
+        bridge.store.refused(&attempt).await?;
         info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
-        return refuse(format!("Only members with {needed} can decide on this gate; nothing was changed."));
+        return refuse(refusal);
     }
     if approval.message_id.is_none() {
         bridge.store.card_seen(approval.id, click.message_id).await?;
         approval.message_id = Some(click.message_id);
     }
     if approval.state != ApprovalState::Pending {
-        return refuse(already(&approval));
+        return refuse(Refusal::Closed(Box::new(approval)));
     }
     Ok(approval)
 }
@@ -124,37 +127,6 @@ pub(super) fn reviewer(member: Option<&Member>, user: &User) -> Reviewer {
     Reviewer { id: user.id, name }
 }
 
-/// Who may decide, in words: "the <@&1> role", or "the Manage Server permission".
-pub(super) fn needed_roles(required: &[RoleId]) -> String {
-    if required.is_empty() {
-        return "the Manage Server permission".into();
-    }
-    let roles: Vec<String> = required.iter().map(|r| format!("<@&{r}>")).collect();
-    match roles.as_slice() {
-        [one] => format!("the {one} role"),
-        [rest @ .., last] => format!("the {} or {last} role", rest.join(", ")),
-        [] => unreachable!("handled above"),
-    }
-}
-
-/// What a reviewer reads about a gate they can no longer decide.
-pub(super) fn already(approval: &Approval) -> String {
-    let by = approval.decided_by.as_ref().map(|r| format!(" by {}", r.mention())).unwrap_or_default();
-    let when = approval.decided_at.map(|ms| format!(" <t:{}:R>", ms / 1000)).unwrap_or_default();
-    match approval.state {
-        ApprovalState::Deciding => format!("This gate is being decided{by} right now; nothing was changed."),
-        ApprovalState::Approved if approval.snapshot.selection.is_some() => {
-            format!("Already picked{by}{when}; nothing was changed.")
-        }
-        ApprovalState::Approved => format!("Already approved{by}{when}; nothing was changed."),
-        ApprovalState::Rejected => format!("Already rejected{by}{when}; nothing was changed."),
-        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded | ApprovalState::Pending => {
-            let what = approval.reason.as_deref().unwrap_or("This gate is closed");
-            format!("{what}{when}; nothing was changed.")
-        }
-    }
-}
-
 pub(super) fn words(outcome: &Outcome, decision: Decision) -> String {
     match outcome {
         Outcome::Decided(_) if decision == Decision::Approve => "Approved. The run goes on.".into(),
@@ -164,20 +136,5 @@ pub(super) fn words(outcome: &Outcome, decision: Decision) -> String {
         Outcome::Recorded(_) => "Scenario did not answer. Your decision is recorded and is sent as soon as \
                                  Scenario answers; the card shows the result."
             .into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_roles_needed_are_named_as_mentions() {
-        assert_eq!(needed_roles(&[]), "the Manage Server permission");
-        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
-        assert_eq!(
-            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
-            "the <@&1>, <@&2> or <@&3> role"
-        );
     }
 }

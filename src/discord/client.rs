@@ -1,9 +1,6 @@
 //! Building serenity's HTTP client and gateway client from the settings.
 
-use std::{
-    sync::{Arc, OnceLock},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use secrecy::ExposeSecret;
 use serenity::{
@@ -53,12 +50,14 @@ pub fn http_with(client: reqwest::Client, settings: &DiscordSettings) -> Http {
     HttpBuilder::new(settings.token.expose_secret()).client(client).build()
 }
 
-/// The gateway client with its handler; the handler finds the bridge in `bridge` once set.
+/// The gateway client, whose handler hands interactions to `bridge`. The client's own REST
+/// client (built like [`http`]) serves only the gateway's needs; the handlers answer and call
+/// through the bridge's.
 pub async fn gateway(
-    http: Http,
-    bridge: Arc<OnceLock<Arc<Bridge>>>,
+    settings: &DiscordSettings,
+    bridge: Arc<Bridge>,
     connected: watch::Sender<bool>,
-) -> serenity::Result<Client> {
+) -> anyhow::Result<Client> {
     let handler = Handler::new(bridge, connected);
-    ClientBuilder::new_with_http(http, INTENTS).event_handler(handler).await
+    Ok(ClientBuilder::new_with_http(http(settings)?, INTENTS).event_handler(handler).await?)
 }

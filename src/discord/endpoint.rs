@@ -26,10 +26,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use serenity::{
-    all::{Http, Interaction},
-    interactions_endpoint::Verifier,
-};
+use serenity::{all::Interaction, interactions_endpoint::Verifier};
 use tokio::sync::oneshot;
 use tracing::warn;
 
@@ -81,8 +78,6 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct EndpointState {
     /// The running bridge.
     pub bridge: Arc<Bridge>,
-    /// Discord's REST API, for everything after the initial response.
-    pub http: Arc<Http>,
     /// Checks Discord's signature with the application's public key.
     pub verifier: Verifier,
     /// Counts and logs what is refused.
@@ -91,11 +86,11 @@ pub struct EndpointState {
 
 impl EndpointState {
     /// The state for `bridge`, verifying with `public_key` (checked when the settings were read).
-    pub fn new(bridge: Arc<Bridge>, http: Arc<Http>, public_key: [u8; 32]) -> anyhow::Result<Self> {
+    pub fn new(bridge: Arc<Bridge>, public_key: [u8; 32]) -> anyhow::Result<Self> {
         let verifier =
             Verifier::try_new(public_key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
         let refusals = Refusals::new("interactions", bridge.metrics.clone());
-        Ok(Self { bridge, http, verifier, refusals })
+        Ok(Self { bridge, verifier, refusals })
     }
 }
 
@@ -150,10 +145,10 @@ async fn receive(
     }
     let (slot, answer) = oneshot::channel();
     let interaction_id = interaction.id().get();
-    let (bridge, http) = (state.bridge.clone(), state.http.clone());
+    let bridge = state.bridge.clone();
     // The handler runs on after its initial response (a deferred decision is edited later), so
     // it is a task of its own; the POST waits only for that first response.
-    tokio::spawn(answering_in_body(slot, async move { dispatch(&bridge, &http, &interaction).await }));
+    tokio::spawn(answering_in_body(slot, async move { dispatch(&bridge, &interaction).await }));
     match tokio::time::timeout_at(arrival.started + ANSWER_WITHIN, answer).await {
         Ok(Ok(response)) => Json(response).into_response(),
         Ok(Err(_)) => {

@@ -9,11 +9,12 @@ pub mod limit;
 
 use std::{collections::HashMap, time::Instant};
 
-use serenity::all::{ComponentInteraction, CreateEmbed, EditInteractionResponse, Http};
+use serenity::all::{CreateEmbed, EditInteractionResponse};
 use tracing::{info, warn};
 
 use super::{
     click::{Click, check},
+    refusal::Refusal,
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
@@ -24,15 +25,9 @@ use crate::{
 };
 
 /// Answers a reviewer's click on Full size with the originals' fresh links, privately.
-pub(super) async fn on_click(
-    bridge: &Bridge,
-    http: &Http,
-    click: &ComponentInteraction,
-    card: &Click<'_>,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+pub(super) async fn on_click(bridge: &Bridge, card: &Click<'_>, answer: &Answerable<'_>) -> Handled<()> {
     // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-    answer.defer(http).await?;
+    answer.defer().await?;
     let approval = check(bridge, card).await?;
     if !bridge.full_size.allow(card.user.id, Instant::now()) {
         info!(
@@ -40,10 +35,7 @@ pub(super) async fn on_click(
             user_id = card.user.id.get(),
             "full-size links refused: asked too often"
         );
-        return refuse(format!(
-            "You asked for full-size links {} times in the last minute; try again in a minute.",
-            limit::PER_PERSON
-        ));
+        return refuse(Refusal::FullSizeTooOften { per_minute: limit::PER_PERSON as u32 });
     }
     let assets = &approval.snapshot.assets;
     let ids: Vec<AssetId> = assets.iter().map(|a| a.asset_id.clone()).collect();
@@ -51,13 +43,13 @@ pub(super) async fn on_click(
         Ok(fresh) => fresh.into_iter().map(|a| (a.id, a.url)).collect(),
         Err(err) => {
             warn!(approval_id = approval.id.get(), error = %err, "full-size links unavailable");
-            return refuse("Scenario did not give fresh links; try again in a moment.");
+            return refuse(Refusal::NoFreshLinks);
         }
     };
     info!(approval_id = approval.id.get(), user_id = card.user.id.get(), "full-size links given");
     let hosts = bridge.cards.previews().hosts();
     let embed = CreateEmbed::new().title("Full size").description(links_text(assets, &fresh, hosts));
-    click.edit_response(http, EditInteractionResponse::new().embed(embed)).await?;
+    answer.edit(EditInteractionResponse::new().embed(embed)).await?;
     Ok(())
 }
 

@@ -2,25 +2,28 @@
 //! server, and hands interactions to [`dispatch`], which refuses what comes from anywhere else
 //! and sends every other interaction to its handler (for the gateway and the HTTP endpoint alike).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use serenity::all::{Command, Context, EventHandler, Http, Interaction, Ready, async_trait};
+use serenity::all::{Command, Context, EventHandler, Interaction, Ready, async_trait};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use super::{commands, outsiders, reply::Answerable, review};
+use super::{
+    commands, outsiders,
+    reply::{Answerable, HandlerError},
+    review,
+};
 use crate::{discord::bridge::Bridge, redact::redacted};
 
 /// Receives gateway events.
 pub struct Handler {
-    bridge: Arc<OnceLock<Arc<Bridge>>>,
+    bridge: Arc<Bridge>,
     connected: watch::Sender<bool>,
 }
 
 impl Handler {
-    /// A handler for `bridge` (set once the client exists, before it connects), reporting
-    /// gateway connection on `connected`.
-    pub fn new(bridge: Arc<OnceLock<Arc<Bridge>>>, connected: watch::Sender<bool>) -> Self {
+    /// A handler for `bridge`, reporting gateway connection on `connected`.
+    pub fn new(bridge: Arc<Bridge>, connected: watch::Sender<bool>) -> Self {
         Self { bridge, connected }
     }
 }
@@ -28,8 +31,8 @@ impl Handler {
 /// Registers the commands in the home server only, removes global commands an earlier version
 /// registered (they would reach every server the bot is in, and DMs), and names the other
 /// servers the bot is in, so an admin notices an invitation they did not expect.
-pub async fn register_commands(bridge: &Bridge, http: &Http) {
-    let home = bridge.home.id();
+pub async fn register_commands(bridge: &Bridge) {
+    let (home, http) = (bridge.home.id(), &*bridge.discord);
     match home.set_commands(http, commands::definitions()).await {
         Ok(_) => info!(guild_id = home.get(), "slash commands registered in the home server"),
         Err(err) => {
@@ -56,51 +59,59 @@ pub async fn register_commands(bridge: &Bridge, http: &Http) {
 
 #[async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, ctx: Context, ready: Ready) {
+    async fn ready(&self, _: Context, ready: Ready) {
         info!(bot_user = %ready.user.name, bot_id = ready.user.id.get(), "connected to Discord");
         // READY comes again after every reconnect that could not resume; register once.
         if !self.connected.send_replace(true) {
-            match self.bridge.get() {
-                Some(bridge) => register_commands(bridge, &ctx.http).await,
-                None => error!("READY before the bridge was ready; commands not registered"),
-            }
+            register_commands(&self.bridge).await;
         }
     }
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        match self.bridge.get() {
-            Some(bridge) => dispatch(bridge, &ctx.http, &interaction).await,
-            None => warn!("interaction before the bridge was ready; ignored"),
-        }
+    async fn interaction_create(&self, _: Context, interaction: Interaction) {
+        dispatch(&self.bridge, &interaction).await;
     }
 }
 
 /// Hands an interaction (from the gateway, or from Discord's POST to the interactions endpoint)
-/// to its handler, answering through `http`.
-pub async fn dispatch(bridge: &Bridge, http: &Http, interaction: &Interaction) {
+/// to its handler, and ends it: a refusal is counted by kind and answered with its sentence, a
+/// failure is logged and answered with [`super::reply::failure_text`].
+pub async fn dispatch(bridge: &Bridge, interaction: &Interaction) {
     // Only the home server is served: a command, click, modal or keystroke from any other
     // server, a DM or a user-installed context is answered with one sentence and counted.
     if !outsiders::is_from_home(bridge, interaction) {
-        if let Err(err) = outsiders::refuse(bridge, http, interaction).await {
+        if let Err(err) = outsiders::refuse(bridge, interaction).await {
             warn!(interaction_id = interaction.id().get(), error = %redacted(&*err), "refusal of an outside interaction failed");
         }
         return;
     }
+    if let Interaction::Autocomplete(typing) = interaction {
+        if let Err(err) = commands::on_autocomplete(bridge, typing).await {
+            warn!(interaction_id = interaction.id().get(), error = %redacted(&*err), "autocomplete failed");
+        }
+        return;
+    }
+    let Some(answer) = Answerable::of(&bridge.discord, interaction) else { return };
     let handled = match interaction {
-        Interaction::Component(click) => review::on_click(bridge, http, click).await,
-        Interaction::Modal(modal) => review::on_modal(bridge, http, modal).await,
-        Interaction::Command(command) => commands::run(bridge, http, command).await,
-        Interaction::Autocomplete(typing) => commands::on_autocomplete(bridge, http, typing).await,
+        Interaction::Component(click) => review::on_click(bridge, click, &answer).await,
+        Interaction::Modal(modal) => review::on_modal(bridge, modal, &answer).await,
+        Interaction::Command(command) => commands::run(bridge, command, &answer).await,
         _ => Ok(()),
     };
-    if let Err(err) = handled {
-        error!(
-            interaction_id = interaction.id().get(),
-            error = redacted(&format!("{err:#}")),
-            "interaction failed"
-        );
-        if let Some(answer) = Answerable::of(interaction) {
-            answer.failed(http, &err).await;
+    match handled {
+        Ok(()) => {}
+        Err(HandlerError::Refused(refusal)) => {
+            bridge.metrics.refused(refusal.code());
+            if let Err(err) = answer.reply(refusal.to_string()).await {
+                warn!(interaction_id = interaction.id().get(), refusal = refusal.code(), error = %redacted(&err), "a refusal could not be answered");
+            }
+        }
+        Err(HandlerError::Failed(err)) => {
+            error!(
+                interaction_id = interaction.id().get(),
+                error = redacted(&format!("{err:#}")),
+                "interaction failed"
+            );
+            answer.failed(&err).await;
         }
     }
 }

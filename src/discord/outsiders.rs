@@ -10,16 +10,10 @@ use tracing::{debug, info};
 use super::{
     click::reviewer,
     commands,
+    refusal::Refusal,
     reply::{Answerable, respond},
 };
-use crate::{discord::bridge::Bridge, store::Refusal};
-
-/// What a person outside the home server reads.
-pub const OUTSIDE: &str =
-    "approval-bridge works only in the one server it serves, and not here; nothing was done.";
-
-/// Why such an attempt is refused, as the refusal count records it.
-const WHY: &str = "not from the home server";
+use crate::{discord::bridge::Bridge, store::RefusedAttempt};
 
 /// The server an interaction came from; `None` in a DM or a user-installed context.
 fn guild_of(interaction: &Interaction) -> Option<GuildId> {
@@ -36,9 +30,9 @@ pub fn is_from_home(bridge: &Bridge, interaction: &Interaction) -> bool {
     bridge.home.is_home(guild_of(interaction))
 }
 
-/// Answers an outside interaction with [`OUTSIDE`] (an autocomplete with no choices) and counts
-/// the refusal.
-pub async fn refuse(bridge: &Bridge, http: &Http, interaction: &Interaction) -> anyhow::Result<()> {
+/// Answers an outside interaction with [`Refusal::OutsideHome`] (an autocomplete with no
+/// choices) and counts the refusal.
+pub async fn refuse(bridge: &Bridge, interaction: &Interaction) -> anyhow::Result<()> {
     let guild_id = guild_of(interaction);
     let (user, attempt) = match interaction {
         Interaction::Command(i) => (&i.user, command_attempt(i)),
@@ -50,9 +44,11 @@ pub async fn refuse(bridge: &Bridge, http: &Http, interaction: &Interaction) -> 
     // Counted before the answer, so the answer means it is on record; a person flooding from
     // outside adds one row and one log line per minute. A failed count still gets its answer.
     let actor = reviewer(None, user);
-    let refusal = Refusal { actor: &actor, guild_id, approval_id: None, attempt: &attempt, why: WHY };
-    let counted = bridge.store.refused(&refusal).await;
-    answer(http, interaction).await?;
+    let why = Refusal::OutsideHome.code();
+    let refused = RefusedAttempt { actor: &actor, guild_id, approval_id: None, attempt: &attempt, why };
+    let counted = bridge.store.refused(&refused).await;
+    bridge.metrics.refused(why);
+    answer(&bridge.discord, interaction).await?;
     if counted? {
         info!(
             guild_id = guild_id.map(GuildId::get),
@@ -77,8 +73,8 @@ async fn answer(http: &Http, interaction: &Interaction) -> serenity::Result<()> 
             let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
             respond(http, typing.id, &typing.token, none).await
         }
-        other => match Answerable::of(other) {
-            Some(answer) => answer.say(http, OUTSIDE).await,
+        other => match Answerable::of(http, other) {
+            Some(answer) => answer.say(Refusal::OutsideHome.to_string()).await,
             None => Ok(()),
         },
     }

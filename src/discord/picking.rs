@@ -5,11 +5,12 @@
 //! (two-key picking), Confirm counts towards the picks' proposal, and the picks are sent once
 //! enough reviewers confirmed the same picks.
 
-use serenity::all::{ComponentInteraction, ComponentInteractionDataKind, Http};
+use serenity::all::{ComponentInteraction, ComponentInteractionDataKind};
 
 use super::{
-    click::{Click, already, check, reviewer, settled, tell, words},
+    click::{Click, check, reviewer, settled, tell, words},
     quorum,
+    refusal::{Control, Refusal},
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
@@ -26,7 +27,6 @@ use crate::{
 /// A choice in menu `menu` of a selection card: remembered for the reviewer, echoed to them.
 pub(super) async fn on_choice(
     bridge: &Bridge,
-    http: &Http,
     click: &ComponentInteraction,
     card: &Click<'_>,
     menu: u8,
@@ -35,7 +35,7 @@ pub(super) async fn on_choice(
     let approval = check(bridge, card).await?;
     let choice = choice_of(&approval)?;
     let ComponentInteractionDataKind::StringSelect { values } = &click.data.kind else {
-        return refuse("This menu is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Menu));
     };
     let first = u32::from(menu) * MENU_OPTIONS as u32;
     let listed = first..(first + MENU_OPTIONS as u32).min(choice.candidates.len() as u32);
@@ -43,14 +43,14 @@ pub(super) async fn on_choice(
     for value in values {
         match value.parse::<u32>() {
             Ok(index) if listed.contains(&index) && !chosen.contains(&index) => chosen.push(index),
-            _ => return refuse("That choice is not a candidate of this menu; nothing was changed."),
+            _ => return refuse(Refusal::NotACandidate),
         }
     }
     let reviewer = reviewer(card.member, card.user);
     let current = bridge.store.chosen(approval.id, reviewer.id).await?;
     let picks = combine(&current, listed, &chosen);
     bridge.store.choose(approval.id, &reviewer, &picks).await?;
-    answer.say(http, echo(choice, &picks)).await?;
+    answer.say(echo(choice, &picks)).await?;
     Ok(())
 }
 
@@ -70,31 +70,19 @@ fn echo(choice: &Choice, picks: &[u32]) -> String {
 }
 
 /// Confirm on a selection card: sends the clicker's current picks, once checked.
-pub(super) async fn on_confirm(
-    bridge: &Bridge,
-    http: &Http,
-    card: &Click<'_>,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+pub(super) async fn on_confirm(bridge: &Bridge, card: &Click<'_>, answer: &Answerable<'_>) -> Handled<()> {
     // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-    answer.defer(http).await?;
+    answer.defer().await?;
     let started = std::time::Instant::now();
     let approval = check(bridge, card).await?;
     let choice = choice_of(&approval)?;
     let reviewer = reviewer(card.member, card.user);
     let picks = bridge.store.chosen(approval.id, reviewer.id).await?;
     if picks.is_empty() && choice.fewest() > 0 {
-        return refuse(format!(
-            "Pick {} in the menu first, then press Confirm; nothing was sent.",
-            choice.bounds_text()
-        ));
+        return refuse(Refusal::NoPicks { bounds: choice.bounds_text() });
     }
     if let Err(why) = choice.check(&picks) {
-        return refuse(format!(
-            "Your picks ({}) cannot be sent: {why}. Change them in the menu and press Confirm again; \
-             nothing was sent.",
-            numbers(&picks)
-        ));
+        return refuse(Refusal::PicksRefused { picks, why: why.to_string() });
     }
     // The route's policy may want several reviewers to confirm the same picks.
     let policy = bridge.routes.policy_for(&approval.workflow_id);
@@ -104,24 +92,24 @@ pub(super) async fn on_confirm(
         Approved::Decided(outcome) => outcome,
         Approved::Counted(confirmers) => {
             let words = quorum::confirmed(bridge, &approval, &policy, &confirmers, &picks).await;
-            tell(http, answer, &words).await;
+            tell(answer, &words).await;
             return Ok(());
         }
         Approved::Again(confirmers) => return refuse(quorum::confirmed_again(&policy, &confirmers, &picks)),
-        Approved::Closed(now) => return refuse(already(&now)),
+        Approved::Closed(now) => return refuse(Refusal::Closed(Box::new(now))),
     };
     settled(bridge, started, &outcome).await;
     let words = match &outcome {
         Outcome::Decided(_) => format!("Picked {}. The run goes on with them.", numbers(&picks)),
         other => words(other, Decision::Approve),
     };
-    tell(http, answer, &words).await;
+    tell(answer, &words).await;
     Ok(())
 }
 
 fn choice_of(approval: &Approval) -> Handled<&Choice> {
     match &approval.snapshot.selection {
         Some(choice) => Ok(choice),
-        None => refuse("This card has nothing to pick; nothing was changed."),
+        None => refuse(Refusal::NothingToPick),
     }
 }

@@ -3,6 +3,7 @@
 
 use tracing::warn;
 
+use super::refusal::{Refusal, more};
 use crate::{
     approvals::{policy::Policy, selection::numbers},
     cards::publish::sync_card_now,
@@ -23,7 +24,7 @@ pub(super) async fn counted(
         "Your approval is counted: {} of {}. The gate is approved once {} approve{}.",
         approvers.len(),
         policy.approvals_required,
-        more(policy, approvers),
+        more(approvers.len(), policy.approvals_required),
         if missing(policy, approvers) == 1 { "s" } else { "" },
     )
 }
@@ -45,20 +46,18 @@ pub(super) async fn confirmed(
         numbers(picks),
         confirmers.len(),
         policy.approvals_required,
-        more(policy, confirmers),
+        more(confirmers.len(), policy.approvals_required),
         if missing(policy, confirmers) == 1 { "s" } else { "" },
     )
 }
 
 /// The answer to a reviewer who confirmed the proposed picks already.
-pub(super) fn confirmed_again(policy: &Policy, confirmers: &[Reviewer], picks: &[u32]) -> String {
-    format!(
-        "You have confirmed picks {} already ({} of {} so far); they wait for {}. Nothing was changed.",
-        numbers(picks),
-        confirmers.len(),
-        policy.approvals_required,
-        more(policy, confirmers),
-    )
+pub(super) fn confirmed_again(policy: &Policy, confirmers: &[Reviewer], picks: &[u32]) -> Refusal {
+    Refusal::ConfirmedAgain {
+        picks: picks.to_vec(),
+        counted: confirmers.len(),
+        required: policy.approvals_required,
+    }
 }
 
 async fn redraw(bridge: &Bridge, approval: &Approval) {
@@ -69,24 +68,12 @@ async fn redraw(bridge: &Bridge, approval: &Approval) {
 }
 
 /// The answer to a reviewer who approved already.
-pub(super) fn again(policy: &Policy, approvers: &[Reviewer]) -> String {
-    format!(
-        "You have approved this gate already ({} of {} so far); it waits for {}. Nothing was changed.",
-        approvers.len(),
-        policy.approvals_required,
-        more(policy, approvers),
-    )
+pub(super) fn again(policy: &Policy, approvers: &[Reviewer]) -> Refusal {
+    Refusal::ApprovedAgain { counted: approvers.len(), required: policy.approvals_required }
 }
 
 fn missing(policy: &Policy, approvers: &[Reviewer]) -> usize {
     usize::from(policy.approvals_required).saturating_sub(approvers.len())
-}
-
-fn more(policy: &Policy, approvers: &[Reviewer]) -> String {
-    match missing(policy, approvers) {
-        1 => "1 more reviewer".to_owned(),
-        n => format!("{n} more reviewers"),
-    }
 }
 
 #[cfg(test)]
@@ -94,12 +81,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_click_says_how_many_approvals_are_still_missing() {
+    fn a_second_click_is_refused_with_the_tally() {
         let policy = Policy { approvals_required: 3, ..Policy::default() };
         let ana = Reviewer { id: serenity::all::UserId::new(7), name: "ana".into() };
-        assert_eq!(
-            again(&policy, &[ana]),
-            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
-        );
+        assert!(matches!(again(&policy, &[ana]), Refusal::ApprovedAgain { counted: 1, required: 3 }));
     }
 }

@@ -16,6 +16,8 @@ use serenity::{
 };
 use tokio::sync::oneshot;
 
+use super::refusal::Refusal;
+
 tokio::task_local! {
     /// Set by the interactions endpoint around a handler: the initial response goes back to
     /// Discord as the body of the answer to its POST, rather than to the callback endpoint.
@@ -62,9 +64,9 @@ pub async fn respond(
 /// failure, which goes to the log (the person reads [`failure_text`]).
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    /// The person may not, or the thing cannot be done: the sentence says why and what to do.
-    #[error("refused: {0}")]
-    Refused(String),
+    /// The person may not, or the thing cannot be done: [`Refusal`] says why and what to do.
+    #[error("refused: {}", .0.code())]
+    Refused(Refusal),
     /// Something failed.
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
@@ -73,9 +75,9 @@ pub enum HandlerError {
 /// What a handler step returns: its result, or why the request stops there.
 pub type Handled<T> = Result<T, HandlerError>;
 
-/// Stops a request with `sentence` as the person's answer.
-pub fn refuse<T>(sentence: impl Into<String>) -> Handled<T> {
-    Err(HandlerError::Refused(sentence.into()))
+/// Stops a request with `refusal` as the person's answer.
+pub fn refuse<T>(refusal: Refusal) -> Handled<T> {
+    Err(HandlerError::Refused(refusal))
 }
 
 impl From<crate::store::StoreError> for HandlerError {
@@ -90,8 +92,10 @@ impl From<serenity::Error> for HandlerError {
     }
 }
 
-/// An interaction the bridge can answer, and whether its answer was deferred.
+/// An interaction the bridge can answer, the client it answers through, and whether its answer
+/// was deferred.
 pub struct Answerable<'a> {
+    http: &'a Http,
     kind: Kind<'a>,
     deferred: AtomicBool,
 }
@@ -107,91 +111,72 @@ enum Kind<'a> {
 }
 
 impl<'a> Answerable<'a> {
-    /// The answerable part of `interaction`, if it has one.
-    pub fn of(interaction: &'a Interaction) -> Option<Self> {
-        match interaction {
-            Interaction::Component(i) => Some(Self::component(i)),
-            Interaction::Modal(i) => Some(Self::modal(i)),
-            Interaction::Command(i) => Some(Self::command(i)),
-            _ => None,
-        }
+    /// The answerable part of `interaction`, answered through `http`, if it has one.
+    pub fn of(http: &'a Http, interaction: &'a Interaction) -> Option<Self> {
+        let kind = match interaction {
+            Interaction::Component(i) => Kind::Component(i),
+            Interaction::Modal(i) => Kind::Modal(i),
+            Interaction::Command(i) => Kind::Command(i),
+            _ => return None,
+        };
+        Some(Self { http, kind, deferred: AtomicBool::new(false) })
     }
 
-    /// A button click to answer.
-    pub fn component(click: &'a ComponentInteraction) -> Self {
-        Self { kind: Kind::Component(click), deferred: AtomicBool::new(false) }
-    }
-
-    /// A submitted modal to answer.
-    pub fn modal(modal: &'a ModalInteraction) -> Self {
-        Self { kind: Kind::Modal(modal), deferred: AtomicBool::new(false) }
-    }
-
-    /// A slash command to answer.
-    pub fn command(command: &'a CommandInteraction) -> Self {
-        Self { kind: Kind::Command(command), deferred: AtomicBool::new(false) }
-    }
-
-    /// Ends a request: a refusal is answered with its sentence (as the initial response, or in
-    /// place of the deferred one); a failure is handed back for the log and [`Self::failed`].
-    pub async fn render(&self, http: &Http, handled: Handled<()>) -> anyhow::Result<()> {
-        match handled {
-            Ok(()) => Ok(()),
-            Err(HandlerError::Refused(sentence)) => Ok(self.reply(http, sentence).await?),
-            Err(HandlerError::Failed(err)) => Err(err),
+    /// The interaction's id and token, which its answers go to.
+    fn target(&self) -> (InteractionId, &str) {
+        match self.kind {
+            Kind::Component(i) => (i.id, &i.token),
+            Kind::Modal(i) => (i.id, &i.token),
+            Kind::Command(i) => (i.id, &i.token),
         }
     }
 
     /// Answers with `text`: in place of the deferred answer if there is one, else at once.
-    pub async fn reply(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
-        if self.deferred.load(Ordering::SeqCst) {
-            self.finish(http, text).await
-        } else {
-            self.say(http, text).await
-        }
+    pub async fn reply(&self, text: impl Into<String>) -> serenity::Result<()> {
+        if self.deferred.load(Ordering::SeqCst) { self.finish(text).await } else { self.say(text).await }
     }
 
     /// Tells the person that their request failed because of `err`, whether or not it was
     /// acknowledged already.
-    pub async fn failed(&self, http: &Http, err: &anyhow::Error) {
+    pub async fn failed(&self, err: &anyhow::Error) {
         let text = failure_text(err);
-        if self.finish(http, &text).await.is_err() {
-            let _ = self.say(http, text).await;
+        if self.finish(&text).await.is_err() {
+            let _ = self.say(text).await;
         }
     }
 
+    /// Answers at once (as the initial response) with `response`.
+    pub async fn respond(&self, response: CreateInteractionResponse) -> serenity::Result<()> {
+        let (id, token) = self.target();
+        respond(self.http, id, token, response).await
+    }
+
     /// Answers at once with an ephemeral sentence (as the initial response).
-    pub async fn say(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
+    pub async fn say(&self, text: impl Into<String>) -> serenity::Result<()> {
         let message = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
-        let response = CreateInteractionResponse::Message(message);
-        match self.kind {
-            Kind::Component(i) => respond(http, i.id, &i.token, response).await,
-            Kind::Modal(i) => respond(http, i.id, &i.token, response).await,
-            Kind::Command(i) => respond(http, i.id, &i.token, response).await,
-        }
+        self.respond(CreateInteractionResponse::Message(message)).await
     }
 
     /// Acknowledges at once; the answer follows with [`Self::finish`]. The person sees that the
     /// bridge is working, privately.
-    pub async fn defer(&self, http: &Http) -> serenity::Result<()> {
-        let response =
-            CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
-        match self.kind {
-            Kind::Component(i) => respond(http, i.id, &i.token, response).await?,
-            Kind::Modal(i) => respond(http, i.id, &i.token, response).await?,
-            Kind::Command(i) => respond(http, i.id, &i.token, response).await?,
-        }
+    pub async fn defer(&self) -> serenity::Result<()> {
+        let message = CreateInteractionResponseMessage::new().ephemeral(true);
+        self.respond(CreateInteractionResponse::Defer(message)).await?;
         self.deferred.store(true, Ordering::SeqCst);
         Ok(())
     }
 
     /// Replaces the deferred answer with `text`.
-    pub async fn finish(&self, http: &Http, text: impl Into<String>) -> serenity::Result<()> {
-        let edit = EditInteractionResponse::new().content(text);
+    pub async fn finish(&self, text: impl Into<String>) -> serenity::Result<()> {
+        self.edit(EditInteractionResponse::new().content(text)).await
+    }
+
+    /// Replaces the deferred answer with `edit`.
+    pub async fn edit(&self, edit: EditInteractionResponse) -> serenity::Result<()> {
         match self.kind {
-            Kind::Component(i) => i.edit_response(http, edit).await.map(drop),
-            Kind::Modal(i) => i.edit_response(http, edit).await.map(drop),
-            Kind::Command(i) => i.edit_response(http, edit).await.map(drop),
+            Kind::Component(i) => i.edit_response(self.http, edit).await.map(drop),
+            Kind::Modal(i) => i.edit_response(self.http, edit).await.map(drop),
+            Kind::Command(i) => i.edit_response(self.http, edit).await.map(drop),
         }
     }
 }
@@ -219,6 +204,3 @@ pub fn failure_text(err: &anyhow::Error) -> String {
         _ => "Something went wrong and nothing was changed; the cause is in the bridge's log.".into(),
     }
 }
-
-/// The sentence for a click that arrives while the bridge shuts down.
-pub const RESTARTING: &str = "approval-bridge is restarting; nothing was changed. Try again in a moment.";

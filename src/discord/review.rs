@@ -3,13 +3,14 @@
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText, CreateInteractionResponse,
-    CreateModal, Http, InputTextStyle, ModalInteraction,
+    CreateModal, InputTextStyle, ModalInteraction,
 };
 
 use super::{
-    click::{Click, already, check, reviewer, settled, tell, words},
+    click::{Click, check, reviewer, settled, tell, words},
     full_size, picking, quorum,
-    reply::{Answerable, Handled, RESTARTING, refuse},
+    refusal::{Control, Refusal},
+    reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::state::Decision,
@@ -23,25 +24,15 @@ use crate::{
 pub const MAX_REASON_CHARS: u16 = 500;
 const REASON_INPUT: &str = "reason";
 
-/// Handles a click on a card's button.
-pub async fn on_click(bridge: &Bridge, http: &Http, click: &ComponentInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::component(click);
-    answer.render(http, clicked(bridge, http, click, &answer).await).await
-}
-
-async fn clicked(
-    bridge: &Bridge,
-    http: &Http,
-    click: &ComponentInteraction,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+/// Handles a click on a card's button (or a choice in its menu).
+pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &Answerable<'_>) -> Handled<()> {
     let Some(id) =
         CardCustomId::parse(&click.data.custom_id).filter(|id| id.action != CardAction::RejectReason)
     else {
-        return refuse("This button is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Button));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
-        return refuse(RESTARTING);
+        return refuse(Refusal::Restarting);
     };
     let card = Click {
         id,
@@ -51,48 +42,36 @@ async fn clicked(
         user: &click.user,
     };
     match id.action {
-        CardAction::FullSize => return full_size::on_click(bridge, http, click, &card, answer).await,
-        CardAction::Pick(menu) => return picking::on_choice(bridge, http, click, &card, menu, answer).await,
-        CardAction::Confirm => return picking::on_confirm(bridge, http, &card, answer).await,
+        CardAction::FullSize => return full_size::on_click(bridge, &card, answer).await,
+        CardAction::Pick(menu) => return picking::on_choice(bridge, click, &card, menu, answer).await,
+        CardAction::Confirm => return picking::on_confirm(bridge, &card, answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {
         // Acknowledge before any I/O: Discord allows 3 s, Scenario may take longer.
-        answer.defer(http).await?;
-        tell(http, answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
+        answer.defer().await?;
+        tell(answer, &decide(bridge, &card, Decision::Approve, None).await?).await;
         return Ok(());
     }
     let approval = check(bridge, &card).await?;
-    super::reply::respond(http, click.id, &click.token, reason_modal(&approval)).await?;
+    answer.respond(reason_modal(&approval)).await?;
     Ok(())
 }
 
 /// Handles the submitted reason of a rejection.
-pub async fn on_modal(bridge: &Bridge, http: &Http, modal: &ModalInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::modal(modal);
-    answer.render(http, submitted(bridge, http, modal, &answer).await).await
-}
-
-async fn submitted(
-    bridge: &Bridge,
-    http: &Http,
-    modal: &ModalInteraction,
-    answer: &Answerable<'_>,
-) -> Handled<()> {
+pub async fn on_modal(bridge: &Bridge, modal: &ModalInteraction, answer: &Answerable<'_>) -> Handled<()> {
     let id = CardCustomId::parse(&modal.data.custom_id).filter(|id| id.action == CardAction::RejectReason);
     let (Some(id), Some(card)) = (id, modal.message.as_ref()) else {
-        return refuse("This form is not one approval-bridge knows; nothing was changed.");
+        return refuse(Refusal::Unknown(Control::Form));
     };
     let Some(_work) = bridge.lifecycle.begin_work() else {
-        return refuse(RESTARTING);
+        return refuse(Refusal::Restarting);
     };
     let reason = reason_of(modal);
     if reason.chars().count() > usize::from(MAX_REASON_CHARS) {
-        return refuse(format!(
-            "The reason is longer than {MAX_REASON_CHARS} characters; nothing was changed."
-        ));
+        return refuse(Refusal::ReasonTooLong { max: MAX_REASON_CHARS });
     }
-    answer.defer(http).await?;
+    answer.defer().await?;
     let reason = Some(reason).filter(|r| !r.is_empty());
     let card = Click {
         id,
@@ -101,7 +80,7 @@ async fn submitted(
         member: modal.member.as_ref(),
         user: &modal.user,
     };
-    tell(http, answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
+    tell(answer, &decide(bridge, &card, Decision::Reject, reason.as_deref()).await?).await;
     Ok(())
 }
 
@@ -128,7 +107,7 @@ async fn decide(
                     return Ok(quorum::counted(bridge, &approval, &policy, &approvers).await);
                 }
                 Approved::Again(approvers) => return refuse(quorum::again(&policy, &approvers)),
-                Approved::Closed(now) => return refuse(already(&now)),
+                Approved::Closed(now) => return refuse(Refusal::Closed(Box::new(now))),
             }
         }
         Decision::Reject => {

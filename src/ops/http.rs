@@ -116,13 +116,13 @@ impl Default for Limits {
 const BUSY: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\nretry-after: 1\r\n\r\n";
 
-/// Serves `router` on `listener` with the default [`Limits`] until `stop` turns true.
-pub async fn serve(listener: TcpListener, state: OpsState, stop: watch::Receiver<bool>) {
+/// Serves `router` on `listener` with the default [`Limits`] until `stop` is cancelled.
+pub async fn serve(listener: TcpListener, state: OpsState, stop: CancellationToken) {
     let refusals = Refusals::new("ops", state.metrics.clone());
     serve_with_limits(listener, router(state), Limits::default(), refusals, stop).await;
 }
 
-/// Serves `app` on `listener` within `limits` until `stop` turns true, then closes idle
+/// Serves `app` on `listener` within `limits` until `stop` is cancelled, then closes idle
 /// connections at once and waits at most `limits.shutdown_grace` for the others. What is
 /// refused is counted and logged by `refusals`.
 pub async fn serve_with_limits(
@@ -130,7 +130,7 @@ pub async fn serve_with_limits(
     app: Router,
     limits: Limits,
     refusals: Refusals,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let admission = Arc::new(Admission {
         max_request_bytes: limits.max_request_bytes,
@@ -153,7 +153,7 @@ pub async fn serve_with_limits(
                     continue;
                 }
             },
-            () = stopped(&mut stop) => break,
+            () = stop.cancelled() => break,
         };
         let peer = peer.ip().to_canonical();
         // A proxy speaks for many clients: they are counted by request, in `admit`.
@@ -209,7 +209,7 @@ async fn serve_connection(
     app: Router,
     limits: Limits,
     refusals: Refusals,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
     let pace = Pace::default();
@@ -231,17 +231,11 @@ async fn serve_connection(
             refusals.refused(Refusal::TooSlow, peer);
             return;
         }
-        () = stopped(&mut stop) => {}
+        () = stop.cancelled() => {}
     }
     // Closes an idle connection now; lets a request in flight finish, within the grace.
     connection.as_mut().graceful_shutdown();
     let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
-}
-
-/// Completes once `stop` is true (or its sender is gone). The watch's guard is dropped inside,
-/// so the future stays `Send`.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Admits a request: a client behind a trusted proxy may have only so many in flight; a body

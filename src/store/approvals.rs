@@ -319,7 +319,10 @@ impl Store {
 
     /// Marks a posted card as not showing its row, so the watcher edits it again.
     pub async fn card_outdated(&self, id: ApprovalId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1").bind(id.get()).execute(&self.pool).await?;
+        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1")
+            .bind(id.get())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

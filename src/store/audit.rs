@@ -162,7 +162,7 @@ pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result
 
 /// A refused attempt, about to be counted.
 #[derive(Debug, Clone)]
-pub struct Refusal<'a> {
+pub struct RefusedAttempt<'a> {
     /// Who tried.
     pub actor: &'a Reviewer,
     /// The server it came from; `None` for a DM or a user-installed context.
@@ -171,7 +171,8 @@ pub struct Refusal<'a> {
     pub approval_id: Option<ApprovalId>,
     /// What was tried, e.g. `approve` or `/approvals watch`.
     pub attempt: &'a str,
-    /// Why it was refused.
+    /// Why it was refused: the refusal's code (`not_reviewer`, `outside_home`, …), which the
+    /// audit entry of the card stores too.
     pub why: &'a str,
 }
 
@@ -190,7 +191,7 @@ pub struct RefusalCount {
     pub approval_id: i64,
     /// What was tried.
     pub attempt: String,
-    /// Why the first attempt was refused.
+    /// Why the first attempt was refused: the refusal's code.
     pub why: String,
     /// When the first and the last attempt came, unix milliseconds.
     pub first_at: i64,
@@ -204,7 +205,7 @@ impl Store {
     /// Records a refused attempt, bounded: each (person, server, card, attempt, minute) is one
     /// row whose count grows, and the first refusal of a minute on a card also writes its audit
     /// entry. Returns whether this attempt was the first of its minute.
-    pub async fn refused(&self, refusal: &Refusal<'_>) -> Result<bool, StoreError> {
+    pub async fn refused(&self, refusal: &RefusedAttempt<'_>) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let (attempts,): (i64,) = sqlx::query_as(

@@ -1,12 +1,20 @@
+//! Unit tests of the store, on both engines: here the approvals and audit, and in `tests/` the
+//! leases, policies and routes; `tests/db.rs` the databases they run on.
+
 use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 
-pub(crate) use super::test_db::{TempDb, on_both_engines, temp_store};
+pub(crate) mod db;
+mod lease;
+mod policy;
+mod routes;
+
 use super::*;
 use crate::approvals::{
     ids::{ApprovalId, ClaimToken},
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
+pub(crate) use db::{TempDb, on_both_engines, temp_store};
 
 /// A new gate of run `job` at node `node`, with a plain snapshot.
 pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
@@ -229,8 +237,8 @@ on_both_engines! {
     }
 }
 
-fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> Refusal<'a> {
-    Refusal { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "no reviewer role" }
+fn refusal<'a>(actor: &'a Reviewer, approval_id: Option<ApprovalId>, attempt: &'a str) -> RefusedAttempt<'a> {
+    RefusedAttempt { actor, guild_id: Some(GuildId::new(77)), approval_id, attempt, why: "not_reviewer" }
 }
 
 on_both_engines! {

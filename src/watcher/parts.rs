@@ -1,6 +1,6 @@
-//! What the watcher uses of a running bridge, and nothing else. [`crate::app`] takes the parts
-//! from the handlers' state (`discord::bridge`), so both share one store, one set of claims and
-//! one card writer.
+//! What the watcher uses of a running bridge, and nothing else. [`crate::app::Services`] hands
+//! it the same services it hands the interaction handlers, so both share one store, one set of
+//! claims and one card writer.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use crate::{
 };
 
 /// The parts of a running bridge that the watcher's passes read and write.
+#[derive(Clone)]
 pub struct WatcherParts {
     /// The database.
     pub store: Store,

@@ -208,7 +208,8 @@ impl CardPreviews {
             return None;
         }
         let kept = self.keep.iter().map(|id| json!({ "id": id.to_string() }));
-        let new = self.upload.iter().enumerate().map(|(n, file)| json!({ "id": n, "filename": file.filename }));
+        let new =
+            self.upload.iter().enumerate().map(|(n, file)| json!({ "id": n, "filename": file.filename }));
         Some(kept.chain(new).collect())
     }
 }

@@ -11,8 +11,8 @@
 use serde_json::Value;
 
 use super::{
-    Budget, DECISION_CHARS, buttons, cut, footer, gallery, inert, kind_label, limits, may_be_image, previews_note,
-    prompts, title,
+    Budget, DECISION_CHARS, buttons, cut, footer, gallery, inert, kind_label, limits, may_be_image,
+    previews_note, prompts, title,
 };
 use crate::{
     approvals::{
@@ -42,7 +42,8 @@ pub(super) fn body(approval: &Approval, choice: &Choice, views: &[AssetView]) ->
     let mut budget = Budget::new(limits::TEXT_TOTAL);
     let picked = approval.picks.as_deref().filter(|_| shows_picks(approval.state)).unwrap_or_default();
     let (lines, pictures) = candidate_lines(choice, views, picked);
-    let title = budget.text(&format!("{}{}", title("Pick", approval), instructions(approval, choice)), usize::MAX);
+    let title =
+        budget.text(&format!("{}{}", title("Pick", approval), instructions(approval, choice)), usize::MAX);
     let footer = budget.text(&footer("selection", approval), usize::MAX);
     let decision = outcome(approval).and_then(|text| budget.section("Decision", &text, DECISION_CHARS));
     let tally = (approval.state == ApprovalState::Pending)

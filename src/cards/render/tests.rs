@@ -95,8 +95,16 @@ pub(super) fn pictures(message: &Value) -> Vec<String> {
 pub(super) fn assert_within_limits(message: &Value) {
     let components = message["components"].as_array().unwrap();
     assert_eq!(message["flags"], IS_COMPONENTS_V2, "{message}");
-    assert!(measure::components(components) <= limits::COMPONENTS, "{} components", measure::components(components));
-    assert!(measure::text_chars(components) <= limits::TEXT_TOTAL, "{} chars", measure::text_chars(components));
+    assert!(
+        measure::components(components) <= limits::COMPONENTS,
+        "{} components",
+        measure::components(components)
+    );
+    assert!(
+        measure::text_chars(components) <= limits::TEXT_TOTAL,
+        "{} chars",
+        measure::text_chars(components)
+    );
     for gallery in of_type(message, 12) {
         assert!((1..=limits::GALLERY_ITEMS).contains(&gallery["items"].as_array().unwrap().len()));
     }
@@ -245,12 +253,21 @@ fn long_texts_are_cut_with_an_ellipsis_and_the_card_stays_within_discord_limits(
     assert_eq!(title.chars().count(), "## Review: ".len() + TITLE_CHARS, "{title}");
     assert!(title.ends_with('…'));
     assert_within_limits(&message);
-    for prompt in of_type(&message, 10).iter().filter(|t| t["content"].as_str().unwrap().starts_with("**prompt")) {
+    for prompt in
+        of_type(&message, 10).iter().filter(|t| t["content"].as_str().unwrap().starts_with("**prompt"))
+    {
         assert!(prompt["content"].as_str().unwrap().chars().count() <= PROMPT_NAME_CHARS + PROMPT_CHARS + 5);
     }
-    let text: String = of_type(&message, 10).iter().map(|t| t["content"].as_str().unwrap().to_owned()).collect();
-    assert!(text.contains("more prompts: see the run in Scenario") || text.contains("3 more: see the run"), "{text}");
-    assert!(text.contains("more (Full size lists them all)"), "the links that did not fit are counted: {text}");
+    let text: String =
+        of_type(&message, 10).iter().map(|t| t["content"].as_str().unwrap().to_owned()).collect();
+    assert!(
+        text.contains("more prompts: see the run in Scenario") || text.contains("3 more: see the run"),
+        "{text}"
+    );
+    assert!(
+        text.contains("more (Full size lists them all)"),
+        "the links that did not fit are counted: {text}"
+    );
 }
 
 #[test]
@@ -323,7 +340,11 @@ fn ten_images_make_one_gallery_of_ten_attachment_references_and_no_embeds() {
 #[test]
 fn the_fullest_card_longest_prompt_most_assets_full_tally_keeps_every_limit_and_says_where_the_rest_is() {
     let prompts = (0..MAX_PROMPTS + 3)
-        .map(|n| ShownPrompt { node_id: format!("gen{n}").into(), label: "L".repeat(300), value: "é".repeat(5_000) })
+        .map(|n| ShownPrompt {
+            node_id: format!("gen{n}").into(),
+            label: "L".repeat(300),
+            value: "é".repeat(5_000),
+        })
         .collect();
     let assets =
         (0..60).map(|n| asset(n, "image", 1_500)).chain((0..40).map(|n| asset(n, "video", 1_500))).collect();

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serenity::all::{
-    AutocompleteChoice, CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse, Http,
+    AutocompleteChoice, CommandInteraction, CreateAutocompleteResponse, CreateInteractionResponse,
 };
 use tracing::warn;
 
@@ -24,11 +24,7 @@ const LIST_TIMEOUT: Duration = Duration::from_millis(2_200);
 
 /// Answers an autocomplete request with matching workflows; members who may not use the
 /// subcommand get no choices.
-pub async fn on_autocomplete(
-    bridge: &Bridge,
-    http: &Http,
-    interaction: &CommandInteraction,
-) -> anyhow::Result<()> {
+pub async fn on_autocomplete(bridge: &Bridge, interaction: &CommandInteraction) -> anyhow::Result<()> {
     let typed =
         interaction.data.autocomplete().filter(|o| o.name == "workflow").map(|o| o.value.trim().to_owned());
     let sub =
@@ -40,8 +36,13 @@ pub async fn on_autocomplete(
     };
     let choices = choose(&candidates, typed.as_deref().unwrap_or_default());
     let response = CreateAutocompleteResponse::new().set_choices(choices);
-    respond(http, interaction.id, &interaction.token, CreateInteractionResponse::Autocomplete(response))
-        .await?;
+    respond(
+        &bridge.discord,
+        interaction.id,
+        &interaction.token,
+        CreateInteractionResponse::Autocomplete(response),
+    )
+    .await?;
     Ok(())
 }
 

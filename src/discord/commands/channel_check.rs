@@ -4,7 +4,10 @@
 use serenity::all::{ChannelId, ChannelType, GuildId, Http};
 
 use crate::{
-    discord::reply::{Handled, refuse},
+    discord::{
+        refusal::Refusal,
+        reply::{Handled, refuse},
+    },
     guild::permissions::{BotMember, ChannelLookup},
 };
 
@@ -19,22 +22,17 @@ pub async fn check_postable(http: &Http, guild_id: GuildId, channel_id: ChannelI
     let lacking = match bot.lacking_in(http, channel_id).await {
         Ok(lacking) => lacking,
         Err(ChannelLookup::Elsewhere) => {
-            return refuse(format!("<#{channel_id}> is not a channel of this server; nothing was saved."));
+            return refuse(Refusal::ChannelElsewhere(channel_id));
         }
         Err(ChannelLookup::Discord(err)) => return Err(err.into()),
     };
     if lacking.kind.is_some_and(|kind| !takes_cards(kind)) {
-        return refuse(not_text(channel_id));
+        return refuse(Refusal::NotText(channel_id));
     }
     match lacking.required_line(&format!("<#{channel_id}>"), bot.role_name()) {
         None => Ok(()),
-        Some(line) => refuse(format!("approval-bridge cannot post cards in {line}. Nothing was saved.")),
+        Some(line) => refuse(Refusal::CannotPost { line }),
     }
-}
-
-/// The sentence for a channel that cannot hold cards.
-pub fn not_text(channel_id: ChannelId) -> String {
-    format!("<#{channel_id}> is not a text channel. Pick a text channel for the cards; nothing was saved.")
 }
 
 #[cfg(test)]

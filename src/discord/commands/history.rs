@@ -1,13 +1,11 @@
 //! `/approvals history [workflow] [reviewer] [limit]`: recent decisions from the audit trail.
 
-use serenity::all::Http;
-
 use super::{args::Args, text::fit};
 use crate::{
     approvals::{ids::WorkflowId, selection::numbers},
     cards::render::cut,
     discord::bridge::Bridge,
-    discord::reply::Answerable,
+    discord::reply::{Answerable, Handled},
     store::{HistoryQuery, PastDecision},
 };
 
@@ -17,12 +15,7 @@ pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 25;
 
 /// Answers with recent decisions, newest first.
-pub async fn run(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, args: Args<'_>) -> Handled<()> {
     let workflow = args.string("workflow");
     // A name typed by hand (not picked from the list) is matched against the routes.
     let workflow_id = workflow.map(|typed| {
@@ -35,7 +28,7 @@ pub async fn run(
     let query = HistoryQuery { workflow_id, reviewer_id: reviewer, limit };
     let decisions = bridge.store.decision_history(&query).await?;
     if decisions.is_empty() {
-        answer.say(http, "No decision recorded yet for that choice.").await?;
+        answer.say("No decision recorded yet for that choice.").await?;
         return Ok(());
     }
     let lines: Vec<String> = decisions.iter().map(line).collect();
@@ -47,7 +40,7 @@ pub async fn run(
     if let Some(r) = reviewer {
         header.push_str(&format!(" by <@{r}>"));
     }
-    answer.say(http, fit(&format!("{header}, newest first:"), &lines, "")).await?;
+    answer.say(fit(&format!("{header}, newest first:"), &lines, "")).await?;
     Ok(())
 }
 

@@ -1,23 +1,22 @@
 //! `/approvals pending [workflow] [page]`: the gates waiting for a decision, oldest first, with
 //! how long they have waited and a link to each card, a page at a time.
 
-use serenity::all::{GuildId, Http};
+use serenity::all::GuildId;
 
 use super::{args::Args, text::fit};
-use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable, store::Approval};
+use crate::{
+    cards::render::cut,
+    discord::bridge::Bridge,
+    discord::reply::{Answerable, Handled},
+    store::Approval,
+};
 
 /// Gates on one page. A gate's line takes at most about 290 characters (its link alone about
 /// 100), so a page always fits in one answer.
 pub const PAGE: usize = 5;
 
 /// Answers with one page of the open gates.
-pub async fn run(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    guild_id: GuildId,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, guild_id: GuildId, args: Args<'_>) -> Handled<()> {
     let workflow = args.string("workflow");
     let mut open = bridge.store.open_approvals().await?;
     if let Some(workflow) = workflow {
@@ -30,11 +29,11 @@ pub async fn run(
             Some(w) => format!("No gate of `{}` is waiting for a decision.", cut(w, 100)),
             None => "No gate is waiting for a decision.".to_owned(),
         };
-        answer.say(http, text).await?;
+        answer.say(text).await?;
         return Ok(());
     }
     let page = args.integer("page").unwrap_or(1);
-    answer.say(http, render_page(&open, guild_id, page, workflow)).await?;
+    answer.say(render_page(&open, guild_id, page, workflow)).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
 
-use serenity::all::{CommandOptionType, CreateCommandOption, Http};
+use serenity::all::{CommandOptionType, CreateCommandOption};
 use tracing::info;
 
 use super::args::{Args, Caller};
@@ -12,7 +12,7 @@ use crate::{
     cards::render::cut,
     discord::bridge::Bridge,
     discord::{
-        click::needed_roles,
+        refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },
     routes::{is_admin, may_decide},
@@ -49,25 +49,9 @@ pub fn options() -> Vec<CreateCommandOption> {
 }
 
 /// Shows or changes the policy of a routed workflow.
-pub async fn run(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    caller: &Caller,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
-    answer.render(http, change(bridge, http, answer, caller, args).await).await
-}
-
-async fn change(
-    bridge: &Bridge,
-    http: &Http,
-    answer: &Answerable<'_>,
-    caller: &Caller,
-    args: Args<'_>,
-) -> Handled<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, caller: &Caller, args: Args<'_>) -> Handled<()> {
     let Some(typed) = args.string("workflow") else {
-        return refuse("Give the workflow whose policy to set; nothing was changed.");
+        return refuse(Refusal::Missing(Missing::Workflow));
     };
     let routes = bridge.routes.all();
     let found = routes
@@ -75,11 +59,8 @@ async fn change(
         .find(|w| w.workflow_id.as_str() == typed)
         .or_else(|| routes.iter().find(|w| w.workflow_name.eq_ignore_ascii_case(typed)));
     let Some(route) = found else {
-        return refuse(format!(
-            "`{}` has no route of its own, so it follows the default policy ({}). Route it with `/approvals watch` first; nothing was changed.",
-            cut(typed, 100),
-            bridge.routes.default_policy()
-        ));
+        let default_policy = bridge.routes.default_policy().to_string();
+        return refuse(Refusal::NoRoute { typed: typed.to_owned(), default_policy });
     };
     let current = route.policy.unwrap_or(bridge.routes.default_policy());
     let wanted = if args.boolean("reset") == Some(true) { None } else { Some(edited(current, args)?) };
@@ -88,22 +69,18 @@ async fn change(
         // An automatic approval is an approval: whoever sets it must be able to approve.
         let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
         if !(is_admin(caller.permissions) && may_decide(&reviewers, &caller.roles, caller.permissions)) {
-            return refuse(format!(
-                "A deadline that approves is an approval: only a member who may both manage the server and approve the gates of **{}** ({}) may set it; nothing was changed.",
-                name(route),
-                needed_roles(&reviewers)
-            ));
+            return refuse(Refusal::DeadlineApproves { workflow: name(route), needed: reviewers });
         }
     }
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
-        answer.say(http, format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
+        answer.say(format!("**{}**: {}. Nothing was changed.", name(route), current)).await?;
         return Ok(());
     }
     let Some(saved) = bridge.routes.set_policy(&route.workflow_id, wanted.as_ref(), &caller.who).await?
     else {
-        return refuse("The route was removed meanwhile; nothing was changed.");
+        return refuse(Refusal::RouteRemoved);
     };
     let policy = saved.policy.unwrap_or(bridge.routes.default_policy());
     info!(workflow_id = %saved.workflow_id, %policy, by = caller.who.id.get(), "route policy set");
@@ -112,7 +89,7 @@ async fn change(
         "**{}** now has {whose}: {policy}. Waiting gates follow it from the next poll.",
         name(&saved)
     );
-    answer.say(http, text).await?;
+    answer.say(text).await?;
     Ok(())
 }
 
@@ -127,18 +104,16 @@ fn approves_anew(current: &Policy, next: &Policy) -> bool {
 fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
     let mut policy = current;
     if let Some(n) = args.integer("approvals") {
-        policy.approvals_required =
-            u8::try_from(n).ok().filter(|n| (1..=MAX_APPROVALS).contains(n)).map_or_else(
-                || refuse(format!("approvals must be 1 to {MAX_APPROVALS}; nothing was changed.")),
-                Ok,
-            )?;
+        policy.approvals_required = u8::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_APPROVALS).contains(n))
+            .map_or_else(|| bad("approvals", format!("must be 1 to {MAX_APPROVALS}")), Ok)?;
     }
     if let Some(n) = args.integer("reminders") {
-        policy.max_reminders =
-            u32::try_from(n).ok().filter(|n| (1..=MAX_REMINDERS).contains(n)).map_or_else(
-                || refuse(format!("reminders must be 1 to {MAX_REMINDERS}; nothing was changed.")),
-                Ok,
-            )?;
+        policy.max_reminders = u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_REMINDERS).contains(n))
+            .map_or_else(|| bad("reminders", format!("must be 1 to {MAX_REMINDERS}")), Ok)?;
     }
     if let Some(text) = args.string("remind_after") {
         policy.remind_after = duration("remind_after", text)?;
@@ -148,7 +123,7 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
     }
     if let Some(text) = args.string("on_deadline") {
         let Some(on) = OnDeadline::parse(text) else {
-            return refuse("on_deadline must be reject, approve or nothing; nothing was changed.");
+            return bad("on_deadline", "must be reject, approve or nothing".into());
         };
         policy.on_deadline = on;
     }
@@ -156,14 +131,19 @@ fn edited(current: Policy, args: Args<'_>) -> Handled<Policy> {
 }
 
 /// A duration option: `off`, or a duration such as `4h`.
-fn duration(option: &str, text: &str) -> Handled<Option<std::time::Duration>> {
+fn duration(option: &'static str, text: &str) -> Handled<Option<std::time::Duration>> {
     if text.eq_ignore_ascii_case(OFF) {
         return Ok(None);
     }
     match parse_duration(text) {
         Ok(duration) => Ok(Some(duration)),
-        Err(why) => refuse(format!("{option}: {why}, or {OFF}; nothing was changed.")),
+        Err(why) => bad(option, format!("{why}, or {OFF}")),
     }
+}
+
+/// Refuses the value given for `option`, saying `why`.
+fn bad<T>(option: &'static str, why: String) -> Handled<T> {
+    refuse(Refusal::BadOption { option, why })
 }
 
 fn name(route: &Watch) -> String {

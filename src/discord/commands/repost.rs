@@ -3,7 +3,7 @@
 //! The row gets a fresh nonce: Discord de-duplicates a nonce for a few minutes and would answer
 //! the old one with the deleted message instead of posting a card.
 
-use serenity::all::{ChannelId, GuildId, Http, MessageId};
+use serenity::all::{ChannelId, GuildId, MessageId};
 use tracing::{info, warn};
 
 use super::args::{Args, Caller};
@@ -14,23 +14,24 @@ use crate::{
         render::cut,
     },
     discord::bridge::Bridge,
-    discord::reply::Answerable,
+    discord::{
+        refusal::{Missing, Refusal},
+        reply::{Answerable, Handled, refuse},
+    },
 };
 
 /// Reposts the deleted cards of a run's open gates.
 pub async fn run(
     bridge: &Bridge,
-    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     guild_id: GuildId,
     args: Args<'_>,
-) -> anyhow::Result<()> {
+) -> Handled<()> {
     let Some(job) = args.string("job") else {
-        answer.say(http, "Give the run's id (job_…); nothing was changed.").await?;
-        return Ok(());
+        return refuse(Refusal::Missing(Missing::Run));
     };
-    answer.defer(http).await?;
+    answer.defer().await?;
     let job_id = JobId::new(job);
     let approvals = bridge.store.approvals_of_job(&job_id).await?;
     let open: Vec<_> = approvals.iter().filter(|a| !a.state.is_final()).collect();
@@ -69,15 +70,14 @@ pub async fn run(
                 Ok(_) => {}
                 Err(err) => {
                     warn!(approval_id = fresh.id.get(), error = %err, "reposted card not posted yet; the watcher retries");
-                    return Ok(answer
-                        .finish(http, format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
+                    return Ok(answer.finish(format!("Discord refused the card in <#{channel}> ({}); the watcher tries again at each poll.", cut(&err.to_string(), 200)))
                         .await?);
                 }
             }
         }
         format!("Card posted again: {}", posted.join(" "))
     };
-    answer.finish(http, cut(&text, 2000)).await?;
+    answer.finish(cut(&text, 2000)).await?;
     Ok(())
 }
 

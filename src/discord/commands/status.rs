@@ -1,19 +1,17 @@
 //! `/approvals status`: the last successful poll, recent errors, open gates, routes, the other
 //! servers the bot is in, the version.
 
-use serenity::all::Http;
-
 use crate::{
     cards::render::cut,
     discord::bridge::Bridge,
-    discord::reply::Answerable,
+    discord::reply::{Answerable, Handled},
     guild::permissions::{ChannelLookup, survey},
     redact::redacted,
     scenario::BudgetUsage,
 };
 
 /// Answers with the bridge's state, in a few lines.
-pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>) -> Handled<()> {
     let open = bridge.store.open_approvals().await?;
     let polls = bridge.polls.status();
     let mut lines = vec![format!("**approval-bridge {}**", env!("CARGO_PKG_VERSION"))];
@@ -46,7 +44,7 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
         None => format!("Routes: {routes}; other workflows are not posted (no APPROVAL_CHANNEL_ID)."),
     });
     // Asked each time: an invitation to another server shows up without a restart.
-    match bridge.home.other_servers(http).await {
+    match bridge.home.other_servers(&bridge.discord).await {
         Ok(others) if others.is_empty() => {}
         Ok(others) => {
             let named: Vec<String> =
@@ -61,20 +59,20 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
             lines.push("The other servers the bot is in could not be listed.".to_owned());
         }
     }
-    lines.extend(permission_lines(bridge, http).await);
-    answer.say(http, cut(&lines.join("\n"), 2000)).await?;
+    lines.extend(permission_lines(bridge).await);
+    answer.say(cut(&lines.join("\n"), 2000)).await?;
     Ok(())
 }
 
 /// The bot's permissions in every channel cards go to, asked of Discord now: a line per channel
 /// that lacks something, or one line saying all is well.
-async fn permission_lines(bridge: &Bridge, http: &Http) -> Vec<String> {
+async fn permission_lines(bridge: &Bridge) -> Vec<String> {
     let routed = bridge.routes.all().into_iter().map(|route| route.channel_id);
     let channels: Vec<_> = bridge.routes.default_channel().into_iter().chain(routed).collect();
     if channels.is_empty() {
         return Vec::new();
     }
-    let survey = match survey(http, bridge.home.id(), channels).await {
+    let survey = match survey(&bridge.discord, bridge.home.id(), channels).await {
         Ok(survey) => survey,
         Err(err) => {
             tracing::warn!(error = %redacted(&err), "the bot's permissions could not be read");

@@ -1,20 +1,23 @@
 //! `/approvals sync`: a pass of the watcher now, and what it found.
 
-use serenity::all::Http;
-
-use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable, polls::PollReport};
+use crate::{
+    cards::render::cut,
+    discord::bridge::Bridge,
+    discord::reply::{Answerable, Handled},
+    polls::PollReport,
+};
 
 /// Asks the watcher for a pass and answers with its report.
-pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>) -> Handled<()> {
     // A pass may take longer than Discord's 3 s: acknowledge first.
-    answer.defer(http).await?;
+    answer.defer().await?;
     let text = match bridge.polls.now().await {
         Ok(report) => describe(&report),
         Err(why) => {
             format!("The poll failed: {}. `/approvals status` shows the recent errors.", cut(&why, 1500))
         }
     };
-    answer.finish(http, text).await?;
+    answer.finish(text).await?;
     Ok(())
 }
 

@@ -4,19 +4,22 @@
 //! exists, the channel is a text channel the bot can post cards in. Then the route is saved
 //! with its audit entry in one transaction, and applies from the next pass of the watcher.
 
-use serenity::all::{CommandInteraction, GuildId, Http, RoleId};
+use serenity::all::{CommandInteraction, GuildId, RoleId};
 use tracing::info;
 
 use super::{
     args::{Args, Caller},
-    channel_check::{check_postable, not_text, takes_cards},
+    channel_check::{check_postable, takes_cards},
     text::deciders,
 };
 use crate::{
     approvals::ids::WorkflowId,
     cards::render::cut,
     discord::bridge::Bridge,
-    discord::reply::{Answerable, Handled, refuse},
+    discord::{
+        refusal::{Missing, Refusal},
+        reply::{Answerable, Handled, refuse},
+    },
     scenario::ScenarioError,
     store::NewWatch,
 };
@@ -24,37 +27,24 @@ use crate::{
 /// Sets the route of a workflow.
 pub async fn watch(
     bridge: &Bridge,
-    http: &Http,
-    command: &CommandInteraction,
-    caller: &Caller,
-    args: Args<'_>,
-) -> anyhow::Result<()> {
-    let answer = Answerable::command(command);
-    answer.render(http, set_route(bridge, http, command, &answer, caller, args).await).await
-}
-
-async fn set_route(
-    bridge: &Bridge,
-    http: &Http,
     command: &CommandInteraction,
     answer: &Answerable<'_>,
     caller: &Caller,
     args: Args<'_>,
 ) -> Handled<()> {
     let (Some(typed), Some(channel_id)) = (args.string("workflow"), args.channel("channel")) else {
-        return refuse("Give a workflow and a channel; nothing was saved.");
+        return refuse(Refusal::Missing(Missing::WorkflowAndChannel));
     };
     if let Some(resolved) = command.data.resolved.channels.get(&channel_id) {
         if !takes_cards(resolved.kind) {
-            return refuse(not_text(channel_id));
+            return refuse(Refusal::NotText(channel_id));
         }
     }
     // Scenario and Discord are asked below: acknowledge first (Discord allows 3 s).
-    answer.defer(http).await?;
+    answer.defer().await?;
     let guild_id = bridge.home.id();
-    let (workflow_id, workflow_name) =
-        check(bridge, http, guild_id, typed, args.role("reviewer_role")).await?;
-    check_postable(http, guild_id, channel_id).await?;
+    let (workflow_id, workflow_name) = check(bridge, guild_id, typed, args.role("reviewer_role")).await?;
+    check_postable(&bridge.discord, guild_id, channel_id).await?;
     let before = bridge.routes.all().into_iter().find(|w| w.workflow_id == workflow_id);
     let role = args.role("reviewer_role");
     let new = NewWatch { workflow_id, workflow_name, channel_id, reviewer_role_id: role };
@@ -71,29 +61,24 @@ async fn set_route(
         text.push_str(&format!(" Cards already posted stay in <#{}>.", before.channel_id));
     }
     text.push_str(" Runs waiting now get their card at the next poll (`/approvals sync` to poll now).");
-    answer.finish(http, text).await?;
+    answer.finish(text).await?;
     Ok(())
 }
 
 /// Checks the workflow (in Scenario) and the role (in the server); the workflow's id and name.
 async fn check(
     bridge: &Bridge,
-    http: &Http,
     guild_id: GuildId,
     typed: &str,
     role: Option<RoleId>,
 ) -> Handled<(WorkflowId, String)> {
     if let Some(role) = role {
         if role.get() == guild_id.get() {
-            return refuse(
-                "@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.",
-            );
+            return refuse(Refusal::EveryoneReviews);
         }
-        let roles = http.get_guild_roles(guild_id).await?;
+        let roles = bridge.discord.get_guild_roles(guild_id).await?;
         if !roles.iter().any(|r| r.id == role) {
-            return refuse(format!(
-                "The role {role} does not exist in this server. Pick an existing role; nothing was saved."
-            ));
+            return refuse(Refusal::UnknownRole(role));
         }
     }
     resolve_workflow(bridge, typed).await
@@ -111,9 +96,7 @@ pub async fn resolve_workflow(bridge: &Bridge, typed: &str) -> Handled<(Workflow
         Err(err @ ScenarioError::NotFound { .. }) => err,
         Err(err) => {
             tracing::warn!(error = %err, "workflow could not be checked");
-            return refuse(
-                "Scenario did not answer, so the workflow could not be checked; nothing was saved. Try again in a minute.",
-            );
+            return refuse(Refusal::WorkflowUnchecked);
         }
     };
     if let Ok(list) = bridge.workflows.list(&bridge.scenario).await {
@@ -123,23 +106,18 @@ pub async fn resolve_workflow(bridge: &Bridge, typed: &str) -> Handled<(Workflow
         }
     }
     tracing::info!(typed, error = %not_found, "unknown workflow refused");
-    refuse(format!(
-        "Scenario has no workflow `{}`. Pick one from the list that appears as you type, or copy its id (wflow_…) from Scenario; nothing was saved.",
-        cut(typed, 100)
-    ))
+    refuse(Refusal::UnknownWorkflow { typed: typed.to_owned() })
 }
 
 /// Removes the route of a workflow; its open cards stay where they are, decidable.
 pub async fn unwatch(
     bridge: &Bridge,
-    http: &Http,
     answer: &Answerable<'_>,
     caller: &Caller,
     args: Args<'_>,
-) -> anyhow::Result<()> {
+) -> Handled<()> {
     let Some(typed) = args.string("workflow") else {
-        answer.say(http, "Give the workflow to stop watching; nothing was changed.").await?;
-        return Ok(());
+        return refuse(Refusal::Missing(Missing::Workflow));
     };
     let routes = bridge.routes.all();
     let found = routes
@@ -151,7 +129,7 @@ pub async fn unwatch(
             "`{}` has no route of its own, so there is nothing to stop. `/approvals watches` lists the routes.",
             cut(typed, 100)
         );
-        answer.say(http, text).await?;
+        answer.say(text).await?;
         return Ok(());
     };
     bridge.routes.remove(&route.workflow_id, &caller.who).await?;
@@ -165,6 +143,6 @@ pub async fn unwatch(
         cut(&route.workflow_name, 100),
         route.channel_id
     );
-    answer.say(http, text).await?;
+    answer.say(text).await?;
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! `/approvals watches`: the routes, with channel, reviewer role and review policy, and where
 //! the rest go under which policy.
 
-use serenity::all::Http;
-
 use super::text::{deciders, fit};
-use crate::{cards::render::cut, discord::bridge::Bridge, discord::reply::Answerable};
+use crate::{
+    cards::render::cut,
+    discord::bridge::Bridge,
+    discord::reply::{Answerable, Handled},
+};
 
 /// Answers with the routes.
-pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyhow::Result<()> {
+pub async fn run(bridge: &Bridge, answer: &Answerable<'_>) -> Handled<()> {
     let defaults = bridge.routes.default_reviewer_roles();
     let rest = match bridge.routes.default_channel() {
         Some(channel) => format!(
@@ -23,7 +25,7 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
     let routes = bridge.routes.all();
     if routes.is_empty() {
         answer
-            .say(http, format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))
+            .say(format!("No workflow has a route of its own. {rest} Add one with `/approvals watch`."))
             .await?;
         return Ok(());
     }
@@ -44,6 +46,6 @@ pub async fn run(bridge: &Bridge, http: &Http, answer: &Answerable<'_>) -> anyho
         })
         .collect();
     let header = format!("**{} route{}**", routes.len(), if routes.len() == 1 { "" } else { "s" });
-    answer.say(http, fit(&header, &lines, &rest)).await?;
+    answer.say(fit(&header, &lines, &rest)).await?;
     Ok(())
 }

@@ -17,9 +17,7 @@ use approval_bridge::{
     app,
     approvals::{detect::Flow, review::ReviewSnapshot},
     config::Settings,
-    discord,
-    discord::bridge::Bridge,
-    guild,
+    discord, guild,
     scenario::{JobQuery, ScenarioClient},
     store::{NewApproval, Store},
     watcher::Watcher,
@@ -80,16 +78,14 @@ async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row
         ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
     let http = Arc::new(discord::client::http_with(tls.client(), &settings.discord));
     let home = guild::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
-    let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
-    let bridge = Arc::new(bridge);
-    store_gates(&bridge, &channels, order).await?;
+    let (services, _requests) = app::Services::build(store, client, http, &settings.discord, home);
+    store_gates(&services.bridge(), &channels, order).await?;
     // The start's requests (the home server's checks) must not share the burst's first window
     // of the global limit: in production they come well before any burst of cards.
     tokio::time::sleep(limits.global_window).await;
 
     let started = Instant::now();
-    let report =
-        Watcher::new(app::watcher_parts(&bridge)).try_poll_once().await.map_err(|e| e.to_string())?;
+    let report = Watcher::new(services.watcher()).try_poll_once().await.map_err(|e| e.to_string())?;
     let pass = started.elapsed();
     let posts: Vec<_> = discord
         .requests()
@@ -126,7 +122,11 @@ fn least_time(gates: usize, channels: usize, limits: &RateLimits) -> Duration {
 
 /// Stores every gate awaiting a decision, as routes would place them: as many per channel, the
 /// channels in turn or shuffled.
-async fn store_gates(bridge: &Bridge, channels: &[u64], order: Order) -> Result<(), String> {
+async fn store_gates(
+    bridge: &approval_bridge::discord::bridge::Bridge,
+    channels: &[u64],
+    order: Order,
+) -> Result<(), String> {
     let listing =
         bridge.scenario.list_jobs(&JobQuery::in_progress_workflow_runs()).await.map_err(|e| e.to_string())?;
     let gates: Vec<_> = listing.jobs.iter().flat_map(|job| Flow::new(job).gates_awaiting()).collect();

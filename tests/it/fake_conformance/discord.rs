@@ -4,8 +4,8 @@
 
 mod client;
 mod guild_rules;
-mod layout_rules;
 mod interaction_rules;
+mod layout_rules;
 mod message_rules;
 mod payload_shapes;
 mod reply_rules;

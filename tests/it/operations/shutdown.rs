@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use approval_bridge::{approvals::state::ApprovalState, discord::reply::RESTARTING, store::Store};
+use approval_bridge::{approvals::state::ApprovalState, discord::refusal::Refusal, store::Store};
 
 use super::parked_run;
 use crate::support::{
@@ -38,8 +38,8 @@ async fn a_stop_during_a_decision_lets_it_finish_and_turns_new_clicks_away() {
 
     // A click during the drain is answered at once, and changes nothing.
     let late = app.click(&app.reviewer("bo"), &second_gate, "Approve").await;
-    assert_eq!(app.answer(&late).await, RESTARTING);
-    assert!(RESTARTING.contains("Try again in a moment"));
+    assert_eq!(app.answer(&late).await, Refusal::Restarting.to_string());
+    assert!(Refusal::Restarting.to_string().contains("Try again in a moment"));
 
     // The decision in flight completes before the bridge stops.
     scenario_answers.release();

@@ -170,7 +170,8 @@ async fn an_embed_card_of_an_older_bridge_moves_to_the_new_layout_on_its_next_ed
     assert!(card_view::is_v2(&card), "moved over: {card}");
     assert_eq!(assert_images_are_attachments(&app, &card, 3), posted, "the same attachments, kept");
     let path = format!("/channels/{}/messages/{}", approval.channel_id, approval.message_id.unwrap().get());
-    let edit = app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).last().unwrap();
+    let edit =
+        app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).last().unwrap();
     assert!(edit.files.is_empty(), "nothing uploaded again");
     app.discord.assert_no_rejections();
 }
@@ -183,8 +184,10 @@ async fn a_ten_image_card_is_one_message_with_one_gallery_of_ten_attachments_and
     post(&app).await;
     let card = card(&app, &job).await;
     assert!(card_view::is_v2(&card), "{card}");
-    let galleries =
-        crate::support::fake_discord::layout::flatten(&card["components"]).into_iter().filter(|c| c["type"] == 12).count();
+    let galleries = crate::support::fake_discord::layout::flatten(&card["components"])
+        .into_iter()
+        .filter(|c| c["type"] == 12)
+        .count();
     assert_eq!(galleries, 1, "one gallery: {card}");
     assert_images_are_attachments(&app, &card, 10);
     let cards_in_channel = app.discord.messages_in(app.approval(&job, "review").await.channel_id.get()).len();

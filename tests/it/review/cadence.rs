@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use approval_bridge::{app::watcher_parts, watcher::Watcher};
+use approval_bridge::watcher::Watcher;
 
 use crate::support::{app::spawn_app, fake_scenario::FlowTemplate};
 
@@ -15,7 +15,7 @@ async fn polling_slows_while_nothing_is_in_flight_and_speeds_up_at_the_first_run
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     app.scenario.start_parked_run(&workflow);
-    let mut watcher = Watcher::new(watcher_parts(app.bridge())).with_idle_interval(IDLE);
+    let mut watcher = Watcher::new(app.watcher_parts()).with_idle_interval(IDLE);
 
     watcher.try_poll_once().await.unwrap();
     assert!(!watcher.runs_in_flight(), "a parked run is not in flight");
@@ -43,7 +43,7 @@ async fn without_an_idle_interval_the_cadence_never_changes() {
     let app = spawn_app().await;
     let workflow = app.scenario.add_workflow("Lighthouse", FlowTemplate::single_gate());
     app.scenario.start_parked_run(&workflow);
-    let mut watcher = Watcher::new(watcher_parts(app.bridge()));
+    let mut watcher = Watcher::new(app.watcher_parts());
     watcher.try_poll_once().await.unwrap();
     assert_eq!(watcher.cadence(INTERVAL), INTERVAL);
 }

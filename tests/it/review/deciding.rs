@@ -4,8 +4,8 @@ use approval_bridge::approvals::state::ApprovalState;
 
 use super::{card_of, edits_of, has_buttons, parked_run, reject};
 use crate::support::{
-    card_view,
     app::spawn_app,
+    card_view,
     fake_scenario::{Endpoint, FlowTemplate},
 };
 

@@ -6,12 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use approval_bridge::{
-    app::watcher_parts,
+    app::Services,
     approvals::state::ApprovalState,
     config::Settings,
-    discord,
-    discord::bridge::Bridge,
-    guild,
+    discord, guild,
     scenario::ScenarioClient,
     store::Store,
     watcher::{Clock, Watcher},
@@ -220,11 +218,11 @@ impl ClockedWatcher {
         let client = ScenarioClient::new(scenario.settings()).unwrap();
         let http = Arc::new(discord::client::http(&settings.discord).unwrap());
         let home = guild::home::HomeServer::new(GuildId::new(discord.guild_id()));
-        let (bridge, _requests) = Bridge::new(store, client, http, &settings.discord, home);
+        let (services, _requests) = Services::build(store, client, http, &settings.discord, home);
         let now = Arc::new(Mutex::new(Instant::now()));
         let read = now.clone();
         let clock: Clock = Arc::new(move || *read.lock().unwrap());
-        let watcher = Watcher::new(watcher_parts(&bridge)).with_full_sweep(full_sweep).with_clock(clock);
+        let watcher = Watcher::new(services.watcher()).with_full_sweep(full_sweep).with_clock(clock);
         Self { watcher, now, _discord: discord, _dir: dir }
     }
 

@@ -1,6 +1,7 @@
 //! Who may decide: the reviewer roles, or Manage Server when no role is set.
 
-use approval_bridge::approvals::state::ApprovalState;
+use approval_bridge::{approvals::state::ApprovalState, discord::refusal::Refusal};
+use serenity::all::RoleId;
 
 use super::{assert_ephemeral, card_of, has_buttons, parked_run};
 use crate::support::{
@@ -19,13 +20,15 @@ async fn a_member_without_the_reviewer_role_is_told_which_role_decides_and_nothi
     let approval = app.approval(&job, "review").await;
     let outsider = GuildMember::new("olga");
 
+    let refusal = Refusal::NotReviewer { needed: vec![RoleId::new(app.reviewer_role)] };
     for label in ["Approve", "Reject"] {
         let click = app.click(&outsider, &approval, label).await;
         assert_ephemeral(&app, &click).await;
         let answer = app.answer(&click).await;
-        let role = format!("<@&{}>", app.reviewer_role);
-        assert!(answer.contains(&role) && answer.contains("nothing was changed"), "{label}: {answer}");
+        assert_eq!(answer, refusal.to_string(), "{label}");
+        assert!(answer.contains(&format!("<@&{}>", app.reviewer_role)), "{answer}");
     }
+    assert_eq!(app.bridge().metrics.refusals_of(refusal.code()), 2, "counted by kind");
 
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 0);
     assert_eq!(app.approval(&job, "review").await, approval, "the row is unchanged");
@@ -34,6 +37,10 @@ async fn a_member_without_the_reviewer_role_is_told_which_role_decides_and_nothi
     assert_eq!(refused.len(), 2, "{audit:?}");
     assert!(refused.iter().all(|e| e.actor_id == Some(outsider.user_id as i64)));
     assert!(refused.iter().all(|e| e.from_state.is_none() && e.to_state.is_none()));
+    assert!(
+        refused.iter().all(|e| e.detail.as_deref() == Some(refusal.code())),
+        "stored as its code: {audit:?}"
+    );
     assert!(has_buttons(&card_of(&app, &approval)));
     app.discord.assert_no_rejections();
 }

@@ -38,7 +38,8 @@ async fn a_prompt_and_a_workflow_name_written_as_markdown_render_as_plain_text_o
         "{value}"
     );
     assert!(card["content"].as_str().unwrap_or_default().is_empty(), "nothing outside the card pings");
-    let posted = app.discord.requests().into_iter().find(|r| r.method == "POST" && r.path.ends_with("/messages"));
+    let posted =
+        app.discord.requests().into_iter().find(|r| r.method == "POST" && r.path.ends_with("/messages"));
     let body = posted.and_then(|r| r.body).unwrap_or_default();
     assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]), "the card's text pings nobody");
     app.discord.assert_no_rejections();

@@ -16,9 +16,9 @@ use axum::{Router, routing::get};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
-    sync::watch,
     task::JoinHandle,
 };
+use tokio_util::sync::CancellationToken;
 
 use crate::support::wait::wait_until;
 
@@ -26,20 +26,20 @@ use crate::support::wait::wait_until;
 const BOUND: Duration = Duration::from_secs(10);
 
 /// A listener serving `GET /` and `POST /` within `limits`, with its stop switch and task.
-async fn listener(limits: Limits) -> (SocketAddr, watch::Sender<bool>, JoinHandle<()>) {
+async fn listener(limits: Limits) -> (SocketAddr, CancellationToken, JoinHandle<()>) {
     let (addr, stop, task, _) = counted_listener(limits).await;
     (addr, stop, task)
 }
 
 /// [`listener`], with the metrics its refusals are counted in.
-async fn counted_listener(limits: Limits) -> (SocketAddr, watch::Sender<bool>, JoinHandle<()>, Metrics) {
+async fn counted_listener(limits: Limits) -> (SocketAddr, CancellationToken, JoinHandle<()>, Metrics) {
     let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = socket.local_addr().unwrap();
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let app = Router::new().route("/", get(|| async { "ok" }).post(|body: String| async move { body }));
     let metrics = Metrics::new();
     let refusals = Refusals::new("ops", metrics.clone());
-    let task = tokio::spawn(serve_with_limits(socket, app, limits, refusals, stopped));
+    let task = tokio::spawn(serve_with_limits(socket, app, limits, refusals, stop.clone()));
     (addr, stop, task, metrics)
 }
 
@@ -136,7 +136,7 @@ async fn idle_connections_do_not_hold_up_shutdown() {
     let mut silent = TcpStream::connect(addr).await.unwrap();
     silent.write_all(b"GET / HT").await.unwrap();
 
-    stop.send(true).unwrap();
+    stop.cancel();
     tokio::time::timeout(BOUND, task).await.expect("the listener stops at once").unwrap();
     assert_eq!(until_closed(&mut kept_alive).await, "", "the idle connection is closed");
     assert!(TcpStream::connect(addr).await.is_err(), "nothing listens any more");

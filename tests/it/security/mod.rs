@@ -9,13 +9,12 @@ mod listener;
 mod logs;
 mod outsiders;
 
+use approval_bridge::discord::refusal::Refusal;
+
 use crate::support::{
     app::{PROMPTLY, TestApp},
     fake_discord::{GuildMember, InteractionHandle},
 };
-
-/// Words of the one sentence everything from outside the home server gets.
-pub const OUTSIDE: &str = "works only in the one server it serves";
 
 /// An admin (Administrator) of the other server the bot was invited to.
 pub fn foreign_admin(app: &TestApp) -> GuildMember {
@@ -32,7 +31,7 @@ pub async fn assert_refused_as_outside(app: &TestApp, handle: &InteractionHandle
     assert_eq!(body["type"], 4, "answered at once, no deferral: {body}");
     assert_eq!(body["data"]["flags"], 64, "ephemeral: {body}");
     let text = body["data"]["content"].as_str().unwrap_or_default();
-    assert!(text.contains(OUTSIDE) && text.contains("nothing was done"), "{text}");
+    assert_eq!(text, Refusal::OutsideHome.to_string());
 }
 
 /// Whether the bridge sent Discord anything but answers to interactions since `seq`.

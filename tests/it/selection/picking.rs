@@ -153,5 +153,8 @@ async fn over_http_a_menu_choice_and_confirm_delivered_by_post_pick_with_no_gate
 
 /// The descriptions of a card's gallery pictures: each candidate's number.
 fn gallery_descriptions(card: &serde_json::Value) -> Vec<String> {
-    card_view::gallery(card).iter().map(|i| i["description"].as_str().unwrap_or_default().to_owned()).collect()
+    card_view::gallery(card)
+        .iter()
+        .map(|i| i["description"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }

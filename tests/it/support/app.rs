@@ -19,6 +19,7 @@ use approval_bridge::{
     polls::{PollReport, PollStatus},
     store::{Approval, Store, now_ms},
     telemetry,
+    watcher::WatcherParts,
 };
 use serde_json::Value;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -47,6 +48,7 @@ pub struct TestApp {
     /// The environment the bridge was started with.
     pub env: HashMap<&'static str, String>,
     bridge: Option<Arc<Bridge>>,
+    watcher_parts: Option<WatcherParts>,
     /// How far the bridge's wall clock runs ahead of the system's, in milliseconds.
     wall_offset: Arc<AtomicI64>,
     http_addr: Option<SocketAddr>,
@@ -98,6 +100,7 @@ pub async fn spawn_app_against(
         reviewer_role,
         env,
         bridge: None,
+        watcher_parts: None,
         wall_offset: Arc::default(),
         http_addr: None,
         endpoint_addr: None,
@@ -159,6 +162,7 @@ impl TestApp {
         let app = app.with_wall_clock(Arc::new(move || now_ms() + offset.load(Ordering::SeqCst)));
         let endpoint = app.interactions_addr();
         self.bridge = Some(app.bridge());
+        self.watcher_parts = Some(app.services().watcher());
         self.http_addr = app.http_addr();
         self.endpoint_addr = endpoint;
         let (stop, stopped) = oneshot::channel::<()>();
@@ -229,6 +233,11 @@ impl TestApp {
     /// The running bridge's shared state.
     pub fn bridge(&self) -> &Bridge {
         self.bridge.as_ref().expect("the bridge was started")
+    }
+
+    /// What the bridge's watcher uses, for a watcher of a test's own on the same services.
+    pub fn watcher_parts(&self) -> WatcherParts {
+        self.watcher_parts.clone().expect("the bridge was started")
     }
 
     /// The database, as the bridge sees it.

@@ -33,7 +33,10 @@ pub fn section(card: &Value, name: &str) -> Option<String> {
 /// The pictures of a card's galleries, in order.
 pub fn gallery(card: &Value) -> Vec<Value> {
     let all = flatten(&card["components"]);
-    all.iter().filter(|c| c["type"] == 12).flat_map(|g| g["items"].as_array().cloned().unwrap_or_default()).collect()
+    all.iter()
+        .filter(|c| c["type"] == 12)
+        .flat_map(|g| g["items"].as_array().cloned().unwrap_or_default())
+        .collect()
 }
 
 /// The URLs a card's gallery shows, in order.
@@ -64,7 +67,11 @@ pub fn as_embed_card(card: &mut Value, images: &[Option<String>]) {
         embeds.push(serde_json::json!({ "image": { "url": url } }));
     }
     let buttons: Vec<Value> = controls(card).into_iter().filter(|c| c["type"] == 2).collect();
-    let rows = if buttons.is_empty() { vec![] } else { vec![serde_json::json!({ "type": 1, "components": buttons })] };
+    let rows = if buttons.is_empty() {
+        vec![]
+    } else {
+        vec![serde_json::json!({ "type": 1, "components": buttons })]
+    };
     card["flags"] = 0.into();
     card["embeds"] = Value::Array(embeds);
     card["components"] = Value::Array(rows);

@@ -117,12 +117,18 @@ fn the_biggest_selection_stays_within_discords_limits() {
     let description = of_type(&message, 10)[0]["content"].as_str().unwrap().to_owned();
     assert!(description.contains("past 100"), "{description}");
     let listed = field(&message, "Candidates").unwrap();
-    assert!(listed.ends_with("more (every candidate is in the menus)"), "what does not fit says where: {listed}");
+    assert!(
+        listed.ends_with("more (every candidate is in the menus)"),
+        "what does not fit says where: {listed}"
+    );
     let many_images = card(&selection(images(30), 1, 100));
     assert_within_limits(&many_images);
     assert_eq!(pictures(&many_images).len(), limits::GALLERY_ITEMS);
     let listed = field(&many_images, "Candidates").unwrap();
-    assert!(listed.contains("**10.** picture 10 of the gallery") && listed.contains("**30.** [asset]("), "{listed}");
+    assert!(
+        listed.contains("**10.** picture 10 of the gallery") && listed.contains("**30.** [asset]("),
+        "{listed}"
+    );
 }
 
 #[test]

@@ -30,7 +30,10 @@ async fn with_the_flag_content_and_embeds_are_refused_and_components_alone_pass(
     let mut with_content = card(vec![text("hello")]);
     with_content["content"] = json!("also text");
     let (status, _, errors) = refusal(send(&http, channel, &with_content).await);
-    assert_eq!((status, errors), (400, vec!["content: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2".to_owned()]));
+    assert_eq!(
+        (status, errors),
+        (400, vec!["content: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2".to_owned()])
+    );
     let mut with_embed = card(vec![text("hello")]);
     with_embed["embeds"] = json!([{ "title": "old" }]);
     let (_, _, errors) = refusal(send(&http, channel, &with_embed).await);
@@ -55,7 +58,9 @@ async fn text_displays_over_4000_characters_in_all_are_refused_and_4000_pass() {
     let over = card(vec![text(&"a".repeat(2_000)), text(&"b".repeat(2_001))]);
     let (_, _, errors) = refusal(send(&http, channel, &over).await);
     assert_eq!(errors, ["components: COMPONENT_TEXT_DISPLAY_TOTAL_LENGTH_EXCEEDED"]);
-    send(&http, channel, &card(vec![text(&"a".repeat(2_000)), text(&"b".repeat(2_000))])).await.expect("4000");
+    send(&http, channel, &card(vec![text(&"a".repeat(2_000)), text(&"b".repeat(2_000))]))
+        .await
+        .expect("4000");
 }
 
 #[tokio::test]
@@ -87,11 +92,20 @@ async fn a_picture_naming_no_file_is_refused_and_one_naming_an_uploaded_file_sho
 #[tokio::test]
 async fn the_flag_cannot_be_removed_and_an_older_message_moves_over_when_its_text_and_embeds_are_cleared() {
     let (_fake, http, channel) = fake_with_channel().await;
-    let old = send(&http, channel, &json!({ "content": "old card", "embeds": [{ "title": "Review" }] })).await.unwrap();
+    let old = send(&http, channel, &json!({ "content": "old card", "embeds": [{ "title": "Review" }] }))
+        .await
+        .unwrap();
     let (channel_id, id) = (ChannelId::new(channel), old.id);
-    let keeping_text = json!({ "flags": IS_COMPONENTS_V2, "components": card(vec![text("new")])["components"] });
+    let keeping_text =
+        json!({ "flags": IS_COMPONENTS_V2, "components": card(vec![text("new")])["components"] });
     let (_, _, errors) = refusal(http.edit_message(channel_id, id, &keeping_text, vec![]).await);
-    assert_eq!(errors, ["content: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2", "embeds: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2"]);
+    assert_eq!(
+        errors,
+        [
+            "content: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+            "embeds: MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2"
+        ]
+    );
     let mut moved = card(vec![text("new")]);
     moved["content"] = Value::Null;
     moved["embeds"] = json!([]);

@@ -40,7 +40,8 @@ pub fn flatten(components: &Value) -> Vec<Value> {
 pub fn attachment_names(components: &Value) -> Vec<String> {
     let mut names = Vec::new();
     for c in flatten(components) {
-        let media = c["items"].as_array().into_iter().flatten().map(|i| &i["media"]).chain([&c["media"], &c["file"]]);
+        let media =
+            c["items"].as_array().into_iter().flatten().map(|i| &i["media"]).chain([&c["media"], &c["file"]]);
         names.extend(
             media.filter_map(|m| m["url"].as_str()?.strip_prefix("attachment://").map(str::to_owned)),
         );
@@ -52,10 +53,18 @@ pub fn attachment_names(components: &Value) -> Vec<String> {
 pub(super) fn check(body: &Value, at: &[String], errs: &mut FormErrors) {
     let legacy = "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2";
     if body["content"].as_str().is_some_and(|c| !c.is_empty()) {
-        errs.push(path(at, &["content"]), legacy, "The 'content' field cannot be used when using MessageFlags.IS_COMPONENTS_V2");
+        errs.push(
+            path(at, &["content"]),
+            legacy,
+            "The 'content' field cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+        );
     }
     if body["embeds"].as_array().is_some_and(|e| !e.is_empty()) {
-        errs.push(path(at, &["embeds"]), legacy, "The 'embeds' field cannot be used when using MessageFlags.IS_COMPONENTS_V2");
+        errs.push(
+            path(at, &["embeds"]),
+            legacy,
+            "The 'embeds' field cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+        );
     }
     let all = flatten(&body["components"]);
     if all.len() > MAX_COMPONENTS {

@@ -158,7 +158,8 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
         }
     }
     let attachments = message["attachments"].clone();
-    let find = |name: &str| attachments.as_array().into_iter().flatten().find(|a| a["filename"] == name).cloned();
+    let find =
+        |name: &str| attachments.as_array().into_iter().flatten().find(|a| a["filename"] == name).cloned();
     resolve_media(&mut message["components"], &find);
     for embed in message["embeds"].as_array_mut().into_iter().flatten() {
         for key in ["image", "thumbnail"] {

@@ -5,14 +5,12 @@ use std::time::Duration;
 
 use serenity::all::{ChannelId, MessageId};
 
-use super::{
-    tests::{gate, on_both_engines, reviewer, temp_store},
-    *,
-};
+use super::{gate, on_both_engines, reviewer, temp_store};
 use crate::approvals::{
     policy::{OnDeadline, Policy},
     state::ApprovalState,
 };
+use crate::store::*;
 
 fn route() -> NewWatch {
     NewWatch {

@@ -20,13 +20,16 @@ mod watches;
 
 use serenity::all::{
     ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
-    CreateCommand, CreateCommandOption, Http,
+    CreateCommand, CreateCommandOption,
 };
 
 pub use args::{Args, Caller};
 pub use autocomplete::on_autocomplete;
 
-use super::reply::Answerable;
+use super::{
+    refusal::Refusal,
+    reply::{Answerable, Handled, refuse},
+};
 use crate::{discord::bridge::Bridge, routes::is_admin};
 
 /// The name of the command group.
@@ -130,52 +133,37 @@ pub fn definitions() -> Vec<CreateCommand> {
 }
 
 /// Runs a slash command.
-pub async fn run(bridge: &Bridge, http: &Http, command: &CommandInteraction) -> anyhow::Result<()> {
-    let answer = Answerable::command(command);
+pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answerable<'_>) -> Handled<()> {
     // A route another replica changed applies to this command already.
     bridge.routes.refresh().await?;
     let Some((name, options)) = subcommand(command) else {
-        answer.say(http, "approval-bridge does not know this command; nothing was done.").await?;
-        return Ok(());
+        return refuse(Refusal::UnknownCommand(None));
     };
     let Some(access) = access(name) else {
-        answer
-            .say(http, format!("approval-bridge does not know `/{GROUP} {name}`; nothing was done."))
-            .await?;
-        return Ok(());
+        return refuse(Refusal::UnknownCommand(Some(format!("{GROUP} {name}"))));
     };
     let caller = Caller::of(command);
     if !allowed(bridge, &caller, access) {
-        answer.say(http, refusal(name, access)).await?;
-        return Ok(());
+        let command = format!("{GROUP} {name}");
+        return refuse(match access {
+            Access::Admin => Refusal::NotAdmin { command },
+            Access::Reader => Refusal::NotReader { command },
+        });
     }
     let Some(guild_id) = command.guild_id else {
-        answer.say(http, "Use `/approvals` in the server the bridge serves.").await?;
-        return Ok(());
+        return refuse(Refusal::NotInServer);
     };
     let args = Args::new(options);
     match name {
-        "watch" => watch::watch(bridge, http, command, &caller, args).await,
-        "unwatch" => watch::unwatch(bridge, http, &answer, &caller, args).await,
-        "policy" => policy::run(bridge, http, &answer, &caller, args).await,
-        "watches" => watches::run(bridge, http, &answer).await,
-        "pending" => pending::run(bridge, http, &answer, guild_id, args).await,
-        "history" => history::run(bridge, http, &answer, args).await,
-        "repost" => repost::run(bridge, http, &answer, &caller, guild_id, args).await,
-        "sync" => sync::run(bridge, http, &answer).await,
-        _ => status::run(bridge, http, &answer).await,
-    }
-}
-
-/// The polite refusal for a member who may not use `/approvals name`.
-fn refusal(name: &str, access: Access) -> String {
-    match access {
-        Access::Admin => format!(
-            "Only members with the Manage Server permission can use `/{GROUP} {name}`; nothing was changed."
-        ),
-        Access::Reader => format!(
-            "`/{GROUP} {name}` is for reviewers and admins of approval-bridge. Ask an admin if you should be one."
-        ),
+        "watch" => watch::watch(bridge, command, answer, &caller, args).await,
+        "unwatch" => watch::unwatch(bridge, answer, &caller, args).await,
+        "policy" => policy::run(bridge, answer, &caller, args).await,
+        "watches" => watches::run(bridge, answer).await,
+        "pending" => pending::run(bridge, answer, guild_id, args).await,
+        "history" => history::run(bridge, answer, args).await,
+        "repost" => repost::run(bridge, answer, &caller, guild_id, args).await,
+        "sync" => sync::run(bridge, answer).await,
+        _ => status::run(bridge, answer).await,
     }
 }
 

@@ -12,5 +12,6 @@ pub mod handler;
 mod outsiders;
 mod picking;
 mod quorum;
+pub mod refusal;
 pub mod reply;
 pub mod review;

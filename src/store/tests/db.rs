@@ -1,7 +1,7 @@
 //! The databases the store's tests run on: a SQLite file, or a PostgreSQL schema of its own, and
 //! [`on_both_engines!`], which runs a test on each.
 
-use super::Store;
+use crate::store::Store;
 
 /// Runs each test once per engine, as `<name>::on_sqlite` and `<name>::on_postgres`: the test's
 /// `temp_store()` opens a store on that engine. Where no PostgreSQL answers, the PostgreSQL run
@@ -12,7 +12,7 @@ macro_rules! on_both_engines {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
-            use $crate::store::test_db::{ENGINE, Engine, postgres_reachable};
+            use $crate::store::tests::db::{ENGINE, Engine, postgres_reachable};
 
             async fn test() $body
 

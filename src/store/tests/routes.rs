@@ -2,14 +2,12 @@
 
 use serenity::all::{ChannelId, MessageId, RoleId, UserId};
 
-use super::{
-    tests::{on_both_engines, temp_store, token},
-    *,
-};
+use super::{on_both_engines, temp_store, token};
 use crate::approvals::{
     review::ReviewSnapshot,
     state::{ApprovalState, Decision},
 };
+use crate::store::*;
 
 fn admin() -> Reviewer {
     Reviewer { id: UserId::new(42), name: "admin".into() }

@@ -39,7 +39,7 @@ use sqlx::{
 };
 
 pub use approvals::{Approval, Claim, NewApproval, OpenGate, Reviewer};
-pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, Refusal, RefusalCount};
+pub use audit::{AuditAction, AuditEntry, MAX_AUDIT_TEXT, RefusalCount, RefusedAttempt};
 pub use clock::{TEST_CLOCK_SKEW_FILE, now_ms};
 pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
@@ -194,13 +194,5 @@ macro_rules! snowflake {
 
 snowflake!(ChannelId, GuildId, MessageId, RoleId, UserId);
 
-#[cfg(test)]
-mod lease_tests;
-#[cfg(test)]
-mod policy_tests;
-#[cfg(test)]
-mod route_tests;
-#[cfg(test)]
-pub(crate) mod test_db;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -1,4 +1,6 @@
-use super::tests::{on_both_engines, temp_store};
+//! Unit tests of the lease, the replicas' heartbeats and the card turns.
+
+use super::{on_both_engines, temp_store};
 
 const MINUTE: i64 = 60_000;
 

@@ -1,0 +1,337 @@
+//! Why the bridge turned a request down, as a kind. This is the one place a refusal becomes the
+//! sentence the person reads ([`fmt::Display`]), the code the refusal count and the audit store
+//! ([`Refusal::code`]) and the label the `refusals` metric counts it under. Every sentence says
+//! what happened to the request (nothing was changed, saved or sent) and, where it can, what to
+//! do instead.
+
+use std::fmt;
+
+use serenity::all::{ChannelId, RoleId};
+
+use crate::cards::render::cut;
+use crate::{
+    approvals::{selection::numbers, state::ApprovalState},
+    store::Approval,
+};
+
+/// What was not known: the component or form a request came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// A card no row of the bridge's has.
+    Card,
+    /// A button with a `custom_id` the bridge did not make.
+    Button,
+    /// A modal the bridge did not open.
+    Form,
+    /// A menu that is not a selection card's.
+    Menu,
+}
+
+/// A required option of a command that was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// `/approvals watch` without its workflow and channel.
+    WorkflowAndChannel,
+    /// `/approvals unwatch` or `/approvals policy` without the workflow.
+    Workflow,
+    /// `/approvals repost` without the run.
+    Run,
+}
+
+/// A request the bridge turned down, and why.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// The component, form or card is not one the bridge made.
+    Unknown(Control),
+    /// The process is shutting down and takes no new work.
+    Restarting,
+    /// The request came from outside the one server the bridge serves.
+    OutsideHome,
+    /// The person holds none of the roles that decide the gate (empty: Manage Server decides).
+    NotReviewer { needed: Vec<RoleId> },
+    /// `/approvals name` needs the Manage Server permission.
+    NotAdmin { command: String },
+    /// `/approvals name` is for reviewers and admins.
+    NotReader { command: String },
+    /// A command the bridge does not know (`None`: not even the group).
+    UnknownCommand(Option<String>),
+    /// The command is not used in a server.
+    NotInServer,
+    /// The gate is closed, or being decided: the approval as it stands.
+    Closed(Box<Approval>),
+    /// The reviewer's approval is counted already: how many count, how many are needed.
+    ApprovedAgain { counted: usize, required: u8 },
+    /// The reviewer confirmed these picks already: how many confirmed them, how many are needed.
+    ConfirmedAgain { picks: Vec<u32>, counted: usize, required: u8 },
+    /// A menu choice that is not one of the menu's candidates.
+    NotACandidate,
+    /// Confirm on a card with nothing to pick.
+    NothingToPick,
+    /// Confirm before any pick: the gate's bounds in words.
+    NoPicks { bounds: String },
+    /// Confirm with picks the gate does not take.
+    PicksRefused { picks: Vec<u32>, why: String },
+    /// A reason longer than the form allows.
+    ReasonTooLong { max: u16 },
+    /// Full-size links asked for too often.
+    FullSizeTooOften { per_minute: u32 },
+    /// Scenario did not give fresh asset links.
+    NoFreshLinks,
+    /// Scenario did not answer, so a workflow could not be checked.
+    WorkflowUnchecked,
+    /// A required option left out.
+    Missing(Missing),
+    /// The channel is not one of the home server's.
+    ChannelElsewhere(ChannelId),
+    /// The channel cannot hold cards.
+    NotText(ChannelId),
+    /// The bot lacks what it needs to post in a channel: the line saying what and where.
+    CannotPost { line: String },
+    /// @everyone as a route's reviewer role.
+    EveryoneReviews,
+    /// A role the server does not have.
+    UnknownRole(RoleId),
+    /// A workflow Scenario does not have (as typed).
+    UnknownWorkflow { typed: String },
+    /// A policy for a workflow without a route: its name as typed and the default policy.
+    NoRoute { typed: String, default_policy: String },
+    /// A deadline that approves, set by someone who may not approve: the route and its reviewers.
+    DeadlineApproves { workflow: String, needed: Vec<RoleId> },
+    /// The route went away while its policy was being changed.
+    RouteRemoved,
+    /// An option's value out of its range or unreadable: the option and what is wrong.
+    BadOption { option: &'static str, why: String },
+}
+
+impl Refusal {
+    /// The refusal's kind as the audit, the refusal count and the metric record it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unknown(_) => "unknown_control",
+            Self::Restarting => "restarting",
+            Self::OutsideHome => "outside_home",
+            Self::NotReviewer { .. } => "not_reviewer",
+            Self::NotAdmin { .. } => "not_admin",
+            Self::NotReader { .. } => "not_reader",
+            Self::UnknownCommand(_) => "unknown_command",
+            Self::NotInServer => "not_in_server",
+            Self::Closed(_) => "closed",
+            Self::ApprovedAgain { .. } => "approved_again",
+            Self::ConfirmedAgain { .. } => "confirmed_again",
+            Self::NotACandidate => "not_a_candidate",
+            Self::NothingToPick => "nothing_to_pick",
+            Self::NoPicks { .. } => "no_picks",
+            Self::PicksRefused { .. } => "picks_refused",
+            Self::ReasonTooLong { .. } => "reason_too_long",
+            Self::FullSizeTooOften { .. } => "full_size_too_often",
+            Self::NoFreshLinks => "no_fresh_links",
+            Self::WorkflowUnchecked => "workflow_unchecked",
+            Self::Missing(_) => "missing_option",
+            Self::ChannelElsewhere(_) => "channel_elsewhere",
+            Self::NotText(_) => "not_a_text_channel",
+            Self::CannotPost { .. } => "cannot_post",
+            Self::EveryoneReviews => "everyone_reviews",
+            Self::UnknownRole(_) => "unknown_role",
+            Self::UnknownWorkflow { .. } => "unknown_workflow",
+            Self::NoRoute { .. } => "no_route",
+            Self::DeadlineApproves { .. } => "deadline_approves",
+            Self::RouteRemoved => "route_removed",
+            Self::BadOption { .. } => "bad_option",
+        }
+    }
+}
+
+/// The person's sentence.
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(control) => {
+                let what = match control {
+                    Control::Card => "card",
+                    Control::Button => "button",
+                    Control::Form => "form",
+                    Control::Menu => "menu",
+                };
+                write!(f, "This {what} is not one approval-bridge knows; nothing was changed.")
+            }
+            Self::Restarting => {
+                f.write_str("approval-bridge is restarting; nothing was changed. Try again in a moment.")
+            }
+            Self::OutsideHome => f.write_str(
+                "approval-bridge works only in the one server it serves, and not here; nothing was done.",
+            ),
+            Self::NotReviewer { needed } => write!(
+                f,
+                "Only members with {} can decide on this gate; nothing was changed.",
+                needed_roles(needed)
+            ),
+            Self::NotAdmin { command } => write!(
+                f,
+                "Only members with the Manage Server permission can use `/{command}`; nothing was changed."
+            ),
+            Self::NotReader { command } => write!(
+                f,
+                "`/{command}` is for reviewers and admins of approval-bridge. Ask an admin if you should be one."
+            ),
+            Self::UnknownCommand(None) => {
+                f.write_str("approval-bridge does not know this command; nothing was done.")
+            }
+            Self::UnknownCommand(Some(command)) => {
+                write!(f, "approval-bridge does not know `/{command}`; nothing was done.")
+            }
+            Self::NotInServer => f.write_str("Use `/approvals` in the server the bridge serves."),
+            Self::Closed(approval) => f.write_str(&already(approval)),
+            Self::ApprovedAgain { counted, required } => write!(
+                f,
+                "You have approved this gate already ({counted} of {required} so far); it waits for {}. Nothing was changed.",
+                more(*counted, *required)
+            ),
+            Self::ConfirmedAgain { picks, counted, required } => write!(
+                f,
+                "You have confirmed picks {} already ({counted} of {required} so far); they wait for {}. Nothing was changed.",
+                numbers(picks),
+                more(*counted, *required)
+            ),
+            Self::NotACandidate => {
+                f.write_str("That choice is not a candidate of this menu; nothing was changed.")
+            }
+            Self::NothingToPick => f.write_str("This card has nothing to pick; nothing was changed."),
+            Self::NoPicks { bounds } => {
+                write!(f, "Pick {bounds} in the menu first, then press Confirm; nothing was sent.")
+            }
+            Self::PicksRefused { picks, why } => write!(
+                f,
+                "Your picks ({}) cannot be sent: {why}. Change them in the menu and press Confirm again; nothing was sent.",
+                numbers(picks)
+            ),
+            Self::ReasonTooLong { max } => {
+                write!(f, "The reason is longer than {max} characters; nothing was changed.")
+            }
+            Self::FullSizeTooOften { per_minute } => write!(
+                f,
+                "You asked for full-size links {per_minute} times in the last minute; try again in a minute."
+            ),
+            Self::NoFreshLinks => f.write_str("Scenario did not give fresh links; try again in a moment."),
+            Self::WorkflowUnchecked => f.write_str(
+                "Scenario did not answer, so the workflow could not be checked; nothing was saved. Try again in a minute.",
+            ),
+            Self::Missing(Missing::WorkflowAndChannel) => {
+                f.write_str("Give a workflow and a channel; nothing was saved.")
+            }
+            Self::Missing(Missing::Workflow) => f.write_str("Give the workflow; nothing was changed."),
+            Self::Missing(Missing::Run) => f.write_str("Give the run's id (job_…); nothing was changed."),
+            Self::ChannelElsewhere(channel) => {
+                write!(f, "<#{channel}> is not a channel of this server; nothing was saved.")
+            }
+            Self::NotText(channel) => write!(
+                f,
+                "<#{channel}> is not a text channel. Pick a text channel for the cards; nothing was saved."
+            ),
+            Self::CannotPost { line } => {
+                write!(f, "approval-bridge cannot post cards in {line}. Nothing was saved.")
+            }
+            Self::EveryoneReviews => f.write_str(
+                "@everyone cannot be the reviewer role: everyone could decide. Pick a role, or leave reviewer_role out for the default reviewers; nothing was saved.",
+            ),
+            Self::UnknownRole(role) => write!(
+                f,
+                "The role {role} does not exist in this server. Pick an existing role; nothing was saved."
+            ),
+            Self::UnknownWorkflow { typed } => write!(
+                f,
+                "Scenario has no workflow `{}`. Pick one from the list that appears as you type, or copy its id (wflow_…) from Scenario; nothing was saved.",
+                cut(typed, 100)
+            ),
+            Self::NoRoute { typed, default_policy } => write!(
+                f,
+                "`{}` has no route of its own, so it follows the default policy ({default_policy}). Route it with `/approvals watch` first; nothing was changed.",
+                cut(typed, 100)
+            ),
+            Self::DeadlineApproves { workflow, needed } => write!(
+                f,
+                "A deadline that approves is an approval: only a member who may both manage the server and approve the gates of **{workflow}** ({}) may set it; nothing was changed.",
+                needed_roles(needed)
+            ),
+            Self::RouteRemoved => f.write_str("The route was removed meanwhile; nothing was changed."),
+            Self::BadOption { option, why } => write!(f, "{option}: {why}; nothing was changed."),
+        }
+    }
+}
+
+/// Who may decide, in words: "the <@&1> role", or "the Manage Server permission".
+pub fn needed_roles(required: &[RoleId]) -> String {
+    let roles: Vec<String> = required.iter().map(|r| format!("<@&{r}>")).collect();
+    match roles.as_slice() {
+        [] => "the Manage Server permission".into(),
+        [one] => format!("the {one} role"),
+        [rest @ .., last] => format!("the {} or {last} role", rest.join(", ")),
+    }
+}
+
+/// What a reviewer reads about a gate they can no longer decide.
+pub fn already(approval: &Approval) -> String {
+    let by = approval.decided_by.as_ref().map(|r| format!(" by {}", r.mention())).unwrap_or_default();
+    let when = approval.decided_at.map(|ms| format!(" <t:{}:R>", ms / 1000)).unwrap_or_default();
+    match approval.state {
+        ApprovalState::Deciding => format!("This gate is being decided{by} right now; nothing was changed."),
+        ApprovalState::Approved if approval.snapshot.selection.is_some() => {
+            format!("Already picked{by}{when}; nothing was changed.")
+        }
+        ApprovalState::Approved => format!("Already approved{by}{when}; nothing was changed."),
+        ApprovalState::Rejected => format!("Already rejected{by}{when}; nothing was changed."),
+        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded | ApprovalState::Pending => {
+            let what = approval.reason.as_deref().unwrap_or("This gate is closed");
+            format!("{what}{when}; nothing was changed.")
+        }
+    }
+}
+
+/// "1 more reviewer", "2 more reviewers": what a tally of `counted` of `required` waits for.
+pub fn more(counted: usize, required: u8) -> String {
+    match usize::from(required).saturating_sub(counted) {
+        1 => "1 more reviewer".to_owned(),
+        n => format!("{n} more reviewers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roles_needed_are_named_as_mentions() {
+        assert_eq!(needed_roles(&[]), "the Manage Server permission");
+        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
+        assert_eq!(
+            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
+            "the <@&1>, <@&2> or <@&3> role"
+        );
+    }
+
+    #[test]
+    fn every_refusal_says_what_became_of_the_request() {
+        let refusals = [
+            Refusal::Unknown(Control::Menu),
+            Refusal::NotReviewer { needed: vec![RoleId::new(7)] },
+            Refusal::ApprovedAgain { counted: 1, required: 3 },
+            Refusal::ConfirmedAgain { picks: vec![0, 2], counted: 1, required: 2 },
+            Refusal::NoPicks { bounds: "2 to 3".into() },
+            Refusal::Missing(Missing::Run),
+            Refusal::BadOption { option: "approvals", why: "must be 1 to 5".into() },
+        ];
+        for refusal in refusals {
+            let text = refusal.to_string();
+            assert!(text.to_lowercase().contains("nothing was"), "{}: {text}", refusal.code());
+        }
+    }
+
+    #[test]
+    fn a_tally_names_how_many_more_it_waits_for() {
+        let again = Refusal::ApprovedAgain { counted: 1, required: 3 }.to_string();
+        assert_eq!(
+            again,
+            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
+        );
+        assert_eq!(more(2, 3), "1 more reviewer");
+    }
+}
