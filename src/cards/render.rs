@@ -76,13 +76,13 @@ pub fn new_card(approval: &Approval, views: &[AssetView]) -> Value {
 /// (see [`super::attach`]): the nonce makes it idempotent, its line names the gate, and its one
 /// button carries the `custom_id` a card is found by in its channel.
 pub fn placeholder(approval: &Approval) -> CreateMessage {
-    let (first, label) = match approval.snapshot.selection {
-        Some(_) => (CardAction::Confirm, "Confirm"),
-        None => (CardAction::Approve, "Approve"),
+    let (first, label, kind) = match approval.snapshot.selection {
+        Some(_) => (CardAction::Confirm, "Confirm", "selection"),
+        None => (CardAction::Approve, "Approve", "approval"),
     };
     let button = CreateButton::new(CardCustomId::new(first, approval.id).to_string()).label(label);
     CreateMessage::new()
-        .content(footer("approval", approval))
+        .content(footer(kind, approval))
         .components(vec![CreateActionRow::Buttons(vec![button])])
         .nonce(Nonce::String(approval.card_nonce.clone()))
         .enforce_nonce(true)

@@ -380,3 +380,16 @@ fn the_accent_colour_says_the_state() {
         assert_eq!(accent(&a), colour, "{state:?}");
     }
 }
+
+#[test]
+fn the_placeholder_a_cards_previews_go_up_with_is_found_by_its_button_and_idempotent() {
+    let a = approval(vec![asset(1, "image", 10)], vec![]);
+    let message = serde_json::to_value(placeholder(&a)).unwrap();
+    assert_eq!((message["nonce"].as_str(), message["enforce_nonce"].as_bool()), (Some("n0nce"), Some(true)));
+    let button = &message["components"][0]["components"][0];
+    assert_eq!(
+        CardCustomId::parse(button["custom_id"].as_str().unwrap()),
+        Some(CardCustomId::new(CardAction::Approve, a.id))
+    );
+    assert_eq!(message["content"], "-# approval #42 · gate gate · run job_1");
+}
