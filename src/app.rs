@@ -20,6 +20,7 @@ pub use self::services::Services;
 use crate::{
     config::{EventsSettings, ScenarioAccess, Settings},
     discord::{self, bridge::Bridge, endpoint::EndpointState},
+    guild,
     lease::Lease,
     metrics::Metrics,
     ops,
@@ -79,7 +80,7 @@ impl App {
         let scenario = ScenarioClient::with_metrics(scenario_settings(&settings.scenario), Metrics::new())?;
         let (connected_tx, connected) = watch::channel(false);
         let http = discord::client::http(&settings.discord).context("building the Discord client")?;
-        let home = discord::home::resolve(&http, &settings.discord).await?;
+        let home = guild::home::resolve(&http, &settings.discord).await?;
         info!(guild_id = home.id().get(), "serving one Discord server");
         // From here on, every event is written to the outbox with its audit entry, or none is.
         store

@@ -6,7 +6,8 @@ use serenity::{all::ChannelId, http::Http};
 use crate::{
     app::scenario_settings,
     config::Settings,
-    discord::{
+    discord,
+    guild::{
         self,
         permissions::{ChannelLookup, survey},
     },
@@ -52,7 +53,7 @@ pub async fn run(settings: &Settings) -> Vec<CheckLine> {
 /// The bot's permissions in the default channel and every routed one: `Err` naming what is
 /// missing where, and what to grant.
 async fn permissions(http: &Http, settings: &Settings, routed: Vec<ChannelId>) -> Result<String, String> {
-    let home = discord::home::resolve(http, &settings.discord).await.map_err(|e| e.to_string())?;
+    let home = guild::home::resolve(http, &settings.discord).await.map_err(|e| e.to_string())?;
     let default = settings.discord.approval_channel_id.map(|c| ChannelId::new(c.get()));
     let channels: Vec<ChannelId> = default.into_iter().chain(routed).collect();
     if channels.is_empty() {
@@ -108,7 +109,7 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
 async fn discord_user(http: &Http, settings: &Settings) -> Result<String, String> {
     match http.get_current_user().await {
         Ok(user) => Ok(format!("logged in as {} ({})", user.name, user.id)),
-        Err(err) if discord::api_error::discord_error_code(&err) == Some(0) => {
+        Err(err) if guild::api_error::discord_error_code(&err) == Some(0) => {
             Err("Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
                 .into())
         }

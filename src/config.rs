@@ -160,7 +160,7 @@ pub struct DiscordSettings {
     /// Base URL of the Discord API when not the real one (tests).
     pub api_base: Option<Url>,
     /// The home server (`DISCORD_GUILD_ID`); when unset, the server of `approval_channel_id`,
-    /// read once at start (`crate::discord::home`). One of the two is always set.
+    /// read once at start (`crate::guild::home`). One of the two is always set.
     pub guild_id: Option<NonZeroU64>,
     /// Channel for every workflow without a route of its own.
     pub approval_channel_id: Option<NonZeroU64>,

@@ -23,13 +23,17 @@
 //! - [`feed`]: which runs a pass reads: the delta feed (`updatedAfter`) or a full sweep.
 //! - [`decisions`]: from a claimed click (or a quorum reached) to exactly one decision in Scenario,
 //!   and its settling.
+//! - [`guild`]: what the bridge knows of its Discord server: the home server, the bot's member
+//!   and the one list of permissions it needs, the members who may decide, Discord's error codes.
+//! - [`cards`]: review and selection cards: drawn as pure functions of an approval, their
+//!   previews (images downloaded, made small and attached to the card's message), the
+//!   `custom_id`s of their components, the card writer (`cards::publish::CardWriter`: all that
+//!   posting and editing a card takes), reminders' replies. The watcher and the handlers both
+//!   write cards through it.
 //! - [`discord`]: the serenity adapter: the state its handlers share (`discord::bridge`: store,
-//!   clients, routes, card writer, lifecycle), interaction dispatch, typed refusals
-//!   (`discord::refusal`)
-//!   (gateway, or the HTTP interactions endpoint), review and selection cards and their previews
-//!   (images downloaded, made small and attached to the card's message), picking, the card writer
-//!   (`discord::publish::CardWriter`: all that posting and editing a card takes), the `/approvals`
-//!   commands.
+//!   clients, routes, card writer, lifecycle), interaction dispatch (gateway, or the HTTP
+//!   interactions endpoint), typed refusals (`discord::refusal`), the click flows on cards
+//!   (review, picking, Full size, re-runs), replies, the `/approvals` commands.
 //! - [`events`]: what happened to the gates as records (gate posted, vote, decision, …): one enum
 //!   of types, one mapping from the store's facts, JSON Lines and CSV, the HMAC signature.
 //! - [`export`]: `approval-bridge export`, the events read from the database opened read-only.
@@ -47,6 +51,7 @@
 
 pub mod app;
 pub mod approvals;
+pub mod cards;
 pub mod check;
 pub mod config;
 pub mod decisions;
@@ -54,6 +59,7 @@ pub mod discord;
 pub mod events;
 pub mod export;
 pub mod feed;
+pub mod guild;
 pub mod lease;
 pub mod lifecycle;
 pub mod metrics;

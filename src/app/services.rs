@@ -9,11 +9,11 @@ use serenity::http::Http;
 use tokio::sync::mpsc;
 
 use crate::{
+    cards::{previews::Previews, publish::CardWriter},
     config::DiscordSettings,
     decisions::LiveClaims,
-    discord::{
-        bridge::Bridge, full_size::FullSizeLimit, home::HomeServer, previews::Previews, publish::CardWriter,
-    },
+    discord::{bridge::Bridge, full_size::limit::FullSizeLimit},
+    guild::home::HomeServer,
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::{PollRequest, Polls},

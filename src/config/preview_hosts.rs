@@ -3,7 +3,7 @@
 //! Asset URLs are written by whoever builds a Scenario workflow, so the bridge fetches only from
 //! where Scenario keeps assets: its CDN, over https. A local mirror (or a test's fake CDN) is
 //! named with its scheme, e.g. `http://127.0.0.1:9000`; naming an address literally is also the
-//! only way to fetch from a loopback or private address (see `discord::previews::download`).
+//! only way to fetch from a loopback or private address (see `cards::previews::download`).
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! What the interaction handlers share: the store, the two API clients, and the bridge's parts
 //! that each own one concern: the routes ([`crate::routes`]), the card writer
-//! ([`super::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
+//! ([`crate::cards::publish::CardWriter`]), the watcher's handle ([`crate::polls`]) and the lifecycle
 //! ([`crate::lifecycle`]). Steps that need only a part take only that part. The services are
 //! built once, in `crate::app::Services`, which hands the watcher the parts it uses.
 
@@ -9,8 +9,10 @@ use std::sync::Arc;
 use serenity::http::Http;
 
 use crate::{
+    cards::publish::CardWriter,
     decisions::LiveClaims,
-    discord::{full_size::FullSizeLimit, home::HomeServer, publish::CardWriter},
+    discord::full_size::limit::FullSizeLimit,
+    guild::home::HomeServer,
     lifecycle::Lifecycle,
     metrics::Metrics,
     polls::Polls,

@@ -6,13 +6,15 @@ use serenity::all::{ChannelId, Member, MessageId, User};
 use tracing::{info, warn};
 
 use super::{
-    custom_id::{CardAction, CardCustomId},
-    publish::sync_card,
     refusal::{Control, Refusal, already},
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::state::{ApprovalState, Decision},
+    cards::{
+        custom_id::{CardAction, CardCustomId},
+        publish::sync_card,
+    },
     decisions::Outcome,
     discord::bridge::Bridge,
     routes::may_decide,

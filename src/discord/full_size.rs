@@ -5,33 +5,24 @@
 //! minute. The links are read at the click, since signed URLs expire (the card's own previews are
 //! attachments and do not), and only links on `PREVIEW_HOSTS` are given, each with its host shown.
 
-use std::{
-    collections::HashMap,
-    sync::{Mutex, PoisonError},
-    time::{Duration, Instant},
-};
+pub mod limit;
 
-use serenity::all::{CreateEmbed, EditInteractionResponse, UserId};
+use std::{collections::HashMap, time::Instant};
+
+use serenity::all::{CreateEmbed, EditInteractionResponse};
 use tracing::{info, warn};
 
 use super::{
-    cards,
     click::{Click, check},
-    inert, limits,
-    previews::link,
     refusal::Refusal,
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::{ids::AssetId, review::ShownAsset},
+    cards::{inert, limits, previews::link, render as cards},
     config::PreviewHosts,
     discord::bridge::Bridge,
 };
-
-/// Answers one person may have within [`WINDOW`].
-const PER_PERSON: usize = 3;
-/// The window [`PER_PERSON`] counts in.
-const WINDOW: Duration = Duration::from_secs(60);
 
 /// Answers a reviewer's click on Full size with the originals' fresh links, privately.
 pub(super) async fn on_click(bridge: &Bridge, card: &Click<'_>, answer: &Answerable<'_>) -> Handled<()> {
@@ -44,7 +35,7 @@ pub(super) async fn on_click(bridge: &Bridge, card: &Click<'_>, answer: &Answera
             user_id = card.user.id.get(),
             "full-size links refused: asked too often"
         );
-        return refuse(Refusal::FullSizeTooOften { per_minute: PER_PERSON as u32 });
+        return refuse(Refusal::FullSizeTooOften { per_minute: limit::PER_PERSON as u32 });
     }
     let assets = &approval.snapshot.assets;
     let ids: Vec<AssetId> = assets.iter().map(|a| a.asset_id.clone()).collect();
@@ -60,30 +51,6 @@ pub(super) async fn on_click(bridge: &Bridge, card: &Click<'_>, answer: &Answera
     let embed = CreateEmbed::new().title("Full size").description(links_text(assets, &fresh, hosts));
     answer.edit(EditInteractionResponse::new().embed(embed)).await?;
     Ok(())
-}
-
-/// Who asked for full-size links lately: a few answers per person and minute.
-#[derive(Debug, Default)]
-pub struct FullSizeLimit {
-    asked: Mutex<HashMap<UserId, Vec<Instant>>>,
-}
-
-impl FullSizeLimit {
-    /// Whether `user` may have an answer at `now`; counts it when so.
-    pub fn allow(&self, user: UserId, now: Instant) -> bool {
-        let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
-        // Forgets what is out of the window, so the map holds only the last minute's askers.
-        asked.retain(|_, times| {
-            times.retain(|at| now.saturating_duration_since(*at) < WINDOW);
-            !times.is_empty()
-        });
-        let times = asked.entry(user).or_default();
-        if times.len() >= PER_PERSON {
-            return false;
-        }
-        times.push(now);
-        true
-    }
 }
 
 /// One line per asset, linked to its fresh URL with the host shown, in the card's numbering,
@@ -159,19 +126,6 @@ mod tests {
         let text = links_text(&assets, &fresh, &cdn());
         assert!(text.ends_with("\nImage 1: no usable link"), "{text}");
         assert!(!text.contains("127.0.0.1"), "{text}");
-    }
-
-    #[test]
-    fn a_person_gets_a_few_answers_a_minute_and_others_are_counted_apart() {
-        let (limit, start) = (FullSizeLimit::default(), Instant::now());
-        let (ana, bo) = (UserId::new(1), UserId::new(2));
-        for n in 0..PER_PERSON {
-            assert!(limit.allow(ana, start + Duration::from_secs(n as u64)), "answer {n}");
-        }
-        assert!(!limit.allow(ana, start + Duration::from_secs(30)));
-        assert!(limit.allow(bo, start + Duration::from_secs(30)), "another person");
-        assert!(limit.allow(ana, start + WINDOW), "the first answer left the window");
-        assert!(!limit.allow(ana, start + WINDOW));
     }
 
     #[test]

@@ -8,7 +8,6 @@
 use serenity::all::{ComponentInteraction, ComponentInteractionDataKind};
 
 use super::{
-    cards::selection::MENU_OPTIONS,
     click::{Click, check, reviewer, settled, tell, words},
     quorum,
     refusal::{Control, Refusal},
@@ -19,6 +18,7 @@ use crate::{
         selection::{Choice, combine, numbers},
         state::Decision,
     },
+    cards::render::selection::MENU_OPTIONS,
     decisions::{self, Approved, Outcome},
     discord::bridge::Bridge,
     store::Approval,

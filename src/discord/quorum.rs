@@ -3,12 +3,10 @@
 
 use tracing::warn;
 
-use super::{
-    publish::sync_card_now,
-    refusal::{Refusal, groups_missing, more},
-};
+use super::refusal::{Refusal, groups_missing, more};
 use crate::{
     approvals::{policy::Policy, selection::numbers},
+    cards::publish::sync_card_now,
     decisions::Tally,
     discord::bridge::Bridge,
     store::Approval,

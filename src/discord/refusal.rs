@@ -8,7 +8,7 @@ use std::fmt;
 
 use serenity::all::{ChannelId, RoleId};
 
-use super::cards::cut;
+use crate::cards::render::cut;
 use crate::{
     approvals::{
         rerun::{RerunBlock, units},

@@ -10,7 +10,6 @@ use serenity::all::{
 
 use super::{
     click::{Click, check, reviewer, settled, tell, words},
-    custom_id::{CardAction, CardCustomId},
     full_size, picking, quorum,
     refusal::{Control, Refusal},
     reply::{Answerable, Handled, refuse},
@@ -18,6 +17,7 @@ use super::{
 };
 use crate::{
     approvals::state::Decision,
+    cards::custom_id::{CardAction, CardCustomId},
     decisions::{self, Approved},
     discord::bridge::Bridge,
     store::Approval,

@@ -342,6 +342,15 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a posted card as not showing its row, so the watcher edits it again.
+    pub async fn card_outdated(&self, id: ApprovalId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE approvals SET card_current = 0 WHERE id = $1")
+            .bind(id.get())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records the message of a card the bridge posted but did not record yet, learnt from a
     /// click on it; `false` when its message id was recorded meanwhile.
     pub async fn card_seen(&self, id: ApprovalId, message_id: MessageId) -> Result<bool, StoreError> {

@@ -16,11 +16,11 @@ use crate::{
         policy::{Due, Policy, words},
         state::Decision,
     },
-    decisions::{self, Outcome, counting},
-    discord::{
+    cards::{
         publish::sync_card,
         reminders::{card_gone, ping},
     },
+    decisions::{self, Outcome, counting},
     store::{PendingGate, Reviewer, StoreError},
 };
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serenity::http::Http;
 
 use crate::{
-    decisions::LiveClaims, discord::publish::CardWriter, metrics::Metrics, polls::Polls, routes::Routes,
+    cards::publish::CardWriter, decisions::LiveClaims, metrics::Metrics, polls::Polls, routes::Routes,
     scenario::ScenarioClient, store::Store,
 };
 

@@ -10,7 +10,10 @@ use serenity::all::{
 use tracing::warn;
 
 use super::{Caller, GROUP, access, allowed};
-use crate::discord::{bridge::Bridge, cards::cut, reply::respond};
+use crate::{
+    cards::render::cut,
+    discord::{bridge::Bridge, reply::respond},
+};
 
 /// Most choices Discord accepts.
 pub const MAX_CHOICES: usize = 25;

@@ -1,12 +1,14 @@
 //! Whether the bot can post cards in a channel, asked of Discord with the bot's own client
-//! (see [`crate::discord::permissions`] for what it needs and how its permissions are computed).
+//! (see [`crate::guild::permissions`] for what it needs and how its permissions are computed).
 
 use serenity::all::{ChannelId, ChannelType, GuildId, Http};
 
-use crate::discord::{
-    permissions::{BotMember, ChannelLookup},
-    refusal::Refusal,
-    reply::{Handled, refuse},
+use crate::{
+    discord::{
+        refusal::Refusal,
+        reply::{Handled, refuse},
+    },
+    guild::permissions::{BotMember, ChannelLookup},
 };
 
 /// Whether cards can go to `kind` of channel: text and announcement channels.

@@ -3,11 +3,9 @@
 use super::{args::Args, text::fit};
 use crate::{
     approvals::{ids::WorkflowId, selection::numbers},
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled},
-    },
+    discord::reply::{Answerable, Handled},
     store::{HistoryQuery, PastDecision},
 };
 

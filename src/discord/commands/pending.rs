@@ -5,11 +5,9 @@ use serenity::all::GuildId;
 
 use super::{args::Args, text::fit};
 use crate::{
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled},
-    },
+    discord::reply::{Answerable, Handled},
     store::Approval,
 };
 

@@ -15,9 +15,9 @@ use crate::{
         groups::{Groups, MAX_GROUPS},
         policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     },
+    cards::render::cut,
     discord::bridge::Bridge,
     discord::{
-        cards::cut,
         refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },

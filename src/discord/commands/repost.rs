@@ -9,10 +9,12 @@ use tracing::{info, warn};
 use super::args::{Args, Caller};
 use crate::{
     approvals::ids::JobId,
+    cards::{
+        publish::{Synced, sync_card},
+        render::cut,
+    },
     discord::bridge::Bridge,
     discord::{
-        cards::cut,
-        publish::{Synced, sync_card},
         refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },

@@ -2,12 +2,10 @@
 //! servers the bot is in, the version.
 
 use crate::{
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::permissions::{ChannelLookup, survey},
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled},
-    },
+    discord::reply::{Answerable, Handled},
+    guild::permissions::{ChannelLookup, survey},
     redact::redacted,
     scenario::BudgetUsage,
     store::OutboxCounts,

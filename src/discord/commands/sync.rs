@@ -1,11 +1,9 @@
 //! `/approvals sync`: a pass of the watcher now, and what it found.
 
 use crate::{
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled},
-    },
+    discord::reply::{Answerable, Handled},
     polls::PollReport,
 };
 

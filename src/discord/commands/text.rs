@@ -3,7 +3,7 @@
 
 use serenity::all::RoleId;
 
-use crate::discord::cards::cut;
+use crate::cards::render::cut;
 
 /// Most characters in a message's content.
 pub const MAX_CONTENT: usize = 2000;

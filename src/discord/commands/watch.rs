@@ -14,9 +14,9 @@ use super::{
 };
 use crate::{
     approvals::ids::WorkflowId,
+    cards::render::cut,
     discord::bridge::Bridge,
     discord::{
-        cards::cut,
         refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },

@@ -3,11 +3,9 @@
 
 use super::text::{deciders, fit};
 use crate::{
+    cards::render::cut,
     discord::bridge::Bridge,
-    discord::{
-        cards::cut,
-        reply::{Answerable, Handled},
-    },
+    discord::reply::{Answerable, Handled},
 };
 
 /// Answers with the routes.

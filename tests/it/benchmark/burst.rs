@@ -17,7 +17,7 @@ use approval_bridge::{
     app,
     approvals::{detect::Flow, review::ReviewSnapshot},
     config::Settings,
-    discord,
+    discord, guild,
     scenario::{JobQuery, ScenarioClient},
     store::{NewApproval, Store},
     watcher::Watcher,
@@ -77,7 +77,7 @@ async fn measure(gates: usize, channel_count: usize, order: Order) -> Result<Row
     let client =
         ScenarioClient::new(app::scenario_settings(&settings.scenario)).map_err(|e| e.to_string())?;
     let http = Arc::new(discord::client::http_with(tls.client(), &settings.discord));
-    let home = discord::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
+    let home = guild::home::resolve(&http, &settings.discord).await.map_err(|e| e.to_string())?;
     let (services, _requests) = app::Services::build(store, client, http, &settings.discord, home);
     store_gates(&services.bridge(), &channels, order).await?;
     // The start's requests (the home server's checks) must not share the burst's first window

@@ -132,7 +132,7 @@ async fn replicas(rig: &Rig, schema: &TempSchema) -> Result<(Child, Child), Stri
 }
 
 fn card(message: &Value) -> Option<Card> {
-    let footer = message["embeds"][0]["footer"]["text"].as_str()?;
+    let footer = crate::support::card_view::footer(message);
     let job_id = footer.rsplit_once("run ")?.1.trim().to_owned();
     let message_id = message["id"].as_str()?.parse().ok()?;
     Some(Card { message_id, approve: button(message, "Approve")?, job_id })

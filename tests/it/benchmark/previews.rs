@@ -119,8 +119,7 @@ async fn post_times(files: &[Arc<Vec<u8>>], cards: usize, stuck: bool) -> Result
     let times = posts
         .iter()
         .filter(|p| {
-            let footer =
-                p.body.as_ref().map(|b| b["embeds"][0]["footer"]["text"].to_string()).unwrap_or_default();
+            let footer = p.body.as_ref().map(crate::support::card_view::footer).unwrap_or_default();
             skipped.is_none_or(|job| !footer.contains(job.as_str()))
         })
         .map(|p| p.at.saturating_duration_since(start))

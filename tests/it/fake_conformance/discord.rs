@@ -5,6 +5,7 @@
 mod client;
 mod guild_rules;
 mod interaction_rules;
+mod layout_rules;
 mod message_rules;
 mod payload_shapes;
 mod reply_rules;

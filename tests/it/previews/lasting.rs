@@ -3,8 +3,8 @@
 
 use approval_bridge::approvals::state::ApprovalState;
 
-use super::{assert_images_are_attachments, attachments, card, embed_images, parked, post, real_files};
-use crate::support::{app::spawn_app, fake_scenario::Endpoint, images};
+use super::{assert_images_are_attachments, attachments, card, gallery_images, parked, post, real_files};
+use crate::support::{app::spawn_app, card_view, fake_scenario::Endpoint, images};
 
 #[tokio::test]
 async fn a_card_whose_scenario_urls_expired_still_shows_every_image_from_its_attachments() {
@@ -22,7 +22,7 @@ async fn a_card_whose_scenario_urls_expired_still_shows_every_image_from_its_att
 
     let card = card(&app, &job).await;
     assert_images_are_attachments(&app, &card, 3);
-    assert!(embed_images(&card).iter().all(|url| !url.contains("127.0.0.1")), "{card}");
+    assert!(gallery_images(&card).iter().all(|url| !url.contains("127.0.0.1")), "{card}");
     assert!(bulk_calls >= 2, "URLs were read fresh at posting, not only at discovery");
     app.discord.assert_no_rejections();
 }
@@ -48,9 +48,11 @@ async fn a_decided_card_keeps_its_attachments_without_uploading_them_again() {
     let path = format!("/channels/{}/messages/{}", decided.channel_id, decided.message_id.unwrap().get());
     let edits: Vec<_> =
         app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).collect();
-    assert_eq!(edits.len(), 1);
-    assert!(edits[0].files.is_empty(), "nothing uploaded again");
-    let listed: Vec<&str> = edits[0].body.as_ref().unwrap()["attachments"]
+    // Two previews go up with the post's placeholder and the card is drawn by an edit; then the
+    // decision's edit.
+    assert_eq!(edits.len(), 2);
+    assert!(edits.iter().all(|e| e.files.is_empty()), "nothing uploaded again");
+    let listed: Vec<&str> = edits[1].body.as_ref().unwrap()["attachments"]
         .as_array()
         .unwrap()
         .iter()
@@ -106,12 +108,10 @@ async fn an_open_card_from_before_previews_moves_to_attachments_on_its_next_edit
     post(&app).await;
     let approval = app.approval(&job, "review").await;
     // As an older bridge posted it: embeds on the signed URLs, no attachments.
-    let urls: Vec<String> = approval.snapshot.assets.iter().map(|a| a.url.clone()).collect();
+    let urls: Vec<Option<String>> = approval.snapshot.assets.iter().map(|a| Some(a.url.clone())).collect();
     app.discord.rewrite_message(approval.message_id.unwrap().get(), |message| {
+        card_view::as_embed_card(message, &urls);
         message["attachments"] = serde_json::json!([]);
-        for (embed, url) in message["embeds"].as_array_mut().unwrap().iter_mut().zip(&urls) {
-            embed["image"] = serde_json::json!({ "url": url });
-        }
     });
     app.scenario.expire_signed_urls();
     app.execute_sql(&format!("UPDATE approvals SET card_current = 0 WHERE id = {}", approval.id)).await;
@@ -145,5 +145,52 @@ async fn ten_four_mib_pngs_make_one_message_within_the_upload_limit() {
     let uploaded: usize = posts[0].files.iter().map(|f| f.size).sum();
     assert!(uploaded <= 10 * 1024 * 1024, "{uploaded} bytes");
     assert_images_are_attachments(&app, &card(&app, &job).await, 10);
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn an_embed_card_of_an_older_bridge_moves_to_the_new_layout_on_its_next_edit_keeping_its_attachments() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 3);
+    real_files(&app, &assets);
+    post(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let posted = assert_images_are_attachments(&app, &card(&app, &job).await, 3);
+    // As the bridge posted cards before the component layout: embeds showing the attachments.
+    app.discord.rewrite_message(approval.message_id.unwrap().get(), |message| {
+        card_view::as_embed_card(message, &[]);
+    });
+    let old = card(&app, &job).await;
+    assert!(!card_view::is_v2(&old) && old["embeds"].as_array().unwrap().len() == 4, "{old}");
+    app.execute_sql(&format!("UPDATE approvals SET card_current = 0 WHERE id = {}", approval.id)).await;
+
+    let report = app.poll().await;
+    assert_eq!(report.cards_updated, 1, "{report:?}");
+    let card = card(&app, &job).await;
+    assert!(card_view::is_v2(&card), "moved over: {card}");
+    assert_eq!(assert_images_are_attachments(&app, &card, 3), posted, "the same attachments, kept");
+    let path = format!("/channels/{}/messages/{}", approval.channel_id, approval.message_id.unwrap().get());
+    let edit =
+        app.discord.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == path).last().unwrap();
+    assert!(edit.files.is_empty(), "nothing uploaded again");
+    app.discord.assert_no_rejections();
+}
+
+#[tokio::test]
+async fn a_ten_image_card_is_one_message_with_one_gallery_of_ten_attachments_and_no_embeds() {
+    let app = spawn_app().await;
+    let (job, assets) = parked(&app, 10);
+    real_files(&app, &assets);
+    post(&app).await;
+    let card = card(&app, &job).await;
+    assert!(card_view::is_v2(&card), "{card}");
+    let galleries = crate::support::fake_discord::layout::flatten(&card["components"])
+        .into_iter()
+        .filter(|c| c["type"] == 12)
+        .count();
+    assert_eq!(galleries, 1, "one gallery: {card}");
+    assert_images_are_attachments(&app, &card, 10);
+    let cards_in_channel = app.discord.messages_in(app.approval(&job, "review").await.channel_id.get()).len();
+    assert_eq!(cards_in_channel, 1, "one message");
     app.discord.assert_no_rejections();
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::support::{
     app::TestApp,
+    card_view,
     fake_scenario::{FlowTemplate, NodeSpec},
     images,
 };
@@ -71,14 +72,9 @@ async fn card(app: &TestApp, job: &str) -> Value {
         .expect("in its channel")
 }
 
-/// The embed image URLs of a card.
-fn embed_images(card: &Value) -> Vec<String> {
-    card["embeds"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["image"]["url"].as_str().map(str::to_owned))
-        .collect()
+/// The URLs of a card's gallery pictures.
+fn gallery_images(card: &Value) -> Vec<String> {
+    card_view::gallery_urls(card)
 }
 
 /// The attachments of a card.
@@ -86,11 +82,11 @@ fn attachments(card: &Value) -> Vec<Value> {
     card["attachments"].as_array().cloned().unwrap_or_default()
 }
 
-/// Asserts that every embed image of `card` is one of its own attachments, a JPEG preview whose
+/// Asserts that every gallery picture of `card` is one of its own attachments, a JPEG preview whose
 /// longest side is at most 1024 pixels; returns the attachments' ids.
 fn assert_images_are_attachments(app: &TestApp, card: &Value, count: usize) -> Vec<String> {
     let attachments = attachments(card);
-    let shown = embed_images(card);
+    let shown = gallery_images(card);
     assert_eq!((shown.len(), attachments.len()), (count, count), "{card}");
     for (url, attachment) in shown.iter().zip(&attachments) {
         assert_eq!(Some(url.as_str()), attachment["url"].as_str(), "{card}");
@@ -102,10 +98,7 @@ fn assert_images_are_attachments(app: &TestApp, card: &Value, count: usize) -> V
     attachments.iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
 }
 
-/// The value of the field `name` of a card's first embed.
+/// The value of the section `name` of a card.
 fn field(card: &Value, name: &str) -> String {
-    let fields = card["embeds"][0]["fields"].as_array().cloned().unwrap_or_default();
-    let found =
-        fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str().map(str::to_owned));
-    found.unwrap_or_else(|| panic!("no field {name} on {card}"))
+    card_view::section(card, name).unwrap_or_else(|| panic!("no section {name} on {card}"))
 }

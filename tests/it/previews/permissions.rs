@@ -4,7 +4,7 @@
 //! says so once; without Send Messages the gate waits, named once, and other channels go on.
 
 use approval_bridge::{
-    discord::permissions,
+    guild::permissions,
     store::{NewWatch, Reviewer},
 };
 use serenity::all::{ChannelId, UserId};

@@ -16,9 +16,7 @@ fn post_of<'r>(requests: &'r [RecordedRequest], job: &str) -> Option<&'r Recorde
     requests.iter().find(|r| {
         r.method == "POST"
             && r.path.ends_with("/messages")
-            && r.body
-                .as_ref()
-                .is_some_and(|b| b["embeds"][0]["footer"]["text"].as_str().unwrap_or_default().contains(job))
+            && r.body.as_ref().is_some_and(|b| crate::support::card_view::footer(b).contains(job))
     })
 }
 

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use approval_bridge::{
     approvals::state::{ApprovalState, Decision},
-    discord::{
-        home::HomeServer,
+    cards::{
         previews::Previews,
         publish::{CardWriter, sync_card},
     },
+    guild::home::HomeServer,
     routes::Routes,
     store::{Claim, Reviewer, Store},
 };

@@ -259,7 +259,7 @@ fn check_trail(approval: &ApprovalRow, trail: &[&AuditRow], script: &Script) {
 
 /// The card shows the row's final state, and the row follows Scenario's truth.
 fn check_card(approval: &ApprovalRow, card: &Value, scenario: &FakeScenario) {
-    let buttons = card["components"].as_array().map_or(0, Vec::len);
+    let buttons = crate::support::card_view::controls(card).len();
     let text = card.to_string();
     let node = scenario.node_status(&approval.job_id, &approval.node_id);
     match approval.state.as_str() {

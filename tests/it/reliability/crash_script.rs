@@ -206,11 +206,8 @@ impl Script {
     fn live_cards(&self, discord: &FakeDiscord) -> Vec<LiveCard> {
         let mut cards = Vec::new();
         for message in discord.messages_in(self.channel) {
-            let ids: Vec<String> = message["components"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            let ids: Vec<String> = crate::support::card_view::controls(&message)
+                .iter()
                 .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
                 .collect();
             let find = |prefix: &str| ids.iter().find(|id| id.starts_with(prefix)).cloned();

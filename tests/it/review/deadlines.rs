@@ -29,7 +29,7 @@ async fn a_passed_deadline_that_rejects_sends_one_reject_credited_to_the_bridge_
     let app = app_with_deadline("reject", 1).await;
     let job = parked_run(&app).await;
     let approval = app.approval(&job, "review").await;
-    let description = card_of(&app, &approval)["embeds"][0]["description"].as_str().unwrap().to_owned();
+    let description = crate::support::card_view::heading(&card_of(&app, &approval));
     let at = approval.found_at / 1000 + 60;
     assert!(
         description.contains(&format!("Deadline <t:{at}:R> (<t:{at}:f>); then the bridge rejects it.")),
@@ -93,7 +93,7 @@ async fn a_passed_deadline_that_decides_nothing_marks_the_card_overdue_and_pings
     assert_eq!(app.scenario.count(Endpoint::UserApproval), 0, "nothing decided");
 
     let card = card_of(&app, &approval);
-    let description = card["embeds"][0]["description"].as_str().unwrap();
+    let description = crate::support::card_view::heading(&card);
     assert!(description.contains("⏰ Overdue: the deadline passed"), "{description}");
     assert!(has_buttons(&card), "reviewers can still decide");
     let replies = replies_to(&app, &approval);

@@ -5,6 +5,7 @@ use approval_bridge::approvals::state::ApprovalState;
 use super::{card_of, edits_of, has_buttons, parked_run, reject};
 use crate::support::{
     app::spawn_app,
+    card_view,
     fake_scenario::{Endpoint, FlowTemplate},
 };
 
@@ -27,10 +28,9 @@ async fn a_reviewer_approves_a_gate_with_one_click() {
     let decided = app.approval(&job, "review").await;
     assert_eq!(decided.state, ApprovalState::Approved);
     let card = app.discord.message(app.channel, decided.message_id.unwrap().get()).unwrap();
-    assert_eq!(card["components"].as_array().map(Vec::len), Some(0), "buttons gone: {card}");
-    let decision =
-        card["embeds"][0]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "Decision").unwrap();
-    assert!(decision["value"].as_str().unwrap().contains("Approved by <@"), "{decision}");
+    assert!(card_view::controls(&card).is_empty(), "buttons gone: {card}");
+    let decision = card_view::section(&card, "Decision").unwrap();
+    assert!(decision.contains("Approved by <@"), "{decision}");
     app.discord.assert_no_rejections();
 }
 
@@ -74,7 +74,7 @@ async fn the_gates_of_a_foreach_run_get_a_card_each_and_are_decided_one_by_one()
     for (i, gate) in gates.iter().enumerate() {
         let approval = app.approval(&job, gate).await;
         let card = card_of(&app, &approval);
-        let description = card["embeds"][0]["description"].as_str().unwrap();
+        let description = card_view::heading(&card);
         assert!(description.contains(&format!("ForEach iteration {}", i + 1)), "{description}");
         approvals.push(approval);
     }

@@ -43,15 +43,14 @@ fn card_of(app: &TestApp, approval: &Approval) -> Value {
     app.discord.message(approval.channel_id.get(), message_id).expect("the card is in its channel")
 }
 
-/// The value of the field `name` of a card's first embed.
+/// The value of the section `name` of a card.
 fn field(card: &Value, name: &str) -> Option<String> {
-    let fields = card["embeds"][0]["fields"].as_array()?;
-    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+    crate::support::card_view::section(card, name)
 }
 
 /// Whether a card still offers its buttons.
 fn has_buttons(card: &Value) -> bool {
-    card["components"].as_array().is_some_and(|rows| !rows.is_empty())
+    !crate::support::card_view::controls(card).is_empty()
 }
 
 /// The edits (PATCH) the bridge sent to the card of `approval`.

@@ -1,10 +1,11 @@
 //! What a card shows, what the watcher asks Scenario for, and runs it cannot fully read.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{card_of, field, has_buttons, reject};
 use crate::support::{
     app::{TestApp, spawn_app},
+    card_view,
     fake_scenario::{Endpoint, FlowTemplate, NodeSpec},
 };
 
@@ -31,17 +32,17 @@ async fn a_card_shows_the_workflow_the_run_the_prompt_and_the_image() {
     let approval = app.approval(&job, "review").await;
     let card = card_of(&app, &approval);
 
-    let embed = &card["embeds"][0];
-    assert!(embed["title"].as_str().unwrap().contains("Lighthouse"), "{card}");
-    let description = embed["description"].as_str().unwrap();
-    assert!(description.contains(&job) && description.contains("`review`"), "{description}");
+    assert!(card_view::is_v2(&card), "one card in the component layout, nothing in embeds: {card}");
+    let heading = card_view::heading(&card);
+    assert!(heading.lines().next().unwrap().contains("Lighthouse"), "{card}");
+    assert!(heading.contains(&job) && heading.contains("`review`"), "{heading}");
     assert_eq!(field(&card, "Prompt (gen)").as_deref(), Some("a lighthouse at dusk"));
     let asset = &app.scenario.node_assets(&job, "gen")[0];
-    assert!(embed["image"]["url"].as_str().unwrap().contains(asset.as_str()), "{card}");
-    assert_eq!(card["embeds"].as_array().unwrap().len(), 1);
-    assert_eq!(card["components"][0]["components"][0]["label"], "Approve");
-    assert_eq!(card["components"][0]["components"][1]["label"], "Approve with note");
-    assert_eq!(card["components"][0]["components"][2]["label"], "Reject");
+    let pictures = card_view::gallery_urls(&card);
+    assert_eq!(pictures.len(), 1, "{card}");
+    assert!(pictures[0].contains(asset.as_str()), "{card}");
+    let labels: Vec<Value> = card_view::controls(&card).iter().map(|c| c["label"].clone()).collect();
+    assert_eq!(labels[..3], ["Approve", "Approve with note", "Reject"]);
     app.discord.assert_no_rejections();
 }
 
@@ -51,9 +52,7 @@ async fn a_run_with_more_than_ten_images_shows_ten_and_numbers_links_to_the_rest
     let job = posted(&app, "Tiles", gate_after_images(13, "tiles")).await;
     let card = card_of(&app, &app.approval(&job, "review").await);
 
-    let embeds = card["embeds"].as_array().unwrap();
-    assert_eq!(embeds.len(), 10);
-    assert!(embeds.iter().all(|e| e["image"]["url"].is_string()), "{card}");
+    assert_eq!(card_view::gallery_urls(&card).len(), 10, "{card}");
     let links = field(&card, "More assets").expect("the other images are linked");
     let assets = app.scenario.node_assets(&job, "gen");
     for (n, asset) in assets.iter().enumerate().skip(10) {
@@ -71,7 +70,7 @@ async fn a_gate_with_no_asset_before_it_says_so() {
 
     let assets = field(&card, "Assets").expect("an Assets field");
     assert!(assets.contains("no asset"), "{assets}");
-    assert!(card["embeds"][0]["image"].is_null());
+    assert!(card_view::gallery(&card).is_empty(), "{card}");
     app.discord.assert_no_rejections();
 }
 
@@ -87,7 +86,7 @@ async fn the_largest_card_stays_within_discords_limits_before_and_after_a_decisi
     template = template.node(NodeSpec::gate("review").after(&after));
     let job = posted(&app, &"W".repeat(300), template).await;
     let approval = app.approval(&job, "review").await;
-    assert_eq!(card_of(&app, &approval)["embeds"].as_array().unwrap().len(), 10);
+    assert_eq!(card_view::gallery_urls(&card_of(&app, &approval)).len(), 10);
 
     let answer = reject(&app, &app.reviewer("ana"), &approval, &"no ".repeat(166)).await;
 

@@ -20,11 +20,12 @@ async fn a_prompt_and_a_workflow_name_written_as_markdown_render_as_plain_text_o
     assert_eq!(app.poll().await.cards_posted, 1);
 
     let card = app.cards().pop().expect("the card");
-    let embed = &card["embeds"][0];
-    let title = embed["title"].as_str().unwrap();
-    let fields = embed["fields"].as_array().unwrap();
-    let prompt = fields.iter().find(|f| f["name"].as_str().unwrap().starts_with("Prompt")).unwrap();
-    let value = prompt["value"].as_str().unwrap();
+    let heading = crate::support::card_view::heading(&card);
+    // The title line's own markdown is the bridge's; the workflow's name follows it.
+    let title = heading.lines().next().unwrap().strip_prefix("## Review: ").unwrap();
+    let texts = crate::support::card_view::texts(&card);
+    let prompt = texts.iter().find(|t| t.starts_with("**Prompt")).unwrap();
+    let value = prompt.split_once('\n').unwrap().1;
     for text in [title, value] {
         assert!(!text.contains("@everyone") && !text.contains("@here") && !text.contains("<@&"), "{text}");
         assert!(!text.contains("](") && !text.contains("```") && !text.contains("**"), "{text}");
@@ -36,6 +37,10 @@ async fn a_prompt_and_a_workflow_name_written_as_markdown_render_as_plain_text_o
         value.starts_with("@\u{200B}everyone @\u{200B}here \\<@\u{200B}&1\\> approve fast\n\\# ✅"),
         "{value}"
     );
-    assert!(card["content"].as_str().unwrap_or_default().is_empty(), "nothing outside the embed pings");
+    assert!(card["content"].as_str().unwrap_or_default().is_empty(), "nothing outside the card pings");
+    let posted =
+        app.discord.requests().into_iter().find(|r| r.method == "POST" && r.path.ends_with("/messages"));
+    let body = posted.and_then(|r| r.body).unwrap_or_default();
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]), "the card's text pings nobody");
     app.discord.assert_no_rejections();
 }

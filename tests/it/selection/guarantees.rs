@@ -186,7 +186,7 @@ async fn selection_gates_in_foreach_iterations_get_a_card_each_and_are_decided_o
     let mut cards = Vec::new();
     for (i, gate) in gates.iter().enumerate() {
         let approval = app.approval(&job, gate).await;
-        let description = card_of(&app, &approval)["embeds"][0]["description"].as_str().unwrap().to_owned();
+        let description = crate::support::card_view::heading(&card_of(&app, &approval));
         assert!(description.contains(&format!("ForEach iteration {}", i + 1)), "{description}");
         assert_eq!(approval.snapshot.assets.len(), 2, "its own iteration's images");
         cards.push(approval);

@@ -36,11 +36,7 @@ fn card_of(app: &TestApp, approval: &Approval) -> Value {
 
 /// The menus of a card, in order.
 fn menus(card: &Value) -> Vec<Value> {
-    let rows = card["components"].as_array().into_iter().flatten();
-    rows.flat_map(|r| r["components"].as_array().into_iter().flatten())
-        .filter(|c| c["type"] == 3)
-        .cloned()
-        .collect()
+    crate::support::card_view::controls(card).into_iter().filter(|c| c["type"] == 3).collect()
 }
 
 /// Chooses, in menu `menu` of the card of `approval`, the candidates numbered `numbers`
@@ -81,10 +77,9 @@ fn sent(app: &TestApp) -> Vec<Value> {
     puts.into_iter().map(|r| r.body.unwrap_or_default()["selectedIndices"].clone()).collect()
 }
 
-/// The value of the field `name` of a card's first embed.
+/// The value of the section `name` of a card.
 fn field(card: &Value, name: &str) -> Option<String> {
-    let fields = card["embeds"][0]["fields"].as_array()?;
-    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+    crate::support::card_view::section(card, name)
 }
 
 /// Whether the card still offers its menus and buttons.

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{MENU, card_of, choose, confirm, field, is_open, menus, parked, sent};
 use crate::support::{
     app::spawn_app,
+    card_view,
     fake_scenario::{Endpoint, FlowTemplate},
 };
 
@@ -14,8 +15,7 @@ async fn four_images_picked_2_and_4_send_one_put_with_indices_1_and_3() {
     let app = spawn_app().await;
     let (job, approval) = parked(&app, "Variants", FlowTemplate::image_selection(4, 1, 2)).await;
     let card = card_of(&app, &approval);
-    let titles: Vec<&str> =
-        card["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
+    let titles = gallery_descriptions(&card);
     assert_eq!(titles, ["Candidate 1", "Candidate 2", "Candidate 3", "Candidate 4"], "{card}");
     assert_eq!(card["attachments"].as_array().map(Vec::len), Some(4), "each image as a preview");
     let menu = &menus(&card)[0];
@@ -44,8 +44,7 @@ async fn four_images_picked_2_and_4_send_one_put_with_indices_1_and_3() {
     assert!(!is_open(&card), "nothing left to pick: {card}");
     let decision = field(&card, "Decision").unwrap();
     assert!(decision.starts_with(&format!("✅ Picked 2, 4 by <@{}>", ana.user_id)), "{decision}");
-    let titles: Vec<&str> =
-        card["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
+    let titles = gallery_descriptions(&card);
     assert_eq!(titles, ["Candidate 1", "Candidate 2 ✅ picked", "Candidate 3", "Candidate 4 ✅ picked"]);
     assert_eq!(card["attachments"].as_array().map(Vec::len), Some(4), "the previews stay");
     let audit = app.store().audit_of(decided.id).await.unwrap();
@@ -64,10 +63,8 @@ async fn a_text_candidate_gate_lists_numbered_lines_and_sends_the_one_picked() {
     let card = card_of(&app, &approval);
     let lines = field(&card, "Candidates").unwrap();
     assert_eq!(lines, "**1.** a fox at dawn\n**2.** a badger in the rain\n**3.** an owl on a gate");
-    assert_eq!(card["embeds"].as_array().map(Vec::len), Some(1), "no image to show");
-    assert!(
-        card["embeds"][0]["description"].as_str().unwrap().contains("Pick exactly 1 of the 3 candidates")
-    );
+    assert!(card_view::gallery(&card).is_empty(), "no image to show");
+    assert!(card_view::heading(&card).contains("Pick exactly 1 of the 3 candidates"));
     let menu = menus(&card).remove(0);
     let labels: Vec<&str> =
         menu["options"].as_array().unwrap().iter().map(|o| o["label"].as_str().unwrap()).collect();
@@ -92,9 +89,8 @@ async fn thirty_candidates_take_two_menus_whose_picks_add_up_in_the_order_picked
     assert_eq!(menus.len(), 2, "{card}");
     assert_eq!(menus[0]["options"].as_array().map(Vec::len), Some(MENU as usize));
     assert_eq!(menus[1]["placeholder"], "Candidates 26–30");
-    assert!(card["embeds"].as_array().unwrap().len() <= 10);
-    let fields = card["embeds"][0]["fields"].as_array().unwrap();
-    let listed: String = fields.iter().filter_map(|f| f["value"].as_str()).collect();
+    assert_eq!(card_view::gallery(&card).len(), 10, "a gallery holds ten: {card}");
+    let listed = field(&card, "Candidates").unwrap();
     assert!(listed.contains("**30.** [asset]("), "past the previews, links: {card}");
 
     let ana = app.reviewer("ana");
@@ -153,4 +149,12 @@ async fn over_http_a_menu_choice_and_confirm_delivered_by_post_pick_with_no_gate
     assert_eq!(app.discord.gateway_counts().identifies, 0, "no gateway connection was opened");
     assert!(app.discord.failed_deliveries().is_empty(), "{:?}", app.discord.failed_deliveries());
     app.discord.assert_no_rejections();
+}
+
+/// The descriptions of a card's gallery pictures: each candidate's number.
+fn gallery_descriptions(card: &serde_json::Value) -> Vec<String> {
+    card_view::gallery(card)
+        .iter()
+        .map(|i| i["description"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }

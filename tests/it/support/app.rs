@@ -324,9 +324,8 @@ impl TestApp {
 
 /// The `custom_id` of the button labelled `label` on `message`, if it has one.
 pub fn button(message: &Value, label: &str) -> Option<String> {
-    let rows = message["components"].as_array()?;
-    let buttons = rows.iter().flat_map(|row| row["components"].as_array().into_iter().flatten());
-    buttons.filter(|b| b["label"] == label).find_map(|b| b["custom_id"].as_str().map(str::to_owned))
+    let all = crate::support::fake_discord::layout::flatten(&message["components"]);
+    all.into_iter().filter(|b| b["label"] == label).find_map(|b| b["custom_id"].as_str().map(str::to_owned))
 }
 
 impl Drop for TestApp {

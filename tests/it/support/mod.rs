@@ -1,4 +1,5 @@
 pub mod app;
+pub mod card_view;
 pub mod child;
 pub mod db;
 pub mod fake_discord;

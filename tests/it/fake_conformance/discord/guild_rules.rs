@@ -86,7 +86,7 @@ async fn the_bots_permissions_follow_roles_and_overwrites_and_each_missing_one_i
 
     let fake = FakeDiscord::start().await;
     let http = http_for(&fake, fake.bot_token());
-    let invite = approval_bridge::discord::permissions::required().bits();
+    let invite = approval_bridge::guild::permissions::required().bits();
     let channel = fake.add_text_channel("approvals");
     assert_eq!(fake.bot_permissions_in(channel), invite, "@everyone may do nothing: the invite alone");
     let id = ChannelId::new(channel);

@@ -82,3 +82,17 @@ async fn an_autocomplete_result_of_26_choices_is_refused_and_25_pass() {
     assert_eq!((code, errors), (50035, vec!["data.choices: BASE_TYPE_MAX_LENGTH".to_owned()]));
     ack(&http, &typing, &choices(25)).await.expect("25 are fine");
 }
+
+#[tokio::test]
+async fn a_deferred_reply_is_made_v2_only_by_editing_the_original_response() {
+    let (fake, http, channel, card) = silent_bot().await;
+    let click = fake.click_button(&member("ana"), channel, card.id.get(), "approve:1").await;
+    let v2 = crate::support::fake_discord::layout::IS_COMPONENTS_V2;
+    let deferred_v2 = json!({ "type": 5, "data": { "flags": 64 | v2 } });
+    let (status, _, errors) = refusal(ack(&http, &click, &deferred_v2).await);
+    assert_eq!((status, errors), (400, vec!["data.flags: INTERACTION_RESPONSE_FLAGS_INVALID".to_owned()]));
+    ack(&http, &click, &json!({ "type": 5, "data": { "flags": 64 } })).await.expect("deferred");
+    let container = json!({ "type": 17, "components": [{ "type": 10, "content": "Approved." }] });
+    let edit = json!({ "flags": v2, "components": [container] });
+    http.edit_original_interaction_response(&click.token, &edit, vec![]).await.expect("made V2 by the edit");
+}

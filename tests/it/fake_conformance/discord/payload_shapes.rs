@@ -10,7 +10,7 @@ async fn every_payload_factory_deserializes_with_serenity_types() {
     let channel = fake.add_text_channel("approvals");
     let role = fake.add_role("reviewers", "0");
     // The bot's permissions where the payloads carry them: what the invite grants.
-    let bot_bits = approval_bridge::discord::permissions::required().bits();
+    let bot_bits = approval_bridge::guild::permissions::required().bits();
     let ana = member("ana").with_roles(&[role]);
     register_commands(&http).await;
 

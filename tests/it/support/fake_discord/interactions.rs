@@ -181,13 +181,9 @@ impl FakeDiscord {
         custom_id: &str,
     ) -> Option<InteractionHandle> {
         let message = self.message(channel_id, message_id)?;
-        let clickable = message["components"].as_array().into_iter().flatten().any(|row| {
-            row["components"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true)
-        });
+        let clickable = super::layout::flatten(&message["components"])
+            .iter()
+            .any(|c| c["type"] == 2 && c["custom_id"] == custom_id && c["disabled"] != true);
         if !clickable {
             return None;
         }
@@ -246,9 +242,8 @@ impl FakeDiscord {
         let message = self.message(channel_id, message_id).unwrap_or_else(|| {
             panic!("message {message_id} is not in channel {channel_id}: nothing to choose in")
         });
-        let rows = message["components"].as_array().into_iter().flatten();
-        let menu = rows
-            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        let menu = super::layout::flatten(&message["components"])
+            .into_iter()
             .find(|c| c["type"] == 3 && c["custom_id"] == custom_id && c["disabled"] != true)
             .unwrap_or_else(|| panic!("no enabled menu {custom_id:?} on message {message_id}: {message}"))
             .clone();

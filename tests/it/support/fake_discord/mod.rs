@@ -15,6 +15,7 @@ pub mod faults;
 pub mod gateway;
 pub mod http_delivery;
 pub mod interactions;
+pub mod layout;
 mod multipart;
 pub mod openapi;
 pub mod payloads;
@@ -148,7 +149,7 @@ impl FakeDiscord {
         // Servers set up for a private review channel: @everyone may do nothing, and inviting
         // the bot gave it a managed role holding exactly the README's invite (a test keeps it
         // equal to the bridge's list).
-        let invite = approval_bridge::discord::permissions::required().bits().to_string();
+        let invite = approval_bridge::guild::permissions::required().bits().to_string();
         for guild_id in [GUILD_ID, FOREIGN_GUILD_ID] {
             let everyone = Role {
                 id: guild_id,

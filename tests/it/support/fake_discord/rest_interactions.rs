@@ -86,6 +86,9 @@ pub(super) fn respond(
             i.original = Some(webhook_message(shared, &mut state, &i, data, files).0);
         }
         5 => {
+            let mut errs = FormErrors::default();
+            super::layout::check_deferred(data, &mut errs);
+            errs.into_result()?;
             let flags = LOADING | (data["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
             i.original = Some(webhook_message(shared, &mut state, &i, &json!({ "flags": flags }), &[]).0);
         }

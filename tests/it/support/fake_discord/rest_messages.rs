@@ -147,7 +147,8 @@ pub(super) fn get_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiError>
     Ok(Reply::json(message.value.clone()))
 }
 
-/// Adds uploaded files as attachments, and points `attachment://name` embed images at them.
+/// Adds uploaded files as attachments, and points `attachment://name` embed images and
+/// component media (gallery pictures, thumbnails, files) at them.
 pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[RecordedFile]) {
     for file in files {
         let attachment =
@@ -157,6 +158,9 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
         }
     }
     let attachments = message["attachments"].clone();
+    let find =
+        |name: &str| attachments.as_array().into_iter().flatten().find(|a| a["filename"] == name).cloned();
+    resolve_media(&mut message["components"], &find);
     for embed in message["embeds"].as_array_mut().into_iter().flatten() {
         for key in ["image", "thumbnail"] {
             let Some(name) = embed[key]["url"].as_str().and_then(|u| u.strip_prefix("attachment://")) else {
@@ -167,6 +171,32 @@ pub(super) fn add_uploads(message: &mut Value, channel_id: u64, files: &[Recorde
                 embed[key]["url"] = found["url"].clone();
                 embed[key]["proxy_url"] = found["proxy_url"].clone();
             }
+        }
+    }
+}
+
+/// Points every `attachment://name` media of `components` (nested ones included) at the
+/// attachment of that name, as Discord shows it.
+fn resolve_media(components: &mut Value, find: &dyn Fn(&str) -> Option<Value>) {
+    let point = |m: &mut Value| {
+        let name = m["url"].as_str().and_then(|u| u.strip_prefix("attachment://")).map(str::to_owned);
+        if let Some(found) = name.and_then(|name| find(&name)) {
+            m["url"] = found["url"].clone();
+            m["proxy_url"] = found["proxy_url"].clone();
+            m["attachment_id"] = found["id"].clone();
+        }
+    };
+    for c in components.as_array_mut().into_iter().flatten() {
+        for item in c["items"].as_array_mut().into_iter().flatten() {
+            point(&mut item["media"]);
+        }
+        for key in ["media", "file"] {
+            if let Some(m) = c.get_mut(key) {
+                point(m);
+            }
+        }
+        if c.get("components").is_some() {
+            resolve_media(&mut c["components"], find);
         }
     }
 }
@@ -222,8 +252,16 @@ pub(super) fn edit_stored(
     body: &Value,
     files: &[RecordedFile],
 ) -> Result<Value, ApiError> {
+    super::layout::check_flags_kept(&message.value["flags"], body)?;
     let mut value = message.value.clone();
     payloads::apply_edit(&mut value, body);
+    // The message as the edit leaves it keeps the layout's rules: an older message moved over
+    // must have its text and embeds cleared by the same edit.
+    if super::layout::is_v2(&value["flags"]) {
+        let mut errs = super::errors::FormErrors::default();
+        super::layout::check(&value, &[], &mut errs);
+        errs.into_result()?;
+    }
     add_uploads(&mut value, message.channel_id, files);
     let attachments = value["attachments"].as_array().map_or(0, Vec::len);
     rules::check_not_empty(&value, attachments)?;

@@ -56,8 +56,13 @@ fn check_message(body: &Value, at: &[String], errs: &mut FormErrors) {
     if let Some(embeds) = body["embeds"].as_array() {
         check_embeds(embeds, at, errs);
     }
-    if let Some(rows) = body["components"].as_array() {
-        check_rows(rows, at, errs);
+    if super::layout::is_v2(&body["flags"]) {
+        super::layout::check(body, at, errs);
+        let all = super::layout::flatten(&body["components"]);
+        let rows: Vec<Value> = all.into_iter().filter(|c| c["type"] == 1).collect();
+        check_rows(&rows, usize::MAX, at, errs);
+    } else if let Some(rows) = body["components"].as_array() {
+        check_rows(rows, MAX_ROWS, at, errs);
     }
 }
 
@@ -118,9 +123,11 @@ fn check_custom_id(errs: &mut FormErrors, at: &[String], c: &Value, seen: &mut H
     }
 }
 
-fn check_rows(rows: &[Value], prefix: &[String], errs: &mut FormErrors) {
-    if rows.len() > MAX_ROWS {
-        let msg = format!("Must be {MAX_ROWS} or fewer in length.");
+/// Action rows: at most `max_rows` (five in a message of the older layout, where they are the
+/// only components), each of one to five buttons or one select.
+pub(super) fn check_rows(rows: &[Value], max_rows: usize, prefix: &[String], errs: &mut FormErrors) {
+    if rows.len() > max_rows {
+        let msg = format!("Must be {max_rows} or fewer in length.");
         errs.push(path(prefix, &["components"]), "BASE_TYPE_BAD_LENGTH", msg);
     }
     let mut seen = HashSet::new();

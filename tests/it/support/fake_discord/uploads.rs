@@ -5,7 +5,8 @@
 //! - when the JSON lists `attachments`, a new file is listed by its `n` (as `id`) and a file
 //!   kept from the message by its attachment id; an edit's list is what the message keeps
 //!   (API v10), so each new file must be listed too;
-//! - an embed's `attachment://name` names a file of the message after the request.
+//! - an embed's or a component's `attachment://name` names a file of the message after the
+//!   request.
 
 use std::collections::HashSet;
 
@@ -80,6 +81,15 @@ pub(super) fn check(
                 let at = vec![format!("files[{n}]")];
                 errs.push(at, "ATTACHMENT_NOT_LISTED", "A file sent must be listed in attachments.");
             }
+        }
+    }
+    for name in super::layout::attachment_names(&body["components"]) {
+        if !names.contains(&name) {
+            errs.push(
+                vec!["components".into()],
+                "ATTACHMENT_NOT_FOUND",
+                format!("attachment://{name} names no file of the message."),
+            );
         }
     }
     for (e, embed) in body.get("embeds").and_then(Value::as_array).into_iter().flatten().enumerate() {

@@ -27,7 +27,8 @@ use std::{
 };
 
 use reqwest::Client;
-use serenity::all::{Attachment, AttachmentId, CreateAttachment, EditAttachments};
+use serde_json::{Value, json};
+use serenity::all::{Attachment, AttachmentId, CreateAttachment};
 use tokio::sync::Semaphore;
 
 pub use fetch::Fetched;
@@ -199,14 +200,17 @@ impl CardPreviews {
         Self { views, keep: self.keep.clone(), upload: Vec::new() }
     }
 
-    /// The `attachments` of an edit: the kept ones by id and the new files. `None` when the
-    /// message has none and gets none, so the edit leaves that part alone.
-    pub fn edit_attachments(&mut self, had_attachments: bool) -> Option<EditAttachments> {
+    /// The `attachments` of a message body: the kept ones by id and the new files by their
+    /// index among the request's files (`files[n]`, in [`Self::upload`]'s order). `None` when
+    /// the message has none and gets none, so an edit leaves that part alone.
+    pub fn attachments(&self, had_attachments: bool) -> Option<Value> {
         if !had_attachments && self.upload.is_empty() {
             return None;
         }
-        let kept = self.keep.iter().fold(EditAttachments::new(), |all, id| all.keep(*id));
-        Some(self.upload.drain(..).fold(kept, EditAttachments::add))
+        let kept = self.keep.iter().map(|id| json!({ "id": id.to_string() }));
+        let new =
+            self.upload.iter().enumerate().map(|(n, file)| json!({ "id": n, "filename": file.filename }));
+        Some(kept.chain(new).collect())
     }
 }
 
@@ -317,21 +321,19 @@ mod tests {
 
     #[test]
     fn an_edit_lists_kept_attachments_by_id_and_new_files_by_index() {
-        let mut card = CardPreviews {
+        let card = CardPreviews {
             views: vec![],
             keep: vec![AttachmentId::new(77)],
             upload: vec![attachment("image2_b.jpg")],
         };
-        let edit = serenity::all::EditMessage::new().attachments(card.edit_attachments(true).unwrap());
-        let json = serde_json::to_value(&edit).unwrap();
-        assert_eq!(json["attachments"][0]["id"], "77");
-        assert_eq!(json["attachments"][1]["filename"], "image2_b.jpg");
+        let listed = card.attachments(true).unwrap();
+        assert_eq!(listed, json!([{ "id": "77" }, { "id": 0, "filename": "image2_b.jpg" }]));
     }
 
     #[test]
     fn an_edit_of_a_message_without_attachments_and_nothing_new_leaves_attachments_alone() {
-        assert!(CardPreviews::default().edit_attachments(false).is_none());
-        assert!(CardPreviews::default().edit_attachments(true).is_some());
+        assert!(CardPreviews::default().attachments(false).is_none());
+        assert!(CardPreviews::default().attachments(true).is_some());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serenity::all::UserId;
 
 use super::super::{
     card_update,
-    tests::{card, embed_chars, pending, views},
+    tests::{assert_within_limits, card, field, of_type, pending, pictures, views},
 };
 use super::*;
 use crate::{
@@ -48,10 +48,16 @@ fn texts(n: usize, chars: usize) -> Vec<Candidate> {
     (0..n).map(|i| Candidate::Text { text: format!("{i} {}", "é".repeat(chars)) }).collect()
 }
 
-/// Every preview attached, as far as a message shows them.
+/// The menus of a card, in order.
 fn menus(message: &Value) -> Vec<Value> {
-    let rows = message["components"].as_array().unwrap();
-    rows.iter().map(|r| r["components"][0].clone()).filter(|c| c["type"] == 3).collect()
+    of_type(message, 3)
+}
+
+/// The descriptions of the gallery's pictures.
+fn descriptions(message: &Value) -> Vec<String> {
+    let galleries = of_type(message, 12);
+    let items = galleries.iter().flat_map(|g| g["items"].as_array().unwrap().clone());
+    items.map(|i| i["description"].as_str().unwrap().to_owned()).collect()
 }
 
 #[test]
@@ -69,14 +75,12 @@ fn four_images_give_one_menu_bounded_by_the_node_and_confirm_and_reject() {
         CardCustomId::parse(menu["custom_id"].as_str().unwrap()),
         Some(CardCustomId::new(CardAction::Pick(0), ApprovalId::new(7)))
     );
-    let buttons =
-        message["components"].as_array().unwrap().last().unwrap()["components"].as_array().unwrap().clone();
+    let buttons = of_type(&message, 2);
     let labels: Vec<&str> = buttons.iter().map(|b| b["label"].as_str().unwrap()).collect();
     assert_eq!(labels, ["Confirm", "Reject", "Full size"]);
-    let titles: Vec<&str> =
-        message["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Candidate 1", "Candidate 2", "Candidate 3", "Candidate 4"]);
-    assert_eq!(message["embeds"][1]["image"]["url"], "attachment://image1_asset_0.jpg");
+    assert_eq!(descriptions(&message), ["Candidate 1", "Candidate 2", "Candidate 3", "Candidate 4"]);
+    assert_eq!(pictures(&message)[0], "attachment://image1_asset_0.jpg");
+    assert!(field(&message, "Candidates").unwrap().starts_with("**1.** picture 1 of the gallery"));
 }
 
 #[test]
@@ -98,8 +102,7 @@ fn the_biggest_selection_stays_within_discords_limits() {
     let mut a = selection(texts(250, 400), 1, 100);
     a.snapshot.workflow_name = "W".repeat(300);
     let message = card(&a);
-    let rows = message["components"].as_array().unwrap();
-    assert_eq!(rows.len(), 5, "four menus and the buttons");
+    assert_eq!(of_type(&message, 1).len(), 5, "four menus and the buttons");
     for menu in menus(&message) {
         let options = menu["options"].as_array().unwrap();
         assert!(options.len() <= 25);
@@ -110,11 +113,22 @@ fn the_biggest_selection_stays_within_discords_limits() {
             assert!(option["value"].as_str().unwrap().chars().count() <= 100);
         }
     }
-    assert!(embed_chars(&message) <= limits::EMBED_TOTAL, "{}", embed_chars(&message));
-    let description = message["embeds"][0]["description"].as_str().unwrap();
+    assert_within_limits(&message);
+    let description = of_type(&message, 10)[0]["content"].as_str().unwrap().to_owned();
     assert!(description.contains("past 100"), "{description}");
+    let listed = field(&message, "Candidates").unwrap();
+    assert!(
+        listed.ends_with("more (every candidate is in the menus)"),
+        "what does not fit says where: {listed}"
+    );
     let many_images = card(&selection(images(30), 1, 100));
-    assert!(many_images["embeds"].as_array().unwrap().len() <= limits::EMBEDS);
+    assert_within_limits(&many_images);
+    assert_eq!(pictures(&many_images).len(), limits::GALLERY_ITEMS);
+    let listed = field(&many_images, "Candidates").unwrap();
+    assert!(
+        listed.contains("**10.** picture 10 of the gallery") && listed.contains("**30.** [asset]("),
+        "{listed}"
+    );
 }
 
 #[test]
@@ -125,13 +139,12 @@ fn a_decided_selection_shows_who_picked_what_and_keeps_the_picked_previews() {
     a.decided_by = Some(Reviewer { id: UserId::new(9), name: "ana".into() });
     a.decided_at = Some(1_700_000_200_000);
     let edit = serde_json::to_value(card_update(&a, &views(&a))).unwrap();
-    assert_eq!(edit["components"], Value::Array(vec![]), "nothing left to pick");
-    let decision = &edit["embeds"][0]["fields"][0];
-    assert_eq!(decision["name"], "Decision");
-    assert!(decision["value"].as_str().unwrap().starts_with("✅ Picked 2, 4 by <@9>"), "{decision}");
-    let titles: Vec<&str> =
-        edit["embeds"].as_array().unwrap()[1..].iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert!(of_type(&edit, 1).is_empty(), "nothing left to pick: {edit}");
+    let decision = field(&edit, "Decision").unwrap();
+    assert!(decision.starts_with("✅ Picked 2, 4 by <@9>"), "{decision}");
+    let titles = descriptions(&edit);
     assert_eq!(titles, ["Candidate 1", "Candidate 2 ✅ picked", "Candidate 3", "Candidate 4 ✅ picked"]);
+    assert_eq!(edit["components"][0]["accent_color"], super::super::APPROVED);
 }
 
 #[test]
@@ -143,7 +156,7 @@ fn text_and_links_are_numbered_inert_lines_and_a_gate_picked_in_scenario_says_so
     ];
     let mut a = selection(candidates, 1, 1);
     let message = card(&a);
-    let lines = message["embeds"][0]["fields"][0]["value"].as_str().unwrap();
+    let lines = field(&message, "Candidates").unwrap();
     assert_eq!(
         lines,
         "**1.** a fox in the snow\n**2.** [link](https://example.com/a) (example\\.com)\n**3.** \\*\\*3\\.\\*\\* @\u{200B}everyone \\[free\\]\\(https\\://evil\\.example\\)"
@@ -152,5 +165,16 @@ fn text_and_links_are_numbered_inert_lines_and_a_gate_picked_in_scenario_says_so
     a.state = ApprovalState::DecidedElsewhere;
     a.reason = Some(settle::APPROVED_IN_SCENARIO.into());
     let edit = serde_json::to_value(card_update(&a, &[])).unwrap();
-    assert!(edit["embeds"][0]["fields"][0]["value"].as_str().unwrap().starts_with("Picked in Scenario"));
+    assert!(field(&edit, "Decision").unwrap().starts_with("Picked in Scenario"));
+}
+
+#[test]
+fn thirty_image_candidates_make_one_gallery_of_ten_numbered_pictures_within_every_limit() {
+    let a = selection(images(30), 1, 3);
+    let message = card(&a);
+    assert_within_limits(&message);
+    assert_eq!(of_type(&message, 12).len(), 1, "one gallery");
+    let numbers: Vec<String> = (1..=10).map(|n| format!("Candidate {n}")).collect();
+    assert_eq!(descriptions(&message), numbers);
+    assert_eq!(menus(&message).len(), 2);
 }

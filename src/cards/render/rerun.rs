@@ -4,7 +4,7 @@
 
 use crate::{
     approvals::rerun::{AskedRerun, FollowedRun, RerunShown, RerunState},
-    discord::inert,
+    cards::inert,
 };
 
 /// The card's re-run fields, as (name, value).

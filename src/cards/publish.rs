@@ -6,25 +6,28 @@ use std::{
     time::Duration,
 };
 
+use serde_json::Value;
 use serenity::{
-    all::{ActionRowComponent, ButtonKind, ChannelId, GetMessages, Message, MessageId},
-    http::Http,
+    all::{ChannelId, LightMethod, MessageId},
+    http::{Http, Request, Route},
 };
 use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
-    api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
     attach::{edit_card, post_card},
     custom_id::{CardAction, CardCustomId},
-    electorate::Members,
-    home::HomeServer,
-    permissions::BotMember,
     previews::{Fetched, Previews},
     progress::{Sources, progress},
 };
 use crate::{
     approvals::{ids::ApprovalId, state::ApprovalState},
+    guild::{
+        api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
+        electorate::Members,
+        home::HomeServer,
+        permissions::BotMember,
+    },
     metrics::Metrics,
     routes::Routes,
     scenario::ScenarioClient,
@@ -265,7 +268,11 @@ async fn write_card(
                 Ok(message) => message,
                 Err(err) => return Err(refused(cards, channel, err).await),
             };
+            let (message, drawn) = (message.message, message.drawn);
             cards.store.card_posted(approval.id, message.id, approval.state).await?;
+            if !drawn {
+                cards.store.card_outdated(approval.id).await?;
+            }
             cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
             Ok(Synced::Posted)
@@ -310,7 +317,8 @@ async fn refused(cards: &CardWriter, channel: ChannelId, err: serenity::Error) -
 /// The card of `approval` among the channel's latest messages, when an earlier try to post it
 /// is older than [`NONCE_TRUST`] (so its outcome is unknown and the nonce may be forgotten).
 /// A card is recognised by its Approve button (Confirm on a selection card), whose `custom_id`
-/// names the approval.
+/// names the approval, at any depth of its components. The messages are read as JSON: serenity
+/// 0.12 drops the component layout's containers when it parses a message.
 async fn card_already_posted(
     cards: &CardWriter,
     approval: &Approval,
@@ -322,14 +330,18 @@ async fn card_already_posted(
     let button =
         if approval.snapshot.selection.is_some() { CardAction::Confirm } else { CardAction::Approve };
     let approve = CardCustomId::new(button, approval.id).to_string();
-    let recent = approval.channel_id.messages(&cards.discord, GetMessages::new().limit(100)).await?;
-    let is_ours = |message: &Message| {
-        message.components.iter().flat_map(|row| &row.components).any(|component| {
-            matches!(component, ActionRowComponent::Button(button)
-                if matches!(&button.data, ButtonKind::NonLink { custom_id, .. } if *custom_id == approve))
-        })
-    };
-    Ok(recent.iter().find(|m| is_ours(m)).map(|m| m.id))
+    let route = Route::ChannelMessages { channel_id: approval.channel_id };
+    let request = Request::new(route, LightMethod::Get).params(Some(vec![("limit", "100".to_owned())]));
+    let recent: Vec<Value> = cards.discord.fire(request).await?;
+    let found = recent.iter().find(|message| has_custom_id(&message["components"], &approve));
+    Ok(found.and_then(|m| m["id"].as_str()?.parse().ok()).map(MessageId::new))
+}
+
+/// Whether any component in `components`, nested ones included, carries `custom_id`.
+fn has_custom_id(components: &Value, custom_id: &str) -> bool {
+    components.as_array().into_iter().flatten().any(|component| {
+        component["custom_id"] == custom_id || has_custom_id(&component["components"], custom_id)
+    })
 }
 
 /// One writer per card at a time (see [`sync_card`]); an entry lives only while someone holds or

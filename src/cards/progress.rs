@@ -1,17 +1,17 @@
 //! What a card shows beyond its row, read when it is written: its route's review policy as it
 //! applies now (the tally and the groups signed, the notes, the proposal, the deadline, the
-//! escalation), and re-runs (whether the card offers one,
-//! the one asked from it, the run it follows), with links between the two cards.
+//! escalation), and re-runs (whether the card offers one, the one asked from it, the run it
+//! follows), with links between the two cards.
 
 use serenity::all::{ChannelId, MessageId};
 
-use super::electorate::Members;
 use crate::{
     approvals::{
         progress::Progress,
         rerun::{AskedRerun, FollowedRun, RerunShown},
     },
     decisions::{Tally, counting},
+    guild::electorate::Members,
     routes::Routes,
     store::Store,
     store::{Approval, StoreError},

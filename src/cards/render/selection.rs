@@ -1,18 +1,18 @@
 //! Selection cards: the numbered candidates of a `user-selection` gate, menus to pick from, and
-//! Confirm / Reject. Pure, like approval cards, and within Discord's limits by construction.
+//! Confirm / Reject (and Re-run where the route offers it). Pure, like review cards, in the same frame, and within Discord's limits by
+//! construction.
 //!
-//! A string select lists at most 25 options and a message holds at most 5 action rows, so the
-//! candidates are listed 25 to a menu ("Candidates 1–25", "Candidates 26–50", …) in up to four
-//! menus, above one row of buttons. Picks made in several menus add up; Confirm sends them.
-//! Candidates past the hundredth cannot be listed: the card says so.
+//! The candidates' pictures are one gallery, each described by its candidate's number, and each
+//! candidate's line says where its picture is in the gallery. A string select lists at most 25
+//! options, so the candidates are listed 25 to a menu ("Candidates 1–25", "Candidates 26–50", …)
+//! in up to four menus, above one row of buttons. Picks made in several menus add up; Confirm
+//! sends them. Candidates past the hundredth cannot be listed: the card says so.
 
-use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption,
-};
+use serde_json::Value;
 
 use super::{
-    Budget, colour, cut, inert, kind_label, limits, may_be_image, previews_note, prompt_fields, summary_lines,
+    Budget, DECISION_CHARS, buttons, cut, footer, gallery, inert, kind_label, limits, may_be_image,
+    previews_note, prompts, reruns, title,
 };
 use crate::{
     approvals::{
@@ -20,29 +20,61 @@ use crate::{
         settle,
         state::ApprovalState,
     },
-    discord::custom_id::{CardAction, CardCustomId},
-    discord::previews::AssetView,
+    cards::{
+        custom_id::{CardAction, CardCustomId},
+        layout,
+        previews::AssetView,
+    },
     store::Approval,
 };
 
 /// Options in one string select.
 pub const MENU_OPTIONS: usize = 25;
-/// Menus on one card: five action rows, one of them for the buttons.
+/// Menus on one card: with the buttons' row, five action rows.
 pub const MENUS: usize = 4;
 /// Characters of a select option's label and value.
 const OPTION_CHARS: usize = 100;
 /// Characters of one candidate's line on the card.
 const LINE_CHARS: usize = 150;
 
-/// The menus and buttons of a selection card; none once the gate is no longer pending.
-pub fn components(approval: &Approval, choice: &Choice) -> Vec<CreateActionRow> {
+/// What a selection card shows, top to bottom.
+pub(super) fn body(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<Value> {
+    let mut budget = Budget::new(limits::TEXT_TOTAL);
+    let picked = approval.picks.as_deref().filter(|_| shows_picks(approval.state)).unwrap_or_default();
+    let (lines, pictures) = candidate_lines(choice, views, picked);
+    let title =
+        budget.text(&format!("{}{}", title("Pick", approval), instructions(approval, choice)), usize::MAX);
+    let footer = budget.text(&footer("selection", approval), usize::MAX);
+    let decision = outcome(approval).and_then(|text| budget.section("Decision", &text, DECISION_CHARS));
+    let tally = (approval.state == ApprovalState::Pending)
+        .then(|| approval.progress.proposal_tally())
+        .flatten()
+        .and_then(|text| budget.section("Confirmations", &text, usize::MAX));
+    let reruns = reruns(approval, &mut budget);
+    let note = previews_note(views).and_then(|text| budget.section("Previews", text, usize::MAX));
+    let candidates = budget.lines("Candidates", &lines, "(every candidate is in the menus)");
+    let prompts = prompts(approval, &mut budget);
+    let mut out: Vec<Value> = [title, decision].into_iter().flatten().collect();
+    out.extend(reruns);
+    out.extend([tally, note, candidates].into_iter().flatten());
+    out.extend(gallery(&pictures));
+    out.extend(prompts);
+    out.push(layout::separator());
+    out.extend(footer);
+    out.extend(menus(approval, choice));
+    out.extend(buttons(approval, CardAction::Confirm, "Confirm"));
+    out
+}
+
+/// The menus of a selection card, one action row each; none once the gate is no longer pending.
+fn menus(approval: &Approval, choice: &Choice) -> Vec<Value> {
     if approval.state != ApprovalState::Pending {
         return Vec::new();
     }
     let chunks: Vec<&[Candidate]> = choice.candidates.chunks(MENU_OPTIONS).take(MENUS).collect();
     let single = chunks.len() == 1;
     let labels = short_labels(approval, choice);
-    let mut rows: Vec<CreateActionRow> = chunks
+    chunks
         .iter()
         .enumerate()
         .map(|(menu, chunk)| {
@@ -58,33 +90,15 @@ pub fn components(approval: &Approval, choice: &Choice) -> Vec<CreateActionRow> 
                 format!("Candidates {}–{}", first + 1, first + chunk.len())
             };
             let custom_id = CardCustomId::new(CardAction::Pick(menu as u8), approval.id).to_string();
-            let menu = CreateSelectMenu::new(custom_id, CreateSelectMenuKind::String { options })
-                .placeholder(placeholder)
-                .min_values(fewest.min(len) as u8)
-                .max_values(most.clamp(1, len) as u8);
-            CreateActionRow::SelectMenu(menu)
+            let (min, max) = (fewest.min(len) as u8, most.clamp(1, len) as u8);
+            layout::row(vec![layout::string_select(&custom_id, &placeholder, options, min, max)])
         })
-        .collect();
-    let button = |action, label, style| {
-        CreateButton::new(CardCustomId::new(action, approval.id).to_string()).label(label).style(style)
-    };
-    let mut buttons = vec![
-        button(CardAction::Confirm, "Confirm", ButtonStyle::Success),
-        button(CardAction::Reject, "Reject", ButtonStyle::Danger),
-    ];
-    if !approval.snapshot.assets.is_empty() {
-        buttons.push(button(CardAction::FullSize, "Full size", ButtonStyle::Secondary));
-    }
-    if approval.progress.rerun.offer {
-        buttons.push(button(CardAction::Rerun, "Re-run", ButtonStyle::Secondary));
-    }
-    rows.push(CreateActionRow::Buttons(buttons));
-    rows
+        .collect()
 }
 
 /// One menu option: the candidate's number and a short label; its value is its index.
-fn option(index: usize, short: &str) -> CreateSelectMenuOption {
-    CreateSelectMenuOption::new(cut(&format!("{}. {short}", index + 1), OPTION_CHARS), index.to_string())
+fn option(index: usize, short: &str) -> Value {
+    layout::option(&cut(&format!("{}. {short}", index + 1), OPTION_CHARS), &index.to_string())
 }
 
 /// What the menu calls each candidate after its number: an asset's kind ("Image", "Video"), a
@@ -110,70 +124,27 @@ fn host(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
-/// The embeds of a selection card: the text (what to do, the candidates by number, the outcome)
-/// and one embed per attached preview, titled with its candidate's number.
-pub fn embeds(approval: &Approval, choice: &Choice, views: &[AssetView]) -> Vec<CreateEmbed> {
-    let snapshot = &approval.snapshot;
-    let mut budget = Budget::new(limits::EMBED_TOTAL);
-    let picked = approval.picks.as_deref().filter(|_| shows_picks(approval.state)).unwrap_or_default();
-    let (lines, previews) = candidate_lines(choice, views, picked);
-    let title = budget.take(&format!("Pick: {}", inert::text(&snapshot.workflow_name)), limits::TITLE);
-    let preview_titles: Vec<String> =
-        previews.iter().map(|(title, _)| budget.take(title, limits::TITLE)).collect();
-    let description = budget.take(&description(approval, choice), limits::DESCRIPTION);
-    let footer = format!("selection #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
-    let footer = budget.take(&footer, limits::FOOTER);
-    let decision = outcome(approval).and_then(|text| budget.field("Decision", &text));
-    let no_files = previews_note(views).and_then(|text| budget.field("Previews", text));
-    let tally = (approval.state == ApprovalState::Pending)
-        .then(|| approval.progress.proposal_tally())
-        .flatten()
-        .and_then(|text| budget.field("Confirmations", &text));
-    let reruns: Vec<_> = super::rerun::fields(&approval.progress.rerun)
-        .into_iter()
-        .filter_map(|(name, text)| budget.field(name, &text))
-        .collect();
-    let colour = colour(approval.state);
-    let mut main = CreateEmbed::new().title(title).colour(colour).description(description);
-    for (name, value) in decision.into_iter().chain(reruns).chain(tally).chain(no_files) {
-        main = main.field(name, value, false);
-    }
-    for (name, value) in candidate_fields(&lines) {
-        let Some((name, value)) = budget.field(&name, &value) else { break };
-        main = main.field(name, value, false);
-    }
-    for (name, value) in prompt_fields(approval) {
-        let Some((name, value)) = budget.field(&name, &value) else { break };
-        main = main.field(name, value, false);
-    }
-    let mut embeds = vec![main.footer(CreateEmbedFooter::new(footer))];
-    for (title, (_, filename)) in preview_titles.into_iter().zip(previews) {
-        embeds.push(CreateEmbed::new().colour(colour).title(title).image(format!("attachment://{filename}")));
-    }
-    embeds
-}
-
 /// Whether the card shows the claim's picks: while they are sent, and once Scenario took them.
 fn shows_picks(state: ApprovalState) -> bool {
     matches!(state, ApprovalState::Deciding | ApprovalState::Approved)
 }
 
-/// One line per candidate, and the (title, file name) of each preview shown in an embed of its
-/// own: at most one less than a message's embeds, the first embed holding the text.
+/// One line per candidate, and the (description, file name) of each picture in the gallery:
+/// at most a gallery's ten, each described by its candidate's number.
 fn candidate_lines<'v>(
     choice: &Choice,
     views: &'v [AssetView],
     picked: &[u32],
 ) -> (Vec<String>, Vec<(String, &'v str)>) {
-    let (mut lines, mut previews, mut assets) = (Vec::new(), Vec::new(), views.iter());
+    let (mut lines, mut pictures, mut assets) = (Vec::new(), Vec::new(), views.iter());
     for (index, candidate) in choice.candidates.iter().enumerate() {
         let number = index + 1;
         let mark = if picked.contains(&(index as u32)) { " ✅ picked" } else { "" };
         let what = match candidate {
             Candidate::Asset { .. } => match assets.next() {
-                Some(AssetView::Attached { filename }) if previews.len() < limits::EMBEDS - 1 => {
-                    previews.push((format!("Candidate {number}{mark}"), filename.as_str()));
-                    "image below".to_owned()
+                Some(AssetView::Attached { filename }) if pictures.len() < limits::GALLERY_ITEMS => {
+                    pictures.push((format!("Candidate {number}{mark}"), filename.as_str()));
+                    format!("picture {} of the gallery", pictures.len())
                 }
                 Some(AssetView::Linked { link: Some(url) } | AssetView::NotShown { link: Some(url), .. }) => {
                     shown_link("asset", url)
@@ -185,7 +156,7 @@ fn candidate_lines<'v>(
         };
         lines.push(format!("**{number}.** {what}{mark}"));
     }
-    (lines, previews)
+    (lines, pictures)
 }
 
 /// A candidate's link, with its host shown; a URL that is not http(s) is shown as text.
@@ -196,29 +167,14 @@ fn shown_link(label: &str, url: &str) -> String {
     }
 }
 
-/// The candidate lines grouped into fields of at most a field's characters, whole lines each.
-fn candidate_fields(lines: &[String]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for line in lines {
-        match fields.last_mut() {
-            Some((_, value)) if value.chars().count() + 1 + line.chars().count() <= limits::FIELD_VALUE => {
-                value.push('\n');
-                value.push_str(line);
-            }
-            _ => {
-                let name = if fields.is_empty() { "Candidates" } else { "More candidates" };
-                fields.push((name.to_owned(), line.clone()));
-            }
-        }
+/// What to do, under the title, while the gate is open.
+fn instructions(approval: &Approval, choice: &Choice) -> String {
+    if approval.state != ApprovalState::Pending {
+        return String::new();
     }
-    fields
-}
-
-fn description(approval: &Approval, choice: &Choice) -> String {
-    let mut lines = summary_lines(approval, "selection gate");
-    if approval.state == ApprovalState::Pending {
+    let mut lines = vec![String::new(), String::new()];
+    {
         let count = choice.candidates.len();
-        lines.push(String::new());
         lines.push(format!(
             "Pick {} of the {count} candidates in the menu{} below, then press **Confirm**. \
              Choosing in a menu sends nothing.",

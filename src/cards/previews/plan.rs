@@ -1,7 +1,7 @@
 //! Which assets of a card get a preview, under which file name, and how much room each has.
 //! Pure: the card writer decides with these, the tests check them without I/O.
 
-use crate::{approvals::review::ShownAsset, discord::limits};
+use crate::{approvals::review::ShownAsset, cards::limits};
 
 /// Bytes of a message kept for its `payload_json` (embeds, components) within the budget.
 pub const PAYLOAD_ROOM: u64 = 64 * 1024;
@@ -15,13 +15,13 @@ pub fn may_be_image(asset: &ShownAsset) -> bool {
 }
 
 /// For each asset, the file name of its preview when it gets one: the first
-/// [`limits::EMBEDS`] assets that may be images, since a message shows at most that many.
+/// [`limits::GALLERY_ITEMS`] assets that may be images, since a message shows at most that many.
 pub fn preview_names(assets: &[ShownAsset]) -> Vec<Option<String>> {
     let mut images = 0;
     assets
         .iter()
         .map(|asset| {
-            if !may_be_image(asset) || images == limits::EMBEDS {
+            if !may_be_image(asset) || images == limits::GALLERY_ITEMS {
                 return None;
             }
             images += 1;
@@ -82,8 +82,8 @@ mod tests {
     fn only_as_many_images_as_a_message_has_embeds_get_a_preview() {
         let assets: Vec<ShownAsset> = (0..13).map(|n| asset(&format!("asset_{n}"), Some("image"))).collect();
         let names = preview_names(&assets);
-        assert_eq!(names.iter().flatten().count(), limits::EMBEDS);
-        assert!(names[limits::EMBEDS..].iter().all(Option::is_none));
+        assert_eq!(names.iter().flatten().count(), limits::GALLERY_ITEMS);
+        assert!(names[limits::GALLERY_ITEMS..].iter().all(Option::is_none));
     }
 
     #[test]
