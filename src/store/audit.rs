@@ -105,12 +105,13 @@ pub(super) struct NewAudit {
     action: AuditAction,
     from_state: Option<ApprovalState>,
     to_state: Option<ApprovalState>,
+    reason: Option<String>,
     detail: Option<String>,
 }
 
 impl NewAudit {
     pub(super) fn by_bridge(approval_id: ApprovalId, action: AuditAction) -> Self {
-        Self { approval_id, actor: None, action, from_state: None, to_state: None, detail: None }
+        Self { approval_id, actor: None, action, from_state: None, to_state: None, reason: None, detail: None }
     }
 
     pub(super) fn by(approval_id: ApprovalId, reviewer: &Reviewer, action: AuditAction) -> Self {
@@ -123,6 +124,11 @@ impl NewAudit {
 
     pub(super) fn to(self, state: ApprovalState) -> Self {
         Self { to_state: Some(state), ..self }
+    }
+
+    /// The reviewer's own words: an approval's note.
+    pub(super) fn reason(self, reason: Option<&str>) -> Self {
+        Self { reason: reason.map(|r| bounded(r.to_owned())), ..self }
     }
 
     pub(super) fn detail(self, detail: impl Into<String>) -> Self {
@@ -146,8 +152,8 @@ fn bounded(mut text: String) -> String {
 /// the one place audit entries and events are written.
 pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result<(), StoreError> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO audit (approval_id, at, actor_id, actor_name, action, from_state, to_state, reason, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(entry.approval_id.get())
     .bind(now_ms())
@@ -156,6 +162,7 @@ pub(super) async fn insert(conn: &mut AnyConnection, entry: &NewAudit) -> Result
     .bind(entry.action.as_str())
     .bind(entry.from_state.map(ApprovalState::as_str))
     .bind(entry.to_state.map(ApprovalState::as_str))
+    .bind(entry.reason.as_deref())
     .bind(entry.detail.as_deref())
     .fetch_one(&mut *conn)
     .await?;

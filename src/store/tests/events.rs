@@ -18,7 +18,7 @@ async fn decide(store: &Store, job: &str) -> i64 {
     else {
         panic!("the claim is won")
     };
-    assert!(store.decided(&claimed).await.unwrap());
+    assert!(store.decided(&claimed).await.unwrap().is_some());
     row.id.get()
 }
 
