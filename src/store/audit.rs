@@ -111,7 +111,15 @@ pub(super) struct NewAudit {
 
 impl NewAudit {
     pub(super) fn by_bridge(approval_id: ApprovalId, action: AuditAction) -> Self {
-        Self { approval_id, actor: None, action, from_state: None, to_state: None, reason: None, detail: None }
+        Self {
+            approval_id,
+            actor: None,
+            action,
+            from_state: None,
+            to_state: None,
+            reason: None,
+            detail: None,
+        }
     }
 
     pub(super) fn by(approval_id: ApprovalId, reviewer: &Reviewer, action: AuditAction) -> Self {

@@ -11,8 +11,7 @@ use super::{
     Store, StoreError,
     approvals::{Approval, Claim, Reviewer, Row},
     audit::{AuditAction, NewAudit},
-    events,
-    now_ms,
+    events, now_ms,
 };
 use crate::approvals::{
     ids::{ApprovalId, ClaimToken},
@@ -150,7 +149,7 @@ impl Store {
         .await?
         .pop();
         if row.is_some() {
-            events::audited_by_trigger(&mut tx, claimed.id, AuditAction::Decided).await?;
+            events::audited_by_trigger(&mut tx, claimed.id, AuditAction::Decided.as_str()).await?;
         }
         tx.commit().await?;
         row.map(Approval::try_from).transpose()

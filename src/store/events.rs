@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
-use super::{Store, StoreError, audit::AuditAction, now_ms};
+use super::{Store, StoreError, now_ms};
 use crate::approvals::ids::ApprovalId;
 use crate::events::{AuditFacts, Event, EventKind, Filter, GateFacts, RefusalFacts, card_link};
 
@@ -150,16 +150,17 @@ pub(super) async fn audited(conn: &mut AnyConnection, audit_id: i64, action: &st
 pub(super) async fn audited_by_trigger(
     conn: &mut AnyConnection,
     approval_id: ApprovalId,
-    action: AuditAction,
+    action: &str,
 ) -> Result<(), StoreError> {
-    let newest: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM audit WHERE approval_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1")
-            .bind(approval_id.get())
-            .bind(action.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let newest: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM audit WHERE approval_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(approval_id.get())
+    .bind(action)
+    .fetch_optional(&mut *conn)
+    .await?;
     match newest {
-        Some((id,)) => audited(conn, id, action.as_str()).await,
+        Some((id,)) => audited(conn, id, action).await,
         None => Ok(()),
     }
 }

@@ -7,8 +7,8 @@ pub(crate) mod db;
 mod events;
 mod lease;
 mod policy;
-pub(crate) mod round_trips;
 mod reruns;
+pub(crate) mod round_trips;
 mod routes;
 
 use super::*;

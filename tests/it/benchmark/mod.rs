@@ -122,7 +122,8 @@ async fn benchmark() {
     let scale = if std::env::var_os("BENCH_QUICK").is_some() { Scale::quick() } else { Scale::full() };
     let started = Instant::now();
     let mut rows = Vec::new();
-    for part in ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget", "idle", "events"]
+    for part in
+        ["poll", "discovery", "decision", "burst", "memory", "start", "previews", "budget", "idle", "events"]
     {
         if !wanted(part) {
             continue;
