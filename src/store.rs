@@ -17,6 +17,7 @@
 
 mod approvals;
 mod audit;
+mod cards;
 mod claims;
 mod clock;
 mod error;

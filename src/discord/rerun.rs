@@ -16,10 +16,7 @@ use serenity::all::{
 use tracing::warn;
 
 use super::{
-    cards::cut,
     click::{Click, check, reviewer},
-    custom_id::{CardAction, CardCustomId},
-    inert,
     refusal::Refusal,
     reply::{Answerable, Handled, refuse},
 };
@@ -28,6 +25,11 @@ use crate::{
         enums::WorkflowStatus,
         rerun::{Editable, MAX_EDITABLE, RerunBlock, changed, edited, form_fields, units},
         wire::Workflow,
+    },
+    cards::{
+        custom_id::{CardAction, CardCustomId},
+        inert,
+        render::cut,
     },
     decisions::rerun::{run_inputs, started_nothing},
     discord::bridge::Bridge,

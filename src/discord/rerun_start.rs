@@ -8,14 +8,12 @@ use tracing::warn;
 
 use super::{
     click::{Click, check, reviewer, settled, tell},
-    custom_id::CardCustomId,
-    inert,
-    publish::sync_card,
     refusal::{Refusal, already},
     reply::{Answerable, Handled, refuse},
 };
 use crate::{
     approvals::rerun::RerunState,
+    cards::{custom_id::CardCustomId, inert, publish::sync_card},
     decisions::{
         Outcome,
         rerun::{self, Started, UNSETTLED},

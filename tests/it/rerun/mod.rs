@@ -73,8 +73,7 @@ fn card_of(app: &TestApp, approval: &Approval) -> Value {
     app.discord.message(approval.channel_id.get(), message_id).expect("the card is in its channel")
 }
 
-/// The value of the field `name` of a card's first embed.
+/// The value of the section titled `name` on a card.
 fn field(card: &Value, name: &str) -> Option<String> {
-    let fields = card["embeds"][0]["fields"].as_array()?;
-    fields.iter().find(|f| f["name"] == name).and_then(|f| f["value"].as_str()).map(str::to_owned)
+    crate::support::card_view::section(card, name)
 }

@@ -61,8 +61,8 @@ async fn after_the_last_reminder_the_escalation_role_is_pinged_once_in_a_reply_a
     assert!(content.starts_with(&format!("<@&{leads}> This gate has been waiting")), "{content}");
     assert_eq!(replies[1]["mention_roles"], json!([leads.to_string()]), "only the leads are pinged");
     let card = card_of(&app, &approval);
-    let description = card["embeds"][0]["description"].as_str().unwrap();
-    assert!(description.contains(&format!("⬆️ Escalated to <@&{leads}> <t:")), "{description}");
+    let heading = crate::support::card_view::heading(&card);
+    assert!(heading.contains(&format!("⬆️ Escalated to <@&{leads}> <t:")), "{heading}");
     let audit = app.store().audit_of(approval.id).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "escalated").count(), 1, "{audit:?}");
 

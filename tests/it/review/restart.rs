@@ -6,7 +6,7 @@ use approval_bridge::{
         ids::ClaimToken,
         state::{ApprovalState, Decision},
     },
-    discord::publish::sync_card,
+    cards::publish::sync_card,
     store::{Claim, Reviewer},
 };
 

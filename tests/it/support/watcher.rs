@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use approval_bridge::{
     app::Services,
     config::Settings,
-    discord,
+    discord, guild,
     monotonic::ManualClock,
     polls::PollRequest,
     scenario::{Budget, BudgetSettings, ScenarioClient},
@@ -50,7 +50,7 @@ impl WatcherRig {
         client_settings.budget = budget.clone();
         let client = ScenarioClient::new(client_settings).expect("valid settings");
         let http = Arc::new(discord::client::http(&settings.discord).expect("a Discord client"));
-        let home = discord::home::HomeServer::new(GuildId::new(discord.guild_id()));
+        let home = guild::home::HomeServer::new(GuildId::new(discord.guild_id()));
         let (services, requests) = Services::build(store, client.clone(), http, &settings.discord, home);
         let requests = Some(requests);
         Self { services, scenario: client, clock, budget, requests, _discord: discord, _dir: dir }
