@@ -5,9 +5,8 @@
 //! DESIGN: one enum of event types ([`EventKind`]) and one mapping from stored facts to a record
 //! ([`Event::from_audit`], [`Event::from_refusal`]). The export and the outbox both go through
 //! that mapping, so a record exported later reads exactly as the event POSTed at the time (a
-//! refusal's `attempts` aside: it keeps counting during its minute). A new kind of event (a
-//! re-run, an escalation) is a variant here, an arm in [`EventKind::of_audit`], and the audit
-//! action it is written with.
+//! refusal's `attempts` aside: it keeps counting during its minute). A new kind of event is a
+//! variant here, an arm in [`EventKind::of_audit`], and the audit action it is written with.
 
 pub mod format;
 pub mod sign;
@@ -38,13 +37,19 @@ pub enum EventKind {
     Reminder,
     /// A deadline passed: the bridge decided as the policy says, or marked the gate overdue.
     Deadline,
+    /// The gate stayed undecided past its reminders: the route's escalation role was pinged.
+    Escalation,
+    /// A reviewer pressed Start on a re-run: the request is recorded, its run not asked yet.
+    RerunRequested,
+    /// A re-run request ended: its run started (the new run in `detail`), or none did.
+    Rerun,
     /// Someone without the right tried something; counted per person, attempt and minute.
     Refused,
 }
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 11] = [
         Self::GatePosted,
         Self::Vote,
         Self::Decision,
@@ -52,13 +57,25 @@ impl EventKind {
         Self::RunEnded,
         Self::Reminder,
         Self::Deadline,
+        Self::Escalation,
+        Self::RerunRequested,
+        Self::Rerun,
         Self::Refused,
     ];
 
     /// The audit actions events are made of (`store::AuditAction` names); a refused attempt is
     /// read from its count instead.
-    pub const AUDIT_ACTIONS: [&'static str; 6] =
-        ["card_posted", "approval_counted", "decided", "settled", "reminded", "overdue"];
+    pub const AUDIT_ACTIONS: [&'static str; 9] = [
+        "card_posted",
+        "approval_counted",
+        "decided",
+        "settled",
+        "reminded",
+        "overdue",
+        "escalated",
+        "rerun_requested",
+        "rerun",
+    ];
 
     /// The kind of the audit entry `action` (moving to `to_state`, by `actor_id`), if it is an
     /// event.
@@ -72,6 +89,9 @@ impl EventKind {
             ("settled", Some("run_ended")) => Self::RunEnded,
             ("reminded", _) => Self::Reminder,
             ("overdue", _) => Self::Deadline,
+            ("escalated", _) => Self::Escalation,
+            ("rerun_requested", _) => Self::RerunRequested,
+            ("rerun", _) => Self::Rerun,
             _ => return None,
         })
     }
@@ -86,6 +106,9 @@ impl EventKind {
             Self::RunEnded => "run_ended",
             Self::Reminder => "reminder",
             Self::Deadline => "deadline",
+            Self::Escalation => "escalation",
+            Self::RerunRequested => "rerun_requested",
+            Self::Rerun => "rerun",
             Self::Refused => "refused",
         }
     }

@@ -1,7 +1,7 @@
 //! Start: one new run with exactly the edited inputs, the old gate rejected, the two cards linked;
 //! and however many Starts arrive at once, one run.
 
-use approval_bridge::approvals::state::ApprovalState;
+use approval_bridge::{approvals::state::ApprovalState, events::EventKind};
 use serde_json::json;
 
 use super::{card_of, field, parked, press, run_puts, submit_form};
@@ -46,6 +46,15 @@ async fn editing_the_prompt_and_starting_rejects_the_gate_and_starts_one_run_wit
     assert!(reason.starts_with("Re-run requested by <@") && reason.ends_with(">: too dark"), "{reason}");
     let line = field(&card_of(&app, &old), "Re-run").expect("the card shows the re-run");
     assert_eq!(line, format!("🔁 Re-run by <@{}> → run `{new_job}` (changed: prompt)", ana.user_id));
+    let events = app.store().events(&Default::default()).await.unwrap();
+    let of = |kind| events.iter().filter(move |e| e.kind == kind && e.approval == Some(old.id.get()));
+    let asked: Vec<_> = of(EventKind::RerunRequested).collect();
+    assert_eq!(asked.len(), 1, "{events:?}");
+    assert_eq!(asked[0].actor_id, Some(ana.user_id.to_string()));
+    assert_eq!(asked[0].detail.as_deref(), Some("inputs changed: prompt"));
+    let ended: Vec<_> = of(EventKind::Rerun).collect();
+    assert_eq!(ended.len(), 1, "{events:?}");
+    assert_eq!(ended[0].detail, Some(format!("run {new_job} started")));
 
     app.scenario.settle_run(&new_job);
     let report = app.poll().await;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use approval_bridge::events::EventKind;
 use serde_json::json;
 
 use super::{card_of, replies_to};
@@ -65,6 +66,11 @@ async fn after_the_last_reminder_the_escalation_role_is_pinged_once_in_a_reply_a
     assert!(heading.contains(&format!("⬆️ Escalated to <@&{leads}> <t:")), "{heading}");
     let audit = app.store().audit_of(approval.id).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "escalated").count(), 1, "{audit:?}");
+    let events = app.store().events(&Default::default()).await.unwrap();
+    let escalation: Vec<_> = events.iter().filter(|e| e.kind == EventKind::Escalation).collect();
+    assert_eq!(escalation.len(), 1, "one escalation event: {events:?}");
+    assert_eq!(escalation[0].detail.as_deref(), Some(format!("to role {leads}").as_str()));
+    assert_eq!(escalation[0].approval, Some(approval.id.get()));
 
     app.advance_wall_clock(MINUTE * 30);
     assert_eq!(app.poll().await.escalations, 0, "once");
