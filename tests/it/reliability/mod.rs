@@ -15,5 +15,5 @@ mod exactly_once;
 mod hostile_clicks;
 mod one_active_bridge;
 mod replicas;
-mod rerun_replicas;
+mod reruns;
 mod scenario_faults;
