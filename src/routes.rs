@@ -42,6 +42,9 @@ pub struct Routes {
     default_policy: Policy,
     default_reruns: RerunPolicy,
     by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
+    /// For workflows without a route: the moment their deadline counts from, when removing
+    /// their route would otherwise have shortened it (`unrouted_deadlines`).
+    unrouted_from: RwLock<HashMap<WorkflowId, i64>>,
     version: AtomicU64,
     loaded: AtomicI64,
     writes: tokio::sync::Mutex<()>,
@@ -57,6 +60,7 @@ impl Routes {
             default_policy: settings.default_policy,
             default_reruns: settings.default_reruns,
             by_workflow: RwLock::new(HashMap::new()),
+            unrouted_from: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
             loaded: AtomicI64::new(-1),
             writes: tokio::sync::Mutex::new(()),
@@ -97,7 +101,10 @@ impl Routes {
     /// The review policy of the gates of `workflow_id`: its route's own, else the defaults.
     pub fn policy_for(&self, workflow_id: &WorkflowId) -> Policy {
         let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
-        let Some(route) = routes.get(workflow_id) else { return self.default_policy };
+        let Some(route) = routes.get(workflow_id) else {
+            let unrouted = self.unrouted_from.read().unwrap_or_else(PoisonError::into_inner);
+            return Policy { deadline_from: unrouted.get(workflow_id).copied(), ..self.default_policy };
+        };
         Policy { deadline_from: route.deadline_from, ..route.policy.unwrap_or(self.default_policy) }
     }
 
@@ -151,9 +158,11 @@ impl Routes {
         // Read before the routes: a change landing in between is seen (and loaded) next time.
         let loaded = self.store.routes_version().await?;
         let watches = self.store.watches().await?;
+        let unrouted = self.store.unrouted_deadlines().await?.into_iter().collect();
         let count = watches.len();
         let routes = watches.into_iter().map(|w| (w.workflow_id.clone(), w)).collect();
         *self.by_workflow.write().unwrap_or_else(PoisonError::into_inner) = routes;
+        *self.unrouted_from.write().unwrap_or_else(PoisonError::into_inner) = unrouted;
         self.loaded.store(loaded, Ordering::SeqCst);
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(count)
@@ -186,10 +195,18 @@ impl Routes {
         Ok(watch)
     }
 
-    /// Removes the route of a workflow; the route removed, if there was one.
+    /// Removes the route of a workflow; the route removed, if there was one. Its waiting gates
+    /// follow the defaults from then on: a deadline the defaults set or shorten counts from now,
+    /// as for any policy change.
     pub async fn remove(&self, workflow_id: &WorkflowId, by: &Reviewer) -> Result<Option<Watch>, StoreError> {
         let _one_at_a_time = self.writes.lock().await;
-        let removed = self.store.remove_watch(workflow_id, by).await?;
+        let current = self.policy_for(workflow_id);
+        let from = if current.deadline_restarts(&self.default_policy) {
+            Some(now_ms())
+        } else {
+            current.deadline_from
+        };
+        let removed = self.store.remove_watch(workflow_id, from, by).await?;
         self.load().await?;
         Ok(removed)
     }

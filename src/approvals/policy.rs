@@ -142,6 +142,14 @@ impl Policy {
         next.deadline.is_some_and(|new| self.deadline.is_none_or(|old| new < old))
     }
 
+    /// Whether going from this policy to `next` sets an automatic approval: a deadline that
+    /// approves, newly, or sooner than before. Setting one is approving, so it takes the right
+    /// to approve.
+    pub fn approves_anew(&self, next: &Policy) -> bool {
+        let approves = |p: &Policy| p.on_deadline == OnDeadline::Approve && p.deadline.is_some();
+        approves(next) && (!approves(self) || self.deadline_restarts(next))
+    }
+
     /// What a pending gate needs at `now`. The deadline comes first; a gate marked overdue gets
     /// no more reminders nor an escalation (its overdue ping was the last word). A reminder due
     /// goes before an escalation due (the next pass escalates).

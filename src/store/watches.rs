@@ -159,13 +159,25 @@ impl Store {
         Ok(rows.into_iter().map(Watch::from).collect())
     }
 
-    /// Sets (or replaces) the route of a workflow, with its audit entry, in one transaction.
+    /// Every workflow without a route whose deadline counts from a moment of its own (see
+    /// [`Store::remove_watch`]).
+    pub async fn unrouted_deadlines(&self) -> Result<Vec<(WorkflowId, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT workflow_id, deadline_from FROM unrouted_deadlines")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(id, from)| (WorkflowId::new(id), from)).collect())
+    }
+
+    /// Sets (or replaces) the route of a workflow, with its audit entry, in one transaction. A
+    /// new route takes over the moment the workflow's deadline counted from without one.
     pub async fn set_watch(&self, new: &NewWatch, by: &Reviewer) -> Result<Watch, StoreError> {
         let at = now_ms();
         let mut tx = self.pool.begin().await?;
         let row: Row = sqlx::query_as(
-            "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO watches (workflow_id, workflow_name, channel_id, reviewer_role_id, set_by, set_by_name, set_at, deadline_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7,
+                     (SELECT deadline_from FROM unrouted_deadlines WHERE workflow_id = $1))
              ON CONFLICT (workflow_id) DO UPDATE SET
                  workflow_name = excluded.workflow_name, channel_id = excluded.channel_id,
                  reviewer_role_id = excluded.reviewer_role_id, set_by = excluded.set_by,
@@ -182,6 +194,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let watch = Watch::from(row);
+        sqlx::query("DELETE FROM unrouted_deadlines WHERE workflow_id = $1")
+            .bind(new.workflow_id.as_str())
+            .execute(&mut *tx)
+            .await?;
         // The tally counts the approvals of the route's reviewers: redrawn under the new ones.
         redraw_open_cards(&mut tx, &watch.workflow_id).await?;
         audit_route(&mut tx, "watch", &watch, None, by).await?;
@@ -190,9 +206,12 @@ impl Store {
     }
 
     /// Removes the route of a workflow, with its audit entry; the route removed, if there was one.
+    /// `deadline_from` is the moment the deadline of its waiting gates counts from under the
+    /// defaults from now on (`None`: from when each gate was seen), kept until a route is set again.
     pub async fn remove_watch(
         &self,
         workflow_id: &WorkflowId,
+        deadline_from: Option<i64>,
         by: &Reviewer,
     ) -> Result<Option<Watch>, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -204,6 +223,17 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
+        sqlx::query("DELETE FROM unrouted_deadlines WHERE workflow_id = $1")
+            .bind(workflow_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if let Some(from) = deadline_from {
+            sqlx::query("INSERT INTO unrouted_deadlines (workflow_id, deadline_from) VALUES ($1, $2)")
+                .bind(workflow_id.as_str())
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+        }
         redraw_open_cards(&mut tx, &removed.workflow_id).await?;
         audit_route(&mut tx, "unwatch", &removed, None, by).await?;
         tx.commit().await?;

@@ -172,7 +172,7 @@ pub async fn run(
     if let Some(escalation) = next.escalation.filter(|e| Some(*e) != current.escalation) {
         roles_exist(bridge, guild_id, "escalate_to", &[escalation.role]).await?;
     }
-    if approves_anew(&current, &next) {
+    if current.approves_anew(&next) {
         // An automatic approval is an approval: whoever sets it must be able to approve.
         let reviewers = bridge.routes.reviewer_roles_for(&route.workflow_id);
         if !(is_admin(caller.permissions) && may_decide(&reviewers, &caller.roles, caller.permissions)) {
@@ -201,13 +201,6 @@ pub async fn run(
     );
     answer.say(text).await?;
     Ok(())
-}
-
-/// Whether going from `current` to `next` sets an automatic approval: a deadline that approves,
-/// newly, or sooner than before.
-fn approves_anew(current: &Policy, next: &Policy) -> bool {
-    let approves = |p: &Policy| p.on_deadline == OnDeadline::Approve && p.deadline.is_some();
-    approves(next) && (!approves(current) || current.deadline_restarts(next))
 }
 
 /// `current` with the options given replaced; a refusal names the option at fault.

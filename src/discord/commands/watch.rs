@@ -20,6 +20,7 @@ use crate::{
         refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },
+    routes::{is_admin, may_decide},
     scenario::ScenarioError,
     store::NewWatch,
 };
@@ -132,6 +133,19 @@ pub async fn unwatch(
         answer.say(text).await?;
         return Ok(());
     };
+    // Its waiting gates follow the defaults from now on: if they approve at a deadline this
+    // route did not, removing it is setting an automatic approval, which takes the right to
+    // approve them.
+    let (current, defaults) = (bridge.routes.policy_for(&route.workflow_id), bridge.routes.default_policy());
+    let reviewers = bridge.routes.default_reviewer_roles().to_vec();
+    if current.approves_anew(&defaults)
+        && !(is_admin(caller.permissions) && may_decide(&reviewers, &caller.roles, caller.permissions))
+    {
+        return refuse(Refusal::DeadlineApproves {
+            workflow: cut(&route.workflow_name, 100),
+            needed: reviewers,
+        });
+    }
     bridge.routes.remove(&route.workflow_id, &caller.who).await?;
     info!(workflow_id = %route.workflow_id, by = caller.who.id.get(), "route removed");
     let next = match bridge.routes.default_channel() {

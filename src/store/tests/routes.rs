@@ -51,15 +51,32 @@ async fn decide(store: &Store, approval: &Approval, by: u64, decision: Decision,
 }
 
 on_both_engines! {
+    async fn a_removed_routes_deadline_moment_is_kept_until_a_route_is_set_again_which_takes_it_over() {
+        let (store, _dir) = temp_store().await;
+        store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
+        store.remove_watch(&"wflow_a".into(), Some(5_000), &admin()).await.unwrap();
+        assert_eq!(store.unrouted_deadlines().await.unwrap(), [("wflow_a".into(), 5_000)]);
+        let again = store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
+        assert_eq!(again.deadline_from, Some(5_000), "the route counts from the same moment");
+        assert!(store.unrouted_deadlines().await.unwrap().is_empty());
+        // A route removed with no moment to keep leaves none.
+        store.remove_watch(&"wflow_a".into(), None, &admin()).await.unwrap();
+        assert!(store.unrouted_deadlines().await.unwrap().is_empty());
+        let fresh = store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
+        assert_eq!(fresh.deadline_from, None);
+    }
+}
+
+on_both_engines! {
     async fn a_route_is_set_replaced_and_removed_and_every_change_is_audited() {
         let (store, _dir) = temp_store().await;
         store.set_watch(&route("wflow_a", 1, None), &admin()).await.unwrap();
         let replaced = store.set_watch(&route("wflow_a", 2, Some(7)), &admin()).await.unwrap();
         assert_eq!((replaced.channel_id, replaced.reviewer_role_id), (ChannelId::new(2), Some(RoleId::new(7))));
         assert_eq!(store.watches().await.unwrap(), std::slice::from_ref(&replaced));
-        assert_eq!(store.remove_watch(&"wflow_a".into(), &admin()).await.unwrap(), Some(replaced));
+        assert_eq!(store.remove_watch(&"wflow_a".into(), None, &admin()).await.unwrap(), Some(replaced));
         assert_eq!(
-            store.remove_watch(&"wflow_a".into(), &admin()).await.unwrap(),
+            store.remove_watch(&"wflow_a".into(), None, &admin()).await.unwrap(),
             None,
             "nothing left to remove"
         );

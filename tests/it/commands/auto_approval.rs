@@ -1,7 +1,7 @@
 //! An automatic approval is an approval: a deadline that approves may be set only by a member
 //! who may both manage the server and approve the route's gates, and a deadline set or shortened
 //! counts, for the gates already waiting, from the moment the policy changed (a route reset to a
-//! shorter default deadline too).
+//! shorter default deadline, or removed, too).
 
 use std::time::Duration;
 
@@ -113,4 +113,60 @@ async fn a_route_reset_to_a_shorter_default_deadline_counts_it_from_the_reset() 
     let report = app.poll().await;
     assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (1, 1), "{report:?}");
     assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
+}
+
+#[tokio::test]
+async fn removing_a_route_counts_the_defaults_shorter_deadline_from_the_removal() {
+    let app = spawn_app_with(|env| {
+        env.insert("DEADLINE", "1s".into());
+        env.insert("ON_DEADLINE", "reject".into());
+    })
+    .await;
+    let (workflow, job) = routed_to_reviewers(&app).await;
+    let own = approvals("policy")
+        .opt("workflow", text(&workflow))
+        .opt("deadline", text("2h"))
+        .opt("on_deadline", text("reject"));
+    assert!(run(&app, &admin(), own).await.contains("now has its own policy"));
+    app.poll().await;
+    let approval = app.approval(&job, "review").await;
+    let an_hour_ago = approval.found_at - 3_600_000;
+    app.execute_sql(&format!("UPDATE approvals SET found_at = {an_hour_ago} WHERE id = {}", approval.id))
+        .await;
+
+    // Without its route the gate follows the defaults: a deadline of one second, which it passed
+    // an hour ago, counted from the removal instead.
+    let unwatch = approvals("unwatch").opt("workflow", text(&workflow));
+    assert!(run(&app, &admin(), unwatch).await.contains("has no route of its own any more"));
+    let report = app.poll().await;
+    assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (0, 0), "{report:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending);
+
+    app.advance_wall_clock(Duration::from_millis(1500));
+    let report = app.poll().await;
+    assert_eq!((report.deadlines, app.scenario.count(Endpoint::UserApproval)), (1, 1), "{report:?}");
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Rejected);
+}
+
+#[tokio::test]
+async fn an_admin_who_may_not_approve_cannot_remove_a_route_whose_gates_the_defaults_would_approve() {
+    let app = spawn_app_with(|env| {
+        env.insert("DEADLINE", "2h".into());
+        env.insert("ON_DEADLINE", "approve".into());
+    })
+    .await;
+    let (workflow, job) = routed_to_reviewers(&app).await;
+    let no_deadline = approvals("policy").opt("workflow", text(&workflow)).opt("deadline", text("off"));
+    assert!(run(&app, &admin(), no_deadline).await.contains("now has its own policy"));
+
+    let unwatch = || approvals("unwatch").opt("workflow", text(&workflow));
+    let refused = run(&app, &admin(), unwatch()).await;
+    assert!(refused.starts_with("A deadline that approves is an approval"), "{refused}");
+    assert!(refused.contains(&format!("<@&{}>", app.reviewer_role)), "names who may: {refused}");
+    assert_eq!(app.store().watches().await.unwrap().len(), 1, "the route stays");
+
+    let reviewing_admin = app.reviewer("rhea").with_permissions(MANAGE_SERVER);
+    assert!(run(&app, &reviewing_admin, unwatch()).await.contains("has no route of its own any more"));
+    app.poll().await;
+    assert_eq!(app.approval(&job, "review").await.state, ApprovalState::Pending, "nothing decided at once");
 }
