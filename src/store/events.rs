@@ -139,28 +139,27 @@ pub(super) async fn audited(conn: &mut AnyConnection, audit_id: i64, action: &st
     }
     let sql = audit_events_sql(&format!("au.id = $1 AND {OUTBOX_ON}"));
     let row: Option<AuditRow> = sqlx::query_as(&sql).bind(audit_id).fetch_optional(&mut *conn).await?;
-    match row.and_then(AuditRow::event) {
-        Some(event) => enqueue(conn, &event).await,
-        None => Ok(()),
-    }
+    enqueue_audited(conn, row).await
 }
 
 /// Writes the event of the newest `action` entry of gate `approval_id` to the outbox, as
-/// [`audited`] does, for the entries a transition's trigger writes (migration 0020).
+/// [`audited`] does, for the entries a transition's trigger writes (migration 0020): one read,
+/// which finds nothing while events are off.
 pub(super) async fn audited_by_trigger(
     conn: &mut AnyConnection,
     approval_id: ApprovalId,
     action: &str,
 ) -> Result<(), StoreError> {
-    let newest: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM audit WHERE approval_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(approval_id.get())
-    .bind(action)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match newest {
-        Some((id,)) => audited(conn, id, action).await,
+    let newest = "au.id = (SELECT MAX(id) FROM audit WHERE approval_id = $1 AND action = $2)";
+    let sql = audit_events_sql(&format!("{newest} AND {OUTBOX_ON}"));
+    let row: Option<AuditRow> =
+        sqlx::query_as(&sql).bind(approval_id.get()).bind(action).fetch_optional(&mut *conn).await?;
+    enqueue_audited(conn, row).await
+}
+
+async fn enqueue_audited(conn: &mut AnyConnection, row: Option<AuditRow>) -> Result<(), StoreError> {
+    match row.and_then(AuditRow::event) {
+        Some(event) => enqueue(conn, &event).await,
         None => Ok(()),
     }
 }
