@@ -177,10 +177,7 @@ fn title(kind: &str, approval: &Approval) -> String {
 /// card has no thread, when threads are on and it could not start one.
 fn footer(kind: &str, approval: &Approval) -> String {
     let line = format!("-# {kind} #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
-    match &approval.thread.missing {
-        Some(why) => format!("{line}\n-# {why}"),
-        None => line,
-    }
+    approval.thread.missing.as_ref().map_or_else(|| line.clone(), |why| format!("{line}\n-# {why}"))
 }
 
 /// Where the assets that did not fit are seen: Full size while the card is open.

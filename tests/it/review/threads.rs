@@ -138,3 +138,44 @@ async fn without_the_thread_permission_the_card_says_why_once_and_reminders_repl
     let card = card_of(&app, &approval).to_string();
     assert_eq!(card.matches(why).count(), 1, "said once");
 }
+
+#[tokio::test]
+async fn the_overdue_ping_goes_to_the_thread_and_a_gate_closed_in_scenario_or_by_its_run_closes_its_thread_once()
+ {
+    let app = spawn_app_with(|env| {
+        env.insert("CARD_THREADS", "on".into());
+        env.insert("DEADLINE", "60s".into());
+    })
+    .await;
+    app.discord.allow_bot_role(app.channel, CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS);
+    let (approved, cancelled) = (super::parked_run(&app).await, super::parked_run(&app).await);
+    let mut threads = vec![];
+    for job in [&approved, &cancelled] {
+        let approval = app.approval(job, "review").await;
+        threads.push((approval.thread.id.expect("a thread was started").get(), approval));
+    }
+    app.advance_wall_clock(MINUTE + Duration::from_secs(1));
+    assert_eq!(app.poll().await.deadlines, 2);
+    for (thread, approval) in &threads {
+        let said = said_in(&app, *thread);
+        assert!(said.len() == 1 && said[0].contains("The deadline of this gate has passed"), "{said:?}");
+        assert!(replies_to(&app, approval).is_empty());
+    }
+
+    app.scenario.approve(&approved, "review").unwrap();
+    app.scenario.cancel_run(&cancelled);
+    let archived = |thread: u64| app.discord.thread(thread).unwrap()["thread_metadata"]["archived"] == true;
+    for _ in 0..2 {
+        app.poll().await;
+    }
+    for ((thread, _), how) in threads.iter().zip(["Approved in Scenario", "The run ended (canceled)"]) {
+        assert!(archived(*thread), "the thread of a closed gate is archived");
+        let said = said_in(&app, *thread);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[1].starts_with(&format!("This gate is closed. {how}")), "{said:?}");
+    }
+    app.poll().await;
+    assert_eq!(said_in(&app, threads[0].0).len(), 2, "closed once");
+    assert_eq!(app.cards().len(), 2, "the channel holds the two cards alone");
+    app.discord.assert_no_rejections();
+}
