@@ -179,3 +179,30 @@ async fn the_overdue_ping_goes_to_the_thread_and_a_gate_closed_in_scenario_or_by
     assert_eq!(app.cards().len(), 2, "the channel holds the two cards alone");
     app.discord.assert_no_rejections();
 }
+
+#[tokio::test]
+async fn a_thread_that_refuses_a_ping_sends_it_back_to_a_reply_in_the_channel() {
+    let app = spawn_app_with(|env| {
+        env.insert("CARD_THREADS", "on".into());
+        env.insert("REMIND_AFTER", "60s".into());
+    })
+    .await;
+    // Create Public Threads without Send Messages in Threads: the thread starts, takes nothing.
+    app.discord.allow_bot_role(app.channel, CREATE_PUBLIC_THREADS);
+    let job = super::parked_run(&app).await;
+    let approval = app.approval(&job, "review").await;
+    let thread = approval.thread.id.expect("a thread was started").get();
+
+    app.advance_wall_clock(MINUTE + Duration::from_secs(1));
+    assert_eq!(app.poll().await.reminders, 1);
+    let replies = replies_to(&app, &approval);
+    assert_eq!(replies.len(), 1, "the reminder replies to the card instead");
+    assert!(replies[0]["content"].as_str().unwrap().contains("Reminder 1 of 3"));
+    assert!(said_in(&app, thread).is_empty());
+    let refused = app.discord.rejections();
+    assert_eq!(refused.len(), 1, "the thread's refusal, once");
+    assert_eq!(
+        (refused[0].path.clone(), refused[0].error_code()),
+        (format!("/channels/{thread}/messages"), Some(50013))
+    );
+}
