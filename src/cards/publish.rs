@@ -281,7 +281,7 @@ async fn write_card(
             match edit.await {
                 Ok(_) => {
                     cards.store.card_updated(approval.id, approval.state, write).await?;
-                    threads::close(&cards.discord, &cards.store, approval).await?;
+                    threads::close_soon(&cards.discord, &cards.store, approval);
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {

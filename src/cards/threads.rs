@@ -8,6 +8,8 @@
 //! its pings stay replies in the channel.
 //! <https://discord.com/developers/docs/resources/channel#start-thread-from-message>
 
+use std::sync::Arc;
+
 use serenity::{
     all::{
         AutoArchiveDuration, ChannelId, CreateAllowedMentions, CreateMessage, CreateThread, EditThread,
@@ -75,14 +77,28 @@ fn missing() -> String {
     format!("No thread: the bot lacks {} here — {without}.", name(Permissions::CREATE_PUBLIC_THREADS))
 }
 
-/// Closes the thread of `approval` once its card shows the gate closed: one message saying how
-/// (the decision, its note or reason, a re-run asked), then archived. Taken in the store first,
-/// so a thread is closed once however often its card is written; a failure is logged, and the
-/// thread archives itself after a day of quiet.
-pub(super) async fn close(discord: &Http, store: &Store, approval: &Approval) -> Result<(), StoreError> {
-    let Some(thread) = approval.thread.open().filter(|_| approval.state.is_final()) else {
-        return Ok(());
-    };
+/// Closes the thread of `approval` once its card shows the gate closed, in a task of its own:
+/// the card's writer (a click's answer among them) does not wait for the thread.
+pub(super) fn close_soon(discord: &Arc<Http>, store: &Store, approval: &Approval) {
+    let Some(thread) = approval.thread.open().filter(|_| approval.state.is_final()) else { return };
+    let (discord, store, approval) = (discord.clone(), store.clone(), approval.clone());
+    tokio::spawn(async move {
+        if let Err(err) = close(&discord, &store, &approval, thread).await {
+            warn!(approval_id = approval.id.get(), error = %err, "the card's thread was not closed");
+        }
+    });
+}
+
+/// Closes `thread`, of `approval`: one message saying how the gate closed (the decision, its note
+/// or reason, a re-run asked), then archived. Taken in the store first, so a thread is closed
+/// once however often its card is written; a failure is logged, and the thread archives itself
+/// after a day of quiet.
+async fn close(
+    discord: &Http,
+    store: &Store,
+    approval: &Approval,
+    thread: ChannelId,
+) -> Result<(), StoreError> {
     if !store.closing_thread(approval.id).await? {
         return Ok(());
     }

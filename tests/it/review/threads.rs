@@ -13,7 +13,7 @@ use crate::{
     support::{
         app::{PROMPTLY, TestApp, spawn_app_with},
         fake_discord::{
-            OptionValue,
+            OptionValue, RecordedRequest,
             permission::{CREATE_PUBLIC_THREADS, SEND_MESSAGES_IN_THREADS},
         },
     },
@@ -80,9 +80,7 @@ async fn with_threads_on_reminders_the_escalation_and_the_decision_note_go_to_th
     app.discord.wait_for_callback(&click, PROMPTLY).await.expect("the form opens");
     let submit = app.discord.submit_modal(&click, &[("note", "fix the hands")]).await;
     assert_eq!(app.answer(&submit).await, "Approved. The run goes on.");
-    let archive = |r: &crate::support::fake_discord::RecordedRequest| {
-        r.method == "PATCH" && r.path == format!("/channels/{card}")
-    };
+    let archive = |r: &RecordedRequest| r.method == "PATCH" && r.path == format!("/channels/{card}");
     let archived = app.discord.wait_for_request(archive, PROMPTLY).await.expect("the thread is archived");
     assert_eq!(archived.body, Some(json!({ "archived": true })));
     let said = said_in(&app, card);
@@ -164,12 +162,16 @@ async fn the_overdue_ping_goes_to_the_thread_and_a_gate_closed_in_scenario_or_by
 
     app.scenario.approve(&approved, "review").unwrap();
     app.scenario.cancel_run(&cancelled);
-    let archived = |thread: u64| app.discord.thread(thread).unwrap()["thread_metadata"]["archived"] == true;
     for _ in 0..2 {
         app.poll().await;
     }
     for ((thread, _), how) in threads.iter().zip(["Approved in Scenario", "The run ended (canceled)"]) {
-        assert!(archived(*thread), "the thread of a closed gate is archived");
+        let archive = |r: &RecordedRequest| r.method == "PATCH" && r.path == format!("/channels/{thread}");
+        app.discord
+            .wait_for_request(archive, PROMPTLY)
+            .await
+            .expect("the thread of a closed gate is archived");
+        assert_eq!(app.discord.thread(*thread).unwrap()["thread_metadata"]["archived"], true);
         let said = said_in(&app, *thread);
         assert_eq!(said.len(), 2, "{said:?}");
         assert!(said[1].starts_with(&format!("This gate is closed. {how}")), "{said:?}");
