@@ -1,7 +1,7 @@
 //! Review and selection cards: how they are drawn (pure functions from an approval to a message),
 //! their previews (images downloaded, made small and attached), the `custom_id`s their components
 //! carry, Discord's limits they are kept within, the card writer that posts and edits them, and
-//! the reminders that reply to them. The watcher and the Discord handlers both write cards
+//! the reminders that reply to them, and the thread each card may start. The watcher and the Discord handlers both write cards
 //! through [`publish::CardWriter`].
 
 pub mod attach;
@@ -14,3 +14,5 @@ mod progress;
 pub mod publish;
 pub mod reminders;
 pub mod render;
+mod threads;
+mod turns;

@@ -176,6 +176,9 @@ pub struct DiscordSettings {
     pub default_policy: Policy,
     /// The re-run policy of workflows without one of their own.
     pub default_reruns: RerunPolicy,
+    /// Whether cards of workflows without a thread setting of their own start a thread
+    /// (`CARD_THREADS`).
+    pub card_threads: bool,
 }
 
 /// The Scenario side of the settings.
@@ -254,6 +257,7 @@ impl Settings {
             preview_hosts: reader.preview_hosts(),
             default_policy: reader.policy(),
             default_reruns: reader.rerun_policy(),
+            card_threads: reader.card_threads(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();

@@ -28,8 +28,8 @@
 //! - [`cards`]: review and selection cards: drawn as pure functions of an approval, their
 //!   previews (images downloaded, made small and attached to the card's message), the
 //!   `custom_id`s of their components, the card writer (`cards::publish::CardWriter`: all that
-//!   posting and editing a card takes), reminders' replies. The watcher and the handlers both
-//!   write cards through it.
+//!   posting and editing a card takes), reminders' pings, the thread a card may start. The
+//!   watcher and the handlers both write cards through it.
 //! - [`discord`]: the serenity adapter: the state its handlers share (`discord::bridge`: store,
 //!   clients, routes, card writer, lifecycle), interaction dispatch (gateway, or the HTTP
 //!   interactions endpoint), typed refusals (`discord::refusal`), the click flows on cards

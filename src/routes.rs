@@ -34,6 +34,11 @@ pub struct Route {
     pub reviewer_roles: Vec<RoleId>,
 }
 
+/// A thread setting as `/approvals policy` and the route audit show it.
+pub fn threads_in_words(on: bool) -> &'static str {
+    if on { "a thread per card" } else { "no threads" }
+}
+
 /// The routes in memory, and the only way to change them.
 pub struct Routes {
     store: Store,
@@ -41,6 +46,7 @@ pub struct Routes {
     default_reviewer_roles: Vec<RoleId>,
     default_policy: Policy,
     default_reruns: RerunPolicy,
+    default_threads: bool,
     by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
     /// For workflows without a route: the moment their deadline counts from, when removing
     /// their route would otherwise have shortened it (`unrouted_deadlines`).
@@ -59,6 +65,7 @@ impl Routes {
             default_reviewer_roles: settings.reviewer_role_ids.iter().copied().map(RoleId::from).collect(),
             default_policy: settings.default_policy,
             default_reruns: settings.default_reruns,
+            default_threads: settings.card_threads,
             by_workflow: RwLock::new(HashMap::new()),
             unrouted_from: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
@@ -127,6 +134,28 @@ impl Routes {
         let _one_at_a_time = self.writes.lock().await;
         let shown = self.default_reruns.overridden(reruns, max_cost).to_string();
         let saved = self.store.set_rerun_policy(workflow_id, (reruns, max_cost), &shown, by).await?;
+        self.load().await?;
+        Ok(saved)
+    }
+
+    /// Whether cards of `workflow_id` start a thread: its route's setting, else the default
+    /// (`CARD_THREADS`).
+    pub fn threads_for(&self, workflow_id: &WorkflowId) -> bool {
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        routes.get(workflow_id).and_then(|route| route.threads).unwrap_or(self.default_threads)
+    }
+
+    /// Gives the route of `workflow_id` its thread setting (`None`: the default); `None` when
+    /// it has no route.
+    pub async fn set_threads(
+        &self,
+        workflow_id: &WorkflowId,
+        threads: Option<bool>,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.writes.lock().await;
+        let shown = threads_in_words(threads.unwrap_or(self.default_threads));
+        let saved = self.store.set_route_threads(workflow_id, threads, shown, by).await?;
         self.load().await?;
         Ok(saved)
     }

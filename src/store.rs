@@ -32,6 +32,7 @@ mod rerun_drafts;
 mod reruns;
 mod selections;
 mod stats;
+mod threads;
 mod watches;
 
 use std::{num::NonZeroU64, str::FromStr};
@@ -53,6 +54,7 @@ pub use lease::LeaseHeld;
 pub use outbox::{OutboxCounts, OutboxEvent};
 pub use policy::{PendingGate, Vote};
 pub use reruns::{Rerun, RerunDraft, RerunEnd, RerunRequest};
+pub use threads::CardThread;
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// How long a PostgreSQL connection may sit in the pool before it is checked again when taken.

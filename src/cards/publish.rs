@@ -1,17 +1,12 @@
 //! Posting and editing review cards: the one place that writes cards to Discord.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use serde_json::Value;
 use serenity::{
     all::{ChannelId, LightMethod, MessageId},
     http::{Http, Request, Route},
 };
-use tokio::sync::OwnedMutexGuard;
 use tracing::{info, instrument, warn};
 
 use super::{
@@ -19,9 +14,11 @@ use super::{
     custom_id::{CardAction, CardCustomId},
     previews::{Fetched, Previews},
     progress::{Sources, progress},
+    threads,
+    turns::CardTurns,
 };
 use crate::{
-    approvals::{ids::ApprovalId, state::ApprovalState},
+    approvals::state::ApprovalState,
     guild::{
         api_error::{UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, discord_error_code, is_refusal},
         electorate::Members,
@@ -253,6 +250,7 @@ async fn write_card(
                 // nonce. It was rendered open; `card_posted` marks it stale if the row moved on.
                 cards.store.card_posted(approval.id, found, ApprovalState::Pending).await?;
                 info!(message_id = found.get(), "card found in the channel, not posted again");
+                threads::start((&cards.discord, &cards.store, &cards.routes), approval, found).await?;
                 return Ok(Synced::Posted);
             }
             // Routes were checked when saved; checked again here, so a route saved before the
@@ -275,6 +273,7 @@ async fn write_card(
             }
             cards.metrics.card_posted();
             info!(message_id = message.id.get(), channel_id = approval.channel_id.get(), "card posted");
+            threads::start((&cards.discord, &cards.store, &cards.routes), approval, message.id).await?;
             Ok(Synced::Posted)
         }
         Some(message_id) => {
@@ -282,6 +281,7 @@ async fn write_card(
             match edit.await {
                 Ok(_) => {
                     cards.store.card_updated(approval.id, approval.state, write).await?;
+                    threads::close_soon(&cards.discord, &cards.store, approval);
                     Ok(Synced::Updated)
                 }
                 Err(err) if is_gone(&err) => {
@@ -342,39 +342,6 @@ fn has_custom_id(components: &Value, custom_id: &str) -> bool {
     components.as_array().into_iter().flatten().any(|component| {
         component["custom_id"] == custom_id || has_custom_id(&component["components"], custom_id)
     })
-}
-
-/// One writer per card at a time (see [`sync_card`]); an entry lives only while someone holds or
-/// waits for its turn.
-#[derive(Default)]
-pub struct CardTurns {
-    turns: Mutex<HashMap<ApprovalId, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-/// The turn to write one card, held until dropped.
-pub struct CardTurn<'a> {
-    turns: &'a CardTurns,
-    id: ApprovalId,
-    held: Option<OwnedMutexGuard<()>>,
-}
-
-impl CardTurns {
-    /// Waits for the turn to write the card of approval `id`.
-    pub async fn take(&self, id: ApprovalId) -> CardTurn<'_> {
-        let turn = self.turns.lock().unwrap_or_else(PoisonError::into_inner).entry(id).or_default().clone();
-        CardTurn { turns: self, id, held: Some(turn.lock_owned().await) }
-    }
-}
-
-impl Drop for CardTurn<'_> {
-    fn drop(&mut self) {
-        drop(self.held.take());
-        let mut turns = self.turns.turns.lock().unwrap_or_else(PoisonError::into_inner);
-        // Only the map holds it now: nobody else holds or waits for this card's turn.
-        if turns.get(&self.id).is_some_and(|turn| Arc::strong_count(turn) == 1) {
-            turns.remove(&self.id);
-        }
-    }
 }
 
 fn is_gone(err: &serenity::Error) -> bool {

@@ -1,5 +1,7 @@
-//! Replies to a card that ping its reviewers: the reminders while a gate waits, and the one ping
-//! when its deadline passes with nothing decided (see [`crate::approvals::policy`]).
+//! Pings about a card: the reminders while a gate waits, the one ping when its deadline passes
+//! with nothing decided, the escalation (see [`crate::approvals::policy`]). They go to the card's
+//! thread when it has one (see `cards::threads`), else, or when the thread takes nothing, they
+//! are replies to the card in its channel.
 //!
 //! A reply mentions the route's reviewer roles and, through `allowed_mentions`, can ping nobody
 //! else, whatever the text holds; with no reviewer role (members with Manage Server decide) it
@@ -12,20 +14,30 @@ use serenity::{
     },
     http::Http,
 };
+use tracing::warn;
 
-/// Posts `text` as a reply to the card `message_id` in `channel`, mentioning `roles`.
+/// Posts `text`, mentioning `roles`, in `thread` (the card's, while open), or as a reply to the
+/// card `message_id` in `channel`: when there is no thread, or it refused the message (a
+/// permission taken away, the thread archived by hand).
 pub async fn ping(
     http: &Http,
-    channel: ChannelId,
-    message_id: MessageId,
+    (channel, message_id): (ChannelId, MessageId),
+    thread: Option<ChannelId>,
     roles: &[RoleId],
     text: &str,
 ) -> serenity::Result<Message> {
-    let card = MessageReference::from((channel, message_id));
     let allowed = CreateAllowedMentions::new().roles(roles.iter().copied());
-    let message =
-        CreateMessage::new().content(content(roles, text)).reference_message(card).allowed_mentions(allowed);
-    channel.send_message(http, message).await
+    let message = CreateMessage::new().content(content(roles, text)).allowed_mentions(allowed);
+    if let Some(thread) = thread {
+        match thread.send_message(http, message.clone()).await {
+            Ok(sent) => return Ok(sent),
+            Err(err) => {
+                warn!(thread_id = thread.get(), error = %err, "the card's thread took no ping; it is a reply")
+            }
+        }
+    }
+    let card = MessageReference::from((channel, message_id));
+    channel.send_message(http, message.reference_message(card)).await
 }
 
 /// Whether Discord refused a reply because the card it answers is gone (deleted by a person).

@@ -173,9 +173,11 @@ fn title(kind: &str, approval: &Approval) -> String {
     lines.join("\n")
 }
 
-/// The small print at the bottom: the row, gate and run, for an admin looking it up.
+/// The small print at the bottom: the row, gate and run, for an admin looking it up; and why the
+/// card has no thread, when threads are on and it could not start one.
 fn footer(kind: &str, approval: &Approval) -> String {
-    format!("-# {kind} #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id)
+    let line = format!("-# {kind} #{} · gate {} · run {}", approval.id, approval.node_id, approval.job_id);
+    approval.thread.missing.as_ref().map_or_else(|| line.clone(), |why| format!("{line}\n-# {why}"))
 }
 
 /// Where the assets that did not fit are seen: Full size while the card is open.
@@ -277,7 +279,8 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     fields
 }
 
-fn outcome(approval: &Approval) -> Option<String> {
+/// How the gate was decided (or is being), as the card's Decision shows it; `None` while pending.
+pub fn outcome(approval: &Approval) -> Option<String> {
     let who = approval.decided_by.as_ref().map(Reviewer::mention).unwrap_or_else(|| "someone".into());
     let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
     let reason = approval.reason.as_deref().filter(|r| !r.is_empty());

@@ -54,6 +54,10 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "the most creative units one re-run may cost, from its dry run, for workflows without a cap of their own (default: no cap)",
     },
     SettingDoc {
+        name: "CARD_THREADS",
+        meaning: "on or off: whether cards of workflows without a thread setting of their own start a thread, where reminders, escalations and the closing note go (default off)",
+    },
+    SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
         meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },

@@ -1,6 +1,6 @@
 //! The default review policy: `APPROVALS_REQUIRED`, `REMIND_AFTER`, `MAX_REMINDERS`, `DEADLINE`
 //! and `ON_DEADLINE`, for workflows whose route has no policy of its own; and the default re-run
-//! policy, `RERUNS` and `RERUN_MAX_COST`.
+//! policy, `RERUNS` and `RERUN_MAX_COST`; and whether cards start a thread, `CARD_THREADS`.
 
 use std::time::Duration;
 
@@ -60,17 +60,7 @@ impl Reader<'_> {
     }
 
     pub(super) fn rerun_policy(&mut self) -> RerunPolicy {
-        let on = match self.optional("RERUNS") {
-            None => true,
-            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
-                "on" => true,
-                "off" => false,
-                _ => {
-                    self.fail("RERUNS", format!("is {raw:?}: use on or off"));
-                    true
-                }
-            },
-        };
+        let on = self.on_off("RERUNS", true);
         let max_cost = self.optional("RERUN_MAX_COST").and_then(|raw| match raw.trim().parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
@@ -82,6 +72,25 @@ impl Reader<'_> {
             }
         });
         RerunPolicy { on, max_cost }
+    }
+
+    pub(super) fn card_threads(&mut self) -> bool {
+        self.on_off("CARD_THREADS", false)
+    }
+
+    /// The setting `name`, `on` or `off` in any case; `default` when unset.
+    fn on_off(&mut self, name: &'static str, default: bool) -> bool {
+        match self.optional(name) {
+            None => default,
+            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    self.fail(name, format!("is {raw:?}: use on or off"));
+                    default
+                }
+            },
+        }
     }
 
     fn duration(&mut self, name: &'static str) -> Option<Duration> {
@@ -147,6 +156,18 @@ mod tests {
                 "RERUN_MAX_COST is \"0\": use a whole number of creative units above 0, e.g. 50",
             ]
         );
+    }
+
+    #[test]
+    fn card_threads_are_off_unless_set_on_and_a_wrong_value_is_named() {
+        let read = |vars: HashMap<&'static str, String>| {
+            Settings::from_lookup(|name| vars.get(name).cloned()).map(|s| s.discord.card_threads)
+        };
+        assert!(!read(with(&[])).unwrap());
+        assert!(read(with(&[("CARD_THREADS", " ON ")])).unwrap());
+        assert!(!read(with(&[("CARD_THREADS", "off")])).unwrap());
+        let errors = read(with(&[("CARD_THREADS", "yes")])).expect_err("refused").0;
+        assert_eq!(errors[0].to_string(), "CARD_THREADS is \"yes\": use on or off");
     }
 
     #[test]

@@ -52,6 +52,16 @@ pub const NEEDS: &[Need] = &[
         without: "reminders ping only reviewer roles that allow anyone to mention them",
         only_for: Some("reminders that ping a reviewer role not set as mentionable"),
     },
+    Need {
+        permission: Permissions::CREATE_PUBLIC_THREADS,
+        without: "cards start no thread, and their pings are replies in the channel",
+        only_for: Some("threads"),
+    },
+    Need {
+        permission: Permissions::SEND_MESSAGES_IN_THREADS,
+        without: "nothing is said in a card's thread: its pings are replies in the channel",
+        only_for: Some("threads"),
+    },
 ];
 
 /// The permissions every card needs.
@@ -242,7 +252,8 @@ mod tests {
         assert!(required.contains(Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES));
         assert_eq!(required.bits(), 117_760);
         assert!(!required.contains(Permissions::MENTION_EVERYONE), "optional, not required");
-        assert_eq!(with_optional().bits(), 117_760 | Permissions::MENTION_EVERYONE.bits());
+        let threads = Permissions::CREATE_PUBLIC_THREADS | Permissions::SEND_MESSAGES_IN_THREADS;
+        assert_eq!(with_optional().bits(), 117_760 | (Permissions::MENTION_EVERYONE | threads).bits());
     }
 
     #[test]

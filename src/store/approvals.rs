@@ -4,7 +4,7 @@ use serenity::all::{ChannelId, MessageId, UserId};
 use sqlx::{Any, any::AnyArguments, query::Query};
 
 use super::{
-    Snowflake, Store, StoreError,
+    CardThread, Snowflake, Store, StoreError,
     audit::{self, AuditAction, NewAudit},
     now_ms,
 };
@@ -63,6 +63,8 @@ pub struct Approval {
     /// For a selection gate, the picks of its claim (zero-based, in pick order): what the claim
     /// sends, and what the card shows once decided.
     pub picks: Option<Vec<u32>>,
+    /// The card's thread (`CARD_THREADS`).
+    pub thread: CardThread,
 }
 
 /// An open gate as the watcher needs it: which gate, and where it stands.
@@ -136,6 +138,9 @@ pub(super) struct Row {
     decision_sent_at: Option<i64>,
     picks: Option<String>,
     pub(super) card_writes: i64,
+    thread_id: Option<i64>,
+    thread_closed: i64,
+    no_thread: Option<String>,
 }
 
 impl TryFrom<Row> for Approval {
@@ -183,6 +188,7 @@ impl TryFrom<Row> for Approval {
             decision_sent_at: row.decision_sent_at,
             progress: Progress::default(),
             picks,
+            thread: CardThread::from_columns(row.thread_id, row.thread_closed, row.no_thread),
         })
     }
 }

@@ -33,6 +33,8 @@ pub struct PendingGate {
     pub channel_id: ChannelId,
     /// The card, once posted (and while no person deleted it).
     pub message_id: Option<MessageId>,
+    /// The card's thread, while it takes pings (started, not closed).
+    pub thread_id: Option<ChannelId>,
     /// When it was seen, its reminders, its overdue mark.
     pub clock: GateClock,
 }
@@ -87,7 +89,8 @@ fn replaced(mut dropped: Vec<(i64, Option<String>, i64)>) -> Option<Replaced> {
 // A card a person deleted has no message to reply to: reminders and pings skip it.
 const PENDING_GATES: &str = "SELECT id, workflow_id, channel_id,
          CASE WHEN card_deleted_at IS NULL THEN message_id END AS message_id,
-         found_at, reminders_sent, last_reminded_at, overdue_at, escalated_at
+         found_at, reminders_sent, last_reminded_at, overdue_at, escalated_at,
+         CASE WHEN thread_closed = 0 THEN thread_id END AS thread_id
      FROM approvals WHERE state = 'pending' ORDER BY id";
 
 impl Store {
@@ -264,15 +267,17 @@ impl Store {
 
     /// Every pending gate with its clock, oldest first.
     pub async fn pending_gates(&self) -> Result<Vec<PendingGate>, StoreError> {
-        type Columns = (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>, Option<i64>);
+        type Columns =
+            (i64, String, i64, Option<i64>, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
         let rows: Vec<Columns> = sqlx::query_as(PENDING_GATES).fetch_all(&self.pool).await?;
         let gates = rows.into_iter().map(
-            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue, escalated)| {
+            |(id, workflow_id, channel_id, message_id, found_at, sent, last, overdue, escalated, thread)| {
                 PendingGate {
                     id: ApprovalId::new(id),
                     workflow_id: workflow_id.into(),
                     channel_id: ChannelId::from_column(channel_id),
                     message_id: message_id.map(MessageId::from_column),
+                    thread_id: thread.map(ChannelId::from_column),
                     clock: GateClock {
                         found_at,
                         reminders_sent: u32::try_from(sent).unwrap_or(u32::MAX),

@@ -10,6 +10,7 @@ mod policy;
 mod reruns;
 pub(crate) mod round_trips;
 mod routes;
+mod threads;
 
 use super::*;
 use crate::approvals::{

@@ -38,6 +38,8 @@ pub struct Watch {
     /// Its own cap on one re-run's cost, creative units, 0 for none; `None`: the default
     /// (`RERUN_MAX_COST`).
     pub rerun_max_cost: Option<u32>,
+    /// Its own thread setting: on or off; `None`: the default (`CARD_THREADS`).
+    pub threads: Option<bool>,
 }
 
 /// A route about to be set.
@@ -90,6 +92,7 @@ struct Row {
     deadline_from: Option<i64>,
     reruns: Option<i64>,
     rerun_max_cost: Option<i64>,
+    threads: Option<i64>,
     #[sqlx(flatten)]
     policy: PolicyColumns,
 }
@@ -107,6 +110,7 @@ impl From<Row> for Watch {
             deadline_from: row.deadline_from,
             reruns: row.reruns.map(|on| on != 0),
             rerun_max_cost: row.rerun_max_cost.and_then(|cap| u32::try_from(cap).ok()),
+            threads: row.threads.map(|on| on != 0),
         }
     }
 }

@@ -108,7 +108,7 @@ async fn remind(
         gate.clock.found_at / 1000
     );
     let roles = parts.routes.reviewer_roles_for(&gate.workflow_id);
-    match ping(&parts.discord, gate.channel_id, message_id, &roles, &text).await {
+    match ping(&parts.discord, (gate.channel_id, message_id), gate.thread_id, &roles, &text).await {
         Ok(_) => {
             info!(
                 approval_id = gate.id.get(),
@@ -187,13 +187,15 @@ async fn overdue(
     }
     let text = "The deadline of this gate has passed and nobody has decided. The card stays open.";
     let roles = parts.routes.reviewer_roles_for(&gate.workflow_id);
-    if let Err(err) = ping(&parts.discord, gate.channel_id, message_id, &roles, text).await {
+    if let Err(err) = ping(&parts.discord, (gate.channel_id, message_id), gate.thread_id, &roles, text).await
+    {
         not_pinged(parts, gate, &err, report).await?;
     }
     Ok(())
 }
 
-/// Pings the escalation role in a reply to the card, once, and shows it on the card.
+/// Pings the escalation role (in the card's thread, or a reply to the card), once, and shows it
+/// on the card.
 async fn escalate(
     parts: &WatcherParts,
     gate: &PendingGate,
@@ -217,7 +219,7 @@ async fn escalate(
         gate.clock.found_at / 1000
     );
     let role = [serenity::all::RoleId::new(escalation.role)];
-    match ping(&parts.discord, gate.channel_id, message_id, &role, &text).await {
+    match ping(&parts.discord, (gate.channel_id, message_id), gate.thread_id, &role, &text).await {
         Ok(_) => info!(approval_id = gate.id.get(), role = escalation.role, "gate escalated"),
         Err(err) => not_pinged(parts, gate, &err, report).await?,
     }

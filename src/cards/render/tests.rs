@@ -49,6 +49,7 @@ pub(super) fn pending(id: ApprovalId, node_id: &str, snapshot: ReviewSnapshot) -
         decision_sent_at: None,
         progress: Default::default(),
         picks: None,
+        thread: Default::default(),
     }
 }
 

@@ -138,6 +138,7 @@ mod tests {
             decision_sent_at: None,
             progress: Default::default(),
             picks: None,
+            thread: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
 //! which each must sign (`each_of`), reminders, the deadline and what happens at it, and whom
-//! an undecided gate escalates to; and its re-run policy (Re-run on cards, and a cost cap).
+//! an undecided gate escalates to; its re-run policy (Re-run on cards, and a cost cap); and
+//! whether its cards start a thread.
 //! Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
@@ -21,7 +22,7 @@ use crate::{
         refusal::{Missing, Refusal},
         reply::{Answerable, Handled, refuse},
     },
-    routes::{is_admin, may_decide},
+    routes::{is_admin, may_decide, threads_in_words},
     store::Watch,
 };
 
@@ -79,11 +80,15 @@ pub fn options() -> Vec<CreateCommandOption> {
         )
         .min_int_value(0)
         .max_int_value(u64::from(u32::MAX)),
+        option(CommandOptionType::String, "threads", "Whether each card starts a thread for its pings")
+            .add_string_choice("on", "on")
+            .add_string_choice("off", "off")
+            .add_string_choice("the default (CARD_THREADS)", "default"),
         option(CommandOptionType::Boolean, "reset", "Back to the defaults"),
     ]
 }
 
-/// The options of the review policy proper (not the re-run ones).
+/// The options of the review policy proper (not the re-run nor the thread ones).
 const REVIEW_OPTIONS: [&str; 9] = [
     "approvals",
     "each_of",
@@ -129,6 +134,31 @@ fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>
     Ok(Some((on.unwrap_or(route.reruns), cap.or(route.rerun_max_cost))))
 }
 
+/// The route's thread setting the options ask for; `None` when neither `threads` nor `reset`
+/// was given.
+fn thread_setting(args: Args<'_>) -> Handled<Option<Option<bool>>> {
+    if args.boolean("reset") == Some(true) {
+        return Ok(Some(None));
+    }
+    match args.string("threads") {
+        None => Ok(None),
+        Some("on") => Ok(Some(Some(true))),
+        Some("off") => Ok(Some(Some(false))),
+        Some("default") => Ok(Some(None)),
+        Some(_) => refuse(Refusal::BadOption { option: "threads", why: "use on, off or default".into() }),
+    }
+}
+
+/// The route's re-run policy, and its threads when on, as the policy's answers end.
+fn extras(bridge: &Bridge, route: &Watch) -> String {
+    let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
+    if bridge.routes.threads_for(&route.workflow_id) {
+        format!("{reruns}; {}", threads_in_words(true))
+    } else {
+        reruns.to_string()
+    }
+}
+
 /// Shows or changes the policy of a routed workflow.
 pub async fn run(
     bridge: &Bridge,
@@ -159,6 +189,14 @@ pub async fn run(
         info!(workflow_id = %route.workflow_id, %reruns, by = caller.who.id.get(), "route re-run policy set");
         said = format!("**{}** now has {reruns}. ", name(route));
     }
+    if let Some(threads) = thread_setting(args)?.filter(|t| *t != route.threads) {
+        if bridge.routes.set_threads(&route.workflow_id, threads, &caller.who).await?.is_none() {
+            return refuse(Refusal::RouteRemoved);
+        }
+        let shown = threads_in_words(bridge.routes.threads_for(&route.workflow_id));
+        info!(workflow_id = %route.workflow_id, threads = shown, by = caller.who.id.get(), "route thread setting set");
+        said.push_str(&format!("**{}** now has {shown}. ", name(route)));
+    }
     if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
         answer.say(said.trim_end()).await?;
         return Ok(());
@@ -182,8 +220,11 @@ pub async fn run(
     // Values equal to the defaults on a route that follows them change nothing either.
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
-        let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
-        let text = format!("{said}**{}**: {current}; {reruns}. Nothing else was changed.", name(route));
+        let text = format!(
+            "{said}**{}**: {current}; {}. Nothing else was changed.",
+            name(route),
+            extras(bridge, route)
+        );
         let text = if said.is_empty() { text.replace("Nothing else was", "Nothing was") } else { text };
         answer.say(text).await?;
         return Ok(());

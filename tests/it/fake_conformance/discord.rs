@@ -9,6 +9,7 @@ mod layout_rules;
 mod message_rules;
 mod payload_shapes;
 mod reply_rules;
+mod thread_rules;
 mod uploads;
 
 use std::time::Duration;

@@ -16,6 +16,7 @@ mod races;
 mod reconcile;
 mod reminders;
 mod restart;
+mod threads;
 mod votes;
 
 use approval_bridge::store::Approval;

@@ -55,6 +55,12 @@ impl ApiError {
     pub(super) fn missing_access() -> Self {
         Self::coded(403, 50001, "Missing Access")
     }
+    pub(super) fn thread_already_created() -> Self {
+        Self::coded(400, 160_004, "A thread has already been created for this message")
+    }
+    pub(super) fn archived_thread() -> Self {
+        Self::coded(400, 50_083, "Operation cannot be performed on an archived thread")
+    }
     pub(super) fn missing_permissions() -> Self {
         Self::coded(403, 50013, "Missing Permissions")
     }

@@ -28,6 +28,7 @@ mod rest_messages;
 mod routes;
 pub mod rules;
 pub mod state;
+mod threads;
 mod tls;
 mod uploads;
 mod waits;

@@ -11,7 +11,7 @@ use super::rest::{Ctx, Reply};
 use super::state::{Channel, ChannelKind, State, StoredMessage, next_id, permission};
 use super::{
     APPLICATION_ID, BOT_USER_ID, BOT_USERNAME, GUILD_ID, GUILD_NAMES, OWNER_USER_ID, Shared, replies, rules,
-    uploads,
+    threads, uploads,
 };
 
 pub(super) fn gateway(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
@@ -49,7 +49,7 @@ pub(super) fn application(shared: &Shared, _: &Ctx) -> Result<Reply, ApiError> {
 
 /// The channel if the bot can see it: 10003 when unknown, 50001 when the bot lacks View
 /// Channel there.
-fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
+pub(super) fn visible(state: &State, id: u64) -> Result<&Channel, ApiError> {
     let channel = state.channels.get(&id).ok_or_else(ApiError::unknown_channel)?;
     if !state.bot_may(channel, permission::VIEW_CHANNEL) {
         return Err(ApiError::missing_access());
@@ -205,11 +205,18 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
     let channel_id = ctx.id(0)?;
     let body = ctx.body.cloned().unwrap_or_else(|| json!({}));
     let mut state = shared.state.lock().expect("state");
-    let channel = visible(&state, channel_id)?;
-    if channel.kind == ChannelKind::Category {
-        return Err(ApiError::not_text_channel());
-    }
-    require(&state, channel, permission::SEND_MESSAGES)?;
+    // A thread takes messages under its parent's permissions (see `threads`).
+    let channel = if state.threads.contains_key(&channel_id) {
+        threads::postable(&state, channel_id)?
+    } else {
+        let channel = visible(&state, channel_id)?;
+        if channel.kind == ChannelKind::Category {
+            return Err(ApiError::not_text_channel());
+        }
+        require(&state, channel, permission::SEND_MESSAGES)?;
+        channel
+    };
+    let guild_id = Some(channel.guild_id);
     // Files need Attach Files, and a reply Read Message History (Discord's Create Message).
     if !ctx.files.is_empty() {
         require(&state, channel, permission::ATTACH_FILES)?;
@@ -232,7 +239,6 @@ pub(super) fn create_message(shared: &Shared, ctx: &Ctx) -> Result<Reply, ApiErr
         }
     }
     let id = next_id();
-    let guild_id = state.channels.get(&channel_id).map(|c| c.guild_id);
     let mut value = payloads::message(id, channel_id, guild_id, &shared.bot_user(), &body);
     replies::derive(&mut value, &body, guild_id);
     add_uploads(&mut value, channel_id, ctx.files);

@@ -4,7 +4,7 @@ use axum::http::{HeaderMap, header};
 
 use super::errors::ApiError;
 use super::rest::{Ctx, Reply};
-use super::{BOT_TOKEN, Shared, commands, rest_interactions as ri, rest_messages as rm};
+use super::{BOT_TOKEN, Shared, commands, rest_interactions as ri, rest_messages as rm, threads};
 
 type Handler = fn(&Shared, &Ctx) -> Result<Reply, ApiError>;
 
@@ -54,11 +54,13 @@ static ROUTES: &[RouteSpec] = &[
         commands::create_guild,
     ),
     route("GET", "/channels/{channel_id}", Auth::Bot, rm::get_channel),
+    route("PATCH", "/channels/{channel_id}", Auth::Bot, threads::modify),
     route("GET", "/channels/{channel_id}/messages", Auth::Bot, rm::list_messages),
     route("POST", "/channels/{channel_id}/messages", Auth::Bot, rm::create_message),
     route("GET", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::get_message),
     route("PATCH", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::edit_message),
     route("DELETE", "/channels/{channel_id}/messages/{message_id}", Auth::Bot, rm::delete_message),
+    route("POST", "/channels/{channel_id}/messages/{message_id}/threads", Auth::Bot, threads::start),
     route("GET", "/guilds/{guild_id}", Auth::Bot, rm::get_guild),
     route("GET", "/guilds/{guild_id}/roles", Auth::Bot, rm::guild_roles),
     route("GET", "/guilds/{guild_id}/members/{user_id}", Auth::Bot, rm::guild_member),

@@ -96,6 +96,10 @@ pub mod permission {
     pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     /// Mention @everyone, @here, and All Roles.
     pub const MENTION_EVERYONE: u64 = 1 << 17;
+    /// Create Public Threads.
+    pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
+    /// Send Messages in Threads.
+    pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
     /// Every bit Discord defines today.
     pub const ALL: u64 = (1 << 51) - 1;
 }
@@ -216,6 +220,8 @@ pub(super) struct State {
     /// Who owns the home guild: [`super::OWNER_USER_ID`] unless a test hands it to the bot.
     pub home_owner: u64,
     pub messages: HashMap<u64, StoredMessage>,
+    /// Threads started from messages, by id (the message's).
+    pub threads: BTreeMap<u64, super::threads::Thread>,
     /// (channel, nonce) → (message, created at), for `enforce_nonce`.
     pub nonces: HashMap<(u64, String), (u64, Instant)>,
     pub interactions: HashMap<u64, Interaction>,
