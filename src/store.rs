@@ -33,6 +33,7 @@ mod reruns;
 mod selections;
 mod stats;
 mod threads;
+mod votes;
 mod watches;
 
 use std::{num::NonZeroU64, str::FromStr};
@@ -52,9 +53,10 @@ pub use error::StoreError;
 pub use history::{HistoryQuery, PastDecision};
 pub use lease::LeaseHeld;
 pub use outbox::{OutboxCounts, OutboxEvent};
-pub use policy::{PendingGate, Vote};
+pub use policy::PendingGate;
 pub use reruns::{Rerun, RerunDraft, RerunEnd, RerunRequest};
 pub use threads::CardThread;
+pub use votes::Vote;
 pub use watches::{NewWatch, RouteAuditEntry, Watch};
 
 /// How long a PostgreSQL connection may sit in the pool before it is checked again when taken.
