@@ -8,7 +8,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 use secrecy::SecretString;
 
 use crate::{
-    approvals::{policy::Policy, rerun::RerunPolicy},
+    approvals::{people::SelfApproval, policy::Policy, rerun::RerunPolicy},
     ops::peers::TrustedProxies,
     scenario::DEFAULT_BASE_URL,
 };
@@ -176,6 +176,8 @@ pub struct DiscordSettings {
     pub default_policy: Policy,
     /// The re-run policy of workflows without one of their own.
     pub default_reruns: RerunPolicy,
+    /// Whether a linked author may approve their own run, on routes without their own rule.
+    pub default_self_approval: SelfApproval,
 }
 
 /// The Scenario side of the settings.
@@ -254,6 +256,7 @@ impl Settings {
             preview_hosts: reader.preview_hosts(),
             default_policy: reader.policy(),
             default_reruns: reader.rerun_policy(),
+            default_self_approval: reader.self_approval(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();

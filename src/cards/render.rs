@@ -22,13 +22,11 @@ use super::{
     previews::{AssetView, NotShown, plan::may_be_image},
 };
 use crate::{
-    approvals::{
-        review::ShownAsset,
-        state::{ApprovalState, Decision},
-    },
-    store::{Approval, Reviewer},
+    approvals::{review::ShownAsset, state::ApprovalState},
+    store::Approval,
 };
 
+use summary::{outcome, summary_lines};
 use text::Budget;
 pub use text::cut;
 
@@ -236,26 +234,6 @@ fn prompts(approval: &Approval, budget: &mut Budget) -> Vec<Value> {
     out
 }
 
-/// Which run waits at which `gate` (and iteration), since when.
-fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
-    let snapshot = &approval.snapshot;
-    let (job, node) = (inert::code(approval.job_id.as_str()), inert::code(approval.node_id.as_str()));
-    let mut lines = vec![format!("Run `{job}` is waiting at {gate} `{node}`")];
-    if let Some(iteration) = snapshot.iteration {
-        lines[0].push_str(&format!(" (ForEach iteration {})", iteration + 1));
-    }
-    lines[0].push('.');
-    if let Some(started) = snapshot.run_started_at {
-        lines.push(format!("Run started <t:{started}:f>."));
-    }
-    lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
-    if approval.state == ApprovalState::Pending {
-        lines.extend(approval.progress.deadline());
-        lines.extend(approval.progress.escalation());
-    }
-    lines
-}
-
 /// The prompts as (name, value), at most [`MAX_PROMPTS`], then one counting the rest.
 fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     let prompts = &approval.snapshot.prompts;
@@ -275,38 +253,6 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
         ));
     }
     fields
-}
-
-fn outcome(approval: &Approval) -> Option<String> {
-    let who = approval.decided_by.as_ref().map(Reviewer::mention).unwrap_or_else(|| "someone".into());
-    let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
-    let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
-    let by_bridge = approval.decided_by.as_ref().is_some_and(|r| r.id == Reviewer::BRIDGE_ID);
-    let text = match approval.state {
-        ApprovalState::Pending => return None,
-        ApprovalState::Deciding => {
-            let what = match approval.decision {
-                Some(Decision::Reject) => "Rejection",
-                _ => "Approval",
-            };
-            format!("⏳ {what} by {who}{when} is being sent to Scenario.")
-        }
-        ApprovalState::Approved => match reason {
-            // The bridge gives a reason for an approval (the route's deadline passed); a
-            // reviewer, a note.
-            Some(reason) if by_bridge => format!("✅ Approved by {who}{when}.\nReason: {reason}"),
-            Some(note) => format!("✅ Approved by {who}{when}.\nNote: {}", inert::text(note)),
-            None => format!("✅ Approved by {who}{when}."),
-        },
-        ApprovalState::Rejected => match reason {
-            Some(reason) => format!("❌ Rejected by {who}{when}.\nReason: {reason}"),
-            None => format!("❌ Rejected by {who}{when}."),
-        },
-        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => {
-            format!("{}{when}.", reason.unwrap_or("Closed outside the bridge"))
-        }
-    };
-    Some(text)
 }
 
 /// The (label, file name) of each attached preview, and one line for every other asset, with
@@ -395,6 +341,7 @@ fn accent(approval: &Approval) -> u32 {
 
 pub mod rerun;
 pub mod selection;
+mod summary;
 #[cfg(test)]
 mod tests;
 mod text;

@@ -54,6 +54,10 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "the most creative units one re-run may cost, from its dry run, for workflows without a cap of their own (default: no cap)",
     },
     SettingDoc {
+        name: "SELF_APPROVAL",
+        meaning: "refused or allowed: whether a member linked to the Scenario user who started a run may approve its gates, for workflows without a rule of their own (default refused)",
+    },
+    SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
         meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },

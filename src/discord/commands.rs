@@ -11,6 +11,7 @@ mod channel_check;
 mod export;
 mod history;
 mod pending;
+mod people;
 mod policy;
 mod repost;
 mod status;
@@ -48,7 +49,7 @@ pub enum Access {
 /// Who may use the subcommand `name`; `None` for a name the bridge does not know.
 pub fn access(name: &str) -> Option<Access> {
     match name {
-        "watch" | "unwatch" | "policy" | "repost" | "sync" | "export" => Some(Access::Admin),
+        "watch" | "unwatch" | "policy" | "people" | "repost" | "sync" | "export" => Some(Access::Admin),
         "watches" | "pending" | "history" | "status" => Some(Access::Reader),
         _ => None,
     }
@@ -112,6 +113,7 @@ pub fn definitions() -> Vec<CreateCommand> {
             sub("policy", "A routed workflow's approvals, reminders and deadline (Manage Server)")
                 .set_sub_options(std::iter::once(workflow(true)).chain(policy::options())),
         )
+        .add_option(people::group())
         .add_option(sub(
             "watches",
             "Which workflow goes to which channel, decided by whom, under which policy",
@@ -158,6 +160,9 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
     let Some(guild_id) = command.guild_id else {
         return refuse(Refusal::NotInServer);
     };
+    if name == "people" {
+        return people::run(bridge, answer, &caller, options).await;
+    }
     let args = Args::new(options);
     match name {
         "watch" => watch::watch(bridge, command, answer, &caller, args).await,
@@ -173,14 +178,16 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
     }
 }
 
-/// The subcommand of an `/approvals` interaction and its options.
+/// The subcommand (or subcommand group) of an `/approvals` interaction and its options.
 fn subcommand(command: &CommandInteraction) -> Option<(&str, &[CommandDataOption])> {
     if command.data.name != GROUP {
         return None;
     }
     let first = command.data.options.first()?;
     match &first.value {
-        CommandDataOptionValue::SubCommand(options) => Some((first.name.as_str(), options.as_slice())),
+        CommandDataOptionValue::SubCommand(options) | CommandDataOptionValue::SubCommandGroup(options) => {
+            Some((first.name.as_str(), options.as_slice()))
+        }
         _ => None,
     }
 }
@@ -193,7 +200,7 @@ mod tests {
     fn every_registered_subcommand_has_an_access_rule() {
         let json = serde_json::to_value(&definitions()[0]).expect("serializes");
         let subs = json["options"].as_array().expect("subcommands");
-        assert_eq!(subs.len(), 10);
+        assert_eq!(subs.len(), 11);
         for sub in subs {
             let name = sub["name"].as_str().unwrap_or_default();
             assert!(access(name).is_some(), "{name} has no access rule");
@@ -203,7 +210,7 @@ mod tests {
 
     #[test]
     fn changing_subcommands_take_manage_server() {
-        for name in ["watch", "unwatch", "policy", "repost", "sync", "export"] {
+        for name in ["watch", "unwatch", "policy", "people", "repost", "sync", "export"] {
             assert_eq!(access(name), Some(Access::Admin), "{name}");
         }
         for name in ["watches", "pending", "history", "status"] {

@@ -32,6 +32,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             assets: vec![],
             prompts: vec![],
             selection: None,
+            started_by: None,
         },
         channel_id: ChannelId::new(10),
     }

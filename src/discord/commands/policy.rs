@@ -1,6 +1,7 @@
 //! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
 //! which each must sign (`each_of`), reminders, the deadline and what happens at it, and whom
-//! an undecided gate escalates to; and its re-run policy (Re-run on cards, and a cost cap).
+//! an undecided gate escalates to; its re-run policy (Re-run on cards, and a cost cap); and
+//! whether who started a run may approve it (`self_approval`).
 //! Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
@@ -13,6 +14,7 @@ use crate::{
     approvals::{
         escalation::Escalation,
         groups::{Groups, MAX_GROUPS},
+        people::SelfApproval,
         policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     },
     cards::render::cut,
@@ -79,6 +81,10 @@ pub fn options() -> Vec<CreateCommandOption> {
         )
         .min_int_value(0)
         .max_int_value(u64::from(u32::MAX)),
+        option(CommandOptionType::String, "self_approval", "Whether who started a run may approve it")
+            .add_string_choice("refused (someone else approves)", "refused")
+            .add_string_choice("allowed", "allowed")
+            .add_string_choice("the default (SELF_APPROVAL)", "default"),
         option(CommandOptionType::Boolean, "reset", "Back to the defaults"),
     ]
 }
@@ -129,6 +135,22 @@ fn rerun_settings(route: &Watch, args: Args<'_>) -> Handled<Option<(Option<bool>
     Ok(Some((on.unwrap_or(route.reruns), cap.or(route.rerun_max_cost))))
 }
 
+/// The route's rule on self-approval the options ask for (`None` inside: the default); `None`
+/// when neither `self_approval` nor `reset` was given.
+fn self_approval_rule(args: Args<'_>) -> Handled<Option<Option<SelfApproval>>> {
+    if args.boolean("reset") == Some(true) {
+        return Ok(Some(None));
+    }
+    match args.string("self_approval") {
+        None => Ok(None),
+        Some("default") => Ok(Some(None)),
+        Some(text) => match SelfApproval::parse(text) {
+            Some(rule) => Ok(Some(Some(rule))),
+            None => bad("self_approval", "use refused, allowed or default".into()),
+        },
+    }
+}
+
 /// Shows or changes the policy of a routed workflow.
 pub async fn run(
     bridge: &Bridge,
@@ -159,6 +181,14 @@ pub async fn run(
         info!(workflow_id = %route.workflow_id, %reruns, by = caller.who.id.get(), "route re-run policy set");
         said = format!("**{}** now has {reruns}. ", name(route));
     }
+    if let Some(rule) = self_approval_rule(args)?.filter(|rule| *rule != route.self_approval) {
+        if bridge.routes.set_self_approval(&route.workflow_id, rule, &caller.who).await?.is_none() {
+            return refuse(Refusal::RouteRemoved);
+        }
+        let rule = bridge.routes.self_approval_for(&route.workflow_id);
+        info!(workflow_id = %route.workflow_id, %rule, by = caller.who.id.get(), "route self-approval set");
+        said.push_str(&format!("**{}** now has {rule}. ", name(route)));
+    }
     if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
         answer.say(said.trim_end()).await?;
         return Ok(());
@@ -183,7 +213,9 @@ pub async fn run(
     let follows_defaults = route.policy.is_none() && wanted == Some(current);
     if wanted == route.policy || follows_defaults {
         let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
-        let text = format!("{said}**{}**: {current}; {reruns}. Nothing else was changed.", name(route));
+        let rule = bridge.routes.self_approval_for(&route.workflow_id);
+        let text =
+            format!("{said}**{}**: {current}; {reruns}; {rule}. Nothing else was changed.", name(route));
         let text = if said.is_empty() { text.replace("Nothing else was", "Nothing was") } else { text };
         answer.say(text).await?;
         return Ok(());

@@ -9,6 +9,7 @@ mod failures;
 mod feed;
 mod groups;
 mod notes;
+mod people;
 mod permissions;
 mod posting;
 mod quorum;
