@@ -36,6 +36,9 @@ pub struct Progress {
     pub rerun: RerunShown,
     /// Who started the run, when its job said.
     pub started_by: Option<Starter>,
+    /// The approval gates of the run waiting now, this one included (several in a ForEach):
+    /// from two, the card offers to approve them all.
+    pub run_gates: usize,
 }
 
 impl Progress {

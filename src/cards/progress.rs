@@ -11,6 +11,7 @@ use crate::{
         people::Starter,
         progress::Progress,
         rerun::{AskedRerun, FollowedRun, RerunShown},
+        state::ApprovalState,
     },
     decisions::{Tally, counting},
     guild::electorate::Members,
@@ -66,6 +67,11 @@ pub(super) async fn progress(cards: &Sources<'_>, approval: &Approval) -> Result
         groups: tally.groups,
         escalated,
         rerun: rerun_shown(cards, approval).await?,
+        run_gates: if approval.state == ApprovalState::Pending && approval.snapshot.selection.is_none() {
+            cards.store.waiting_gates_of_run(&approval.job_id).await?.len()
+        } else {
+            0
+        },
         started_by: match &approval.snapshot.started_by {
             Some(started_by) => {
                 let member = cards.store.linked_author(approval).await?.map(|m| m.get());

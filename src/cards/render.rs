@@ -49,9 +49,10 @@ const NOTE_CHARS: usize = 180;
 
 /// The most components a card holds, nested ones counted: the container, up to 15 text
 /// displays (title, decision, tally, notes, two re-run lines, previews note, prompts and the
-/// line counting the rest, candidates or links, footer), a separator, a gallery, and up to five
-/// action rows holding four menus and five buttons. Within Discord's 40.
-pub const MOST_COMPONENTS: usize = 1 + 15 + 1 + 1 + 5 + 4 + 5;
+/// line counting the rest, candidates or links, footer), a separator, a gallery, and up to six
+/// action rows holding four menus and six buttons (a review card's five, and Approve all in a
+/// row of its own). Within Discord's 40.
+pub const MOST_COMPONENTS: usize = 1 + 15 + 1 + 1 + 6 + 4 + 6;
 const _: () = assert!(MOST_COMPONENTS <= limits::COMPONENTS);
 
 const WAITING: u32 = 0xF1C40F;
@@ -142,7 +143,18 @@ fn body(approval: &Approval, views: &[AssetView]) -> Vec<Value> {
     out.push(layout::separator());
     out.extend(footer);
     out.extend(buttons(approval, CardAction::Approve, "Approve"));
+    out.extend(approve_all(approval));
     out
+}
+
+/// Approve all, in a row of its own (a row holds five buttons), on an open card whose run has
+/// other approval gates waiting too (ForEach iterations): it asks to confirm, listing them.
+fn approve_all(approval: &Approval) -> Option<Value> {
+    let n = approval.progress.run_gates;
+    (approval.state == ApprovalState::Pending && n >= 2).then(|| {
+        let id = CardCustomId::new(CardAction::ApproveRun, approval.id).to_string();
+        layout::row(vec![layout::button(&id, &format!("Approve all {n}"), Style::Success)])
+    })
 }
 
 /// The card's re-run lines: the run it follows, the re-run asked from it.

@@ -96,7 +96,11 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
     }
     let approves = matches!(
         click.id.action,
-        CardAction::Approve | CardAction::ApproveWithNote | CardAction::ApprovalNote | CardAction::Confirm
+        CardAction::Approve
+            | CardAction::ApproveWithNote
+            | CardAction::ApprovalNote
+            | CardAction::Confirm
+            | CardAction::ApproveRun
     );
     if approves && is_own_run(bridge, &approval, user.id).await? {
         info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: an approval of one's own run");
@@ -107,7 +111,7 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
 
 /// Whether `user` is the member linked to the author of the run of `approval`, on a route that
 /// refuses self-approval: then they may not approve it (they may still reject it).
-async fn is_own_run(bridge: &Bridge, approval: &Approval, user: UserId) -> Handled<bool> {
+pub(super) async fn is_own_run(bridge: &Bridge, approval: &Approval, user: UserId) -> Handled<bool> {
     let rule = bridge.routes.self_approval_for(&approval.workflow_id);
     let author = bridge.store.linked_author(approval).await?;
     Ok(rule.refuses(author.map(UserId::get), user.get()))
@@ -141,6 +145,9 @@ fn attempt(action: CardAction) -> &'static str {
         CardAction::Rerun | CardAction::RerunForm => "re-run",
         CardAction::RerunStart => "start a re-run",
         CardAction::RerunCancel => "cancel a re-run",
+        CardAction::ApproveRun | CardAction::DecideRun(true) => "approve a run's gates",
+        CardAction::DecideRun(false) => "reject a run's gates",
+        CardAction::DecideRunCancel => "cancel a run's decision",
     }
 }
 

@@ -8,6 +8,7 @@
 mod args;
 mod autocomplete;
 mod channel_check;
+mod decide;
 mod export;
 mod history;
 mod pending;
@@ -49,7 +50,9 @@ pub enum Access {
 /// Who may use the subcommand `name`; `None` for a name the bridge does not know.
 pub fn access(name: &str) -> Option<Access> {
     match name {
-        "watch" | "unwatch" | "policy" | "people" | "repost" | "sync" | "export" => Some(Access::Admin),
+        "watch" | "unwatch" | "policy" | "people" | "decide" | "repost" | "sync" | "export" => {
+            Some(Access::Admin)
+        }
         "watches" | "pending" | "history" | "status" => Some(Access::Reader),
         _ => None,
     }
@@ -129,6 +132,10 @@ pub fn definitions() -> Vec<CreateCommand> {
                 .add_sub_option(reviewer)
                 .add_sub_option(limit),
         )
+        .add_option(
+            sub("decide", "Approve or reject every waiting gate of one run (Manage Server, and a reviewer)")
+                .set_sub_options(decide::options()),
+        )
         .add_option(sub("repost", "Post again a card deleted by mistake (Manage Server)").add_sub_option(job))
         .add_option(sub("sync", "Look at Scenario now (Manage Server)"))
         .add_option(
@@ -171,6 +178,7 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
         "watches" => watches::run(bridge, answer).await,
         "pending" => pending::run(bridge, answer, guild_id, args).await,
         "history" => history::run(bridge, answer, args).await,
+        "decide" => decide::run(bridge, answer, &caller, args).await,
         "repost" => repost::run(bridge, answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, answer).await,
         "export" => export::run(bridge, answer, args).await,
@@ -200,7 +208,7 @@ mod tests {
     fn every_registered_subcommand_has_an_access_rule() {
         let json = serde_json::to_value(&definitions()[0]).expect("serializes");
         let subs = json["options"].as_array().expect("subcommands");
-        assert_eq!(subs.len(), 11);
+        assert_eq!(subs.len(), 12);
         for sub in subs {
             let name = sub["name"].as_str().unwrap_or_default();
             assert!(access(name).is_some(), "{name} has no access rule");
@@ -210,7 +218,7 @@ mod tests {
 
     #[test]
     fn changing_subcommands_take_manage_server() {
-        for name in ["watch", "unwatch", "policy", "people", "repost", "sync", "export"] {
+        for name in ["watch", "unwatch", "policy", "people", "decide", "repost", "sync", "export"] {
             assert_eq!(access(name), Some(Access::Admin), "{name}");
         }
         for name in ["watches", "pending", "history", "status"] {

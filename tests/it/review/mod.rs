@@ -17,6 +17,7 @@ mod races;
 mod reconcile;
 mod reminders;
 mod restart;
+mod run_decision;
 mod votes;
 
 use approval_bridge::store::Approval;
