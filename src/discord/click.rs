@@ -60,6 +60,10 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
             // The watcher edits the card on its next pass: the row says it is not current.
             warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
+        // The run's other waiting cards count one gate fewer in their Approve all.
+        if let Err(err) = bridge.store.redraw_run_cards(&current.job_id).await {
+            warn!(job_id = %current.job_id, error = %err, "the run's other cards not marked for a redraw");
+        }
     }
 }
 

@@ -28,6 +28,16 @@ impl Store {
         Ok(gates)
     }
 
+    /// Marks stale the cards of the other gates of run `job_id` still waiting, so the next pass
+    /// redraws their Approve all count after one of them left.
+    pub async fn redraw_run_cards(&self, job_id: &JobId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE approvals SET card_current = 0 WHERE job_id = $1 AND state = 'pending'")
+            .bind(job_id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records that `by` decided the gates of a run at once (`detail`: what, which gates, how
     /// it went), on the gate the decision was asked from; each gate has its own entries too.
     pub async fn run_decided(

@@ -6,6 +6,7 @@ use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 pub(crate) mod db;
 mod events;
 mod lease;
+mod people;
 mod policy;
 mod reruns;
 pub(crate) mod round_trips;

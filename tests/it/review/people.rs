@@ -78,6 +78,45 @@ async fn a_linked_author_may_not_approve_their_own_run_but_may_approve_others_an
 }
 
 #[tokio::test]
+async fn a_linked_author_may_not_confirm_picks_on_their_own_runs_selection_card() {
+    let app = spawn_app().await;
+    let template = FlowTemplate::text_selection(&["red", "green"]);
+    let workflow = app.scenario.add_workflow("Ideas", template);
+    let job = app.scenario.start_parked_run_by(&workflow, Some(AUTHOR));
+    app.poll().await;
+    let nina = app.reviewer("nina");
+    link(&app, AUTHOR, &nina).await;
+    let click = app.click(&nina, &app.approval(&job, "pick").await, "Confirm").await;
+    assert!(app.answer(&click).await.starts_with("You started this run"));
+    assert_eq!(app.scenario.count(Endpoint::UserSelection), 0);
+}
+
+#[tokio::test]
+async fn a_route_may_allow_self_approval_and_the_policy_shows_it() {
+    let app = spawn_app().await;
+    let jobs = runs_by(&app, &[Some(AUTHOR)]).await;
+    let approval = app.approval(&jobs[0], "review").await;
+    let route = CommandCall::new("approvals")
+        .sub("watch")
+        .opt("workflow", text(approval.workflow_id.as_str()))
+        .opt("channel", OptionValue::Channel(app.channel));
+    app.answer(&app.discord.run_command(&admin(), app.channel, route).await).await;
+    let policy = CommandCall::new("approvals")
+        .sub("policy")
+        .opt("workflow", text(approval.workflow_id.as_str()))
+        .opt("self_approval", text("allowed"));
+    let said = app.answer(&app.discord.run_command(&admin(), app.channel, policy).await).await;
+    assert_eq!(said, "**Lighthouse** now has self-approval allowed.");
+    let audit = app.store().route_audit(1).await.unwrap();
+    assert_eq!(audit[0].policy.as_deref(), Some("self-approval allowed"));
+
+    let nina = app.reviewer("nina");
+    link(&app, AUTHOR, &nina).await;
+    let click = app.click(&nina, &approval, "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+}
+
+#[tokio::test]
 async fn unlinked_and_keyless_runs_are_approved_by_anyone_as_before() {
     let app = spawn_app().await;
     let jobs = runs_by(&app, &[Some(AUTHOR), None]).await;

@@ -78,6 +78,18 @@ async fn approve_all_on_a_foreach_run_sends_one_put_per_gate_and_closes_every_ca
 }
 
 #[tokio::test]
+async fn after_one_gate_is_decided_the_other_cards_count_one_gate_fewer() {
+    let app = spawn_app().await;
+    let (_, approvals) = for_each_run(&app, 3).await;
+    let click = app.click(&app.reviewer("ana"), &approvals[0], "Approve").await;
+    assert!(app.answer(&click).await.starts_with("Approved"));
+    assert_eq!(app.poll().await.cards_updated, 2);
+    for approval in &approvals[1..] {
+        assert!(button(&card_of(&app, approval), "Approve all 2").is_some(), "{}", approval.node_id);
+    }
+}
+
+#[tokio::test]
 async fn a_single_click_racing_approve_all_on_one_gate_still_makes_eight_puts() {
     let app = spawn_app().await;
     let (_, approvals) = for_each_run(&app, 8).await;
