@@ -1,6 +1,6 @@
 //! The domain, with no I/O: ids, Scenario's runs as the API reports them, gate detection over a
 //! run's flow, what a card shows, the states of an approval, the picking rules of selection
-//! gates, and re-runs.
+//! gates, who started a run, and re-runs.
 
 pub mod detect;
 pub mod durations;
@@ -9,6 +9,7 @@ pub mod escalation;
 pub mod groups;
 pub mod ids;
 mod lenient;
+pub mod people;
 pub mod policy;
 pub mod progress;
 pub mod rerun;

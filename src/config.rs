@@ -8,7 +8,7 @@ use std::{fmt, net::SocketAddr, num::NonZeroU64, time::Duration};
 use secrecy::SecretString;
 
 use crate::{
-    approvals::{policy::Policy, rerun::RerunPolicy},
+    approvals::{people::SelfApproval, policy::Policy, rerun::RerunPolicy},
     ops::peers::TrustedProxies,
     scenario::DEFAULT_BASE_URL,
 };
@@ -179,6 +179,8 @@ pub struct DiscordSettings {
     /// Whether cards of workflows without a thread setting of their own start a thread
     /// (`CARD_THREADS`).
     pub card_threads: bool,
+    /// Whether a linked author may approve their own run, on routes without their own rule.
+    pub default_self_approval: SelfApproval,
 }
 
 /// The Scenario side of the settings.
@@ -258,6 +260,7 @@ impl Settings {
             default_policy: reader.policy(),
             default_reruns: reader.rerun_policy(),
             card_threads: reader.card_threads(),
+            default_self_approval: reader.self_approval(),
         };
         reader.home_server(&discord);
         let scenario = reader.scenario();

@@ -17,3 +17,4 @@ pub mod reply;
 mod rerun;
 mod rerun_start;
 pub mod review;
+mod run_decision;

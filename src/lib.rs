@@ -5,12 +5,13 @@
 //! - [`telemetry`]: the tracing subscriber shared by the binary and the tests.
 //! - [`redact`]: interaction tokens and webhook URLs taken out of every log line and shown error.
 //! - [`approvals`]: the domain, with no I/O: gate detection over a job's flow, approval states, ids,
-//!   review policies (quorum, reminders, deadlines: what is due when), and the picking rules of
-//!   selection gates.
+//!   review policies (quorum, reminders, deadlines: what is due when), who started a run and
+//!   self-approval, and the picking rules of selection gates.
 //! - [`scenario`]: the Scenario REST API client, its wire types and retry policy.
 //! - [`store`]: SQLite or PostgreSQL through sqlx: approvals, quorum votes, watches (routes, their
-//!   policies), reviewers' choices on selection gates, the audit trails, the lease, and the one
-//!   clock shared time is read on (the database's, carried on the monotonic clock).
+//!   policies), people linked to Scenario users, reviewers' choices on selection gates, the
+//!   audit trails, the lease, and the one clock shared time is read on (the database's, carried
+//!   on the monotonic clock).
 //! - [`routes`]: where gates go, who decides them and under which review policy; the only way to
 //!   change the routes.
 //! - [`monotonic`]: the process's own monotonic clock, injectable: the request budget's and the

@@ -19,7 +19,7 @@ use std::{
 use serenity::all::{ChannelId, Permissions, RoleId};
 
 use crate::{
-    approvals::{ids::WorkflowId, policy::Policy, rerun::RerunPolicy},
+    approvals::{ids::WorkflowId, people::SelfApproval, policy::Policy, rerun::RerunPolicy},
     config::DiscordSettings,
     store::{NewWatch, Reviewer, Store, StoreError, Watch, now_ms},
 };
@@ -47,6 +47,7 @@ pub struct Routes {
     default_policy: Policy,
     default_reruns: RerunPolicy,
     default_threads: bool,
+    default_self_approval: SelfApproval,
     by_workflow: RwLock<HashMap<WorkflowId, Watch>>,
     /// For workflows without a route: the moment their deadline counts from, when removing
     /// their route would otherwise have shortened it (`unrouted_deadlines`).
@@ -66,6 +67,7 @@ impl Routes {
             default_policy: settings.default_policy,
             default_reruns: settings.default_reruns,
             default_threads: settings.card_threads,
+            default_self_approval: settings.default_self_approval,
             by_workflow: RwLock::new(HashMap::new()),
             unrouted_from: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
@@ -156,6 +158,28 @@ impl Routes {
         let _one_at_a_time = self.writes.lock().await;
         let shown = threads_in_words(threads.unwrap_or(self.default_threads));
         let saved = self.store.set_route_threads(workflow_id, threads, shown, by).await?;
+        self.load().await?;
+        Ok(saved)
+    }
+
+    /// Whether a linked author may approve their own run of `workflow_id`: its route's rule,
+    /// else the default (`SELF_APPROVAL`).
+    pub fn self_approval_for(&self, workflow_id: &WorkflowId) -> SelfApproval {
+        let routes = self.by_workflow.read().unwrap_or_else(PoisonError::into_inner);
+        routes.get(workflow_id).and_then(|route| route.self_approval).unwrap_or(self.default_self_approval)
+    }
+
+    /// Gives the route of `workflow_id` its own rule on self-approval (`None`: the default); `None`
+    /// when it has no route.
+    pub async fn set_self_approval(
+        &self,
+        workflow_id: &WorkflowId,
+        rule: Option<SelfApproval>,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let _one_at_a_time = self.writes.lock().await;
+        let shown = rule.unwrap_or(self.default_self_approval).to_string();
+        let saved = self.store.set_self_approval(workflow_id, rule, &shown, by).await?;
         self.load().await?;
         Ok(saved)
     }

@@ -58,3 +58,16 @@ pub(crate) fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<O
         _ => None,
     })
 }
+
+/// A string that may be `null` on purpose: `Some(None)` for `null` (or an empty string),
+/// `Some(Some(_))` for a string; `None`, as absence with `#[serde(default)]`, for another type.
+pub(crate) fn nullable_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Null => Some(None),
+        Value::String(s) if s.is_empty() => Some(None),
+        Value::String(s) => Some(Some(s)),
+        _ => None,
+    })
+}

@@ -1,7 +1,9 @@
 //! What a card shows of its gate's policy: the tally (and which groups signed), the notes, the
-//! deadline and whether it passed. Pure: the card writer gathers it, cards render its lines.
+//! deadline and whether it passed; and who started the run. Pure: the card writer gathers it,
+//! cards render its lines.
 
 use super::{
+    people::Starter,
     policy::OnDeadline,
     rerun::RerunShown,
     selection::{Replaced, numbers},
@@ -32,6 +34,11 @@ pub struct Progress {
     pub escalated: Option<(u64, i64)>,
     /// The re-run asked from this gate, and the run this one re-runs.
     pub rerun: RerunShown,
+    /// Who started the run, when its job said.
+    pub started_by: Option<Starter>,
+    /// The approval gates of the run waiting now, this one included (several in a ForEach):
+    /// from two, the card offers to approve them all.
+    pub run_gates: usize,
 }
 
 impl Progress {

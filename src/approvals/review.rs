@@ -11,6 +11,7 @@ use super::wire::Asset;
 use super::{
     detect::Gate,
     ids::{AssetId, NodeId},
+    people::StartedBy,
     selection::Choice,
 };
 
@@ -31,6 +32,9 @@ pub struct ReviewSnapshot {
     /// Absent from the snapshots of approval gates, and of rows stored before selection gates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<Choice>,
+    /// Who started the run; `None` when its job did not say (and in rows stored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<StartedBy>,
 }
 
 /// One asset of a card.
@@ -58,10 +62,15 @@ pub struct ShownPrompt {
 }
 
 impl ReviewSnapshot {
-    /// What the card of `gate` shows. `fresh` holds the assets as `GET /assets` just returned
+    /// What the card of `gate` shows, in a run started by `started_by`. `fresh` holds the assets as `GET /assets` just returned
     /// them (kind and a new signed URL); an asset missing there keeps the URL of the run, with
     /// its kind guessed from the URL's file extension.
-    pub fn new(gate: &Gate, workflow_name: String, run_started_at: Option<i64>, fresh: &[Asset]) -> Self {
+    pub fn new(
+        gate: &Gate,
+        workflow_name: String,
+        (run_started_at, started_by): (Option<i64>, Option<StartedBy>),
+        fresh: &[Asset],
+    ) -> Self {
         let fresh: HashMap<&AssetId, &Asset> = fresh.iter().map(|a| (&a.id, a)).collect();
         let assets = gate
             .assets
@@ -88,7 +97,15 @@ impl ReviewSnapshot {
             })
             .collect();
         let selection = gate.selection.clone();
-        Self { workflow_name, run_started_at, iteration: gate.iteration, assets, prompts, selection }
+        Self {
+            workflow_name,
+            run_started_at,
+            iteration: gate.iteration,
+            assets,
+            prompts,
+            selection,
+            started_by,
+        }
     }
 }
 
@@ -148,7 +165,7 @@ mod tests {
             "id": "asset_a", "kind": "image", "url": "https://cdn/a.png?sig=new"
         }))
         .unwrap();
-        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), Some(5), &[fresh]);
+        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), (Some(5), None), &[fresh]);
         assert_eq!(snapshot.assets[0].url, "https://cdn/a.png?sig=new");
         assert_eq!(snapshot.assets[0].kind.as_deref(), Some("image"));
         assert_eq!(snapshot.iteration, Some(1));
@@ -157,7 +174,7 @@ mod tests {
 
     #[test]
     fn assets_missing_from_the_refresh_keep_their_url_and_a_guessed_kind() {
-        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), None, &[]);
+        let snapshot = ReviewSnapshot::new(&gate(), "Fox".into(), (None, Some(StartedBy::ApiKey)), &[]);
         assert_eq!(snapshot.assets[1].url, "https://cdn/b.MP4?x=1");
         assert_eq!(snapshot.assets[1].kind.as_deref(), Some("video"));
         assert_eq!(kind_from_url("https://cdn/file"), None);

@@ -9,7 +9,10 @@ use time::OffsetDateTime;
 
 use super::enums::{AssetKind, InputType, JobStatus, JobType, NodeStatus, NodeType, WorkflowStatus};
 use super::ids::{AssetId, JobId, NodeId, WorkflowId};
-use super::lenient::{f64_or_zero, null_as_default, opt_f64, opt_rfc3339, opt_string, opt_u32};
+use super::lenient::{
+    f64_or_zero, null_as_default, nullable_string, opt_f64, opt_rfc3339, opt_string, opt_u32,
+};
+use super::people::StartedBy;
 
 /// A job (`GET /jobs/{id}` → `{"job": Job}`); a workflow run is a job of type `workflow`.
 #[derive(Clone, Debug, Deserialize)]
@@ -33,15 +36,23 @@ pub struct Job {
     /// When the job last changed.
     #[serde(default, deserialize_with = "opt_rfc3339")]
     pub updated_at: Option<OffsetDateTime>,
-    /// The user who started the job.
-    #[serde(default, deserialize_with = "opt_string")]
-    pub author_id: Option<String>,
+    /// The user who started the job: `null` for a job started with an API key; absent (or
+    /// unreadable) when unknown. See [`Job::started_by`].
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub author_id: Option<Option<String>>,
     /// The team or project that owns the job.
     #[serde(default, deserialize_with = "opt_string")]
     pub owner_id: Option<String>,
     /// Workflow id, flow, assets, error.
     #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: JobMetadata,
+}
+
+impl Job {
+    /// Who started the job: a person, an API key, or `None` when the job does not say.
+    pub fn started_by(&self) -> Option<StartedBy> {
+        self.author_id.as_ref().map(|id| id.clone().map_or(StartedBy::ApiKey, StartedBy::Person))
+    }
 }
 
 /// One entry of a job's `statusHistory`.

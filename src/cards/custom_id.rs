@@ -1,5 +1,6 @@
 //! The `custom_id`s of a card's buttons, of a selection card's menus, of the reject, note and
-//! re-run modals, and of the Start and Cancel buttons under a re-run form's answer.
+//! re-run modals, of the Start and Cancel buttons under a re-run form's answer, and of Approve
+//! all with the Confirm and Cancel under its list of a run's gates.
 //!
 //! They are short (well under Discord's 100 characters), carry only the approval's row id and
 //! what to do, and no secret or URL: everything else is looked up in the store, and the click is
@@ -39,6 +40,13 @@ pub enum CardAction {
     RerunStart,
     /// Cancel, under a priced re-run form: nothing is started.
     RerunCancel,
+    /// The Approve all button of a card whose run has several gates waiting: asks to confirm.
+    ApproveRun,
+    /// Confirm, under the list of a run's gates: each gate approved (or, `false`, rejected)
+    /// through the usual claim.
+    DecideRun(bool),
+    /// Cancel, under the list of a run's gates: nothing is decided.
+    DecideRunCancel,
 }
 
 /// A parsed `custom_id`: an action on one approval.
@@ -76,6 +84,10 @@ impl CardCustomId {
             "n" => CardAction::RerunForm,
             "s" => CardAction::RerunStart,
             "q" => CardAction::RerunCancel,
+            "b" => CardAction::ApproveRun,
+            "k" => CardAction::DecideRun(true),
+            "j" => CardAction::DecideRun(false),
+            "z" => CardAction::DecideRunCancel,
             menu => CardAction::Pick(menu.strip_prefix('p').filter(|n| n.len() == 1)?.parse().ok()?),
         };
         let approval_id = id.parse().ok().filter(|id: &i64| *id > 0).map(ApprovalId::new)?;
@@ -97,6 +109,10 @@ impl fmt::Display for CardCustomId {
             CardAction::RerunForm => "n",
             CardAction::RerunStart => "s",
             CardAction::RerunCancel => "q",
+            CardAction::ApproveRun => "b",
+            CardAction::DecideRun(true) => "k",
+            CardAction::DecideRun(false) => "j",
+            CardAction::DecideRunCancel => "z",
             CardAction::Pick(menu) => return write!(f, "{PREFIX}:p{menu}:{}", self.approval_id),
         };
         write!(f, "{PREFIX}:{action}:{}", self.approval_id)
@@ -121,6 +137,10 @@ mod tests {
             CardAction::RerunForm,
             CardAction::RerunStart,
             CardAction::RerunCancel,
+            CardAction::ApproveRun,
+            CardAction::DecideRun(true),
+            CardAction::DecideRun(false),
+            CardAction::DecideRunCancel,
             CardAction::Pick(0),
             CardAction::Pick(9),
         ] {

@@ -1,4 +1,5 @@
-//! What a card shows beyond its row, read when it is written: its route's review policy as it
+//! What a card shows beyond its row, read when it is written: who started the run (the member
+//! linked to its Scenario user), its route's review policy as it
 //! applies now (the tally and the groups signed, the notes, the proposal, the deadline, the
 //! escalation), and re-runs (whether the card offers one, the one asked from it, the run it
 //! follows), with links between the two cards.
@@ -7,8 +8,10 @@ use serenity::all::{ChannelId, MessageId};
 
 use crate::{
     approvals::{
+        people::Starter,
         progress::Progress,
         rerun::{AskedRerun, FollowedRun, RerunShown},
+        state::ApprovalState,
     },
     decisions::{Tally, counting},
     guild::electorate::Members,
@@ -64,6 +67,18 @@ pub(super) async fn progress(cards: &Sources<'_>, approval: &Approval) -> Result
         groups: tally.groups,
         escalated,
         rerun: rerun_shown(cards, approval).await?,
+        run_gates: if approval.state == ApprovalState::Pending && approval.snapshot.selection.is_none() {
+            cards.store.waiting_gates_of_run(&approval.job_id).await?.len()
+        } else {
+            0
+        },
+        started_by: match &approval.snapshot.started_by {
+            Some(started_by) => {
+                let member = cards.store.linked_author(approval).await?.map(|m| m.get());
+                Some(Starter::new(started_by, member))
+            }
+            None => None,
+        },
     })
 }
 

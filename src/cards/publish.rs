@@ -73,7 +73,7 @@ impl CardWriter {
     /// Who may still decide gates, asked of the same Discord under the same routes: whose
     /// approvals count.
     pub fn electorate(&self) -> Members {
-        Members::new(self.discord.clone(), self.home.clone(), self.routes.clone())
+        Members::new(self.discord.clone(), self.home.clone(), self.routes.clone(), self.store.clone())
     }
 
     /// The same writer for replica `name` (the name in its claim tokens and heartbeat), under

@@ -22,13 +22,12 @@ use super::{
     previews::{AssetView, NotShown, plan::may_be_image},
 };
 use crate::{
-    approvals::{
-        review::ShownAsset,
-        state::{ApprovalState, Decision},
-    },
-    store::{Approval, Reviewer},
+    approvals::{review::ShownAsset, state::ApprovalState},
+    store::Approval,
 };
 
+pub use summary::outcome;
+use summary::summary_lines;
 use text::Budget;
 pub use text::cut;
 
@@ -51,9 +50,10 @@ const NOTE_CHARS: usize = 180;
 
 /// The most components a card holds, nested ones counted: the container, up to 15 text
 /// displays (title, decision, tally, notes, two re-run lines, previews note, prompts and the
-/// line counting the rest, candidates or links, footer), a separator, a gallery, and up to five
-/// action rows holding four menus and five buttons. Within Discord's 40.
-pub const MOST_COMPONENTS: usize = 1 + 15 + 1 + 1 + 5 + 4 + 5;
+/// line counting the rest, candidates or links, footer), a separator, a gallery, and up to six
+/// action rows holding four menus and six buttons (a review card's five, and Approve all in a
+/// row of its own). Within Discord's 40.
+pub const MOST_COMPONENTS: usize = 1 + 15 + 1 + 1 + 6 + 4 + 6;
 const _: () = assert!(MOST_COMPONENTS <= limits::COMPONENTS);
 
 const WAITING: u32 = 0xF1C40F;
@@ -144,7 +144,18 @@ fn body(approval: &Approval, views: &[AssetView]) -> Vec<Value> {
     out.push(layout::separator());
     out.extend(footer);
     out.extend(buttons(approval, CardAction::Approve, "Approve"));
+    out.extend(approve_all(approval));
     out
+}
+
+/// Approve all, in a row of its own (a row holds five buttons), on an open card whose run has
+/// other approval gates waiting too (ForEach iterations): it asks to confirm, listing them.
+fn approve_all(approval: &Approval) -> Option<Value> {
+    let n = approval.progress.run_gates;
+    (approval.state == ApprovalState::Pending && n >= 2).then(|| {
+        let id = CardCustomId::new(CardAction::ApproveRun, approval.id).to_string();
+        layout::row(vec![layout::button(&id, &format!("Approve all {n}"), Style::Success)])
+    })
 }
 
 /// The card's re-run lines: the run it follows, the re-run asked from it.
@@ -238,26 +249,6 @@ fn prompts(approval: &Approval, budget: &mut Budget) -> Vec<Value> {
     out
 }
 
-/// Which run waits at which `gate` (and iteration), since when.
-fn summary_lines(approval: &Approval, gate: &str) -> Vec<String> {
-    let snapshot = &approval.snapshot;
-    let (job, node) = (inert::code(approval.job_id.as_str()), inert::code(approval.node_id.as_str()));
-    let mut lines = vec![format!("Run `{job}` is waiting at {gate} `{node}`")];
-    if let Some(iteration) = snapshot.iteration {
-        lines[0].push_str(&format!(" (ForEach iteration {})", iteration + 1));
-    }
-    lines[0].push('.');
-    if let Some(started) = snapshot.run_started_at {
-        lines.push(format!("Run started <t:{started}:f>."));
-    }
-    lines.push(format!("Waiting since <t:{}:R>.", approval.found_at / 1000));
-    if approval.state == ApprovalState::Pending {
-        lines.extend(approval.progress.deadline());
-        lines.extend(approval.progress.escalation());
-    }
-    lines
-}
-
 /// The prompts as (name, value), at most [`MAX_PROMPTS`], then one counting the rest.
 fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
     let prompts = &approval.snapshot.prompts;
@@ -277,39 +268,6 @@ fn prompt_fields(approval: &Approval) -> Vec<(String, String)> {
         ));
     }
     fields
-}
-
-/// How the gate was decided (or is being), as the card's Decision shows it; `None` while pending.
-pub fn outcome(approval: &Approval) -> Option<String> {
-    let who = approval.decided_by.as_ref().map(Reviewer::mention).unwrap_or_else(|| "someone".into());
-    let when = approval.decided_at.map(|ms| format!(" <t:{}:f>", ms / 1000)).unwrap_or_default();
-    let reason = approval.reason.as_deref().filter(|r| !r.is_empty());
-    let by_bridge = approval.decided_by.as_ref().is_some_and(|r| r.id == Reviewer::BRIDGE_ID);
-    let text = match approval.state {
-        ApprovalState::Pending => return None,
-        ApprovalState::Deciding => {
-            let what = match approval.decision {
-                Some(Decision::Reject) => "Rejection",
-                _ => "Approval",
-            };
-            format!("⏳ {what} by {who}{when} is being sent to Scenario.")
-        }
-        ApprovalState::Approved => match reason {
-            // The bridge gives a reason for an approval (the route's deadline passed); a
-            // reviewer, a note.
-            Some(reason) if by_bridge => format!("✅ Approved by {who}{when}.\nReason: {reason}"),
-            Some(note) => format!("✅ Approved by {who}{when}.\nNote: {}", inert::text(note)),
-            None => format!("✅ Approved by {who}{when}."),
-        },
-        ApprovalState::Rejected => match reason {
-            Some(reason) => format!("❌ Rejected by {who}{when}.\nReason: {reason}"),
-            None => format!("❌ Rejected by {who}{when}."),
-        },
-        ApprovalState::DecidedElsewhere | ApprovalState::RunEnded => {
-            format!("{}{when}.", reason.unwrap_or("Closed outside the bridge"))
-        }
-    };
-    Some(text)
 }
 
 /// The (label, file name) of each attached preview, and one line for every other asset, with
@@ -398,6 +356,7 @@ fn accent(approval: &Approval) -> u32 {
 
 pub mod rerun;
 pub mod selection;
+mod summary;
 #[cfg(test)]
 mod tests;
 mod text;

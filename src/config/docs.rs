@@ -58,6 +58,10 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "on or off: whether cards of workflows without a thread setting of their own start a thread, where reminders, escalations and the closing note go (default off)",
     },
     SettingDoc {
+        name: "SELF_APPROVAL",
+        meaning: "refused or allowed: whether a member linked to the Scenario user who started a run may approve its gates, for workflows without a rule of their own (default refused)",
+    },
+    SettingDoc {
         name: "CARD_UPLOAD_BUDGET_MIB",
         meaning: "MiB of image previews attached to one card (default 10, Discord's limit without boosts; 1 to 100)",
     },

@@ -1,12 +1,14 @@
 //! The default review policy: `APPROVALS_REQUIRED`, `REMIND_AFTER`, `MAX_REMINDERS`, `DEADLINE`
 //! and `ON_DEADLINE`, for workflows whose route has no policy of its own; and the default re-run
-//! policy, `RERUNS` and `RERUN_MAX_COST`; and whether cards start a thread, `CARD_THREADS`.
+//! policy, `RERUNS` and `RERUN_MAX_COST`; whether cards start a thread, `CARD_THREADS`; and
+//! whether a linked author may approve their own run, `SELF_APPROVAL`.
 
 use std::time::Duration;
 
 use super::Reader;
 use crate::approvals::{
     groups::Groups,
+    people::SelfApproval,
     policy::{DEFAULT_REMINDERS, MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     rerun::RerunPolicy,
 };
@@ -93,6 +95,14 @@ impl Reader<'_> {
         }
     }
 
+    pub(super) fn self_approval(&mut self) -> SelfApproval {
+        let Some(raw) = self.optional("SELF_APPROVAL") else { return SelfApproval::default() };
+        SelfApproval::parse(&raw).unwrap_or_else(|| {
+            self.fail("SELF_APPROVAL", format!("is {raw:?}: use refused or allowed"));
+            SelfApproval::default()
+        })
+    }
+
     fn duration(&mut self, name: &'static str) -> Option<Duration> {
         let raw = self.optional(name)?;
         parse_duration(&raw).map_err(|why| self.fail(name, format!("is wrong: {why}"))).ok()
@@ -168,6 +178,18 @@ mod tests {
         assert!(!read(with(&[("CARD_THREADS", "off")])).unwrap());
         let errors = read(with(&[("CARD_THREADS", "yes")])).expect_err("refused").0;
         assert_eq!(errors[0].to_string(), "CARD_THREADS is \"yes\": use on or off");
+    }
+
+    #[test]
+    fn self_approval_is_refused_unless_allowed_and_a_wrong_value_is_named() {
+        let read = |vars: HashMap<&'static str, String>| {
+            Settings::from_lookup(|name| vars.get(name).cloned()).map(|s| s.discord.default_self_approval)
+        };
+        assert_eq!(read(with(&[])).unwrap(), SelfApproval::Refused);
+        assert_eq!(read(with(&[("SELF_APPROVAL", "Allowed")])).unwrap(), SelfApproval::Allowed);
+        let vars = with(&[("SELF_APPROVAL", "sometimes")]);
+        let errors = Settings::from_lookup(|name| vars.get(name).cloned()).expect_err("refused").0;
+        assert_eq!(errors[0].to_string(), "SELF_APPROVAL is \"sometimes\": use refused or allowed");
     }
 
     #[test]

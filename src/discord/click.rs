@@ -1,8 +1,8 @@
 //! What every click on a card goes through, whichever card and button: who clicked, whether they
-//! may act on the gate, what they read afterwards, and the card written after a decision. Review
+//! may act on the gate (a reviewer, and not approving their own run where the route refuses it), what they read afterwards, and the card written after a decision. Review
 //! clicks ([`super::review`]) and picking ([`super::picking`]) both build on it.
 
-use serenity::all::{ChannelId, Member, MessageId, User};
+use serenity::all::{ChannelId, Member, MessageId, User, UserId};
 use tracing::{info, warn};
 
 use super::{
@@ -60,6 +60,10 @@ pub(super) async fn settled(bridge: &Bridge, started: std::time::Instant, outcom
             // The watcher edits the card on its next pass: the row says it is not current.
             warn!(approval_id = current.id.get(), job_id = %current.job_id, node_id = %current.node_id, error = %err, "card not updated after the decision");
         }
+        // The run's other waiting cards count one gate fewer in their Approve all.
+        if let Err(err) = bridge.store.redraw_run_cards(&current.job_id).await {
+            warn!(job_id = %current.job_id, error = %err, "the run's other cards not marked for a redraw");
+        }
     }
 }
 
@@ -84,18 +88,8 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
     let required = bridge.routes.reviewer_roles_for(&approval.workflow_id);
     let roles = member.map_or(&[][..], |m| &m.roles[..]);
     if !may_decide(&required, roles, member.and_then(|m| m.permissions)) {
-        let refusal = Refusal::NotReviewer { needed: required };
-        let attempt = RefusedAttempt {
-            actor: &reviewer(member, user),
-            guild_id: Some(bridge.home.id()),
-            approval_id: Some(approval.id),
-            attempt: attempt(click.id.action),
-            why: refusal.code(),
-        };
-        // Counted per person, card, attempt and minute, so a flood of clicks stays a few rows.
-        bridge.store.refused(&attempt).await?;
         info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: not a reviewer");
-        return refuse(refusal);
+        return refused(bridge, click, &approval, Refusal::NotReviewer { needed: required }).await;
     }
     if approval.message_id.is_none() {
         bridge.store.card_seen(approval.id, click.message_id).await?;
@@ -104,7 +98,41 @@ pub(super) async fn check(bridge: &Bridge, click: &Click<'_>) -> Handled<Approva
     if approval.state != ApprovalState::Pending {
         return refuse(Refusal::Closed(Box::new(approval)));
     }
+    let approves = matches!(
+        click.id.action,
+        CardAction::Approve
+            | CardAction::ApproveWithNote
+            | CardAction::ApprovalNote
+            | CardAction::Confirm
+            | CardAction::ApproveRun
+    );
+    if approves && is_own_run(bridge, &approval, user.id).await? {
+        info!(approval_id = approval.id.get(), job_id = %approval.job_id, node_id = %approval.node_id, user_id = user.id.get(), "click refused: an approval of one's own run");
+        return refused(bridge, click, &approval, Refusal::OwnRun { needed: required }).await;
+    }
     Ok(approval)
+}
+
+/// Whether `user` is the member linked to the author of the run of `approval`, on a route that
+/// refuses self-approval: then they may not approve it (they may still reject it).
+pub(super) async fn is_own_run(bridge: &Bridge, approval: &Approval, user: UserId) -> Handled<bool> {
+    let rule = bridge.routes.self_approval_for(&approval.workflow_id);
+    let author = bridge.store.linked_author(approval).await?;
+    Ok(rule.refuses(author.map(UserId::get), user.get()))
+}
+
+/// Counts the refusal of `click` on `approval` (per person, card, attempt and minute, so a flood
+/// of clicks stays a few rows), then refuses it.
+async fn refused<T>(bridge: &Bridge, click: &Click<'_>, approval: &Approval, refusal: Refusal) -> Handled<T> {
+    let attempt = RefusedAttempt {
+        actor: &reviewer(click.member, click.user),
+        guild_id: Some(bridge.home.id()),
+        approval_id: Some(approval.id),
+        attempt: attempt(click.id.action),
+        why: refusal.code(),
+    };
+    bridge.store.refused(&attempt).await?;
+    refuse(refusal)
 }
 
 /// What a click tried, as the refusal count names it.
@@ -121,6 +149,9 @@ fn attempt(action: CardAction) -> &'static str {
         CardAction::Rerun | CardAction::RerunForm => "re-run",
         CardAction::RerunStart => "start a re-run",
         CardAction::RerunCancel => "cancel a re-run",
+        CardAction::ApproveRun | CardAction::DecideRun(true) => "approve a run's gates",
+        CardAction::DecideRun(false) => "reject a run's gates",
+        CardAction::DecideRunCancel => "cancel a run's decision",
     }
 }
 

@@ -8,9 +8,11 @@
 mod args;
 mod autocomplete;
 mod channel_check;
+mod decide;
 mod export;
 mod history;
 mod pending;
+mod people;
 mod policy;
 mod repost;
 mod status;
@@ -48,7 +50,9 @@ pub enum Access {
 /// Who may use the subcommand `name`; `None` for a name the bridge does not know.
 pub fn access(name: &str) -> Option<Access> {
     match name {
-        "watch" | "unwatch" | "policy" | "repost" | "sync" | "export" => Some(Access::Admin),
+        "watch" | "unwatch" | "policy" | "people" | "decide" | "repost" | "sync" | "export" => {
+            Some(Access::Admin)
+        }
         "watches" | "pending" | "history" | "status" => Some(Access::Reader),
         _ => None,
     }
@@ -112,6 +116,7 @@ pub fn definitions() -> Vec<CreateCommand> {
             sub("policy", "A routed workflow's approvals, reminders and deadline (Manage Server)")
                 .set_sub_options(std::iter::once(workflow(true)).chain(policy::options())),
         )
+        .add_option(people::group())
         .add_option(sub(
             "watches",
             "Which workflow goes to which channel, decided by whom, under which policy",
@@ -126,6 +131,10 @@ pub fn definitions() -> Vec<CreateCommand> {
                 .add_sub_option(workflow(false))
                 .add_sub_option(reviewer)
                 .add_sub_option(limit),
+        )
+        .add_option(
+            sub("decide", "Approve or reject every waiting gate of one run (Manage Server, and a reviewer)")
+                .set_sub_options(decide::options()),
         )
         .add_option(sub("repost", "Post again a card deleted by mistake (Manage Server)").add_sub_option(job))
         .add_option(sub("sync", "Look at Scenario now (Manage Server)"))
@@ -158,6 +167,9 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
     let Some(guild_id) = command.guild_id else {
         return refuse(Refusal::NotInServer);
     };
+    if name == "people" {
+        return people::run(bridge, answer, &caller, options).await;
+    }
     let args = Args::new(options);
     match name {
         "watch" => watch::watch(bridge, command, answer, &caller, args).await,
@@ -166,6 +178,7 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
         "watches" => watches::run(bridge, answer).await,
         "pending" => pending::run(bridge, answer, guild_id, args).await,
         "history" => history::run(bridge, answer, args).await,
+        "decide" => decide::run(bridge, answer, &caller, args).await,
         "repost" => repost::run(bridge, answer, &caller, guild_id, args).await,
         "sync" => sync::run(bridge, answer).await,
         "export" => export::run(bridge, answer, args).await,
@@ -173,14 +186,16 @@ pub async fn run(bridge: &Bridge, command: &CommandInteraction, answer: &Answera
     }
 }
 
-/// The subcommand of an `/approvals` interaction and its options.
+/// The subcommand (or subcommand group) of an `/approvals` interaction and its options.
 fn subcommand(command: &CommandInteraction) -> Option<(&str, &[CommandDataOption])> {
     if command.data.name != GROUP {
         return None;
     }
     let first = command.data.options.first()?;
     match &first.value {
-        CommandDataOptionValue::SubCommand(options) => Some((first.name.as_str(), options.as_slice())),
+        CommandDataOptionValue::SubCommand(options) | CommandDataOptionValue::SubCommandGroup(options) => {
+            Some((first.name.as_str(), options.as_slice()))
+        }
         _ => None,
     }
 }
@@ -193,7 +208,7 @@ mod tests {
     fn every_registered_subcommand_has_an_access_rule() {
         let json = serde_json::to_value(&definitions()[0]).expect("serializes");
         let subs = json["options"].as_array().expect("subcommands");
-        assert_eq!(subs.len(), 10);
+        assert_eq!(subs.len(), 12);
         for sub in subs {
             let name = sub["name"].as_str().unwrap_or_default();
             assert!(access(name).is_some(), "{name} has no access rule");
@@ -203,7 +218,7 @@ mod tests {
 
     #[test]
     fn changing_subcommands_take_manage_server() {
-        for name in ["watch", "unwatch", "policy", "repost", "sync", "export"] {
+        for name in ["watch", "unwatch", "policy", "people", "decide", "repost", "sync", "export"] {
             assert_eq!(access(name), Some(Access::Admin), "{name}");
         }
         for name in ["watches", "pending", "history", "status"] {

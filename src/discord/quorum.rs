@@ -59,7 +59,8 @@ pub(super) fn confirmed_again(policy: &Policy, confirmers: &Tally, picks: &[u32]
     }
 }
 
-async fn redraw(bridge: &Bridge, approval: &Approval) {
+/// Redraws the card of `approval` after a counted vote.
+pub(super) async fn redraw(bridge: &Bridge, approval: &Approval) {
     if let Err(err) = sync_card_now(&bridge.cards, approval).await {
         // The vote made the card stale: the watcher's next pass draws the tally.
         warn!(approval_id = approval.id.get(), error = %err, "card not updated after an approval was counted");

@@ -40,6 +40,8 @@ pub enum Missing {
     Workflow,
     /// `/approvals repost` without the run.
     Run,
+    /// `/approvals people link` or `unlink` without the Scenario user (or the member).
+    Person,
 }
 
 /// A request the bridge turned down, and why.
@@ -121,6 +123,9 @@ pub enum Refusal {
     RerunAsked { by: String, what: String },
     /// A note longer than the form allows.
     NoteTooLong { max: u16 },
+    /// The member linked to the run's author approving their own run, which the route refuses:
+    /// who else may decide.
+    OwnRun { needed: Vec<RoleId> },
 }
 
 impl Refusal {
@@ -165,6 +170,7 @@ impl Refusal {
             Self::RerunFormGone => "rerun_form_gone",
             Self::RerunAsked { .. } => "rerun_asked",
             Self::NoteTooLong { .. } => "note_too_long",
+            Self::OwnRun { .. } => "own_run",
         }
     }
 }
@@ -250,6 +256,9 @@ impl fmt::Display for Refusal {
             }
             Self::Missing(Missing::Workflow) => f.write_str("Give the workflow; nothing was changed."),
             Self::Missing(Missing::Run) => f.write_str("Give the run's id (job_…); nothing was changed."),
+            Self::Missing(Missing::Person) => {
+                f.write_str("Give the Scenario user's id (and, to link, the member); nothing was changed.")
+            }
             Self::ChannelElsewhere(channel) => {
                 write!(f, "<#{channel}> is not a channel of this server; nothing was saved.")
             }
@@ -313,6 +322,11 @@ impl fmt::Display for Refusal {
             Self::NoteTooLong { max } => {
                 write!(f, "The note is longer than {max} characters; nothing was started.")
             }
+            Self::OwnRun { needed } => write!(
+                f,
+                "You started this run, and this workflow's gates are approved by someone other than the person who asked: another member with {} approves it. You may still reject it; nothing was changed.",
+                needed_roles(needed)
+            ),
         }
     }
 }
@@ -367,43 +381,4 @@ pub fn more(counted: usize, required: u8) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_roles_needed_are_named_as_mentions() {
-        assert_eq!(needed_roles(&[]), "the Manage Server permission");
-        assert_eq!(needed_roles(&[RoleId::new(1)]), "the <@&1> role");
-        assert_eq!(
-            needed_roles(&[RoleId::new(1), RoleId::new(2), RoleId::new(3)]),
-            "the <@&1>, <@&2> or <@&3> role"
-        );
-    }
-
-    #[test]
-    fn every_refusal_says_what_became_of_the_request() {
-        let refusals = [
-            Refusal::Unknown(Control::Menu),
-            Refusal::NotReviewer { needed: vec![RoleId::new(7)] },
-            Refusal::ApprovedAgain { counted: 1, required: 3, groups: Vec::new() },
-            Refusal::ConfirmedAgain { picks: vec![0, 2], counted: 1, required: 2, groups: Vec::new() },
-            Refusal::NoPicks { bounds: "2 to 3".into() },
-            Refusal::Missing(Missing::Run),
-            Refusal::BadOption { option: "approvals", why: "must be 1 to 5".into() },
-        ];
-        for refusal in refusals {
-            let text = refusal.to_string();
-            assert!(text.to_lowercase().contains("nothing was"), "{}: {text}", refusal.code());
-        }
-    }
-
-    #[test]
-    fn a_tally_names_how_many_more_it_waits_for() {
-        let again = Refusal::ApprovedAgain { counted: 1, required: 3, groups: Vec::new() }.to_string();
-        assert_eq!(
-            again,
-            "You have approved this gate already (1 of 3 so far); it waits for 2 more reviewers. Nothing was changed."
-        );
-        assert_eq!(more(2, 3), "1 more reviewer");
-    }
-}
+mod tests;

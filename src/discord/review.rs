@@ -1,7 +1,8 @@
 //! Clicks on review cards: Approve, Approve with note and Reject (each of these two opens a
 //! form), and the forms submitted.
 //! The menus and Confirm of selection cards go on in [`super::picking`], Re-run, its form and its
-//! Start and Cancel in [`super::rerun`] and [`super::rerun_start`].
+//! Start and Cancel in [`super::rerun`] and [`super::rerun_start`], Approve all and its Confirm
+//! and Cancel in [`super::run_decision`].
 
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, CreateActionRow, CreateInputText, CreateInteractionResponse,
@@ -13,7 +14,7 @@ use super::{
     full_size, picking, quorum,
     refusal::{Control, Refusal},
     reply::{Answerable, Handled, refuse},
-    rerun, rerun_start,
+    rerun, rerun_start, run_decision,
 };
 use crate::{
     approvals::state::Decision,
@@ -90,6 +91,11 @@ pub async fn on_click(bridge: &Bridge, click: &ComponentInteraction, answer: &An
         CardAction::Rerun => return rerun::on_click(bridge, &card, answer).await,
         CardAction::RerunStart => return rerun_start::on_start(bridge, click, id, answer).await,
         CardAction::RerunCancel => return rerun_start::on_cancel(bridge, click, id, answer).await,
+        CardAction::ApproveRun => return run_decision::on_approve_all(bridge, &card, answer).await,
+        CardAction::DecideRun(approve) => {
+            return run_decision::on_confirm(bridge, click, id, approve, answer).await;
+        }
+        CardAction::DecideRunCancel => return run_decision::on_cancel(answer).await,
         _ => {}
     }
     if id.action == CardAction::Approve {

@@ -1,6 +1,7 @@
 //! Who may still decide a gate, asked of Discord when approvals are counted: each voter's roles
 //! as they are now, against the route's reviewer roles as they are now (or, for a route that
-//! names none, Manage Server from the member's roles and the server's).
+//! names none, Manage Server from the member's roles and the server's). The member linked to the
+//! run's author does not count where the route refuses self-approval.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use super::{api_error::discord_error_code, home::HomeServer};
 use crate::{
     decisions::Electorate,
     routes::{Routes, may_decide},
-    store::{Approval, Reviewer},
+    store::{Approval, Reviewer, Store},
 };
 
 /// Discord's JSON error code for a user who is not a member of the server.
@@ -23,12 +24,14 @@ pub struct Members {
     discord: Arc<Http>,
     home: Arc<HomeServer>,
     routes: Arc<Routes>,
+    store: Store,
 }
 
 impl Members {
-    /// Asks `discord` about members of `home`, under `routes`.
-    pub fn new(discord: Arc<Http>, home: Arc<HomeServer>, routes: Arc<Routes>) -> Self {
-        Self { discord, home, routes }
+    /// Asks `discord` about members of `home`, under `routes`, and `store` whom a run's author
+    /// is linked to.
+    pub fn new(discord: Arc<Http>, home: Arc<HomeServer>, routes: Arc<Routes>, store: Store) -> Self {
+        Self { discord, home, routes, store }
     }
 }
 
@@ -38,10 +41,20 @@ impl Electorate for Members {
     async fn still_deciding(
         &self,
         approval: &Approval,
-        voters: Vec<Reviewer>,
+        mut voters: Vec<Reviewer>,
     ) -> Vec<(Reviewer, Vec<RoleId>)> {
         if voters.is_empty() {
             return Vec::new();
+        }
+        // A vote cast before its voter was linked to the run's author, or before the route
+        // refused self-approval, counts no more.
+        let rule = self.routes.self_approval_for(&approval.workflow_id);
+        match self.store.linked_author(approval).await {
+            Ok(author) => voters.retain(|v| !rule.refuses(author.map(|a| a.get()), v.id.get())),
+            Err(err) => {
+                warn!(approval_id = approval.id.get(), error = %err, "the run's author could not be read; no earlier approval counts for now");
+                return Vec::new();
+            }
         }
         let required = self.routes.reviewer_roles_for(&approval.workflow_id);
         let guild = if required.is_empty() {

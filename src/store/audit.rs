@@ -46,6 +46,8 @@ pub enum AuditAction {
     RerunRequested,
     /// A re-run request ended: its run started, nothing was started, or that is not known yet.
     Rerun,
+    /// A reviewer decided the waiting gates of a run at once (Approve all, `/approvals decide`).
+    RunDecided,
 }
 
 impl AuditAction {
@@ -69,6 +71,7 @@ impl AuditAction {
             Self::Replaced => "proposal_replaced",
             Self::RerunRequested => "rerun_requested",
             Self::Rerun => "rerun",
+            Self::RunDecided => "run_decided",
         }
     }
 }

@@ -6,6 +6,7 @@ use serenity::all::{ChannelId, GuildId, MessageId, UserId};
 pub(crate) mod db;
 mod events;
 mod lease;
+mod people;
 mod policy;
 mod reruns;
 pub(crate) mod round_trips;
@@ -33,6 +34,7 @@ pub(crate) fn gate(job: &str, node: &str) -> NewApproval {
             assets: vec![],
             prompts: vec![],
             selection: None,
+            started_by: None,
         },
         channel_id: ChannelId::new(10),
     }

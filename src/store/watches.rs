@@ -11,6 +11,7 @@ use crate::approvals::{
     escalation::Escalation,
     groups::Groups,
     ids::WorkflowId,
+    people::SelfApproval,
     policy::{OnDeadline, Policy},
 };
 
@@ -40,6 +41,9 @@ pub struct Watch {
     pub rerun_max_cost: Option<u32>,
     /// Its own thread setting: on or off; `None`: the default (`CARD_THREADS`).
     pub threads: Option<bool>,
+    /// Its own rule on a linked author approving their own run; `None`: the default
+    /// (`SELF_APPROVAL`).
+    pub self_approval: Option<SelfApproval>,
 }
 
 /// A route about to be set.
@@ -93,6 +97,7 @@ struct Row {
     reruns: Option<i64>,
     rerun_max_cost: Option<i64>,
     threads: Option<i64>,
+    self_approval: Option<String>,
     #[sqlx(flatten)]
     policy: PolicyColumns,
 }
@@ -111,6 +116,7 @@ impl From<Row> for Watch {
             reruns: row.reruns.map(|on| on != 0),
             rerun_max_cost: row.rerun_max_cost.and_then(|cap| u32::try_from(cap).ok()),
             threads: row.threads.map(|on| on != 0),
+            self_approval: row.self_approval.as_deref().and_then(SelfApproval::parse),
         }
     }
 }
@@ -242,6 +248,31 @@ impl Store {
         audit_route(&mut tx, "unwatch", &removed, None, by).await?;
         tx.commit().await?;
         Ok(Some(removed))
+    }
+
+    /// Gives the route of `workflow_id` its own rule on self-approval (`None`: the default),
+    /// audited as a route change shown as `shown_as`; `None` when it has no route.
+    pub async fn set_self_approval(
+        &self,
+        workflow_id: &WorkflowId,
+        rule: Option<SelfApproval>,
+        shown_as: &str,
+        by: &Reviewer,
+    ) -> Result<Option<Watch>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query("UPDATE watches SET self_approval = $1 WHERE workflow_id = $2")
+            .bind(rule.map(SelfApproval::as_str))
+            .bind(workflow_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let watch = Self::watch_in(&mut tx, workflow_id).await?;
+        audit_route(&mut tx, "watch", &watch, Some(shown_as), by).await?;
+        tx.commit().await?;
+        Ok(Some(watch))
     }
 
     /// The route of `workflow_id`, read inside a transaction that just changed it.

@@ -53,7 +53,7 @@ impl Watcher {
             Vec::new()
         });
         let started = job.created_at.map(OffsetDateTime::unix_timestamp);
-        let snapshot = ReviewSnapshot::new(gate, workflow_name, started, &fresh);
+        let snapshot = ReviewSnapshot::new(gate, workflow_name, (started, job.started_by()), &fresh);
         let new = NewApproval {
             workflow_id: gate.workflow_id.clone(),
             job_id: gate.job_id.clone(),

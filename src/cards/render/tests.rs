@@ -20,6 +20,7 @@ fn approval(assets: Vec<ShownAsset>, prompts: Vec<ShownPrompt>) -> Approval {
         assets,
         prompts,
         selection: None,
+        started_by: None,
     };
     pending(ApprovalId::new(42), "gate", snapshot)
 }

@@ -5,15 +5,16 @@ use serenity::all::GuildId;
 
 use super::{args::Args, text::fit};
 use crate::{
+    approvals::people::StartedBy,
     cards::render::cut,
     discord::bridge::Bridge,
     discord::reply::{Answerable, Handled},
     store::Approval,
 };
 
-/// Gates on one page. A gate's line takes at most about 290 characters (its link alone about
-/// 100), so a page always fits in one answer.
-pub const PAGE: usize = 5;
+/// Gates on one page. A gate's line takes at most about 390 characters (its link alone about
+/// 100, who started the run 70), so a page always fits in one answer.
+pub const PAGE: usize = 4;
 
 /// Answers with one page of the open gates.
 pub async fn run(bridge: &Bridge, answer: &Answerable<'_>, guild_id: GuildId, args: Args<'_>) -> Handled<()> {
@@ -81,8 +82,13 @@ fn line(a: &Approval, guild_id: GuildId) -> String {
         ),
         None => format!("gate `{}`", cut(a.node_id.as_str(), 24)),
     };
+    // The Scenario user who started the run, so an admin can link them (`/approvals people`).
+    let author = match a.snapshot.started_by.as_ref().and_then(StartedBy::person) {
+        Some(id) => format!(" · started by Scenario user `{}`", cut(id, 40)),
+        None => String::new(),
+    };
     format!(
-        "• **{}** · run `{}` · {kind} · waiting since <t:{}:R>{deciding} · {card}",
+        "• **{}** · run `{}` · {kind}{author} · waiting since <t:{}:R>{deciding} · {card}",
         cut(&a.snapshot.workflow_name, 40),
         cut(a.job_id.as_str(), 40),
         a.found_at / 1000,
@@ -122,6 +128,7 @@ mod tests {
                     min: 1,
                     max: 99,
                 }),
+                started_by: Some(StartedBy::Person(long("u"))),
             },
             found_at: i64::MAX,
             channel_id: ChannelId::new(u64::MAX),
@@ -149,6 +156,6 @@ mod tests {
         assert!(text.chars().count() <= 2000, "{}", text.chars().count());
         assert_eq!(text.lines().filter(|l| l.starts_with("• ")).count(), PAGE, "{text}");
         assert!(!text.contains("more."), "nothing left out of a page: {text}");
-        assert!(text.ends_with("Page 2 of 4 · next: `/approvals pending page:3`"), "{text}");
+        assert!(text.ends_with("Page 2 of 5 · next: `/approvals pending page:3`"), "{text}");
     }
 }

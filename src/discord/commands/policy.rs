@@ -1,7 +1,8 @@
 //! `/approvals policy`: a routed workflow's review policy: approvals required, the groups of
 //! which each must sign (`each_of`), reminders, the deadline and what happens at it, and whom
 //! an undecided gate escalates to; its re-run policy (Re-run on cards, and a cost cap); and
-//! whether its cards start a thread.
+//! whether its cards start a thread; and whether who started a run may approve it
+//! (`self_approval`).
 //! Options left out keep their current value; `reset` brings
 //! the defaults back; no option at all shows the policy. Everything is checked before anything
 //! is saved, and the change is audited and applies to open gates from the next pass.
@@ -14,6 +15,7 @@ use crate::{
     approvals::{
         escalation::Escalation,
         groups::{Groups, MAX_GROUPS},
+        people::SelfApproval,
         policy::{MAX_APPROVALS, MAX_REMINDERS, OnDeadline, Policy, parse_duration},
     },
     cards::render::cut,
@@ -84,6 +86,10 @@ pub fn options() -> Vec<CreateCommandOption> {
             .add_string_choice("on", "on")
             .add_string_choice("off", "off")
             .add_string_choice("the default (CARD_THREADS)", "default"),
+        option(CommandOptionType::String, "self_approval", "Whether who started a run may approve it")
+            .add_string_choice("refused (someone else approves)", "refused")
+            .add_string_choice("allowed", "allowed")
+            .add_string_choice("the default (SELF_APPROVAL)", "default"),
         option(CommandOptionType::Boolean, "reset", "Back to the defaults"),
     ]
 }
@@ -149,13 +155,31 @@ fn thread_setting(args: Args<'_>) -> Handled<Option<Option<bool>>> {
     }
 }
 
-/// The route's re-run policy, and its threads when on, as the policy's answers end.
+/// The route's re-run policy, its threads when on, and its rule on self-approval, as the
+/// policy's answers end.
 fn extras(bridge: &Bridge, route: &Watch) -> String {
     let reruns = bridge.routes.rerun_policy_for(&route.workflow_id);
+    let rule = bridge.routes.self_approval_for(&route.workflow_id);
     if bridge.routes.threads_for(&route.workflow_id) {
-        format!("{reruns}; {}", threads_in_words(true))
+        format!("{reruns}; {}; {rule}", threads_in_words(true))
     } else {
-        reruns.to_string()
+        format!("{reruns}; {rule}")
+    }
+}
+
+/// The route's rule on self-approval the options ask for (`None` inside: the default); `None`
+/// when neither `self_approval` nor `reset` was given.
+fn self_approval_rule(args: Args<'_>) -> Handled<Option<Option<SelfApproval>>> {
+    if args.boolean("reset") == Some(true) {
+        return Ok(Some(None));
+    }
+    match args.string("self_approval") {
+        None => Ok(None),
+        Some("default") => Ok(Some(None)),
+        Some(text) => match SelfApproval::parse(text) {
+            Some(rule) => Ok(Some(Some(rule))),
+            None => bad("self_approval", "use refused, allowed or default".into()),
+        },
     }
 }
 
@@ -196,6 +220,14 @@ pub async fn run(
         let shown = threads_in_words(bridge.routes.threads_for(&route.workflow_id));
         info!(workflow_id = %route.workflow_id, threads = shown, by = caller.who.id.get(), "route thread setting set");
         said.push_str(&format!("**{}** now has {shown}. ", name(route)));
+    }
+    if let Some(rule) = self_approval_rule(args)?.filter(|rule| *rule != route.self_approval) {
+        if bridge.routes.set_self_approval(&route.workflow_id, rule, &caller.who).await?.is_none() {
+            return refuse(Refusal::RouteRemoved);
+        }
+        let rule = bridge.routes.self_approval_for(&route.workflow_id);
+        info!(workflow_id = %route.workflow_id, %rule, by = caller.who.id.get(), "route self-approval set");
+        said.push_str(&format!("**{}** now has {rule}. ", name(route)));
     }
     if !said.is_empty() && !REVIEW_OPTIONS.iter().any(|o| args.has(o)) {
         answer.say(said.trim_end()).await?;

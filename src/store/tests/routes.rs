@@ -30,6 +30,7 @@ async fn gate(store: &Store, workflow: &str, job: &str) -> Approval {
         assets: vec![],
         prompts: vec![],
         selection: None,
+        started_by: None,
     };
     let new = NewApproval {
         workflow_id: workflow.into(),

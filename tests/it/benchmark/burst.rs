@@ -139,7 +139,7 @@ async fn store_gates(
             workflow_id: gate.workflow_id.clone(),
             job_id: gate.job_id.clone(),
             node_id: gate.node_id.clone(),
-            snapshot: ReviewSnapshot::new(&gate, "Burst".to_owned(), None, &[]),
+            snapshot: ReviewSnapshot::new(&gate, "Burst".to_owned(), (None, None), &[]),
             channel_id: ChannelId::new(channel_id),
         };
         bridge.store.insert_approval(&new).await.map_err(|e| e.to_string())?;

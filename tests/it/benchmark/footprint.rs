@@ -199,5 +199,6 @@ fn snapshot() -> ReviewSnapshot {
             value: "a lighthouse at dusk".into(),
         }],
         selection: None,
+        started_by: None,
     }
 }

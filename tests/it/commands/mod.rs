@@ -6,6 +6,7 @@ mod autocomplete;
 mod history;
 mod maintenance;
 mod pending;
+mod people;
 mod policy;
 mod routes;
 mod watch;

@@ -107,7 +107,7 @@ async fn a_policy_needs_a_route_and_a_well_written_duration_and_only_admins_set_
     let shown = run(&app, &admin(), approvals("policy").opt("workflow", text(&workflow))).await;
     assert_eq!(
         shown,
-        "**Lighthouse**: 1 approval · no reminders · no deadline; re-runs on, no cost cap. Nothing was changed."
+        "**Lighthouse**: 1 approval · no reminders · no deadline; re-runs on, no cost cap; self-approval refused. Nothing was changed."
     );
     assert_eq!(app.store().route_audit(10).await.unwrap().len(), 1, "only the watch");
 }

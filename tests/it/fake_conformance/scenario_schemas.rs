@@ -44,7 +44,8 @@ impl Raw {
 }
 
 /// Runs in every state the fake can put them in: pending, parked, approved and finished,
-/// rejected and cancelled, failed, and inside ForEach iterations.
+/// rejected and cancelled, failed, inside ForEach iterations, and started with an API key (no
+/// person: `authorId: null`).
 async fn fake_with_runs_in_every_state() -> (FakeScenario, String, Vec<String>) {
     let fake = FakeScenario::start().await;
     let wf = fake.add_workflow("Two gates", FlowTemplate::two_producers_two_gates());
@@ -60,8 +61,9 @@ async fn fake_with_runs_in_every_state() -> (FakeScenario, String, Vec<String>) 
     fake.fail_run(&failed, "out of credits");
     let looped = fake.start_parked_run(&loop_wf);
     fake.reject(&looped, "check_0").unwrap();
+    let keyless = fake.start_parked_run_by(&wf, None);
     fake.settle();
-    (fake, wf, vec![pending, parked, finished, rejected, failed, looped])
+    (fake, wf, vec![pending, parked, finished, rejected, failed, looped, keyless])
 }
 
 #[tokio::test]
@@ -73,6 +75,8 @@ async fn every_endpoint_of_the_fake_answers_in_the_documented_shape() {
     let jobs = page["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), runs.len());
     jobs.iter().for_each(|job| assert_valid("job_list_response.json", job));
+    let authors: Vec<&Value> = jobs.iter().map(|job| &job["authorId"]).collect();
+    assert!(authors.contains(&&Value::Null) && authors.iter().any(|a| a.is_string()), "{authors:?}");
     for run in &runs {
         assert_valid("job_retrieve_response.json", &raw.get(&format!("/jobs/{run}")).await);
     }

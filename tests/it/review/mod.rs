@@ -9,6 +9,7 @@ mod failures;
 mod feed;
 mod groups;
 mod notes;
+mod people;
 mod permissions;
 mod posting;
 mod quorum;
@@ -16,6 +17,7 @@ mod races;
 mod reconcile;
 mod reminders;
 mod restart;
+mod run_decision;
 mod threads;
 mod votes;
 

@@ -53,7 +53,12 @@ async fn with_threads_on_reminders_the_escalation_and_the_decision_note_go_to_th
     let answer = run(&app, &admin(), policy).await;
     assert!(answer.starts_with("**Lighthouse** now has a thread per card."), "{answer}");
     let shown = run(&app, &admin(), approvals("policy").opt("workflow", text(&workflow))).await;
-    assert!(shown.ends_with("re-runs on, no cost cap; a thread per card. Nothing was changed."), "{shown}");
+    assert!(
+        shown.ends_with(
+            "re-runs on, no cost cap; a thread per card; self-approval refused. Nothing was changed."
+        ),
+        "{shown}"
+    );
     assert_eq!(app.poll().await.cards_posted, 1);
 
     let approval = app.approval(&job, "review").await;

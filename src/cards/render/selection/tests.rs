@@ -36,6 +36,7 @@ fn selection(candidates: Vec<Candidate>, min: u32, max: u32) -> Approval {
         assets,
         prompts: vec![],
         selection: Some(Choice { candidates, min, max }),
+        started_by: None,
     };
     pending(ApprovalId::new(7), "pick", snapshot)
 }

@@ -132,6 +132,11 @@ impl CommandCall {
     pub fn new(name: &str) -> Self {
         Self { name: name.to_owned(), ..Self::default() }
     }
+    /// Adds a subcommand group (its subcommand follows with [`Self::sub`]).
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = Some(group.to_owned());
+        self
+    }
     /// Adds a subcommand.
     pub fn sub(mut self, subcommand: &str) -> Self {
         self.subcommand = Some(subcommand.to_owned());

@@ -33,6 +33,7 @@ use url::Url;
 use faults::FaultRule;
 pub use faults::{Endpoint, Fault, RecordedRequest, Release};
 pub use flow::{FlowTemplate, NodeSpec};
+pub use state::AUTHOR;
 use state::State;
 
 /// The API key the fake accepts.
@@ -168,7 +169,8 @@ impl FakeScenario {
     /// the same name shows the value) and moves it until it parks at a gate (or ends).
     pub fn start_parked_run_with(&self, workflow_id: &str, input: Value) -> String {
         let Value::Object(input) = input else { panic!("inputs are an object keyed by input name") };
-        let id = self.state().start_run_with(workflow_id, input).expect("a known workflow");
+        let author = Some(state::AUTHOR.to_owned());
+        let id = self.state().start_run_with(workflow_id, input, author).expect("a known workflow");
         self.settle_run(&id);
         id
     }
@@ -198,6 +200,16 @@ impl FakeScenario {
     /// Starts a run and moves it until it parks at a gate (or ends).
     pub fn start_parked_run(&self, workflow_id: &str) -> String {
         let id = self.start_run(workflow_id);
+        self.settle_run(&id);
+        id
+    }
+
+    /// Starts a run by `author` (a Scenario user id; `None`: an API key, shown as `authorId:
+    /// null`) and moves it until it parks at a gate (or ends).
+    pub fn start_parked_run_by(&self, workflow_id: &str, author: Option<&str>) -> String {
+        let author = author.map(str::to_owned);
+        let id = self.state().start_run_with(workflow_id, serde_json::Map::new(), author);
+        let id = id.expect("a known workflow");
         self.settle_run(&id);
         id
     }

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::flow::FlowTemplate;
-use super::state::{AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from, pick_bounds};
+use super::state::{AUTHOR, AssetRec, JobEntry, Run, State, WorkflowRec, nodes_from, pick_bounds};
 
 /// The current time as the API writes it: UTC, to the millisecond (so two changes in the same
 /// millisecond carry the same stamp, as on the real API).
@@ -40,12 +40,18 @@ impl State {
 
     /// Starts a run (status `pending`); `None` for an unknown workflow.
     pub fn start_run(&mut self, workflow_id: &str) -> Option<String> {
-        self.start_run_with(workflow_id, Map::new())
+        self.start_run_with(workflow_id, Map::new(), Some(AUTHOR.to_owned()))
     }
 
-    /// Starts a run with these inputs (`metadata.input`); a node input of the same name takes
-    /// its value, so a prompt given to the run is the prompt its nodes show.
-    pub fn start_run_with(&mut self, workflow_id: &str, input: Map<String, Value>) -> Option<String> {
+    /// Starts a run with these inputs (`metadata.input`), by `author` (`None`: an API key); a
+    /// node input of the same name takes its value, so a prompt given to the run is the prompt
+    /// its nodes show.
+    pub fn start_run_with(
+        &mut self,
+        workflow_id: &str,
+        input: Map<String, Value>,
+        author: Option<String>,
+    ) -> Option<String> {
         let wf = &self.workflows[*self.workflow_index.get(workflow_id)?];
         let mut nodes = nodes_from(&wf.template);
         for node_input in nodes.iter_mut().flat_map(|n| n.inputs.iter_mut()) {
@@ -65,6 +71,7 @@ impl State {
             nodes,
             error: None,
             input,
+            author,
         };
         let id = run.id.clone();
         self.push_job(id.clone(), JobEntry::Run(Box::new(run)));

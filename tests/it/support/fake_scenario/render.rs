@@ -3,9 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::state::{AssetRec, JobEntry, Run, RunNode, WorkflowRec};
+use super::state::{AUTHOR, AssetRec, JobEntry, Run, RunNode, WorkflowRec};
 
-const AUTHOR: &str = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
 const OWNER: &str = "proj_fakeOwner0000000000";
 
 /// A job entry as `GET /jobs/{id}` shows it.
@@ -31,7 +30,7 @@ fn run_json(run: &Run, url_of: &dyn Fn(&str) -> Option<String>) -> Value {
         "statusHistory": history,
         "createdAt": run.created_at,
         "updatedAt": run.updated_at,
-        "authorId": AUTHOR,
+        "authorId": run.author,
         "ownerId": OWNER,
         "billing": { "cuCost": 0, "cuDiscount": 0 },
         "metadata": {

@@ -19,6 +19,9 @@ fn settled(status: &str) -> bool {
     matches!(status, "success" | "skipped" | "rejected" | "failure")
 }
 
+/// The Scenario user who starts the runs a test starts, unless it names another.
+pub const AUTHOR: &str = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
+
 /// A fake workflow.
 pub struct WorkflowRec {
     pub id: String,
@@ -71,6 +74,9 @@ pub struct Run {
     pub error: Option<String>,
     /// The inputs it was started with (`metadata.input`), keyed by input name.
     pub input: serde_json::Map<String, Value>,
+    /// The Scenario user who started it (`authorId`); `None` for a run started with an API key,
+    /// which Scenario shows as `null`.
+    pub author: Option<String>,
 }
 
 /// A job in the listing: a run the engine moves, or raw JSON served verbatim.
@@ -229,6 +235,7 @@ impl Run {
             nodes: Vec::new(),
             error: None,
             input: serde_json::Map::new(),
+            author: self.author.clone(),
         }
     }
 
