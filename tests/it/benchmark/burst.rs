@@ -9,6 +9,8 @@
 //! yet, so the gates are stored through the store's API with their channels, as routing would;
 //! the watcher's pass then posts every card. Each channel gets the same number of cards, in turn
 //! (the order the bridge posts best) or shuffled (gates of many workflows arriving as they come).
+//! Scenario's request budget is off here: with it, the cards' reads of fresh asset URLs are
+//! paced by the budget, not by Discord.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -161,6 +163,10 @@ fn settings(
         ("SCENARIO_BASE_URL", scenario.base_url().to_string()),
         ("PREVIEW_HOSTS", scenario.cdn_origin()),
         ("DATABASE_URL", format!("sqlite://{}", dir.path().join("bridge.db").display())),
+        // Each new gate's card reads fresh asset URLs from Scenario, within the request budget,
+        // which then paces the burst; off, Discord's limits are the bound this figure measures.
+        // The budget's own figures are in `budget`.
+        ("SCENARIO_REQUESTS_PER_MINUTE", "0".to_owned()),
     ]);
     Settings::from_lookup(|name| env.get(name).cloned()).expect("valid settings")
 }
